@@ -1,0 +1,73 @@
+# collmine: PGXS build.
+#
+#   make            build the shared library and the install script
+#   make install    install into the PostgreSQL found by PG_CONFIG (needs write access)
+#   make test       build, stage a private server copy, run every test in a throwaway cluster
+#   make demo       the same throwaway set-up, loading the bundled sample and printing results
+#   make bench      the benchmark harness (docs/performance.md)
+#
+# The install script is assembled from sql/parts/*.sql in name order, so that each layer
+# keeps its SQL in its own file.
+
+EXTENSION  = collmine
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" collmine.control)
+
+# Prefer Debian's versioned pg_config: /usr/bin/pg_config belongs to libpq-dev, which a machine
+# with only the server package does not have.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+
+MODULE_big = $(EXTENSION)
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+SQL_PARTS  = $(sort $(wildcard sql/parts/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+
+# pg_regress layout: test SQL lives in test/sql, expected output in expected/ (top level).
+TESTS       = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
+REGRESS     = $(TESTS)
+REGRESS_OPTS = --inputdir=build/regress --outputdir=build/regress --load-extension=$(EXTENSION)
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+ifdef WERROR
+PG_CFLAGS  += -Werror
+endif
+
+EXTRA_CLEAN = $(DATA_built) build results regression.diffs regression.out
+
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifeq ($(PGXS),)
+$(error cannot find PGXS through $(PG_CONFIG): install PostgreSQL (Debian: postgresql-15) or set PG_CONFIG)
+endif
+include $(PGXS)
+
+$(DATA_built): $(SQL_PARTS) collmine.control
+	@mkdir -p $(dir $@)
+	{ echo "-- generated from sql/parts/*.sql by the Makefile; edit those files, not this one"; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
+	  for f in $(SQL_PARTS); do echo; echo "-- ==== $$f ===="; cat $$f; done; } > $@
+
+all: $(DATA_built)
+
+installcheck: build/regress
+build/regress:
+	@mkdir -p build/regress
+	ln -sfn ../../test/sql build/regress/sql
+	ln -sfn ../../expected build/regress/expected
+	ln -sfn ../../test/data build/regress/data
+
+print-tests:
+	@echo $(TESTS)
+
+.PHONY: test demo bench headers print-tests
+headers:
+	@test/pg.sh ensure-headers
+
+test:
+	@bash test/run-tests.sh $(TESTS_ONLY)
+
+demo:
+	@bash test/demo.sh
+
+bench:
+	@bash test/bench.sh

@@ -1,0 +1,40 @@
+/*
+ * compat.c: version shims declared in compat.h.
+ */
+#include "compat.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+/* Materialize-mode SRF set-up that works the same on every supported major version. */
+CmSrf
+cm_srf_begin(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	CmSrf		srf;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &srf.desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	srf.desc = BlessTupleDesc(CreateTupleDescCopy(srf.desc));
+	srf.store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = srf.store;
+	rsinfo->setDesc = srf.desc;
+	MemoryContextSwitchTo(oldcxt);
+	return srf;
+}
+
+/* Append one row; the tuplestore copies it, so callers may reuse values. */
+void
+cm_srf_row(CmSrf *srf, Datum *values, bool *nulls)
+{
+	tuplestore_putvalues(srf->store, srf->desc, values, nulls);
+}

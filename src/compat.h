@@ -1,0 +1,40 @@
+/*
+ * compat.h: the one place where collmine adapts to PostgreSQL major versions (13 to 17).
+ *
+ * Every PG_VERSION_NUM test in the project lives here or in compat.c; the rest of the code
+ * calls the shims below and never tests the version itself.
+ */
+#ifndef COLLMINE_COMPAT_H
+#define COLLMINE_COMPAT_H
+
+#include "postgres.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/tuplestore.h"
+
+#if PG_VERSION_NUM < 130000
+#error "collmine needs PostgreSQL 13 or later"
+#endif
+
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+#ifndef HAVE_INT128
+#error "collmine needs a compiler with 128-bit integers (exact duration and money sums)"
+#endif
+
+/* A materialized set-returning function's output: where rows go and what they look like. */
+typedef struct CmSrf
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
+} CmSrf;
+
+/* Set up materialize mode for an SRF (InitMaterializedSRF exists only in newer majors). */
+extern CmSrf cm_srf_begin(FunctionCallInfo fcinfo);
+
+/* Append one row to a materialized SRF. */
+extern void cm_srf_row(CmSrf *srf, Datum *values, bool *nulls);
+
+#endif

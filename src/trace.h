@@ -1,0 +1,118 @@
+/*
+ * trace.h: collmine.trace, one case's events as a compact, canonical varlena value.
+ *
+ * Layout (all integers native-endian; the binary send/recv form is separate and portable):
+ *
+ *   TraceData header (24 bytes)
+ *   TimestampTz ts[nevents]        event times, ascending
+ *   int64       ord[nevents]       order keys (0 when the trace was built without them)
+ *   int32       act[nevents]       index of each event's activity in the dictionary
+ *   int32       name_off[nacts+1]  offsets of the dictionary names in the name pool
+ *   char        names[names_len]   activity names, concatenated, no terminators
+ *
+ * Canonical form: events are sorted by (ts, ord, activity name bytewise), and the dictionary
+ * lists each distinct activity once, in order of first occurrence. Equal event multisets
+ * therefore give byte-identical traces, and two traces share a variant exactly when their
+ * act[] arrays and dictionaries are equal.
+ */
+#ifndef COLLMINE_TRACE_H
+#define COLLMINE_TRACE_H
+
+#include "compat.h"
+#include "datatype/timestamp.h"
+
+#define TRACE_VERSION		1
+#define TRACE_HAS_ORD		0x01	/* built with an order key */
+#define TRACE_MAX_EVENTS	(64 * 1024 * 1024)	/* keeps every size computation in range */
+
+typedef struct TraceData
+{
+	int32		vl_len_;		/* varlena header */
+	uint8		version;		/* TRACE_VERSION */
+	uint8		flags;			/* TRACE_HAS_ORD */
+	uint16		reserved;		/* zero */
+	int32		nevents;		/* events in the trace */
+	int32		nacts;			/* distinct activities */
+	int32		nskipped;		/* events dropped for a NULL activity or timestamp */
+	int32		names_len;		/* bytes in the name pool */
+} TraceData;
+
+StaticAssertDecl(sizeof(TraceData) == 24, "TraceData header must stay 8-byte aligned");
+
+/* One event while a trace is being built. */
+typedef struct TraceEvent
+{
+	TimestampTz ts;
+	int64		ord;
+	const char *name;			/* not NUL-terminated */
+	int32		len;
+} TraceEvent;
+
+#define DatumGetTraceP(d)		((TraceData *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_TRACE_P(n)	DatumGetTraceP(PG_GETARG_DATUM(n))
+#define PG_RETURN_TRACE_P(t)	PG_RETURN_POINTER(t)
+
+/* Event times, ascending. */
+static inline TimestampTz *
+TraceTs(const TraceData *t)
+{
+	return (TimestampTz *) ((char *) t + sizeof(TraceData));
+}
+
+/* Order keys, parallel to TraceTs. */
+static inline int64 *
+TraceOrd(const TraceData *t)
+{
+	return (int64 *) (TraceTs(t) + t->nevents);
+}
+
+/* Dictionary index of each event's activity. */
+static inline int32 *
+TraceAct(const TraceData *t)
+{
+	return (int32 *) (TraceOrd(t) + t->nevents);
+}
+
+/* nacts + 1 offsets into the name pool. */
+static inline int32 *
+TraceNameOff(const TraceData *t)
+{
+	return TraceAct(t) + t->nevents;
+}
+
+/* The name pool. */
+static inline char *
+TraceNames(const TraceData *t)
+{
+	return (char *) (TraceNameOff(t) + t->nacts + 1);
+}
+
+/* Name of dictionary entry a (not NUL-terminated); its length goes to *len. */
+static inline const char *
+TraceActName(const TraceData *t, int a, int *len)
+{
+	const int32 *off = TraceNameOff(t);
+
+	*len = off[a + 1] - off[a];
+	return TraceNames(t) + off[a];
+}
+
+/* Total bytes of a trace with these counts. */
+extern Size trace_size(int nevents, int nacts, int names_len);
+
+/* Build a canonical trace from events in any order (sorts them in place). */
+extern TraceData *trace_build(TraceEvent *events, int nevents, int nskipped, bool has_ord);
+
+/* Dictionary index of an activity name in t, or -1 when the trace never has it. */
+extern int	trace_find_activity(const TraceData *t, const char *name, int len);
+
+/* Same, for a text datum. */
+extern int	trace_find_activity_text(const TraceData *t, text *name);
+
+/* Order events by (ts, ord, name bytewise, length): the documented tie-break. */
+extern int	trace_event_cmp(const void *a, const void *b);
+
+/* Stable 64-bit variant id (FNV-1a over length-prefixed activity names). */
+extern uint64 trace_variant_hash(const TraceData *t);
+
+#endif
