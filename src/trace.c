@@ -21,6 +21,7 @@ PG_FUNCTION_INFO_V1(trace_in);
 PG_FUNCTION_INFO_V1(trace_out);
 PG_FUNCTION_INFO_V1(trace_recv);
 PG_FUNCTION_INFO_V1(trace_send);
+PG_FUNCTION_INFO_V1(trace_from_binary);
 
 /* Bytes of a trace with these counts; errors out instead of overflowing a varlena. */
 Size
@@ -377,4 +378,18 @@ trace_send(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, TraceAct(t)[i]);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* trace_recv for a bytea: lets tools (and tests) feed the binary form through SQL. */
+Datum
+trace_from_binary(PG_FUNCTION_ARGS)
+{
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+
+	buf.data = VARDATA_ANY(bytes);
+	buf.len = VARSIZE_ANY_EXHDR(bytes);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	return DirectFunctionCall1(trace_recv, PointerGetDatum(&buf));
 }

@@ -23,6 +23,11 @@ CREATE TYPE collmine.trace (
 );
 COMMENT ON TYPE collmine.trace IS 'one case''s events (activity, time, order key), canonically ordered';
 
+CREATE FUNCTION collmine.trace_from_binary(bytea) RETURNS collmine.trace
+    AS 'MODULE_PATHNAME', 'trace_from_binary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION collmine.trace_from_binary(bytea) IS
+    'read the binary wire form (as produced by collmine.trace_send), validating it like binary COPY does';
+
 -- the aggregate ------------------------------------------------------------------------------
 
 CREATE FUNCTION collmine.trace_agg_trans(internal, text, timestamptz) RETURNS internal
