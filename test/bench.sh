@@ -57,8 +57,11 @@ SQL
 item collmine_kpi_throughput collmine no "trace_agg trace_throughput" "duration KPI: mean throughput time (trace_throughput)" <<SQL
 SELECT avg(collmine.trace_throughput(t)) FROM ($TRACES) s
 SQL
-item collmine_conformance collmine no "trace_agg check_rules" "10-rule conformance check: violations per rule" <<SQL
-SELECT * FROM collmine.check_rules(ARRAY(SELECT t FROM ($TRACES) s))
+item collmine_conformance collmine no "trace_agg rule_outcomes default_dunning_policy" "10-rule conformance check (default dunning policy): violations per rule" <<SQL
+SELECT o.rule_name, sum(o.violations) AS violations, count(*) FILTER (WHERE NOT o.satisfied) AS violating_cases
+FROM ($TRACES) s,
+     LATERAL collmine.rule_outcomes(s.t, (SELECT array_agg(r) FROM collmine.default_dunning_policy() AS r)) AS o
+GROUP BY 1
 SQL
 item plain_traces plain no "" "array_agg(activity/ts ORDER BY ts, ord) per case" <<'SQL'
 SELECT count(*) AS cases, sum(cardinality(a) + cardinality(t)) AS elements

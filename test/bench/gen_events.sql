@@ -50,15 +50,15 @@ SELECT 'INV-' || lpad(c.i::text, 8, '0'),
        e.activity,
        -- invoice dates spread over two years; events 2 days apart plus up to 2 days of jitter
        timestamptz '2023-01-01 00:00:00+00'
-         + ((abs(c.h2) % (730 * 86400)) + e.pos * 172800
-            + abs(hashint8extended(c.i * 64 + e.pos, 7)) % 172800) * interval '1 second',
+         + (((c.h2 & 9223372036854775807) % (730 * 86400)) + e.pos * 172800
+            + (hashint8extended(c.i * 64 + e.pos, 7) & 9223372036854775807) % 172800) * interval '1 second',
        c.i * 64 + e.pos
 FROM (SELECT i,
              hashint8extended(i, 1) AS h1,
              hashint8extended(i, 2) AS h2
       FROM generate_series(1, :ncases::bigint) AS i) AS c
 CROSS JOIN bench_slots s
-JOIN bench_variants v ON v.pid = s.slots[1 + abs(c.h1) % 100] AND v.r = 1 + abs(c.h1 / 100) % 3
+JOIN bench_variants v ON v.pid = s.slots[1 + (c.h1 & 9223372036854775807) % 100] AND v.r = 1 + ((c.h1 & 9223372036854775807) / 100) % 3
 CROSS JOIN LATERAL unnest(v.acts) WITH ORDINALITY AS e(activity, pos);
 
 VACUUM (FREEZE, ANALYZE) :log;
