@@ -19,6 +19,7 @@
 #   BENCH_TIMEOUT  statement timeout per run in seconds, default 900
 #   BENCH_OUT      Markdown file to update, default docs/performance.md
 #   BENCH_ONLY     space-separated item names to run (baselines always run), default all
+#   BENCH_PARTS    hash partitions of the partitioned copy of each log, default 4
 set -euo pipefail
 . "$(dirname "$0")/pg.sh"
 
@@ -27,10 +28,14 @@ RUNS=${BENCH_RUNS:-3}
 TIMEOUT=${BENCH_TIMEOUT:-900}
 OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
 ONLY=${BENCH_ONLY:-}
+PARTS=${BENCH_PARTS:-4}
 EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100
 
 # --- the measured items --------------------------------------------------------------------
 # item NAME GROUP PARALLEL "REQUIRED collmine FUNCTIONS" "DESCRIPTION" <<'SQL' ... SQL
+# Every item runs serially on the log as an ordinary table. Items marked PARALLEL=yes also run on
+# a copy hash-partitioned by case_id (enable_partitionwise_aggregate = on), serially and with 2
+# workers: there each worker aggregates whole partitions (Parallel Append), no state is combined.
 # :log is the event log table. Each query returns a small result (it is hashed to compare runs),
 # never one row per case, so that client transfer is not measured.
 ITEMS=(); declare -A I_GROUP I_PAR I_REQ I_DESC I_SQL
@@ -127,18 +132,23 @@ sample_mem() {
     echo "$peak" > "$out"
 }
 
-# One run of item $1 on log $2 with $3 workers: prints "ms peak_kb md5", or "ERR message".
+# One run of item $1 on table $2 with $3 workers: prints "ms peak_kb md5 cpu_ms", or "ERR message".
+# cpu_ms is the backend's own user + system CPU time (from /proc/self/stat), without workers'.
 run_once() {
-    local name=$1 log=$2 workers=$3 ms peak md5
-    rm -f "$W/pid" "$W/peak" "$W/out" "$W/err"
+    local name=$1 log=$2 workers=$3 ms peak md5 cpu
+    rm -f "$W/pid" "$W/peak" "$W/out" "$W/err" "$W/cpu0" "$W/cpu1"
     sample_mem "$W/pid" "$W/peak" &
     local sampler=$!
     if ! "${PSQL[@]}" -At -v log="$log" > "$W/out" 2> "$W/err" <<SQL
 SET max_parallel_workers_per_gather = $workers;
+SET enable_partitionwise_aggregate = on;
 SET statement_timeout = '${TIMEOUT}s';
 SELECT pg_backend_pid() \g $W/pid
+SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/cpu0
 \timing on
 ${I_SQL[$name]};
+\timing off
+SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/cpu1
 SQL
     then
         wait "$sampler" || true
@@ -148,13 +158,14 @@ SQL
     ms=$(awk '/^Time: /{print $2}' "$W/out")
     md5=$(grep -v '^Time: ' "$W/out" | sort | md5sum | cut -c1-12)
     peak=$(cat "$W/peak" 2>/dev/null || echo 0)
-    echo "$ms $peak $md5"
+    cpu=$(awk -v hz="$(getconf CLK_TCK)" 'FNR == 1 {t[++f] = $14 + $15} END {printf "%d", (t[2] - t[1]) * 1000 / hz}' "$W/cpu0" "$W/cpu1")
+    echo "$ms $peak $md5 $cpu"
 }
 
 RESULTS=$W/results.tsv; : > "$RESULTS"
-# Measure item $1 on log $2 ($3 events, $4 cases, label $5) with $6 workers; append one row.
+# Measure item $1 on table $2 ($3 events, $4 cases, label $5, layout $7) with $6 workers.
 measure() {
-    local name=$1 log=$2 events=$3 cases=$4 label=$5 workers=$6 missing="" f r res all="" best="" peak=0 md5="" status=ok
+    local name=$1 log=$2 events=$3 cases=$4 label=$5 workers=$6 layout=$7 missing="" f r res all="" best="" peak=0 md5="" status=ok cpu=""
     for f in ${I_REQ[$name]}; do has_fn "$f" || missing="$missing collmine.$f"; done
     if [ -n "$missing" ]; then
         status="not available (needs${missing})"
@@ -165,14 +176,15 @@ measure() {
             set -- $res
             all="$all $1"
             if [ -z "$best" ] || awk "BEGIN{exit !($1 < $best)}"; then best=$1; fi
+            if [ -z "$cpu" ] || [ "$4" -lt "$cpu" ]; then cpu=$4; fi
             [ "$2" -gt "$peak" ] && peak=$2
             if [ -n "$md5" ] && [ "$md5" != "$3" ]; then status="error: results differ between runs"; fi
             md5=$3
         done
     fi
-    cm_log "$(printf '%-8s %-26s workers=%s best=%s ms peak=%s KB %s' "$label" "$name" "$workers" "${best:-—}" "$peak" "$status")"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
-        "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" >> "$RESULTS"
+    cm_log "$(printf '%-5s %-6s %-26s workers=%s best=%s ms peak=%s KB %s' "$label" "$layout" "$name" "$workers" "${best:-—}" "$peak" "$status")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
+        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" >> "$RESULTS"
 }
 
 selected() { [ -z "$ONLY" ] || [ "${I_GROUP[$1]}" = baseline ] || [[ " $ONLY " == *" $1 "* ]]; }
@@ -185,13 +197,24 @@ for size in $SIZES; do
     cm_log "generating $log: $ncases invoices"
     "${PSQL[@]}" -v log="$log" -v ncases="$ncases" -f "$CM_TOP/test/bench/gen_events.sql" 2>&1 | grep -v NOTICE || true
     read -r events cases < <("${PSQL[@]}" -At -F ' ' -c "SELECT count(*), count(DISTINCT case_id) FROM $log")
-    cm_log "$log: $events events, $cases cases"
+    cm_log "$log: $events events, $cases cases; copying into ${log}_p ($PARTS hash partitions)"
+    {
+        echo "CREATE TABLE ${log}_p (LIKE $log) PARTITION BY HASH (case_id);"
+        for ((k = 0; k < PARTS; k++)); do
+            echo "CREATE TABLE ${log}_p$k PARTITION OF ${log}_p FOR VALUES WITH (MODULUS $PARTS, REMAINDER $k);"
+        done
+        echo "INSERT INTO ${log}_p SELECT * FROM $log;"
+        echo "VACUUM (FREEZE, ANALYZE) ${log}_p;"
+    } | "${PSQL[@]}"
     for name in "${ITEMS[@]}"; do
         selected "$name" || continue
-        measure "$name" "$log" "$events" "$cases" "$label" 0
-        if [ "${I_PAR[$name]}" = yes ]; then measure "$name" "$log" "$events" "$cases" "$label" 2; fi
+        measure "$name" "$log" "$events" "$cases" "$label" 0 heap
+        if [ "${I_PAR[$name]}" = yes ]; then
+            measure "$name" "${log}_p" "$events" "$cases" "$label" 0 "hash$PARTS"
+            measure "$name" "${log}_p" "$events" "$cases" "$label" 2 "hash$PARTS"
+        fi
     done
-    "${PSQL[@]}" -c "DROP TABLE $log"
+    "${PSQL[@]}" -c "DROP TABLE $log, ${log}_p"
 done
 elapsed=$(( $(date +%s) - started ))
 
@@ -203,8 +226,8 @@ for name in "${ITEMS[@]}"; do
         "$(printf '%s' "${I_SQL[$name]}" | sed ':a;N;$!ba;s/\n/\\n/g;s/\t/ /g')"
 done > "$W/items.tsv"
 "${PSQL[@]}" <<SQL
-CREATE TABLE bench.results (label text, events bigint, cases bigint, item text, grp text, workers int,
-    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text);
+CREATE TABLE bench.results (label text, events bigint, cases bigint, item text, grp text, layout text, workers int,
+    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8);
 CREATE TABLE bench.items (idx int, item text, grp text, description text, sql text);
 \copy bench.results FROM '$RESULTS' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
 \copy bench.items FROM '$W/items.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
