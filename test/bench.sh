@@ -16,6 +16,8 @@
 # Environment:
 #   BENCH_SIZES    target event counts, default "1000000 10000000"
 #   BENCH_RUNS     runs per measurement (best is reported), default 3
+#   BENCH_RUNS_LARGE  runs of the items that no target depends on, on logs over 2M events,
+#                  default 1 (keeps the 10M run within about 15 minutes on 2 cores)
 #   BENCH_TIMEOUT  statement timeout per run in seconds, default 900
 #   BENCH_OUT      Markdown file to update, default docs/performance.md
 #   BENCH_ONLY     space-separated item names to run (baselines always run), default all
@@ -29,6 +31,8 @@ TIMEOUT=${BENCH_TIMEOUT:-900}
 OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
 ONLY=${BENCH_ONLY:-}
 PARTS=${BENCH_PARTS:-4}
+RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
+KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map "   # the targets use these
 EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100
 
 # --- the measured items --------------------------------------------------------------------
@@ -73,7 +77,19 @@ SELECT count(*) AS cases, sum(cardinality(a) + cardinality(t)) AS elements
 FROM (SELECT case_id, array_agg(activity ORDER BY ts, ord) AS a, array_agg(ts ORDER BY ts, ord) AS t
       FROM :log GROUP BY case_id) s
 SQL
-item plain_process_map plain yes "" "process map: LAG/LEAD window, edges with counts and mean gap, start/end" <<'SQL'
+item plain_process_map plain no "" "process map as dfg_edges gives it: LAG/LEAD window, per edge frequency, cases, min/mean/median/p90/p95/max gap, start/end" <<'SQL'
+SELECT src, dst, count(*) AS frequency, count(DISTINCT case_id) AS cases, min(gap), avg(gap),
+       percentile_cont(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY gap) AS quantiles, max(gap)
+FROM (SELECT case_id, activity, ts,
+             lag(activity) OVER w AS prev, lag(ts) OVER w AS prev_ts,
+             lead(activity) OVER w IS NULL AS last
+      FROM :log WINDOW w AS (PARTITION BY case_id ORDER BY ts, ord)) e
+CROSS JOIN LATERAL (VALUES (coalesce(prev, '[start]'), activity, ts - prev_ts),
+                           (CASE WHEN last THEN activity END, '[end]', NULL::interval)) AS x(src, dst, gap)
+WHERE src IS NOT NULL
+GROUP BY src, dst
+SQL
+item plain_edge_counts plain no "" "lighter process map: LAG/LEAD window, edges with counts and mean gap only" <<'SQL'
 SELECT src, dst, count(*) AS n, avg(gap) AS mean_gap
 FROM (SELECT activity, ts,
              lag(activity) OVER w AS prev, lag(ts) OVER w AS prev_ts,
@@ -84,7 +100,7 @@ CROSS JOIN LATERAL (VALUES (coalesce(prev, '[start]'), activity, ts - prev_ts),
 WHERE src IS NOT NULL
 GROUP BY src, dst
 SQL
-item plain_variants plain yes "" "variants: string_agg(activity ORDER BY ts, ord) per case, GROUP BY" <<'SQL'
+item plain_variants plain no "" "variants: string_agg(activity ORDER BY ts, ord) per case, GROUP BY" <<'SQL'
 SELECT md5(v) AS variant, count(*) AS cases
 FROM (SELECT string_agg(activity, ',' ORDER BY ts, ord) AS v FROM :log GROUP BY case_id) s GROUP BY v
 SQL
@@ -170,7 +186,9 @@ measure() {
     if [ -n "$missing" ]; then
         status="not available (needs${missing})"
     else
-        for r in $(seq 1 "$RUNS"); do
+        local runs=$RUNS
+        if [ "$events" -gt 2000000 ] && [[ "$KEY_ITEMS" != *" $name "* ]]; then runs=$RUNS_LARGE; fi
+        for r in $(seq 1 "$runs"); do
             res=$(run_once "$name" "$log" "$workers")
             case $res in ERR*) status="error: ${res#ERR }"; break ;; esac
             set -- $res
@@ -190,6 +208,7 @@ measure() {
 selected() { [ -z "$ONLY" ] || [ "${I_GROUP[$1]}" = baseline ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 started=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for size in $SIZES; do
     label=$(awk -v n="$size" 'BEGIN{ if (n >= 1000000) printf "%gM", n/1000000; else printf "%gk", n/1000 }')
     log="bench.events_$(echo "$label" | tr 'A-Z.' 'a-z_')"
@@ -217,6 +236,7 @@ for size in $SIZES; do
     "${PSQL[@]}" -c "DROP TABLE $log, ${log}_p"
 done
 elapsed=$(( $(date +%s) - started ))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the report ----------------------------------------------------------------------------
 i=0
@@ -237,7 +257,9 @@ mem=$(awk '/^MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo)
 pgv=$("${PSQL[@]}" -At -c "SELECT current_setting('server_version')")
 "${PSQL[@]}" -At \
     -v runs="$RUNS" -v nproc="$(nproc)" -v cpu="$cpu" -v mem="$mem" -v pgv="$pgv" \
-    -v elapsed="$elapsed" -v when="$(date -u +%Y-%m-%d)" \
+    -v elapsed="$elapsed" -v when="$(date -u +%Y-%m-%d)" -v runs_large="$RUNS_LARGE" \
+    -v load_before="$load_before" -v load_after="$load_after" \
+    -v commit="$(git -C "$CM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     -f "$CM_TOP/test/bench/report.sql" > "$W/report.md"
 
 mkdir -p "$(dirname "$OUT")"

@@ -157,6 +157,8 @@ traces() { echo "SELECT case_id, $agg AS t FROM $1 GROUP BY case_id"; }
 T_FDW=$(traces fdw.events)
 T_LOC=$(traces fdw.events_local)
 
+# Show the plan (as diagnostics) for readers of the test log.
+coord -c "SET enable_partitionwise_aggregate = on" -c "EXPLAIN (VERBOSE, COSTS OFF) $T_FDW" | sed 's/^/# /'
 n=$(remote_sql_matches 'collmine\.trace_agg\(' "$T_FDW")
 if [ "$n" = 2 ]; then ok "collmine.trace_agg runs on both shards (Remote SQL)"; else notok "collmine.trace_agg runs on both shards (found in the Remote SQL of $n foreign scans)"; fi
 # The check can fail: without partitionwise aggregation the coordinator aggregates raw rows.
