@@ -23,7 +23,7 @@ PG_FUNCTION_INFO_V1(dfg_in);
 PG_FUNCTION_INFO_V1(dfg_out);
 PG_FUNCTION_INFO_V1(dfg_recv);
 PG_FUNCTION_INFO_V1(dfg_send);
-PG_FUNCTION_INFO_V1(dfg_from_bytes);
+PG_FUNCTION_INFO_V1(dfg_from_binary);
 
 /* Largest magnitude a weight may have in the text form (keeps every sum far from overflow). */
 #define WEIGHT_TEXT_LIMIT	(((int128) 1) << 100)
@@ -551,7 +551,7 @@ dfg_recv(PG_FUNCTION_ARGS)
 
 /* Debugging helper: read a dfg from the bytes dfg_send produced; every byte must be used. */
 Datum
-dfg_from_bytes(PG_FUNCTION_ARGS)
+dfg_from_binary(PG_FUNCTION_ARGS)
 {
 	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
