@@ -16,6 +16,7 @@
 #include "dfg.h"
 
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "textio.h"
 #include "utils/builtins.h"
 
@@ -367,6 +368,17 @@ recv_int128(StringInfo buf)
 	return (int128) (((uint128) (uint64) hi << 64) | lo);
 }
 
+/* Send a name as int32 length + bytes in the client encoding (pq_sendcountedtext changed in 17). */
+static void
+send_name(StringInfo buf, const char *name, int len)
+{
+	char	   *p = pg_server_to_client(name, len);
+	int			plen = (p != name) ? (int) strlen(p) : len;
+
+	pq_sendint32(buf, plen);
+	pq_sendbytes(buf, p, plen);
+}
+
 /* Binary output: header, activities (with names), then edges with their buckets. */
 Datum
 dfg_send(PG_FUNCTION_ARGS)
@@ -395,7 +407,7 @@ dfg_send(PG_FUNCTION_ARGS)
 		int			len;
 		const char *name = DfgActName(d, a, &len);
 
-		pq_sendcountedtext(&buf, name, len, false);
+		send_name(&buf, name, len);
 		pq_sendint64(&buf, acts[a].events);
 		pq_sendint64(&buf, acts[a].cases);
 		pq_sendint64(&buf, acts[a].starts);

@@ -208,6 +208,11 @@ SELECT (SELECT collmine.dfg_union(d) FROM (
           SELECT collmine.dfg_agg(t) d FROM running_traces GROUP BY case_id) s)::text = m.d::text
        AS union_equals_agg
   FROM running_map m;
+-- as a window aggregate: the running map grows case by case (cases 1..6 have 5, 5, 9, 5, 13
+-- and 5 events: running totals 5, 10, 19, 24, 37, 42)
+SELECT case_id, collmine.dfg_cases(m), collmine.dfg_events(m)
+  FROM (SELECT case_id, collmine.dfg_agg(t) OVER (ORDER BY case_id) AS m FROM running_traces) s
+ ORDER BY case_id;
 -- merging a weighted and an unweighted map just adds
 SELECT collmine.dfg_weight(collmine.dfg_merge(m.d, i.d)) FROM running_map m, inv_map i;
 
