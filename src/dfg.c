@@ -333,9 +333,13 @@ dfg_expanded_merge(DfgExpanded *e, const DfgData *d)
 
 	e->flat_size = 0;
 	e->flags |= d->flags;
-	e->cases += d->cases;
-	e->events += d->events;
-	e->skipped += d->skipped;
+	/* every per-activity and per-edge count is bounded by these totals, so checking them suffices */
+	if (pg_add_s64_overflow(e->cases, d->cases, &e->cases) ||
+		pg_add_s64_overflow(e->events, d->events, &e->events) ||
+		pg_add_s64_overflow(e->skipped, d->skipped, &e->skipped))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("process map counts out of range")));
 	e->weight += d->weight;
 	ensure_map(e, d->nacts);
 	for (a = 0; a < d->nacts; a++)

@@ -90,6 +90,10 @@ SELECT try('SELECT collmine.dfg_agg(t, -1e15) FROM (SELECT collmine.trace_agg(''
 SELECT collmine.dfg_weight(collmine.dfg_agg(t, 922337203685477.5807))
   FROM (SELECT collmine.trace_agg('x', now()) AS t) s;
 
+-- merged totals beyond 64 bits (a filtered map may claim huge counts without edges)
+SELECT collmine.dfg_merge(d, d) FROM (SELECT
+  '{"v":1,"filtered":true,"cases":1,"events":9223372036854775807,"skipped":0,"weight":0.0000,"activities":[{"name":"x","events":9223372036854775807,"cases":1,"starts":1,"ends":1,"weight":0.0000}],"edges":[]}'::collmine.dfg AS d) s;
+
 -- filter sliders
 SELECT collmine.dfg_filter(s::collmine.dfg, 0) FROM good;
 SELECT collmine.dfg_filter(s::collmine.dfg, 1.5) FROM good;
