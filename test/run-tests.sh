@@ -28,6 +28,7 @@ passed=0; failed=0
 status=${PIPESTATUS[0]}
 passed=$(grep -Ec '^(ok|test) .* ok( |$)|\.\.\. ok' build/regress/run.log || true)
 failed=$(grep -Ec 'FAILED|failed \(ignored\)' build/regress/run.log || true)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ $status -ne 0 ] && [ -f build/regress/regression.diffs ]; then
     head -c 20000 build/regress/regression.diffs
 fi
