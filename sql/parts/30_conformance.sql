@@ -165,11 +165,14 @@ CREATE FUNCTION collmine.token_fitness(produced numeric, consumed numeric,
     RETURNS double precision
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-    SELECT (0.5 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) CASE WHEN consumed OPERATOR(pg_catalog.>) 0
-                THEN missing OPERATOR(pg_catalog./) consumed ELSE 0 END)
-          OPERATOR(pg_catalog.+)
-            0.5 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) CASE WHEN produced OPERATOR(pg_catalog.>) 0
-                THEN remaining OPERATOR(pg_catalog./) produced ELSE 0 END))::double precision
+    -- OPERATOR() forms all share one precedence, so every subexpression is parenthesized
+    SELECT ((0.5 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-)
+                CASE WHEN consumed OPERATOR(pg_catalog.>) 0
+                     THEN (missing OPERATOR(pg_catalog./) consumed) ELSE 0 END))
+            OPERATOR(pg_catalog.+)
+            (0.5 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-)
+                CASE WHEN produced OPERATOR(pg_catalog.>) 0
+                     THEN (remaining OPERATOR(pg_catalog./) produced) ELSE 0 END)))::double precision
 $$;
 COMMENT ON FUNCTION collmine.token_fitness(numeric, numeric, numeric, numeric) IS
     'token-replay fitness 1/2(1 - m/c) + 1/2(1 - r/p); pass sums over traces for the log fitness';
