@@ -58,6 +58,17 @@ pn_error(PnParser *ps, const char *what)
 	pg_unreachable();
 }
 
+/* Report a malformed net as a whole (something missing at the end of the input). */
+static pg_attribute_noreturn() void
+pn_error_net(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid Petri net: %s", what),
+			 errhint(PN_HINT)));
+	pg_unreachable();
+}
+
 /* Skip blanks and comments, but not the end of a statement. */
 static void
 pn_skip_blank(PnParser *ps)
@@ -414,13 +425,13 @@ pn_parse(PnNet *net, const char *text, int len)
 	}
 
 	if (net->nplaces == 0)
-		pn_error(&ps, "the net declares no places");
+		pn_error_net("the net declares no places");
 	if (ps.initial == NULL)
-		pn_error(&ps, "the net has no initial marking (add a line \"initial PLACE\")");
+		pn_error_net("the net has no initial marking (add a line \"initial PLACE\")");
 	if (ps.final == NULL)
-		pn_error(&ps, "the net has no final marking (add a line \"final PLACE\")");
+		pn_error_net("the net has no final marking (add a line \"final PLACE\")");
 	if (net->ntrans == 0)
-		pn_error(&ps, "the net has no transitions");
+		pn_error_net("the net has no transitions");
 
 	net->initial = pn_marking(net, ps.initial, ps.ninitial, &net->ninitial);
 	net->final = pn_marking(net, ps.final, ps.nfinal, &net->nfinal);

@@ -151,6 +151,16 @@ FROM (VALUES (1, 'A'), (2, 'A')) v(i, a);
 SELECT (collmine.replay(collmine.trace_agg(a, timestamptz '2024-01-01' + i * interval '1 hour', i),
         'places p0 p1 p2; initial p0; final p2; transition "A": p0 -> p1 p1; transition "B": p1 p1 -> p2')).*
 FROM (VALUES (1, 'A'), (2, 'B')) v(i, a);
+-- a silent loop back: <X, X, Z> fires X (a -> b), then "back" (b -> a) to enable the second X,
+-- then Z (b -> c): p = 1 + 1 + 1 + 1 + 1 = 5, c = 1 + 1 + 1 + 1 + 1 (final) = 5, fits.
+-- <Y>: Y labels nothing (unmapped); at the end the breadth-first search around the silent
+-- cycle a <-> b never reaches the final place c (Z is visible): m = 1, and the initial token
+-- remains: p = 1, c = 1, r = 1, fitness 1/2 (1 - 1) + 1/2 (1 - 1) = 0.
+SELECT v.name, (collmine.replay(collmine.trace_agg(v.a, timestamptz '2024-01-01' + v.i * interval '1 hour', v.i),
+        'places a b c; initial a; final c; transition "X": a -> b; silent back: b -> a;'
+        ' silent fwd: a -> b; transition "Z": b -> c')).*
+FROM (VALUES ('XXZ', 1, 'X'), ('XXZ', 2, 'X'), ('XXZ', 3, 'Z'), ('Y', 1, 'Y')) v(name, i, a)
+GROUP BY v.name ORDER BY 1;
 
 -- a model derived from a sequence: each running-example trace fits the net of its own variant
 -- (p = c = events + 1). Case 2 (register request, check ticket, examine casually, decide, pay
