@@ -13,7 +13,8 @@
  *     one that needs the fewest missing tokens (ties: declaration order);
  *   - silent transitions fire only to enable the next visible transition, or to reach the final
  *     marking at the end: the shortest such sequence, by breadth-first search over markings
- *     (at most PN_BFS_MAX_STATES markings); if none is found nothing silent fires;
+ *     (at most PN_BFS_MAX_STATES markings, fewer in nets with very many places); if none is
+ *     found nothing silent fires;
  *   - an event whose activity labels no transition is skipped, counted as unmapped and
  *     reported as a deviation; it changes no token counts.
  */
@@ -32,6 +33,7 @@ PG_FUNCTION_INFO_V1(cm_replay);
 PG_FUNCTION_INFO_V1(cm_replay_deviations);
 
 #define PN_BFS_MAX_STATES	500
+#define PN_BFS_MAX_TOKENS	(1 << 19)	/* markings * places kept by one search (4 MB) */
 
 typedef struct Replay
 {
@@ -112,15 +114,16 @@ silent_path(Replay *rp, const PnTransition *target, int **seq)
 	int			nstates = 1,
 				head = 0,
 				found = -1;
+	int			max_states = Max(2, Min(PN_BFS_MAX_STATES, PN_BFS_MAX_TOKENS / np));
 
 	*seq = NULL;
 	if (target ? deficit(target, rp->marking) == 0 : covers_final(net, rp->marking))
 		return 0;
 	if (!net->has_silent)
 		return -1;
-	states = palloc(sizeof(int64) * np * PN_BFS_MAX_STATES);
-	parent = palloc(sizeof(int) * PN_BFS_MAX_STATES);
-	via = palloc(sizeof(int) * PN_BFS_MAX_STATES);
+	states = palloc(sizeof(int64) * np * max_states);
+	parent = palloc(sizeof(int) * max_states);
+	via = palloc(sizeof(int) * max_states);
 	memcpy(states, rp->marking, sizeof(int64) * np);
 	parent[0] = -1;
 	via[0] = -1;
@@ -136,7 +139,7 @@ silent_path(Replay *rp, const PnTransition *target, int **seq)
 
 			if (!tr->silent || deficit(tr, states + (Size) head * np) != 0)
 				continue;
-			if (nstates >= PN_BFS_MAX_STATES)
+			if (nstates >= max_states)
 				break;
 			next = states + (Size) nstates * np;
 			memcpy(next, states + (Size) head * np, sizeof(int64) * np);
