@@ -147,27 +147,32 @@ trace_find_activity_text(const TraceData *t, text *name)
  * version and collmine release; documented in docs/trace.md.
  */
 uint64
+variant_hash_step(uint64 h, const char *name, int len)
+{
+	const uint64 prime = UINT64CONST(0x100000001b3);
+	const unsigned char *s = (const unsigned char *) name;
+	int			k;
+
+	for (k = 0; k < 4; k++)
+		h = (h ^ ((uint32) len >> (8 * k) & 0xff)) * prime;
+	for (k = 0; k < len; k++)
+		h = (h ^ s[k]) * prime;
+	return h;
+}
+
+/* The variant id of a whole trace. */
+uint64
 trace_variant_hash(const TraceData *t)
 {
-	uint64		h = UINT64CONST(0xcbf29ce484222325);
-	const uint64 prime = UINT64CONST(0x100000001b3);
-	int			i,
-				k;
+	uint64		h = VARIANT_HASH_INIT;
+	int			i;
 
 	for (i = 0; i < t->nevents; i++)
 	{
 		int			len;
-		const unsigned char *s = (const unsigned char *) TraceActName(t, TraceAct(t)[i], &len);
-		unsigned char lenbytes[4];
+		const char *name = TraceActName(t, TraceAct(t)[i], &len);
 
-		lenbytes[0] = (unsigned char) (len & 0xff);
-		lenbytes[1] = (unsigned char) ((len >> 8) & 0xff);
-		lenbytes[2] = (unsigned char) ((len >> 16) & 0xff);
-		lenbytes[3] = (unsigned char) ((len >> 24) & 0xff);
-		for (k = 0; k < 4; k++)
-			h = (h ^ lenbytes[k]) * prime;
-		for (k = 0; k < len; k++)
-			h = (h ^ s[k]) * prime;
+		h = variant_hash_step(h, name, len);
 	}
 	return h;
 }

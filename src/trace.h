@@ -113,6 +113,8 @@ extern int	trace_find_activity_text(const TraceData *t, text *name);
 extern int	trace_event_cmp(const void *a, const void *b);
 
 /* Stable 64-bit variant id (FNV-1a over length-prefixed activity names). */
+#define VARIANT_HASH_INIT	UINT64CONST(0xcbf29ce484222325)
+extern uint64 variant_hash_step(uint64 h, const char *name, int len);
 extern uint64 trace_variant_hash(const TraceData *t);
 
 #endif

@@ -33,6 +33,7 @@ PG_FUNCTION_INFO_V1(trace_first_time);
 PG_FUNCTION_INFO_V1(trace_last_time);
 PG_FUNCTION_INFO_V1(trace_variant);
 PG_FUNCTION_INFO_V1(trace_variant_id);
+PG_FUNCTION_INFO_V1(variant_id_of_array);
 PG_FUNCTION_INFO_V1(trace_as_of);
 PG_FUNCTION_INFO_V1(trace_project);
 PG_FUNCTION_INFO_V1(trace_steps);
@@ -322,6 +323,36 @@ Datum
 trace_variant_id(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64((int64) trace_variant_hash(PG_GETARG_TRACE_P(0)));
+}
+
+/* The variant id of an activity list, equal to trace_variant_id of a trace with that sequence. */
+Datum
+variant_id_of_array(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *elems;
+	bool	   *enulls;
+	int			n,
+				i;
+	uint64		h = VARIANT_HASH_INIT;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("activity list must be a one-dimensional array")));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		text	   *name;
+
+		if (enulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("activity list contains a NULL at position %d", i + 1)));
+		name = DatumGetTextPP(elems[i]);
+		h = variant_hash_step(h, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	}
+	PG_RETURN_INT64((int64) h);
 }
 
 /* Rebuild a trace from the events whose keep[] flag is set. */

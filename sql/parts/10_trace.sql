@@ -135,6 +135,11 @@ CREATE FUNCTION collmine.trace_variant_id(t collmine.trace) RETURNS bigint
 COMMENT ON FUNCTION collmine.trace_variant_id(collmine.trace) IS
     'stable 64-bit variant id: FNV-1a over length-prefixed activity names (same on every platform and release)';
 
+CREATE FUNCTION collmine.variant_id(activities text[]) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'variant_id_of_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION collmine.variant_id(text[]) IS
+    'the variant id of an activity sequence; equals trace_variant_id of a trace with that sequence';
+
 CREATE FUNCTION collmine.trace_matches(t collmine.trace, pattern text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'trace_matches' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_matches(collmine.trace, text) IS

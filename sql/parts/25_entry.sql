@@ -1,0 +1,139 @@
+-- Layer 3 entry points for analysts: take an event log as a relation plus column names, and
+-- return traces, variants or the process map without writing the two-level query.
+--
+-- Identifiers are quoted with format('%I') and the relation is a regclass, so no SQL can be
+-- injected through the arguments; the functions are SECURITY INVOKER, so row-level security
+-- and privileges of the caller apply. Events with a NULL case id cannot belong to a case: they
+-- are left out and reported in a WARNING. Events with a NULL activity or timestamp are left
+-- out of their trace and reported in a NOTICE.
+
+-- The SELECT list that builds one trace per case from the named columns.
+CREATE FUNCTION collmine._trace_sql(log regclass, case_col name, activity_col name, ts_col name,
+                                    order_col name, weight_col name)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF log IS NULL OR case_col IS NULL OR activity_col IS NULL OR ts_col IS NULL THEN
+        RAISE EXCEPTION 'the event log and its case, activity and timestamp columns must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Call it as collmine.variants(''my_events'', ''case_id'', ''activity'', ''ts'').';
+    END IF;
+    RETURN format(
+        'SELECT %1$I::text AS case_id, collmine.trace_agg(%2$I::text, %3$I::timestamptz%4$s) AS trace, '
+        '%5$s AS weight, count(*) AS events FROM %6$s GROUP BY %1$I',
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint', order_col) END,
+        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('max(%I)::numeric', weight_col) END,
+        log);
+END
+$$;
+
+-- Say what was left out, so no input disappears silently.
+CREATE FUNCTION collmine._report_left_out(null_case_events bigint, skipped_events bigint)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF null_case_events > 0 THEN
+        RAISE WARNING '% events with a NULL case id were left out', null_case_events
+            USING HINT = 'Every event needs a case id (the invoice number).';
+    END IF;
+    IF skipped_events > 0 THEN
+        RAISE NOTICE '% events with a NULL activity or timestamp were left out of their traces', skipped_events
+            USING HINT = 'collmine.trace_skipped(trace) shows them per case.';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION collmine.traces(log regclass, case_col name, activity_col name, ts_col name,
+                                order_col name DEFAULT NULL)
+RETURNS TABLE (case_id text, trace collmine.trace)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    null_events bigint := 0;
+    skipped bigint := 0;
+    r record;
+BEGIN
+    FOR r IN EXECUTE collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, NULL) LOOP
+        IF r.case_id IS NULL THEN
+            null_events := r.events;
+            CONTINUE;
+        END IF;
+        skipped := skipped + collmine.trace_skipped(r.trace);
+        case_id := r.case_id;
+        trace := r.trace;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM collmine._report_left_out(null_events, skipped);
+END
+$$;
+COMMENT ON FUNCTION collmine.traces(regclass, name, name, name, name) IS
+    'one trace per case of an event log given as a relation and column names';
+
+CREATE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
+                                  order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    r record;
+    null_events bigint := 0;
+    skipped bigint := 0;
+BEGIN
+    FOR r IN EXECUTE format($q$
+        WITH t AS (%s),
+        v AS (
+            SELECT collmine.trace_activities(trace) AS acts,
+                   count(*) AS n,
+                   sum(weight) AS w,
+                   avg(collmine.trace_throughput(trace)) AS mean_tp,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY collmine.trace_throughput(trace)) AS median_tp,
+                   min(collmine.trace_throughput(trace)) AS min_tp,
+                   max(collmine.trace_throughput(trace)) AS max_tp,
+                   sum(collmine.trace_skipped(trace)) AS skipped
+            FROM t WHERE case_id IS NOT NULL GROUP BY 1
+        )
+        SELECT false AS null_row, acts, n, w, mean_tp, median_tp, min_tp, max_tp, skipped,
+               sum(n) OVER () AS total,
+               sum(n) OVER (ORDER BY n DESC, acts ROWS UNBOUNDED PRECEDING) AS running,
+               row_number() OVER (ORDER BY n DESC, acts) AS rnk
+        FROM v
+        UNION ALL
+        SELECT true, NULL, events, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL
+        FROM t WHERE case_id IS NULL
+        ORDER BY null_row, rnk$q$,
+        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col))
+    LOOP
+        IF r.null_row THEN
+            null_events := r.n;
+            CONTINUE;
+        END IF;
+        skipped := skipped + r.skipped;
+        rank := r.rnk;
+        variant_id := collmine.variant_id(r.acts);
+        variant := array_to_string(r.acts, ' -> ');
+        activities := r.acts;
+        cases := r.n;
+        share := r.n::double precision / r.total;
+        cumulative_share := r.running::double precision / r.total;
+        weight := r.w;
+        mean_throughput := r.mean_tp;
+        median_throughput := r.median_tp;
+        min_throughput := r.min_tp;
+        max_throughput := r.max_tp;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM collmine._report_left_out(null_events, skipped);
+END
+$$;
+COMMENT ON FUNCTION collmine.variants(regclass, name, name, name, name, name) IS
+    'each variant with its frequency, share, cumulative share, money (weight) and throughput statistics, most frequent first';
