@@ -13,6 +13,7 @@
  */
 #include "conformance.h"
 
+#include "catalog/pg_type.h"
 #include "common/int.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -602,4 +603,191 @@ cm_validate_rules(PG_FUNCTION_ARGS)
 	(void) cm_policy_get(fcinfo, PG_GETARG_DATUM(0),
 						 PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1));
 	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
+/*
+ * policy_tally: a mergeable per-rule tally over many traces, as a plain bigint[] (so that it
+ * runs in parallel workers, in partitionwise aggregation and across shards):
+ *
+ *   [1]           cases (traces seen)
+ *   [4i - 2]      rule i: activated cases (traces with at least one activation)
+ *   [4i - 1]      rule i: satisfied cases (traces without a violation, vacuous ones included)
+ *   [4i]          rule i: activations
+ *   [4i + 1]      rule i: violations
+ *
+ * policy_adherence(rules, tally) turns it into rows.
+ */
+PG_FUNCTION_INFO_V1(cm_policy_tally_trans);
+PG_FUNCTION_INFO_V1(cm_policy_tally_combine);
+PG_FUNCTION_INFO_V1(cm_policy_adherence);
+
+/* Counters of a tally array, after checking its shape (n counters, or empty when n < 0). */
+static int64 *
+tally_counters(ArrayType *a, int n)
+{
+	if (ARR_NDIM(a) == 0 && n < 0)
+		return NULL;
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != INT8OID ||
+		(n >= 0 && ARR_DIMS(a)[0] != n) || ARR_DIMS(a)[0] < 1 || (ARR_DIMS(a)[0] - 1) % 4 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid policy tally"),
+				 errhint("A tally comes from collmine.policy_tally over the same rule set.")));
+	return (int64 *) ARR_DATA_PTR(a);
+}
+
+/* A new zeroed tally of n counters in context cxt. */
+static ArrayType *
+tally_new(MemoryContext cxt, int n)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Datum	   *zeros = palloc0(sizeof(Datum) * n);
+	ArrayType  *a;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		zeros[i] = Int64GetDatum(0);
+	a = construct_array(zeros, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	MemoryContextSwitchTo(old);
+	return a;
+}
+
+/* Transition: evaluate every rule on one trace and add to the counters (in place). */
+Datum
+cm_policy_tally_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ArrayType  *state;
+	CmPolicy   *p;
+	TraceData  *t;
+	TraceIndex	ix;
+	int64	   *c;
+	int			i,
+				n;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("policy_tally_trans called in non-aggregate context")));
+	state = PG_GETARG_ARRAYTYPE_P(0);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_ARRAYTYPE_P(state);
+	p = cm_policy_get(fcinfo, PG_GETARG_DATUM(2), NULL);
+	n = 1 + 4 * p->nrules;
+	if (ARR_NDIM(state) == 0)
+		state = tally_new(aggcxt, n);
+	else if (ARR_NDIM(state) == 1 && ARR_DIMS(state)[0] != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the rule set changed within one policy_tally aggregate"),
+				 errhint("Pass the same rule set for every row of a group.")));
+	c = tally_counters(state, n);
+	t = PG_GETARG_TRACE_P(1);
+	index_build(&ix, t);
+	c[0]++;
+	for (i = 0; i < p->nrules; i++)
+	{
+		Sink		s = {NULL, &p->rules[i], 0, 0};
+
+		eval_rule(&s, &ix);
+		c[1 + 4 * i] += s.activations > 0;
+		c[2 + 4 * i] += s.violations == 0;
+		c[3 + 4 * i] += s.activations;
+		c[4 + 4 * i] += s.violations;
+	}
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* Combine (and union): element-wise sum of two tallies of the same rule set. */
+Datum
+cm_policy_tally_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ArrayType  *a;
+	ArrayType  *b;
+	ArrayType  *r;
+	int64	   *ca;
+	int64	   *cb;
+	int64	   *cr;
+	int			i,
+				n;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		aggcxt = CurrentMemoryContext;
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	{
+		r = PG_ARGISNULL(0) ? PG_GETARG_ARRAYTYPE_P_COPY(1) : PG_GETARG_ARRAYTYPE_P_COPY(0);
+		(void) tally_counters(r, -1);
+		PG_RETURN_ARRAYTYPE_P(r);
+	}
+	a = PG_GETARG_ARRAYTYPE_P(0);
+	b = PG_GETARG_ARRAYTYPE_P(1);
+	ca = tally_counters(a, -1);
+	cb = tally_counters(b, -1);
+	if (ca == NULL || cb == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		r = DatumGetArrayTypePCopy(PointerGetDatum(ca == NULL ? b : a));
+		MemoryContextSwitchTo(old);
+		PG_RETURN_ARRAYTYPE_P(r);
+	}
+	n = ARR_DIMS(a)[0];
+	if (ARR_DIMS(b)[0] != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine policy tallies of %d and %d rules",
+						(n - 1) / 4, (ARR_DIMS(b)[0] - 1) / 4),
+				 errhint("Only tallies over the same rule set can be combined.")));
+	r = tally_new(aggcxt, n);
+	cr = (int64 *) ARR_DATA_PTR(r);
+	for (i = 0; i < n; i++)
+		if (pg_add_s64_overflow(ca[i], cb[i], &cr[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("policy tally counter out of range")));
+	PG_RETURN_ARRAYTYPE_P(r);
+}
+
+/* The rows of a tally: per rule, cases, activated and satisfied cases, activations, violations. */
+Datum
+cm_policy_adherence(PG_FUNCTION_ARGS)
+{
+	CmPolicy   *p = cm_policy_get(fcinfo, PG_GETARG_DATUM(0), NULL);
+	ArrayType  *tally = PG_GETARG_ARRAYTYPE_P(1);
+	int64	   *c = tally_counters(tally, -1);
+	CmSrf		srf;
+	int			i;
+
+	if (c != NULL && ARR_DIMS(tally)[0] != 1 + 4 * p->nrules)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the tally has counters for %d rules, but the rule set has %d",
+						(ARR_DIMS(tally)[0] - 1) / 4, p->nrules),
+				 errhint("Pass the rule set the tally was computed with.")));
+	srf = cm_srf_begin(fcinfo);
+	for (i = 0; i < p->nrules; i++)
+	{
+		const CmRule *r = &p->rules[i];
+		Datum		values[9];
+		bool		nulls[9] = {false};
+		int64		cases = c ? c[0] : 0;
+
+		values[0] = CStringGetTextDatum(r->name);
+		values[1] = CStringGetTextDatum(cm_template_name(r->tmpl));
+		values[2] = CStringGetTextDatum(r->severity);
+		values[3] = Int64GetDatum(cases);
+		values[4] = Int64GetDatum(c ? c[1 + 4 * i] : 0);
+		values[5] = Int64GetDatum(c ? c[2 + 4 * i] : 0);
+		values[6] = Int64GetDatum(c ? c[3 + 4 * i] : 0);
+		values[7] = Int64GetDatum(c ? c[4 + 4 * i] : 0);
+		if (cases > 0)
+			values[8] = Float8GetDatum((double) c[2 + 4 * i] / (double) cases);
+		else
+			nulls[8] = true;
+		cm_srf_row(&srf, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -46,6 +46,40 @@ CREATE FUNCTION collmine.policy_fitness(t collmine.trace, rules collmine.rule[])
 COMMENT ON FUNCTION collmine.policy_fitness(collmine.trace, collmine.rule[]) IS
     'share of rule activations that are satisfied (1 when nothing activates)';
 
+-- log-level adherence in one pass: a mergeable bigint[] tally, then its rows
+CREATE FUNCTION collmine.policy_tally_trans(bigint[], collmine.trace, collmine.rule[]) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'cm_policy_tally_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine.policy_tally_combine(bigint[], bigint[]) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'cm_policy_tally_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE collmine.policy_tally(t collmine.trace, rules collmine.rule[]) (
+    SFUNC = collmine.policy_tally_trans,
+    STYPE = bigint[],
+    INITCOND = '{}',
+    COMBINEFUNC = collmine.policy_tally_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE collmine.policy_tally(collmine.trace, collmine.rule[]) IS
+    'per-rule counters over many traces (cases, activated and satisfied cases, activations, violations)';
+
+CREATE AGGREGATE collmine.policy_tally_union(tally bigint[]) (
+    SFUNC = collmine.policy_tally_combine,
+    STYPE = bigint[],
+    COMBINEFUNC = collmine.policy_tally_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE collmine.policy_tally_union(bigint[]) IS
+    'merges policy tallies of the same rule set (rollups, partitions, shards)';
+
+CREATE FUNCTION collmine.policy_adherence(rules collmine.rule[], tally bigint[],
+        OUT rule_name text, OUT template text, OUT severity text, OUT cases bigint,
+        OUT activated_cases bigint, OUT satisfied_cases bigint,
+        OUT activations bigint, OUT violations bigint, OUT adherence double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cm_policy_adherence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION collmine.policy_adherence(collmine.rule[], bigint[]) IS
+    'one row per rule from a policy tally; adherence = satisfied cases / cases';
+
 CREATE FUNCTION collmine.create_policy_table(schema_name name, table_name name DEFAULT 'policy_rules')
     RETURNS regclass
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER

@@ -58,6 +58,20 @@ FROM cerr.one;
 SELECT collmine.validate_rules(ARRAY[ROW('neg', 'precedence', 'A', 'B', NULL, '-5 minutes', NULL, NULL, NULL)::collmine.rule]);
 SELECT collmine.validate_rules(NULL) IS NULL AS null_in_null_out;
 
+-- tallies
+SELECT cerr.try($q$SELECT collmine.policy_adherence(ARRAY[
+    ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule], '{1,0,0,0,0,0,0,0,0}')$q$);
+SELECT cerr.try($q$SELECT collmine.policy_adherence(ARRAY[
+    ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule], '{1,2}')$q$);
+SELECT cerr.try($q$SELECT collmine.policy_adherence(ARRAY[
+    ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule], '{1,NULL,0,0,0}')$q$);
+SELECT cerr.try($q$SELECT collmine.policy_tally_union(t) FROM (VALUES ('{1,0,0,0,0}'::bigint[]), ('{1,0,0,0,0,0,0,0,0}')) v(t)$q$);
+SELECT cerr.try($q$SELECT collmine.policy_tally(t, r) FROM cerr.one,
+    (VALUES (ARRAY[ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule]),
+            (ARRAY[ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule,
+                   ROW('s', 'end', 'B', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule])) v(r)$q$);
+SELECT cerr.try($q$SELECT collmine.policy_tally_trans('{}', t, NULL) FROM cerr.one$q$);
+
 -- nets
 CREATE FUNCTION cerr.net(net text) RETURNS text LANGUAGE sql AS $$
   SELECT cerr.try(format('SELECT count(*) FROM collmine.petri_net_transitions(%L)', net))

@@ -94,6 +94,43 @@ FROM cpol.traces x JOIN cpol.invoices i USING (case_id) CROSS JOIN pol,
      collmine.rule_outcomes(x.t, pol.rules) o
 GROUP BY 1, 2 ORDER BY 1, 2;
 
+-- the same adherence in one aggregate pass: policy_tally per segment, then policy_adherence rows;
+-- adherence = satisfied_cases / cases (the hand-worked numbers above)
+WITH pol AS NOT MATERIALIZED (SELECT collmine.policy('cpol.policy_rules', 'dunning') AS rules),
+tallies AS (
+  SELECT i.segment, collmine.policy_tally(x.t, pol.rules) AS tally
+  FROM cpol.traces x JOIN cpol.invoices i USING (case_id) CROSS JOIN pol
+  GROUP BY i.segment)
+SELECT s.segment, a.rule_name, a.cases, a.activated_cases, a.satisfied_cases, a.activations,
+       a.violations, a.adherence
+FROM tallies s CROSS JOIN pol, collmine.policy_adherence(pol.rules, s.tally) a
+ORDER BY 1, 2;
+-- self-check: the tally agrees with summing rule_outcomes, and merging the two segment tallies
+-- with policy_tally_union gives the tally of the whole log
+WITH pol AS NOT MATERIALIZED (SELECT collmine.policy('cpol.policy_rules', 'dunning') AS rules),
+tallies AS (
+  SELECT i.segment, collmine.policy_tally(x.t, pol.rules) AS tally
+  FROM cpol.traces x JOIN cpol.invoices i USING (case_id) CROSS JOIN pol
+  GROUP BY i.segment),
+from_tally AS (
+  SELECT s.segment, a.rule_name, a.activated_cases, a.satisfied_cases, a.activations, a.violations
+  FROM tallies s CROSS JOIN pol, collmine.policy_adherence(pol.rules, s.tally) a),
+from_outcomes AS (
+  SELECT i.segment, o.rule_name, count(*) FILTER (WHERE o.activations > 0),
+         count(*) FILTER (WHERE o.satisfied), sum(o.activations), sum(o.violations)
+  FROM cpol.traces x JOIN cpol.invoices i USING (case_id) CROSS JOIN pol,
+       collmine.rule_outcomes(x.t, pol.rules) o
+  GROUP BY 1, 2)
+SELECT NOT EXISTS ((SELECT * FROM from_tally EXCEPT SELECT * FROM from_outcomes)
+                   UNION ALL (SELECT * FROM from_outcomes EXCEPT SELECT * FROM from_tally)) AS same_as_outcomes,
+       (SELECT collmine.policy_tally_union(tally) FROM tallies)
+         = (SELECT collmine.policy_tally(x.t, pol.rules) FROM cpol.traces x CROSS JOIN pol) AS union_is_whole_log,
+       (SELECT collmine.policy_tally_union(tally) FROM tallies) AS whole_log_tally;
+-- no traces: an empty tally, zero counts and NULL adherence
+SELECT a.rule_name, a.cases, a.adherence
+FROM collmine.policy_adherence(collmine.policy('cpol.policy_rules', 'dunning'), '{}') a
+WHERE a.rule_name = 'reminder_in_7_days';
+
 -- mean policy fitness per collector: Ann (INV1 1, INV3 5/7) = 6/7; Bob (INV2 5/7, INV4 1/6) = 37/84
 WITH pol AS (SELECT collmine.policy('cpol.policy_rules', 'dunning') AS rules)
 SELECT i.collector, avg(collmine.policy_fitness(x.t, pol.rules)) AS mean_fitness,
