@@ -55,7 +55,7 @@ BEGIN
             USING HINT = 'Every event needs a case id (the invoice number).';
     END IF;
     IF skipped_events > 0 THEN
-        RAISE NOTICE '% event% with a NULL activity or timestamp % left out of their traces', skipped_events,
+        RAISE NOTICE '% event% with a NULL activity or timestamp % left out of the traces', skipped_events,
             CASE WHEN skipped_events = 1 THEN '' ELSE 's' END, CASE WHEN skipped_events = 1 THEN 'was' ELSE 'were' END
             USING HINT = 'collmine.trace_skipped(trace) shows them per case.';
     END IF;
