@@ -11,15 +11,27 @@
 CREATE FUNCTION collmine._trace_sql(log regclass, case_col name, activity_col name, ts_col name,
                                     order_col name, weight_col name)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    col name;
 BEGIN
     IF log IS NULL OR case_col IS NULL OR activity_col IS NULL OR ts_col IS NULL THEN
         RAISE EXCEPTION 'the event log and its case, activity and timestamp columns must not be NULL'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Call it as collmine.variants(''my_events'', ''case_id'', ''activity'', ''ts'').';
     END IF;
+    FOREACH col IN ARRAY ARRAY[case_col, activity_col, ts_col, order_col, weight_col] LOOP
+        IF col IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM pg_attribute
+            WHERE attrelid = log AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', col, log
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'Its columns are: ' || (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum)
+                                                     FROM pg_attribute WHERE attrelid = log AND attnum > 0 AND NOT attisdropped) || '.';
+        END IF;
+    END LOOP;
     RETURN format(
         'SELECT %1$I::text AS case_id, collmine.trace_agg(%2$I::text, %3$I::timestamptz%4$s) AS trace, '
         '%5$s AS weight, count(*) AS events FROM %6$s GROUP BY %1$I',
@@ -38,11 +50,13 @@ SET search_path = pg_catalog
 AS $$
 BEGIN
     IF null_case_events > 0 THEN
-        RAISE WARNING '% events with a NULL case id were left out', null_case_events
+        RAISE WARNING '% event% with a NULL case id % left out', null_case_events,
+            CASE WHEN null_case_events = 1 THEN '' ELSE 's' END, CASE WHEN null_case_events = 1 THEN 'was' ELSE 'were' END
             USING HINT = 'Every event needs a case id (the invoice number).';
     END IF;
     IF skipped_events > 0 THEN
-        RAISE NOTICE '% events with a NULL activity or timestamp were left out of their traces', skipped_events
+        RAISE NOTICE '% event% with a NULL activity or timestamp % left out of the traces', skipped_events,
+            CASE WHEN skipped_events = 1 THEN '' ELSE 's' END, CASE WHEN skipped_events = 1 THEN 'was' ELSE 'were' END
             USING HINT = 'collmine.trace_skipped(trace) shows them per case.';
     END IF;
 END

@@ -13,8 +13,10 @@ for page in README.md docs/*.md docs/*/*.md; do
         inblock                { print }
     ' "$page")
     [ -n "$script" ] || continue
-    db="doctest_$(echo "$page" | tr -c 'a-zA-Z0-9\n' '_')"
+    db="doctest_$(echo "$page" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9\n' '_')"
     PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+    # pages may show CREATE EXTENSION themselves; it is already installed here
+    script=$(echo "$script" | sed 's/^CREATE EXTENSION collmine;/CREATE EXTENSION IF NOT EXISTS collmine;/')
     if out=$( { echo "CREATE EXTENSION collmine;"; echo "$script"; } | \
               psql -X -q -v ON_ERROR_STOP=1 -d "$db" 2>&1 >/dev/null); then
         echo "ok - $page"
