@@ -32,7 +32,7 @@ OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
 ONLY=${BENCH_ONLY:-}
 PARTS=${BENCH_PARTS:-4}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
-KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map "   # the targets use these
+KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map plain_process_map "   # the targets use these
 EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100
 
 # --- the measured items --------------------------------------------------------------------
@@ -178,6 +178,18 @@ SQL
     echo "$ms $peak $md5 $cpu"
 }
 
+# The plan nodes of item $1 on table $2 with $3 workers, top down, each named once.
+plan_summary() {
+    "${PSQL[@]}" -At -v log="$2" <<SQL 2>/dev/null |
+SET max_parallel_workers_per_gather = $3;
+SET enable_partitionwise_aggregate = on;
+EXPLAIN (COSTS OFF) ${I_SQL[$1]};
+SQL
+        grep -E '^( *->  |[A-Z])' | sed -E 's/^ *(->  )?//; s/  \(.*//; s/ on .*//; s/ using .*//' |
+        grep -vE '^(Output|Group Key|Sort Key|Workers|Planned|Filter|InitPlan|SubPlan)' |
+        awk '!seen[$0]++' | paste -sd ',' - | sed 's/,/ › /g'
+}
+
 RESULTS=$W/results.tsv; : > "$RESULTS"
 # Measure item $1 on table $2 ($3 events, $4 cases, label $5, layout $7) with $6 workers.
 measure() {
@@ -200,9 +212,11 @@ measure() {
             md5=$3
         done
     fi
+    local plan=""
+    [ -n "$missing" ] || plan=$(plan_summary "$name" "$log" "$workers")
     cm_log "$(printf '%-5s %-6s %-26s workers=%s best=%s ms peak=%s KB %s' "$label" "$layout" "$name" "$workers" "${best:-—}" "$peak" "$status")"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
-        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" >> "$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
+        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" "$plan" >> "$RESULTS"
 }
 
 selected() { [ -z "$ONLY" ] || [ "${I_GROUP[$1]}" = baseline ] || [[ " $ONLY " == *" $1 "* ]]; }
@@ -247,7 +261,7 @@ for name in "${ITEMS[@]}"; do
 done > "$W/items.tsv"
 "${PSQL[@]}" <<SQL
 CREATE TABLE bench.results (label text, events bigint, cases bigint, item text, grp text, layout text, workers int,
-    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8);
+    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8, plan text);
 CREATE TABLE bench.items (idx int, item text, grp text, description text, sql text);
 \copy bench.results FROM '$RESULTS' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
 \copy bench.items FROM '$W/items.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')

@@ -60,13 +60,13 @@ SELECT format(E'## Latest run\n\n'
 -- One table per log size, serial plans.
 SELECT string_agg(tbl, E'\n' ORDER BY events) FROM (
   SELECT s.events, format(E'### %s events (%s events, %s invoices), serial\n\n'
-      '| measurement | what | best (s) | events/s | × seq scan | × GROUP BY | backend CPU (s) | CPU × GROUP BY | peak backend memory (MB) | × GROUP BY memory |\n'
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n', s.label, pg_temp.n(s.events, 0), pg_temp.n(s.cases, 0))
+      '| measurement | what | best (s) | events/s | × seq scan | × GROUP BY | backend CPU (s) | CPU × GROUP BY | peak backend memory (MB) | × GROUP BY memory | plan |\n'
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n', s.label, pg_temp.n(s.events, 0), pg_temp.n(s.cases, 0))
     || string_agg(
          CASE WHEN r.status <> 'ok' THEN
-           format('| `%s` | %s | %s | | | | | | | |', r.item, r.description, r.status)
+           format('| `%s` | %s | %s | | | | | | | | |', r.item, r.description, r.status)
          ELSE
-           format('| `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s |', r.item, r.description,
+           format('| `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |', r.item, r.description,
              pg_temp.n(r.best_s::numeric, 3),
              pg_temp.n((r.events / r.best_s)::numeric, 0),
              pg_temp.n((r.best_ms / b.scan_ms)::numeric, 2),
@@ -74,7 +74,7 @@ SELECT string_agg(tbl, E'\n' ORDER BY events) FROM (
              pg_temp.n((r.cpu_ms / 1000.0)::numeric, 2),
              pg_temp.n((r.cpu_ms / nullif(b.gb_cpu, 0))::numeric, 2),
              pg_temp.n((r.peak_kb / 1024.0)::numeric, 1),
-             pg_temp.n((r.peak_kb::numeric / nullif(b.gb_kb, 0)), 2))
+             pg_temp.n((r.peak_kb::numeric / nullif(b.gb_kb, 0)), 2), coalesce(r.plan, ''))
          END, E'\n' ORDER BY r.idx) || E'\n' AS tbl
   FROM sizes s JOIN r ON r.label = s.label AND r.workers = 0 AND r.layout = 'heap' JOIN base b ON b.label = s.label
   GROUP BY s.label, s.events, s.cases) x;
@@ -83,13 +83,13 @@ SELECT E'### Serial vs 2 parallel workers, log hash-partitioned by case_id\n\n'
     'Same data copied into a table hash-partitioned by case_id, `enable_partitionwise_aggregate = on`. '
     '"Same results" compares the sorted output of the 2-worker run with the serial run on the partitioned '
     'log and with the serial run on the ordinary table.' || E'\n\n'
-    '| measurement | log | layout | unpartitioned serial (s) | serial (s) | 2 workers (s) | speed-up | same results |\n'
-    '|---|---|---|---:|---:|---:|---:|---|\n'
-    || coalesce(string_agg(format('| `%s` | %s | %s | %s | %s | %s | %s | %s |', s.item, s.label, s.layout,
+    '| measurement | log | layout | unpartitioned serial (s) | serial (s) | 2 workers (s) | speed-up | same results | plan with 2 workers |\n'
+    '|---|---|---|---:|---:|---:|---:|---|---|\n'
+    || coalesce(string_agg(format('| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |', s.item, s.label, s.layout,
          pg_temp.n(h.best_s::numeric, 3), pg_temp.n(s.best_s::numeric, 3), pg_temp.n(p.best_s::numeric, 3),
          pg_temp.n((s.best_ms / p.best_ms)::numeric, 2),
          CASE WHEN s.status <> 'ok' THEN s.status WHEN p.status <> 'ok' THEN p.status
-              WHEN s.md5 = p.md5 AND h.md5 = p.md5 THEN 'yes' ELSE '**no**' END), E'\n' ORDER BY s.events, s.idx), '')
+              WHEN s.md5 = p.md5 AND h.md5 = p.md5 THEN 'yes' ELSE '**no**' END, coalesce(p.plan, '')), E'\n' ORDER BY s.events, s.idx), '')
     || E'\n'
 FROM r s JOIN r p ON p.item = s.item AND p.label = s.label AND p.layout = s.layout AND p.workers = 2
          JOIN r h ON h.item = s.item AND h.label = s.label AND h.layout = 'heap' AND h.workers = 0
@@ -108,10 +108,10 @@ WHERE a.label = sm.label AND b.label = bg.label AND a.workers = 0 AND a.layout =
 GROUP BY sm.label, bg.label;
 
 SELECT format(E'### Memory per case\n\n'
-    '| measurement | log | peak (MB) | above the seq scan (MB) | bytes per case |\n|---|---|---:|---:|---:|\n')
-    || string_agg(format('| `%s` | %s | %s | %s | %s |', r.item, r.label,
+    '| measurement | log | peak (MB) | above the seq scan (MB) | that ÷ cases (bytes) | plan |\n|---|---|---:|---:|---:|---|\n')
+    || string_agg(format('| `%s` | %s | %s | %s | %s | %s |', r.item, r.label,
          pg_temp.n((r.peak_kb / 1024.0)::numeric, 1), pg_temp.n(((r.peak_kb - b.scan_kb) / 1024.0)::numeric, 1),
-         pg_temp.n(((r.peak_kb - b.scan_kb) * 1024.0 / r.cases)::numeric, 0)), E'\n' ORDER BY r.idx, r.events)
+         pg_temp.n(((r.peak_kb - b.scan_kb) * 1024.0 / r.cases)::numeric, 0), coalesce(r.plan, '')), E'\n' ORDER BY r.idx, r.events)
     || E'\n'
 FROM r JOIN base b USING (label)
 WHERE r.workers = 0 AND r.layout = 'heap' AND r.status = 'ok' AND r.grp <> 'baseline';
