@@ -87,7 +87,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF period_start IS NULL OR period_end IS NULL OR period_start > period_end THEN
-        RAISE EXCEPTION 'invalid period: % to %', period_start, period_end
+        RAISE EXCEPTION 'invalid period: % to %',
+              coalesce(to_char(period_start, 'YYYY-MM-DD'), 'NULL'), coalesce(to_char(period_end, 'YYYY-MM-DD'), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Give period_start <= period_end, both inclusive, e.g. ''2024-01-01'', ''2024-01-31''.';
     END IF;

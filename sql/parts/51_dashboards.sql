@@ -282,6 +282,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     d text;
+    mv_names text[];
 BEGIN
     PERFORM collmine._check_log(log_schema);
     IF target_schema IS NULL THEN
@@ -289,7 +290,23 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Name the schema for the dashboard views, e.g. collmine.create_dashboards(''erp_log'', ''dash'').';
     END IF;
-    EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', target_schema);
+    IF to_regnamespace(quote_ident(target_schema)) IS NULL THEN
+        EXECUTE format('CREATE SCHEMA %I', target_schema);
+    END IF;
+    -- never touch a user's table or other relation that happens to carry a dashboard name
+    SELECT array_agg(n || '_mv') INTO mv_names FROM unnest(collmine.dashboard_names()) n;
+    SELECT c.oid::regclass::text INTO d
+      FROM pg_class c
+     WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
+       AND c.relname::text OPERATOR(pg_catalog.=) ANY (collmine.dashboard_names() || mv_names)
+       AND NOT ((c.relkind OPERATOR(pg_catalog.=) 'v' AND c.relname::text OPERATOR(pg_catalog.=) ANY (collmine.dashboard_names()))
+             OR (c.relkind OPERATOR(pg_catalog.=) 'm' AND c.relname::text OPERATOR(pg_catalog.=) ANY (mv_names)))
+     LIMIT 1;
+    IF d IS NOT NULL THEN
+        RAISE EXCEPTION 'relation % already exists and is not a collmine dashboard view', d
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'Use another target schema; create_dashboards never drops tables or other relations.';
+    END IF;
     FOREACH d IN ARRAY collmine.dashboard_names() LOOP
         IF to_regclass(format('%I.%I', target_schema, d)) IS NOT NULL
            OR to_regclass(format('%I.%I', target_schema, d || '_mv')) IS NOT NULL THEN
