@@ -15,6 +15,7 @@
 CREATE FUNCTION collmine.dashboard_names()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT ARRAY['collection_strategy_by_segment', 'overdue_invoices_aging',
                    'dispute_resolution_time', 'write_off_root_causes', 'manual_activity_impact',
                    'payment_posting_lag', 'payment_terms_compliance', 'invoice_to_cash_overview']::text[] $$;
@@ -241,6 +242,7 @@ $$;
 CREATE FUNCTION collmine._dashboard_key(dashboard text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE dashboard
         WHEN 'collection_strategy_by_segment' THEN 'segment, currency'
@@ -258,6 +260,7 @@ $$;
 CREATE FUNCTION collmine._dashboard_question(dashboard text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE dashboard
         WHEN 'collection_strategy_by_segment' THEN 'Collection Strategy Performance by Segment: how well do dunning and calls collect, per segment and currency?'
