@@ -226,6 +226,23 @@ SELECT case_id, status, open_amount FROM collmine.invoice_snapshot('kpi_hand', '
 RESET timezone;
 SET timezone = 'UTC';
 
+-- ==== search_path safety ====
+-- an operator in the caller's schema that shadows text = (and raises if ever used) is never
+-- picked up: every layer-5 function runs with search_path = pg_catalog, pg_temp
+CREATE SCHEMA kpi_evil;
+CREATE FUNCTION kpi_evil.trap(text, text) RETURNS boolean LANGUAGE plpgsql
+    AS $$ BEGIN RAISE EXCEPTION 'shadowing operator used'; END $$;
+CREATE OPERATOR kpi_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = kpi_evil.trap);
+SET search_path = kpi_evil, pg_catalog, public;
+SELECT currency, total_open FROM collmine.aging('kpi_hand', '2024-01-31');
+SELECT currency, round(dso, 2) AS dso FROM collmine.receivables_kpis('kpi_hand', '2024-01-01', '2024-01-31');
+SELECT triggers FROM collmine.contact_success('kpi_hand', '2024-01-01', '2024-01-31');
+SELECT count(*) FROM collmine.root_causes('kpi_hand', 'written_off', ARRAY['segment']);
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA kpi_evil CASCADE;
+RESET client_min_messages;
+
 -- ==== errors ====
 \set SHOW_CONTEXT never
 SELECT * FROM collmine.aging('no_such_schema');
