@@ -291,9 +291,11 @@ BEGIN
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
            avg(s.sd - s.invoice_date)::numeric,
-           avg(greatest(s.sd - s.due_date, 0))::numeric,
+           -- greatest() ignores NULLs, so invoices without a due date are filtered out explicitly
+           (avg(greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL))::numeric,
            CASE WHEN sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) <> 0
-                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
+                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
+                     / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
            avg(s.sd - s.due_date)::numeric,
            count(*) FILTER (WHERE s.sd <= s.due_date),
            (count(*) FILTER (WHERE s.sd <= s.due_date))::numeric

@@ -48,7 +48,7 @@ SELECT coalesce(s.group_value, '(none)')::text AS segment,
        ((count(*) FILTER (WHERE d.paid_within))::numeric / nullif(count(d.case_id), 0))::numeric AS dunning_success_rate,
        coalesce(sum(c.calls), 0)::bigint AS calls,
        (sum(c.ok)::numeric / nullif(sum(c.calls), 0))::numeric AS contact_success_rate,
-       (avg(greatest(s.settled_at::date - s.due_date, 0)) FILTER (WHERE s.status = 'settled'))::numeric AS avg_days_late,
+       (avg(greatest(s.settled_at::date - s.due_date, 0)) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL))::numeric AS avg_days_late,
        ((count(*) FILTER (WHERE s.status = 'settled' AND s.settled_at::date <= s.due_date))::numeric
          / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL), 0))::numeric AS on_time_rate,
        (count(*) FILTER (WHERE s.status = 'written_off'))::bigint AS written_off_invoices,

@@ -226,6 +226,26 @@ SELECT case_id, status, open_amount FROM collmine.invoice_snapshot('kpi_hand', '
 RESET timezone;
 SET timezone = 'UTC';
 
+-- ==== an invoice without a due date ====
+-- N1 (EUR 100, invoiced 2024-01-02, no due date) is settled 01-12: it counts as settled with 10
+-- days to pay, but in no lateness or on-time figure; while open it ages as current
+CREATE SCHEMA kpi_nodue;
+CREATE TABLE kpi_nodue.invoices (LIKE kpi_hand.invoices);
+CREATE TABLE kpi_nodue.events (LIKE kpi_hand.events);
+INSERT INTO kpi_nodue.invoices (case_id, currency, invoice_date, due_date, terms_days, amount)
+VALUES ('N1', 'EUR', '2024-01-02', NULL, NULL, 100);
+INSERT INTO kpi_nodue.events (case_id, activity, ts, ord, amount) VALUES
+ ('N1', 'Invoice Generated', '2024-01-02 09:00', 1, NULL),
+ ('N1', 'Payment Received',  '2024-01-12 09:00', 2, 100),
+ ('N1', 'Invoice Settled',   '2024-01-12 09:00', 3, NULL);
+SELECT currency, settled_invoices, avg_days_to_pay, avg_days_late, avg_days_late_weighted,
+       avg_days_from_due, paid_on_time, on_time_rate
+  FROM collmine.payment_behaviour('kpi_nodue', '2024-01-01', '2024-01-31');
+SELECT currency, total_open, current_amount FROM collmine.aging('kpi_nodue', '2024-01-05');
+SET client_min_messages = warning;
+DROP SCHEMA kpi_nodue CASCADE;
+RESET client_min_messages;
+
 -- ==== search_path safety ====
 -- an operator in the caller's schema that shadows text = (and raises if ever used) is never
 -- picked up: every layer-5 function runs with search_path = pg_catalog, pg_temp
