@@ -13,6 +13,9 @@
 --     (group_value, currency);
 --   * group_by names a column of invoices; its values are returned as text in group_value.
 --     group_by NULL puts every invoice in one group whose group_value is NULL.
+--   * SET jit = off: these are many short queries over set-returning functions whose default
+--     row estimates (1000) would trigger JIT compilation that costs far more than the query.
+--     Summary functions declare ROWS 10 for the same reason (they return one row per group).
 
 -- Raise a clear error unless log_schema holds the canonical events and invoices tables.
 CREATE FUNCTION collmine._check_log(log_schema name)
@@ -107,6 +110,7 @@ RETURNS TABLE (
     status text, days_past_due integer, aging_bucket text, as_of_date date)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     grp text;
@@ -177,8 +181,9 @@ RETURNS TABLE (
     group_value text, currency text, open_invoices bigint, total_open numeric,
     current_amount numeric, past_due_1_30 numeric, past_due_31_60 numeric,
     past_due_61_90 numeric, past_due_over_90 numeric, as_of_date date)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
     SELECT s.group_value, s.currency, count(*), sum(s.open_amount),
            coalesce(sum(s.open_amount) FILTER (WHERE s.aging_bucket = 'current'), 0),
@@ -203,8 +208,9 @@ RETURNS TABLE (
     invoices_generated bigint, credit_sales numeric,
     dso numeric, dso_countback numeric, best_possible_dso numeric,
     average_days_delinquent numeric, cei numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -278,8 +284,9 @@ RETURNS TABLE (
     group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
     avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
     paid_on_time bigint, on_time_rate numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -314,8 +321,9 @@ RETURNS TABLE (
     group_value text, settled_invoices bigint, paid_within_terms bigint, compliance_rate numeric,
     avg_days_beyond_terms numeric, invoices_generated bigint, due_date_deviations bigint,
     deviation_rate numeric, avg_due_date_deviation_days numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -352,6 +360,7 @@ RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timest
                ended_at timestamptz, duration_days numeric)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     grp text;
@@ -384,8 +393,9 @@ CREATE FUNCTION collmine.duration_stats(log_schema name, start_activity text, en
                                         period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -418,32 +428,36 @@ $$;
 CREATE FUNCTION collmine.cycle_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Invoice Generated', 'Invoice Settled', period_start, period_end, group_by) $$;
 
 -- Payment posting lag: Payment Received to Payment Posted, posted in the period.
 CREATE FUNCTION collmine.posting_lag(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Payment Received', 'Payment Posted', period_start, period_end, group_by) $$;
 
 -- Dispute resolution time: Dispute Registered to Dispute Resolved, resolved in the period.
 CREATE FUNCTION collmine.dispute_resolution_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Dispute Registered', 'Dispute Resolved', period_start, period_end, group_by) $$;
 
 -- Credit approval cycle time: Credit Limit Requested to Credit Limit Approved, approved in the period.
 CREATE FUNCTION collmine.credit_approval_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Credit Limit Requested', 'Credit Limit Approved', period_start, period_end, group_by) $$;
 
 -- Dunning adherence: of the invoices still open grace_days after their due date (that day
@@ -453,8 +467,9 @@ CREATE FUNCTION collmine.dunning_adherence(log_schema name, period_start date, p
                                            grace_days integer DEFAULT 7, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, dunning_due bigint, dunned_in_time bigint, adherence_rate numeric,
                dunned_late bigint, not_dunned bigint)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -492,6 +507,7 @@ RETURNS TABLE (case_id text, group_value text, triggered_at timestamptz, paid_wi
                settled_within boolean, window_open boolean)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     grp text;
@@ -532,8 +548,9 @@ CREATE FUNCTION collmine.followup_success(log_schema name, trigger_activity text
                                           first_only boolean DEFAULT false, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
                settled_within bigint, settled_rate numeric, window_open bigint)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -558,8 +575,9 @@ CREATE FUNCTION collmine.collection_success_after_dunning(log_schema name, perio
                                                           within_days integer DEFAULT 30, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
                settled_within bigint, settled_rate numeric, window_open bigint)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$ SELECT * FROM collmine.followup_success(log_schema, 'Overdue Reminder Sent', within_days, period_start, period_end, true, group_by) $$;
 
 -- Collections contact success: every Collection Call Made in the period, paid within within_days.
@@ -567,8 +585,9 @@ CREATE FUNCTION collmine.contact_success(log_schema name, period_start date, per
                                          within_days integer DEFAULT 14, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
                settled_within bigint, settled_rate numeric, window_open bigint)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$ SELECT * FROM collmine.followup_success(log_schema, 'Collection Call Made', within_days, period_start, period_end, false, group_by) $$;
 
 -- Manual activity share: events in the period by is_automated, per group and activity; the row
@@ -578,8 +597,9 @@ CREATE FUNCTION collmine.manual_activity_share(log_schema name, period_start dat
                                                group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, activity text, events bigint, manual_events bigint,
                automated_events bigint, unknown_events bigint, manual_share numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     grp text;
@@ -609,8 +629,9 @@ RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_a
                written_off_invoices bigint, written_off_amount numeric,
                write_off_rate_by_count numeric, write_off_rate_by_value numeric,
                credit_sales numeric, bad_debt_ratio numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN

@@ -282,6 +282,7 @@ CREATE FUNCTION collmine.create_dashboards(log_schema name, target_schema name,
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     d text;
@@ -345,6 +346,7 @@ CREATE FUNCTION collmine.drop_dashboards(target_schema name)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     d text;
@@ -370,6 +372,7 @@ CREATE FUNCTION collmine.refresh_dashboards(target_schema name, concurrently boo
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     d text;

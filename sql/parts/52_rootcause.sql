@@ -71,6 +71,7 @@ RETURNS TABLE (
     rank_in_attribute bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     attrs text[];
