@@ -67,6 +67,53 @@ SELECT currency, closed_invoices, written_off_invoices, write_off_rate_by_count,
   FROM collmine.write_off_rate('demo', '2024-01-01', '2024-01-31');
 --  EUR | 2 | 1 | 0.5 | 0.375 | 0.12     (A4 300 of A2 500 + A4 300 closed; 300 ÷ 2500 sales)
 --  USD | 1 | 0 | 0   | 0     | 0
+-- every payment with its posting (k-th receipt with k-th posting of the same invoice)
+SELECT case_id, pair_no, round(duration_days, 4) AS days
+  FROM collmine.activity_pairs('demo', 'Payment Received', 'Payment Posted') ORDER BY case_id, pair_no;
+--  A1 | 1 | 1.0000
+--  A1 | 2 | 0.2500
+--  A2 | 1 | 2.0000
+--  A3 | 1 | 1.0000
+--  U5 | 1 | 1.0000
+
+-- any pair of activities: from a collection call to settlement, completed in Jan-Feb 2024
+-- (A1 28.0417 days, U5 4.0000; A4's call of 2023-12-20 never led to a settlement)
+SELECT completed, round(avg_days, 4) AS avg, open_at_end
+  FROM collmine.duration_stats('demo', 'Collection Call Made', 'Invoice Settled', '2024-01-01', '2024-02-29');
+--  2 | 16.0208 | 1
+
+SELECT completed, round(avg_days, 4) AS avg, round(median_days, 4) AS median, open_at_end
+  FROM collmine.cycle_time('demo', '2024-01-01', '2024-01-31');
+--  2 | 19.0417 | 19.0417 | 4      (A2 17.04 and U5 21.04 days; A1, A3, A4, U6 not settled)
+
+SELECT group_value, completed, round(avg_days, 2) AS avg
+  FROM collmine.dispute_resolution_time('demo', '2024-02-01', '2024-02-29', 'dispute_reason');
+--  pricing | 1 | 13.00
+
+SELECT completed, round(avg_days, 2) AS avg
+  FROM collmine.credit_approval_time('demo', '2024-01-01', '2024-01-31');
+--  1 | 2.50
+
+SELECT group_value, triggers, paid_within, settled_within
+  FROM collmine.contact_success('demo', '2024-01-01', '2024-01-31', 14, 'collector');
+--  ann | 2 | 2 | 1
+
+-- each invoice's first reminder and what followed within 30 days
+SELECT case_id, triggered_at, paid_within, settled_within, window_open
+  FROM collmine.followup_events('demo', 'Overdue Reminder Sent', 30, first_only => true) ORDER BY case_id;
+--  A1 | 2024-01-05 08:00:00+00 | t | f | f
+--  A4 | 2023-11-10 08:00:00+00 | f | f | f
+--  U5 | 2024-01-25 08:00:00+00 | t | t | f
+
+-- any trigger: were disputed invoices paid within 30 days of the dispute?
+SELECT triggers, paid_within, settled_within
+  FROM collmine.followup_success('demo', 'Dispute Registered', 30, '2024-01-01', '2024-01-31');
+--  1 | 1 | 1      (A3: disputed 01-28, paid 02-20, settled 02-21)
+
+SELECT round(collmine.normal_cdf(1.96)::numeric, 6) AS phi;   -- the root-cause p-values use it
+--  0.975002
+
+SELECT collmine.dashboard_names();
 
 -- ==== docs/root-cause.md ====
 SELECT attribute, value, cases, outcome_cases, round(outcome_rate, 4) AS rate,
