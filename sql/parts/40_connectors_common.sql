@@ -165,6 +165,8 @@ BEGIN
         ELSE '{
             "writeoff_reason_codes": ["WRITEOFF", "BADDEBT"],
             "dispute_field": "Dispute Status",
+            "dispute_resolved_values": [""],
+            "local_currency": null,
             "credit_limit_field": "Credit Limit (LCY)",
             "automated_users": ["JOBQUEUE"]}'::jsonb
     END;
