@@ -134,7 +134,7 @@ my @ACTS = ('Invoice Generated', 'Invoice Sent to Customer', 'Credit Limit Reque
             'Dunning Procedure Initiated', 'Overdue Reminder Sent', 'Collection Call Made', 'Payment Received',
             'Payment Posted', 'Invoice Settled', 'Invoice Written Off');
 my %T = map { ("activity:$_" => 0) } @ACTS;
-$T{$_} = 0 for qw(invoices invoices_settled invoices_written_off invoices_open invoices_disputed invoices_dispute_reopened invoices_paid_on_time invoices_partially_paid payments_applied_to_two_invoices);
+$T{$_} = 0 for qw(invoices invoices_settled invoices_written_off invoices_open invoices_disputed invoices_dispute_reopened invoices_paid_on_time invoices_paid_in_parts payments_applied_to_two_invoices);
 sub count { $T{"activity:$_[0]"} += (defined $_[1] ? $_[1] : 1); }
 
 # ---- id counters ----------------------------------------------------------------------------
@@ -151,6 +151,7 @@ if ($SRC eq 'netsuite') {
     for my $s (@SUBS) { row('PaymTerm', $s->{fo}, $_->{name}, $_->{days}) for @TERMS; }
 }
 
+my %paid_doc;     # shared payment documents of the current customer: key -> ids
 # ---- the model --------------------------------------------------------------------------------
 my $NCUST = $opt{invoices} >= 25 ? floor($opt{invoices} / 25) : 1;
 my $made = 0;
@@ -162,6 +163,7 @@ for my $k (0 .. $NCUST - 1) {
 # One customer and all its invoices: generate, write, count.
 sub customer {
     my ($k, $n) = @_;
+    %paid_doc = ();    # shared payments never cross customers: keep memory constant
     my $sub = $SUBS[pick(map { $_->{weight} } @SUBS)];
     my $seg = $SEG[pick(map { $_->{w} } @SEG)];
     my $term = $TERMS[pick(map { $_->{w} } @TERMS)];
@@ -349,7 +351,7 @@ sub truth_invoice {
         elsif ($a->{kind} eq 'credit') { count('Credit Memo Issued'); }
         else { count('Invoice Written Off'); }
     }
-    $T{invoices_partially_paid}++ if $i->{partial};
+    $T{invoices_paid_in_parts}++ if (grep { $_->{kind} eq "payment" } @{ $i->{apps} }) >= 2;
     if (!defined $i->{end_kind}) { $T{invoices_open}++; }
     elsif ($i->{end_kind} eq 'settled') {
         $T{invoices_settled}++; count('Invoice Settled');
@@ -371,7 +373,6 @@ sub write_customer {
     }
 }
 
-my %paid_doc;     # shared payment documents already written: {payment hash} -> ids
 sub write_invoice {
     my ($c, $i) = @_;
     my $ns = $SRC eq 'netsuite'; my $fo = $SRC eq 'd365fo';
