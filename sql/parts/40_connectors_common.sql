@@ -632,7 +632,7 @@ BEGIN
 
     -- a log that mixes currencies cannot add amounts across invoices without conversion
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
-    SELECT 'mixed_currency', 'info', 'invoice', string_agg(c, ', ' ORDER BY c),
+    SELECT 'mixed_currency', 'info', NULL, string_agg(c, ', ' ORDER BY c),
            format('invoices in %s currencies (%s); collmine does not convert amounts', count(*), string_agg(c, ', ' ORDER BY c))
     FROM (SELECT DISTINCT i.currency AS c FROM _cm_inv i WHERE i.currency IS NOT NULL) x
     HAVING count(*) > 1;
@@ -663,7 +663,7 @@ BEGIN
     END IF;
     RETURN QUERY EXECUTE format($q$
         SELECT q.source_system, q.check_name, q.severity, count(*),
-               (array_agg(coalesce(q.case_id || ' (' || q.source_ref || ')', q.source_ref, q.case_id)
+               (array_agg(coalesce(q.case_id || ' (' || q.source_ref || ')', q.source_table || ' ' || q.source_ref, q.source_ref, q.case_id)
                           ORDER BY q.case_id, q.source_ref))[1:5],
                min(q.detail)
         FROM %I.quality_issues q
