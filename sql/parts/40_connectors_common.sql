@@ -361,22 +361,22 @@ END
 $$;
 
 -- Yes/No, true/false, 1/0, T/F as boolean.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_bool(v text)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE WHEN v IS NULL OR btrim(v) = '' THEN NULL
-                WHEN lower(btrim(v)) IN ('1', 't', 'true', 'yes', 'y') THEN true
-                WHEN lower(btrim(v)) IN ('0', 'f', 'false', 'no', 'n') THEN false END
+    SELECT CASE WHEN v IS NULL OR pg_catalog.btrim(v) OPERATOR(pg_catalog.=) '' THEN NULL
+                WHEN pg_catalog.lower(pg_catalog.btrim(v)) OPERATOR(pg_catalog.=) ANY ('{1,t,true,yes,y}'::pg_catalog.text[]) THEN true
+                WHEN pg_catalog.lower(pg_catalog.btrim(v)) OPERATOR(pg_catalog.=) ANY ('{0,f,false,no,n}'::pg_catalog.text[]) THEN false END
 $$;
 
 -- Numeric sort key of a source id ('17' sorts before '100'); NULL for non-numeric ids.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_key(v text)
 RETURNS numeric
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog
-AS $$ SELECT CASE WHEN btrim(v) ~ '^-?\d{1,30}$' THEN btrim(v)::numeric END $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^-?\d{1,30}$' THEN pg_catalog.btrim(v)::pg_catalog.numeric END $$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Build workspace: temporary tables that a source part fills and _cm_finish consumes.
@@ -434,6 +434,7 @@ BEGIN
     EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
     EXECUTE format($q$CREATE TEMP TABLE %1$I AS
         SELECT DISTINCT ON (%3$s) * FROM %2$I.%4$I t ORDER BY %3$s, t::text$q$, tmp, p_schema, keyexpr, p_table);
+    EXECUTE format('ANALYZE pg_temp.%I', tmp);   -- temporary tables have no statistics otherwise
     EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         SELECT 'duplicate_row', 'warning', %3$L, concat_ws('/', %2$s), count(*) || ' rows with this key; one kept'
         FROM %1$I.%4$I GROUP BY %2$s HAVING count(*) > 1$q$, p_schema, keyexpr, p_table, p_table);
@@ -453,6 +454,9 @@ DECLARE
     as_of timestamptz;
     tz text := s->>'timezone';
 BEGIN
+    ANALYZE pg_temp._cm_inv;   -- temporary tables have no statistics otherwise: bad join plans
+    ANALYZE pg_temp._cm_app;
+    ANALYZE pg_temp._cm_raw;
     -- duplicate case ids: keep one (by full row text), report the rest
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'duplicate_invoice', 'warning', 'invoice', string_agg(i.source_ref, ', ' ORDER BY i.source_ref), i.case_id,
@@ -512,6 +516,7 @@ BEGIN
            sum(a.amount) OVER w - a.amount AS cum_before
     FROM _cm_app a JOIN _cm_inv i USING (case_id)
     WINDOW w AS (PARTITION BY a.case_id ORDER BY a.applied_ts, a.sort_key, a.source_ref ROWS UNBOUNDED PRECEDING);
+    ANALYZE pg_temp._cm_bal;
 
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'payment_exceeds_invoice', 'warning', 'application', min(b.source_ref), b.case_id,
@@ -525,6 +530,7 @@ BEGIN
     FROM _cm_bal b
     WHERE b.inv_amount > 0 AND b.cum >= b.inv_amount - 0.005 AND b.cum_before < b.inv_amount - 0.005
     ORDER BY b.case_id, b.applied_ts, b.sort_key, b.source_ref;
+    ANALYZE pg_temp._cm_end;
 
     -- all events of the load, before ordering
     DROP TABLE IF EXISTS pg_temp._cm_ev;
@@ -586,6 +592,7 @@ BEGIN
       AND ((i.due_date + 1)::timestamp AT TIME ZONE tz) <= as_of
       AND (e.end_ts IS NULL OR e.end_ts >= ((i.due_date + 1)::timestamp AT TIME ZONE tz));
 
+    ANALYZE pg_temp._cm_ev;
     -- events dated before their invoice exists are kept and flagged
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'event_before_invoice', 'warning', split_part(v.source_ref, ':', 1), v.source_ref, v.case_id,
@@ -607,8 +614,7 @@ BEGIN
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
                CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off' ELSE 'settled' END,
-               (SELECT r.detail FROM pg_temp._cm_raw r WHERE r.case_id = i.case_id AND r.activity = 'dispute:disputed'
-                ORDER BY r.ts DESC, r.sort_key DESC, r.source_ref DESC LIMIT 1),
+               dr.detail,
                %2$L, i.terms_days, i.invoice_date, i.due_date, i.amount,
                coalesce(ap.paid, 0), coalesce(ap.credited, 0), coalesce(ap.written_off, 0),
                i.amount - coalesce(ap.paid, 0) - coalesce(ap.credited, 0) - coalesce(ap.written_off, 0) - coalesce(ap.other, 0),
@@ -618,7 +624,7 @@ BEGIN
                CASE WHEN e.end_kind IS NULL THEN NULL WHEN e.end_kind = 'writeoff' THEN false
                     ELSE e.end_ts < ((i.due_date + 1)::timestamp AT TIME ZONE %3$L) END,
                e.end_ts - i.invoice_ts,
-               (SELECT avg(p.applied_ts - p.doc_ts) FROM pg_temp._cm_app p WHERE p.case_id = i.case_id AND p.kind = 'payment'),
+               ap.lag,
                %4$L::timestamptz
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
@@ -626,8 +632,12 @@ BEGIN
                           sum(a.amount) FILTER (WHERE a.kind = 'payment') AS paid,
                           sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,
                           sum(a.amount) FILTER (WHERE a.kind = 'writeoff') AS written_off,
-                          sum(a.amount) FILTER (WHERE a.kind NOT IN ('payment', 'credit', 'writeoff')) AS other
-                   FROM pg_temp._cm_app a GROUP BY a.case_id) ap USING (case_id)$q$,
+                          sum(a.amount) FILTER (WHERE a.kind NOT IN ('payment', 'credit', 'writeoff')) AS other,
+                          avg(a.applied_ts - a.doc_ts) FILTER (WHERE a.kind = 'payment') AS lag
+                   FROM pg_temp._cm_app a GROUP BY a.case_id) ap USING (case_id)
+        LEFT JOIN (SELECT DISTINCT ON (r.case_id) r.case_id, r.detail FROM pg_temp._cm_raw r
+                   WHERE r.activity = 'dispute:disputed'
+                   ORDER BY r.case_id, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
         p_schema, p_source, tz, as_of);
 
     -- a log that mixes currencies cannot add amounts across invoices without conversion

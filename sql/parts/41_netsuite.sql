@@ -80,7 +80,8 @@ BEGIN
                collmine._cm_date(t.duedate, 'transaction', 'duedate', 'id=' || t.id),
                t.createdby, t.createdby = ANY (%L::text[]), 'transaction:' || t.id
         FROM %s t
-        LEFT JOIN LATERAL (SELECT x.subsidiary FROM %s x WHERE x.transaction = t.id ORDER BY (x.mainline = 'T') DESC, collmine._cm_key(x.id), x.id LIMIT 1) l ON true
+        LEFT JOIN (SELECT DISTINCT ON (x.transaction) x.transaction, x.subsidiary FROM %s x
+                   ORDER BY x.transaction, (x.mainline = 'T') DESC, collmine._cm_key(x.id), x.id) l ON l.transaction = t.id
         LEFT JOIN %s c ON c.id = t.entity
         LEFT JOIN %s te ON te.id = t.terms
         LEFT JOIN %s sl ON sl.id = l.subsidiary

@@ -86,6 +86,7 @@ BEGIN
                collmine._cm_num(t."AmountCur", 'CustTrans', 'AmountCur', 'RecId=' || t."RecId") AS amt,
                collmine._cm_day(t."TransDate", 'CustTrans', 'TransDate', 'RecId=' || t."RecId") AS ts
         FROM %s t$q$, transtype, ct);
+    ANALYZE pg_temp._cm_fo_trans;
 
     -- invoices: sales or customer transactions with an invoice number and a positive amount
     EXECUTE format($q$INSERT INTO pg_temp._cm_inv
@@ -100,6 +101,7 @@ BEGIN
         LEFT JOIN %s c ON c."DataAreaId" = t."DataAreaId" AND c."AccountNum" = t."AccountNum"
         LEFT JOIN %s p ON p."PaymTermId" = t."PaymTermId" AND coalesce(p."DataAreaId", t."DataAreaId") = t."DataAreaId"
         WHERE t.tt IN ('Sales', 'Cust') AND coalesce(t."Invoice", '') <> '' AND t.amt > 0$q$, auto_users, cu, pt);
+    ANALYZE pg_temp._cm_inv;
 
     -- applications: settlements of an invoice against a payment, credit note or write-off
     EXECUTE format($q$INSERT INTO pg_temp._cm_app

@@ -69,6 +69,7 @@ BEGIN
                collmine._cm_num(e."Amount", 'Cust. Ledger Entry', 'Amount', 'Entry No.=' || e."Entry No.") AS amt,
                coalesce(nullif(e."Currency Code", ''), %L) AS cur
         FROM %s e$q$, doctype, lcy, le);
+    ANALYZE pg_temp._cm_bc_le;
 
     -- invoices: ledger entries of document type Invoice
     EXECUTE format($q$INSERT INTO pg_temp._cm_inv
@@ -84,6 +85,7 @@ BEGIN
                e."User ID", e."User ID" = ANY (%L::text[]), 'Cust. Ledger Entry:' || e."Entry No."
         FROM pg_temp._cm_bc_le e LEFT JOIN %s c ON c."No." = e."Customer No."
         WHERE e.dt = 'Invoice'$q$, auto_users, cu);
+    ANALYZE pg_temp._cm_inv;
 
     -- applications: detailed entries of type Application on the invoice's ledger entry
     EXECUTE format($q$INSERT INTO pg_temp._cm_app
