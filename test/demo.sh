@@ -31,7 +31,7 @@ say "installing collmine and loading the NetSuite sample ($SAMPLE)"
     done
 } | "${PSQL[@]}"
 "${PSQL[@]}" -c "SELECT relname AS staging_table, n_live_tup AS rows FROM pg_stat_user_tables
-                 WHERE schemaname = 'erp' AND relname NOT IN ('events', 'invoices', 'quality_issues', 'csv_import')
+                 WHERE schemaname = 'erp' AND relname NOT IN ('events', 'invoices', 'quality_issues', 'csv_import', 'transaction_search')
                  ORDER BY relname" 2>/dev/null || true
 
 say "building the event log: collmine.netsuite_build (saved-search display formats as settings)"

@@ -166,3 +166,66 @@ END
 $$;
 COMMENT ON FUNCTION collmine.netsuite_build(name, jsonb) IS
     'derive <schema>.events and <schema>.invoices from the NetSuite staging tables; returns events per activity';
+
+-- ---------------------------------------------------------------------------------------------
+-- Saved-search exports. Users without SuiteQL access export a transaction saved search to CSV,
+-- with display column names and display values. netsuite_from_saved_search turns such an export
+-- (one row per transaction, or per transaction and applying transaction) into the SuiteQL-shaped
+-- staging tables, so that netsuite_build derives the log the same way.
+-- ---------------------------------------------------------------------------------------------
+SELECT collmine._cm_def('netsuite', 'transaction_search',
+    ARRAY['Internal ID', 'Type', 'Date', 'Date Created', 'Document Number', 'Name', 'Due Date/Receive By',
+          'Amount', 'Amount Remaining', 'Amount Paid', 'Status', 'Terms', 'Subsidiary', 'Currency',
+          'Date Closed', 'Applying Transaction', 'Applying Link Amount', 'Sales Rep', 'Memo', 'Created By'],
+    ARRAY['Internal ID', 'Type', 'Date', 'Document Number', 'Amount']);
+
+CREATE FUNCTION collmine.netsuite_from_saved_search(p_schema name)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    PERFORM collmine._cm_require(p_schema, 'netsuite');
+    -- the saved search replaces what the SuiteQL tables it feeds held before
+    EXECUTE format('TRUNCATE %1$I.transaction, %1$I.transactionline, %1$I.nexttransactionlinelink, %1$I.customer', p_schema);
+    -- one transaction per internal id; display type names become SuiteQL type ids
+    EXECUTE format($q$INSERT INTO %1$I.transaction (id, tranid, type, trandate, createddate, duedate, closedate, entity,
+                                                    status, foreigntotal, foreignamountpaid, foreignamountunpaid,
+                                                    currency, createdby, terms, memo)
+        SELECT DISTINCT ON (s."Internal ID") s."Internal ID", s."Document Number",
+               CASE s."Type" WHEN 'Invoice' THEN 'CustInvc' WHEN 'Payment' THEN 'CustPymt'
+                             WHEN 'Credit Memo' THEN 'CustCred' WHEN 'Journal' THEN 'Journal'
+                             WHEN 'Deposit' THEN 'Deposit' WHEN 'Customer Deposit' THEN 'CustDep'
+                             WHEN 'Customer Refund' THEN 'CustRfnd' ELSE s."Type" END,
+               s."Date", s."Date Created", s."Due Date/Receive By", s."Date Closed", s."Name", s."Status",
+               s."Amount", s."Amount Paid", s."Amount Remaining", s."Currency", s."Created By", s."Terms", s."Memo"
+        FROM %1$I.transaction_search s
+        WHERE coalesce(s."Internal ID", '') <> ''
+        ORDER BY s."Internal ID", s::text$q$, p_schema);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    EXECUTE format($q$INSERT INTO %1$I.transactionline (transaction, id, mainline, subsidiary, entity)
+        SELECT DISTINCT ON (s."Internal ID") s."Internal ID", '0', 'T', s."Subsidiary", s."Name"
+        FROM %1$I.transaction_search s WHERE coalesce(s."Internal ID", '') <> ''
+        ORDER BY s."Internal ID", s::text$q$, p_schema);
+    EXECUTE format($q$INSERT INTO %1$I.customer (id, companyname, salesrep)
+        SELECT DISTINCT ON (s."Name") s."Name", s."Name", s."Sales Rep"
+        FROM %1$I.transaction_search s WHERE coalesce(s."Name", '') <> ''
+        ORDER BY s."Name", s."Sales Rep" NULLS LAST$q$, p_schema);
+    -- "Applying Transaction" is display text such as "Payment #PYMT0042": find that document in
+    -- the export by its number; the application happened on the applying document's date
+    EXECUTE format($q$INSERT INTO %1$I.nexttransactionlinelink (previousdoc, previoustype, nextdoc, nexttype, linktype, foreignamount, lastmodifieddate)
+        SELECT DISTINCT s."Internal ID", 'CustInvc', coalesce(a."Internal ID", 'unknown ' || s."Applying Transaction"),
+               a."Type", 'Payment', s."Applying Link Amount", a."Date"
+        FROM %1$I.transaction_search s
+        LEFT JOIN (SELECT DISTINCT ON (x."Document Number") x.* FROM %1$I.transaction_search x
+                   ORDER BY x."Document Number", x."Internal ID") a
+               ON a."Document Number" = coalesce(substring(s."Applying Transaction" FROM '#\s*(\S+)\s*$'), btrim(s."Applying Transaction"))
+        WHERE s."Type" = 'Invoice' AND coalesce(s."Applying Transaction", '') <> ''$q$, p_schema);
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION collmine.netsuite_from_saved_search(name) IS
+    'fill the NetSuite staging tables transaction, transactionline, nexttransactionlinelink and customer from a saved-search export in <schema>.transaction_search';

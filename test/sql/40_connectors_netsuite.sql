@@ -115,4 +115,27 @@ WHERE activity = 'Invoice Written Off';
 SELECT activity, events FROM collmine.netsuite_build('cm_ns', '{"as_of": "2024-04-30 23:59:00+00", "dispute_field": "CUSTBODY_OTHER"}')
 WHERE activity LIKE 'Dispute%';
 
+-- ---- a saved-search export (display column names and formats) -------------------------------
+SELECT count(*) AS staging_tables FROM collmine.create_staging('netsuite', 'cm_ss');
+COPY cm_ss.transaction_search ("Internal ID", "Type", "Date", "Date Created", "Document Number", "Name", "Due Date/Receive By", "Amount", "Status", "Subsidiary", "Currency", "Applying Transaction", "Applying Link Amount", "Sales Rep") FROM stdin WITH (FORMAT csv);
+101,Invoice,9/1/2024,9/1/2024 9:15 am,INV-101,Acme Corp,10/1/2024,500.00,Paid In Full,US Inc.,USD,Payment #PAY-7,200.00,Jane Roe
+101,Invoice,9/1/2024,9/1/2024 9:15 am,INV-101,Acme Corp,10/1/2024,500.00,Paid In Full,US Inc.,USD,Payment #PAY-8,300.00,Jane Roe
+102,Invoice,9/14/2024,9/14/2024 1:05 pm,INV-102,Acme Corp,10/14/2024,80.00,Paid In Full,US Inc.,USD,Payment #PAY-8,80.00,Jane Roe
+103,Invoice,9/20/2024,9/20/2024 4:40 pm,INV-103,Bolt Ltd,10/20/2024,120.00,Open,US Inc.,USD,,,Jane Roe
+201,Payment,9/20/2024,9/20/2024 10:00 am,PAY-7,Acme Corp,,200.00,Deposited,US Inc.,USD,,,
+202,Payment,10/20/2024,10/20/2024 11:30 am,PAY-8,Acme Corp,,380.00,Deposited,US Inc.,USD,,,
+\.
+SELECT collmine.netsuite_from_saved_search('cm_ss') AS transactions;
+SELECT * FROM collmine.netsuite_build('cm_ss', '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2024-10-31 23:59:00+00"}')
+WHERE events > 0;
+-- INV-101: Generated 09-01 09:15; PAY-7 received and applied 09-20 (the saved search has only
+--   the payment's date); due 10-01 passed 10-02; PAY-8 10-20: settled.
+-- INV-102: Generated 09-14 13:05; due 10-14 passed 10-15; PAY-8 (shared with INV-101) 10-20: settled.
+-- INV-103: Generated 09-20 16:40; open; due 10-20 passed 10-21, before as_of 10-31.
+SELECT case_id, ts, activity, amount FROM cm_ss.events ORDER BY case_id, ord;
+-- days overdue: 10-20 - 10-01 = 19, 10-20 - 10-14 = 6, open: 10-31 - 10-20 = 11
+SELECT case_id, customer_name, collector, business_unit, status, due_date, settled_at, days_overdue, paid_on_time
+FROM cm_ss.invoices ORDER BY case_id;
+DROP SCHEMA cm_ss CASCADE;
+
 DROP SCHEMA cm_ns CASCADE;
