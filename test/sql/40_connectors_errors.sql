@@ -57,6 +57,15 @@ id,subject,transaction,messagedate,isemailed
 SELECT collmine.import_csv('cm_err.message') AS rows_imported;
 SELECT id, subject, transaction, messagedate, isemailed, author FROM cm_err.message;
 SELECT count(*) AS landing_rows_left FROM cm_err.csv_import;
+-- a quoted field with a line break spans two landed lines and is joined again
+COPY cm_err.csv_import (line) FROM stdin WITH (FORMAT csv, DELIMITER E'\x01', QUOTE E'\x02');
+id,subject,transaction,messagedate
+66,"first line
+second line",1,2024-03-01 11:00
+\.
+SELECT collmine.import_csv('cm_err.message') AS rows_imported;
+SELECT id, subject FROM cm_err.message WHERE id = '66';
+DELETE FROM cm_err.message WHERE id = '66';
 
 -- wrong delimiter: the header is one field that contains ';'
 COPY cm_err.csv_import (line) FROM stdin WITH (FORMAT csv, DELIMITER E'\x01', QUOTE E'\x02');
