@@ -419,8 +419,9 @@ BEGIN
 END
 $$;
 
--- Report duplicated source keys of a staging table and return the name of a de-duplicated view
--- of it (first row per key by the full row text, so the choice does not depend on row order).
+-- Report duplicated source keys of a staging table and return the name of the relation to read:
+-- the staging table itself when its keys are unique, else a de-duplicated temporary copy (first
+-- row per key by the full row text, so the choice does not depend on row order).
 CREATE FUNCTION collmine._cm_dedup(p_schema name, p_table text, p_key text[])
 RETURNS text
 LANGUAGE plpgsql
@@ -430,14 +431,21 @@ AS $$
 DECLARE
     keyexpr text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(p_key) k);
     tmp text := '_cm_d_' || md5(p_table);
+    dups bigint;
 BEGIN
-    EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
-    EXECUTE format($q$CREATE TEMP TABLE %1$I AS
-        SELECT DISTINCT ON (%3$s) * FROM %2$I.%4$I t ORDER BY %3$s, t::text$q$, tmp, p_schema, keyexpr, p_table);
-    EXECUTE format('ANALYZE pg_temp.%I', tmp);   -- temporary tables have no statistics otherwise
     EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         SELECT 'duplicate_row', 'warning', %3$L, concat_ws('/', %2$s), count(*) || ' rows with this key; one kept'
         FROM %1$I.%4$I GROUP BY %2$s HAVING count(*) > 1$q$, p_schema, keyexpr, p_table, p_table);
+    GET DIAGNOSTICS dups = ROW_COUNT;
+    IF dups = 0 THEN
+        -- fresh loads have no statistics yet; without them joins get nested-loop plans
+        EXECUTE format('ANALYZE %I.%I', p_schema, p_table);
+        RETURN format('%I.%I', p_schema, p_table);
+    END IF;
+    EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
+    EXECUTE format($q$CREATE TEMP TABLE %1$I AS
+        SELECT DISTINCT ON (%3$s) * FROM %2$I.%4$I t ORDER BY %3$s, t::text$q$, tmp, p_schema, keyexpr, p_table);
+    EXECUTE format('ANALYZE pg_temp.%I', tmp);
     RETURN format('pg_temp.%I', tmp);
 END
 $$;
@@ -827,7 +835,7 @@ $$;
 
 -- Check that every staging table of a source exists with all its columns, and that no table
 -- holds whole lines in its first column (a file loaded with the wrong delimiter).
-CREATE FUNCTION collmine._cm_require(p_schema name, p_source text)
+CREATE FUNCTION collmine._cm_require(p_schema name, p_source text, p_skip text[] DEFAULT '{}')
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -839,7 +847,7 @@ DECLARE
     v text;
 BEGIN
     FOR c IN SELECT sc.table_name, sc.column_name FROM collmine.staging_columns sc
-             WHERE sc.source = p_source ORDER BY sc.table_name, sc.position LOOP
+             WHERE sc.source = p_source AND sc.table_name <> ALL (p_skip) ORDER BY sc.table_name, sc.position LOOP
         IF to_regclass(format('%I.%I', p_schema, c.table_name)) IS NULL THEN
             RAISE EXCEPTION 'staging table %.% does not exist', p_schema, c.table_name
                 USING ERRCODE = 'undefined_table',
@@ -854,7 +862,7 @@ BEGIN
                                     p_source, p_schema, p_schema, c.table_name, c.column_name);
         END IF;
     END LOOP;
-    FOR c IN SELECT sc.table_name FROM collmine.staging_columns sc WHERE sc.source = p_source
+    FOR c IN SELECT sc.table_name FROM collmine.staging_columns sc WHERE sc.source = p_source AND sc.table_name <> ALL (p_skip)
              GROUP BY sc.table_name ORDER BY sc.table_name LOOP
         SELECT min(column_name) FILTER (WHERE position = 1), min(column_name) FILTER (WHERE position = 2)
         INTO first_col, second_col

@@ -50,7 +50,7 @@ DECLARE
     ui_ctx text[] := collmine._cm_list(s->'interactive_contexts');
 BEGIN
     PERFORM collmine._cm_begin('netsuite', p_schema, s);
-    PERFORM collmine._cm_require(p_schema, 'netsuite');
+    PERFORM collmine._cm_require(p_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
     tr  := collmine._cm_dedup(p_schema, 'transaction', ARRAY['id']);
     tl  := collmine._cm_dedup(p_schema, 'transactionline', ARRAY['transaction', 'id']);
     lk  := collmine._cm_dedup(p_schema, 'nexttransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
@@ -188,7 +188,8 @@ AS $$
 DECLARE
     n bigint;
 BEGIN
-    PERFORM collmine._cm_require(p_schema, 'netsuite');
+    PERFORM collmine._cm_require(p_schema, 'netsuite',
+        ARRAY['systemnote', 'phonecall', 'message', 'term', 'subsidiary', 'customrecord_3805_dunning_eval_result']);
     -- the saved search replaces what the SuiteQL tables it feeds held before
     EXECUTE format('TRUNCATE %1$I.transaction, %1$I.transactionline, %1$I.nexttransactionlinelink, %1$I.customer', p_schema);
     -- one transaction per internal id; display type names become SuiteQL type ids
