@@ -34,7 +34,7 @@ say "installing collmine and loading the NetSuite sample ($SAMPLE)"
                  WHERE schemaname = 'erp' AND relname NOT IN ('events', 'invoices', 'quality_issues', 'csv_import', 'transaction_search')
                  ORDER BY relname" 2>/dev/null || true
 
-say "building the event log: collmine.netsuite_build (saved-search display formats as settings)"
+say "building the event log: collmine.netsuite_build (dates in NetSuite display format, read with the date_format and timestamp_format settings)"
 "${PSQL[@]}" -c "SELECT * FROM collmine.netsuite_build('erp',
     '{\"date_format\": \"MM/DD/YYYY\", \"timestamp_format\": \"MM/DD/YYYY HH12:MI am\"}')"
 
