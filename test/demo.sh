@@ -20,23 +20,13 @@ PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -d postgres)
 
 say() { printf '\n== %s ==\n' "$*"; }
 
-say "installing collmine and loading the NetSuite sample ($SAMPLE)"
-{
-    echo "SET client_min_messages = warning;"
-    echo "CREATE EXTENSION collmine;"
-    echo "SELECT count(*) AS staging_tables FROM collmine.create_staging('netsuite', 'erp');"
-    for t in transaction transactionline nexttransactionlinelink systemnote phonecall message customer term \
-             subsidiary customrecord_3805_dunning_eval_result; do
-        echo "\\copy erp.$t FROM '$SAMPLE/netsuite.$t.csv' WITH (FORMAT csv, HEADER true)"
-    done
-} | "${PSQL[@]}"
+say "installing collmine and loading the NetSuite sample ($SAMPLE) through the connector"
+echo "(test/data/erp/load-netsuite-sample.psql: collmine.create_staging, \\copy of each export, collmine.netsuite_build)"
+"${PSQL[@]}" -c "CREATE EXTENSION collmine"
+"${PSQL[@]}" -f test/data/erp/load-netsuite-sample.psql
 "${PSQL[@]}" -c "SELECT relname AS staging_table, n_live_tup AS rows FROM pg_stat_user_tables
                  WHERE schemaname = 'erp' AND relname NOT IN ('events', 'invoices', 'quality_issues', 'csv_import', 'transaction_search')
                  ORDER BY relname" 2>/dev/null || true
-
-say "building the event log: collmine.netsuite_build (dates in NetSuite display format, read with the date_format and timestamp_format settings)"
-"${PSQL[@]}" -c "SELECT * FROM collmine.netsuite_build('erp',
-    '{\"date_format\": \"MM/DD/YYYY\", \"timestamp_format\": \"MM/DD/YYYY HH12:MI am\"}')"
 
 say "events and cases"
 "${PSQL[@]}" -c "SELECT (SELECT count(*) FROM erp.events) AS events,
@@ -47,41 +37,24 @@ say "events and cases"
 "${PSQL[@]}" -c "SELECT status, count(*) AS invoices, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct
                  FROM erp.invoices GROUP BY status ORDER BY invoices DESC"
 
-say "top variants"
-if [ "$("${PSQL[@]}" -Atc "SELECT to_regprocedure('collmine.variants(regclass,name,name,name,name,name)') IS NOT NULL")" = t ]; then
-    "${PSQL[@]}" -c "SELECT rank, cases, round((100 * share)::numeric, 1) AS pct, median_throughput, variant
-                     FROM collmine.variants('erp.events', 'case_id', 'activity', 'ts', 'ord') ORDER BY rank LIMIT 10"
-else
-    echo "(collmine.variants is not in this build; plain-SQL variants instead)"
-    "${PSQL[@]}" -c "SELECT count(*) AS cases, variant FROM
-                        (SELECT case_id, string_agg(activity, ' > ' ORDER BY ts, ord) AS variant FROM erp.events GROUP BY case_id) v
-                     GROUP BY variant ORDER BY cases DESC, variant LIMIT 10"
-fi
+say "top variants: collmine.variants"
+"${PSQL[@]}" -c "SELECT rank, cases, round((100 * share)::numeric, 1) AS pct, round((100 * cumulative_share)::numeric, 1) AS cum_pct,
+                        median_throughput, variant
+                 FROM collmine.variants('erp.events', 'case_id', 'activity', 'ts', 'ord') ORDER BY rank LIMIT 10"
 
-say "process map"
-if [ -n "$("${PSQL[@]}" -Atc "SELECT to_regtype('collmine.dfg')")" ] &&
-   [ "$("${PSQL[@]}" -Atc "SELECT to_regprocedure('collmine.process_map(regclass,name,name,name,name,name)') IS NOT NULL
-                             AND to_regprocedure('collmine.dfg_edges(collmine.dfg)') IS NOT NULL
-                             AND to_regprocedure('collmine.dfg_to_dot(collmine.dfg)') IS NOT NULL")" = t ]; then
-    "${PSQL[@]}" -c "SELECT source, target, frequency
-                     FROM collmine.dfg_edges(collmine.process_map('erp.events', 'case_id', 'activity', 'ts', 'ord'))
-                     ORDER BY frequency DESC, source, target LIMIT 15"
-    "${PSQL[@]}" -Atc "SELECT collmine.dfg_to_dot(collmine.process_map('erp.events', 'case_id', 'activity', 'ts', 'ord'))" > "$OUT/netsuite_process_map.dot"
-else
-    echo "(collmine.process_map is not in this build; directly-follows edges in plain SQL instead)"
-    "${PSQL[@]}" -c "SELECT source, target, count(*) AS frequency FROM
-                        (SELECT activity AS source, lead(activity) OVER (PARTITION BY case_id ORDER BY ts, ord) AS target FROM erp.events) x
-                     WHERE target IS NOT NULL GROUP BY source, target ORDER BY frequency DESC, source, target LIMIT 15"
-    "${PSQL[@]}" -Atc "SELECT 'digraph process_map {' || E'\n  rankdir=LR; node [shape=box, style=rounded];\n' ||
-                              string_agg(format('  %s -> %s [label=\"%s\"];', to_json(source)::text, to_json(target)::text, n), E'\n' ORDER BY n DESC, source, target) ||
-                              E'\n}'
-                       FROM (SELECT source, target, count(*) AS n FROM
-                               (SELECT activity AS source, lead(activity) OVER (PARTITION BY case_id ORDER BY ts, ord) AS target FROM erp.events) x
-                             WHERE target IS NOT NULL GROUP BY source, target) e" > "$OUT/netsuite_process_map.dot"
-fi
-echo "DOT written to demo-output/netsuite_process_map.dot"
+say "process map: collmine.process_map (the 15 most frequent paths)"
+"${PSQL[@]}" -c "CREATE TABLE demo_map AS SELECT collmine.process_map('erp.events', 'case_id', 'activity', 'ts', 'ord') AS m"
+"${PSQL[@]}" -c "SELECT collmine.dfg_cases(m) AS cases, collmine.dfg_events(m) AS events, collmine.dfg_skipped(m) AS skipped FROM demo_map"
+"${PSQL[@]}" -c "SELECT source, target, frequency, cases, date_trunc('minute', median_duration) AS median, date_trunc('minute', p90_duration) AS p90
+                 FROM demo_map, collmine.dfg_edges(m) ORDER BY frequency DESC, source, target LIMIT 15"
+"${PSQL[@]}" -Atc "SELECT collmine.dfg_to_dot(m, 'frequency') FROM demo_map" > "$OUT/netsuite_process_map.dot"
+"${PSQL[@]}" -Atc "SELECT collmine.dfg_to_dot(collmine.dfg_filter(m, 1.0, 0.4), 'performance') FROM demo_map" > "$OUT/netsuite_process_map_performance.dot"
+"${PSQL[@]}" -Atc "SELECT collmine.dfg_to_mermaid(collmine.dfg_filter(m, 1.0, 0.4), 'frequency') FROM demo_map" > "$OUT/netsuite_process_map.mmd"
+echo "DOT written to demo-output/netsuite_process_map.dot (and _performance.dot, simplified with dfg_filter); Mermaid to .mmd"
 if command -v dot >/dev/null 2>&1; then
-    dot -Tsvg "$OUT/netsuite_process_map.dot" -o "$OUT/netsuite_process_map.svg" && echo "SVG written to demo-output/netsuite_process_map.svg"
+    for f in netsuite_process_map netsuite_process_map_performance; do
+        dot -Tsvg "$OUT/$f.dot" -o "$OUT/$f.svg" && echo "SVG written to demo-output/$f.svg"
+    done
 else
     echo "(graphviz is not installed: no SVG; apt-get install graphviz to get one)"
 fi
@@ -112,6 +85,21 @@ say "payment posting lag (Payment Received to Payment Posted)"
                         justify_hours(date_trunc('minute', percentile_cont(0.5) WITHIN GROUP (ORDER BY posting_lag))) AS median,
                         justify_hours(date_trunc('minute', max(posting_lag))) AS longest
                  FROM erp.invoices WHERE posting_lag IS NOT NULL"
+
+say "dunning policy: adherence per rule (collmine.policy_tally with the shipped default dunning policy)"
+"${PSQL[@]}" -c "SELECT r.rule_name, r.activated_cases, r.activations, r.violations,
+                        round(100 * (1 - r.violations::numeric / nullif(r.activations, 0)), 1) AS kept_pct
+                 FROM (SELECT collmine.policy_tally(trace, (SELECT array_agg(d) FROM collmine.default_dunning_policy() d)) AS tally
+                       FROM collmine.traces('erp.events', 'case_id', 'activity', 'ts', 'ord')) s,
+                      collmine.policy_adherence((SELECT array_agg(d) FROM collmine.default_dunning_policy() d), s.tally) r
+                 ORDER BY kept_pct, r.rule_name"
+
+say "collections KPIs and dashboards (collmine.create_dashboards into schema dash)"
+"${PSQL[@]}" -c "SELECT count(*) AS dashboards_created FROM collmine.create_dashboards('erp', 'dash')"
+"${PSQL[@]}" -c "SELECT month, round(dso, 1) AS dso, round(cei, 1) AS cei, round(avg_cycle_days, 1) AS cycle_days
+                 FROM dash.invoice_to_cash_overview_mv WHERE currency = 'USD' ORDER BY month DESC LIMIT 6"
+"${PSQL[@]}" -c "SELECT attribute, value, cases, written_off_cases, round(lift, 2) AS lift
+                 FROM dash.write_off_root_causes_mv ORDER BY excess_write_offs DESC LIMIT 5"
 
 say "data-quality report: collmine.data_quality('erp')"
 "${PSQL[@]}" -c "SELECT check_name, severity, problems, examples, description FROM collmine.data_quality('erp')"
