@@ -11,6 +11,7 @@
  * measured as ts(target) - ts(activation) and checked against [min_delay, max_delay], both ends
  * inclusive. The exact semantics of every template are in docs/conformance.md.
  */
+#include "common.h"
 #include "conformance.h"
 
 #include "catalog/pg_type.h"
@@ -665,10 +666,7 @@ cm_policy_tally_trans(PG_FUNCTION_ARGS)
 	int			i,
 				n;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("policy_tally_trans called in non-aggregate context")));
+	aggcxt = cm_agg_context(fcinfo, "policy_tally_trans");
 	state = PG_GETARG_ARRAYTYPE_P(0);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_ARRAYTYPE_P(state);

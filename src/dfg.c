@@ -822,15 +822,3 @@ dfg_edge_order(const DfgData *d)
 	qsort_arg(order, d->nedges, sizeof(int), edge_freq_cmp, DfgEdges(d));
 	return order;
 }
-
-/* Microseconds as an interval of days and time (24-hour days, like justify_hours). */
-Datum
-dfg_usecs_interval(int64 us)
-{
-	Interval   *iv = palloc(sizeof(Interval));
-
-	iv->month = 0;
-	iv->day = (int32) (us / USECS_PER_DAY);
-	iv->time = us % USECS_PER_DAY;
-	return IntervalPGetDatum(iv);
-}

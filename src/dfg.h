@@ -209,7 +209,5 @@ extern int64 dfg_edge_quantile(const DfgData *d, const DfgEdge *e, double q);
 /* Edge indexes ordered by frequency desc, then source and target name (bytewise). */
 extern int *dfg_edge_order(const DfgData *d);
 
-/* Microseconds as an interval Datum. */
-extern Datum dfg_usecs_interval(int64 us);
 
 #endif

@@ -13,6 +13,7 @@
  * trace updates the map in place. A flat state (the first combine input, or a value from disk)
  * is expanded into the aggregate context on first update.
  */
+#include "common.h"
 #include "dfg.h"
 
 #include "utils/numeric.h"
@@ -21,20 +22,6 @@ PG_FUNCTION_INFO_V1(dfg_agg_trans);
 PG_FUNCTION_INFO_V1(dfg_agg_wtrans);
 PG_FUNCTION_INFO_V1(dfg_merge_trans);
 PG_FUNCTION_INFO_V1(dfg_merge);
-
-/* The aggregate context, or an error when called as a plain function. */
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s can only be called as an aggregate transition function", fname),
-				 errhint("Use collmine.dfg_agg(trace) or collmine.dfg_merge(dfg, dfg).")));
-	return aggcxt;
-}
 
 /* The state to update in place: ours when we own it, else a fresh expansion of argument 0. */
 static DfgExpanded *
@@ -71,7 +58,7 @@ add_trace(FunctionCallInfo fcinfo, MemoryContext aggcxt, int64 weight)
 Datum
 dfg_agg_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "collmine.dfg_agg_trans");
+	MemoryContext aggcxt = cm_agg_context(fcinfo, "collmine.dfg_agg_trans");
 
 	return add_trace(fcinfo, aggcxt, DFG_WEIGHT_SCALE);
 }
@@ -80,7 +67,7 @@ dfg_agg_trans(PG_FUNCTION_ARGS)
 Datum
 dfg_agg_wtrans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "collmine.dfg_agg_wtrans");
+	MemoryContext aggcxt = cm_agg_context(fcinfo, "collmine.dfg_agg_wtrans");
 	int64		w = 0;
 
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))

@@ -2,6 +2,7 @@
  * dfg_funcs.c: reading a process map from SQL: totals, the edge and activity tables, and the
  * Disco-style activity/path filter.
  */
+#include "common.h"
 #include "dfg.h"
 
 #include <math.h>
@@ -82,12 +83,12 @@ dfg_edges(PG_FUNCTION_ARGS)
 		values[2] = Int64GetDatum(x->count);
 		values[3] = Int64GetDatum(x->cases);
 		values[4] = dfg_weight_to_numeric(x->weight);
-		values[5] = dfg_usecs_interval(x->min);
-		values[6] = dfg_usecs_interval(mean_usecs(x->sum, x->count));
-		values[7] = dfg_usecs_interval(dfg_edge_quantile(d, x, 0.5));
-		values[8] = dfg_usecs_interval(dfg_edge_quantile(d, x, 0.9));
-		values[9] = dfg_usecs_interval(dfg_edge_quantile(d, x, 0.95));
-		values[10] = dfg_usecs_interval(x->max);
+		values[5] = cm_usecs_interval(x->min);
+		values[6] = cm_usecs_interval(mean_usecs(x->sum, x->count));
+		values[7] = cm_usecs_interval(dfg_edge_quantile(d, x, 0.5));
+		values[8] = cm_usecs_interval(dfg_edge_quantile(d, x, 0.9));
+		values[9] = cm_usecs_interval(dfg_edge_quantile(d, x, 0.95));
+		values[10] = cm_usecs_interval(x->max);
 		cm_srf_row(&srf, values, nulls);
 	}
 	return (Datum) 0;

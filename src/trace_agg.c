@@ -14,6 +14,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "common.h"
 #include "nametab.h"
 
 PG_FUNCTION_INFO_V1(trace_agg_trans);
@@ -33,19 +34,6 @@ typedef struct TraceAggState
 	int64		nskipped;		/* NULL activity, NULL or infinite timestamp */
 	bool		has_ord;
 } TraceAggState;
-
-/* The aggregate context, or an error when called as a plain function. */
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext cxt;
-
-	if (!AggCheckCallContext(fcinfo, &cxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fn)));
-	return cxt;
-}
 
 /* A new empty state in the aggregate context. */
 static TraceAggState *
@@ -85,7 +73,7 @@ state_add(TraceAggState *st, const char *name, int32 len, TimestampTz ts, int64 
 static Datum
 trans_common(FunctionCallInfo fcinfo, bool with_ord)
 {
-	MemoryContext cxt = agg_context(fcinfo, "trace_agg_trans");
+	MemoryContext cxt = cm_agg_context(fcinfo, "trace_agg_trans");
 	TraceAggState *st = PG_ARGISNULL(0) ? state_new(cxt) : (TraceAggState *) PG_GETARG_POINTER(0);
 	TimestampTz ts;
 	int64		ord = 0;
@@ -145,7 +133,7 @@ state_merge(TraceAggState *dst, const TraceAggState *src)
 Datum
 trace_agg_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext cxt = agg_context(fcinfo, "trace_agg_combine");
+	MemoryContext cxt = cm_agg_context(fcinfo, "trace_agg_combine");
 	TraceAggState *a = PG_ARGISNULL(0) ? NULL : (TraceAggState *) PG_GETARG_POINTER(0);
 	TraceAggState *b = PG_ARGISNULL(1) ? NULL : (TraceAggState *) PG_GETARG_POINTER(1);
 
@@ -179,7 +167,7 @@ trace_agg_serialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int32		i;
 
-	(void) agg_context(fcinfo, "trace_agg_serialize");
+	(void) cm_agg_context(fcinfo, "trace_agg_serialize");
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, st->has_ord ? 1 : 0);
 	pq_sendint64(&buf, st->nskipped);
@@ -212,7 +200,7 @@ bad_state(const char *what)
 Datum
 trace_agg_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext cxt = agg_context(fcinfo, "trace_agg_deserialize");
+	MemoryContext cxt = cm_agg_context(fcinfo, "trace_agg_deserialize");
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	TraceAggState *st = state_new(cxt);
@@ -273,7 +261,7 @@ trace_agg_final(PG_FUNCTION_ARGS)
 	TraceEvent *copy;
 	TraceData  *t;
 
-	(void) agg_context(fcinfo, "trace_agg_final");
+	(void) cm_agg_context(fcinfo, "trace_agg_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (TraceAggState *) PG_GETARG_POINTER(0);

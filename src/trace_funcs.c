@@ -13,6 +13,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "common.h"
 #include "nametab.h"
 
 PG_FUNCTION_INFO_V1(trace_length);
@@ -47,15 +48,6 @@ event_name_text(const TraceData *t, int i)
 	const char *name = TraceActName(t, TraceAct(t)[i], &len);
 
 	return cstring_to_text_with_len(name, len);
-}
-
-/* An interval of end - start microseconds, expressed in days and time like age() would not. */
-static Interval *
-usecs_interval(TimestampTz start, TimestampTz end)
-{
-	return DatumGetIntervalP(DirectFunctionCall2(timestamp_mi,
-												 TimestampTzGetDatum(end),
-												 TimestampTzGetDatum(start)));
 }
 
 /* Number of events. */
@@ -137,7 +129,7 @@ trace_throughput(PG_FUNCTION_ARGS)
 
 	if (t->nevents == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(usecs_interval(TraceTs(t)[0], TraceTs(t)[t->nevents - 1]));
+	PG_RETURN_DATUM(cm_interval_between(TraceTs(t)[0], TraceTs(t)[t->nevents - 1]));
 }
 
 /* Position of the first (or last) event with dictionary entry a, or -1. */
@@ -195,7 +187,7 @@ trace_duration(PG_FUNCTION_ARGS)
 
 	if (i < 0 || j < 0)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(usecs_interval(TraceTs(t)[i], TraceTs(t)[j]));
+	PG_RETURN_DATUM(cm_interval_between(TraceTs(t)[i], TraceTs(t)[j]));
 }
 
 /* How often an activity occurs. */
@@ -440,7 +432,7 @@ trace_steps(PG_FUNCTION_ARGS)
 		values[2] = PointerGetDatum(event_name_text(t, i + 1));
 		values[3] = TimestampTzGetDatum(TraceTs(t)[i]);
 		values[4] = TimestampTzGetDatum(TraceTs(t)[i + 1]);
-		values[5] = PointerGetDatum(usecs_interval(TraceTs(t)[i], TraceTs(t)[i + 1]));
+		values[5] = cm_interval_between(TraceTs(t)[i], TraceTs(t)[i + 1]);
 		cm_srf_row(&srf, values, nulls);
 	}
 	PG_RETURN_NULL();

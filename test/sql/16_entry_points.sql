@@ -50,6 +50,12 @@ SELECT count(*) AS variants FROM collmine.variants('t16.events', 'invoice', 'act
 SELECT count(*) AS traces FROM collmine.traces('t16.events', 'invoice', 'activity', 'ts');
 DELETE FROM t16.events WHERE seq > 13;
 
+-- An empty log: no variants, no traces, and a NULL map (like any aggregate over no rows).
+CREATE TABLE t16.empty (LIKE t16.events);
+SELECT (SELECT count(*) FROM collmine.variants('t16.empty', 'invoice', 'activity', 'ts')) AS variants,
+       (SELECT count(*) FROM collmine.traces('t16.empty', 'invoice', 'activity', 'ts')) AS traces,
+       collmine.process_map('t16.empty', 'invoice', 'activity', 'ts') IS NULL AS map_is_null;
+
 -- Identifiers are quoted: a column "name" carrying SQL is just a missing column.
 SELECT * FROM collmine.variants('t16.events', 'invoice', 'activity, ts); DROP TABLE t16.events; --', 'ts');
 SELECT count(*) AS events_still_there FROM t16.events;

@@ -1,0 +1,880 @@
+-- collmine install script, layer 1: ERP connectors, the parts every source shares.
+--
+-- A connector works in a schema that the user names and owns:
+--   collmine.create_staging(source, schema)   creates the staging tables with the real export
+--                                             column names (all text), the csv_import landing
+--                                             table, and the canonical events/invoices tables;
+--   \copy ... FROM 'file.csv' (FORMAT csv, HEADER true)   loads an export (fast path), or
+--   collmine.import_csv(table, delimiter)     checks header and rows of a file landed in
+--                                             <schema>.csv_import and fills the staging table;
+--   collmine.<source>_build(schema, settings) derives the canonical log from the staging tables;
+--   collmine.data_quality(schema)             lists every problem found by the last build.
+--
+-- Every table the connectors create is created by a function call, so it belongs to the caller
+-- and DROP EXTENSION never drops it. The source-specific parts (41_netsuite.sql, 42_d365fo.sql,
+-- 43_d365bc.sql) fill three temporary tables (invoices, applications, raw events); the shared
+-- finishing step below turns those into the 15 template activities.
+
+-- The 15 activities of the credit & collections template, in the order that breaks timestamp
+-- ties inside a case (an invoice is generated before it is sent, paid before it is settled).
+CREATE FUNCTION collmine.template_activities()
+RETURNS TABLE(rank integer, activity text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT * FROM (VALUES
+        (1, 'Invoice Generated'), (2, 'Invoice Sent to Customer'),
+        (3, 'Credit Limit Requested'), (4, 'Credit Limit Approved'),
+        (5, 'Dispute Registered'), (6, 'Dispute Resolved'), (7, 'Credit Memo Issued'),
+        (8, 'Payment Due Date Passed'), (9, 'Dunning Procedure Initiated'),
+        (10, 'Overdue Reminder Sent'), (11, 'Collection Call Made'),
+        (12, 'Payment Received'), (13, 'Payment Posted'),
+        (14, 'Invoice Settled'), (15, 'Invoice Written Off')) AS a(rank, activity)
+$$;
+COMMENT ON FUNCTION collmine.template_activities() IS
+    'the 15 activities of the invoice-to-cash template, with the rank that orders equal timestamps';
+
+-- The export columns of every staging table, per source: the single description that
+-- create_staging, import_csv and the docs rely on.
+CREATE TABLE collmine.staging_columns (
+    source      text    NOT NULL,
+    table_name  text    NOT NULL,
+    position    integer NOT NULL,
+    column_name text    NOT NULL,
+    required    boolean NOT NULL,
+    PRIMARY KEY (source, table_name, position)
+);
+COMMENT ON TABLE collmine.staging_columns IS
+    'export columns of each connector staging table; required columns must be present in a file given to import_csv';
+
+-- Register the columns of one staging table (used only by this install script).
+CREATE FUNCTION collmine._cm_def(p_source text, p_table text, p_columns text[], p_required text[])
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, collmine
+AS $$
+    INSERT INTO collmine.staging_columns (source, table_name, position, column_name, required)
+    SELECT p_source, p_table, o::integer, c, c OPERATOR(pg_catalog.=) ANY (p_required)
+    FROM pg_catalog.unnest(p_columns) WITH ORDINALITY AS u(c, o)
+$$;
+
+-- Known sources and their ERP names, for messages.
+CREATE FUNCTION collmine._cm_check_source(p_source text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    IF p_source IS NULL OR p_source NOT IN ('netsuite', 'd365fo', 'd365bc') THEN
+        RAISE EXCEPTION 'unknown source "%"', p_source
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use one of ''netsuite'', ''d365fo'' (Dynamics 365 Finance & Operations), ''d365bc'' (Business Central).';
+    END IF;
+    RETURN p_source;
+END
+$$;
+
+-- Create the canonical event log and invoice tables (docs/architecture.md) and the table that
+-- keeps the data-quality findings of the last build, if they do not exist yet.
+CREATE FUNCTION collmine.create_event_log(p_schema name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
+    EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', p_schema);
+    EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.events (
+        case_id text NOT NULL, activity text NOT NULL, ts timestamptz NOT NULL, ord bigint NOT NULL,
+        user_id text, is_automated boolean, amount numeric, currency text,
+        source_system text, source_ref text)$f$, p_schema);
+    EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.invoices (
+        case_id text PRIMARY KEY, customer_id text, customer_name text, segment text,
+        business_unit text, collector text, country text, terms text, currency text, status text,
+        dispute_reason text, source_system text, terms_days integer, invoice_date date,
+        due_date date, amount numeric, amount_paid numeric, amount_credited numeric,
+        amount_written_off numeric, open_amount numeric, settled_at timestamptz,
+        written_off_at timestamptz, days_overdue integer, paid_on_time boolean,
+        cycle_time interval, posting_lag interval, last_data_update timestamptz)$f$, p_schema);
+    EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.quality_issues (
+        source_system text NOT NULL, check_name text NOT NULL, severity text NOT NULL,
+        source_table text, source_ref text, case_id text, detail text)$f$, p_schema);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS events_case_ts ON %I.events (case_id, ts, ord)', p_schema);
+END
+$$;
+COMMENT ON FUNCTION collmine.create_event_log(name) IS
+    'create <schema>.events, <schema>.invoices and <schema>.quality_issues (owned by the caller) if missing';
+
+-- Create the staging tables of one source in a schema the caller owns; existing tables are kept.
+CREATE FUNCTION collmine.create_staging(p_source text, p_schema name)
+RETURNS SETOF regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    t text;
+    cols text;
+BEGIN
+    PERFORM collmine._cm_check_source(p_source);
+    PERFORM collmine.create_event_log(p_schema);
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %I.csv_import (line_no bigint GENERATED ALWAYS AS IDENTITY, line text)', p_schema);
+    FOR t, cols IN
+        SELECT table_name, string_agg(format('%I text', column_name), ', ' ORDER BY position)
+        FROM collmine.staging_columns WHERE source = p_source
+        GROUP BY table_name ORDER BY min(position), table_name
+    LOOP
+        EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I (%s)', p_schema, t, cols);
+        RETURN NEXT format('%I.%I', p_schema, t)::regclass;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION collmine.create_staging(text, name) IS
+    'create the staging tables of a source (netsuite, d365fo, d365bc) with the real export column names, plus events/invoices, in a schema the caller owns';
+
+-- ---------------------------------------------------------------------------------------------
+-- Settings. Each build takes a jsonb of settings merged over the source defaults; unknown keys
+-- are an error so that a typo never silently falls back to a default.
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION collmine.connector_settings(p_source text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    common jsonb := '{"date_format": "YYYY-MM-DD", "timestamp_format": null, "timezone": "UTC",
+                      "as_of": null, "on_error": "error"}';
+BEGIN
+    PERFORM collmine._cm_check_source(p_source);
+    RETURN common || CASE p_source
+        WHEN 'netsuite' THEN '{
+            "dispute_field": "CUSTBODY_DISPUTE_STATUS",
+            "dispute_resolved_values": ["", "Resolved", "Closed"],
+            "dunning_level_field": "CUSTBODY_3805_DUNNING_LEVEL",
+            "dunning_ignored_statuses": ["Cancelled", "Rejected"],
+            "writeoff_memo_pattern": "write.?off|bad debt",
+            "credit_limit_field": "CREDITLIMIT",
+            "credit_limit_request_field": "CUSTENTITY_CREDIT_LIMIT_REQUEST",
+            "customer_recordtypeid": "-2",
+            "transaction_recordtypeid": "-30",
+            "automated_users": ["-4"],
+            "interactive_contexts": ["UIF"]}'::jsonb
+        WHEN 'd365fo' THEN '{
+            "call_types": ["Call"],
+            "writeoff_transtypes": ["WriteOff"],
+            "automated_users": ["Batch"]}'::jsonb
+        ELSE '{
+            "writeoff_reason_codes": ["WRITEOFF", "BADDEBT"],
+            "dispute_field": "Dispute Status",
+            "dispute_resolved_values": [""],
+            "local_currency": null,
+            "credit_limit_field": "Credit Limit (LCY)",
+            "automated_users": ["JOBQUEUE"]}'::jsonb
+    END;
+END
+$$;
+COMMENT ON FUNCTION collmine.connector_settings(text) IS
+    'default load settings of a source; pass overrides as jsonb to the build function';
+
+-- Merge user settings over the defaults, rejecting unknown keys and bad values.
+CREATE FUNCTION collmine._cm_settings(p_source text, p_settings jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    d jsonb := collmine.connector_settings(p_source);
+    k text;
+    s jsonb;
+BEGIN
+    FOR k IN SELECT jsonb_object_keys(coalesce(p_settings, '{}')) LOOP
+        IF NOT d ? k THEN
+            RAISE EXCEPTION 'unknown % setting "%"', p_source, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Valid settings: %s.', (SELECT string_agg(x, ', ' ORDER BY x) FROM jsonb_object_keys(d) x));
+        END IF;
+    END LOOP;
+    s := d || coalesce(p_settings, '{}');
+    IF s->>'on_error' NOT IN ('error', 'report') THEN
+        RAISE EXCEPTION 'invalid on_error setting "%"', s->>'on_error'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use "error" (stop at the first malformed value) or "report" (skip it and list it in data_quality()).';
+    END IF;
+    PERFORM now() AT TIME ZONE (s->>'timezone');  -- rejects an unknown time zone early
+    RETURN s;
+END
+$$;
+
+-- A jsonb array of strings as text[] (settings lists).
+CREATE FUNCTION collmine._cm_list(p jsonb)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog
+AS $$ SELECT coalesce(array_agg(x), '{}') FROM jsonb_array_elements_text(coalesce(p, '[]')) x $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Value parsing. A malformed value either stops the build with an error naming table, column
+-- and row (on_error = error), or is recorded as a quality issue and read as NULL (report).
+-- The build sets collmine._cm.* transaction-local settings that these functions read.
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION collmine._cm_bad(p_kind text, p_value text, p_table text, p_col text, p_row text, p_hint text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    IF current_setting('collmine.cm_on_error', true) = 'report' THEN
+        INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
+        VALUES ('bad_' || p_kind, 'error', p_table, p_row,
+                format('invalid %s "%s" in column "%s"; value read as NULL', p_kind, p_value, p_col));
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'invalid % "%" in column "%" of % row %', p_kind, p_value, p_col, p_table, p_row
+        USING ERRCODE = CASE p_kind WHEN 'date' THEN 'invalid_datetime_format'
+                                    WHEN 'timestamp' THEN 'invalid_datetime_format'
+                                    ELSE 'invalid_text_representation' END,
+              HINT = p_hint;
+END
+$$;
+
+-- Parse a date export value with the load's date_format.
+CREATE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text)
+RETURNS date
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    fmt text := current_setting('collmine.cm_date_format');
+    d date;
+BEGIN
+    IF v IS NULL OR btrim(v) = '' THEN RETURN NULL; END IF;
+    BEGIN
+        IF fmt = 'YYYY-MM-DD' THEN
+            IF btrim(v) !~ '^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$' THEN RAISE EXCEPTION USING ERRCODE = 'invalid_datetime_format'; END IF;
+            d := left(btrim(v), 10)::date;
+        ELSE
+            d := to_date(btrim(v), fmt);
+            -- to_date is lenient: insist that the value round-trips through the format
+            IF regexp_replace(to_char(d, fmt), '(^|\D)0+(\d)', '\1\2', 'g') <> regexp_replace(btrim(v), '(^|\D)0+(\d)', '\1\2', 'g') THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_datetime_format';
+            END IF;
+        END IF;
+    EXCEPTION WHEN data_exception THEN
+        PERFORM collmine._cm_bad('date', v, p_table, p_col, p_row,
+            format('Dates are read with the date_format setting, now ''%s''; pass for example ''{"date_format": "MM/DD/YYYY"}'' to the build function.', fmt));
+        RETURN NULL;
+    END;
+    RETURN d;
+END
+$$;
+
+-- Parse a timestamp export value: timestamp_format if set, else ISO 8601; values without a
+-- UTC offset are local times in the load's timezone setting.
+CREATE FUNCTION collmine._cm_ts(v text, p_table text, p_col text, p_row text)
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    fmt text := nullif(current_setting('collmine.cm_timestamp_format'), '');
+    tz text := current_setting('collmine.cm_timezone');
+    s text := btrim(v);
+    t timestamptz;
+BEGIN
+    IF s IS NULL OR s = '' THEN RETURN NULL; END IF;
+    BEGIN
+        IF fmt IS NOT NULL THEN
+            t := to_timestamp(s, fmt)::timestamp AT TIME ZONE tz;
+        ELSIF s ~ '^\d{4}-\d{1,2}-\d{1,2}$' THEN
+            t := s::date::timestamp AT TIME ZONE tz;
+        ELSIF s ~ '^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$' THEN
+            t := s::timestamp AT TIME ZONE tz;
+        ELSIF s ~ '^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$' THEN
+            t := s::timestamptz;
+        ELSE
+            -- a date in the display date format, as saved searches write them
+            t := collmine._cm_date_strict(s)::timestamp AT TIME ZONE tz;
+        END IF;
+    EXCEPTION WHEN data_exception THEN
+        PERFORM collmine._cm_bad('timestamp', v, p_table, p_col, p_row,
+            format('Timestamps are read as ISO 8601 (2024-09-14 13:05:00) unless the timestamp_format setting is given (now %s), for example ''{"timestamp_format": "MM/DD/YYYY HH12:MI am"}''.', coalesce(fmt, 'not set')));
+        RETURN NULL;
+    END;
+    RETURN t;
+END
+$$;
+
+-- A date in the load's date_format that raises a data_exception when it does not match.
+CREATE FUNCTION collmine._cm_date_strict(s text)
+RETURNS date
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    fmt text := current_setting('collmine.cm_date_format');
+    d date := to_date(s, fmt);
+BEGIN
+    IF regexp_replace(to_char(d, fmt), '(^|\D)0+(\d)', '\1\2', 'g') <> regexp_replace(s, '(^|\D)0+(\d)', '\1\2', 'g') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_datetime_format';
+    END IF;
+    RETURN d;
+END
+$$;
+
+-- Parse an amount: digits with an optional sign and decimal point (no thousands separators).
+CREATE FUNCTION collmine._cm_num(v text, p_table text, p_col text, p_row text)
+RETURNS numeric
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    s text := btrim(v);
+BEGIN
+    IF s IS NULL OR s = '' THEN RETURN NULL; END IF;
+    IF s ~ '^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$' THEN
+        RETURN s::numeric;
+    END IF;
+    PERFORM collmine._cm_bad('amount', v, p_table, p_col, p_row,
+        'Amounts must be plain numbers such as 1234.56 or -10 (no currency symbols or thousands separators).');
+    RETURN NULL;
+END
+$$;
+
+-- Decode an enum that may be exported as an integer (Synapse Link, BYOD) or as a name (data
+-- management packages). Unknown values are kept as given and recorded as a quality issue.
+CREATE FUNCTION collmine._cm_enum(v text, p_map jsonb, p_table text, p_col text, p_row text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    s text := btrim(v);
+    n text;
+BEGIN
+    IF s IS NULL OR s = '' THEN RETURN NULL; END IF;
+    IF p_map ? s THEN RETURN p_map->>s; END IF;
+    SELECT value INTO n FROM jsonb_each_text(p_map) WHERE lower(value) = lower(s) OR lower(replace(value, ' ', '')) = lower(replace(s, ' ', '')) LIMIT 1;
+    IF n IS NOT NULL THEN RETURN n; END IF;
+    INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
+    VALUES ('unknown_enum_value', 'warning', p_table, p_row, format('column "%s" has unknown value "%s"', p_col, v));
+    RETURN s;
+END
+$$;
+
+-- Yes/No, true/false, 1/0, T/F as boolean.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
+CREATE FUNCTION collmine._cm_bool(v text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN v IS NULL OR pg_catalog.btrim(v) OPERATOR(pg_catalog.=) '' THEN NULL
+                WHEN pg_catalog.lower(pg_catalog.btrim(v)) OPERATOR(pg_catalog.=) ANY ('{1,t,true,yes,y}'::pg_catalog.text[]) THEN true
+                WHEN pg_catalog.lower(pg_catalog.btrim(v)) OPERATOR(pg_catalog.=) ANY ('{0,f,false,no,n}'::pg_catalog.text[]) THEN false END
+$$;
+
+-- Numeric sort key of a source id ('17' sorts before '100'); NULL for non-numeric ids.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
+CREATE FUNCTION collmine._cm_key(v text)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^-?\d{1,30}$' THEN pg_catalog.btrim(v)::pg_catalog.numeric END $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Build workspace: temporary tables that a source part fills and _cm_finish consumes.
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION collmine._cm_begin(p_source text, p_schema name, s jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
+    IF to_regnamespace(p_schema) IS NULL THEN
+        RAISE EXCEPTION 'schema "%" does not exist', p_schema
+            USING ERRCODE = 'invalid_schema_name',
+                  HINT = format('Create the staging tables first: SELECT collmine.create_staging(%L, %L);', p_source, p_schema);
+    END IF;
+    PERFORM collmine.create_event_log(p_schema);
+    PERFORM set_config('collmine.cm_on_error', s->>'on_error', true);
+    PERFORM set_config('collmine.cm_date_format', s->>'date_format', true);
+    PERFORM set_config('collmine.cm_timestamp_format', coalesce(s->>'timestamp_format', ''), true);
+    PERFORM set_config('collmine.cm_timezone', s->>'timezone', true);
+    DROP TABLE IF EXISTS pg_temp._cm_inv, pg_temp._cm_app, pg_temp._cm_raw, pg_temp._cm_issue;
+    -- one row per invoice (case)
+    CREATE TEMP TABLE _cm_inv (
+        case_id text, src_id text, customer_key text, customer_id text, customer_name text,
+        segment text, business_unit text, collector text, country text, terms text,
+        terms_days integer, currency text, amount numeric, invoice_ts timestamptz,
+        invoice_date date, due_date date, user_id text, is_automated boolean, source_ref text);
+    -- one row per application of a payment, credit memo or write-off to an invoice
+    CREATE TEMP TABLE _cm_app (
+        case_id text, kind text, doc_ref text, amount numeric, currency text,
+        doc_ts timestamptz, applied_ts timestamptz, user_id text, is_automated boolean,
+        source_ref text, sort_key numeric);
+    -- explicit events; case_id NULL with customer_key set means a customer-level event
+    CREATE TEMP TABLE _cm_raw (
+        case_id text, customer_key text, activity text, ts timestamptz, user_id text,
+        is_automated boolean, detail text, source_ref text, sort_key numeric);
+    CREATE TEMP TABLE _cm_issue (
+        check_name text, severity text, source_table text, source_ref text, case_id text, detail text);
+END
+$$;
+
+-- Report duplicated source keys of a staging table and return the name of the relation to read:
+-- the staging table itself when its keys are unique, else a de-duplicated temporary copy (first
+-- row per key by the full row text, so the choice does not depend on row order).
+CREATE FUNCTION collmine._cm_dedup(p_schema name, p_table text, p_key text[])
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    keyexpr text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(p_key) k);
+    tmp text := '_cm_d_' || md5(p_table);
+    dups bigint;
+BEGIN
+    EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
+        SELECT 'duplicate_row', 'warning', %3$L, concat_ws('/', %2$s), count(*) || ' rows with this key; one kept'
+        FROM %1$I.%4$I GROUP BY %2$s HAVING count(*) > 1$q$, p_schema, keyexpr, p_table, p_table);
+    GET DIAGNOSTICS dups = ROW_COUNT;
+    IF dups = 0 THEN
+        -- fresh loads have no statistics yet; without them joins get nested-loop plans
+        EXECUTE format('ANALYZE %I.%I', p_schema, p_table);
+        RETURN format('%I.%I', p_schema, p_table);
+    END IF;
+    EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
+    EXECUTE format($q$CREATE TEMP TABLE %1$I AS
+        SELECT DISTINCT ON (%3$s) * FROM %2$I.%4$I t ORDER BY %3$s, t::text$q$, tmp, p_schema, keyexpr, p_table);
+    EXECUTE format('ANALYZE pg_temp.%I', tmp);
+    RETURN format('pg_temp.%I', tmp);
+END
+$$;
+
+-- Turn the workspace into the canonical events and invoices of one source, and store the
+-- quality findings. Returns the event count per activity.
+CREATE FUNCTION collmine._cm_finish(p_source text, p_schema name, s jsonb)
+RETURNS TABLE(activity text, events bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    as_of timestamptz;
+    tz text := s->>'timezone';
+BEGIN
+    ANALYZE pg_temp._cm_inv;   -- temporary tables have no statistics otherwise: bad join plans
+    ANALYZE pg_temp._cm_app;
+    ANALYZE pg_temp._cm_raw;
+    -- duplicate case ids: keep one (by full row text), report the rest
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'duplicate_invoice', 'warning', 'invoice', string_agg(i.source_ref, ', ' ORDER BY i.source_ref), i.case_id,
+           count(*) || ' invoice rows share this case id; one kept'
+    FROM _cm_inv i GROUP BY i.case_id HAVING count(*) > 1;
+    DELETE FROM _cm_inv a USING _cm_inv b
+    WHERE a.case_id = b.case_id AND (a.source_ref, a.src_id) > (b.source_ref, b.src_id);
+
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'missing_invoice_date', 'error', 'invoice', i.source_ref, i.case_id, 'no invoice date: the case has no Invoice Generated event'
+    FROM _cm_inv i WHERE i.invoice_ts IS NULL;
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'missing_due_date', 'warning', 'invoice', i.source_ref, i.case_id, 'no due date: no Payment Due Date Passed, no days overdue'
+    FROM _cm_inv i WHERE i.due_date IS NULL;
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'missing_amount', 'warning', 'invoice', i.source_ref, i.case_id, 'no invoice amount: settlement cannot be inferred'
+    FROM _cm_inv i WHERE i.amount IS NULL;
+
+    -- applications and events that point to no known invoice
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'unknown_invoice', 'warning', 'application', a.source_ref, a.case_id, 'applied to an invoice that is not in the export; ignored'
+    FROM _cm_app a WHERE NOT EXISTS (SELECT 1 FROM _cm_inv i WHERE i.case_id = a.case_id);
+    DELETE FROM _cm_app a WHERE NOT EXISTS (SELECT 1 FROM _cm_inv i WHERE i.case_id = a.case_id);
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'unknown_invoice', 'warning', split_part(r.source_ref, ':', 1), r.source_ref, r.case_id,
+           r.activity || ' linked to an invoice that is not in the export; ignored'
+    FROM _cm_raw r WHERE r.case_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _cm_inv i WHERE i.case_id = r.case_id);
+    DELETE FROM _cm_raw r WHERE r.case_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _cm_inv i WHERE i.case_id = r.case_id);
+
+    -- rows whose timestamp could not be read are reported, not guessed
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'missing_event_time', 'error', split_part(r.source_ref, ':', 1), r.source_ref, r.case_id, r.activity || ' without a time; left out'
+    FROM _cm_raw r WHERE r.ts IS NULL;
+    DELETE FROM _cm_raw r WHERE r.ts IS NULL;
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'missing_event_time', 'error', 'application', a.source_ref, a.case_id, a.kind || ' application without a date; left out'
+    FROM _cm_app a WHERE a.applied_ts IS NULL OR a.doc_ts IS NULL OR a.amount IS NULL;
+    DELETE FROM _cm_app a WHERE a.applied_ts IS NULL OR a.doc_ts IS NULL OR a.amount IS NULL;
+
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'mixed_currency', 'warning', 'application', a.source_ref, a.case_id,
+           format('%s in %s applied to an invoice in %s; amounts taken as given', a.kind, a.currency, i.currency)
+    FROM _cm_app a JOIN _cm_inv i USING (case_id)
+    WHERE a.currency IS NOT NULL AND i.currency IS NOT NULL AND a.currency <> i.currency;
+
+    -- the data's own "now": the as_of setting, else the latest time anywhere in the export
+    as_of := coalesce((s->>'as_of')::timestamptz,
+                      greatest((SELECT max(invoice_ts) FROM _cm_inv), (SELECT max(applied_ts) FROM _cm_app),
+                               (SELECT max(doc_ts) FROM _cm_app), (SELECT max(ts) FROM _cm_raw)));
+
+    -- running balance per invoice: the application that brings it to zero settles the invoice,
+    -- or writes it off when that application is a write-off
+    DROP TABLE IF EXISTS pg_temp._cm_bal;
+    CREATE TEMP TABLE _cm_bal AS
+    SELECT a.*, i.amount AS inv_amount,
+           sum(a.amount) OVER w AS cum,
+           sum(a.amount) OVER w - a.amount AS cum_before
+    FROM _cm_app a JOIN _cm_inv i USING (case_id)
+    WINDOW w AS (PARTITION BY a.case_id ORDER BY a.applied_ts, a.sort_key, a.source_ref ROWS UNBOUNDED PRECEDING);
+    ANALYZE pg_temp._cm_bal;
+
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'payment_exceeds_invoice', 'warning', 'application', min(b.source_ref), b.case_id,
+           format('applications total %s for an invoice of %s', max(b.cum), max(b.inv_amount))
+    FROM _cm_bal b GROUP BY b.case_id HAVING max(b.cum) > max(b.inv_amount) + 0.005;
+
+    DROP TABLE IF EXISTS pg_temp._cm_end;
+    CREATE TEMP TABLE _cm_end AS
+    SELECT DISTINCT ON (b.case_id) b.case_id, b.kind AS end_kind,
+           CASE WHEN b.kind = 'writeoff' THEN b.doc_ts ELSE b.applied_ts END AS end_ts, b.source_ref
+    FROM _cm_bal b
+    WHERE b.inv_amount > 0 AND b.cum >= b.inv_amount - 0.005 AND b.cum_before < b.inv_amount - 0.005
+    ORDER BY b.case_id, b.applied_ts, b.sort_key, b.source_ref;
+    ANALYZE pg_temp._cm_end;
+
+    -- all events of the load, before ordering
+    DROP TABLE IF EXISTS pg_temp._cm_ev;
+    CREATE TEMP TABLE _cm_ev (case_id text, activity text, ts timestamptz, user_id text,
+        is_automated boolean, amount numeric, currency text, source_ref text, sort_key numeric);
+    INSERT INTO _cm_ev
+    SELECT i.case_id, 'Invoice Generated', i.invoice_ts, i.user_id, i.is_automated, i.amount, i.currency, i.source_ref, collmine._cm_key(i.src_id)
+    FROM _cm_inv i WHERE i.invoice_ts IS NOT NULL;
+    INSERT INTO _cm_ev
+    SELECT a.case_id, 'Payment Received', min(a.doc_ts), min(a.user_id), bool_and(a.is_automated), sum(a.amount), min(a.currency), min(a.doc_ref), min(a.sort_key)
+    FROM _cm_app a WHERE a.kind = 'payment' GROUP BY a.case_id, a.doc_ref;
+    INSERT INTO _cm_ev
+    SELECT a.case_id, 'Payment Posted', a.applied_ts, a.user_id, a.is_automated, a.amount, a.currency, a.source_ref, a.sort_key
+    FROM _cm_app a WHERE a.kind = 'payment';
+    INSERT INTO _cm_ev
+    SELECT a.case_id, 'Credit Memo Issued', min(a.doc_ts), min(a.user_id), bool_and(a.is_automated), sum(a.amount), min(a.currency), min(a.doc_ref), min(a.sort_key)
+    FROM _cm_app a WHERE a.kind = 'credit' GROUP BY a.case_id, a.doc_ref;
+    INSERT INTO _cm_ev
+    SELECT a.case_id, 'Invoice Written Off', min(a.doc_ts), min(a.user_id), bool_and(a.is_automated), sum(a.amount), min(a.currency), min(a.doc_ref), min(a.sort_key)
+    FROM _cm_app a WHERE a.kind = 'writeoff' GROUP BY a.case_id, a.doc_ref;
+    INSERT INTO _cm_ev
+    SELECT e.case_id, 'Invoice Settled', e.end_ts, NULL, true, NULL, NULL, e.source_ref, NULL
+    FROM _cm_end e WHERE e.end_kind <> 'writeoff';
+
+    -- explicit per-invoice events; dunning starts with the first reminder unless the source
+    -- gave an earlier start
+    INSERT INTO _cm_ev
+    SELECT r.case_id, r.activity, r.ts, r.user_id, r.is_automated, NULL, NULL, r.source_ref, r.sort_key
+    FROM _cm_raw r
+    WHERE r.case_id IS NOT NULL AND r.activity NOT IN ('dispute:disputed', 'dispute:resolved', 'Dunning Procedure Initiated');
+    INSERT INTO _cm_ev
+    SELECT DISTINCT ON (r.case_id) r.case_id, 'Dunning Procedure Initiated', r.ts, r.user_id, r.is_automated, NULL, NULL, r.source_ref, r.sort_key
+    FROM _cm_raw r WHERE r.activity IN ('Overdue Reminder Sent', 'Dunning Procedure Initiated')
+    ORDER BY r.case_id, r.ts, (r.activity = 'Overdue Reminder Sent'), r.sort_key, r.source_ref;
+
+    -- disputes: Registered on entering the disputed state, Resolved on leaving it
+    INSERT INTO _cm_ev
+    SELECT d.case_id, CASE d.activity WHEN 'dispute:disputed' THEN 'Dispute Registered' ELSE 'Dispute Resolved' END,
+           d.ts, d.user_id, d.is_automated, NULL, NULL, d.source_ref, d.sort_key
+    FROM (SELECT r.*, lag(r.activity) OVER (PARTITION BY r.case_id ORDER BY r.ts, r.sort_key, r.source_ref) AS prev
+          FROM _cm_raw r WHERE r.activity IN ('dispute:disputed', 'dispute:resolved')) d
+    WHERE (d.activity = 'dispute:disputed' AND d.prev IS DISTINCT FROM 'dispute:disputed')
+       OR (d.activity = 'dispute:resolved' AND d.prev = 'dispute:disputed');
+
+    -- customer-level events (credit limits, calls not tied to an invoice) belong to every
+    -- invoice of that customer that is open at that moment
+    INSERT INTO _cm_ev
+    SELECT i.case_id, r.activity, r.ts, r.user_id, r.is_automated, NULL, NULL, r.source_ref, r.sort_key
+    FROM _cm_raw r
+    JOIN _cm_inv i ON i.customer_key = r.customer_key AND i.invoice_ts <= r.ts
+    LEFT JOIN _cm_end e ON e.case_id = i.case_id
+    WHERE r.case_id IS NULL AND (e.end_ts IS NULL OR e.end_ts > r.ts);
+
+    -- Payment Due Date Passed: at the end of the due date, if the invoice was still open then
+    INSERT INTO _cm_ev
+    SELECT i.case_id, 'Payment Due Date Passed', ((i.due_date + 1)::timestamp AT TIME ZONE tz), NULL, true, NULL, NULL, i.source_ref, NULL
+    FROM _cm_inv i LEFT JOIN _cm_end e USING (case_id)
+    WHERE i.due_date IS NOT NULL AND i.invoice_ts IS NOT NULL
+      AND ((i.due_date + 1)::timestamp AT TIME ZONE tz) <= as_of
+      AND (e.end_ts IS NULL OR e.end_ts >= ((i.due_date + 1)::timestamp AT TIME ZONE tz));
+
+    ANALYZE pg_temp._cm_ev;
+    -- events dated before their invoice exists are kept and flagged
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'event_before_invoice', 'warning', split_part(v.source_ref, ':', 1), v.source_ref, v.case_id,
+           format('%s at %s, before the invoice (%s); kept', v.activity, v.ts, i.invoice_ts)
+    FROM _cm_ev v JOIN _cm_inv i USING (case_id)
+    WHERE v.activity <> 'Invoice Generated' AND v.ts < i.invoice_ts;
+
+    -- write the canonical tables: replace this source's rows, keep other sources' rows
+    EXECUTE format('DELETE FROM %I.events WHERE source_system = %L', p_schema, p_source);
+    EXECUTE format('DELETE FROM %I.invoices WHERE source_system = %L', p_schema, p_source);
+    EXECUTE format('DELETE FROM %I.quality_issues WHERE source_system = %L', p_schema, p_source);
+    EXECUTE format($q$INSERT INTO %I.events (case_id, activity, ts, ord, user_id, is_automated, amount, currency, source_system, source_ref)
+        SELECT v.case_id, v.activity, v.ts,
+               row_number() OVER (ORDER BY v.ts, t.rank, v.case_id, v.sort_key, v.source_ref, v.user_id, v.amount),
+               v.user_id, v.is_automated, v.amount, v.currency, %L, v.source_ref
+        FROM pg_temp._cm_ev v JOIN collmine.template_activities() t ON t.activity = v.activity$q$, p_schema, p_source);
+
+    EXECUTE format($q$INSERT INTO %I.invoices
+        SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
+               i.country, i.terms, i.currency,
+               CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off' ELSE 'settled' END,
+               dr.detail,
+               %2$L, i.terms_days, i.invoice_date, i.due_date, i.amount,
+               coalesce(ap.paid, 0), coalesce(ap.credited, 0), coalesce(ap.written_off, 0),
+               i.amount - coalesce(ap.paid, 0) - coalesce(ap.credited, 0) - coalesce(ap.written_off, 0) - coalesce(ap.other, 0),
+               CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
+               CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END,
+               greatest(0, coalesce((e.end_ts AT TIME ZONE %3$L)::date, (%4$L::timestamptz AT TIME ZONE %3$L)::date) - i.due_date),
+               CASE WHEN e.end_kind IS NULL THEN NULL WHEN e.end_kind = 'writeoff' THEN false
+                    ELSE e.end_ts < ((i.due_date + 1)::timestamp AT TIME ZONE %3$L) END,
+               e.end_ts - i.invoice_ts,
+               ap.lag,
+               %4$L::timestamptz
+        FROM pg_temp._cm_inv i
+        LEFT JOIN pg_temp._cm_end e USING (case_id)
+        LEFT JOIN (SELECT a.case_id,
+                          sum(a.amount) FILTER (WHERE a.kind = 'payment') AS paid,
+                          sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,
+                          sum(a.amount) FILTER (WHERE a.kind = 'writeoff') AS written_off,
+                          sum(a.amount) FILTER (WHERE a.kind NOT IN ('payment', 'credit', 'writeoff')) AS other,
+                          avg(a.applied_ts - a.doc_ts) FILTER (WHERE a.kind = 'payment') AS lag
+                   FROM pg_temp._cm_app a GROUP BY a.case_id) ap USING (case_id)
+        LEFT JOIN (SELECT DISTINCT ON (r.case_id) r.case_id, r.detail FROM pg_temp._cm_raw r
+                   WHERE r.activity = 'dispute:disputed'
+                   ORDER BY r.case_id, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
+        p_schema, p_source, tz, as_of);
+
+    -- a log that mixes currencies cannot add amounts across invoices without conversion
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
+    SELECT 'mixed_currency', 'info', NULL, string_agg(c, ', ' ORDER BY c),
+           format('invoices in %s currencies (%s); collmine does not convert amounts', count(*), string_agg(c, ', ' ORDER BY c))
+    FROM (SELECT DISTINCT i.currency AS c FROM _cm_inv i WHERE i.currency IS NOT NULL) x
+    HAVING count(*) > 1;
+
+    EXECUTE format($q$INSERT INTO %I.quality_issues
+        SELECT %L, q.check_name, q.severity, q.source_table, q.source_ref, q.case_id, q.detail FROM pg_temp._cm_issue q$q$,
+        p_schema, p_source);
+
+    RETURN QUERY
+    SELECT t.activity, count(v.activity)
+    FROM collmine.template_activities() t LEFT JOIN _cm_ev v ON v.activity = t.activity
+    GROUP BY t.rank, t.activity ORDER BY t.rank;
+END
+$$;
+
+-- The data-quality report of the last builds in a schema: one row per problem kind, with a
+-- count and up to five example source rows.
+CREATE FUNCTION collmine.data_quality(p_schema name)
+RETURNS TABLE(source_system text, check_name text, severity text, problems bigint, examples text[], description text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    IF to_regclass(format('%I.quality_issues', p_schema)) IS NULL THEN
+        RAISE EXCEPTION 'schema "%" has no quality_issues table', p_schema
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Run a build first, for example SELECT * FROM collmine.netsuite_build(''erp'');';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        SELECT q.source_system, q.check_name, q.severity, count(*),
+               (array_agg(coalesce(q.case_id || ' (' || q.source_ref || ')', q.source_table || ' ' || q.source_ref, q.source_ref, q.case_id)
+                          ORDER BY q.case_id, q.source_ref))[1:5],
+               min(q.detail)
+        FROM %I.quality_issues q
+        GROUP BY q.source_system, q.check_name, q.severity
+        ORDER BY q.source_system, CASE q.severity WHEN 'error' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END, q.check_name$q$, p_schema);
+END
+$$;
+COMMENT ON FUNCTION collmine.data_quality(name) IS
+    'data-quality report of the last connector builds in a schema: problem kind, count, example rows';
+
+-- ---------------------------------------------------------------------------------------------
+-- Checked CSV import: lines landed in <schema>.csv_import by
+--   \copy <schema>.csv_import(line) FROM 'file.csv' WITH (FORMAT csv, DELIMITER E'\x01', QUOTE E'\x02')
+-- are split as CSV, the header is matched to the staging table's columns by name, and the rows
+-- are inserted. Errors name the file line and the column.
+-- ---------------------------------------------------------------------------------------------
+
+-- Split one CSV record (quotes doubled inside quoted fields); unquoted empty fields are NULL.
+CREATE FUNCTION collmine._cm_csv_split(p_line text, p_delim text)
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    out text[] := '{}';
+    d text := regexp_replace(p_delim, '([^A-Za-z0-9])', '\\\1', 'g');
+    m text[];
+    f text;
+BEGIN
+    FOR m IN SELECT regexp_matches(p_line || p_delim, '("(?:[^"]|"")*"|[^"' || d || ']*)' || d, 'g') LOOP
+        f := m[1];
+        IF f LIKE '"%' THEN
+            f := replace(substr(f, 2, length(f) - 2), '""', '"');
+        ELSIF f = '' THEN
+            f := NULL;
+        END IF;
+        out := out || f;
+    END LOOP;
+    RETURN out;
+END
+$$;
+
+CREATE FUNCTION collmine.import_csv(p_table regclass, p_delimiter text DEFAULT ',')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    nsp name;
+    rel name;
+    landing text;
+    hdr text;
+    hdr_line bigint;
+    fields text[];
+    want record;
+    idx integer;
+    cols text := '';
+    vals text := '';
+    src text;
+    n bigint;
+    bad record;
+    other text;
+BEGIN
+    SELECT c.relnamespace::regnamespace::name, c.relname INTO nsp, rel FROM pg_class c WHERE c.oid = p_table;
+    src := (SELECT min(source) FROM collmine.staging_columns WHERE table_name = rel);
+    IF src IS NULL THEN
+        RAISE EXCEPTION 'table % is not a collmine staging table', p_table
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Create staging tables with collmine.create_staging(source, schema) and name one of them.';
+    END IF;
+    IF p_delimiter IS NULL OR length(p_delimiter) <> 1 OR p_delimiter = '"' THEN
+        RAISE EXCEPTION 'invalid delimiter "%"', p_delimiter
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give one character, such as '','' or '';'' or E''\t''.';
+    END IF;
+    landing := format('%I.csv_import', nsp);
+    EXECUTE format('SELECT line_no, line FROM %s ORDER BY line_no LIMIT 1', landing) INTO hdr_line, hdr;
+    IF hdr IS NULL THEN
+        RAISE EXCEPTION 'nothing to import: % is empty', landing
+            USING ERRCODE = 'no_data_found',
+                  HINT = format('Land the file first: \copy %s(line) FROM ''file.csv'' WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02'')', landing);
+    END IF;
+    hdr := regexp_replace(hdr, '^\ufeff', '');          -- byte order mark of Excel exports
+    fields := collmine._cm_csv_split(hdr, p_delimiter);
+    -- a header that stays one field but contains another usual delimiter: wrong delimiter
+    IF cardinality(fields) = 1 THEN
+        other := (SELECT d FROM unnest(ARRAY[',', ';', E'\t', '|']) d WHERE d <> p_delimiter AND strpos(hdr, d) > 0 LIMIT 1);
+        IF other IS NOT NULL THEN
+            RAISE EXCEPTION 'header of % is one column "%": the file is delimited by "%", not "%"', p_table, left(hdr, 60), other, p_delimiter
+                USING ERRCODE = 'bad_copy_file_format',
+                      HINT = format('Import it with SELECT collmine.import_csv(%L, %L);', p_table::text, other);
+        END IF;
+    END IF;
+    FOR want IN SELECT column_name, required FROM collmine.staging_columns
+                WHERE source = src AND table_name = rel ORDER BY position LOOP
+        idx := array_position(fields, want.column_name);
+        IF idx IS NULL THEN
+            idx := (SELECT o FROM unnest(fields) WITH ORDINALITY u(f, o) WHERE lower(btrim(f)) = lower(want.column_name) LIMIT 1);
+        END IF;
+        IF idx IS NULL AND want.required THEN
+            RAISE EXCEPTION 'column "%" is missing from the header of the file for %', want.column_name, p_table
+                USING ERRCODE = 'undefined_column',
+                      HINT = format('The export must have the columns %s.',
+                          (SELECT string_agg(format('"%s"', column_name), ', ' ORDER BY position) FROM collmine.staging_columns
+                           WHERE source = src AND table_name = rel AND required));
+        END IF;
+        IF idx IS NOT NULL THEN
+            cols := cols || CASE WHEN cols = '' THEN '' ELSE ', ' END || format('%I', want.column_name);
+            vals := vals || CASE WHEN vals = '' THEN '' ELSE ', ' END || format('f[%s]', idx);
+        END IF;
+    END LOOP;
+
+    DROP TABLE IF EXISTS pg_temp._cm_csv;
+    CREATE TEMP TABLE _cm_csv (line_no bigint, f text[]);
+    -- join physical lines of a record whose quoted field spans a line break
+    EXECUTE format($q$
+        INSERT INTO pg_temp._cm_csv
+        SELECT min(line_no), collmine._cm_csv_split(string_agg(line, E'\n' ORDER BY line_no), %L)
+        FROM (SELECT line_no, line,
+                     sum(CASE WHEN open_before THEN 0 ELSE 1 END) OVER (ORDER BY line_no) AS rec
+              FROM (SELECT line_no, line,
+                           coalesce((sum(length(line) - length(replace(line, '"', ''))) OVER
+                               (ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) %% 2 = 1, false) AS open_before
+                    FROM %s WHERE line_no > %s AND line IS NOT NULL AND line <> '') x) y
+        GROUP BY rec$q$, p_delimiter, landing, hdr_line);
+    SELECT c.line_no, cardinality(c.f) AS got INTO bad FROM _cm_csv c
+    WHERE cardinality(c.f) <> cardinality(fields) ORDER BY c.line_no LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'line % of the file for % has % fields, the header has %', bad.line_no - hdr_line + 1, p_table, bad.got, cardinality(fields)
+            USING ERRCODE = 'bad_copy_file_format',
+                  HINT = 'Check the delimiter and the quoting of that line: fields that contain the delimiter must be in double quotes.';
+    END IF;
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM pg_temp._cm_csv ORDER BY line_no', p_table, cols, vals);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    EXECUTE format('TRUNCATE %s', landing);
+    DROP TABLE pg_temp._cm_csv;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION collmine.import_csv(regclass, text) IS
+    'move a CSV file landed in <schema>.csv_import into a staging table, matching header names and checking every line';
+
+-- A date export value as the timestamp of its midnight in the load's time zone.
+CREATE FUNCTION collmine._cm_day(v text, p_table text, p_col text, p_row text)
+RETURNS timestamptz
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, collmine
+AS $$
+    SELECT collmine._cm_date(v, p_table, p_col, p_row)::timestamp AT TIME ZONE current_setting('collmine.cm_timezone')
+$$;
+
+-- Check that every staging table of a source exists with all its columns, and that no table
+-- holds whole lines in its first column (a file loaded with the wrong delimiter).
+CREATE FUNCTION collmine._cm_require(p_schema name, p_source text, p_skip text[] DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    c record;
+    first_col text;
+    second_col text;
+    v text;
+BEGIN
+    FOR c IN SELECT sc.table_name, sc.column_name FROM collmine.staging_columns sc
+             WHERE sc.source = p_source AND sc.table_name <> ALL (p_skip) ORDER BY sc.table_name, sc.position LOOP
+        IF to_regclass(format('%I.%I', p_schema, c.table_name)) IS NULL THEN
+            RAISE EXCEPTION 'staging table %.% does not exist', p_schema, c.table_name
+                USING ERRCODE = 'undefined_table',
+                      HINT = format('Create the staging tables with SELECT collmine.create_staging(%L, %L); and load the exports into them (an empty table is fine).', p_source, p_schema);
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                       WHERE a.attrelid = format('%I.%I', p_schema, c.table_name)::regclass
+                         AND a.attname = c.column_name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" is missing from staging table %.%', c.column_name, p_schema, c.table_name
+                USING ERRCODE = 'undefined_column',
+                      HINT = format('Recreate it with collmine.create_staging(%L, %L), or add the column: ALTER TABLE %I.%I ADD COLUMN %I text;',
+                                    p_source, p_schema, p_schema, c.table_name, c.column_name);
+        END IF;
+    END LOOP;
+    FOR c IN SELECT sc.table_name FROM collmine.staging_columns sc WHERE sc.source = p_source AND sc.table_name <> ALL (p_skip)
+             GROUP BY sc.table_name ORDER BY sc.table_name LOOP
+        SELECT min(column_name) FILTER (WHERE position = 1), min(column_name) FILTER (WHERE position = 2)
+        INTO first_col, second_col
+        FROM collmine.staging_columns WHERE source = p_source AND table_name = c.table_name;
+        EXECUTE format('SELECT %1$I FROM %2$I.%3$I WHERE %4$I IS NULL AND %1$I ~ ''[;,\t|]'' LIMIT 1',
+                       first_col, p_schema, c.table_name, second_col) INTO v;
+        IF v IS NOT NULL THEN
+            RAISE EXCEPTION 'staging table %.% holds whole lines in column "%": "%"', p_schema, c.table_name, first_col, left(v, 60)
+                USING ERRCODE = 'bad_copy_file_format',
+                      HINT = format('The file was loaded with the wrong delimiter. Truncate the table and load it again with the file''s delimiter, e.g. \copy %I.%I FROM ''file.csv'' WITH (FORMAT csv, HEADER true, DELIMITER '';'')',
+                                    p_schema, c.table_name);
+        END IF;
+    END LOOP;
+END
+$$;

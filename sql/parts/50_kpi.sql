@@ -1,0 +1,659 @@
+-- collmine install script, layer 5a: collections KPIs over the canonical event log.
+--
+-- Every function here takes the schema that holds the canonical tables `events` and
+-- `invoices` (docs/architecture.md) and reads them with dynamic SQL, quoting every identifier
+-- with format('%I'). They run as the caller (SECURITY INVOKER), so privileges and row-level
+-- security on the user's tables hold. They are STABLE (they read tables and depend on the
+-- TimeZone setting for day boundaries) and PARALLEL RESTRICTED (plpgsql with dynamic SQL).
+--
+-- Conventions (docs/kpis.md has the full text):
+--   * an invoice exists at date D when its invoice_date (else its Invoice Generated date) is <= D;
+--   * "by D" means events with ts < (D + 1)::timestamptz, the end of day D in the session TimeZone;
+--   * money is never summed across currencies: every money KPI returns one row per
+--     (group_value, currency);
+--   * group_by names a column of invoices; its values are returned as text in group_value.
+--     group_by NULL puts every invoice in one group whose group_value is NULL.
+--   * SET jit = off: these are many short queries over set-returning functions whose default
+--     row estimates (1000) would trigger JIT compilation that costs far more than the query.
+--     Summary functions declare ROWS 10 for the same reason (they return one row per group).
+
+-- Raise a clear error unless log_schema holds the canonical events and invoices tables.
+CREATE FUNCTION collmine._check_log(log_schema name)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t text;
+    c text;
+    need_events text[] := ARRAY['case_id', 'activity', 'ts', 'ord', 'amount'];
+    need_invoices text[] := ARRAY['case_id', 'currency', 'amount', 'invoice_date', 'due_date', 'terms_days'];
+BEGIN
+    IF log_schema IS NULL THEN
+        RAISE EXCEPTION 'log schema must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the schema that holds the canonical events and invoices tables, e.g. collmine.aging(''erp_log'').';
+    END IF;
+    FOREACH t IN ARRAY ARRAY['events', 'invoices'] LOOP
+        IF to_regclass(format('%I.%I', log_schema, t)) IS NULL THEN
+            RAISE EXCEPTION 'relation "%.%" does not exist', log_schema, t
+                USING ERRCODE = 'undefined_table',
+                      HINT = 'The log schema must hold the canonical tables events and invoices (see docs/architecture.md).';
+        END IF;
+        FOREACH c IN ARRAY CASE t WHEN 'events' THEN need_events ELSE need_invoices END LOOP
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                           WHERE a.attrelid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', log_schema, t))
+                             AND a.attname OPERATOR(pg_catalog.=) c::name
+                             AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+                RAISE EXCEPTION 'column "%" of relation "%.%" does not exist', c, log_schema, t
+                    USING ERRCODE = 'undefined_column',
+                          HINT = 'The canonical log layout is in docs/architecture.md.';
+            END IF;
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+-- The SQL expression (over invoices aliased i) that yields the group value for group_by.
+CREATE FUNCTION collmine._group_expr(log_schema name, group_by text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cols text;
+BEGIN
+    IF group_by IS NULL THEN
+        RETURN 'NULL::text';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                   WHERE a.attrelid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', log_schema, 'invoices'))
+                     AND a.attname OPERATOR(pg_catalog.=) group_by::name
+                     AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+        SELECT string_agg(a.attname::text, ', ' ORDER BY a.attnum) INTO cols
+          FROM pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', log_schema, 'invoices'))
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+        RAISE EXCEPTION 'invalid group_by: "%" is not a column of %.invoices', group_by, log_schema
+            USING ERRCODE = 'undefined_column',
+                  HINT = format('Name one column of the invoices table: %s.', cols);
+    END IF;
+    RETURN format('i.%I::text', group_by);
+END
+$$;
+
+-- Raise a clear error for an empty or reversed period.
+CREATE FUNCTION collmine._check_period(period_start date, period_end date)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF period_start IS NULL OR period_end IS NULL OR period_start > period_end THEN
+        RAISE EXCEPTION 'invalid period: % to %',
+              coalesce(to_char(period_start, 'YYYY-MM-DD'), 'NULL'), coalesce(to_char(period_end, 'YYYY-MM-DD'), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give period_start <= period_end, both inclusive, e.g. ''2024-01-01'', ''2024-01-31''.';
+    END IF;
+END
+$$;
+
+-- Per-invoice state as of the end of day as_of, computed from the event history: the base of
+-- every balance and aging KPI. as_of NULL means the date of the last event in the log.
+CREATE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+    d date := as_of;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF d IS NULL THEN
+        EXECUTE format('SELECT max(e.ts)::date FROM %I.events e', log_schema) INTO d;
+        d := coalesce(d, current_date);
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH ev AS (
+            SELECT e.case_id,
+                   min(e.ts) FILTER (WHERE e.activity = 'Invoice Generated') AS gen,
+                   min(e.ts) FILTER (WHERE e.activity IN ('Dunning Procedure Initiated', 'Overdue Reminder Sent')) AS dun,
+                   min(e.ts) FILTER (WHERE e.activity = 'Overdue Reminder Sent') AS rem,
+                   bool_or(e.activity = 'Dispute Registered') AS disp,
+                   min(e.ts) FILTER (WHERE e.activity = 'Invoice Settled') AS settled,
+                   min(e.ts) FILTER (WHERE e.activity = 'Invoice Written Off') AS woff,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = 'Payment Received') AS recv,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = 'Payment Posted') AS posted,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = 'Credit Memo Issued') AS cred,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = 'Invoice Written Off') AS woff_amt
+              FROM %1$I.events e
+             WHERE e.ts < $1
+             GROUP BY e.case_id),
+        b AS (
+            SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
+                   i.amount::numeric AS amount,
+                   coalesce(i.invoice_date::date, ev.gen::date) AS invoice_date,
+                   i.due_date::date AS due_date, i.terms_days::integer AS terms_days,
+                   coalesce(ev.gen, i.invoice_date::timestamptz) AS generated_at,
+                   ev.dun, ev.rem, coalesce(ev.disp, false) AS disp, ev.settled, ev.woff,
+                   greatest(coalesce(ev.recv, 0), coalesce(ev.posted, 0)) AS paid,
+                   coalesce(ev.cred, 0) AS cred, ev.woff_amt
+              FROM %1$I.invoices i LEFT JOIN ev ON ev.case_id = i.case_id::text),
+        c AS (
+            SELECT b.*,
+                   CASE WHEN b.settled IS NOT NULL OR b.woff IS NOT NULL THEN 0::numeric
+                        ELSE greatest(coalesce(b.amount, 0) - b.paid - b.cred, 0) END AS open_amt
+              FROM b
+             WHERE b.invoice_date <= $2)
+        SELECT c.case_id, c.group_value, c.currency, c.amount, c.invoice_date, c.due_date,
+               c.terms_days, c.generated_at, c.dun, c.rem, c.disp, c.settled, c.woff,
+               c.paid, c.cred,
+               CASE WHEN c.woff IS NULL THEN 0::numeric
+                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END,
+               c.open_amt,
+               CASE WHEN c.woff IS NOT NULL THEN 'written_off'
+                    WHEN c.settled IS NOT NULL THEN 'settled' ELSE 'open' END,
+               CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END,
+               CASE WHEN c.open_amt <= 0 THEN NULL
+                    WHEN c.due_date IS NULL OR $2 - c.due_date <= 0 THEN 'current'
+                    WHEN $2 - c.due_date <= 30 THEN '1-30'
+                    WHEN $2 - c.due_date <= 60 THEN '31-60'
+                    WHEN $2 - c.due_date <= 90 THEN '61-90'
+                    ELSE 'over 90' END,
+               $2
+          FROM c
+    $q$, log_schema, grp) USING (d + 1)::timestamptz, d;
+END
+$$;
+
+-- Aging buckets of the open balance as of a date, per group and currency.
+CREATE FUNCTION collmine.aging(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
+RETURNS TABLE (
+    group_value text, currency text, open_invoices bigint, total_open numeric,
+    current_amount numeric, past_due_1_30 numeric, past_due_31_60 numeric,
+    past_due_61_90 numeric, past_due_over_90 numeric, as_of_date date)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT s.group_value, s.currency, count(*), sum(s.open_amount),
+           coalesce(sum(s.open_amount) FILTER (WHERE s.aging_bucket = 'current'), 0),
+           coalesce(sum(s.open_amount) FILTER (WHERE s.aging_bucket = '1-30'), 0),
+           coalesce(sum(s.open_amount) FILTER (WHERE s.aging_bucket = '31-60'), 0),
+           coalesce(sum(s.open_amount) FILTER (WHERE s.aging_bucket = '61-90'), 0),
+           coalesce(sum(s.open_amount) FILTER (WHERE s.aging_bucket = 'over 90'), 0),
+           min(s.as_of_date)
+      FROM collmine.invoice_snapshot(log_schema, as_of, group_by) s
+     WHERE s.open_amount > 0
+     GROUP BY s.group_value, s.currency
+     ORDER BY s.group_value, s.currency
+$$;
+
+-- DSO (standard and count-back), Best Possible DSO, ADD and CEI for one period, per group and
+-- currency. Ratios with no credit sales (or a zero CEI denominator) are NULL.
+CREATE FUNCTION collmine.receivables_kpis(log_schema name, period_start date, period_end date,
+                                          group_by text DEFAULT NULL)
+RETURNS TABLE (
+    group_value text, currency text, period_days integer, months integer,
+    beginning_ar numeric, ending_ar numeric, ending_current_ar numeric, ending_past_due_ar numeric,
+    invoices_generated bigint, credit_sales numeric,
+    dso numeric, dso_countback numeric, best_possible_dso numeric,
+    average_days_delinquent numeric, cei numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    ndays integer;
+    nmonths integer;
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    ndays := period_end - period_start + 1;
+    nmonths := greatest(1, round(ndays / 30.4375))::integer;
+    RETURN QUERY
+    WITH e AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(log_schema, period_end, group_by)),
+         b AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(log_schema, period_start - 1, group_by)),
+         r AS (SELECT 'e' AS tag, e.group_value, e.currency, e.open_amount, e.aging_bucket, e.amount, e.invoice_date FROM e
+               UNION ALL
+               SELECT 'b', b.group_value, b.currency, b.open_amount, b.aging_bucket, b.amount, b.invoice_date FROM b),
+         g AS (SELECT r.group_value, r.currency,
+                      coalesce(sum(r.open_amount) FILTER (WHERE r.tag = 'b'), 0) AS beg_ar,
+                      coalesce(sum(r.open_amount) FILTER (WHERE r.tag = 'e'), 0) AS end_ar,
+                      coalesce(sum(r.open_amount) FILTER (WHERE r.tag = 'e' AND r.aging_bucket = 'current'), 0) AS cur_ar,
+                      count(*) FILTER (WHERE r.tag = 'e' AND r.invoice_date >= period_start) AS n_inv,
+                      coalesce(sum(r.amount) FILTER (WHERE r.tag = 'e' AND r.invoice_date >= period_start), 0) AS sales,
+                      min(r.invoice_date) FILTER (WHERE r.tag = 'e') AS first_day
+                 FROM r GROUP BY r.group_value, r.currency),
+         -- count-back: calendar months walking back from period_end (the first one partial)
+         ms AS (SELECT g.group_value, g.currency, g.end_ar, k.k,
+                       (date_trunc('month', period_end::timestamp) - make_interval(months => k.k))::date AS m_start
+                  FROM g CROSS JOIN LATERAL generate_series(0,
+                         ((extract(year FROM period_end) * 12 + extract(month FROM period_end))
+                          - (extract(year FROM g.first_day) * 12 + extract(month FROM g.first_day)))::integer) AS k(k)
+                 WHERE g.first_day IS NOT NULL),
+         msales AS (SELECT e.group_value, e.currency, date_trunc('month', e.invoice_date::timestamp)::date AS m,
+                           sum(e.amount) AS sales
+                      FROM e GROUP BY 1, 2, 3),
+         mw AS (SELECT ms.group_value, ms.currency, ms.end_ar, ms.k,
+                       (least(period_end, (ms.m_start + interval '1 month')::date - 1) - ms.m_start + 1) AS days,
+                       coalesce(x.sales, 0) AS sales
+                  FROM ms LEFT JOIN msales x
+                    ON x.group_value IS NOT DISTINCT FROM ms.group_value
+                   AND x.currency IS NOT DISTINCT FROM ms.currency AND x.m = ms.m_start),
+         mc AS (SELECT mw.*,
+                       coalesce(sum(mw.sales) OVER w, 0) AS sales_before,
+                       coalesce(sum(mw.days) OVER w, 0) AS days_before
+                  FROM mw
+                WINDOW w AS (PARTITION BY mw.group_value, mw.currency ORDER BY mw.k
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+         cb AS (SELECT mc.group_value, mc.currency,
+                       min(mc.days_before + (mc.end_ar - mc.sales_before) / mc.sales * mc.days) AS dso_cb
+                  FROM mc
+                 WHERE mc.sales > 0 AND mc.sales_before < mc.end_ar AND mc.sales_before + mc.sales >= mc.end_ar
+                 GROUP BY mc.group_value, mc.currency)
+    SELECT g.group_value, g.currency, ndays, nmonths,
+           g.beg_ar, g.end_ar, g.cur_ar, g.end_ar - g.cur_ar, g.n_inv, g.sales,
+           CASE WHEN g.sales > 0 THEN g.end_ar / g.sales * ndays END,
+           CASE WHEN g.end_ar = 0 THEN 0::numeric ELSE cb.dso_cb END,
+           CASE WHEN g.sales > 0 THEN g.cur_ar / g.sales * ndays END,
+           CASE WHEN g.sales > 0 THEN (g.end_ar - g.cur_ar) / g.sales * ndays END,
+           CASE WHEN g.beg_ar + g.sales / nmonths - g.cur_ar <> 0
+                THEN (g.beg_ar + g.sales / nmonths - g.end_ar)
+                     / (g.beg_ar + g.sales / nmonths - g.cur_ar) * 100 END
+      FROM g LEFT JOIN cb
+        ON cb.group_value IS NOT DISTINCT FROM g.group_value AND cb.currency IS NOT DISTINCT FROM g.currency
+     ORDER BY g.group_value, g.currency;
+END
+$$;
+
+-- Payment behaviour of the invoices settled in a period: days to pay, days late (plain and
+-- amount-weighted), signed days from due date, and the on-time rate.
+CREATE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
+                                           group_by text DEFAULT NULL)
+RETURNS TABLE (
+    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
+    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
+    paid_on_time bigint, on_time_rate numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
+                      x.settled_at::date AS sd
+                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
+    SELECT s.group_value, s.currency, count(*),
+           avg(s.sd - s.invoice_date)::numeric,
+           -- greatest() ignores NULLs, so invoices without a due date are filtered out explicitly
+           (avg(greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL))::numeric,
+           CASE WHEN sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) <> 0
+                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
+                     / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
+           avg(s.sd - s.due_date)::numeric,
+           count(*) FILTER (WHERE s.sd <= s.due_date),
+           (count(*) FILTER (WHERE s.sd <= s.due_date))::numeric
+               / nullif(count(*) FILTER (WHERE s.due_date IS NOT NULL), 0)
+      FROM s
+     GROUP BY s.group_value, s.currency
+     ORDER BY s.group_value, s.currency;
+END
+$$;
+
+-- Payment terms compliance (settled within invoice_date + terms_days) and deviations (due
+-- dates that do not match the terms) for a period. Grouped by terms unless told otherwise.
+CREATE FUNCTION collmine.terms_compliance(log_schema name, period_start date, period_end date,
+                                          group_by text DEFAULT 'terms')
+RETURNS TABLE (
+    group_value text, settled_invoices bigint, paid_within_terms bigint, compliance_rate numeric,
+    avg_days_beyond_terms numeric, invoices_generated bigint, due_date_deviations bigint,
+    deviation_rate numeric, avg_due_date_deviation_days numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.*, x.settled_at::date AS sd,
+                      coalesce(x.invoice_date + x.terms_days, x.due_date) AS terms_due,
+                      x.due_date - (x.invoice_date + x.terms_days) AS dev
+                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x)
+    SELECT s.group_value,
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL),
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due),
+           (count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due))::numeric
+               / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL), 0),
+           avg(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd > s.terms_due)::numeric,
+           count(*) FILTER (WHERE s.invoice_date >= period_start),
+           count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0),
+           (count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0))::numeric
+               / nullif(count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev IS NOT NULL), 0),
+           avg(s.dev) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0)::numeric
+      FROM s
+     GROUP BY s.group_value
+    HAVING count(*) FILTER (WHERE s.invoice_date >= period_start
+                               OR (s.status = 'settled' AND s.sd >= period_start)) > 0
+     ORDER BY s.group_value;
+END
+$$;
+
+-- Every occurrence of start_activity in a case paired with the same-numbered occurrence of
+-- end_activity (1st with 1st, 2nd with 2nd, in (ts, ord) order); ended_at NULL when unmatched.
+CREATE FUNCTION collmine.activity_pairs(log_schema name, start_activity text, end_activity text,
+                                        group_by text DEFAULT NULL)
+RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
+               ended_at timestamptz, duration_days numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH s AS (SELECT e.case_id::text AS case_id, e.ts,
+                          row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
+                     FROM %1$I.events e WHERE e.activity = $1),
+             f AS (SELECT e.case_id::text AS case_id, e.ts,
+                          row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
+                     FROM %1$I.events e WHERE e.activity = $2)
+        SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
+               extract(epoch FROM f.ts - s.ts)::numeric / 86400
+          FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n
+                 LEFT JOIN %1$I.invoices i ON i.case_id::text = s.case_id
+    $q$, log_schema, grp) USING start_activity, end_activity;
+END
+$$;
+
+-- Duration statistics (in days) of the activity pairs completed in a period, and how many were
+-- started by the period end but not completed by then.
+CREATE FUNCTION collmine.duration_stats(log_schema name, start_activity text, end_activity text,
+                                        period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    t0 timestamptz;
+    t1 timestamptz;
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    t0 := period_start::timestamptz;
+    t1 := (period_end + 1)::timestamptz;
+    RETURN QUERY
+    WITH p AS (SELECT x.*,
+                      (x.ended_at >= t0 AND x.ended_at < t1) AS done,
+                      (x.started_at < t1 AND (x.ended_at IS NULL OR x.ended_at >= t1)) AS still_open
+                 FROM collmine.activity_pairs(log_schema, start_activity, end_activity, group_by) x)
+    SELECT p.group_value,
+           count(*) FILTER (WHERE p.done),
+           avg(p.duration_days) FILTER (WHERE p.done),
+           (percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration_days) FILTER (WHERE p.done))::numeric,
+           (percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration_days) FILTER (WHERE p.done))::numeric,
+           max(p.duration_days) FILTER (WHERE p.done),
+           count(*) FILTER (WHERE p.still_open)
+      FROM p
+     WHERE p.done OR p.still_open
+     GROUP BY p.group_value
+     ORDER BY p.group_value;
+END
+$$;
+
+-- Invoice-to-cash cycle time: Invoice Generated to Invoice Settled, settled in the period.
+CREATE FUNCTION collmine.cycle_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Invoice Generated', 'Invoice Settled', period_start, period_end, group_by) $$;
+
+-- Payment posting lag: Payment Received to Payment Posted, posted in the period.
+CREATE FUNCTION collmine.posting_lag(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Payment Received', 'Payment Posted', period_start, period_end, group_by) $$;
+
+-- Dispute resolution time: Dispute Registered to Dispute Resolved, resolved in the period.
+CREATE FUNCTION collmine.dispute_resolution_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Dispute Registered', 'Dispute Resolved', period_start, period_end, group_by) $$;
+
+-- Credit approval cycle time: Credit Limit Requested to Credit Limit Approved, approved in the period.
+CREATE FUNCTION collmine.credit_approval_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Credit Limit Requested', 'Credit Limit Approved', period_start, period_end, group_by) $$;
+
+-- Dunning adherence: of the invoices still open grace_days after their due date (that day
+-- falling in the period), how many had dunning started (Dunning Procedure Initiated or Overdue
+-- Reminder Sent) by the end of that day, how many later, how many not at all by period_end.
+CREATE FUNCTION collmine.dunning_adherence(log_schema name, period_start date, period_end date,
+                                           grace_days integer DEFAULT 7, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, dunning_due bigint, dunned_in_time bigint, adherence_rate numeric,
+               dunned_late bigint, not_dunned bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    IF grace_days IS NULL OR grace_days < 0 THEN
+        RAISE EXCEPTION 'invalid grace_days: %', grace_days
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of days >= 0, e.g. 7.';
+    END IF;
+    RETURN QUERY
+    WITH s AS (SELECT x.*, (x.due_date + grace_days + 1)::timestamptz AS deadline
+                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                WHERE x.due_date + grace_days BETWEEN period_start AND period_end),
+         d AS (SELECT s.* FROM s
+                WHERE (s.settled_at IS NULL OR s.settled_at >= s.deadline)
+                  AND (s.written_off_at IS NULL OR s.written_off_at >= s.deadline))
+    SELECT d.group_value, count(*),
+           count(*) FILTER (WHERE d.first_dunning_at < d.deadline),
+           (count(*) FILTER (WHERE d.first_dunning_at < d.deadline))::numeric / count(*),
+           count(*) FILTER (WHERE d.first_dunning_at >= d.deadline),
+           count(*) FILTER (WHERE d.first_dunning_at IS NULL)
+      FROM d
+     GROUP BY d.group_value
+     ORDER BY d.group_value;
+END
+$$;
+
+-- Each occurrence of a trigger activity (or only the first per case), and whether the invoice
+-- was paid within N days after it. "Paid" is a Payment Received or Invoice Settled event after
+-- the trigger in (ts, ord) order and at most within_days later; "settled" counts only Invoice
+-- Settled. window_open: the window reaches past the last event of the log and the invoice is
+-- not settled within it, so the outcome is not final yet.
+CREATE FUNCTION collmine.followup_events(log_schema name, trigger_activity text, within_days integer,
+                                         first_only boolean DEFAULT false, group_by text DEFAULT NULL)
+RETURNS TABLE (case_id text, group_value text, triggered_at timestamptz, paid_within boolean,
+               settled_within boolean, window_open boolean)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF within_days IS NULL OR within_days < 0 THEN
+        RAISE EXCEPTION 'invalid within_days: %', within_days
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of days >= 0, e.g. 30.';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH t AS (SELECT e.case_id::text AS case_id, e.ts, e.ord,
+                          row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
+                     FROM %1$I.events e WHERE e.activity = $1),
+             mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
+             o AS (SELECT t.case_id, t.ts,
+                          EXISTS (SELECT 1 FROM %1$I.events p
+                                   WHERE p.case_id::text = t.case_id
+                                     AND p.activity IN ('Payment Received', 'Invoice Settled')
+                                     AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
+                                     AND p.ts <= t.ts + $3) AS paid,
+                          EXISTS (SELECT 1 FROM %1$I.events p
+                                   WHERE p.case_id::text = t.case_id AND p.activity = 'Invoice Settled'
+                                     AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
+                                     AND p.ts <= t.ts + $3) AS settled
+                     FROM t WHERE NOT $2 OR t.n = 1)
+        SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
+          FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
+    $q$, log_schema, grp)
+    USING trigger_activity, first_only, make_interval(days => within_days);
+END
+$$;
+
+-- Follow-up success per group for the triggers that happened in the period (followup_events).
+-- Events after period_end count: the log is the full history.
+CREATE FUNCTION collmine.followup_success(log_schema name, trigger_activity text, within_days integer,
+                                          period_start date, period_end date,
+                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
+               settled_within bigint, settled_rate numeric, window_open bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    SELECT f.group_value, count(*),
+           count(*) FILTER (WHERE f.paid_within),
+           (count(*) FILTER (WHERE f.paid_within))::numeric / count(*),
+           count(*) FILTER (WHERE f.settled_within),
+           (count(*) FILTER (WHERE f.settled_within))::numeric / count(*),
+           count(*) FILTER (WHERE f.window_open)
+      FROM collmine.followup_events(log_schema, trigger_activity, within_days, first_only, group_by) f
+     WHERE f.triggered_at >= period_start::timestamptz AND f.triggered_at < (period_end + 1)::timestamptz
+     GROUP BY f.group_value
+     ORDER BY f.group_value;
+END
+$$;
+
+-- Collection success after dunning: invoices whose first Overdue Reminder Sent falls in the
+-- period, paid within within_days of it.
+CREATE FUNCTION collmine.collection_success_after_dunning(log_schema name, period_start date, period_end date,
+                                                          within_days integer DEFAULT 30, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
+               settled_within bigint, settled_rate numeric, window_open bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine.followup_success(log_schema, 'Overdue Reminder Sent', within_days, period_start, period_end, true, group_by) $$;
+
+-- Collections contact success: every Collection Call Made in the period, paid within within_days.
+CREATE FUNCTION collmine.contact_success(log_schema name, period_start date, period_end date,
+                                         within_days integer DEFAULT 14, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
+               settled_within bigint, settled_rate numeric, window_open bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine.followup_success(log_schema, 'Collection Call Made', within_days, period_start, period_end, false, group_by) $$;
+
+-- Manual activity share: events in the period by is_automated, per group and activity; the row
+-- with activity NULL is the group's total. Events with is_automated NULL are counted as unknown
+-- and left out of the share.
+CREATE FUNCTION collmine.manual_activity_share(log_schema name, period_start date, period_end date,
+                                               group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, activity text, events bigint, manual_events bigint,
+               automated_events bigint, unknown_events bigint, manual_share numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    RETURN QUERY EXECUTE format($q$
+        SELECT g.gv, g.act, count(*),
+               count(*) FILTER (WHERE NOT g.auto), count(*) FILTER (WHERE g.auto),
+               count(*) FILTER (WHERE g.auto IS NULL),
+               (count(*) FILTER (WHERE NOT g.auto))::numeric / nullif(count(g.auto), 0)
+          FROM (SELECT (%2$s) AS gv, e.activity::text AS act, e.is_automated AS auto
+                  FROM %1$I.events e LEFT JOIN %1$I.invoices i ON i.case_id::text = e.case_id::text
+                 WHERE e.ts >= $1 AND e.ts < $2) g
+         GROUP BY GROUPING SETS ((g.gv, g.act), (g.gv))
+         ORDER BY g.gv, g.act NULLS FIRST
+    $q$, log_schema, grp) USING period_start::timestamptz, (period_end + 1)::timestamptz;
+END
+$$;
+
+-- Write-offs in a period: by count and by value over the invoices closed (settled or written
+-- off) in the period, and the bad-debt ratio (written-off value / credit sales of the period).
+CREATE FUNCTION collmine.write_off_rate(log_schema name, period_start date, period_end date,
+                                        group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
+               written_off_invoices bigint, written_off_amount numeric,
+               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
+               credit_sales numeric, bad_debt_ratio numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.*, coalesce(x.written_off_at, x.settled_at)::date AS closed_on
+                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x),
+         g AS (SELECT s.group_value, s.currency,
+                      count(*) FILTER (WHERE s.closed_on >= period_start) AS n_closed,
+                      coalesce(sum(s.amount) FILTER (WHERE s.closed_on >= period_start), 0) AS v_closed,
+                      count(*) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start) AS n_wo,
+                      coalesce(sum(s.written_off_amount) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start), 0) AS v_wo,
+                      coalesce(sum(s.amount) FILTER (WHERE s.invoice_date >= period_start), 0) AS sales,
+                      count(*) FILTER (WHERE s.invoice_date >= period_start) AS n_gen
+                 FROM s GROUP BY s.group_value, s.currency)
+    SELECT g.group_value, g.currency, g.n_closed, g.v_closed, g.n_wo, g.v_wo,
+           g.n_wo::numeric / nullif(g.n_closed, 0),
+           g.v_wo / nullif(g.v_closed, 0),
+           g.sales,
+           g.v_wo / nullif(g.sales, 0)
+      FROM g
+     WHERE g.n_closed > 0 OR g.n_gen > 0
+     ORDER BY g.group_value, g.currency;
+END
+$$;

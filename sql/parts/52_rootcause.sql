@@ -1,0 +1,137 @@
+-- collmine install script, layer 5c: root-cause analysis of a case-level outcome.
+--
+-- collmine.root_causes ranks the values of case attributes (columns of invoices) by how often
+-- the cases with that value have an outcome (written off, paid late, disputed, or any boolean
+-- SQL expression over invoices), with lift over the baseline, support and a two-proportion
+-- z-test. docs/root-cause.md explains the statistics and the injection surface of custom
+-- outcome expressions.
+
+-- Complementary error function for x >= 0, Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7).
+CREATE FUNCTION collmine._erfc_pos(x double precision)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN x > 26 THEN 0::double precision   -- exp() would underflow (an error in PostgreSQL)
+           ELSE t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+                * exp(-x * x) END
+      FROM (SELECT 1.0::double precision / (1.0 + 0.3275911 * x) AS t) s
+$$;
+
+-- Standard normal cumulative distribution function Phi(z), through the erf approximation.
+CREATE FUNCTION collmine.normal_cdf(z double precision)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN z >= 0 THEN 1 - 0.5 * collmine._erfc_pos(z / sqrt(2::double precision))
+                ELSE 0.5 * collmine._erfc_pos(-z / sqrt(2::double precision)) END
+$$;
+
+-- The boolean SQL expression (over invoices aliased i) for an outcome keyword or a custom
+-- expression. Keywords use the event log; a custom expression is checked for statement
+-- separators and comments and otherwise runs as written, as the caller.
+CREATE FUNCTION collmine._outcome_expr(log_schema name, outcome text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF outcome IS NULL OR btrim(outcome) = '' THEN
+        RAISE EXCEPTION 'outcome must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use written_off, paid_late, disputed, or a boolean expression over invoices columns such as ''amount > 10000''.';
+    END IF;
+    CASE lower(btrim(outcome))
+    WHEN 'written_off' THEN
+        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Invoice Written Off'')', log_schema);
+    WHEN 'disputed' THEN
+        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Dispute Registered'')', log_schema);
+    WHEN 'paid_late' THEN
+        -- NULL (left out) for invoices never settled
+        RETURN format('(SELECT min(e.ts)::date > i.due_date FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Invoice Settled'')', log_schema);
+    ELSE
+        IF strpos(outcome, ';') > 0 OR strpos(outcome, '--') > 0 OR strpos(outcome, '/*') > 0 THEN
+            RAISE EXCEPTION 'invalid outcome expression: statement separators and comments are not allowed'
+                USING ERRCODE = 'syntax_error',
+                      HINT = 'Give one boolean expression over invoices columns (alias i), e.g. ''i.amount > 10000 AND i.country = ''''DE''''''.';
+        END IF;
+        RETURN '(' || outcome || ')';
+    END CASE;
+END
+$$;
+
+-- Rank the values of each attribute by outcome rate, with lift, support and significance.
+CREATE FUNCTION collmine.root_causes(log_schema name, outcome text, attributes text[] DEFAULT NULL,
+                                     min_cases integer DEFAULT 1)
+RETURNS TABLE (
+    attribute text, value text, cases bigint, outcome_cases bigint, outcome_rate numeric,
+    baseline_rate numeric, lift numeric, support numeric, outcome_share numeric,
+    excess_outcomes numeric, z_score double precision, p_value double precision,
+    rank_in_attribute bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    attrs text[];
+    a text;
+    parts text[] := '{}';
+    expr text;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    IF min_cases IS NULL OR min_cases < 1 THEN
+        RAISE EXCEPTION 'invalid min_cases: %', min_cases
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of cases >= 1, e.g. 10.';
+    END IF;
+    expr := collmine._outcome_expr(log_schema, outcome);
+    IF attributes IS NULL THEN
+        SELECT array_agg(a.attname::text ORDER BY array_position(d.names, a.attname::text))
+          INTO attrs
+          FROM pg_attribute a,
+               (SELECT ARRAY['segment', 'business_unit', 'collector', 'country', 'terms', 'customer_name',
+                             'currency', 'dispute_reason', 'source_system']) AS d(names)
+         WHERE a.attrelid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', log_schema, 'invoices'))
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+           AND a.attname::text OPERATOR(pg_catalog.=) ANY (d.names);
+    ELSE
+        attrs := attributes;
+    END IF;
+    IF attrs IS NULL OR cardinality(attrs) = 0 THEN
+        RAISE EXCEPTION 'no attributes to rank'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name invoices columns, e.g. ARRAY[''segment'', ''collector''].';
+    END IF;
+    FOREACH a IN ARRAY attrs LOOP
+        -- validates the column name (error with the list of columns otherwise)
+        PERFORM collmine._group_expr(log_schema, a);
+        parts := parts || format('SELECT %L::text AS attribute, b.%I::text AS value, b.o FROM b', a, a);
+    END LOOP;
+    RETURN QUERY EXECUTE format($q$
+        WITH b AS MATERIALIZED (
+                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i),
+             bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
+             tot AS (SELECT count(*)::numeric AS n, (count(*) FILTER (WHERE bb.o))::numeric AS k FROM bb),
+             av AS (%3$s),
+             g AS (SELECT av.attribute, av.value, count(*)::numeric AS n,
+                          (count(*) FILTER (WHERE av.o))::numeric AS k
+                     FROM av WHERE av.o IS NOT NULL GROUP BY av.attribute, av.value),
+             s AS (SELECT g.*, tot.n AS bn, tot.k AS bk,
+                          CASE WHEN tot.n > g.n AND tot.k > 0 AND tot.k < tot.n THEN
+                              ((g.k / g.n - (tot.k - g.k) / (tot.n - g.n))
+                               / sqrt((tot.k / tot.n) * (1 - tot.k / tot.n) * (1 / g.n + 1 / (tot.n - g.n))))::double precision
+                          END AS z
+                     FROM g CROSS JOIN tot WHERE g.n >= $1)
+        SELECT s.attribute, s.value, s.n::bigint, s.k::bigint, s.k / s.n, s.bk / s.bn,
+               CASE WHEN s.bk > 0 THEN (s.k / s.n) / (s.bk / s.bn) END,
+               s.n / s.bn,
+               CASE WHEN s.bk > 0 THEN s.k / s.bk END,
+               s.k - s.n * s.bk / s.bn,
+               s.z,
+               collmine._erfc_pos(abs(s.z) / sqrt(2::double precision)),
+               row_number() OVER (PARTITION BY s.attribute ORDER BY s.k / s.n DESC, s.n DESC, s.value)
+          FROM s
+         ORDER BY array_position($2, s.attribute), 13
+    $q$, log_schema, expr, array_to_string(parts, ' UNION ALL ')) USING min_cases, attrs;
+END
+$$;

@@ -1,0 +1,20 @@
+/*
+ * common.h: small helpers every layer needs, so that none of them writes its own copy:
+ * the aggregate-context check and durations as intervals.
+ */
+#ifndef COLLMINE_COMMON_H
+#define COLLMINE_COMMON_H
+
+#include "compat.h"
+#include "datatype/timestamp.h"
+
+/* The aggregate context, or a clear error when an aggregate support function is called directly. */
+extern MemoryContext cm_agg_context(FunctionCallInfo fcinfo, const char *fname);
+
+/* A duration in microseconds as an interval of days and time (24-hour days, like justify_hours). */
+extern Datum cm_usecs_interval(int64 usecs);
+
+/* end - start as such an interval; an error instead of overflow for extreme timestamps. */
+extern Datum cm_interval_between(TimestampTz start, TimestampTz end);
+
+#endif
