@@ -22,6 +22,8 @@
 #   BENCH_OUT      Markdown file to update, default docs/performance.md
 #   BENCH_ONLY     space-separated item names to run (baselines always run), default all
 #   BENCH_PARTS    hash partitions of the partitioned copy of each log, default 4
+#   BENCH_GEN      sql (default): test/bench/gen_events.sql; netsuite: the ERP generator
+#                  (test/gen/erpgen.pl) and collmine.netsuite_build, see test/bench/gen_erp.sh
 set -euo pipefail
 . "$(dirname "$0")/pg.sh"
 
@@ -32,6 +34,7 @@ OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
 ONLY=${BENCH_ONLY:-}
 PARTS=${BENCH_PARTS:-4}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
+GEN=${BENCH_GEN:-sql}
 KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map plain_process_map "   # the targets use these
 EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100
 
@@ -227,8 +230,12 @@ for size in $SIZES; do
     label=$(awk -v n="$size" 'BEGIN{ if (n >= 1000000) printf "%gM", n/1000000; else printf "%gk", n/1000 }')
     log="bench.events_$(echo "$label" | tr 'A-Z.' 'a-z_')"
     ncases=$((size * 100 / EVENTS_PER_CASE_X100))
-    cm_log "generating $log: $ncases invoices"
-    "${PSQL[@]}" -v log="$log" -v ncases="$ncases" -f "$CM_TOP/test/bench/gen_events.sql" 2>&1 | grep -v NOTICE || true
+    cm_log "generating $log: $ncases invoices ($GEN generator)"
+    case $GEN in
+        sql) "${PSQL[@]}" -v log="$log" -v ncases="$ncases" -f "$CM_TOP/test/bench/gen_events.sql" 2>&1 | grep -v NOTICE || true ;;
+        netsuite) . "$CM_TOP/test/bench/gen_erp.sh"; gen_erp_log "$log" "$ncases" ;;
+        *) cm_die "BENCH_GEN must be sql or netsuite, not $GEN" ;;
+    esac
     read -r events cases < <("${PSQL[@]}" -At -F ' ' -c "SELECT count(*), count(DISTINCT case_id) FROM $log")
     cm_log "$log: $events events, $cases cases; copying into ${log}_p ($PARTS hash partitions)"
     {
