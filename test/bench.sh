@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# test/bench.sh: `make bench`, the benchmark harness behind docs/performance.md.
+#
+# Starts a throwaway cluster (test/pg.sh) tuned for this machine, generates synthetic
+# invoice-to-cash logs of about 1M and 10M events (test/bench/gen_events.sql: deterministic,
+# hash-based, the 15 template activities), and measures on the same data, in one run:
+#   baselines  a plain sequential scan; GROUP BY case_id with count(*)
+#   collmine   traces, process map, variants, a duration KPI, a 10-rule conformance check
+#   plain SQL  what an analyst writes without collmine (LAG/LEAD window functions, GROUP BY)
+# Each measurement is a separately named item below. It reports the best wall time of
+# BENCH_RUNS runs, events per second, the backend's peak anonymous memory, and each figure as a
+# ratio to the baselines; some items also run with 2 parallel workers, and their results are
+# compared with the serial ones. An item whose collmine function does not exist is reported as
+# "not available". The Markdown goes between the bench markers of docs/performance.md.
+#
+# Environment:
+#   BENCH_SIZES    target event counts, default "1000000 10000000"
+#   BENCH_RUNS     runs per measurement (best is reported), default 3
+#   BENCH_RUNS_LARGE  runs of the items that no target depends on, on logs over 2M events,
+#                  default 1 (keeps the 10M run within about 15 minutes on 2 cores)
+#   BENCH_TIMEOUT  statement timeout per run in seconds, default 900
+#   BENCH_OUT      Markdown file to update, default docs/performance.md
+#   BENCH_ONLY     space-separated item names to run (baselines always run), default all
+#   BENCH_PARTS    hash partitions of the partitioned copy of each log, default 4
+#   BENCH_GEN      sql (default): test/bench/gen_events.sql; netsuite: the ERP generator
+#                  (test/gen/erpgen.pl) and collmine.netsuite_build, see test/bench/gen_erp.sh
+set -euo pipefail
+. "$(dirname "$0")/pg.sh"
+
+SIZES=${BENCH_SIZES:-"1000000 10000000"}
+RUNS=${BENCH_RUNS:-3}
+TIMEOUT=${BENCH_TIMEOUT:-900}
+OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
+ONLY=${BENCH_ONLY:-}
+PARTS=${BENCH_PARTS:-4}
+RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
+GEN=${BENCH_GEN:-sql}
+KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map plain_process_map "   # the targets use these
+EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100
+
+# --- the measured items --------------------------------------------------------------------
+# item NAME GROUP PARALLEL "REQUIRED collmine FUNCTIONS" "DESCRIPTION" <<'SQL' ... SQL
+# Every item runs serially on the log as an ordinary table. Items marked PARALLEL=yes also run on
+# a copy hash-partitioned by case_id (enable_partitionwise_aggregate = on), serially and with 2
+# workers: there each worker aggregates whole partitions (Parallel Append), no state is combined.
+# :log is the event log table. Each query returns a small result (it is hashed to compare runs),
+# never one row per case, so that client transfer is not measured.
+ITEMS=(); declare -A I_GROUP I_PAR I_REQ I_DESC I_SQL
+item() {
+    ITEMS+=("$1"); I_GROUP[$1]=$2; I_PAR[$1]=$3; I_REQ[$1]=$4; I_DESC[$1]=$5; I_SQL[$1]=$(cat)
+}
+TRACES="SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM :log GROUP BY case_id"
+
+item baseline_scan baseline no "" "plain sequential scan, count(*)" <<'SQL'
+SELECT count(*) FROM :log
+SQL
+item baseline_groupby baseline yes "" "GROUP BY case_id, count(*)" <<'SQL'
+SELECT count(*) AS cases, sum(n) AS events FROM (SELECT case_id, count(*) AS n FROM :log GROUP BY case_id) s
+SQL
+item collmine_traces collmine no "trace_agg" "one trace per case (trace_agg)" <<SQL
+SELECT count(t) AS cases, sum(pg_catalog.pg_column_size(t)) AS bytes FROM ($TRACES) s
+SQL
+item collmine_process_map collmine yes "trace_agg dfg_agg dfg_edges" "process map: dfg_agg over the traces, edges listed" <<SQL
+SELECT * FROM collmine.dfg_edges((SELECT collmine.dfg_agg(t) FROM ($TRACES) s))
+SQL
+item collmine_variants collmine yes "trace_agg trace_variant_id" "variants with case counts (trace_variant_id)" <<SQL
+SELECT collmine.trace_variant_id(t) AS variant, count(*) AS cases FROM ($TRACES) s GROUP BY 1
+SQL
+item collmine_kpi_throughput collmine no "trace_agg trace_throughput" "duration KPI: mean throughput time (trace_throughput)" <<SQL
+SELECT avg(collmine.trace_throughput(t)) FROM ($TRACES) s
+SQL
+item collmine_conformance collmine no "trace_agg rule_outcomes default_dunning_policy" "10-rule conformance check (default dunning policy): violations per rule" <<SQL
+SELECT o.rule_name, sum(o.violations) AS violations, count(*) FILTER (WHERE NOT o.satisfied) AS violating_cases
+FROM ($TRACES) s,
+     LATERAL collmine.rule_outcomes(s.t, (SELECT array_agg(r) FROM collmine.default_dunning_policy() AS r)) AS o
+GROUP BY 1
+SQL
+item plain_traces plain no "" "array_agg(activity/ts ORDER BY ts, ord) per case" <<'SQL'
+SELECT count(*) AS cases, sum(cardinality(a) + cardinality(t)) AS elements
+FROM (SELECT case_id, array_agg(activity ORDER BY ts, ord) AS a, array_agg(ts ORDER BY ts, ord) AS t
+      FROM :log GROUP BY case_id) s
+SQL
+item plain_process_map plain no "" "process map as dfg_edges gives it: LAG/LEAD window, per edge frequency, cases, min/mean/median/p90/p95/max gap, start/end" <<'SQL'
+SELECT src, dst, count(*) AS frequency, count(DISTINCT case_id) AS cases, min(gap), avg(gap),
+       percentile_cont(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY gap) AS quantiles, max(gap)
+FROM (SELECT case_id, activity, ts,
+             lag(activity) OVER w AS prev, lag(ts) OVER w AS prev_ts,
+             lead(activity) OVER w IS NULL AS last
+      FROM :log WINDOW w AS (PARTITION BY case_id ORDER BY ts, ord)) e
+CROSS JOIN LATERAL (VALUES (coalesce(prev, '[start]'), activity, ts - prev_ts),
+                           (CASE WHEN last THEN activity END, '[end]', NULL::interval)) AS x(src, dst, gap)
+WHERE src IS NOT NULL
+GROUP BY src, dst
+SQL
+item plain_edge_counts plain no "" "lighter process map: LAG/LEAD window, edges with counts and mean gap only" <<'SQL'
+SELECT src, dst, count(*) AS n, avg(gap) AS mean_gap
+FROM (SELECT activity, ts,
+             lag(activity) OVER w AS prev, lag(ts) OVER w AS prev_ts,
+             lead(activity) OVER w IS NULL AS last
+      FROM :log WINDOW w AS (PARTITION BY case_id ORDER BY ts, ord)) e
+CROSS JOIN LATERAL (VALUES (coalesce(prev, '[start]'), activity, ts - prev_ts),
+                           (CASE WHEN last THEN activity END, '[end]', NULL::interval)) AS x(src, dst, gap)
+WHERE src IS NOT NULL
+GROUP BY src, dst
+SQL
+item plain_variants plain no "" "variants: string_agg(activity ORDER BY ts, ord) per case, GROUP BY" <<'SQL'
+SELECT md5(v) AS variant, count(*) AS cases
+FROM (SELECT string_agg(activity, ',' ORDER BY ts, ord) AS v FROM :log GROUP BY case_id) s GROUP BY v
+SQL
+item plain_kpi_throughput plain no "" "duration KPI: mean of max(ts) - min(ts) per case" <<'SQL'
+SELECT avg(d) FROM (SELECT max(ts) - min(ts) AS d FROM :log GROUP BY case_id) s
+SQL
+
+# --- the cluster ---------------------------------------------------------------------------
+cm_ensure_headers
+cm_rundir
+trap cm_cleanup EXIT
+cm_stage
+# 2 cores / 24 GB: the logs stay in shared_buffers, so times are CPU, not disk. JIT is off
+# (its compile time is noise at these sizes); hash_mem_multiplier stays at its default of 2.
+CM_CONF="shared_buffers = 2GB
+work_mem = 256MB
+maintenance_work_mem = 1GB
+effective_cache_size = 16GB
+max_parallel_workers_per_gather = 2
+max_parallel_workers = 8
+jit = off
+synchronous_commit = off
+max_wal_size = 8GB
+checkpoint_timeout = 30min" cm_start 1
+
+W=$CM_RUN/bench; mkdir -p "$W"; chmod 777 "$W"
+PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -p "$PGPORT" -U postgres -d postgres)
+"${PSQL[@]}" -c "CREATE EXTENSION collmine" -c "CREATE SCHEMA bench"
+
+has_fn() {
+    [ "$("${PSQL[@]}" -At -c "SELECT count(*) > 0 FROM pg_catalog.pg_proc WHERE pronamespace = 'collmine'::regnamespace AND proname = '$1'")" = t ]
+}
+
+# Poll a backend's RssAnon (KB) until it exits; the peak goes to $2.
+sample_mem() {
+    local pidfile=$1 out=$2 pid="" peak=0 k v i
+    for i in $(seq 1 500); do [ -s "$pidfile" ] && break; sleep 0.01; done
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
+        while read -r k v _; do
+            [ "$k" = RssAnon: ] && [ "$v" -gt "$peak" ] && peak=$v
+        done < "/proc/$pid/status" 2>/dev/null || true
+        sleep 0.02
+    done
+    echo "$peak" > "$out"
+}
+
+# One run of item $1 on table $2 with $3 workers: prints "ms peak_kb md5 cpu_ms", or "ERR message".
+# cpu_ms is the backend's own user + system CPU time (from /proc/self/stat), without workers'.
+run_once() {
+    local name=$1 log=$2 workers=$3 ms peak md5 cpu
+    rm -f "$W/pid" "$W/peak" "$W/out" "$W/err" "$W/cpu0" "$W/cpu1"
+    sample_mem "$W/pid" "$W/peak" &
+    local sampler=$!
+    if ! "${PSQL[@]}" -At -v log="$log" > "$W/out" 2> "$W/err" <<SQL
+SET max_parallel_workers_per_gather = $workers;
+SET enable_partitionwise_aggregate = on;
+SET statement_timeout = '${TIMEOUT}s';
+SELECT pg_backend_pid() \g $W/pid
+SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/cpu0
+\timing on
+${I_SQL[$name]};
+\timing off
+SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/cpu1
+SQL
+    then
+        wait "$sampler" || true
+        echo "ERR $(head -1 "$W/err")"; return
+    fi
+    wait "$sampler" || true
+    ms=$(awk '/^Time: /{print $2}' "$W/out")
+    md5=$(grep -v '^Time: ' "$W/out" | sort | md5sum | cut -c1-12)
+    peak=$(cat "$W/peak" 2>/dev/null || echo 0)
+    cpu=$(awk -v hz="$(getconf CLK_TCK)" 'FNR == 1 {t[++f] = $14 + $15} END {printf "%d", (t[2] - t[1]) * 1000 / hz}' "$W/cpu0" "$W/cpu1")
+    echo "$ms $peak $md5 $cpu"
+}
+
+# The plan nodes of item $1 on table $2 with $3 workers, top down, each named once.
+plan_summary() {
+    "${PSQL[@]}" -At -v log="$2" <<SQL 2>/dev/null |
+SET max_parallel_workers_per_gather = $3;
+SET enable_partitionwise_aggregate = on;
+EXPLAIN (COSTS OFF) ${I_SQL[$1]};
+SQL
+        grep -E '^( *->  |[A-Z])' | sed -E 's/^ *(->  )?//; s/  \(.*//; s/ on .*//; s/ using .*//' |
+        grep -vE '^(Output|Group Key|Sort Key|Workers|Planned|Filter|InitPlan|SubPlan)' |
+        awk '!seen[$0]++' | paste -sd ',' - | sed 's/,/ › /g'
+}
+
+RESULTS=$W/results.tsv; : > "$RESULTS"
+# Measure item $1 on table $2 ($3 events, $4 cases, label $5, layout $7) with $6 workers.
+measure() {
+    local name=$1 log=$2 events=$3 cases=$4 label=$5 workers=$6 layout=$7 missing="" f r res all="" best="" peak=0 md5="" status=ok cpu=""
+    for f in ${I_REQ[$name]}; do has_fn "$f" || missing="$missing collmine.$f"; done
+    if [ -n "$missing" ]; then
+        status="not available (needs${missing})"
+    else
+        local runs=$RUNS
+        if [ "$events" -gt 2000000 ] && [[ "$KEY_ITEMS" != *" $name "* ]]; then runs=$RUNS_LARGE; fi
+        for r in $(seq 1 "$runs"); do
+            res=$(run_once "$name" "$log" "$workers")
+            case $res in ERR*) status="error: ${res#ERR }"; break ;; esac
+            set -- $res
+            all="$all $1"
+            if [ -z "$best" ] || awk "BEGIN{exit !($1 < $best)}"; then best=$1; fi
+            if [ -z "$cpu" ] || [ "$4" -lt "$cpu" ]; then cpu=$4; fi
+            [ "$2" -gt "$peak" ] && peak=$2
+            if [ -n "$md5" ] && [ "$md5" != "$3" ]; then status="error: results differ between runs"; fi
+            md5=$3
+        done
+    fi
+    local plan=""
+    [ -n "$missing" ] || plan=$(plan_summary "$name" "$log" "$workers")
+    cm_log "$(printf '%-5s %-6s %-26s workers=%s best=%s ms peak=%s KB %s' "$label" "$layout" "$name" "$workers" "${best:-—}" "$peak" "$status")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
+        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" "$plan" >> "$RESULTS"
+}
+
+selected() { [ -z "$ONLY" ] || [ "${I_GROUP[$1]}" = baseline ] || [[ " $ONLY " == *" $1 "* ]]; }
+
+started=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for size in $SIZES; do
+    label=$(awk -v n="$size" 'BEGIN{ if (n >= 1000000) printf "%gM", n/1000000; else printf "%gk", n/1000 }')
+    log="bench.events_$(echo "$label" | tr 'A-Z.' 'a-z_')"
+    ncases=$((size * 100 / EVENTS_PER_CASE_X100))
+    cm_log "generating $log: $ncases invoices ($GEN generator)"
+    case $GEN in
+        sql) "${PSQL[@]}" -v log="$log" -v ncases="$ncases" -f "$CM_TOP/test/bench/gen_events.sql" 2>&1 | grep -v NOTICE || true ;;
+        netsuite) . "$CM_TOP/test/bench/gen_erp.sh"; gen_erp_log "$log" "$ncases" ;;
+        *) cm_die "BENCH_GEN must be sql or netsuite, not $GEN" ;;
+    esac
+    read -r events cases < <("${PSQL[@]}" -At -F ' ' -c "SELECT count(*), count(DISTINCT case_id) FROM $log")
+    cm_log "$log: $events events, $cases cases; copying into ${log}_p ($PARTS hash partitions)"
+    {
+        echo "CREATE TABLE ${log}_p (LIKE $log) PARTITION BY HASH (case_id);"
+        for ((k = 0; k < PARTS; k++)); do
+            echo "CREATE TABLE ${log}_p$k PARTITION OF ${log}_p FOR VALUES WITH (MODULUS $PARTS, REMAINDER $k);"
+        done
+        echo "INSERT INTO ${log}_p SELECT * FROM $log;"
+        echo "VACUUM (FREEZE, ANALYZE) ${log}_p;"
+    } | "${PSQL[@]}"
+    for name in "${ITEMS[@]}"; do
+        selected "$name" || continue
+        measure "$name" "$log" "$events" "$cases" "$label" 0 heap
+        if [ "${I_PAR[$name]}" = yes ]; then
+            measure "$name" "${log}_p" "$events" "$cases" "$label" 0 "hash$PARTS"
+            measure "$name" "${log}_p" "$events" "$cases" "$label" 2 "hash$PARTS"
+        fi
+    done
+    "${PSQL[@]}" -c "DROP TABLE $log, ${log}_p"
+done
+elapsed=$(( $(date +%s) - started ))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- the report ----------------------------------------------------------------------------
+i=0
+for name in "${ITEMS[@]}"; do
+    i=$((i + 1))
+    printf '%s\t%s\t%s\t%s\t%s\n' "$i" "$name" "${I_GROUP[$name]}" "${I_DESC[$name]}" \
+        "$(printf '%s' "${I_SQL[$name]}" | sed ':a;N;$!ba;s/\n/\\n/g;s/\t/ /g')"
+done > "$W/items.tsv"
+"${PSQL[@]}" <<SQL
+CREATE TABLE bench.results (label text, events bigint, cases bigint, item text, grp text, layout text, workers int,
+    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8, plan text);
+CREATE TABLE bench.items (idx int, item text, grp text, description text, sql text);
+\copy bench.results FROM '$RESULTS' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
+\copy bench.items FROM '$W/items.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
+SQL
+cpu=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo)
+pgv=$("${PSQL[@]}" -At -c "SELECT current_setting('server_version')")
+"${PSQL[@]}" -At \
+    -v runs="$RUNS" -v nproc="$(nproc)" -v cpu="$cpu" -v mem="$mem" -v pgv="$pgv" \
+    -v elapsed="$elapsed" -v when="$(date -u +%Y-%m-%d)" -v runs_large="$RUNS_LARGE" \
+    -v load_before="$load_before" -v load_after="$load_after" \
+    -v commit="$(git -C "$CM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    -f "$CM_TOP/test/bench/report.sql" > "$W/report.md"
+
+mkdir -p "$(dirname "$OUT")"
+if [ -f "$OUT" ] && grep -q '<!-- bench:begin -->' "$OUT" && grep -q '<!-- bench:end -->' "$OUT"; then
+    awk -v rep="$W/report.md" '
+        /<!-- bench:begin -->/ { print; while ((getline l < rep) > 0) print l; skip = 1; next }
+        /<!-- bench:end -->/   { skip = 0 }
+        !skip' "$OUT" > "$W/new.md"
+    cp "$W/new.md" "$OUT"
+else
+    { echo "# Performance"; echo; echo '<!-- bench:begin -->'; cat "$W/report.md"; echo '<!-- bench:end -->'; } > "$OUT"
+fi
+cat "$W/report.md"
+cm_log "bench finished in ${elapsed}s; wrote $OUT"

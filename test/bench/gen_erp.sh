@@ -1,0 +1,29 @@
+# test/bench/gen_erp.sh: sourced by test/bench.sh when BENCH_GEN=netsuite.
+#
+# Instead of the fast SQL generator, the log comes the way a user's log does: the ERP sample
+# generator (test/gen/erpgen.pl) writes a NetSuite export, psql \copy loads it into collmine's
+# staging tables, collmine.netsuite_build derives the canonical event log, and its
+# (case_id, activity, ts, ord) columns are copied into the benchmark table. Slower to prepare
+# (about 1 minute per million events for the build on 2 cores), but the activities, variants and
+# timings are those of the connectors.
+
+# gen_erp_log TABLE INVOICES: build TABLE from a generated NetSuite export of INVOICES invoices.
+gen_erp_log() {
+    local log=$1 ninv=$2 dir=$W/erp schema=bench_erp f table as_of
+    rm -rf "$dir"; mkdir -p "$dir"
+    perl "$CM_TOP/test/gen/erpgen.pl" --source netsuite --invoices "$ninv" --seed 1 --out "$dir" \
+        --truth "$dir/truth.csv" || cm_die "erpgen.pl failed"
+    as_of=$(awk -F, '$2 == "as_of" { print $3 }' "$dir/truth.csv")
+    [ -n "$as_of" ] || cm_die "erpgen.pl wrote no as_of to its ground truth"
+    "${PSQL[@]}" -c "DROP SCHEMA IF EXISTS $schema CASCADE" -c "CREATE SCHEMA $schema" \
+        -c "SELECT count(*) FROM collmine.create_staging('netsuite', '$schema')" >/dev/null
+    for f in "$dir"/netsuite.*.csv; do
+        table=$(basename "$f" .csv); table=${table#netsuite.}
+        "${PSQL[@]}" -c "\\copy $schema.$table FROM '$f' WITH (FORMAT csv, HEADER true)"
+    done
+    "${PSQL[@]}" -c "SELECT count(*) AS activities FROM collmine.netsuite_build('$schema',
+        '{\"date_format\": \"MM/DD/YYYY\", \"timestamp_format\": \"MM/DD/YYYY HH12:MI am\", \"as_of\": \"$as_of\"}')" >/dev/null
+    "${PSQL[@]}" -c "CREATE TABLE $log AS SELECT case_id, activity, ts, ord FROM $schema.events" \
+        -c "VACUUM (FREEZE, ANALYZE) $log" -c "DROP SCHEMA $schema CASCADE" >/dev/null
+    rm -rf "$dir"
+}

@@ -1,0 +1,179 @@
+-- test/bench/report.sql: turns the measurements of test/bench.sh into Markdown.
+--
+-- Reads bench.results (one row per item, size and worker count) and bench.items (names,
+-- descriptions, SQL). psql variables: runs, nproc, cpu, mem, pgv, elapsed, when, sizes.
+-- Prints the block that goes between the bench markers of docs/performance.md.
+
+CREATE TEMP VIEW r AS
+SELECT r.*, i.idx, i.description, r.best_ms / 1000.0 AS best_s
+FROM bench.results r JOIN bench.items i USING (item);
+
+-- The baselines of each size, for the ratios.
+CREATE TEMP VIEW base AS
+SELECT label,
+       max(best_ms) FILTER (WHERE item = 'baseline_scan') AS scan_ms,
+       max(best_ms) FILTER (WHERE item = 'baseline_groupby') AS gb_ms,
+       nullif(max(peak_kb) FILTER (WHERE item = 'baseline_scan'), 0) AS scan_kb,
+       max(peak_kb) FILTER (WHERE item = 'baseline_groupby') AS gb_kb,
+       max(cpu_ms) FILTER (WHERE item = 'baseline_groupby') AS gb_cpu
+FROM bench.results WHERE workers = 0 AND layout = 'heap' GROUP BY label;
+
+CREATE TEMP VIEW sizes AS
+SELECT DISTINCT label, events, cases FROM bench.results;
+CREATE TEMP VIEW small AS SELECT * FROM sizes ORDER BY events LIMIT 1;
+CREATE TEMP VIEW big AS SELECT * FROM sizes ORDER BY events DESC LIMIT 1;
+
+-- Best time (ms) of an item at a size with a worker count; NULL when not measured.
+CREATE FUNCTION pg_temp.t(p_item text, p_label text, p_workers int DEFAULT 0, p_heap boolean DEFAULT true) RETURNS float8
+LANGUAGE sql STABLE AS $$
+    SELECT best_ms FROM bench.results
+    WHERE item = p_item AND label = p_label AND workers = p_workers AND status = 'ok'
+      AND (layout = 'heap') = p_heap
+$$;
+
+-- Backend CPU time (ms) of an item at a size, serial, ordinary table.
+CREATE FUNCTION pg_temp.c(p_item text, p_label text) RETURNS float8
+LANGUAGE sql STABLE AS $$
+    SELECT nullif(cpu_ms, 0) FROM bench.results
+    WHERE item = p_item AND label = p_label AND workers = 0 AND status = 'ok' AND layout = 'heap'
+$$;
+
+CREATE FUNCTION pg_temp.n(x numeric, d int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN x IS NULL THEN '—' ELSE to_char(round(x, d), 'FM999G999G999G990' || CASE WHEN d > 0 THEN 'D' || repeat('0', d) ELSE '' END) END
+$$;
+
+\pset tuples_only on
+\pset format unaligned
+
+SELECT format(E'## Latest run\n\n'
+    'Measured on %s by `make bench` at commit %s. Each measurement is the best of %s runs (on logs over '
+    '2M events, %s run for the items no target depends on). The whole run took %s min. '
+    'Load average (1, 5, 15 min) before the run: %s; after: %s.' || E'\n\n'
+    '| machine | |\n|---|---|\n'
+    '| CPU | %s, %s cores (nproc) |\n| memory | %s |\n| PostgreSQL | %s |\n'
+    '| settings | shared_buffers = %s, work_mem = %s, hash_mem_multiplier = %s, jit = %s, logs fully cached in shared_buffers |\n',
+    :'when', :'commit', :'runs', :'runs_large', round(:'elapsed'::numeric / 60, 1), :'load_before', :'load_after',
+    :'cpu', :'nproc', :'mem', :'pgv',
+    current_setting('shared_buffers'), current_setting('work_mem'), current_setting('hash_mem_multiplier'),
+    current_setting('jit'));
+
+-- One table per log size, serial plans.
+SELECT string_agg(tbl, E'\n' ORDER BY events) FROM (
+  SELECT s.events, format(E'### %s events (%s events, %s invoices), serial\n\n'
+      '| measurement | what | best (s) | events/s | × seq scan | × GROUP BY | backend CPU (s) | CPU × GROUP BY | peak backend memory (MB) | × GROUP BY memory | plan |\n'
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n', s.label, pg_temp.n(s.events, 0), pg_temp.n(s.cases, 0))
+    || string_agg(
+         CASE WHEN r.status <> 'ok' THEN
+           format('| `%s` | %s | %s | | | | | | | | |', r.item, r.description, r.status)
+         ELSE
+           format('| `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |', r.item, r.description,
+             pg_temp.n(r.best_s::numeric, 3),
+             pg_temp.n((r.events / r.best_s)::numeric, 0),
+             pg_temp.n((r.best_ms / b.scan_ms)::numeric, 2),
+             pg_temp.n((r.best_ms / b.gb_ms)::numeric, 2),
+             pg_temp.n((r.cpu_ms / 1000.0)::numeric, 2),
+             pg_temp.n((r.cpu_ms / nullif(b.gb_cpu, 0))::numeric, 2),
+             pg_temp.n((r.peak_kb / 1024.0)::numeric, 1),
+             pg_temp.n((r.peak_kb::numeric / nullif(b.gb_kb, 0)), 2), coalesce(r.plan, ''))
+         END, E'\n' ORDER BY r.idx) || E'\n' AS tbl
+  FROM sizes s JOIN r ON r.label = s.label AND r.workers = 0 AND r.layout = 'heap' JOIN base b ON b.label = s.label
+  GROUP BY s.label, s.events, s.cases) x;
+
+SELECT E'### Serial vs 2 parallel workers, log hash-partitioned by case_id\n\n'
+    'Same data copied into a table hash-partitioned by case_id, `enable_partitionwise_aggregate = on`. '
+    '"Same results" compares the sorted output of the 2-worker run with the serial run on the partitioned '
+    'log and with the serial run on the ordinary table.' || E'\n\n'
+    '| measurement | log | layout | unpartitioned serial (s) | serial (s) | 2 workers (s) | speed-up | same results | plan with 2 workers |\n'
+    '|---|---|---|---:|---:|---:|---:|---|---|\n'
+    || coalesce(string_agg(format('| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |', s.item, s.label, s.layout,
+         pg_temp.n(h.best_s::numeric, 3), pg_temp.n(s.best_s::numeric, 3), pg_temp.n(p.best_s::numeric, 3),
+         pg_temp.n((s.best_ms / p.best_ms)::numeric, 2),
+         CASE WHEN s.status <> 'ok' THEN s.status WHEN p.status <> 'ok' THEN p.status
+              WHEN s.md5 = p.md5 AND h.md5 = p.md5 THEN 'yes' ELSE '**no**' END, coalesce(p.plan, '')), E'\n' ORDER BY s.events, s.idx), '')
+    || E'\n'
+FROM r s JOIN r p ON p.item = s.item AND p.label = s.label AND p.layout = s.layout AND p.workers = 2
+         JOIN r h ON h.item = s.item AND h.label = s.label AND h.layout = 'heap' AND h.workers = 0
+WHERE s.workers = 0 AND s.layout <> 'heap';
+
+SELECT format(E'### Per-event cost from %s to %s events\n\n'
+    '| measurement | ns/event at %s | ns/event at %s | growth |\n|---|---:|---:|---:|\n',
+    sm.label, bg.label, sm.label, bg.label)
+    || string_agg(format('| `%s` | %s | %s | %s |', a.item,
+         pg_temp.n((a.best_ms * 1e6 / a.events)::numeric, 1), pg_temp.n((b.best_ms * 1e6 / b.events)::numeric, 1),
+         pg_temp.n(((b.best_ms / b.events) / (a.best_ms / a.events))::numeric, 2)), E'\n' ORDER BY a.idx)
+    || E'\n'
+FROM small sm, big bg, r a JOIN r b ON b.item = a.item AND b.workers = 0 AND b.layout = 'heap'
+WHERE a.label = sm.label AND b.label = bg.label AND a.workers = 0 AND a.layout = 'heap' AND sm.label <> bg.label
+  AND a.status = 'ok' AND b.status = 'ok'
+GROUP BY sm.label, bg.label;
+
+SELECT format(E'### Memory per case\n\n'
+    '| measurement | log | peak (MB) | above the seq scan (MB) | that ÷ cases (bytes) | plan |\n|---|---|---:|---:|---:|---|\n')
+    || string_agg(format('| `%s` | %s | %s | %s | %s | %s |', r.item, r.label,
+         pg_temp.n((r.peak_kb / 1024.0)::numeric, 1), pg_temp.n(((r.peak_kb - b.scan_kb) / 1024.0)::numeric, 1),
+         pg_temp.n(((r.peak_kb - b.scan_kb) * 1024.0 / r.cases)::numeric, 0), coalesce(r.plan, '')), E'\n' ORDER BY r.idx, r.events)
+    || E'\n'
+FROM r JOIN base b USING (label)
+WHERE r.workers = 0 AND r.layout = 'heap' AND r.status = 'ok' AND r.grp <> 'baseline';
+
+-- The targets of issue 6, each as met / missed / not measured.
+WITH v AS (
+  SELECT bg.label AS big, sm.label AS small, bg.events AS big_events, sm.events AS small_events,
+         pg_temp.t('collmine_process_map', bg.label) AS pm,
+         pg_temp.t('baseline_groupby', bg.label) AS gb,
+         pg_temp.t('plain_process_map', bg.label) AS plain_pm,
+         pg_temp.t('collmine_process_map', sm.label) AS pm_small,
+         pg_temp.c('collmine_process_map', bg.label) AS pm_c,
+         pg_temp.c('baseline_groupby', bg.label) AS gb_c,
+         pg_temp.c('plain_process_map', bg.label) AS plain_pm_c,
+         pg_temp.c('collmine_process_map', sm.label) AS pm_small_c,
+         pg_temp.t('collmine_process_map', bg.label, 0, false) AS pm_part,
+         pg_temp.t('collmine_process_map', bg.label, 2, false) AS pm_par,
+         (SELECT bool_and(p.md5 = s.md5) FROM bench.results s JOIN bench.results p USING (item, label)
+           WHERE item = 'collmine_process_map' AND label = bg.label AND s.workers = 0 AND p.workers = 2
+             AND p.layout <> 'heap') AS par_same,
+         (SELECT max(peak_kb) FROM bench.results WHERE item = 'collmine_process_map' AND status = 'ok' AND workers = 0) AS pm_kb,
+         pg_size_bytes(current_setting('work_mem')) / 1024 * current_setting('hash_mem_multiplier')::float8 + 131072 AS mem_cap_kb
+  FROM big bg, small sm),
+t AS (
+  SELECT 1 AS k, format('process map over %s events ≤ 2× the GROUP BY count(*) baseline', big) AS target,
+         CASE WHEN pm IS NOT NULL AND gb IS NOT NULL THEN format('%s×', pg_temp.n((pm / gb)::numeric, 2)) END AS measured,
+         CASE WHEN pm IS NULL OR gb IS NULL THEN NULL ELSE pm / gb <= 2 END AS met,
+         format('%s×', pg_temp.n((pm_c / gb_c)::numeric, 2)) AS cpu FROM v
+  UNION ALL
+  SELECT 2, format('process map ≥ 5× faster than the plain-SQL process map (%s events)', big),
+         CASE WHEN pm IS NOT NULL AND plain_pm IS NOT NULL THEN format('%s× faster', pg_temp.n((plain_pm / pm)::numeric, 2)) END,
+         CASE WHEN pm IS NULL OR plain_pm IS NULL THEN NULL ELSE plain_pm / pm >= 5 END,
+         format('%s× faster', pg_temp.n((plain_pm_c / pm_c)::numeric, 2)) FROM v
+  UNION ALL
+  SELECT 3, format('per-event cost of the process map grows < 1.3× from %s to %s events', small, big),
+         CASE WHEN pm IS NOT NULL AND pm_small IS NOT NULL AND big <> small
+              THEN format('%s×', pg_temp.n(((pm / big_events) / (pm_small / small_events))::numeric, 2)) END,
+         CASE WHEN pm IS NULL OR pm_small IS NULL OR big = small THEN NULL
+              ELSE (pm / big_events) / (pm_small / small_events) < 1.3 END,
+         format('%s×', pg_temp.n(((pm_c / big_events) / (pm_small_c / small_events))::numeric, 2)) FROM v
+  UNION ALL
+  SELECT 4, format('memory bounded: process map peak ≤ work_mem × hash_mem_multiplier + 128 MB (%s MB) at every size',
+                   pg_temp.n((mem_cap_kb / 1024)::numeric, 0)),
+         CASE WHEN pm_kb IS NOT NULL THEN format('%s MB peak', pg_temp.n((pm_kb / 1024.0)::numeric, 1)) END,
+         CASE WHEN pm_kb IS NULL THEN NULL ELSE pm_kb <= mem_cap_kb END, NULL FROM v
+  UNION ALL
+  SELECT 5, format('process map with 2 parallel workers measurably faster (≥ 1.1×) than serial, with equal results (%s events, partitioned log)', big),
+         CASE WHEN pm_part IS NOT NULL AND pm_par IS NOT NULL
+              THEN format('%s× faster, results %s', pg_temp.n((pm_part / pm_par)::numeric, 2),
+                          CASE WHEN par_same THEN 'equal' ELSE 'DIFFERENT' END) END,
+         CASE WHEN pm_part IS NULL OR pm_par IS NULL THEN NULL ELSE pm_part / pm_par >= 1.1 AND par_same END, NULL FROM v)
+SELECT E'### Targets\n\nMeasured on wall time, as the targets are stated; the same ratio on backend CPU time '
+    'is shown beside it, because CPU time is less disturbed by other load on the machine.' || E'\n\n'
+    '| target | measured (wall time) | same ratio on CPU time | status |\n|---|---|---|---|\n'
+    || string_agg(format('| %s | %s | %s | %s |', target, coalesce(measured, '—'), coalesce(cpu, '—'),
+                         CASE WHEN met IS NULL THEN 'not measured (a collmine function is not available)'
+                              WHEN met THEN 'met' ELSE '**missed**' END), E'\n' ORDER BY k)
+    || E'\n'
+FROM t;
+
+SELECT E'### The measured queries\n\n`:log` is the generated event log table.\n\n'
+    || string_agg(format(E'- `%s` (%s): %s\n\n  ```sql\n  %s\n  ```', item, grp, description,
+                         replace(replace(sql, '\n', E'\n'), E'\n', E'\n  ')), E'\n' ORDER BY idx)
+    || E'\n'
+FROM bench.items;
