@@ -80,7 +80,7 @@ cm_server_user() {
 
 cm_as_server_user() {
     if [ "$(id -u)" -eq 0 ]; then
-        su -s /bin/bash "$CM_USER" -c "$*"
+        (cd / && su -s /bin/bash "$CM_USER" -c "$*")
     else
         bash -c "$*"
     fi
