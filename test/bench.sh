@@ -75,6 +75,12 @@ FROM ($TRACES) s,
      LATERAL collmine.rule_outcomes(s.t, (SELECT array_agg(r) FROM collmine.default_dunning_policy() AS r)) AS o
 GROUP BY 1
 SQL
+item collmine_policy_tally collmine no "trace_agg policy_tally policy_adherence default_dunning_policy" "10-rule policy adherence in one pass over the traces (policy_tally aggregate)" <<SQL
+SELECT a.rule_name, a.activations, a.violations, a.adherence
+FROM (SELECT collmine.policy_tally(t, (SELECT array_agg(r) FROM collmine.default_dunning_policy() AS r)) AS tally
+      FROM ($TRACES) s) x,
+     collmine.policy_adherence((SELECT array_agg(r) FROM collmine.default_dunning_policy() AS r), x.tally) a
+SQL
 item plain_traces plain no "" "array_agg(activity/ts ORDER BY ts, ord) per case" <<'SQL'
 SELECT count(*) AS cases, sum(cardinality(a) + cardinality(t)) AS elements
 FROM (SELECT case_id, array_agg(activity ORDER BY ts, ord) AS a, array_agg(ts ORDER BY ts, ord) AS t
