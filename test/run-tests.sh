@@ -24,11 +24,12 @@ passed=0; failed=0
 "$("$PG_CONFIG" --pgxs | xargs dirname)/../../src/test/regress/pg_regress" \
     --bindir="$CM_BIN" --host="$CM_RUN" --port="$PGPORT" --user=postgres \
     --inputdir=build/regress --outputdir=build/regress --dbname=contrib_regression \
-    --load-extension=collmine $tests 2>&1 | tee build/regress/run.log || true
-status=${PIPESTATUS[0]}
+    --load-extension=collmine $tests > build/regress/run.log 2>&1 || status=$?
+cat build/regress/run.log
 passed=$(grep -Ec '^(ok|test) .* ok( |$)|\.\.\. ok' build/regress/run.log || true)
 failed=$(grep -Ec 'FAILED|failed \(ignored\)' build/regress/run.log || true)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ "$failed" -ne 0 ]; then status=1; fi
 if [ $status -ne 0 ] && [ -f build/regress/regression.diffs ]; then
     head -c 20000 build/regress/regression.diffs
 fi
