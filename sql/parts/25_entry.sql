@@ -23,13 +23,10 @@ BEGIN
                   HINT = 'Call it as collmine.variants(''my_events'', ''case_id'', ''activity'', ''ts'').';
     END IF;
     FOREACH col IN ARRAY ARRAY[case_col, activity_col, ts_col, order_col, weight_col] LOOP
-        IF col IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM pg_attribute
-            WHERE attrelid = log AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+        IF col IS NOT NULL AND NOT collmine._has_column(log, col) THEN
             RAISE EXCEPTION 'column "%" of relation % does not exist', col, log
                 USING ERRCODE = 'undefined_column',
-                      HINT = 'Its columns are: ' || (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum)
-                                                     FROM pg_attribute WHERE attrelid = log AND attnum > 0 AND NOT attisdropped) || '.';
+                      HINT = 'Its columns are: ' || collmine._column_list(log) || '.';
         END IF;
     END LOOP;
     RETURN format(

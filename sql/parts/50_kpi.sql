@@ -41,10 +41,7 @@ BEGIN
                       HINT = 'The log schema must hold the canonical tables events and invoices (see docs/architecture.md).';
         END IF;
         FOREACH c IN ARRAY CASE t WHEN 'events' THEN need_events ELSE need_invoices END LOOP
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute a
-                           WHERE a.attrelid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', log_schema, t))
-                             AND a.attname OPERATOR(pg_catalog.=) c::name
-                             AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+            IF NOT collmine._has_column(to_regclass(format('%I.%I', log_schema, t)), c::name) THEN
                 RAISE EXCEPTION 'column "%" of relation "%.%" does not exist', c, log_schema, t
                     USING ERRCODE = 'undefined_column',
                           HINT = 'The canonical log layout is in docs/architecture.md.';
@@ -61,22 +58,15 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    cols text;
+    inv regclass := to_regclass(format('%I.%I', log_schema, 'invoices'));
 BEGIN
     IF group_by IS NULL THEN
         RETURN 'NULL::text';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_attribute a
-                   WHERE a.attrelid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', log_schema, 'invoices'))
-                     AND a.attname OPERATOR(pg_catalog.=) group_by::name
-                     AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
-        SELECT string_agg(a.attname::text, ', ' ORDER BY a.attnum) INTO cols
-          FROM pg_attribute a
-         WHERE a.attrelid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', log_schema, 'invoices'))
-           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+    IF NOT collmine._has_column(inv, group_by::name) THEN
         RAISE EXCEPTION 'invalid group_by: "%" is not a column of %.invoices', group_by, log_schema
             USING ERRCODE = 'undefined_column',
-                  HINT = format('Name one column of the invoices table: %s.', cols);
+                  HINT = format('Name one column of the invoices table: %s.', collmine._column_list(inv));
     END IF;
     RETURN format('i.%I::text', group_by);
 END
