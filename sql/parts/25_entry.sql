@@ -103,15 +103,18 @@ BEGIN
     FOR r IN EXECUTE format($q$
         WITH t AS (%s),
         v AS (
-            SELECT collmine.trace_activities(trace) AS acts,
+            SELECT acts,
                    count(*) AS n,
                    sum(weight) AS w,
-                   avg(collmine.trace_throughput(trace)) AS mean_tp,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY collmine.trace_throughput(trace)) AS median_tp,
-                   min(collmine.trace_throughput(trace)) AS min_tp,
-                   max(collmine.trace_throughput(trace)) AS max_tp,
-                   sum(collmine.trace_skipped(trace)) AS skipped
-            FROM t WHERE case_id IS NOT NULL GROUP BY 1
+                   avg(tp) AS mean_tp,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY tp) AS median_tp,
+                   min(tp) AS min_tp,
+                   max(tp) AS max_tp,
+                   sum(skipped) AS skipped
+            FROM (SELECT collmine.trace_activities(trace) AS acts, collmine.trace_throughput(trace) AS tp,
+                         collmine.trace_skipped(trace) AS skipped, weight
+                  FROM t WHERE case_id IS NOT NULL) per_case
+            GROUP BY acts
         )
         SELECT false AS null_row, acts, n, w, mean_tp, median_tp, min_tp, max_tp, skipped,
                sum(n) OVER () AS total,
