@@ -7,7 +7,10 @@
 #   make bench      the benchmark harness (docs/performance.md)
 #
 # The install script is assembled from sql/parts/*.sql in name order, so that each layer
-# keeps its SQL in its own file.
+# keeps its SQL in its own file. Upgrade scripts: every released version's install script is kept
+# as it was released (sql/collmine--0.1.0.sql); the upgrade from the last release to this version
+# is assembled from sql/upgrade/A--B/*.sql in name order (one fragment per topic, so that parallel
+# changes do not collide); test/t/70_upgrade.sh checks that the chain equals a fresh install.
 
 EXTENSION  = collmine
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" collmine.control)
@@ -19,8 +22,9 @@ PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_con
 MODULE_big = $(EXTENSION)
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 SQL_PARTS  = $(sort $(wildcard sql/parts/*.sql))
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+UPGRADES   = $(notdir $(wildcard sql/upgrade/*--$(EXTVERSION)))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(foreach u,$(UPGRADES),sql/$(EXTENSION)--$(u).sql)
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 # pg_regress layout: test SQL lives in test/sql, expected output in expected/ (top level).
 TESTS       = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
@@ -41,11 +45,17 @@ $(error cannot find PGXS through $(PG_CONFIG): install PostgreSQL (Debian: postg
 endif
 include $(PGXS)
 
-$(DATA_built): $(SQL_PARTS) collmine.control
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) collmine.control
 	@mkdir -p $(dir $@)
 	{ echo "-- generated from sql/parts/*.sql by the Makefile; edit those files, not this one"; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $(SQL_PARTS); do echo; echo "-- ==== $$f ===="; cat $$f; done; } > $@
+
+# The upgrade into this version, assembled from its fragments.
+sql/$(EXTENSION)--%--$(EXTVERSION).sql: $(wildcard sql/upgrade/*/*.sql) collmine.control
+	{ echo "-- generated from sql/upgrade/$*--$(EXTVERSION)/*.sql by the Makefile; edit those files, not this one"; \
+	  printf '%s\n' '\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
+	  for f in $(sort $(wildcard sql/upgrade/$*--$(EXTVERSION)/*.sql)); do echo; echo "-- ==== $$f ===="; cat $$f; done; } > $@
 
 all: $(DATA_built)
 

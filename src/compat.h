@@ -1,5 +1,5 @@
 /*
- * compat.h: the one place where collmine adapts to PostgreSQL major versions (13 to 17).
+ * compat.h: the one place where collmine adapts to PostgreSQL major versions (13 to 18).
  *
  * Every PG_VERSION_NUM test in the project lives here or in compat.c; the rest of the code
  * calls the shims below and never tests the version itself.
@@ -18,6 +18,16 @@
 
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"
+#endif
+
+/*
+ * A function that never returns. PostgreSQL 18 replaced pg_attribute_noreturn() with pg_noreturn;
+ * both go in front of the declaration.
+ */
+#ifdef pg_noreturn
+#define cm_noreturn pg_noreturn
+#else
+#define cm_noreturn pg_attribute_noreturn()
 #endif
 
 #ifndef HAVE_INT128

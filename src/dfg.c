@@ -248,7 +248,7 @@ edge_add(DfgExpanded *e, int32 from, int32 to, int64 d, int64 w)
 }
 
 /* Report a trace whose content contradicts its own header. */
-static pg_attribute_noreturn() void
+static cm_noreturn void
 corrupt_trace(const char *what)
 {
 	ereport(ERROR,
@@ -559,7 +559,7 @@ dfg_flatten(DfgExpanded *e)
 }
 
 /* Report an inconsistent value read from text or binary input. */
-static pg_attribute_noreturn() void
+static cm_noreturn void
 invalid_dfg(int sqlstate, const char *what)
 {
 	ereport(ERROR,

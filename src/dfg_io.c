@@ -438,7 +438,7 @@ dfg_send(PG_FUNCTION_ARGS)
 }
 
 /* Report a binary value whose header claims more than the message holds. */
-static pg_attribute_noreturn() void
+static cm_noreturn void
 binary_truncated(void)
 {
 	ereport(ERROR,

@@ -48,7 +48,7 @@ typedef struct NetCache
 } NetCache;
 
 /* Report a malformed net at the parser's current line. */
-static pg_attribute_noreturn() void
+static cm_noreturn void
 pn_error(PnParser *ps, const char *what)
 {
 	ereport(ERROR,
@@ -59,7 +59,7 @@ pn_error(PnParser *ps, const char *what)
 }
 
 /* Report a malformed net as a whole (something missing at the end of the input). */
-static pg_attribute_noreturn() void
+static cm_noreturn void
 pn_error_net(const char *what)
 {
 	ereport(ERROR,

@@ -21,7 +21,7 @@ typedef struct CmReader
 } CmReader;
 
 extern void cm_reader_init(CmReader *r, const char *input, const char *typname);
-extern pg_attribute_noreturn() void cm_syntax_error(CmReader *r, const char *expected);
+extern cm_noreturn void cm_syntax_error(CmReader *r, const char *expected);
 extern void cm_skip_ws(CmReader *r);
 extern bool cm_accept(CmReader *r, char c);
 extern void cm_expect(CmReader *r, char c);

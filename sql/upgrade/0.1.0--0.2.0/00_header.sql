@@ -1,0 +1,6 @@
+-- collmine 0.1.0 -> 0.2.0.
+--
+-- One fragment per topic, applied in name order. Each fragment changes exactly what its topic
+-- changed in sql/parts/, so that an upgraded database equals a fresh 0.2.0 install
+-- (test/t/70_upgrade.sh compares the two catalogs). Objects that user views may depend on are
+-- replaced in place (CREATE OR REPLACE, ALTER), never dropped and recreated.
