@@ -342,6 +342,38 @@ BEGIN
 END
 $$;
 
+-- A named activity that is neither a template activity nor present in the log is almost always a
+-- typo: say so instead of returning zeros. (A template activity may legitimately be absent, e.g.
+-- no disputes; a log in other words has its own names, which are present.) One scan per name
+-- that stops at the first match.
+CREATE FUNCTION collmine._warn_unknown_activities(log_schema name, activities text[])
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a text;
+    found boolean;
+    known text;
+BEGIN
+    FOREACH a IN ARRAY activities LOOP
+        CONTINUE WHEN a IS NULL OR a IN (SELECT t.activity FROM collmine.template_activities() t);
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.events e WHERE e.activity = $1)', log_schema)
+            INTO found USING a;
+        IF NOT found THEN
+            EXECUTE format('SELECT string_agg(quote_literal(x.a), '', '' ORDER BY x.a) '
+                           'FROM (SELECT DISTINCT e.activity COLLATE "C" AS a FROM %I.events e ORDER BY 1 LIMIT 40) x',
+                           log_schema)
+                INTO known;
+            RAISE WARNING 'activity "%" does not occur in %.events', a, quote_ident(log_schema)
+                USING ERRCODE = '01000',
+                      HINT = CASE WHEN known IS NULL THEN 'The log has no events.'
+                                  ELSE 'Activity names are case-sensitive. The log''s activities are: ' || known || '.' END;
+        END IF;
+    END LOOP;
+END
+$$;
+
 -- Every occurrence of start_activity in a case paired with the same-numbered occurrence of
 -- end_activity (1st with 1st, 2nd with 2nd, in (ts, ord) order); ended_at NULL when unmatched.
 CREATE FUNCTION collmine.activity_pairs(log_schema name, start_activity text, end_activity text,
@@ -362,6 +394,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
     END IF;
+    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[start_activity, end_activity]);
     RETURN QUERY EXECUTE format($q$
         WITH s AS (SELECT e.case_id::text AS case_id, e.ts,
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
@@ -508,6 +541,7 @@ BEGIN
         RAISE EXCEPTION 'invalid within_days: %', within_days
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of days >= 0, e.g. 30.';
     END IF;
+    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[trigger_activity]);
     RETURN QUERY EXECUTE format($q$
         WITH t AS (SELECT e.case_id::text AS case_id, e.ts, e.ord,
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
