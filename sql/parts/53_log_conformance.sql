@@ -1,0 +1,44 @@
+-- Layer 5: conformance of a whole log schema in one call. Layer 4 gives the mergeable pieces
+-- (trace_agg, policy_tally, policy_adherence(rules, tally)); an analyst with a connector log
+-- should not have to assemble them: traces per invoice, one tally per group, one row per group
+-- and rule.
+
+CREATE FUNCTION collmine.policy_adherence(log_schema name, rules collmine.rule[], group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, rule_name text, template text, severity text, cases bigint,
+               activated_cases bigint, satisfied_cases bigint, activations bigint,
+               violations bigint, adherence double precision)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF rules IS NULL OR cardinality(rules) = 0 THEN
+        RAISE EXCEPTION 'the rule set is empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass collmine.policy(''my_schema.policy_rules'', ''dunning'') or ARRAY(SELECT collmine.default_dunning_policy()).';
+    END IF;
+    rules := collmine.validate_rules(rules);
+    PERFORM collmine._warn_unknown_activities(log_schema,
+        ARRAY(SELECT a FROM unnest(rules) r, LATERAL (VALUES (r.activity_a), (r.activity_b)) v(a)));
+    -- one tally per group; the rule set is a parameter, so every group uses the same one
+    RETURN QUERY EXECUTE format($q$
+        WITH t AS (SELECT e.case_id, collmine.trace_agg(e.activity, e.ts, e.ord) AS trace
+                     FROM %1$I.events e GROUP BY e.case_id),
+             g AS (SELECT (%2$s) AS gv, collmine.policy_tally(t.trace, $1) AS tally
+                     FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
+                    GROUP BY 1)
+        SELECT g.gv, a.rule_name, a.template, a.severity, a.cases, a.activated_cases,
+               a.satisfied_cases, a.activations, a.violations, a.adherence
+          FROM g CROSS JOIN LATERAL collmine.policy_adherence($1, g.tally) WITH ORDINALITY
+               AS a(rule_name, template, severity, cases, activated_cases, satisfied_cases,
+                    activations, violations, adherence, rule_no)
+         ORDER BY g.gv COLLATE "C" NULLS FIRST, a.rule_no
+    $q$, log_schema, grp) USING rules;
+END
+$$;
+COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text) IS
+    'adherence of a log schema''s invoices to a rule set, one row per group (an invoices column) and rule';
