@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# test/t/45_netsuite_export_truth.sh: a realistic NetSuite export, loaded as a user would, must build
+# into exactly the events that the NetSuite data template defines, event for event.
+#
+# Two exports, each with its ground truth worked out independently of the connector's SQL:
+#   test/data/erp/netsuite-export/    400 invoices made by `test/gen/erpgen.pl --realistic` (see its
+#                                     README: shuffled and extra columns, CRLF, multi-line memos, UTF-8
+#                                     names, previoustransactionlinelink, calls naming invoices only by
+#                                     number, account calls, re-applied payments, failed letters, ...);
+#                                     truth/ holds the generator's event-level truth.
+#   test/data/erp/netsuite-handmade/  a few rows per rule, with every expected event worked out in
+#                                     comments from the template's text (expected_*.truth.csv).
+# For each: load the folder with `collmine-load netsuite DIR SCHEMA` (the installed command, in the
+# staged server's bindir), or, while that command does not exist, with the FALLBACK loader below
+# (client-side \copy, columns matched by header name); run collmine.netsuite_build; then compare
+#   - invoice-level events (case_id, activity, ts) with truth/invoice_events.truth.csv: counts per
+#     activity, missing and extra events, up to 20 examples of each (spread over the activities);
+#   - customer-level events (customer, activity, ts) with truth/customer_events.truth.csv, in the
+#     table named by $CUSTOMER_EVENTS_TABLE (a `not ok` naming it when the build makes no such table);
+#   - each invoice's status and open amount with truth/invoice_status.truth.csv.
+# Passes only on an exact match. Runs inside `make test` (environment of test/pg.sh) or on its own:
+# `bash test/t/45_netsuite_export_truth.sh`. Extra build settings: CM_NS_SETTINGS='{"key": ...}'.
+set -euo pipefail
+. "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
+
+standalone=
+if [ -z "${CM_BIN:-}" ] || [ -z "${CM_RUN:-}" ]; then
+    standalone=1
+    cm_ensure_headers
+    cm_rundir
+    trap cm_cleanup EXIT
+    cm_stage
+    cm_start 1
+fi
+
+DB=cm_nsx
+EXPORT_DIR=$CM_TOP/test/data/erp/netsuite-export
+HANDMADE_DIR=$CM_TOP/test/data/erp/netsuite-handmade
+# The table in which the build keeps customer-level events (credit-limit requests and approvals,
+# calls that name no invoice), in the build's schema, with columns customer_id, activity, ts.
+CUSTOMER_EVENTS_TABLE=${CUSTOMER_EVENTS_TABLE:-customer_events}
+# Build settings: the export's display formats and its extraction time (truth/netsuite.counts.csv as_of).
+SETTINGS='{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2025-06-30T23:59:00Z"}'
+EXAMPLES=20
+PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -p "${PGPORT:-5441}" -U postgres)
+failures=0
+
+finish() {
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
+    [ -z "$standalone" ] || cm_cleanup
+}
+trap finish EXIT
+
+ok()    { echo "ok - $*"; }
+notok() { echo "not ok - $*"; failures=$((failures + 1)); }
+q()     { "${PSQL[@]}" -d "$DB" -At "$@"; }
+show()  { "${PSQL[@]}" -d "$DB" -P pager=off -P footer=off "$@"; }
+
+"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+q -c "CREATE EXTENSION collmine" -c "SET client_min_messages = warning" -c "CREATE SCHEMA truth"
+
+# FALLBACK loader, used only while `collmine-load` is not installed: every DIR/*.csv into the
+# staging table its name says (netsuite.<table>.csv; previoustransactionlinelink is the same link
+# table seen from the other document, so it goes into nexttransactionlinelink as it is), columns
+# matched by the header's names in any order; header columns the staging table lacks are added to
+# it (kept, as text), staging columns the file lacks stay NULL. COPY's csv mode reads CRLF and
+# quoted newlines.
+fallback_load() {
+    local schema=$1 dir=$2 f base table header cols
+    q -c "SELECT collmine.create_staging('netsuite', '$schema')" >/dev/null
+    for f in "$dir"/*.csv; do
+        base=$(basename "$f" .csv); table=${base#netsuite.}
+        [ "$table" = previoustransactionlinelink ] && table=nexttransactionlinelink
+        header=$(head -n 1 "$f" | tr -d '\r')
+        cols=$(printf '%s' "$header" | tr ',' '\n' | sed 's/.*/"&"/' | paste -sd, -)
+        q -v ON_ERROR_STOP=1 >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE TEMP TABLE _file ($(printf '%s' "$cols" | sed 's/,/ text,/g') text);
+\copy _file FROM '$f' WITH (FORMAT csv, HEADER true)
+$(printf '%s' "$header" | tr ',' '\n' | sed "s/.*/ALTER TABLE \"$schema\".\"$table\" ADD COLUMN IF NOT EXISTS \"&\" text;/")
+INSERT INTO "$schema"."$table" ($cols) SELECT $cols FROM _file;
+SQL
+    done
+}
+
+# Load DIR into SCHEMA the way a user would.
+load_export() {
+    local schema=$1 dir=$2 out
+    if [ -x "$CM_BIN/collmine-load" ]; then
+        if out=$(PGDATABASE=$DB PGHOST=$CM_RUN PGPORT=${PGPORT:-5441} PGUSER=postgres "$CM_BIN/collmine-load" netsuite "$dir" "$schema" 2>&1); then
+            ok "$schema: collmine-load netsuite ${dir#$CM_TOP/} $schema"
+        else
+            notok "$schema: collmine-load netsuite ${dir#$CM_TOP/} $schema failed: $(printf '%s' "$out" | tail -n 5)"
+            return 1
+        fi
+    else
+        echo "# $schema: $CM_BIN/collmine-load is not installed: FALLBACK loader of this script (by header name)"
+        fallback_load "$schema" "$dir"
+    fi
+}
+
+# Load a truth CSV (lines starting with # are comments) into truth.<name>.
+load_truth() {
+    local name=$1 file=$2 cols=$3
+    q -c "CREATE TABLE truth.$name ($cols)"
+    grep -v '^#' "$file" | q -c "\\copy truth.$name FROM STDIN WITH (FORMAT csv, HEADER true)"
+}
+
+# Compare the built invoice-level events of SCHEMA with truth.<inv>, event for event.
+compare_invoice_events() {
+    local schema=$1 inv=$2 label=$3 missing extra total
+    q -c "CREATE OR REPLACE VIEW truth.${schema}_diff AS
+          WITH b AS (SELECT case_id, activity, ts, count(*) AS n FROM \"$schema\".events GROUP BY 1, 2, 3),
+               t AS (SELECT case_id, activity, ts, count(*) AS n FROM truth.$inv GROUP BY 1, 2, 3)
+          SELECT coalesce(t.case_id, b.case_id) AS case_id, coalesce(t.activity, b.activity) AS activity,
+                 coalesce(t.ts, b.ts) AS ts, coalesce(t.n, 0) AS truth_n, coalesce(b.n, 0) AS built_n
+          FROM t FULL JOIN b USING (case_id, activity, ts)"
+    echo "# $label: events per activity (truth, built, missing = in truth not built, extra = built not in truth)"
+    show -c "SELECT activity, sum(truth_n) AS truth, sum(built_n) AS built,
+                    sum(greatest(truth_n - built_n, 0)) AS missing, sum(greatest(built_n - truth_n, 0)) AS extra
+             FROM truth.${schema}_diff GROUP BY activity ORDER BY activity" | sed 's/^/#   /'
+    missing=$(q -c "SELECT coalesce(sum(greatest(truth_n - built_n, 0)), 0) FROM truth.${schema}_diff")
+    extra=$(q -c "SELECT coalesce(sum(greatest(built_n - truth_n, 0)), 0) FROM truth.${schema}_diff")
+    total=$(q -c "SELECT count(*) FROM truth.$inv")
+    if [ "$missing" = 0 ] && [ "$extra" = 0 ]; then
+        ok "$label: invoice-level events equal the truth event for event ($total events)"
+        return
+    fi
+    for kind in missing extra; do
+        local cond
+        [ $kind = missing ] && cond="truth_n > built_n" || cond="built_n > truth_n"
+        echo "# $label: up to $EXAMPLES $kind events (case_id | activity | ts), spread over the activities:"
+        q -c "SET TimeZone = 'UTC'" -c "SELECT case_id || ' | ' || activity || ' | ' || to_char(ts, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+              FROM (SELECT *, row_number() OVER (PARTITION BY activity ORDER BY case_id, ts) AS r
+                    FROM truth.${schema}_diff WHERE $cond) d
+              ORDER BY r, activity LIMIT $EXAMPLES" | sed 's/^/#   /'
+    done
+    notok "$label: invoice-level events differ from the truth: $missing missing, $extra extra (of $total true events)"
+}
+
+# Compare customer-level events of SCHEMA with truth.<cust> (customer_id: internal id or entityid).
+compare_customer_events() {
+    local schema=$1 cust=$2 label=$3 total missing extra
+    total=$(q -c "SELECT count(*) FROM truth.$cust")
+    if [ -z "$(q -c "SELECT to_regclass('\"$schema\".\"$CUSTOMER_EVENTS_TABLE\"')")" ]; then
+        notok "$label: the build made no customer-level events table $schema.$CUSTOMER_EVENTS_TABLE (expected $total customer-level events: $(q -c "SELECT string_agg(activity || ' ' || n, ', ' ORDER BY activity) FROM (SELECT activity, count(*) n FROM truth.$cust GROUP BY 1) s"))"
+        return
+    fi
+    q -c "CREATE OR REPLACE VIEW truth.${schema}_cdiff AS
+          WITH ids AS (SELECT DISTINCT customer_id, entityid FROM truth.$cust),
+               b AS (SELECT coalesce(i.customer_id, e.customer_id::text) AS customer_id, e.activity, e.ts, count(*) AS n
+                     FROM \"$schema\".\"$CUSTOMER_EVENTS_TABLE\" e
+                     LEFT JOIN ids i ON e.customer_id::text IN (i.customer_id, i.entityid) GROUP BY 1, 2, 3),
+               t AS (SELECT customer_id, activity, ts, count(*) AS n FROM truth.$cust GROUP BY 1, 2, 3)
+          SELECT coalesce(t.customer_id, b.customer_id) AS customer_id, coalesce(t.activity, b.activity) AS activity,
+                 coalesce(t.ts, b.ts) AS ts, coalesce(t.n, 0) AS truth_n, coalesce(b.n, 0) AS built_n
+          FROM t FULL JOIN b USING (customer_id, activity, ts)"
+    echo "# $label: customer-level events per activity"
+    show -c "SELECT activity, sum(truth_n) AS truth, sum(built_n) AS built,
+                    sum(greatest(truth_n - built_n, 0)) AS missing, sum(greatest(built_n - truth_n, 0)) AS extra
+             FROM truth.${schema}_cdiff GROUP BY activity ORDER BY activity" | sed 's/^/#   /'
+    missing=$(q -c "SELECT coalesce(sum(greatest(truth_n - built_n, 0)), 0) FROM truth.${schema}_cdiff")
+    extra=$(q -c "SELECT coalesce(sum(greatest(built_n - truth_n, 0)), 0) FROM truth.${schema}_cdiff")
+    if [ "$missing" = 0 ] && [ "$extra" = 0 ]; then
+        ok "$label: customer-level events equal the truth ($total events)"
+    else
+        q -c "SET TimeZone = 'UTC'" -c "SELECT CASE WHEN truth_n > built_n THEN 'missing' ELSE 'extra' END || ' | ' || customer_id || ' | ' || activity || ' | ' || ts
+              FROM truth.${schema}_cdiff WHERE truth_n <> built_n ORDER BY 1 LIMIT $EXAMPLES" | sed 's/^/#   /'
+        notok "$label: customer-level events differ: $missing missing, $extra extra (of $total true events)"
+    fi
+}
+
+# Compare each invoice's status and open amount with truth.<status>.
+compare_status() {
+    local schema=$1 st=$2 label=$3 bad total
+    total=$(q -c "SELECT count(*) FROM truth.$st")
+    bad=$(q -c "SELECT count(*) FROM truth.$st t LEFT JOIN \"$schema\".invoices i USING (case_id)
+                WHERE i.case_id IS NULL OR i.status IS DISTINCT FROM t.status OR i.open_amount IS DISTINCT FROM t.open_amount")
+    if [ "$bad" = 0 ] && [ "$(q -c "SELECT count(*) FROM \"$schema\".invoices")" = "$total" ]; then
+        ok "$label: status and open amount of all $total invoices equal the truth"
+    else
+        q -c "SELECT t.case_id || ': truth ' || t.status || ' ' || t.open_amount || ', built ' || coalesce(i.status, '(no invoice)') || ' ' || coalesce(i.open_amount::text, '')
+              FROM truth.$st t LEFT JOIN \"$schema\".invoices i USING (case_id)
+              WHERE i.case_id IS NULL OR i.status IS DISTINCT FROM t.status OR i.open_amount IS DISTINCT FROM t.open_amount
+              ORDER BY 1 LIMIT $EXAMPLES" | sed 's/^/#   /'
+        notok "$label: $bad of $total invoices differ in status or open amount (built invoices: $(q -c "SELECT count(*) FROM \"$schema\".invoices"))"
+    fi
+}
+
+# Load, build and compare one export folder.
+check_export() {
+    local schema=$1 dir=$2 label=$3 out
+    load_truth "${schema}_inv" "$dir/truth/invoice_events.truth.csv" "case_id text, activity text, ts timestamptz"
+    load_truth "${schema}_cust" "$dir/truth/customer_events.truth.csv" "customer_id text, entityid text, activity text, ts timestamptz"
+    load_truth "${schema}_status" "$dir/truth/invoice_status.truth.csv" \
+        "case_id text, customer_id text, currency text, amount numeric, applied numeric, open_amount numeric, status text, netsuite_status text, settled_at timestamptz, written_off_at timestamptz"
+    load_export "$schema" "$dir" || return 0
+    local settings=$SETTINGS
+    [ -z "${CM_NS_SETTINGS:-}" ] || settings=$(q -c "SELECT ('$SETTINGS'::jsonb || '$CM_NS_SETTINGS'::jsonb)::text")
+    if ! out=$(q -c "SELECT count(*) FROM collmine.netsuite_build('$schema', '$settings')" 2>&1); then
+        notok "$label: collmine.netsuite_build failed: $out"
+        return 0
+    fi
+    compare_invoice_events "$schema" "${schema}_inv" "$label"
+    compare_customer_events "$schema" "${schema}_cust" "$label"
+    compare_status "$schema" "${schema}_status" "$label"
+}
+
+check_export nsx "$EXPORT_DIR" "netsuite-export"
+check_export nshm "$HANDMADE_DIR" "netsuite-handmade"
+
+if [ "$failures" -ne 0 ]; then
+    echo "# $failures check(s) failed: the build does not follow shared/reference/netsuite-data-template.txt on these exports"
+    exit 1
+fi
+exit 0
