@@ -37,8 +37,10 @@ DB=cm_nsx
 EXPORT_DIR=$CM_TOP/test/data/erp/netsuite-export
 HANDMADE_DIR=$CM_TOP/test/data/erp/netsuite-handmade
 # The table in which the build keeps customer-level events (credit-limit requests and approvals,
-# calls that name no invoice), in the build's schema, with columns customer_id, activity, ts.
+# calls that name no invoice), in the build's schema, with columns activity, ts and the customer
+# (internal id or entityid) in $CUSTOMER_EVENTS_CUSTOMER_COLUMN.
 CUSTOMER_EVENTS_TABLE=${CUSTOMER_EVENTS_TABLE:-customer_events}
+CUSTOMER_EVENTS_CUSTOMER_COLUMN=${CUSTOMER_EVENTS_CUSTOMER_COLUMN:-customer_id}
 # Build settings: the export's display formats and its extraction time (truth/netsuite.counts.csv as_of).
 SETTINGS='{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2025-06-30T23:59:00Z"}'
 EXAMPLES=20
@@ -148,9 +150,9 @@ compare_customer_events() {
     fi
     q -c "CREATE OR REPLACE VIEW truth.${schema}_cdiff AS
           WITH ids AS (SELECT DISTINCT customer_id, entityid FROM truth.$cust),
-               b AS (SELECT coalesce(i.customer_id, e.customer_id::text) AS customer_id, e.activity, e.ts, count(*) AS n
+               b AS (SELECT coalesce(i.customer_id, e.\"$CUSTOMER_EVENTS_CUSTOMER_COLUMN\"::text) AS customer_id, e.activity, e.ts, count(*) AS n
                      FROM \"$schema\".\"$CUSTOMER_EVENTS_TABLE\" e
-                     LEFT JOIN ids i ON e.customer_id::text IN (i.customer_id, i.entityid) GROUP BY 1, 2, 3),
+                     LEFT JOIN ids i ON e.\"$CUSTOMER_EVENTS_CUSTOMER_COLUMN\"::text IN (i.customer_id, i.entityid) GROUP BY 1, 2, 3),
                t AS (SELECT customer_id, activity, ts, count(*) AS n FROM truth.$cust GROUP BY 1, 2, 3)
           SELECT coalesce(t.customer_id, b.customer_id) AS customer_id, coalesce(t.activity, b.activity) AS activity,
                  coalesce(t.ts, b.ts) AS ts, coalesce(t.n, 0) AS truth_n, coalesce(b.n, 0) AS built_n
@@ -187,6 +189,75 @@ compare_status() {
     fi
 }
 
+# The oracle checked against its own files: a plain-SQL reading of the template's rules over a
+# FALLBACK-loaded copy of the export (schema <schema>_raw), which must give exactly the truth files.
+# A failure here means the truth, not the connector, is wrong. Rules, as in the truth's comments:
+# Invoice Generated = invoice createddate; Sent = e-mailed message; disputes = dispute-field notes;
+# Due Date Passed = the due date, when it passed before the invoice was fully paid; Dunning Procedure
+# Initiated = first dunning-level note; Reminder = each letter with status Sent; Call = creation of a
+# phone call whose transaction is the invoice or whose title or message names its tranid (else a
+# customer-level call); Payment Received = payment trandate; Payment Posted = payment createddate;
+# Credit Memo Issued / Written Off = createddate of the credit memo / bad-debt journal; Settled = the
+# application that brings the applied total to the invoice total (unless it is the write-off).
+crosscheck_truth() {
+    local schema=$1 label=$2 raw=${1}_raw bad
+    fallback_load "$raw" "$3" >/dev/null
+    q >/dev/null <<SQL
+SET TimeZone = 'UTC';
+CREATE VIEW truth.${raw}_events AS
+WITH ts AS (SELECT 'MM/DD/YYYY HH12:MI am'::text AS f),
+inv AS (SELECT id, tranid, entity, foreigntotal::numeric AS total, to_timestamp(createddate, (SELECT f FROM ts)) AS created,
+               to_date(duedate, 'MM/DD/YYYY') AS due FROM "$raw".transaction WHERE type = 'CustInvc'),
+doc AS (SELECT id, type, memo, to_date(trandate, 'MM/DD/YYYY')::timestamptz AS trandate,
+               to_timestamp(createddate, (SELECT f FROM ts)) AS created,
+               type = 'Journal' AND memo ~* 'bad debt|write.?off' AS writeoff FROM "$raw".transaction WHERE type <> 'CustInvc'),
+app AS (SELECT i.tranid, i.total, d.*, l.foreignamount::numeric AS amt, to_timestamp(l.lastmodifieddate, (SELECT f FROM ts)) AS at,
+               sum(l.foreignamount::numeric) OVER (PARTITION BY i.id ORDER BY to_timestamp(l.lastmodifieddate, (SELECT f FROM ts)), d.id) AS running
+        FROM "$raw".nexttransactionlinelink l JOIN inv i ON i.id = l.previousdoc JOIN doc d ON d.id = l.nextdoc),
+closing AS (SELECT DISTINCT ON (tranid) tranid, at, writeoff, created FROM app WHERE running >= total ORDER BY tranid, at, id),
+calls AS (SELECT c.*, to_timestamp(c.createddate, (SELECT f FROM ts)) AS created FROM "$raw".phonecall c WHERE c.status = 'COMPLETE')
+SELECT tranid AS case_id, 'Invoice Generated' AS activity, created AS ts FROM inv
+UNION ALL SELECT i.tranid, 'Invoice Sent to Customer', to_timestamp(m.messagedate, (SELECT f FROM ts))
+    FROM "$raw".message m JOIN inv i ON i.id = m.transaction WHERE m.isemailed = 'T'
+UNION ALL SELECT i.tranid, CASE WHEN n.newvalue IN ('', 'Resolved', 'Closed') THEN 'Dispute Resolved' ELSE 'Dispute Registered' END,
+                 to_timestamp(n.date, (SELECT f FROM ts))
+    FROM "$raw".systemnote n JOIN inv i ON i.id = n.recordid WHERE n.recordtypeid = '-30' AND n.field = 'CUSTBODY_DISPUTE_STATUS'
+UNION ALL SELECT i.tranid, 'Payment Due Date Passed', i.due::timestamptz FROM inv i LEFT JOIN closing c USING (tranid)
+    WHERE i.due + 1 <= '2025-06-30T23:59:00Z'::timestamptz AND (c.tranid IS NULL OR coalesce(CASE WHEN c.writeoff THEN c.created END, c.at) >= i.due + 1)
+UNION ALL SELECT i.tranid, 'Dunning Procedure Initiated', min(to_timestamp(n.date, (SELECT f FROM ts)))
+    FROM "$raw".systemnote n JOIN inv i ON i.id = n.recordid WHERE n.recordtypeid = '-30' AND n.field = 'CUSTBODY_3805_DUNNING_LEVEL' GROUP BY i.tranid
+UNION ALL SELECT i.tranid, 'Overdue Reminder Sent', to_timestamp(r.created, (SELECT f FROM ts))
+    FROM "$raw".customrecord_3805_dunning_eval_result r JOIN inv i ON i.id = ANY (string_to_array(r.custrecord_3805_eval_result_invoice_list, ','))
+    WHERE r.custrecord_3805_eval_result_status = 'Sent'
+UNION ALL SELECT i.tranid, 'Collection Call Made', c.created FROM calls c JOIN inv i
+    ON i.id = c.transaction OR (coalesce(c.transaction, '') = '' AND strpos(coalesce(c.title, '') || ' ' || coalesce(c.message, ''), i.tranid) > 0)
+UNION ALL SELECT tranid, 'Payment Received', trandate FROM app WHERE type = 'CustPymt'
+UNION ALL SELECT tranid, 'Payment Posted', created FROM app WHERE type = 'CustPymt'
+UNION ALL SELECT tranid, 'Credit Memo Issued', created FROM app WHERE type = 'CustCred'
+UNION ALL SELECT tranid, 'Invoice Written Off', created FROM app WHERE writeoff
+UNION ALL SELECT tranid, 'Invoice Settled', at FROM closing WHERE NOT writeoff;
+CREATE VIEW truth.${raw}_cust AS
+WITH ts AS (SELECT 'MM/DD/YYYY HH12:MI am'::text AS f)
+SELECT c.company AS customer_id, 'Collection Call Made' AS activity, to_timestamp(c.createddate, (SELECT f FROM ts)) AS ts
+    FROM "$raw".phonecall c WHERE coalesce(c.transaction, '') = '' AND NOT EXISTS (SELECT FROM "$raw".transaction t
+        WHERE t.type = 'CustInvc' AND strpos(coalesce(c.title, '') || ' ' || coalesce(c.message, ''), t.tranid) > 0)
+UNION ALL SELECT n.recordid, CASE n.field WHEN 'CREDITLIMIT' THEN 'Credit Limit Approved' ELSE 'Credit Limit Requested' END,
+                 to_timestamp(n.date, (SELECT f FROM ts))
+    FROM "$raw".systemnote n WHERE n.recordtypeid = '-2' AND n.field IN ('CREDITLIMIT', 'CUSTENTITY_CREDIT_LIMIT_REQUEST');
+SQL
+    bad=$(q -c "SELECT count(*) FROM ((SELECT case_id, activity, ts FROM truth.${raw}_events EXCEPT ALL SELECT case_id, activity, ts FROM truth.${schema}_inv)
+                UNION ALL (SELECT case_id, activity, ts FROM truth.${schema}_inv EXCEPT ALL SELECT case_id, activity, ts FROM truth.${raw}_events)) d")
+    bad=$((bad + $(q -c "SELECT count(*) FROM ((SELECT customer_id, activity, ts FROM truth.${raw}_cust EXCEPT ALL SELECT customer_id, activity, ts FROM truth.${schema}_cust)
+                UNION ALL (SELECT customer_id, activity, ts FROM truth.${schema}_cust EXCEPT ALL SELECT customer_id, activity, ts FROM truth.${raw}_cust)) d")))
+    if [ "$bad" = 0 ]; then
+        ok "$label: the truth files equal a plain-SQL reading of the template over the export itself ($(q -c "SELECT count(*) FROM truth.${schema}_inv") invoice-level, $(q -c "SELECT count(*) FROM truth.${schema}_cust") customer-level events)"
+    else
+        q -c "SET TimeZone = 'UTC'" -c "(SELECT 'sql-only', * FROM truth.${raw}_events EXCEPT ALL SELECT 'sql-only', * FROM truth.${schema}_inv)
+              UNION ALL (SELECT 'truth-only', * FROM truth.${schema}_inv EXCEPT ALL SELECT 'truth-only', * FROM truth.${raw}_events) LIMIT $EXAMPLES" | sed 's/^/#   /'
+        notok "$label: the truth files and the plain-SQL reading of the template disagree on $bad events: the ORACLE is wrong"
+    fi
+}
+
 # Load, build and compare one export folder.
 check_export() {
     local schema=$1 dir=$2 label=$3 out
@@ -194,6 +265,7 @@ check_export() {
     load_truth "${schema}_cust" "$dir/truth/customer_events.truth.csv" "customer_id text, entityid text, activity text, ts timestamptz"
     load_truth "${schema}_status" "$dir/truth/invoice_status.truth.csv" \
         "case_id text, customer_id text, currency text, amount numeric, applied numeric, open_amount numeric, status text, netsuite_status text, settled_at timestamptz, written_off_at timestamptz"
+    crosscheck_truth "$schema" "$label" "$dir"
     load_export "$schema" "$dir" || return 0
     local settings=$SETTINGS
     [ -z "${CM_NS_SETTINGS:-}" ] || settings=$(q -c "SELECT ('$SETTINGS'::jsonb || '$CM_NS_SETTINGS'::jsonb)::text")
