@@ -58,7 +58,7 @@ notok() { echo "not ok - $*"; failures=$((failures + 1)); }
 q()     { "${PSQL[@]}" -d "$DB" -At "$@"; }
 show()  { "${PSQL[@]}" -d "$DB" -P pager=off -P footer=off "$@"; }
 
-"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
 q -c "CREATE EXTENSION collmine" -c "SET client_min_messages = warning" -c "CREATE SCHEMA truth"
 
 # FALLBACK loader, used only while `collmine-load` is not installed: every DIR/*.csv into the
@@ -108,68 +108,49 @@ load_truth() {
     grep -v '^#' "$file" | q -c "\\copy truth.$name FROM STDIN WITH (FORMAT csv, HEADER true)"
 }
 
-# Compare the built invoice-level events of SCHEMA with truth.<inv>, event for event.
-compare_invoice_events() {
-    local schema=$1 inv=$2 label=$3 missing extra total
-    q -c "CREATE OR REPLACE VIEW truth.${schema}_diff AS
-          WITH b AS (SELECT case_id, activity, ts, count(*) AS n FROM \"$schema\".events GROUP BY 1, 2, 3),
-               t AS (SELECT case_id, activity, ts, count(*) AS n FROM truth.$inv GROUP BY 1, 2, 3)
-          SELECT coalesce(t.case_id, b.case_id) AS case_id, coalesce(t.activity, b.activity) AS activity,
-                 coalesce(t.ts, b.ts) AS ts, coalesce(t.n, 0) AS truth_n, coalesce(b.n, 0) AS built_n
-          FROM t FULL JOIN b USING (case_id, activity, ts)"
-    echo "# $label: events per activity (truth, built, missing = in truth not built, extra = built not in truth)"
+# Compare two multisets of (subject, activity, ts) event for event: the built events (query BUILT)
+# and the truth (query TRUTH), kept in VIEW. Prints the counts per activity, up to $EXAMPLES missing
+# (true, not built) and extra (built, not true) events spread over the activities, and ok / not ok.
+compare_events() {
+    local view=$1 built=$2 truth=$3 what=$4 missing extra total kind cond
+    q -c "CREATE OR REPLACE VIEW $view AS
+          WITH b AS (SELECT subject, activity, ts, count(*) AS n FROM ($built) b GROUP BY 1, 2, 3),
+               t AS (SELECT subject, activity, ts, count(*) AS n FROM ($truth) t GROUP BY 1, 2, 3)
+          SELECT subject, activity, ts, coalesce(t.n, 0) AS truth_n, coalesce(b.n, 0) AS built_n
+          FROM t FULL JOIN b USING (subject, activity, ts)"
+    echo "# $what per activity (missing = true but not built, extra = built but not true)"
     show -c "SELECT activity, sum(truth_n) AS truth, sum(built_n) AS built,
                     sum(greatest(truth_n - built_n, 0)) AS missing, sum(greatest(built_n - truth_n, 0)) AS extra
-             FROM truth.${schema}_diff GROUP BY activity ORDER BY activity" | sed 's/^/#   /'
-    missing=$(q -c "SELECT coalesce(sum(greatest(truth_n - built_n, 0)), 0) FROM truth.${schema}_diff")
-    extra=$(q -c "SELECT coalesce(sum(greatest(built_n - truth_n, 0)), 0) FROM truth.${schema}_diff")
-    total=$(q -c "SELECT count(*) FROM truth.$inv")
+             FROM $view GROUP BY activity ORDER BY activity" | sed 's/^/#   /'
+    missing=$(q -c "SELECT coalesce(sum(greatest(truth_n - built_n, 0)), 0) FROM $view")
+    extra=$(q -c "SELECT coalesce(sum(greatest(built_n - truth_n, 0)), 0) FROM $view")
+    total=$(q -c "SELECT coalesce(sum(truth_n), 0) FROM $view")
     if [ "$missing" = 0 ] && [ "$extra" = 0 ]; then
-        ok "$label: invoice-level events equal the truth event for event ($total events)"
+        ok "$what equal the truth event for event ($total events)"
         return
     fi
     for kind in missing extra; do
-        local cond
         [ $kind = missing ] && cond="truth_n > built_n" || cond="built_n > truth_n"
-        echo "# $label: up to $EXAMPLES $kind events (case_id | activity | ts), spread over the activities:"
-        q -c "SET TimeZone = 'UTC'" -c "SELECT case_id || ' | ' || activity || ' | ' || to_char(ts, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
-              FROM (SELECT *, row_number() OVER (PARTITION BY activity ORDER BY case_id, ts) AS r
-                    FROM truth.${schema}_diff WHERE $cond) d
+        echo "# $what: up to $EXAMPLES $kind events (case or customer | activity | ts), spread over the activities:"
+        q -c "SET TimeZone = 'UTC'" -c "SELECT subject || ' | ' || activity || ' | ' || to_char(ts, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+              FROM (SELECT *, row_number() OVER (PARTITION BY activity ORDER BY subject, ts) AS r FROM $view WHERE $cond) d
               ORDER BY r, activity LIMIT $EXAMPLES" | sed 's/^/#   /'
     done
-    notok "$label: invoice-level events differ from the truth: $missing missing, $extra extra (of $total true events)"
+    notok "$what differ from the truth: $missing missing, $extra extra (of $total true events)"
 }
 
-# Compare customer-level events of SCHEMA with truth.<cust> (customer_id: internal id or entityid).
+# Compare customer-level events of SCHEMA with truth.<cust> (the build may name the customer by
+# internal id or entityid), or say that the build made no customer-level table.
 compare_customer_events() {
-    local schema=$1 cust=$2 label=$3 total missing extra
-    total=$(q -c "SELECT count(*) FROM truth.$cust")
+    local schema=$1 cust=$2 label=$3 col=\"$CUSTOMER_EVENTS_CUSTOMER_COLUMN\"
     if [ -z "$(q -c "SELECT to_regclass('\"$schema\".\"$CUSTOMER_EVENTS_TABLE\"')")" ]; then
-        notok "$label: the build made no customer-level events table $schema.$CUSTOMER_EVENTS_TABLE (expected $total customer-level events: $(q -c "SELECT string_agg(activity || ' ' || n, ', ' ORDER BY activity) FROM (SELECT activity, count(*) n FROM truth.$cust GROUP BY 1) s"))"
+        notok "$label: the build made no customer-level events table $schema.$CUSTOMER_EVENTS_TABLE (expected $(q -c "SELECT count(*) FROM truth.$cust") customer-level events: $(q -c "SELECT string_agg(activity || ' ' || n, ', ' ORDER BY activity) FROM (SELECT activity, count(*) n FROM truth.$cust GROUP BY 1) s"))"
         return
     fi
-    q -c "CREATE OR REPLACE VIEW truth.${schema}_cdiff AS
-          WITH ids AS (SELECT DISTINCT customer_id, entityid FROM truth.$cust),
-               b AS (SELECT coalesce(i.customer_id, e.\"$CUSTOMER_EVENTS_CUSTOMER_COLUMN\"::text) AS customer_id, e.activity, e.ts, count(*) AS n
-                     FROM \"$schema\".\"$CUSTOMER_EVENTS_TABLE\" e
-                     LEFT JOIN ids i ON e.\"$CUSTOMER_EVENTS_CUSTOMER_COLUMN\"::text IN (i.customer_id, i.entityid) GROUP BY 1, 2, 3),
-               t AS (SELECT customer_id, activity, ts, count(*) AS n FROM truth.$cust GROUP BY 1, 2, 3)
-          SELECT coalesce(t.customer_id, b.customer_id) AS customer_id, coalesce(t.activity, b.activity) AS activity,
-                 coalesce(t.ts, b.ts) AS ts, coalesce(t.n, 0) AS truth_n, coalesce(b.n, 0) AS built_n
-          FROM t FULL JOIN b USING (customer_id, activity, ts)"
-    echo "# $label: customer-level events per activity"
-    show -c "SELECT activity, sum(truth_n) AS truth, sum(built_n) AS built,
-                    sum(greatest(truth_n - built_n, 0)) AS missing, sum(greatest(built_n - truth_n, 0)) AS extra
-             FROM truth.${schema}_cdiff GROUP BY activity ORDER BY activity" | sed 's/^/#   /'
-    missing=$(q -c "SELECT coalesce(sum(greatest(truth_n - built_n, 0)), 0) FROM truth.${schema}_cdiff")
-    extra=$(q -c "SELECT coalesce(sum(greatest(built_n - truth_n, 0)), 0) FROM truth.${schema}_cdiff")
-    if [ "$missing" = 0 ] && [ "$extra" = 0 ]; then
-        ok "$label: customer-level events equal the truth ($total events)"
-    else
-        q -c "SET TimeZone = 'UTC'" -c "SELECT CASE WHEN truth_n > built_n THEN 'missing' ELSE 'extra' END || ' | ' || customer_id || ' | ' || activity || ' | ' || ts
-              FROM truth.${schema}_cdiff WHERE truth_n <> built_n ORDER BY 1 LIMIT $EXAMPLES" | sed 's/^/#   /'
-        notok "$label: customer-level events differ: $missing missing, $extra extra (of $total true events)"
-    fi
+    compare_events "truth.${schema}_cdiff" \
+        "SELECT coalesce(i.customer_id, e.$col::text) AS subject, e.activity, e.ts FROM \"$schema\".\"$CUSTOMER_EVENTS_TABLE\" e
+         LEFT JOIN (SELECT DISTINCT customer_id, entityid FROM truth.$cust) i ON e.$col::text IN (i.customer_id, i.entityid)" \
+        "SELECT customer_id AS subject, activity, ts FROM truth.$cust" "$label: customer-level events"
 }
 
 # Compare each invoice's status and open amount with truth.<status>.
@@ -273,7 +254,8 @@ check_export() {
         notok "$label: collmine.netsuite_build failed: $out"
         return 0
     fi
-    compare_invoice_events "$schema" "${schema}_inv" "$label"
+    compare_events "truth.${schema}_diff" "SELECT case_id AS subject, activity, ts FROM \"$schema\".events" \
+        "SELECT case_id AS subject, activity, ts FROM truth.${schema}_inv" "$label: invoice-level events"
     compare_customer_events "$schema" "${schema}_cust" "$label"
     compare_status "$schema" "${schema}_status" "$label"
 }
