@@ -16,17 +16,25 @@ use Getopt::Long;
 use POSIX qw(floor strftime);
 
 my %opt = (source => 'netsuite', invoices => 1000, seed => 1, out => '.', start => '2024-01-01',
-           end => '2025-06-30', truth => '', dirty => 0);
-GetOptions(\%opt, 'source=s', 'invoices=i', 'seed=i', 'out=s', 'start=s', 'end=s', 'truth=s', 'dirty!', 'help')
+           end => '2025-06-30', truth => '', dirty => 0, realistic => 0, 'event-truth' => '', 'per-customer' => 25);
+GetOptions(\%opt, 'source=s', 'invoices=i', 'seed=i', 'out=s', 'start=s', 'end=s', 'truth=s', 'dirty!', 'realistic!',
+           'event-truth=s', 'per-customer=i', 'help')
     or die "erpgen: bad options (see --help)\n";
 if ($opt{help}) {
     print "usage: perl test/gen/erpgen.pl --source netsuite|d365fo|d365bc --invoices N --seed S --out DIR\n",
-          "                              [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--truth FILE|-] [--dirty]\n";
+          "                              [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--truth FILE|-] [--dirty]\n",
+          "                              [--realistic [--event-truth DIR]]   (netsuite only: real SuiteQL export shape)\n",
+          "                              [--per-customer N]   (invoices per customer, default 25)\n";
     exit 0;
 }
 my $SRC = $opt{source};
 die "erpgen: --source must be netsuite, d365fo or d365bc\n" unless $SRC =~ /^(netsuite|d365fo|d365bc)$/;
 die "erpgen: --invoices must be at least 1\n" if $opt{invoices} < 1;
+# --realistic: the NetSuite files look like real SuiteQL exports (see test/gen/README.md); without it
+# every file is byte for byte what earlier versions wrote (the bundled sample, make bench).
+my $R = $opt{realistic} ? 1 : 0;
+die "erpgen: --realistic is implemented for --source netsuite only\n" if $R && $SRC ne 'netsuite';
+die "erpgen: --event-truth needs --realistic\n" if $opt{'event-truth'} ne '' && !$R;
 srand($opt{seed});    # Perl >= 5.20 has its own drand48: the same sequence on every platform
 
 use constant DAY => 86400;
@@ -53,7 +61,8 @@ sub ns_date  { my @g = gmtime($_[0]); return sprintf('%d/%d/%d', $g[4] + 1, $g[3
 sub ns_ts    { my @g = gmtime($_[0]); my $h = $g[2] % 12; $h = 12 if $h == 0;
                return sprintf('%d/%d/%d %d:%02d %s', $g[4] + 1, $g[3], $g[5] + 1900, $h, $g[1], $g[2] < 12 ? 'am' : 'pm'); }
 sub money { my $c = shift; my $s = $c < 0 ? '-' : ''; $c = abs($c); return sprintf('%s%d.%02d', $s, int($c / 100), $c % 100); }
-sub csv { return join(',', map { my $v = defined $_ ? $_ : ''; $v =~ /[",\n]/ ? do { (my $q = $v) =~ s/"/""/g; "\"$q\"" } : $v } @_) . "\n"; }
+my $EOL = $R ? "\r\n" : "\n";    # real NetSuite CSV exports end lines with CRLF
+sub csv { return join(',', map { my $v = defined $_ ? $_ : ''; $v =~ /[",\r\n]/ ? do { (my $q = $v) =~ s/"/""/g; "\"$q\"" } : $v } @_) . $EOL; }
 
 # The time granularity each source exports for each kind of moment: dates become midnight.
 my %is_date = (
@@ -81,6 +90,10 @@ my @SEG = ( { name => 'Prompt',   w => 0.35, lo => -15, hi => -1, lag => 1 },
             { name => 'Risky',    w => 0.10, lo => 25,  hi => 95, lag => 4 } );
 my @REASONS = ('Pricing', 'Quantity', 'Damaged goods', 'Not ordered', 'Duplicate billing');
 my @USERS = ('101', '102', '103', '104');       # collectors / AR clerks (employee ids)
+# --realistic: company names as real customers have them (UTF-8, commas, quotes)
+my @NAMES = ('Müller & Söhne GmbH', 'Société Lyonnaise d\'Équipement', 'Łódź Logistyka Sp. z o.o.', 'Ørsted Handel A/S',
+             'São Paulo Comércio Ltda', '北京贸易有限公司', 'Smith, Jones & "Partners" LLC', 'Zürich Präzision AG',
+             'Čapek strojírna s.r.o.', 'Þórsson ehf.', 'Acme Corp', 'Ελληνικά Τρόφιμα Α.Ε.');
 
 # ---- output files ---------------------------------------------------------------------------
 my %fh;
@@ -119,14 +132,58 @@ my %TABLES = (
         'Customer' => ['No.', 'Name', 'Customer Posting Group', 'Country/Region Code', 'Credit Limit (LCY)', 'Payment Terms Code', 'Salesperson Code'],
     },
 );
-sub fname { my $t = shift; (my $f = $t) =~ s/[^A-Za-z0-9_]+/_/g; $f =~ s/_+$//; return "$opt{out}/$SRC.$f.csv"; }
+# --realistic: the file of each table, its extra columns (name => value from the row's columns),
+# the columns a real export may lack, and one fixed shuffled column order per file.
+my %RECORDTYPE = (CustInvc => 'invoice', CustPymt => 'customerpayment', CustCred => 'creditmemo', Journal => 'journalentry');
+my %FILE_OF = $R ? (nexttransactionlinelink => 'previoustransactionlinelink') : ();
+my %EXTRA = (
+    transaction => [ lastmodifieddate => sub { $_[0]{createddate} }, recordtype => sub { $RECORDTYPE{ $_[0]{type} } || '' },
+                     exchangerate => sub { $_[0]{currency} eq 'USD' ? '1.00' : $_[0]{currency} eq 'GBP' ? '1.27' : '1.09' },
+                     externalid => sub { '' } ],
+    customer => [ email => sub { lc("ap\@$_[0]{entityid}.example") }, phone => sub { '+1 555 0' . substr($_[0]{id}, -3) },
+                  isinactive => sub { 'F' }, datecreated => sub { '1/2/2023 9:00 am' } ],
+    customrecord_3805_dunning_eval_result => [ owner => sub { '-4' }, isinactive => sub { 'F' },
+                  lastmodified => sub { $_[0]{created} }, name => sub { "Evaluation $_[0]{id}" } ],
+    phonecall => [ priority => sub { 'MEDIUM' } ],
+    message => [ cc => sub { '' }, hasattachment => sub { $_[0]{isemailed} } ],
+    systemnote => [ role => sub { $_[0]{name} eq '-4' ? '' : '1014' }, type => sub { $_[0]{oldvalue} eq '' ? 'Set' : 'Change' } ],
+);
+my %DROPPED = (subsidiary => { country => 1 });    # an optional column this export does not carry
+if ($R) {
+    # phonecall.message is a real SuiteQL column: calls name invoices in it
+    $TABLES{netsuite}{phonecall} = [ @{ $TABLES{netsuite}{phonecall} }, 'message' ];
+}
+my (%ORDER, %CANON);
+for my $t (keys %{ $TABLES{$SRC} }) {
+    my @cols = @{ $TABLES{$SRC}{$t} };
+    $CANON{$t} = [ @cols ];
+    next unless $R;
+    my @ex = @{ $EXTRA{$t} || [] };
+    my @all = ((grep { !$DROPPED{$t}{$_} } @cols), @ex[grep { $_ % 2 == 0 } 0 .. $#ex]);
+    # a shuffle of its own (string hash of the table name and the seed), so the model's random
+    # sequence does not depend on it
+    my $x = $opt{seed} * 7919; $x = ($x * 31 + ord($_)) % 2147483647 for split //, $t;
+    for (my $i = $#all; $i > 0; $i--) { $x = ($x * 48271) % 2147483647; my $j = $x % ($i + 1); @all[$i, $j] = @all[$j, $i]; }
+    $ORDER{$t} = \@all;
+}
+sub fname { my $t = shift; $t = $FILE_OF{$t} if $FILE_OF{$t}; (my $f = $t) =~ s/[^A-Za-z0-9_]+/_/g; $f =~ s/_+$//; return "$opt{out}/$SRC.$f.csv"; }
 system('mkdir', '-p', $opt{out}) == 0 or die "erpgen: cannot create $opt{out}\n";
 for my $t (sort keys %{ $TABLES{$SRC} }) {
     open(my $h, '>', fname($t)) or die "erpgen: cannot write " . fname($t) . ": $!\n";
+    binmode($h, ':raw');
     $fh{$t} = $h;
-    print $h csv(@{ $TABLES{$SRC}{$t} });
+    print $h csv($R ? @{ $ORDER{$t} } : @{ $TABLES{$SRC}{$t} });
 }
-sub row { my $t = shift; print { $fh{$t} } csv(@_); }
+# One row of table $t, values in the table's canonical column order (--realistic: written in the
+# file's own order, with its extra columns and without the columns it lacks).
+sub row {
+    my $t = shift;
+    if (!$R) { print { $fh{$t} } csv(@_); return; }
+    my %v; @v{ @{ $CANON{$t} } } = map { defined $_ ? $_ : '' } @_;
+    my @ex = @{ $EXTRA{$t} || [] };
+    for (my $i = 0; $i < @ex; $i += 2) { $v{ $ex[$i] } = $ex[$i + 1]->(\%v); }
+    print { $fh{$t} } csv(@v{ @{ $ORDER{$t} } });
+}
 
 # ---- ground truth ---------------------------------------------------------------------------
 my @ACTS = ('Invoice Generated', 'Invoice Sent to Customer', 'Credit Limit Requested', 'Credit Limit Approved',
@@ -151,14 +208,79 @@ if ($SRC eq 'netsuite') {
     for my $s (@SUBS) { row('PaymTerm', $s->{fo}, $_->{name}, $_->{days}) for @TERMS; }
 }
 
+# ---- --event-truth: the events a connector must derive, one by one, as the NetSuite data template
+# (shared/reference/netsuite-data-template.txt, "Where to get" and "Capture") defines them ----
+my %RANK; @RANK{@ACTS} = 0 .. $#ACTS;
+my %ET;
+if ($opt{'event-truth'} ne '') {
+    my $d = $opt{'event-truth'};
+    system('mkdir', '-p', $d) == 0 or die "erpgen: cannot create $d\n";
+    for ([inv => 'invoice_events.truth.csv', 'case_id,activity,ts'],
+         [cust => 'customer_events.truth.csv', 'customer_id,entityid,activity,ts'],
+         [status => 'invoice_status.truth.csv', 'case_id,customer_id,currency,amount,applied,open_amount,status,netsuite_status,settled_at,written_off_at'],
+         [reapp => 'payment_reapplications.truth.csv', 'case_id,payment,payment_posted,reapplied_at']) {
+        open(my $h, '>', "$d/$_->[1]") or die "erpgen: cannot write $d/$_->[1]: $!\n";
+        binmode($h, ':raw');
+        print $h "$_->[2]\n";
+        $ET{ $_->[0] } = $h;
+    }
+}
+sub et { my $k = shift; print { $ET{$k} } join(',', map { my $v = defined $_ ? $_ : ''; $v =~ /[",\r\n]/ ? do { (my $q = $v) =~ s/"/""/g; "\"$q\"" } : $v } @_) . "\n" if $ET{$k}; }
+
+# A customer-level event (credit-limit request/approval, an account call naming no invoice).
+sub cust_event {
+    my ($c, $act, $t) = @_;
+    $T{"customer_activity:$act"}++;
+    et('cust', $c->{id}, $c->{no}, $act, iso_ts($t));
+}
+
+# Every invoice-level event of one invoice, each at the time the template names (comments: the
+# template's "Capture" line), written in (ts, template order).
+sub invoice_events {
+    my ($c, $i) = @_;
+    my @ev;
+    push @ev, ['Invoice Generated', $i->{created}];                 # creation timestamp of the invoice record
+    push @ev, ['Invoice Sent to Customer', $i->{sent}] if defined $i->{sent};    # the e-mailed Message record
+    for my $d (@{ $i->{disp} }) {                                   # when the dispute field is set / resolved
+        push @ev, ['Dispute Registered', $d->[0]];
+        push @ev, ['Dispute Resolved', $d->[1]] if defined $d->[1];
+    }
+    # the value of the Due Date, when the current date passed it before the invoice was fully paid
+    push @ev, ['Payment Due Date Passed', $i->{due_day}]
+        if $i->{due_end} <= $ASOF && (!defined $i->{end_ts} || $i->{end_ts} >= $i->{due_end});
+    push @ev, ['Dunning Procedure Initiated', $i->{rem}[0][0]] if @{ $i->{rem} };    # dunning level first set
+    push @ev, ['Overdue Reminder Sent', $_->[0]] for @{ $i->{rem} };                # each letter sent (not failed)
+    push @ev, ['Collection Call Made', $_ - 600] for @{ $i->{calls} };              # the call record's creation
+    for my $a (@{ $i->{apps} }) {
+        if ($a->{kind} eq 'payment') {
+            push @ev, ['Payment Received', $a->{doc_day}];          # the payment's transaction date
+            push @ev, ['Payment Posted', $a->{posted}];             # the payment's own GL posting (creation)
+            et('reapp', $i->{no}, $a->{shared} ? 'shared' : 'own', iso_ts($a->{posted}), iso_ts($a->{applied})) if $a->{reapplied};
+        } elsif ($a->{kind} eq 'credit') {
+            push @ev, ['Credit Memo Issued', $a->{created}];        # the credit memo's creation timestamp
+        } else {
+            push @ev, ['Invoice Written Off', $a->{created}];       # the write-off journal (its creation)
+        }
+    }
+    # the last application that makes the invoice Paid In Full
+    push @ev, ['Invoice Settled', $i->{end_ts}] if defined $i->{end_kind} && $i->{end_kind} eq 'settled';
+    et('inv', $i->{no}, $_->[0], iso_ts($_->[1])) for sort { $a->[1] <=> $b->[1] || $RANK{ $a->[0] } <=> $RANK{ $b->[0] } } @ev;
+    my $status = !defined $i->{end_kind} ? 'open' : $i->{end_kind} eq 'settled' ? 'settled' : 'written_off';
+    et('status', $i->{no}, $c->{id}, $c->{sub}{cur}, money($i->{amount}), money($i->{paid}), money($i->{amount} - $i->{paid}), $status,
+       $status eq 'open' ? 'A' : 'B', $status eq 'settled' ? iso_ts($i->{end_ts}) : '', $status eq 'written_off' ? iso_ts($i->{end_ts}) : '');
+}
+
 my %paid_doc;     # shared payment documents of the current customer: key -> ids
 # ---- the model --------------------------------------------------------------------------------
-my $NCUST = $opt{invoices} >= 25 ? floor($opt{invoices} / 25) : 1;
+my $PER = $opt{'per-customer'} >= 1 ? $opt{'per-customer'} : die "erpgen: --per-customer must be at least 1\n";
+my $NCUST = $opt{invoices} >= $PER ? floor($opt{invoices} / $PER) : 1;
 my $made = 0;
 for my $k (0 .. $NCUST - 1) {
     my $n = floor($opt{invoices} * ($k + 1) / $NCUST) - floor($opt{invoices} * $k / $NCUST);
     customer($k, $n);
 }
+# --realistic: prospects, customers with a credit-limit request and no invoice at all yet
+if ($R) { prospect($_) for $NCUST .. $NCUST + floor(($NCUST + 9) / 10) - 1; }
 
 # One customer and all its invoices: generate, write, count.
 sub customer {
@@ -190,6 +312,18 @@ sub customer {
         }
     }
     write_credit_limits($c, \@cl);
+    if ($R) {    # customer-level events stay with the customer, never copied onto invoices
+        for my $x (@cl) {
+            cust_event($c, 'Credit Limit Requested', $x->[0]);
+            cust_event($c, 'Credit Limit Approved', $x->[1]) if defined $x->[1];
+        }
+        if ($seg->{name} =~ /Slow|Risky/ && chance(0.5)) {
+            my $t = minute_in_day($START + ri(30, $SPAN) * DAY, 9, 17);
+            write_customer_call($c, $t);
+            cust_event($c, 'Collection Call Made', $t - 900);    # its createddate
+        }
+        return;
+    }
     for my $x (@cl) {
         count('Credit Limit Requested', open_at(\@invs, st('clreq', $x->[0]))) if $has{$SRC}{clreq};
         count('Credit Limit Approved', open_at(\@invs, st('clapp', $x->[1]))) if $has{$SRC}{clapp} && defined $x->[1];
@@ -199,6 +333,20 @@ sub customer {
         write_customer_call($c, $t);
         count('Collection Call Made', open_at(\@invs, st('call', $t)));
     }
+}
+
+# --realistic: a customer with no invoice, whose only trace is a credit-limit request (and approval).
+sub prospect {
+    my $k = shift;
+    my $c = { k => $k, id => 2000 + $k, no => sprintf('C%05d', $k + 1), sub => $SUBS[$k % @SUBS], seg => $SEG[1],
+              term => $TERMS[0], collector => $USERS[$k % @USERS], limit => 0 };
+    write_customer($c);
+    my $req = minute_in_day($START + ri(10, $SPAN) * DAY, 9, 17);
+    my $app = chance(0.7) ? minute_in_day(day_of($req) + ri(1, 5) * DAY, 9, 17) : undef;
+    $app = undef if defined $app && $app > $ASOF;
+    write_credit_limits($c, [[$req, $app]]);
+    cust_event($c, 'Credit Limit Requested', $req);
+    cust_event($c, 'Credit Limit Approved', $app) if defined $app;
 }
 
 # Invoices of the customer generated at or before $t and not yet settled or written off.
@@ -239,7 +387,13 @@ sub plan_invoice {
     if (@disp && chance(0.5)) {           # a credit memo at the last resolution
         my $cm = floor($remaining * ri(10, 30) / 100);
         my $cday = day_of($after);
-        push @apps, { kind => 'credit', doc_day => $cday, applied => $after + 60 * ri(1, 30), cents => $cm };
+        if ($R) {    # created later that day or the next, at a time of day; applied minutes later
+            my $created = $after + 60 * ri(20, 120);
+            push @apps, { kind => 'credit', doc_day => day_of($created), created => $created,
+                          applied => $created + 60 * ri(0, 15), cents => $cm };
+        } else {
+            push @apps, { kind => 'credit', doc_day => $cday, applied => $after + 60 * ri(1, 30), cents => $cm };
+        }
         $remaining -= $cm;
     }
     my $seg = $c->{seg};
@@ -253,7 +407,13 @@ sub plan_invoice {
             $remaining -= $p;
         }
         my $wd = $i->{due_day} + ri(110, 150) * DAY;
-        push @apps, { kind => 'writeoff', doc_day => $wd, applied => $wd + 60 * ri(600, 1000), cents => $remaining };
+        if ($R) {    # the journal is created during office hours and applied minutes later
+            my $created = minute_in_day($wd, 9, 16);
+            push @apps, { kind => 'writeoff', doc_day => $wd, created => $created, applied => $created + 60 * ri(1, 30),
+                          cents => $remaining };
+        } else {
+            push @apps, { kind => 'writeoff', doc_day => $wd, applied => $wd + 60 * ri(600, 1000), cents => $remaining };
+        }
     } else {
         $payday = $i->{due_day} + ri($seg->{lo}, $seg->{hi}) * DAY;
         $payday = $day + DAY if $payday < $day + DAY;
@@ -282,9 +442,19 @@ sub plan_invoice {
         }
         push @apps, $last;
         $i->{last_pay} = $last->{shared} ? undef : $last;
+        if ($R) {    # an application undone and re-done days later: the link shows the re-application
+            for my $a (grep { $_->{kind} eq 'payment' && !$_->{shared} } @apps) {
+                next unless chance(0.08);
+                my $re = minute_in_day(day_of($a->{posted}) + ri(2, 9) * DAY, 8, 18);
+                next if $re > $ASOF;
+                $a->{applied} = $re; $a->{reapplied} = 1;
+                $i->{last_pay} = undef if $i->{last_pay} && $a == $i->{last_pay};    # never shared
+            }
+        }
     }
     # keep what happened by the extraction time
     @apps = grep { $_->{applied} <= $ASOF && $_->{doc_day} <= $ASOF } @apps;
+    @apps = grep { ($_->{posted} || 0) <= $ASOF && ($_->{created} || 0) <= $ASOF } @apps if $R;
     for my $a (@apps) {
         $a->{doc_ts} = st('doc', $a->{doc_day});
         $a->{applied_ts} = st('applied', $a->{applied});
@@ -295,8 +465,8 @@ sub plan_invoice {
     if ($sum == $i->{amount} && @apps) {
         my ($lastapp) = sort { $b->{applied_ts} <=> $a->{applied_ts} } @apps;
         $i->{end_kind} = $lastapp->{kind} eq 'writeoff' ? 'writeoff' : 'settled';
-        $i->{end_ts} = $lastapp->{kind} eq 'writeoff' ? $lastapp->{doc_ts} : $lastapp->{applied_ts};
-        $i->{end_raw} = $lastapp->{kind} eq 'writeoff' ? $lastapp->{doc_day} : $lastapp->{applied};
+        $i->{end_ts} = $lastapp->{kind} eq 'writeoff' ? ($R ? $lastapp->{created} : $lastapp->{doc_ts}) : $lastapp->{applied_ts};
+        $i->{end_raw} = $lastapp->{kind} eq 'writeoff' ? ($R ? $lastapp->{created} : $lastapp->{doc_day}) : $lastapp->{applied};
     }
     $i->{paid} = 0; $i->{paid} += $_->{cents} for @apps;
     @disp = grep { $_->[0] <= $ASOF } @disp;
@@ -320,6 +490,10 @@ sub plan_invoice {
         }
     }
     $i->{calls} = \@calls;
+    # --realistic: how each call names its invoice (the transaction field, the title, only the
+    # message), and which letters failed before the one that was sent
+    $i->{callref} = [ map { (qw(tx tx tx tx tx title title title message message))[ri(0, 9)] } @calls ] if $R;
+    $i->{failed} = [ map { chance(0.08) ? 1 : 0 } @rem ] if $R;
     $i->{fo_cancelled} = ($SRC eq 'd365fo' && @rem && chance(0.1)) ? 1 : 0;
     $i->{ns_cancelled} = ($SRC eq 'netsuite' && @rem && chance(0.05)) ? 1 : 0;
     truth_invoice($i);
@@ -330,7 +504,9 @@ sub plan_invoice {
 sub payment {
     my ($day, $cents, $seg) = @_;
     my $lag = ri(0, $seg->{lag});
-    return { kind => 'payment', doc_day => $day, applied => minute_in_day($day + $lag * DAY, 8, 18), cents => $cents };
+    my $posted = minute_in_day($day + $lag * DAY, 8, 18);
+    # posted: when the payment was entered (its createddate, its GL posting); applied: its link's time
+    return { kind => 'payment', doc_day => $day, applied => $posted, posted => $posted, cents => $cents };
 }
 
 # Count what a correct connector must derive from this invoice.
@@ -365,7 +541,8 @@ sub truth_invoice {
 sub write_customer {
     my $c = shift;
     if ($SRC eq 'netsuite') {
-        row('customer', $c->{id}, $c->{no}, "Customer $c->{no}", $c->{seg}{name}, $c->{limit}, $c->{term}{id}, $c->{sub}{id}, $c->{collector});
+        my $name = $R ? "$NAMES[$c->{k} % @NAMES] $c->{no}" : "Customer $c->{no}";
+        row('customer', $c->{id}, $c->{no}, $name, $c->{seg}{name}, $c->{limit}, $c->{term}{id}, $c->{sub}{id}, $c->{collector});
     } elsif ($SRC eq 'd365fo') {
         row('CustTable', $c->{sub}{fo}, $c->{no}, $c->{seg}{name} eq 'Risky' ? '30' : '10', $c->{seg}{name}, $c->{limit}, $c->{term}{name}, $c->{sub}{country});
     } else {
@@ -386,7 +563,8 @@ sub write_invoice {
         row('transaction', $id, $i->{no}, 'CustInvc', ns_date($i->{day}), ns_ts($i->{created}), ns_date($i->{due_day}),
             $status_open ? '' : ns_date(day_of($i->{end_raw})), $c->{id}, $status_open ? 'A' : 'B', money($i->{amount}),
             money($i->{paid}), money($i->{amount} - $i->{paid}), $cur, strftime('%b %Y', gmtime($i->{day})), 'T',
-            chance(0.3) ? '-4' : $user, $c->{term}{id}, '', @{ $i->{rem} } ? '1' : '', $maxlvl, $c->{collector},
+            chance(0.3) ? '-4' : $user, $c->{term}{id}, ($R && $i->{seq} % 7 == 0) ? "PO 4711-$i->{seq}\nDeliver to: Dock 3, \"rear gate\"" : '',
+            @{ $i->{rem} } ? '1' : '', $maxlvl, $c->{collector},
             @{ $i->{rem} } ? ns_date($i->{rem}[-1][0]) : '');
         row('transactionline', $id, 0, 'T', $c->{sub}{id}, $c->{id}, money($i->{amount}));
         row('transactionline', $id, 1, 'F', $c->{sub}{id}, $c->{id}, money(-$i->{amount}));
@@ -399,17 +577,30 @@ sub write_invoice {
             row('systemnote', nid('ns_note'), ns_ts($d->[1]), -30, $id, 'CUSTBODY_DISPUTE_STATUS', $d->[2], 'Resolved', $user, 'UIF') if defined $d->[1];
         }
         my $lvl = 0;
+        my $nr = 0;
         for my $r (@{ $i->{rem} }) {
             row('systemnote', nid('ns_note'), ns_ts($r->[0]), -30, $id, 'CUSTBODY_3805_DUNNING_LEVEL', $lvl || '', $r->[1], -4, 'SLT');
             $lvl = $r->[1];
+            if ($R && $i->{failed}[$nr++]) {    # the letter failed (bad e-mail address) and was sent again 30 minutes later
+                row('customrecord_3805_dunning_eval_result', nid('ns_eval'), $c->{id}, 'Failed', "Level $r->[1] letter", $id, ns_ts($r->[0] - 1800));
+            }
             row('customrecord_3805_dunning_eval_result', nid('ns_eval'), $c->{id}, 'Sent', "Level $r->[1] letter", $id, ns_ts($r->[0]));
         }
         if ($i->{ns_cancelled}) {
             my $t = $i->{rem}[0][0] + 3600;
             row('customrecord_3805_dunning_eval_result', nid('ns_eval'), $c->{id}, 'Cancelled', 'Level 1 letter', $id, ns_ts($t));
         }
+        my $nc = 0;
         for my $t (@{ $i->{calls} }) {
-            row('phonecall', nid('ns_call'), "Collection call $i->{no}", ns_ts($t - 600), ns_ts($t), ns_ts($t - 600), 'COMPLETE', $user, $user, $c->{id}, $id);
+            if (!$R) {
+                row('phonecall', nid('ns_call'), "Collection call $i->{no}", ns_ts($t - 600), ns_ts($t), ns_ts($t - 600), 'COMPLETE', $user, $user, $c->{id}, $id);
+                next;
+            }
+            my $ref = $i->{callref}[$nc++];
+            my ($title, $msg, $tx) = $ref eq 'tx'    ? ('Collection call', "Spoke with accounts payable.\nPromised payment next week.", $id)
+                                   : $ref eq 'title' ? ("Collection call $i->{no}", "Left a voicemail.\nWill call back.", '')
+                                   :                   ('Collection call', "Called about invoice $i->{no}.\nCustomer says it is in the next payment run.", '');
+            row('phonecall', nid('ns_call'), $title, ns_ts($t - 600), ns_ts($t), ns_ts($t - 600), 'COMPLETE', $user, $user, $c->{id}, $tx, $msg);
         }
         for my $a (@{ $i->{apps} }) {
             my ($did, $dno, $type, $memo);
@@ -421,7 +612,11 @@ sub write_invoice {
                 elsif ($a->{kind} eq 'credit') { $dno = sprintf('CM%07d', nid('cm')); $type = 'CustCred'; $memo = 'Dispute settlement'; }
                 else { $dno = sprintf('JE%07d', nid('je')); $type = 'Journal'; $memo = 'Bad debt write-off'; }
                 my $total = $a->{cents_total} || $a->{cents};
-                row('transaction', $did, $dno, $type, ns_date($a->{doc_day}), ns_ts($a->{doc_day} + 8 * 3600), '', '', $c->{id},
+                # --realistic: each document's createddate is its real creation (a payment's is its
+                # posting), and memos run over several lines
+                my $created = !$R ? $a->{doc_day} + 8 * 3600 : $a->{kind} eq 'payment' ? $a->{posted} : $a->{created};
+                $memo = $memo eq '' ? "Lockbox $dno\nRemittance advice attached" : "$memo\nRef: $i->{no}" if $R;
+                row('transaction', $did, $dno, $type, ns_date($a->{doc_day}), ns_ts($created), '', '', $c->{id},
                     $type eq 'CustPymt' ? 'C' : $type eq 'CustCred' ? 'B' : '', money($total), '', '', $cur,
                     strftime('%b %Y', gmtime($a->{doc_day})), 'T', $user, '', $memo, '', '', '', '');
                 row('transactionline', $did, 0, 'T', $c->{sub}{id}, $c->{id}, money(-$total));
@@ -430,6 +625,7 @@ sub write_invoice {
             my $ntype = $a->{kind} eq 'payment' ? 'CustPymt' : $a->{kind} eq 'credit' ? 'CustCred' : 'Journal';
             row('nexttransactionlinelink', $id, 0, 'CustInvc', $did, 0, $ntype, 'Payment', money($a->{cents}), ns_ts($a->{applied}));
         }
+        invoice_events($c, $i) if $R;
     } elsif ($fo) {
         my $rec = nid('fo_rec');
         $i->{id} = $rec;
@@ -542,7 +738,8 @@ sub write_credit_limits {
 
 sub write_customer_call {
     my ($c, $t) = @_;
-    row('phonecall', nid('ns_call'), "Account review $c->{no}", ns_ts($t - 900), ns_ts($t), ns_ts($t - 900), 'COMPLETE', $c->{collector}, $c->{collector}, $c->{id}, '');
+    row('phonecall', nid('ns_call'), "Account review $c->{no}", ns_ts($t - 900), ns_ts($t), ns_ts($t - 900), 'COMPLETE', $c->{collector}, $c->{collector}, $c->{id}, '',
+        $R ? "Quarterly account review.\nNo single invoice discussed; credit line and contacts updated." : ());
 }
 
 # ---- deliberate data-quality problems (--dirty), none of which may change the ground truth ----
@@ -558,7 +755,7 @@ if ($opt{dirty}) {
     }
 }
 
-close($_) for values %fh;
+close($_) for values %fh, values %ET;
 
 # ---- print the ground truth -------------------------------------------------------------------
 if ($opt{truth} ne '') {
