@@ -66,6 +66,12 @@ second line",1,2024-03-01 11:00
 SELECT collmine.import_csv('cm_err.message') AS rows_imported;
 SELECT id, subject FROM cm_err.message WHERE id = '66';
 DELETE FROM cm_err.message WHERE id = '66';
+-- a CRLF file with a line break inside a quoted field: COPY would stop at the bare line feed
+-- ("unquoted newline found in data"), so the landing strips the carriage returns on the client
+\copy cm_err.csv_import (line) FROM PROGRAM 'printf ''id,subject,transaction,messagedate\r\n67,"memo line 1\nmemo line 2",1,2024-03-01 12:00\r\n'' | tr -d "\r"' WITH (FORMAT csv, DELIMITER E'\x01', QUOTE E'\x02')
+SELECT collmine.import_csv('cm_err.message') AS rows_imported;
+SELECT id, subject, messagedate FROM cm_err.message WHERE id = '67';
+DELETE FROM cm_err.message WHERE id = '67';
 
 -- wrong delimiter: the header is one field that contains ';'
 COPY cm_err.csv_import (line) FROM stdin WITH (FORMAT csv, DELIMITER E'\x01', QUOTE E'\x02');
@@ -100,6 +106,7 @@ SELECT collmine.import_csv('cm_err.message', ';;');
 SELECT * FROM collmine.netsuite_build('cm_err', '{"dispute_feild": "X"}');
 SELECT * FROM collmine.netsuite_build('cm_err', '{"on_error": "ignore"}');
 SELECT * FROM collmine.netsuite_build('cm_err', '{"timezone": "Mars/Olympus"}');
+SELECT * FROM collmine.netsuite_build('cm_err', '{"as_of": "end of June"}');
 SELECT * FROM collmine.netsuite_build('cm_missing');
 SELECT * FROM collmine.create_staging('sap', 'cm_err');
 SELECT * FROM collmine.data_quality('cm_missing');
@@ -127,6 +134,15 @@ INSERT INTO cm_err.csv_import (line) VALUES ('id;name;daysuntilnetdue'), ('1;Net
 SELECT 'wrong delimiter' AS error, pg_temp.sqlstate_of($$SELECT collmine.import_csv('cm_err.term')$$) AS sqlstate;
 SELECT 'unknown setting' AS error, pg_temp.sqlstate_of($$SELECT * FROM collmine.netsuite_build('cm_err', '{"x": 1}')$$) AS sqlstate;
 SELECT 'clean again' AS error, pg_temp.sqlstate_of($$SELECT * FROM collmine.netsuite_build('cm_err')$$) AS sqlstate;
+
+-- a build leaves none of its temporary tables in the session
+SELECT count(*) AS cm_temp_tables FROM pg_class
+ WHERE relnamespace = pg_my_temp_schema() AND relname LIKE '\_cm\_%';
+-- with the index in place, a build takes no SHARE lock on events (a writer would wait for it)
+BEGIN;
+SELECT count(*) AS activities FROM collmine.netsuite_build('cm_err');
+SELECT mode FROM pg_locks WHERE relation = 'cm_err.events'::regclass AND locktype = 'relation' ORDER BY mode;
+ROLLBACK;
 
 -- Business Central: an unknown option value is loaded and flagged, not dropped
 SELECT count(*) AS staging_tables FROM collmine.create_staging('d365bc', 'cm_err_bc');
