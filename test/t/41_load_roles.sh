@@ -158,6 +158,12 @@ check "builds leave no temporary tables in the session" "0" \
     "$(lo_psql -c "SELECT count(*) FROM collmine.netsuite_build('ns', '${SETTINGS[netsuite]}')" \
                -c "SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()" | tail -1)"
 
+check "data_quality as cm_loader" "t" "$(lo_psql -c "SELECT count(*) > 0 FROM collmine.data_quality('ns')")"
+check "import_csv as cm_loader, a CRLF file landed client-side" "3" \
+    "$(lo_psql -c "TRUNCATE ns_raw.term" \
+               -c "\\copy ns_raw.csv_import (line) FROM PROGRAM 'printf ''id,name,daysuntilnetdue\\r\\n1,\"Net\\n30\",30\\r\\n2,Net 60,60\\r\\n3,Net 90,90\\r\\n'' | tr -d \"\\r\"' WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')" \
+               -c "SELECT collmine.import_csv('ns_raw.term')")"
+
 # 3. errors: nothing is loaded, the message names the file and the column
 mkdir -p "$work/bad1" "$work/bad2"
 cp "$SAMPLE/netsuite.term.csv" "$work/bad1/"
@@ -233,6 +239,7 @@ for d in $(lo_psql -c "SELECT unnest(collmine.dashboard_names())"); do
         notok "dashboard view $d: cm_viewer under RLS differs from the allowed rows"; head -10 "$work/diff" | sed 's/^/#   /'
     fi
 done
+check "refresh_dashboards as cm_loader" 8 "$(lo_psql -c "SELECT collmine.refresh_dashboards('dash')")"
 check "manual_activity_impact counts only the allowed events" \
     "$(lo_psql -c "SELECT count(*) FROM sub.events")" "$(vw_psql -c "SELECT sum(events) FROM dash.manual_activity_impact")"
 check "a materialized variant holds what the refreshing role saw (documented)" \
