@@ -64,6 +64,26 @@ BEGIN
                       HINT = format('Valid settings: %s.', (SELECT string_agg(x, ', ' ORDER BY x) FROM jsonb_object_keys(d) x));
         END IF;
     END LOOP;
+    -- each value has the kind of its default (a list stays a list of strings, a text stays a
+    -- text; a default of null takes a text or null), so that no error further on is a bare
+    -- "cannot extract elements from a scalar" that does not say which setting is wrong
+    FOR k IN SELECT x FROM jsonb_object_keys(coalesce(p_settings, '{}')) x ORDER BY x LOOP
+        IF jsonb_typeof(d->k) = 'array'
+           AND (jsonb_typeof(p_settings->k) <> 'array'
+                OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_settings->k) e WHERE jsonb_typeof(e) <> 'string')) THEN
+            RAISE EXCEPTION 'invalid % setting "%": % is not a list of texts', p_source, k, p_settings->k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Give a JSON array of strings, like the default %s.', d->k);
+        ELSIF jsonb_typeof(d->k) IS DISTINCT FROM 'array' AND jsonb_typeof(p_settings->k) NOT IN ('string', 'null') THEN
+            RAISE EXCEPTION 'invalid % setting "%": % is not a text', p_source, k, p_settings->k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Give a JSON string%s.', CASE WHEN d->>k IS NOT NULL THEN ', like the default ' || (d->k)::text ELSE ' or null' END);
+        ELSIF jsonb_typeof(d->k) = 'string' AND coalesce(btrim(p_settings->>k), '') = '' AND k IN ('date_format', 'timezone', 'on_error') THEN
+            RAISE EXCEPTION 'invalid % setting "%": it must not be empty', p_source, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Leave it out to use the default %s.', d->k);
+        END IF;
+    END LOOP;
     s := d || coalesce(p_settings, '{}');
     IF s->>'on_error' NOT IN ('error', 'report') THEN
         RAISE EXCEPTION 'invalid on_error setting "%"', s->>'on_error'
