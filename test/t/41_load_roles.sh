@@ -17,7 +17,8 @@
 # Then RLS: cm_viewer may see the invoices (and their events) of some customers only. Every
 # dashboard view over cm_loader's log, and every KPI and entry-point function, shows cm_viewer
 # exactly what it shows over a log that holds only those rows; the materialized variants hold
-# what the refreshing role saw (documented in docs/dashboards/README.md).
+# what the refreshing role saw (documented in docs/dashboards/README.md). Last, the monthly
+# overview stays bounded by the data when one invoice carries a date in year 1.
 set -euo pipefail
 . "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
 
@@ -261,5 +262,13 @@ same_as_subset "root_causes" "SELECT * FROM collmine.root_causes('@LOG@', 'writt
 same_as_subset "traces (entry point)" "SELECT * FROM collmine.traces('@LOG@.events', 'case_id', 'activity', 'ts', 'ord')"
 same_as_subset "variants (entry point)" "SELECT * FROM collmine.variants('@LOG@.events', 'case_id', 'activity', 'ts', 'ord')"
 same_as_subset "process_map (entry point)" "SELECT * FROM collmine.process_map('@LOG@.events', 'case_id', 'activity', 'ts', 'ord')"
+
+# 5. the monthly overview is bounded by the data: an invoice dated in year 1 (a log built with a
+# wrong date format) adds its own month, not the 24,000 months up to the others
+before=$(lo_psql -c "SELECT count(DISTINCT month) FROM dash_sub.invoice_to_cash_overview")
+lo_psql -c "UPDATE sub.invoices SET invoice_date = '0001-01-01' WHERE case_id = (SELECT min(case_id) FROM sub.invoices)" \
+        -c "UPDATE sub.events SET ts = '0001-01-01 00:00+00' WHERE activity = 'Invoice Generated' AND case_id = (SELECT min(case_id) FROM sub.invoices)"
+check "a stray date in year 1 adds one month to invoice_to_cash_overview" "$((before + 1))" \
+    "$(lo_psql -c "SELECT count(DISTINCT month) FROM dash_sub.invoice_to_cash_overview")"
 
 [ "$failures" -eq 0 ]
