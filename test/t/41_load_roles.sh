@@ -59,7 +59,7 @@ CREATE SCHEMA ns AUTHORIZATION cm_loader;  CREATE SCHEMA ns_raw AUTHORIZATION cm
 CREATE SCHEMA fo AUTHORIZATION cm_loader;  CREATE SCHEMA fo_raw AUTHORIZATION cm_loader;
 CREATE SCHEMA bc AUTHORIZATION cm_loader;  CREATE SCHEMA bc_raw AUTHORIZATION cm_loader;
 CREATE SCHEMA sub AUTHORIZATION cm_loader; CREATE SCHEMA dash AUTHORIZATION cm_loader;
-CREATE SCHEMA dash_sub AUTHORIZATION cm_loader;
+CREATE SCHEMA dash_sub AUTHORIZATION cm_loader; CREATE SCHEMA ss AUTHORIZATION cm_loader;
 SQL
 check "cm_loader is no superuser and may not create schemas" "false|false" \
     "$(su_psql -c "SELECT rolsuper || '|' || has_database_privilege('cm_loader', 'cm_load', 'CREATE') FROM pg_roles WHERE rolname = 'cm_loader'")"
@@ -164,6 +164,34 @@ check "import_csv as cm_loader, a CRLF file landed client-side" "3" \
     "$(lo_psql -c "TRUNCATE ns_raw.term" \
                -c "\\copy ns_raw.csv_import (line) FROM PROGRAM 'printf ''id,name,daysuntilnetdue\\r\\n1,\"Net\\n30\",30\\r\\n2,Net 60,60\\r\\n3,Net 90,90\\r\\n'' | tr -d \"\\r\"' WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')" \
                -c "SELECT collmine.import_csv('ns_raw.term')")"
+
+# a NetSuite saved-search export (display column names), columns in another order, as cm_loader
+mkdir -p "$work/ss"
+cat > "$work/ss.csv" <<'CSV'
+Internal ID,Type,Date,Date Created,Document Number,Name,Due Date/Receive By,Amount,Status,Subsidiary,Currency,Applying Transaction,Applying Link Amount,Sales Rep
+101,Invoice,9/1/2024,9/1/2024 9:15 am,INV-101,Acme Corp,10/1/2024,500.00,Paid In Full,US Inc.,USD,Payment #PAY-7,200.00,Jane Roe
+101,Invoice,9/1/2024,9/1/2024 9:15 am,INV-101,Acme Corp,10/1/2024,500.00,Paid In Full,US Inc.,USD,Payment #PAY-8,300.00,Jane Roe
+102,Invoice,9/14/2024,9/14/2024 1:05 pm,INV-102,Acme Corp,10/14/2024,80.00,Paid In Full,US Inc.,USD,Payment #PAY-8,80.00,Jane Roe
+103,Invoice,9/20/2024,9/20/2024 4:40 pm,INV-103,Bolt Ltd,10/20/2024,120.00,Open,US Inc.,USD,,,Jane Roe
+201,Payment,9/20/2024,9/20/2024 10:00 am,PAY-7,Acme Corp,,200.00,Deposited,US Inc.,USD,,,
+202,Payment,10/20/2024,10/20/2024 11:30 am,PAY-8,Acme Corp,,380.00,Deposited,US Inc.,USD,,,
+CSV
+perl test/t/rewrite_csv.pl messy "$work/ss.csv" "$work/ss/TransactionSearch.csv"
+SS='{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2024-10-31 23:59:00+00"}'
+su_psql -c "SELECT count(*) FROM collmine.create_staging('netsuite', 'ref_ss')" \
+        -c "\\copy ref_ss.transaction_search (\"Internal ID\", \"Type\", \"Date\", \"Date Created\", \"Document Number\", \"Name\", \"Due Date/Receive By\", \"Amount\", \"Status\", \"Subsidiary\", \"Currency\", \"Applying Transaction\", \"Applying Link Amount\", \"Sales Rep\") FROM '$work/ss.csv' WITH (FORMAT csv, HEADER true)" \
+        -c "SELECT collmine.netsuite_from_saved_search('ref_ss')" -c "SELECT count(*) FROM collmine.netsuite_build('ref_ss', '$SS')" >/dev/null
+if as_loader "$CM_BIN/collmine-load" netsuite "$work/ss" ss > "$work/ss.out" 2>&1 \
+   && lo_psql -c "SELECT collmine.netsuite_from_saved_search('ss')" -c "SELECT count(*) FROM collmine.netsuite_build('ss', '$SS')" > /dev/null 2>> "$work/ss.out"; then
+    grep -q 'TransactionSearch.csv: 6 rows into ss.transaction_search' "$work/ss.out" || notok "saved search: $(cat "$work/ss.out")"
+    if diff <(log_dump ref_ss) <(log_dump ss) > "$work/diff"; then
+        ok "saved search as cm_loader: collmine-load, netsuite_from_saved_search and the build equal the superuser's ($(su_psql -c "SELECT count(*) FROM ss.events") events)"
+    else
+        notok "saved search: the logs differ"; head -10 "$work/diff" | sed 's/^/#   /'
+    fi
+else
+    notok "saved search as cm_loader failed"; sed 's/^/#   /' "$work/ss.out"
+fi
 
 # 3. errors: nothing is loaded, the message names the file and the column
 mkdir -p "$work/bad1" "$work/bad2"
