@@ -113,7 +113,8 @@ $$;
 COMMENT ON FUNCTION collmine.create_event_log(name) IS
     'create <schema>.events, <schema>.invoices and <schema>.quality_issues (owned by the caller) if missing';
 
--- Create the staging tables of one source in a schema the caller owns; existing tables are kept.
+-- Create the staging tables of one source in a schema the caller owns; existing tables are kept
+-- and get the export columns added since.
 CREATE FUNCTION collmine.create_staging(p_source text, p_schema name)
 RETURNS SETOF regclass
 LANGUAGE plpgsql
@@ -123,6 +124,7 @@ AS $$
 DECLARE
     t text;
     cols text;
+    c text;
 BEGIN
     PERFORM collmine._cm_check_source(p_source);
     PERFORM collmine.create_event_log(p_schema);
@@ -133,12 +135,21 @@ BEGIN
         GROUP BY table_name ORDER BY min(position), table_name
     LOOP
         EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I (%s)', p_schema, t, cols);
+        -- a table made by an earlier version gets the export columns added since
+        FOR c IN SELECT sc.column_name FROM collmine.staging_columns sc
+                 WHERE sc.source = p_source AND sc.table_name = t
+                   AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                                   WHERE a.attrelid = format('%I.%I', p_schema, t)::regclass
+                                     AND a.attname = sc.column_name AND a.attnum > 0 AND NOT a.attisdropped)
+                 ORDER BY sc.position LOOP
+            EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I text', p_schema, t, c);
+        END LOOP;
         RETURN NEXT format('%I.%I', p_schema, t)::regclass;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION collmine.create_staging(text, name) IS
-    'create the staging tables of a source (netsuite, d365fo, d365bc) with the real export column names, plus events/invoices, in a schema the caller owns';
+    'create the staging tables of a source (netsuite, d365fo, d365bc) with the real export column names, plus events/invoices, in a schema the caller owns; existing tables are kept and get missing columns added';
 
 -- ---------------------------------------------------------------------------------------------
 -- Settings. Each build takes a jsonb of settings merged over the source defaults; unknown keys

@@ -159,6 +159,15 @@ check "builds leave no temporary tables in the session" "0" \
     "$(lo_psql -c "SELECT count(*) FROM collmine.netsuite_build('ns', '${SETTINGS[netsuite]}')" \
                -c "SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()" | tail -1)"
 
+lo_psql -c "ALTER TABLE ns_raw.subsidiary DROP COLUMN country"
+as_loader "$CM_BIN/collmine-load" --exclude '*.truth.csv' netsuite "$SAMPLE" ns_raw > "$work/again.out" 2>&1 || notok "collmine-load again: $(cat "$work/again.out")"
+check "collmine-load adds a staging column that the table lacks" "1 columns were missing" \
+    "$(sed -n 's/^prepared .* (\(.*\))$/\1/p' "$work/again.out")"
+if diff <(staging_dump netsuite ref_netsuite_raw) <(staging_dump netsuite ns_raw) > "$work/diff"; then
+    ok "and loads it: the staging tables equal the positional load again"
+else
+    notok "after adding the column, staging tables differ"; head -5 "$work/diff" | sed 's/^/#   /'
+fi
 check "data_quality as cm_loader" "t" "$(lo_psql -c "SELECT count(*) > 0 FROM collmine.data_quality('ns')")"
 check "import_csv as cm_loader, a CRLF file landed client-side" "3" \
     "$(lo_psql -c "TRUNCATE ns_raw.term" \
