@@ -25,6 +25,8 @@ SQL_PARTS  = $(sort $(wildcard sql/parts/*.sql))
 UPGRADES   = $(notdir $(wildcard sql/upgrade/*--$(EXTVERSION)))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(foreach u,$(UPGRADES),sql/$(EXTENSION)--$(u).sql)
 DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+# the one-step loader of ERP exports (docs/connectors.md), installed next to psql
+SCRIPTS    = src/collmine-load
 
 # pg_regress layout: test SQL lives in test/sql, expected output in expected/ (top level).
 TESTS       = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))

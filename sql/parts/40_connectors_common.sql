@@ -45,6 +45,8 @@ CREATE TABLE collmine.staging_columns (
 );
 COMMENT ON TABLE collmine.staging_columns IS
     'export columns of each connector staging table; required columns must be present in a file given to import_csv';
+-- every role that loads exports reads it (create_staging, import_csv, the builds, collmine-load)
+GRANT SELECT ON collmine.staging_columns TO PUBLIC;
 
 -- Register the columns of one staging table (used only by this install script).
 CREATE FUNCTION collmine._cm_def(p_source text, p_table text, p_columns text[], p_required text[])
@@ -82,7 +84,10 @@ SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 BEGIN
-    EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', p_schema);
+    -- CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists
+    IF to_regnamespace(quote_ident(p_schema)) IS NULL THEN
+        EXECUTE format('CREATE SCHEMA %I', p_schema);
+    END IF;
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.events (
         case_id text NOT NULL, activity text NOT NULL, ts timestamptz NOT NULL, ord bigint NOT NULL,
         user_id text, is_automated boolean, amount numeric, currency text,
@@ -98,13 +103,18 @@ BEGIN
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.quality_issues (
         source_system text NOT NULL, check_name text NOT NULL, severity text NOT NULL,
         source_table text, source_ref text, case_id text, detail text)$f$, p_schema);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS events_case_ts ON %I.events (case_id, ts, ord)', p_schema);
+    -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on events even when the index exists, and
+    -- would hold it for the whole build
+    IF to_regclass(format('%I.events_case_ts', p_schema)) IS NULL THEN
+        EXECUTE format('CREATE INDEX events_case_ts ON %I.events (case_id, ts, ord)', p_schema);
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION collmine.create_event_log(name) IS
     'create <schema>.events, <schema>.invoices and <schema>.quality_issues (owned by the caller) if missing';
 
--- Create the staging tables of one source in a schema the caller owns; existing tables are kept.
+-- Create the staging tables of one source in a schema the caller owns; existing tables are kept
+-- and get the export columns added since.
 CREATE FUNCTION collmine.create_staging(p_source text, p_schema name)
 RETURNS SETOF regclass
 LANGUAGE plpgsql
@@ -114,6 +124,7 @@ AS $$
 DECLARE
     t text;
     cols text;
+    c text;
 BEGIN
     PERFORM collmine._cm_check_source(p_source);
     PERFORM collmine.create_event_log(p_schema);
@@ -124,12 +135,21 @@ BEGIN
         GROUP BY table_name ORDER BY min(position), table_name
     LOOP
         EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I (%s)', p_schema, t, cols);
+        -- a table made by an earlier version gets the export columns added since
+        FOR c IN SELECT sc.column_name FROM collmine.staging_columns sc
+                 WHERE sc.source = p_source AND sc.table_name = t
+                   AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                                   WHERE a.attrelid = format('%I.%I', p_schema, t)::regclass
+                                     AND a.attname = sc.column_name AND a.attnum > 0 AND NOT a.attisdropped)
+                 ORDER BY sc.position LOOP
+            EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I text', p_schema, t, c);
+        END LOOP;
         RETURN NEXT format('%I.%I', p_schema, t)::regclass;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION collmine.create_staging(text, name) IS
-    'create the staging tables of a source (netsuite, d365fo, d365bc) with the real export column names, plus events/invoices, in a schema the caller owns';
+    'create the staging tables of a source (netsuite, d365fo, d365bc) with the real export column names, plus events/invoices, in a schema the caller owns; existing tables are kept and get missing columns added';
 
 -- ---------------------------------------------------------------------------------------------
 -- Settings. Each build takes a jsonb of settings merged over the source defaults; unknown keys
@@ -193,13 +213,47 @@ BEGIN
                       HINT = format('Valid settings: %s.', (SELECT string_agg(x, ', ' ORDER BY x) FROM jsonb_object_keys(d) x));
         END IF;
     END LOOP;
+    -- each value has the kind of its default (a list stays a list of strings, a text stays a
+    -- text; a default of null takes a text or null), so that no error further on is a bare
+    -- "cannot extract elements from a scalar" that does not say which setting is wrong
+    FOR k IN SELECT x FROM jsonb_object_keys(coalesce(p_settings, '{}')) x ORDER BY x LOOP
+        IF jsonb_typeof(d->k) = 'array'
+           AND (jsonb_typeof(p_settings->k) <> 'array'
+                OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_settings->k) e WHERE jsonb_typeof(e) <> 'string')) THEN
+            RAISE EXCEPTION 'invalid % setting "%": % is not a list of texts', p_source, k, p_settings->k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Give a JSON array of strings, like the default %s.', d->k);
+        ELSIF jsonb_typeof(d->k) IS DISTINCT FROM 'array' AND jsonb_typeof(p_settings->k) NOT IN ('string', 'null') THEN
+            RAISE EXCEPTION 'invalid % setting "%": % is not a text', p_source, k, p_settings->k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Give a JSON string%s.', CASE WHEN d->>k IS NOT NULL THEN ', like the default ' || (d->k)::text ELSE ' or null' END);
+        ELSIF jsonb_typeof(d->k) = 'string' AND coalesce(btrim(p_settings->>k), '') = '' AND k IN ('date_format', 'timezone', 'on_error') THEN
+            RAISE EXCEPTION 'invalid % setting "%": it must not be empty', p_source, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Leave it out to use the default %s.', d->k);
+        END IF;
+    END LOOP;
     s := d || coalesce(p_settings, '{}');
     IF s->>'on_error' NOT IN ('error', 'report') THEN
         RAISE EXCEPTION 'invalid on_error setting "%"', s->>'on_error'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use "error" (stop at the first malformed value) or "report" (skip it and list it in data_quality()).';
     END IF;
-    PERFORM now() AT TIME ZONE (s->>'timezone');  -- rejects an unknown time zone early
+    -- the server's own errors for these would not name the setting
+    BEGIN
+        PERFORM now() AT TIME ZONE (s->>'timezone');
+    EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+        RAISE EXCEPTION 'invalid timezone setting "%"', s->>'timezone'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use a time zone name of pg_timezone_names, such as "UTC" or "Europe/Berlin".';
+    END;
+    BEGIN
+        PERFORM (s->>'as_of')::timestamptz;
+    EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'invalid as_of setting "%"', s->>'as_of'
+            USING ERRCODE = 'invalid_datetime_format',
+                  HINT = 'Give the extraction time of the export as an ISO 8601 timestamp, such as "2025-06-30T23:59:00Z".';
+    END;
     RETURN s;
 END
 $$;
@@ -228,11 +282,13 @@ BEGIN
                 format('invalid %s "%s" in column "%s"; value read as NULL', p_kind, p_value, p_col));
         RETURN;
     END IF;
+    -- a file loaded by position whose columns come in another order fills columns with the
+    -- neighbours' values: say so, as the format setting is then not the cause
     RAISE EXCEPTION 'invalid % "%" in column "%" of % row %', p_kind, p_value, p_col, p_table, p_row
         USING ERRCODE = CASE p_kind WHEN 'date' THEN 'invalid_datetime_format'
                                     WHEN 'timestamp' THEN 'invalid_datetime_format'
                                     ELSE 'invalid_text_representation' END,
-              HINT = p_hint;
+              HINT = p_hint || ' If the value belongs to another column, the file was loaded by position with its columns in another order: load exports by header with collmine-load (docs/connectors.md, "Loading exports").';
 END
 $$;
 
@@ -416,6 +472,24 @@ BEGIN
         is_automated boolean, detail text, source_ref text, sort_key numeric);
     CREATE TEMP TABLE _cm_issue (
         check_name text, severity text, source_table text, source_ref text, case_id text, detail text);
+END
+$$;
+
+-- Drop the build's temporary tables (every pg_temp table named _cm_*), so that a session that
+-- builds keeps none of them. RETURN QUERY has already stored the build's result when it runs.
+CREATE FUNCTION collmine._cm_drop_workspace()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    t name;
+BEGIN
+    FOR t IN SELECT c.relname FROM pg_class c
+             WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'r' AND c.relname LIKE '\_cm\_%'
+             ORDER BY c.relname LOOP
+        EXECUTE format('DROP TABLE pg_temp.%I', t);
+    END LOOP;
 END
 $$;
 
@@ -663,6 +737,7 @@ BEGIN
     SELECT t.activity, count(v.activity)
     FROM collmine.template_activities() t LEFT JOIN _cm_ev v ON v.activity = t.activity
     GROUP BY t.rank, t.activity ORDER BY t.rank;
+    PERFORM collmine._cm_drop_workspace();
 END
 $$;
 
@@ -724,6 +799,121 @@ BEGIN
 END
 $$;
 
+-- The position of each staging column of one table in a file's header fields: the exact name,
+-- else the same name in any case and without surrounding blanks (NetSuite and Dynamics exports
+-- vary in both). NULL when the header lacks the column. The one header rule of import_csv and
+-- collmine-load.
+CREATE FUNCTION collmine._cm_header_map(p_source text, p_table text, p_fields text[])
+RETURNS TABLE(column_name text, required boolean, idx integer)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, collmine
+AS $$
+    SELECT sc.column_name, sc.required,
+           coalesce(array_position(p_fields, sc.column_name),
+                    (SELECT min(u.o)::integer FROM unnest(p_fields) WITH ORDINALITY AS u(f, o)
+                      WHERE lower(btrim(u.f, E' \t\r\n')) = lower(sc.column_name)))
+    FROM collmine.staging_columns sc
+    WHERE sc.source = p_source AND sc.table_name = p_table
+    ORDER BY sc.position
+$$;
+
+-- How collmine-load loads one export file: which staging table it fills (by the file name, else
+-- by the header), the delimiter, and the staging columns with the header position of each; the
+-- header fields that match no column and the optional columns that the file lacks, for the
+-- loader to report. A header that matches no table, or lacks a required column, is an error
+-- naming the file and the column.
+CREATE FUNCTION collmine._cm_load_plan(p_source text, p_file text, p_header text)
+RETURNS TABLE(table_name text, delimiter text, fields integer, columns text, positions text,
+              extra text, missing text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    hdr text := rtrim(regexp_replace(p_header, '^\ufeff', ''), E'\r\n');   -- BOM, line end
+    fname text := regexp_replace(p_file, '^.*/', '');
+    base text;
+    d text;
+    f text[];
+    tbl text;
+    cand record;
+    second record;
+    miss text;
+BEGIN
+    PERFORM collmine._cm_check_source(p_source);
+    IF hdr IS NULL OR btrim(hdr) = '' THEN
+        RAISE EXCEPTION 'file "%" has no header line', fname
+            USING ERRCODE = 'bad_copy_file_format',
+                  HINT = 'Export the table with its column names in the first line.';
+    END IF;
+    -- the delimiter whose split of the header names the most staging columns of the source
+    SELECT x.d INTO d
+    FROM unnest(ARRAY[',', ';', E'\t', '|']) WITH ORDINALITY AS x(d, o)
+    ORDER BY (SELECT count(*) FROM unnest(collmine._cm_csv_split(hdr, x.d)) h
+              WHERE EXISTS (SELECT 1 FROM collmine.staging_columns sc
+                            WHERE sc.source = p_source AND lower(sc.column_name) = lower(btrim(h, E' \t\r\n')))) DESC,
+             x.o
+    LIMIT 1;
+    f := collmine._cm_csv_split(hdr, d);
+    -- by name: the file name without directory, source prefix and extension, letters and digits
+    -- only, equals the table's ("d365bc.Cust_Ledger_Entry.csv" is "Cust. Ledger Entry")
+    base := lower(regexp_replace(regexp_replace(regexp_replace(fname, '\.[^.]*$', ''),
+                                                '^' || p_source || '[._ -]', '', 'i'), '[^A-Za-z0-9]', '', 'g'));
+    SELECT t.table_name INTO tbl
+    FROM (SELECT DISTINCT sc.table_name FROM collmine.staging_columns sc WHERE sc.source = p_source) t
+    WHERE lower(regexp_replace(t.table_name, '[^A-Za-z0-9]', '', 'g')) = base;
+    IF tbl IS NULL THEN
+        -- by header: the table with the most columns in the header, if it has them all
+        SELECT t.table_name, count(m.idx) AS matched, count(*) FILTER (WHERE m.required AND m.idx IS NULL) AS lacking
+        INTO cand
+        FROM (SELECT DISTINCT sc.table_name FROM collmine.staging_columns sc WHERE sc.source = p_source) t,
+             collmine._cm_header_map(p_source, t.table_name, f) m
+        GROUP BY t.table_name
+        ORDER BY count(m.idx) DESC, count(*) FILTER (WHERE m.required AND m.idx IS NULL), t.table_name
+        LIMIT 1;
+        IF cand.matched IS NULL OR cand.matched = 0 THEN
+            RAISE EXCEPTION 'file "%": its header matches no % export table', fname, p_source
+                USING ERRCODE = 'undefined_table',
+                      HINT = format('The header begins %s. Known %s tables: %s. Name the file after its table (e.g. %s.csv) or export it with the documented columns (docs/connectors.md).',
+                                    left(hdr, 80), p_source,
+                                    (SELECT string_agg(DISTINCT sc.table_name, ', ') FROM collmine.staging_columns sc WHERE sc.source = p_source),
+                                    (SELECT min(sc.table_name) FROM collmine.staging_columns sc WHERE sc.source = p_source));
+        END IF;
+        SELECT t.table_name, count(m.idx) AS matched INTO second
+        FROM (SELECT DISTINCT sc.table_name FROM collmine.staging_columns sc WHERE sc.source = p_source) t,
+             collmine._cm_header_map(p_source, t.table_name, f) m
+        WHERE t.table_name <> cand.table_name
+        GROUP BY t.table_name
+        HAVING count(*) FILTER (WHERE m.required AND m.idx IS NULL) = 0
+        ORDER BY count(m.idx) DESC, t.table_name
+        LIMIT 1;
+        IF cand.lacking = 0 AND second.matched = cand.matched THEN
+            RAISE EXCEPTION 'file "%": its header fits the % tables "%" and "%" equally', fname, p_source, cand.table_name, second.table_name
+                USING ERRCODE = 'ambiguous_column',
+                      HINT = format('Name the file after its table, e.g. %s.csv.', regexp_replace(cand.table_name, '[^A-Za-z0-9]+', '_', 'g'));
+        END IF;
+        tbl := cand.table_name;
+    END IF;
+    SELECT string_agg(format('"%s"', m.column_name), ', ' ORDER BY m.column_name) INTO miss
+    FROM collmine._cm_header_map(p_source, tbl, f) m WHERE m.required AND m.idx IS NULL;
+    IF miss IS NOT NULL THEN
+        RAISE EXCEPTION 'file "%" (% table "%") lacks the required column%: %', fname, p_source, tbl,
+                        CASE WHEN strpos(miss, ',') > 0 THEN 's' ELSE '' END, miss
+            USING ERRCODE = 'undefined_column',
+                  HINT = format('The export must have the columns %s, in any order.',
+                      (SELECT string_agg(format('"%s"', sc.column_name), ', ' ORDER BY sc.position) FROM collmine.staging_columns sc
+                       WHERE sc.source = p_source AND sc.table_name = tbl AND sc.required));
+    END IF;
+    RETURN QUERY
+    SELECT tbl, d, cardinality(f),
+           string_agg(format('%I', m.column_name), ', ' ORDER BY m.idx) FILTER (WHERE m.idx IS NOT NULL),
+           string_agg('c' || m.idx, ', ' ORDER BY m.idx) FILTER (WHERE m.idx IS NOT NULL),
+           (SELECT string_agg(coalesce(u.h, '(empty)'), ', ' ORDER BY u.o) FROM unnest(f) WITH ORDINALITY AS u(h, o)
+             WHERE u.o <> ALL (SELECT mm.idx FROM collmine._cm_header_map(p_source, tbl, f) mm WHERE mm.idx IS NOT NULL)),
+           string_agg(m.column_name, ', ' ORDER BY m.column_name) FILTER (WHERE m.idx IS NULL)
+    FROM collmine._cm_header_map(p_source, tbl, f) m;
+END
+$$;
+
 CREATE FUNCTION collmine.import_csv(p_table regclass, p_delimiter text DEFAULT ',')
 RETURNS bigint
 LANGUAGE plpgsql
@@ -762,7 +952,7 @@ BEGIN
     IF hdr IS NULL THEN
         RAISE EXCEPTION 'nothing to import: % is empty', landing
             USING ERRCODE = 'no_data_found',
-                  HINT = format('Land the file first: \copy %s(line) FROM ''file.csv'' WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02'')', landing);
+                  HINT = format('Land the file first: \copy %s(line) FROM PROGRAM ''tr -d "\r" < file.csv'' WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02''), or load the exports with collmine-load.', landing);
     END IF;
     hdr := regexp_replace(hdr, '^\ufeff', '');          -- byte order mark of Excel exports
     fields := collmine._cm_csv_split(hdr, p_delimiter);
@@ -775,12 +965,8 @@ BEGIN
                       HINT = format('Import it with SELECT collmine.import_csv(%L, %L);', p_table::text, other);
         END IF;
     END IF;
-    FOR want IN SELECT column_name, required FROM collmine.staging_columns
-                WHERE source = src AND table_name = rel ORDER BY position LOOP
-        idx := array_position(fields, want.column_name);
-        IF idx IS NULL THEN
-            idx := (SELECT o FROM unnest(fields) WITH ORDINALITY u(f, o) WHERE lower(btrim(f)) = lower(want.column_name) LIMIT 1);
-        END IF;
+    FOR want IN SELECT * FROM collmine._cm_header_map(src, rel, fields) LOOP
+        idx := want.idx;
         IF idx IS NULL AND want.required THEN
             RAISE EXCEPTION 'column "%" is missing from the header of the file for %', want.column_name, p_table
                 USING ERRCODE = 'undefined_column',

@@ -200,9 +200,13 @@ $v$;
     WHEN 'invoice_to_cash_overview' THEN q := $v$
 WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(%2$L)),
      bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
-     months AS (SELECT m::date AS month_start,
-                       least((m + interval '1 month')::date - 1, b.last_day) AS month_end
-                  FROM bounds b, generate_series(b.m0::timestamp, b.last_day::timestamp, interval '1 month') m),
+     -- the months in which the log has an event, plus the as_of month: as many as the data has,
+     -- however far apart its first and last dates are
+     active AS (SELECT DISTINCT date_trunc('month', e.ts::date::timestamp)::date AS m FROM %1$I.events e
+                UNION SELECT date_trunc('month', b.last_day::timestamp)::date FROM bounds b),
+     months AS (SELECT a.m AS month_start,
+                       least((a.m + interval '1 month')::date - 1, b.last_day) AS month_end
+                  FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
      k AS (SELECT mo.month_start, r.*
              FROM months mo CROSS JOIN LATERAL collmine.receivables_kpis(%2$L, mo.month_start, mo.month_end) r),
      cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
@@ -324,7 +328,10 @@ BEGIN
         END IF;
     END LOOP;
     FOREACH d IN ARRAY collmine.dashboard_names() LOOP
-        EXECUTE format('CREATE VIEW %I.%I AS %s', target_schema, d, collmine._dashboard_sql(d, log_schema));
+        -- security_invoker: the view reads the log with the querying role's rights and row-level
+        -- security policies, not its owner's (the materialized variant holds what the refreshing
+        -- role sees: docs/dashboards/README.md)
+        EXECUTE format('CREATE VIEW %I.%I WITH (security_invoker = true) AS %s', target_schema, d, collmine._dashboard_sql(d, log_schema));
         EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, d,
                        collmine._dashboard_question(d) || ' (collmine dashboard over ' || log_schema || ')');
         RETURN NEXT format('%I.%I', target_schema, d);

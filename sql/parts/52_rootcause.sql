@@ -69,7 +69,7 @@ RETURNS TABLE (
     baseline_rate numeric, lift numeric, support numeric, outcome_share numeric,
     excess_outcomes numeric, z_score double precision, p_value double precision,
     rank_in_attribute bigint)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE SECURITY INVOKER   -- unsafe: it opens a subtransaction
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
@@ -78,6 +78,7 @@ DECLARE
     a text;
     parts text[] := '{}';
     expr text;
+    ranked jsonb;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     IF min_cases IS NULL OR min_cases < 1 THEN
@@ -107,7 +108,11 @@ BEGIN
         PERFORM collmine._group_expr(log_schema, a);
         parts := parts || format('SELECT %L::text AS attribute, b.%I::text AS value, b.o FROM b', a, a);
     END LOOP;
-    RETURN QUERY EXECUTE format($q$
+    -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
+    -- changes in the session (set_config(..., false), for one) does not outlive the call; only the
+    -- ranked rows, kept as jsonb, leave the block.
+    BEGIN
+        EXECUTE format($q$
         WITH b AS MATERIALIZED (
                  SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
@@ -121,17 +126,31 @@ BEGIN
                               ((g.k / g.n - (tot.k - g.k) / (tot.n - g.n))
                                / sqrt((tot.k / tot.n) * (1 - tot.k / tot.n) * (1 / g.n + 1 / (tot.n - g.n))))::double precision
                           END AS z
-                     FROM g CROSS JOIN tot WHERE g.n >= $1)
-        SELECT s.attribute, s.value, s.n::bigint, s.k::bigint, s.k / s.n, s.bk / s.bn,
-               CASE WHEN s.bk > 0 THEN (s.k / s.n) / (s.bk / s.bn) END,
-               s.n / s.bn,
-               CASE WHEN s.bk > 0 THEN s.k / s.bk END,
-               s.k - s.n * s.bk / s.bn,
-               s.z,
-               collmine._erfc_pos(abs(s.z) / sqrt(2::double precision)),
-               row_number() OVER (PARTITION BY s.attribute ORDER BY s.k / s.n DESC, s.n DESC, s.value)
-          FROM s
-         ORDER BY array_position($2, s.attribute), 13
-    $q$, log_schema, expr, array_to_string(parts, ' UNION ALL ')) USING min_cases, attrs;
+                     FROM g CROSS JOIN tot WHERE g.n >= $1),
+             r AS (SELECT s.attribute, s.value, s.n::bigint AS cases, s.k::bigint AS outcome_cases,
+                          s.k / s.n AS outcome_rate, s.bk / s.bn AS baseline_rate,
+                          CASE WHEN s.bk > 0 THEN (s.k / s.n) / (s.bk / s.bn) END AS lift,
+                          s.n / s.bn AS support,
+                          CASE WHEN s.bk > 0 THEN s.k / s.bk END AS outcome_share,
+                          s.k - s.n * s.bk / s.bn AS excess_outcomes,
+                          s.z AS z_score,
+                          collmine._erfc_pos(abs(s.z) / sqrt(2::double precision)) AS p_value,
+                          row_number() OVER (PARTITION BY s.attribute ORDER BY s.k / s.n DESC, s.n DESC, s.value) AS rank_in_attribute
+                     FROM s)
+        SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
+          FROM r
+        $q$, log_schema, expr, array_to_string(parts, ' UNION ALL ')) INTO ranked USING min_cases, attrs;
+        RAISE EXCEPTION USING ERRCODE = 'CMRB0';
+    EXCEPTION WHEN SQLSTATE 'CMRB0' THEN
+        NULL;
+    END;
+    RETURN QUERY
+    SELECT e.j->>'attribute', e.j->>'value', (e.j->>'cases')::bigint, (e.j->>'outcome_cases')::bigint,
+           (e.j->>'outcome_rate')::numeric, (e.j->>'baseline_rate')::numeric, (e.j->>'lift')::numeric,
+           (e.j->>'support')::numeric, (e.j->>'outcome_share')::numeric, (e.j->>'excess_outcomes')::numeric,
+           (e.j->>'z_score')::double precision, (e.j->>'p_value')::double precision,
+           (e.j->>'rank_in_attribute')::bigint
+      FROM jsonb_array_elements(ranked) WITH ORDINALITY AS e(j, n)
+     ORDER BY e.n;
 END
 $$;

@@ -53,15 +53,19 @@ SELECT * FROM collmine.root_causes('kpi_rlog', 'written_off', ARRAY['segment', '
 SELECT * FROM collmine.root_causes('kpi_rlog', 'written_off', ARRAY[]::text[]);
 SELECT * FROM collmine.root_causes('kpi_rlog', 'written_off', min_cases => 0);
 -- the injection surface, stated honestly (docs/root-cause.md): the expression is SQL that runs
--- with the caller's rights. A plain data-modifying statement cannot be written inside it, but
--- a volatile function it calls can write, exactly as if the caller had run it.
+-- with the caller's rights. A plain data-modifying statement cannot be written inside it; a
+-- volatile function it calls can write, but the block that evaluates the expression is always
+-- rolled back, so neither its writes nor its session settings outlive the call.
 \set VERBOSITY terse
 SELECT * FROM collmine.root_causes('kpi_rlog', 'EXISTS (SELECT 1 FROM (DELETE FROM kpi_rlog.events RETURNING 1) x)');
 \set VERBOSITY default
 CREATE FUNCTION kpi_rlog.forget_events() RETURNS boolean LANGUAGE sql VOLATILE
     AS 'DELETE FROM kpi_rlog.events WHERE case_id = ''U6''; SELECT true';
 SELECT count(*) FROM collmine.root_causes('kpi_rlog', 'kpi_rlog.forget_events()', ARRAY['segment']);
-SELECT count(*) AS events_left FROM kpi_rlog.events;  -- 42 - U6's 6 events = 36
+SELECT count(*) AS events_left FROM kpi_rlog.events;  -- the 6 events of U6 deleted and rolled back: 42
+-- set_config(..., false) inside the expression does not persist in the caller's session
+SELECT count(*) FROM collmine.root_causes('kpi_rlog', 'set_config(''collmine.probe'', ''leaked'', false) IS NOT NULL', ARRAY['segment']);
+SELECT coalesce(current_setting('collmine.probe', true), '') AS probe_after;
 
 -- a generated log of 600 invoices in blocks of three (one per segment), the blocks dealt to
 -- four collectors in turn. Within each collector, every 2nd invoice of 'zed' is written off
