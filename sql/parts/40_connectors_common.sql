@@ -432,8 +432,8 @@ AS $$
 BEGIN
     INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
     VALUES ('implausible_date', 'error', p_table, p_row,
-            format('"%s" in column "%s" is outside the plausible window %s to %s (settings min_date, max_years_ahead); read as NULL',
-                   v, p_col, current_setting('collmine.cm_min_date'), current_setting('collmine.cm_max_date')));
+            format('"%s" in column "%s" is outside the plausible window (before min_date or more than max_years_ahead years after today or as_of); read as NULL',
+                   v, p_col));
     RETURN NULL;
 END
 $$;
@@ -533,10 +533,10 @@ BEGIN
     PERFORM set_config('collmine.cm_date_format', s->>'date_format', true);
     PERFORM set_config('collmine.cm_timestamp_format', coalesce(s->>'timestamp_format', ''), true);
     PERFORM set_config('collmine.cm_timezone', s->>'timezone', true);
-    PERFORM set_config('collmine.cm_min_date', (s->>'min_date')::date::text, true);
+    PERFORM set_config('collmine.cm_min_date', to_char((s->>'min_date')::date, 'YYYY-MM-DD'), true);
     PERFORM set_config('collmine.cm_max_date',
-        ((greatest(now(), (s->>'as_of')::timestamptz) AT TIME ZONE (s->>'timezone'))::date
-         + make_interval(years => (s->>'max_years_ahead')::integer))::date::text, true);
+        to_char((greatest(now(), (s->>'as_of')::timestamptz) AT TIME ZONE (s->>'timezone'))::date
+                + make_interval(years => (s->>'max_years_ahead')::integer), 'YYYY-MM-DD'), true);
     DROP TABLE IF EXISTS pg_temp._cm_inv, pg_temp._cm_app, pg_temp._cm_raw, pg_temp._cm_issue, pg_temp._cm_cust;
     -- one row per invoice (case)
     CREATE TEMP TABLE _cm_inv (
@@ -907,7 +907,7 @@ BEGIN
     HAVING abs(sum(x.source_open_amount) - sum(x.derived_open_amount)) > 0.005;
     -- invoices closed in the export but without a single application: the link table is missing
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
-    SELECT 'missing_applications', 'error', 'invoice', NULL,
+    SELECT 'missing_applications', 'error', 'invoice', format('%s invoices', count(*) FILTER (WHERE x.source_open IS FALSE OR x.source_open_amount < x.derived_open_amount - 0.005)),
            format('%s of %s invoices are closed or partly paid in the export but no application of any invoice was loaded: is the link table (nexttransactionlinelink or previoustransactionlinelink) missing?',
                   count(*) FILTER (WHERE x.source_open IS FALSE OR x.source_open_amount < x.derived_open_amount - 0.005), count(*))
     FROM _cm_xc x

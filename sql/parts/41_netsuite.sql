@@ -115,8 +115,8 @@ BEGIN
                collmine._cm_num(te.daysuntilnetdue, 'term', 'daysuntilnetdue', 'id=' || te.id)::integer,
                coalesce(cy.symbol, t.currency), collmine._cm_num(t.foreigntotal, 'transaction', 'foreigntotal', 'id=' || t.id),
                coalesce(collmine._cm_ts(t.createddate, 'transaction', 'createddate', 'id=' || t.id),
-                        collmine._cm_day(t.trandate, 'transaction', 'trandate', 'id=' || t.id)),
-               collmine._cm_date(t.trandate, 'transaction', 'trandate', 'id=' || t.id),
+                        td.d::timestamp AT TIME ZONE %10$L),
+               td.d,
                collmine._cm_date(t.duedate, 'transaction', 'duedate', 'id=' || t.id),
                t.createdby, t.createdby = ANY (%1$L::text[]), 'transaction:' || t.id,
                CASE st.code WHEN 'A' THEN 'Open' WHEN 'B' THEN 'Paid In Full' WHEN 'D' THEN 'Pending Approval'
@@ -125,6 +125,7 @@ BEGIN
                collmine._cm_num(t.foreignamountunpaid, 'transaction', 'foreignamountunpaid', 'id=' || t.id),
                collmine._cm_num(c.creditlimit, 'customer', 'creditlimit', 'id=' || c.id)
         FROM %3$s t
+        CROSS JOIN LATERAL (SELECT collmine._cm_date(t.trandate, 'transaction', 'trandate', 'id=' || t.id) AS d) td
         CROSS JOIN LATERAL (SELECT CASE upper(btrim(regexp_replace(t.status, '^CustInvc:', '')))
                                        WHEN 'A' THEN 'A' WHEN 'OPEN' THEN 'A' WHEN 'B' THEN 'B' WHEN 'PAID IN FULL' THEN 'B'
                                        WHEN 'D' THEN 'D' WHEN 'PENDING APPROVAL' THEN 'D' WHEN 'E' THEN 'E'
@@ -137,7 +138,7 @@ BEGIN
         LEFT JOIN %7$s sc ON sc.id = c.subsidiary
         LEFT JOIN %8$s e ON e.id = coalesce(t.custbody_3805_dunning_manager, c.salesrep)
         LEFT JOIN %9$s cy ON cy.id = t.currency
-        WHERE t.type = 'CustInvc'$q$, auto_users, s->>'country_source', tr, tl, cu, te, su, em, cy);
+        WHERE t.type = 'CustInvc'$q$, auto_users, s->>'country_source', tr, tl, cu, te, su, em, cy, s->>'timezone');
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_enum_value', 'warning', 'transaction', i.source_ref, i.case_id,
            format('column "status" has unknown value "%s"; the status cross-check skips it', i.source_status)
@@ -160,7 +161,7 @@ BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_app
         SELECT x.case_id, x.kind, x.doc_ref, x.amount, x.currency,
                CASE WHEN x.kind = 'payment' THEN x.doc_day ELSE coalesce(x.created, x.doc_day) END,
-               coalesce(x.applied, x.created, x.doc_day),
+               greatest(x.applied, x.created, x.doc_day),   -- never before the document exists
                x.user_id, x.auto, x.source_ref, x.sort_key,
                CASE WHEN x.kind = 'payment' AND x.posting IS NOT FALSE THEN coalesce(x.created, x.doc_day) END,
                x.kind = 'payment' AND x.posting IS NOT FALSE AND x.applied > coalesce(x.created, x.doc_day) + %L::interval,
