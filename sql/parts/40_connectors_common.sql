@@ -250,23 +250,23 @@ BEGIN
                           d->k);
         END IF;
     END LOOP;
-    PERFORM collmine._cm_setting_check(p_source, 'on_error', s->>'on_error' IN ('error', 'report'),
+    PERFORM collmine._cm_setting_check(p_source, 'on_error', s->'on_error', s->>'on_error' IN ('error', 'report'),
         'Use "error" (stop at the first malformed value) or "report" (skip it and list it in data_quality()).');
-    PERFORM collmine._cm_setting_check(p_source, 'customer_events_on_invoices', s->>'customer_events_on_invoices' IN ('none', 'open_invoices'),
+    PERFORM collmine._cm_setting_check(p_source, 'customer_events_on_invoices', s->'customer_events_on_invoices', s->>'customer_events_on_invoices' IN ('none', 'open_invoices'),
         'Use "none" (customer-level events only in <schema>.customer_events) or "open_invoices" (also on every invoice of the customer open at that moment).');
-    PERFORM collmine._cm_setting_check(p_source, 'max_years_ahead', (s->>'max_years_ahead')::numeric BETWEEN 0 AND 1000,
+    PERFORM collmine._cm_setting_check(p_source, 'max_years_ahead', s->'max_years_ahead', (s->>'max_years_ahead')::numeric BETWEEN 0 AND 1000,
         'Give the number of years after today (or after as_of) up to which a date is plausible, e.g. 5.');
     -- the formats must read back what they write; the others must parse as their type
     BEGIN
-        PERFORM collmine._cm_setting_check(p_source, 'date_format',
+        PERFORM collmine._cm_setting_check(p_source, 'date_format', s->'date_format',
             to_date(to_char(date '2024-09-14', s->>'date_format'), s->>'date_format') = date '2024-09-14',
             'Give a to_date format with year, month and day, such as "YYYY-MM-DD" or "MM/DD/YYYY".');
-        PERFORM collmine._cm_setting_check(p_source, 'timestamp_format', s->>'timestamp_format' IS NULL OR
+        PERFORM collmine._cm_setting_check(p_source, 'timestamp_format', s->'timestamp_format', s->>'timestamp_format' IS NULL OR
             to_timestamp(to_char(timestamp '2024-09-14 13:05', s->>'timestamp_format'), s->>'timestamp_format')::timestamp = timestamp '2024-09-14 13:05',
             'Give a to_timestamp format with date and time to the minute, such as "MM/DD/YYYY HH12:MI am", or null for ISO 8601.');
     EXCEPTION WHEN data_exception THEN
         PERFORM collmine._cm_setting_check(p_source, CASE WHEN s->>'timestamp_format' IS NULL THEN 'date_format' ELSE 'date_format or timestamp_format' END,
-            false, 'Give to_date / to_timestamp formats such as "MM/DD/YYYY" and "MM/DD/YYYY HH12:MI am".');
+            s->'date_format', false, 'Give to_date / to_timestamp formats such as "MM/DD/YYYY" and "MM/DD/YYYY HH12:MI am".');
     END;
     FOR k IN SELECT x FROM unnest(ARRAY['timezone', 'as_of', 'min_date', 'reapplication_after', 'writeoff_memo_pattern']) x WHERE s ? x AND s->>x IS NOT NULL LOOP
         BEGIN
@@ -278,7 +278,7 @@ BEGIN
                 ELSE PERFORM '' ~* (s->>k);
             END CASE;
         EXCEPTION WHEN data_exception OR invalid_parameter_value OR syntax_error THEN
-            PERFORM collmine._cm_setting_check(p_source, k, false,
+            PERFORM collmine._cm_setting_check(p_source, k, s->k, false,
                 CASE k WHEN 'timezone' THEN 'Give a time zone name such as "UTC" or "Europe/Berlin".'
                        WHEN 'as_of' THEN 'Give a timestamp such as "2025-06-30 23:59:00+00".'
                        WHEN 'min_date' THEN 'Give a date such as "1900-01-01".'
@@ -287,15 +287,15 @@ BEGIN
         END;
     END LOOP;
     IF s ? 'call_time_field' THEN
-        PERFORM collmine._cm_setting_check(p_source, 'call_time_field', s->>'call_time_field' IN ('completeddate', 'startdate', 'createddate'),
+        PERFORM collmine._cm_setting_check(p_source, 'call_time_field', s->'call_time_field', s->>'call_time_field' IN ('completeddate', 'startdate', 'createddate'),
             'Use "completeddate", "startdate" or "createddate".');
     END IF;
     IF s ? 'country_source' THEN
-        PERFORM collmine._cm_setting_check(p_source, 'country_source', s->>'country_source' IN ('customer', 'subsidiary'),
+        PERFORM collmine._cm_setting_check(p_source, 'country_source', s->'country_source', s->>'country_source' IN ('customer', 'subsidiary'),
             'Use "customer" (the customer''s billing country, as the template says) or "subsidiary".');
     END IF;
     IF s->>'as_of' IS NOT NULL THEN
-        PERFORM collmine._cm_setting_check(p_source, 'as_of', (s->>'as_of')::timestamptz >= (s->>'min_date')::date,
+        PERFORM collmine._cm_setting_check(p_source, 'as_of', s->'as_of', (s->>'as_of')::timestamptz >= (s->>'min_date')::date,
             'as_of must not be before min_date.');
     END IF;
     RETURN s;
@@ -303,14 +303,14 @@ END
 $$;
 
 -- Raise the error of an invalid setting value, naming the setting.
-CREATE FUNCTION collmine._cm_setting_check(p_source text, p_key text, p_ok boolean, p_hint text)
+CREATE FUNCTION collmine._cm_setting_check(p_source text, p_key text, p_value jsonb, p_ok boolean, p_hint text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 AS $$
 BEGIN
     IF p_ok IS NOT TRUE THEN
-        RAISE EXCEPTION 'invalid % setting "%"', p_source, p_key
+        RAISE EXCEPTION 'invalid % setting "%": %', p_source, p_key, coalesce(p_value::text, 'null')
             USING ERRCODE = 'invalid_parameter_value', HINT = p_hint;
     END IF;
 END
