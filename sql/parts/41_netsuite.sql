@@ -249,27 +249,31 @@ BEGIN
                coalesce(p.assigned, p.owner) AS user_id, collmine._cm_key(p.id) AS sort_key
         FROM %1$s p LEFT JOIN %3$s i ON i.id = p.transaction
         WHERE coalesce(p.completeddate, '') <> ''$q$, pc, s->>'call_time_field', tr);
+    ANALYZE pg_temp._cm_ns_call;
+    ANALYZE pg_temp._cm_inv;
+    DROP TABLE IF EXISTS pg_temp._cm_ns_callref;
+    CREATE TEMP TABLE _cm_ns_callref (id text, case_id text);
     IF (s->>'call_invoice_in_text')::boolean THEN
-        INSERT INTO _cm_raw
-        SELECT DISTINCT i.case_id, NULL::text, 'Collection Call Made', c.ts, c.user_id, false, c.title, 'phonecall:' || c.id, c.sort_key
+        INSERT INTO _cm_ns_callref
+        SELECT DISTINCT c.id, i.case_id
         FROM _cm_ns_call c
         CROSS JOIN LATERAL regexp_split_to_table(concat_ws(' ', c.title, c.message), '[^[:alnum:]_/-]+') w(tok)
         JOIN _cm_inv i ON i.case_id = w.tok AND (c.company IS NULL OR i.customer_key = c.company)
         WHERE c.case_id IS NULL AND w.tok <> '';
+        ANALYZE pg_temp._cm_ns_callref;
     END IF;
     INSERT INTO _cm_raw
-    SELECT c.case_id, CASE WHEN c.case_id IS NULL THEN c.company END, 'Collection Call Made', c.ts, c.user_id, false, c.title,
-           'phonecall:' || c.id, c.sort_key
-    FROM _cm_ns_call c
-    WHERE c.case_id IS NOT NULL
-       OR (c.company IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _cm_raw r WHERE r.source_ref = 'phonecall:' || c.id));
+    SELECT coalesce(c.case_id, r.case_id), CASE WHEN c.case_id IS NULL AND r.case_id IS NULL THEN c.company END,
+           'Collection Call Made', c.ts, c.user_id, false, c.title, 'phonecall:' || c.id, c.sort_key
+    FROM _cm_ns_call c LEFT JOIN _cm_ns_callref r ON r.id = c.id
+    WHERE c.case_id IS NOT NULL OR r.case_id IS NOT NULL OR c.company IS NOT NULL;
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
     SELECT CASE WHEN c.company IS NULL THEN 'unlinked_call' ELSE 'customer_level_call' END,
            CASE WHEN c.company IS NULL THEN 'warning' ELSE 'info' END, 'phonecall', 'phonecall:' || c.id,
            CASE WHEN c.company IS NULL THEN 'a call with no invoice, no invoice number in its title or message and no customer; ignored'
                 ELSE format('a call of customer %s naming no invoice: a customer-level event (customer_events)', c.company) END
     FROM _cm_ns_call c
-    WHERE c.case_id IS NULL AND NOT EXISTS (SELECT 1 FROM _cm_raw r WHERE r.source_ref = 'phonecall:' || c.id AND r.case_id IS NOT NULL);
+    WHERE c.case_id IS NULL AND NOT EXISTS (SELECT 1 FROM _cm_ns_callref r WHERE r.id = c.id);
 
     PERFORM collmine._netsuite_unmatched_settings(s, sn, ev, tr, lk);
 
