@@ -348,8 +348,75 @@ BEGIN
 END
 $$;
 
--- Parse a date export value with the load's date_format.
+-- Parse a date export value with the load's date_format. Values that match the format's
+-- strict pattern (collmine.cm_date_fast, built by _cm_fast_pattern: cannot fail to parse) are
+-- cast inline, in the query; every other value goes to _cm_date_parse, which reports it.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text)
+RETURNS date
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE
+        WHEN v IS NULL THEN NULL
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) pg_catalog.current_setting('collmine.cm_date_fast')
+            THEN collmine._cm_date_cast(v)
+        ELSE collmine._cm_date_parse(v, p_table, p_col, p_row) END
+$$;
+
+-- The cast of a value that matched the fast date pattern.
+CREATE FUNCTION collmine._cm_date_cast(v text)
+RETURNS date
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('collmine.cm_date_format') OPERATOR(pg_catalog.=) 'YYYY-MM-DD'
+                THEN pg_catalog.left(pg_catalog.btrim(v), 10)::pg_catalog.date
+                ELSE pg_catalog.to_date(pg_catalog.btrim(v), pg_catalog.current_setting('collmine.cm_date_format')) END
+$$;
+
+-- A strict regular expression for values of a to_date / to_timestamp format that are sure to
+-- parse and to lie in the plausible window (day 1 to 28, a year strictly inside the window,
+-- hours and minutes in range), or '' when the format has other fields: values that do not
+-- match take the slow, checked path.
+CREATE FUNCTION collmine._cm_fast_pattern(p_format text, p_iso_date boolean, p_min date, p_max date)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    tok text;
+    re text := '';
+    yyyy text := '(' || coalesce((SELECT string_agg(y::text, '|') FROM generate_series(extract(year FROM p_min)::integer + 1,
+                                                                                      extract(year FROM p_max)::integer - 1) y
+                                  WHERE y BETWEEN 1000 AND 9999), 'x') || ')';
+BEGIN
+    IF p_format IS NULL THEN
+        -- ISO 8601 local time, as _cm_ts reads it without timestamp_format
+        RETURN '^' || yyyy || '-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$';
+    END IF;
+    IF p_iso_date AND p_format = 'YYYY-MM-DD' THEN
+        RETURN '^' || yyyy || '-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])([ T].*)?$';
+    END IF;
+    FOR tok IN SELECT m[1] FROM regexp_matches(p_format, '(YYYY|HH24|HH12|HH|MM|MI|DD|SS|AM|PM|am|pm|[A-Za-z]+|.)', 'g') m LOOP
+        re := re || CASE
+            WHEN tok = 'YYYY' THEN yyyy
+            WHEN tok = 'MM' THEN '(0?[1-9]|1[0-2])'
+            WHEN tok = 'DD' THEN '(0?[1-9]|1\d|2[0-8])'
+            WHEN tok = 'HH24' THEN '([01]?\d|2[0-3])'
+            WHEN tok IN ('HH12', 'HH') THEN '(0?[1-9]|1[0-2])'
+            WHEN tok IN ('MI', 'SS') THEN '[0-5]\d'
+            WHEN tok IN ('AM', 'PM', 'am', 'pm') THEN '[aApP][mM]'
+            WHEN tok ~ '^[A-Za-z]' THEN NULL
+            ELSE regexp_replace(tok, '([^A-Za-z0-9 ])', '\\\1', 'g') END;
+        IF re IS NULL THEN
+            RETURN '';
+        END IF;
+    END LOOP;
+    RETURN '^' || re || '$';
+END
+$$;
+
+-- The checked parse of a date value: errors and findings name table, column and row.
+CREATE FUNCTION collmine._cm_date_parse(v text, p_table text, p_col text, p_row text)
 RETURNS date
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
@@ -383,8 +450,33 @@ END
 $$;
 
 -- Parse a timestamp export value: timestamp_format if set, else ISO 8601; values without a
--- UTC offset are local times in the load's timezone setting.
+-- UTC offset are local times in the load's timezone setting. Values that match the strict
+-- pattern collmine.cm_ts_fast are cast inline; the others go to _cm_ts_parse.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_ts(v text, p_table text, p_col text, p_row text)
+RETURNS timestamptz
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE
+        WHEN v IS NULL THEN NULL
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) pg_catalog.current_setting('collmine.cm_ts_fast')
+            THEN collmine._cm_ts_cast(v)
+        ELSE collmine._cm_ts_parse(v, p_table, p_col, p_row) END
+$$;
+
+-- The cast of a value that matched the fast timestamp pattern.
+CREATE FUNCTION collmine._cm_ts_cast(v text)
+RETURNS timestamptz
+LANGUAGE sql STABLE
+AS $$
+    SELECT (CASE WHEN pg_catalog.current_setting('collmine.cm_timestamp_format') OPERATOR(pg_catalog.=) ''
+                 THEN pg_catalog.btrim(v)::pg_catalog.timestamp
+                 ELSE pg_catalog.to_timestamp(pg_catalog.btrim(v), pg_catalog.current_setting('collmine.cm_timestamp_format'))::pg_catalog.timestamp END)
+           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
+$$;
+
+-- The checked parse of a timestamp value: errors and findings name table, column and row.
+CREATE FUNCTION collmine._cm_ts_parse(v text, p_table text, p_col text, p_row text)
 RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
@@ -456,7 +548,19 @@ END
 $$;
 
 -- Parse an amount: digits with an optional sign and decimal point (no thousands separators).
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_num(v text, p_table text, p_col text, p_row text)
+RETURNS numeric
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$'
+            THEN pg_catalog.btrim(v)::pg_catalog.numeric
+        ELSE collmine._cm_num_parse(v, p_table, p_col, p_row) END
+$$;
+
+-- The checked parse of an amount: errors and findings name table, column and row.
+CREATE FUNCTION collmine._cm_num_parse(v text, p_table text, p_col text, p_row text)
 RETURNS numeric
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
@@ -537,6 +641,11 @@ BEGIN
     PERFORM set_config('collmine.cm_max_date',
         to_char((greatest(now(), (s->>'as_of')::timestamptz) AT TIME ZONE (s->>'timezone'))::date
                 + make_interval(years => (s->>'max_years_ahead')::integer), 'YYYY-MM-DD'), true);
+    -- patterns of values that parse inline, in the window (the others take the checked path)
+    PERFORM set_config('collmine.cm_date_fast', collmine._cm_fast_pattern(s->>'date_format', true,
+        current_setting('collmine.cm_min_date')::date, current_setting('collmine.cm_max_date')::date), true);
+    PERFORM set_config('collmine.cm_ts_fast', collmine._cm_fast_pattern(s->>'timestamp_format', false,
+        current_setting('collmine.cm_min_date')::date, current_setting('collmine.cm_max_date')::date), true);
     DROP TABLE IF EXISTS pg_temp._cm_inv, pg_temp._cm_app, pg_temp._cm_raw, pg_temp._cm_issue, pg_temp._cm_cust;
     -- one row per invoice (case)
     CREATE TEMP TABLE _cm_inv (
