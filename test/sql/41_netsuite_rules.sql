@@ -179,5 +179,36 @@ SELECT activity, events FROM collmine.netsuite_build('r9b') WHERE events > 0;
 SELECT check_name, severity, problems, examples, description FROM collmine.data_quality('r9b')
 WHERE severity IN ('error', 'warning') ORDER BY check_name;
 
+-- ---- the inline parse path equals the checked one (values every 5 days and 7 hours from
+-- 1899 to 2032, around both ends of the window 1900-01-01 .. 2030-06-30), in the display
+-- formats and in ISO 8601 (expected: no rows) ----
+BEGIN;
+CREATE TEMP TABLE IF NOT EXISTS _cm_issue (check_name text, severity text, source_table text, source_ref text, case_id text, detail text);
+CREATE TEMP TABLE parsed (date_format text, dv text, tv text, d_inline date, d_checked date, t_inline timestamptz, t_checked timestamptz);
+DO $$
+DECLARE
+    f record;
+BEGIN
+    PERFORM set_config('collmine.cm_on_error', 'report', true), set_config('collmine.cm_timezone', 'Europe/Berlin', true),
+            set_config('collmine.cm_min_date', '1900-01-01', true), set_config('collmine.cm_max_date', '2030-06-30', true);
+    FOR f IN SELECT * FROM (VALUES ('MM/DD/YYYY', 'MM/DD/YYYY HH12:MI am'), ('YYYY-MM-DD', NULL), ('DD.MM.YYYY', 'DD.MM.YYYY HH24:MI')) v(df, tf) LOOP
+        PERFORM set_config('collmine.cm_date_format', f.df, true),
+                set_config('collmine.cm_timestamp_format', coalesce(f.tf, ''), true),
+                set_config('collmine.cm_date_fast', collmine._cm_fast_pattern(f.df, true, '1900-01-01', '2030-06-30'), true),
+                set_config('collmine.cm_ts_fast', collmine._cm_fast_pattern(f.tf, false, '1900-01-01', '2030-06-30'), true);
+        INSERT INTO parsed
+        SELECT f.df, x.dv, x.tv,
+               collmine._cm_date(x.dv, 't', 'c', 'r'), collmine._cm_date_parse(x.dv, 't', 'c', 'r'),
+               collmine._cm_ts(x.tv, 't', 'c', 'r'), collmine._cm_ts_parse(x.tv, 't', 'c', 'r')
+        FROM (SELECT to_char(g, f.df) AS dv, to_char(g, coalesce(f.tf, 'YYYY-MM-DD HH24:MI')) AS tv
+              FROM generate_series(timestamp '1899-12-01', timestamp '2032-02-01', interval '5 days 7 hours') g) x;
+    END LOOP;
+END $$;
+SELECT date_format, count(*) AS values_compared, count(*) FILTER (WHERE d_checked IS NULL) AS dates_outside_window,
+       count(*) FILTER (WHERE t_checked IS NULL) AS times_outside_window
+FROM parsed GROUP BY date_format ORDER BY date_format;
+SELECT * FROM parsed WHERE d_inline IS DISTINCT FROM d_checked OR t_inline IS DISTINCT FROM t_checked LIMIT 5;
+ROLLBACK;
+
 DROP SCHEMA r9b CASCADE;
 DROP SCHEMA r9 CASCADE;
