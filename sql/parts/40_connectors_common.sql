@@ -1185,12 +1185,13 @@ COMMENT ON FUNCTION collmine.import_csv(regclass, text) IS
     'move a CSV file landed in <schema>.csv_import into a staging table, matching header names and checking every line';
 
 -- A date export value as the timestamp of its midnight in the load's time zone.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_day(v text, p_table text, p_col text, p_row text)
 RETURNS timestamptz
 LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, collmine
 AS $$
-    SELECT collmine._cm_date(v, p_table, p_col, p_row)::timestamp AT TIME ZONE current_setting('collmine.cm_timezone')
+    SELECT collmine._cm_date(v, p_table, p_col, p_row)::pg_catalog.timestamp
+           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
 $$;
 
 -- Check that every staging table of a source exists with all its columns, and that no table

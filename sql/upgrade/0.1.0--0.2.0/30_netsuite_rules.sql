@@ -373,6 +373,16 @@ BEGIN
 END
 $$;
 
+-- A date export value as the timestamp of its midnight in the load's time zone.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
+CREATE OR REPLACE FUNCTION collmine._cm_day(v text, p_table text, p_col text, p_row text)
+RETURNS timestamptz
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT collmine._cm_date(v, p_table, p_col, p_row)::pg_catalog.timestamp
+           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
+$$;
+
 -- A date outside the plausible window (settings min_date, max_years_ahead) is a finding, never
 -- kept: it is read as NULL whatever on_error says, so that no event lands in year 1 or 9999.
 CREATE OR REPLACE FUNCTION collmine._cm_implausible(v text, p_table text, p_col text, p_row text)
