@@ -782,10 +782,10 @@ BEGIN
     -- per activity: its events in the log, plus the customer-level events kept apart
     RETURN QUERY
     SELECT t.activity,
-           (SELECT count(*) FROM _cm_ev v WHERE v.activity = t.activity)
-           + CASE WHEN s->>'customer_events_on_invoices' = 'open_invoices' THEN 0
-                  ELSE (SELECT count(*) FROM _cm_cev c WHERE c.activity = t.activity) END
+           coalesce(v.n, 0) + CASE WHEN s->>'customer_events_on_invoices' = 'open_invoices' THEN 0 ELSE coalesce(c.n, 0) END
     FROM collmine.template_activities() t
+    LEFT JOIN (SELECT x.activity, count(*) AS n FROM _cm_ev x GROUP BY x.activity) v ON v.activity = t.activity
+    LEFT JOIN (SELECT x.activity, count(*) AS n FROM _cm_cev x GROUP BY x.activity) c ON c.activity = t.activity
     ORDER BY t.rank;
 END
 $$;
