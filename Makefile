@@ -61,6 +61,12 @@ sql/$(EXTENSION)--%--$(EXTVERSION).sql: $(wildcard sql/upgrade/*/*.sql) collmine
 
 all: $(DATA_built)
 
+# The function part of the upgrade into this version (test/tools/upgrade_functions.py): every
+# function, aggregate, comment and grant of sql/parts that differs from the last release's script.
+LAST_RELEASE = $(lastword $(sort $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--[0-9]*.sql))))
+upgrade-functions:
+	python3 test/tools/upgrade_functions.py $(LAST_RELEASE) sql/parts sql/upgrade/$(patsubst sql/$(EXTENSION)--%.sql,%,$(LAST_RELEASE))--$(EXTVERSION)/80_functions.sql
+
 installcheck: build/regress
 build/regress:
 	@mkdir -p build/regress
@@ -71,7 +77,7 @@ build/regress:
 print-tests:
 	@echo $(TESTS)
 
-.PHONY: test demo bench headers print-tests
+.PHONY: test demo bench headers print-tests upgrade-functions
 headers:
 	@test/pg.sh ensure-headers
 

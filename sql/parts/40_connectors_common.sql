@@ -99,10 +99,23 @@ BEGIN
         due_date date, amount numeric, amount_paid numeric, amount_credited numeric,
         amount_written_off numeric, open_amount numeric, settled_at timestamptz,
         written_off_at timestamptz, days_overdue integer, paid_on_time boolean,
-        cycle_time interval, posting_lag interval, last_data_update timestamptz)$f$, p_schema);
+        cycle_time interval, posting_lag interval, last_data_update timestamptz,
+        source_status text, credit_limit numeric)$f$, p_schema);
+    -- invoices tables made by 0.1.0 get the columns added since (only when missing: no lock)
+    PERFORM collmine._cm_add_columns(p_schema, 'invoices', ARRAY['source_status text', 'credit_limit numeric']);
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.quality_issues (
         source_system text NOT NULL, check_name text NOT NULL, severity text NOT NULL,
         source_table text, source_ref text, case_id text, detail text)$f$, p_schema);
+    -- customer-level events (credit-limit requests and approvals, calls about no invoice), once each
+    EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.customer_events (
+        customer_id text NOT NULL, activity text NOT NULL, ts timestamptz NOT NULL, ord bigint NOT NULL,
+        user_id text, is_automated boolean, detail text, source_system text, source_ref text)$f$, p_schema);
+    -- every application of a payment, credit memo or write-off to an invoice, with the payment's
+    -- own posting and whether the application was re-made later (payment-application rework)
+    EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.applications (
+        case_id text NOT NULL, kind text NOT NULL, document text, amount numeric, currency text,
+        document_at timestamptz, posted_at timestamptz, applied_at timestamptz, reapplied boolean,
+        source_system text, source_ref text)$f$, p_schema);
     -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on events even when the index exists, and
     -- would hold it for the whole build
     IF to_regclass(format('%I.events_case_ts', p_schema)) IS NULL THEN
@@ -111,7 +124,49 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION collmine.create_event_log(name) IS
-    'create <schema>.events, <schema>.invoices and <schema>.quality_issues (owned by the caller) if missing';
+    'create <schema>.events, invoices, quality_issues, customer_events and applications (owned by the caller) if missing';
+
+-- Add the columns (given as 'name type') that a table made by an earlier version lacks.
+CREATE FUNCTION collmine._cm_add_columns(p_schema name, p_table name, p_columns text[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    c text;
+BEGIN
+    FOREACH c IN ARRAY p_columns LOOP
+        IF NOT collmine._has_column(format('%I.%I', p_schema, p_table)::regclass, split_part(c, ' ', 1)) THEN
+            EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I %s', p_schema, p_table, split_part(c, ' ', 1), split_part(c, ' ', 2));
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Create the staging tables of a source that do not exist yet (all columns text). The builds
+-- call it so that a staging schema made by an earlier version gets the tables added since; they
+-- never add a column, so that a required column missing from a user's table stays an error.
+CREATE FUNCTION collmine._cm_create_missing_tables(p_source text, p_schema name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    t text;
+    cols text;
+BEGIN
+    FOR t, cols IN
+        SELECT table_name, string_agg(format('%I text', column_name), ', ' ORDER BY position)
+        FROM collmine.staging_columns WHERE source = p_source
+        GROUP BY table_name ORDER BY min(position), table_name
+    LOOP
+        IF to_regclass(format('%I.%I', p_schema, t)) IS NULL THEN
+            EXECUTE format('CREATE TABLE %I.%I (%s)', p_schema, t, cols);
+        END IF;
+    END LOOP;
+END
+$$;
 
 -- Create the staging tables of one source in a schema the caller owns; existing tables are kept
 -- and get the export columns added since.
@@ -123,18 +178,16 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     t text;
-    cols text;
     c text;
 BEGIN
     PERFORM collmine._cm_check_source(p_source);
     PERFORM collmine.create_event_log(p_schema);
     EXECUTE format('CREATE TABLE IF NOT EXISTS %I.csv_import (line_no bigint GENERATED ALWAYS AS IDENTITY, line text)', p_schema);
-    FOR t, cols IN
-        SELECT table_name, string_agg(format('%I text', column_name), ', ' ORDER BY position)
-        FROM collmine.staging_columns WHERE source = p_source
+    PERFORM collmine._cm_create_missing_tables(p_source, p_schema);
+    FOR t IN
+        SELECT table_name FROM collmine.staging_columns WHERE source = p_source
         GROUP BY table_name ORDER BY min(position), table_name
     LOOP
-        EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I (%s)', p_schema, t, cols);
         -- a table made by an earlier version gets the export columns added since
         FOR c IN SELECT sc.column_name FROM collmine.staging_columns sc
                  WHERE sc.source = p_source AND sc.table_name = t
@@ -162,7 +215,8 @@ SET search_path = pg_catalog, collmine
 AS $$
 DECLARE
     common jsonb := '{"date_format": "YYYY-MM-DD", "timestamp_format": null, "timezone": "UTC",
-                      "as_of": null, "on_error": "error"}';
+                      "as_of": null, "on_error": "error", "min_date": "1900-01-01", "max_years_ahead": 5,
+                      "customer_events_on_invoices": "none", "due_date_passed_at": "due_date"}';
 BEGIN
     PERFORM collmine._cm_check_source(p_source);
     RETURN common || CASE p_source
@@ -170,14 +224,19 @@ BEGIN
             "dispute_field": "CUSTBODY_DISPUTE_STATUS",
             "dispute_resolved_values": ["", "Resolved", "Closed"],
             "dunning_level_field": "CUSTBODY_3805_DUNNING_LEVEL",
-            "dunning_ignored_statuses": ["Cancelled", "Rejected"],
+            "dispute_reason_field": null,
+            "dunning_ignored_statuses": ["Cancelled", "Rejected", "Failed"],
             "writeoff_memo_pattern": "write.?off|bad debt",
             "credit_limit_field": "CREDITLIMIT",
             "credit_limit_request_field": "CUSTENTITY_CREDIT_LIMIT_REQUEST",
             "customer_recordtypeid": "-2",
             "transaction_recordtypeid": "-30",
             "automated_users": ["-4"],
-            "interactive_contexts": ["UIF"]}'::jsonb
+            "interactive_contexts": ["UIF"],
+            "call_time_field": "createddate",
+            "call_invoice_in_text": true,
+            "reapplication_after": "1 hour",
+            "country_source": "customer"}'::jsonb
         WHEN 'd365fo' THEN '{
             "call_types": ["Call"],
             "writeoff_transtypes": ["WriteOff"],
@@ -205,6 +264,7 @@ DECLARE
     d jsonb := collmine.connector_settings(p_source);
     k text;
     s jsonb;
+    bad boolean;
 BEGIN
     FOR k IN SELECT jsonb_object_keys(coalesce(p_settings, '{}')) LOOP
         IF NOT d ? k THEN
@@ -213,48 +273,91 @@ BEGIN
                       HINT = format('Valid settings: %s.', (SELECT string_agg(x, ', ' ORDER BY x) FROM jsonb_object_keys(d) x));
         END IF;
     END LOOP;
-    -- each value has the kind of its default (a list stays a list of strings, a text stays a
-    -- text; a default of null takes a text or null), so that no error further on is a bare
-    -- "cannot extract elements from a scalar" that does not say which setting is wrong
-    FOR k IN SELECT x FROM jsonb_object_keys(coalesce(p_settings, '{}')) x ORDER BY x LOOP
-        IF jsonb_typeof(d->k) = 'array'
-           AND (jsonb_typeof(p_settings->k) <> 'array'
-                OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_settings->k) e WHERE jsonb_typeof(e) <> 'string')) THEN
-            RAISE EXCEPTION 'invalid % setting "%": % is not a list of texts', p_source, k, p_settings->k
+    s := d || coalesce(p_settings, '{}');
+    -- every value has the type of its default: a list stays a list of strings, a string a
+    -- non-empty string, a number a number; settings whose default is null take a string or null
+    FOR k IN SELECT jsonb_object_keys(s) LOOP
+        bad := CASE jsonb_typeof(d->k)
+               WHEN 'array' THEN jsonb_typeof(s->k) IS DISTINCT FROM 'array'
+                                 OR EXISTS (SELECT 1 FROM jsonb_array_elements(s->k) x WHERE jsonb_typeof(x) <> 'string')
+               WHEN 'string' THEN jsonb_typeof(s->k) IS DISTINCT FROM 'string' OR btrim(s->>k) = ''
+               WHEN 'number' THEN jsonb_typeof(s->k) IS DISTINCT FROM 'number'
+               WHEN 'boolean' THEN jsonb_typeof(s->k) IS DISTINCT FROM 'boolean'
+               ELSE jsonb_typeof(s->k) NOT IN ('string', 'null') OR coalesce(btrim(s->>k), 'x') = '' END;
+        IF bad IS NOT FALSE THEN
+            RAISE EXCEPTION 'invalid % setting "%": %', p_source, k, coalesce((s->k)::text, 'missing')
                 USING ERRCODE = 'invalid_parameter_value',
-                      HINT = format('Give a JSON array of strings, like the default %s.', d->k);
-        ELSIF jsonb_typeof(d->k) IS DISTINCT FROM 'array' AND jsonb_typeof(p_settings->k) NOT IN ('string', 'null') THEN
-            RAISE EXCEPTION 'invalid % setting "%": % is not a text', p_source, k, p_settings->k
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = format('Give a JSON string%s.', CASE WHEN d->>k IS NOT NULL THEN ', like the default ' || (d->k)::text ELSE ' or null' END);
-        ELSIF jsonb_typeof(d->k) = 'string' AND coalesce(btrim(p_settings->>k), '') = '' AND k IN ('date_format', 'timezone', 'on_error') THEN
-            RAISE EXCEPTION 'invalid % setting "%": it must not be empty', p_source, k
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = format('Leave it out to use the default %s.', d->k);
+                      HINT = format('"%s" takes %s; the default is %s.', k,
+                          CASE jsonb_typeof(d->k) WHEN 'array' THEN 'a list of strings' WHEN 'string' THEN 'a non-empty string'
+                               WHEN 'number' THEN 'a number' WHEN 'boolean' THEN 'true or false' ELSE 'a non-empty string or null' END,
+                          d->k);
         END IF;
     END LOOP;
-    s := d || coalesce(p_settings, '{}');
-    IF s->>'on_error' NOT IN ('error', 'report') THEN
-        RAISE EXCEPTION 'invalid on_error setting "%"', s->>'on_error'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use "error" (stop at the first malformed value) or "report" (skip it and list it in data_quality()).';
-    END IF;
-    -- the server's own errors for these would not name the setting
+    PERFORM collmine._cm_setting_check(p_source, 'on_error', s->'on_error', s->>'on_error' IN ('error', 'report'),
+        'Use "error" (stop at the first malformed value) or "report" (skip it and list it in data_quality()).');
+    PERFORM collmine._cm_setting_check(p_source, 'customer_events_on_invoices', s->'customer_events_on_invoices', s->>'customer_events_on_invoices' IN ('none', 'open_invoices'),
+        'Use "none" (customer-level events only in <schema>.customer_events) or "open_invoices" (also on every invoice of the customer open at that moment).');
+    PERFORM collmine._cm_setting_check(p_source, 'due_date_passed_at', s->'due_date_passed_at', s->>'due_date_passed_at' IN ('due_date', 'day_after'),
+        'Use "due_date" (the due date itself, as the data template says) or "day_after" (00:00 after the due date, when it has passed).');
+    PERFORM collmine._cm_setting_check(p_source, 'max_years_ahead', s->'max_years_ahead', (s->>'max_years_ahead')::numeric BETWEEN 0 AND 1000,
+        'Give the number of years after today (or after as_of) up to which a date is plausible, e.g. 5.');
+    -- the formats must read back what they write; the others must parse as their type
     BEGIN
-        PERFORM now() AT TIME ZONE (s->>'timezone');
-    EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
-        RAISE EXCEPTION 'invalid timezone setting "%"', s->>'timezone'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use a time zone name of pg_timezone_names, such as "UTC" or "Europe/Berlin".';
-    END;
-    BEGIN
-        PERFORM (s->>'as_of')::timestamptz;
+        PERFORM collmine._cm_setting_check(p_source, 'date_format', s->'date_format',
+            to_date(to_char(date '2024-09-14', s->>'date_format'), s->>'date_format') = date '2024-09-14',
+            'Give a to_date format with year, month and day, such as "YYYY-MM-DD" or "MM/DD/YYYY".');
+        PERFORM collmine._cm_setting_check(p_source, 'timestamp_format', s->'timestamp_format', s->>'timestamp_format' IS NULL OR
+            to_timestamp(to_char(timestamp '2024-09-14 13:05', s->>'timestamp_format'), s->>'timestamp_format')::timestamp = timestamp '2024-09-14 13:05',
+            'Give a to_timestamp format with date and time to the minute, such as "MM/DD/YYYY HH12:MI am", or null for ISO 8601.');
     EXCEPTION WHEN data_exception THEN
-        RAISE EXCEPTION 'invalid as_of setting "%"', s->>'as_of'
-            USING ERRCODE = 'invalid_datetime_format',
-                  HINT = 'Give the extraction time of the export as an ISO 8601 timestamp, such as "2025-06-30T23:59:00Z".';
+        PERFORM collmine._cm_setting_check(p_source, CASE WHEN s->>'timestamp_format' IS NULL THEN 'date_format' ELSE 'date_format or timestamp_format' END,
+            s->'date_format', false, 'Give to_date / to_timestamp formats such as "MM/DD/YYYY" and "MM/DD/YYYY HH12:MI am".');
     END;
+    FOR k IN SELECT x FROM unnest(ARRAY['timezone', 'as_of', 'min_date', 'reapplication_after', 'writeoff_memo_pattern']) x WHERE s ? x AND s->>x IS NOT NULL LOOP
+        BEGIN
+            CASE k
+                WHEN 'timezone' THEN PERFORM now() AT TIME ZONE (s->>k);
+                WHEN 'as_of' THEN PERFORM (s->>k)::timestamptz;
+                WHEN 'min_date' THEN PERFORM (s->>k)::date;
+                WHEN 'reapplication_after' THEN PERFORM (s->>k)::interval;
+                ELSE PERFORM '' ~* (s->>k);
+            END CASE;
+        EXCEPTION WHEN data_exception OR invalid_parameter_value OR syntax_error THEN
+            PERFORM collmine._cm_setting_check(p_source, k, s->k, false,
+                CASE k WHEN 'timezone' THEN 'Give a time zone name such as "UTC" or "Europe/Berlin".'
+                       WHEN 'as_of' THEN 'Give a timestamp such as "2025-06-30 23:59:00+00".'
+                       WHEN 'min_date' THEN 'Give a date such as "1900-01-01".'
+                       WHEN 'reapplication_after' THEN 'Give an interval such as "1 hour".'
+                       ELSE 'Give a valid (PostgreSQL) regular expression.' END);
+        END;
+    END LOOP;
+    IF s ? 'call_time_field' THEN
+        PERFORM collmine._cm_setting_check(p_source, 'call_time_field', s->'call_time_field', s->>'call_time_field' IN ('completeddate', 'startdate', 'createddate'),
+            'Use "completeddate", "startdate" or "createddate".');
+    END IF;
+    IF s ? 'country_source' THEN
+        PERFORM collmine._cm_setting_check(p_source, 'country_source', s->'country_source', s->>'country_source' IN ('customer', 'subsidiary'),
+            'Use "customer" (the customer''s billing country, as the template says) or "subsidiary".');
+    END IF;
+    IF s->>'as_of' IS NOT NULL THEN
+        PERFORM collmine._cm_setting_check(p_source, 'as_of', s->'as_of', (s->>'as_of')::timestamptz >= (s->>'min_date')::date,
+            'as_of must not be before min_date.');
+    END IF;
     RETURN s;
+END
+$$;
+
+-- Raise the error of an invalid setting value, naming the setting.
+CREATE FUNCTION collmine._cm_setting_check(p_source text, p_key text, p_value jsonb, p_ok boolean, p_hint text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    IF p_ok IS NOT TRUE THEN
+        RAISE EXCEPTION 'invalid % setting "%": %', p_source, p_key, coalesce(p_value::text, 'null')
+            USING ERRCODE = 'invalid_parameter_value', HINT = p_hint;
+    END IF;
 END
 $$;
 
@@ -292,8 +395,75 @@ BEGIN
 END
 $$;
 
--- Parse a date export value with the load's date_format.
+-- Parse a date export value with the load's date_format. Values that match the format's
+-- strict pattern (collmine.cm_date_fast, built by _cm_fast_pattern: cannot fail to parse) are
+-- cast inline, in the query; every other value goes to _cm_date_parse, which reports it.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text)
+RETURNS date
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE
+        WHEN v IS NULL THEN NULL
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) pg_catalog.current_setting('collmine.cm_date_fast')
+            THEN collmine._cm_date_cast(v)
+        ELSE collmine._cm_date_parse(v, p_table, p_col, p_row) END
+$$;
+
+-- The cast of a value that matched the fast date pattern.
+CREATE FUNCTION collmine._cm_date_cast(v text)
+RETURNS date
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('collmine.cm_date_format') OPERATOR(pg_catalog.=) 'YYYY-MM-DD'
+                THEN pg_catalog.left(pg_catalog.btrim(v), 10)::pg_catalog.date
+                ELSE pg_catalog.to_date(pg_catalog.btrim(v), pg_catalog.current_setting('collmine.cm_date_format')) END
+$$;
+
+-- A strict regular expression for values of a to_date / to_timestamp format that are sure to
+-- parse and to lie in the plausible window (day 1 to 28, a year strictly inside the window,
+-- hours and minutes in range), or '' when the format has other fields: values that do not
+-- match take the slow, checked path.
+CREATE FUNCTION collmine._cm_fast_pattern(p_format text, p_iso_date boolean, p_min date, p_max date)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    tok text;
+    re text := '';
+    yyyy text := '(' || coalesce((SELECT string_agg(y::text, '|') FROM generate_series(extract(year FROM p_min)::integer + 1,
+                                                                                      extract(year FROM p_max)::integer - 1) y
+                                  WHERE y BETWEEN 1000 AND 9999), 'x') || ')';
+BEGIN
+    IF p_format IS NULL THEN
+        -- ISO 8601 local time, as _cm_ts reads it without timestamp_format
+        RETURN '^' || yyyy || '-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$';
+    END IF;
+    IF p_iso_date AND p_format = 'YYYY-MM-DD' THEN
+        RETURN '^' || yyyy || '-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])([ T].*)?$';
+    END IF;
+    FOR tok IN SELECT m[1] FROM regexp_matches(p_format, '(YYYY|HH24|HH12|HH|MM|MI|DD|SS|AM|PM|am|pm|[A-Za-z]+|.)', 'g') m LOOP
+        re := re || CASE
+            WHEN tok = 'YYYY' THEN yyyy
+            WHEN tok = 'MM' THEN '(0?[1-9]|1[0-2])'
+            WHEN tok = 'DD' THEN '(0?[1-9]|1\d|2[0-8])'
+            WHEN tok = 'HH24' THEN '([01]?\d|2[0-3])'
+            WHEN tok IN ('HH12', 'HH') THEN '(0?[1-9]|1[0-2])'
+            WHEN tok IN ('MI', 'SS') THEN '[0-5]\d'
+            WHEN tok IN ('AM', 'PM', 'am', 'pm') THEN '[aApP][mM]'
+            WHEN tok ~ '^[A-Za-z]' THEN NULL
+            ELSE regexp_replace(tok, '([^A-Za-z0-9 ])', '\\\1', 'g') END;
+        IF re IS NULL THEN
+            RETURN '';
+        END IF;
+    END LOOP;
+    RETURN '^' || re || '$';
+END
+$$;
+
+-- The checked parse of a date value: errors and findings name table, column and row.
+CREATE FUNCTION collmine._cm_date_parse(v text, p_table text, p_col text, p_row text)
 RETURNS date
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
@@ -319,13 +489,41 @@ BEGIN
             format('Dates are read with the date_format setting, now ''%s''; pass for example ''{"date_format": "MM/DD/YYYY"}'' to the build function.', fmt));
         RETURN NULL;
     END;
+    IF d < current_setting('collmine.cm_min_date')::date OR d > current_setting('collmine.cm_max_date')::date THEN
+        RETURN collmine._cm_implausible(v, p_table, p_col, p_row);
+    END IF;
     RETURN d;
 END
 $$;
 
 -- Parse a timestamp export value: timestamp_format if set, else ISO 8601; values without a
--- UTC offset are local times in the load's timezone setting.
+-- UTC offset are local times in the load's timezone setting. Values that match the strict
+-- pattern collmine.cm_ts_fast are cast inline; the others go to _cm_ts_parse.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_ts(v text, p_table text, p_col text, p_row text)
+RETURNS timestamptz
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE
+        WHEN v IS NULL THEN NULL
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) pg_catalog.current_setting('collmine.cm_ts_fast')
+            THEN collmine._cm_ts_cast(v)
+        ELSE collmine._cm_ts_parse(v, p_table, p_col, p_row) END
+$$;
+
+-- The cast of a value that matched the fast timestamp pattern.
+CREATE FUNCTION collmine._cm_ts_cast(v text)
+RETURNS timestamptz
+LANGUAGE sql STABLE
+AS $$
+    SELECT (CASE WHEN pg_catalog.current_setting('collmine.cm_timestamp_format') OPERATOR(pg_catalog.=) ''
+                 THEN pg_catalog.btrim(v)::pg_catalog.timestamp
+                 ELSE pg_catalog.to_timestamp(pg_catalog.btrim(v), pg_catalog.current_setting('collmine.cm_timestamp_format'))::pg_catalog.timestamp END)
+           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
+$$;
+
+-- The checked parse of a timestamp value: errors and findings name table, column and row.
+CREATE FUNCTION collmine._cm_ts_parse(v text, p_table text, p_col text, p_row text)
 RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
@@ -355,7 +553,27 @@ BEGIN
             format('Timestamps are read as ISO 8601 (2024-09-14 13:05:00) unless the timestamp_format setting is given (now %s), for example ''{"timestamp_format": "MM/DD/YYYY HH12:MI am"}''.', coalesce(fmt, 'not set')));
         RETURN NULL;
     END;
+    IF t < current_setting('collmine.cm_min_date')::date::timestamp AT TIME ZONE tz
+       OR t >= (current_setting('collmine.cm_max_date')::date + 1)::timestamp AT TIME ZONE tz THEN
+        RETURN collmine._cm_implausible(v, p_table, p_col, p_row);
+    END IF;
     RETURN t;
+END
+$$;
+
+-- A date outside the plausible window (settings min_date, max_years_ahead) is a finding, never
+-- kept: it is read as NULL whatever on_error says, so that no event lands in year 1 or 9999.
+CREATE FUNCTION collmine._cm_implausible(v text, p_table text, p_col text, p_row text)
+RETURNS date
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
+    VALUES ('implausible_date', 'error', p_table, p_row,
+            format('"%s" in column "%s" is outside the plausible window (before min_date or more than max_years_ahead years after today or as_of); read as NULL',
+                   v, p_col));
+    RETURN NULL;
 END
 $$;
 
@@ -377,7 +595,19 @@ END
 $$;
 
 -- Parse an amount: digits with an optional sign and decimal point (no thousands separators).
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_num(v text, p_table text, p_col text, p_row text)
+RETURNS numeric
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$'
+            THEN pg_catalog.btrim(v)::pg_catalog.numeric
+        ELSE collmine._cm_num_parse(v, p_table, p_col, p_row) END
+$$;
+
+-- The checked parse of an amount: errors and findings name table, column and row.
+CREATE FUNCTION collmine._cm_num_parse(v text, p_table text, p_col text, p_row text)
 RETURNS numeric
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
@@ -454,22 +684,39 @@ BEGIN
     PERFORM set_config('collmine.cm_date_format', s->>'date_format', true);
     PERFORM set_config('collmine.cm_timestamp_format', coalesce(s->>'timestamp_format', ''), true);
     PERFORM set_config('collmine.cm_timezone', s->>'timezone', true);
-    DROP TABLE IF EXISTS pg_temp._cm_inv, pg_temp._cm_app, pg_temp._cm_raw, pg_temp._cm_issue;
+    PERFORM set_config('collmine.cm_min_date', to_char((s->>'min_date')::date, 'YYYY-MM-DD'), true);
+    PERFORM set_config('collmine.cm_max_date',
+        to_char((greatest(now(), (s->>'as_of')::timestamptz) AT TIME ZONE (s->>'timezone'))::date
+                + make_interval(years => (s->>'max_years_ahead')::integer), 'YYYY-MM-DD'), true);
+    -- patterns of values that parse inline, in the window (the others take the checked path)
+    PERFORM set_config('collmine.cm_date_fast', collmine._cm_fast_pattern(s->>'date_format', true,
+        current_setting('collmine.cm_min_date')::date, current_setting('collmine.cm_max_date')::date), true);
+    PERFORM set_config('collmine.cm_ts_fast', collmine._cm_fast_pattern(s->>'timestamp_format', false,
+        current_setting('collmine.cm_min_date')::date, current_setting('collmine.cm_max_date')::date), true);
+    DROP TABLE IF EXISTS pg_temp._cm_inv, pg_temp._cm_app, pg_temp._cm_raw, pg_temp._cm_issue, pg_temp._cm_cust;
     -- one row per invoice (case)
     CREATE TEMP TABLE _cm_inv (
         case_id text, src_id text, customer_key text, customer_id text, customer_name text,
         segment text, business_unit text, collector text, country text, terms text,
         terms_days integer, currency text, amount numeric, invoice_ts timestamptz,
-        invoice_date date, due_date date, user_id text, is_automated boolean, source_ref text);
+        invoice_date date, due_date date, user_id text, is_automated boolean, source_ref text,
+        -- optional, for sources that export them: the ERP's own status and open amount (the
+        -- build cross-checks its derivation against them) and the customer's credit limit
+        source_status text, source_open boolean, source_open_amount numeric, credit_limit numeric);
     -- one row per application of a payment, credit memo or write-off to an invoice
+    -- (posted_ts: the payment's own GL posting where the source has it; reapplied: the
+    -- application was made later than that posting, a rework of the payment's application;
+    -- unposted: the payment has no GL impact, so no Payment Posted)
     CREATE TEMP TABLE _cm_app (
         case_id text, kind text, doc_ref text, amount numeric, currency text,
         doc_ts timestamptz, applied_ts timestamptz, user_id text, is_automated boolean,
-        source_ref text, sort_key numeric);
+        source_ref text, sort_key numeric, posted_ts timestamptz, reapplied boolean, unposted boolean);
     -- explicit events; case_id NULL with customer_key set means a customer-level event
     CREATE TEMP TABLE _cm_raw (
         case_id text, customer_key text, activity text, ts timestamptz, user_id text,
         is_automated boolean, detail text, source_ref text, sort_key numeric);
+    -- the customers' ids as shown to users, for customer-level events (optional)
+    CREATE TEMP TABLE _cm_cust (customer_key text, customer_id text);
     CREATE TEMP TABLE _cm_issue (
         check_name text, severity text, source_table text, source_ref text, case_id text, detail text);
 END
@@ -624,9 +871,22 @@ BEGIN
     INSERT INTO _cm_ev
     SELECT a.case_id, 'Payment Received', min(a.doc_ts), min(a.user_id), bool_and(a.is_automated), sum(a.amount), min(a.currency), min(a.doc_ref), min(a.sort_key)
     FROM _cm_app a WHERE a.kind = 'payment' GROUP BY a.case_id, a.doc_ref;
+    -- Payment Posted: the payment's own GL posting, once per (invoice, payment), where the
+    -- source has it; else (F&O, BC) each application's posting
+    INSERT INTO _cm_ev
+    SELECT a.case_id, 'Payment Posted', min(a.posted_ts), min(a.user_id), bool_and(a.is_automated), sum(a.amount), min(a.currency), min(a.doc_ref), min(a.sort_key)
+    FROM _cm_app a WHERE a.kind = 'payment' AND a.posted_ts IS NOT NULL GROUP BY a.case_id, a.doc_ref;
     INSERT INTO _cm_ev
     SELECT a.case_id, 'Payment Posted', a.applied_ts, a.user_id, a.is_automated, a.amount, a.currency, a.source_ref, a.sort_key
-    FROM _cm_app a WHERE a.kind = 'payment';
+    FROM _cm_app a WHERE a.kind = 'payment' AND a.posted_ts IS NULL AND a.unposted IS NOT TRUE;
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'payment_not_posted', 'info', 'application', a.source_ref, a.case_id,
+           'the payment has no GL posting in the export; no Payment Posted'
+    FROM _cm_app a WHERE a.kind = 'payment' AND a.unposted;
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'payment_reapplied', 'info', 'application', a.source_ref, a.case_id,
+           format('payment %s posted %s, applied to this invoice %s: a re-application (kept in applications)', a.doc_ref, a.posted_ts, a.applied_ts)
+    FROM _cm_app a WHERE a.kind = 'payment' AND a.reapplied;
     INSERT INTO _cm_ev
     SELECT a.case_id, 'Credit Memo Issued', min(a.doc_ts), min(a.user_id), bool_and(a.is_automated), sum(a.amount), min(a.currency), min(a.doc_ref), min(a.sort_key)
     FROM _cm_app a WHERE a.kind = 'credit' GROUP BY a.case_id, a.doc_ref;
@@ -642,7 +902,7 @@ BEGIN
     INSERT INTO _cm_ev
     SELECT r.case_id, r.activity, r.ts, r.user_id, r.is_automated, NULL, NULL, r.source_ref, r.sort_key
     FROM _cm_raw r
-    WHERE r.case_id IS NOT NULL AND r.activity NOT IN ('dispute:disputed', 'dispute:resolved', 'Dunning Procedure Initiated');
+    WHERE r.case_id IS NOT NULL AND r.activity NOT IN ('dispute:disputed', 'dispute:resolved', 'dispute:reason', 'Dunning Procedure Initiated');
     INSERT INTO _cm_ev
     SELECT DISTINCT ON (r.case_id) r.case_id, 'Dunning Procedure Initiated', r.ts, r.user_id, r.is_automated, NULL, NULL, r.source_ref, r.sort_key
     FROM _cm_raw r WHERE r.activity IN ('Overdue Reminder Sent', 'Dunning Procedure Initiated')
@@ -657,18 +917,35 @@ BEGIN
     WHERE (d.activity = 'dispute:disputed' AND d.prev IS DISTINCT FROM 'dispute:disputed')
        OR (d.activity = 'dispute:resolved' AND d.prev = 'dispute:disputed');
 
-    -- customer-level events (credit limits, calls not tied to an invoice) belong to every
-    -- invoice of that customer that is open at that moment
-    INSERT INTO _cm_ev
-    SELECT i.case_id, r.activity, r.ts, r.user_id, r.is_automated, NULL, NULL, r.source_ref, r.sort_key
-    FROM _cm_raw r
-    JOIN _cm_inv i ON i.customer_key = r.customer_key AND i.invoice_ts <= r.ts
-    LEFT JOIN _cm_end e ON e.case_id = i.case_id
-    WHERE r.case_id IS NULL AND (e.end_ts IS NULL OR e.end_ts > r.ts);
+    -- customer-level events (credit limits, calls about no invoice) are kept once each in
+    -- customer_events; with customer_events_on_invoices = open_invoices they are also put on
+    -- every invoice of that customer that is open at that moment
+    INSERT INTO _cm_cust
+    SELECT DISTINCT i.customer_key, i.customer_id FROM _cm_inv i
+    WHERE i.customer_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _cm_cust c WHERE c.customer_key = i.customer_key);
+    DROP TABLE IF EXISTS pg_temp._cm_cev;
+    CREATE TEMP TABLE _cm_cev AS
+    SELECT coalesce(c.customer_id, r.customer_key) AS customer_id, r.activity, r.ts, r.user_id, r.is_automated,
+           r.detail, r.source_ref, r.sort_key
+    FROM _cm_raw r LEFT JOIN (SELECT DISTINCT ON (x.customer_key) x.* FROM _cm_cust x ORDER BY x.customer_key, x.customer_id) c
+         ON c.customer_key = r.customer_key
+    WHERE r.case_id IS NULL AND r.customer_key IS NOT NULL;
+    IF s->>'customer_events_on_invoices' = 'open_invoices' THEN
+        INSERT INTO _cm_ev
+        SELECT i.case_id, r.activity, r.ts, r.user_id, r.is_automated, NULL, NULL, r.source_ref, r.sort_key
+        FROM _cm_raw r
+        JOIN _cm_inv i ON i.customer_key = r.customer_key AND i.invoice_ts <= r.ts
+        LEFT JOIN _cm_end e ON e.case_id = i.case_id
+        WHERE r.case_id IS NULL AND (e.end_ts IS NULL OR e.end_ts > r.ts);
+    END IF;
 
-    -- Payment Due Date Passed: at the end of the due date, if the invoice was still open then
+    -- Payment Due Date Passed, if the invoice was still open at the end of its due date. The
+    -- template stamps it with the due date itself (00:00 in the load's time zone); the setting
+    -- due_date_passed_at = "day_after" stamps it when the due date is over (00:00 of the next day)
     INSERT INTO _cm_ev
-    SELECT i.case_id, 'Payment Due Date Passed', ((i.due_date + 1)::timestamp AT TIME ZONE tz), NULL, true, NULL, NULL, i.source_ref, NULL
+    SELECT i.case_id, 'Payment Due Date Passed',
+           ((i.due_date + CASE WHEN s->>'due_date_passed_at' = 'day_after' THEN 1 ELSE 0 END)::timestamp AT TIME ZONE tz),
+           NULL, true, NULL, NULL, i.source_ref, NULL
     FROM _cm_inv i LEFT JOIN _cm_end e USING (case_id)
     WHERE i.due_date IS NOT NULL AND i.invoice_ts IS NOT NULL
       AND ((i.due_date + 1)::timestamp AT TIME ZONE tz) <= as_of
@@ -682,7 +959,22 @@ BEGIN
     FROM _cm_ev v JOIN _cm_inv i USING (case_id)
     WHERE v.activity <> 'Invoice Generated' AND v.ts < i.invoice_ts;
 
+    -- events whose time came from a date-only export value (00:00 in the load's time zone);
+    -- Payment Due Date Passed is at 00:00 by definition
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
+    SELECT 'date_only_timestamp', 'info', 'events', format('%s: %s of %s', x.activity, x.n, x.total),
+           format('%s of %s %s events carry only a date (read as 00:00 %s): they sort before same-day events that have a time', x.n, x.total, x.activity, tz)
+    FROM (SELECT v.activity, count(*) FILTER (WHERE (v.ts AT TIME ZONE tz)::time = '00:00') AS n, count(*) AS total
+          FROM _cm_ev v WHERE v.activity <> 'Payment Due Date Passed' GROUP BY v.activity) x
+    WHERE x.n > 0;
+
+    -- the export checked against itself: the ERP's own status and open amount against the
+    -- derived ones, per invoice and in total per currency
+    PERFORM collmine._cm_crosscheck();
+
     -- write the canonical tables: replace this source's rows, keep other sources' rows
+    EXECUTE format('DELETE FROM %I.customer_events WHERE source_system = %L', p_schema, p_source);
+    EXECUTE format('DELETE FROM %I.applications WHERE source_system = %L', p_schema, p_source);
     EXECUTE format('DELETE FROM %I.events WHERE source_system = %L', p_schema, p_source);
     EXECUTE format('DELETE FROM %I.invoices WHERE source_system = %L', p_schema, p_source);
     EXECUTE format('DELETE FROM %I.quality_issues WHERE source_system = %L', p_schema, p_source);
@@ -691,6 +983,16 @@ BEGIN
                row_number() OVER (ORDER BY v.ts, t.rank, v.case_id, v.sort_key, v.source_ref, v.user_id, v.amount),
                v.user_id, v.is_automated, v.amount, v.currency, %L, v.source_ref
         FROM pg_temp._cm_ev v JOIN collmine.template_activities() t ON t.activity = v.activity$q$, p_schema, p_source);
+    EXECUTE format($q$INSERT INTO %I.customer_events (customer_id, activity, ts, ord, user_id, is_automated, detail, source_system, source_ref)
+        SELECT v.customer_id, v.activity, v.ts,
+               row_number() OVER (ORDER BY v.ts, t.rank, v.customer_id, v.sort_key, v.source_ref, v.user_id),
+               v.user_id, v.is_automated, v.detail, %L, v.source_ref
+        FROM pg_temp._cm_cev v JOIN collmine.template_activities() t ON t.activity = v.activity$q$, p_schema, p_source);
+    EXECUTE format($q$INSERT INTO %I.applications (case_id, kind, document, amount, currency, document_at, posted_at,
+                                                   applied_at, reapplied, source_system, source_ref)
+        SELECT a.case_id, a.kind, a.doc_ref, a.amount, a.currency, a.doc_ts, a.posted_ts, a.applied_ts,
+               coalesce(a.reapplied, false), %L, a.source_ref
+        FROM pg_temp._cm_app a$q$, p_schema, p_source);
 
     EXECUTE format($q$INSERT INTO %I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
@@ -707,7 +1009,8 @@ BEGIN
                     ELSE e.end_ts < ((i.due_date + 1)::timestamp AT TIME ZONE %3$L) END,
                e.end_ts - i.invoice_ts,
                ap.lag,
-               %4$L::timestamptz
+               %4$L::timestamptz,
+               i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
         LEFT JOIN (SELECT a.case_id,
@@ -715,11 +1018,11 @@ BEGIN
                           sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,
                           sum(a.amount) FILTER (WHERE a.kind = 'writeoff') AS written_off,
                           sum(a.amount) FILTER (WHERE a.kind NOT IN ('payment', 'credit', 'writeoff')) AS other,
-                          avg(a.applied_ts - a.doc_ts) FILTER (WHERE a.kind = 'payment') AS lag
+                          avg(coalesce(a.posted_ts, a.applied_ts) - a.doc_ts) FILTER (WHERE a.kind = 'payment' AND a.unposted IS NOT TRUE) AS lag
                    FROM pg_temp._cm_app a GROUP BY a.case_id) ap USING (case_id)
         LEFT JOIN (SELECT DISTINCT ON (r.case_id) r.case_id, r.detail FROM pg_temp._cm_raw r
-                   WHERE r.activity = 'dispute:disputed'
-                   ORDER BY r.case_id, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
+                   WHERE r.activity IN ('dispute:disputed', 'dispute:reason')
+                   ORDER BY r.case_id, r.activity = 'dispute:reason' DESC, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
         p_schema, p_source, tz, as_of);
 
     -- a log that mixes currencies cannot add amounts across invoices without conversion
@@ -733,11 +1036,63 @@ BEGIN
         SELECT %L, q.check_name, q.severity, q.source_table, q.source_ref, q.case_id, q.detail FROM pg_temp._cm_issue q$q$,
         p_schema, p_source);
 
+    -- per activity: its events in the log, plus the customer-level events kept apart
     RETURN QUERY
-    SELECT t.activity, count(v.activity)
-    FROM collmine.template_activities() t LEFT JOIN _cm_ev v ON v.activity = t.activity
-    GROUP BY t.rank, t.activity ORDER BY t.rank;
+    SELECT t.activity,
+           coalesce(v.n, 0) + CASE WHEN s->>'customer_events_on_invoices' = 'open_invoices' THEN 0 ELSE coalesce(c.n, 0) END
+    FROM collmine.template_activities() t
+    LEFT JOIN (SELECT x.activity, count(*) AS n FROM _cm_ev x GROUP BY x.activity) v ON v.activity = t.activity
+    LEFT JOIN (SELECT x.activity, count(*) AS n FROM _cm_cev x GROUP BY x.activity) c ON c.activity = t.activity
+    ORDER BY t.rank;
     PERFORM collmine._cm_drop_workspace();
+END
+$$;
+
+-- Cross-check the derivation against the ERP's own view of each invoice, where the source part
+-- filled source_open / source_open_amount: status (open or closed at the export) and open amount
+-- per invoice, and the open total per currency. Each disagreement is a finding with examples.
+CREATE FUNCTION collmine._cm_crosscheck()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    DROP TABLE IF EXISTS pg_temp._cm_xc;
+    CREATE TEMP TABLE _cm_xc AS
+    SELECT i.case_id, i.source_ref, i.currency, i.source_status, i.source_open, i.source_open_amount,
+           e.end_kind IS NULL AS derived_open,
+           i.amount - coalesce(ap.applied, 0) AS derived_open_amount
+    FROM _cm_inv i
+    LEFT JOIN _cm_end e USING (case_id)
+    LEFT JOIN (SELECT a.case_id, sum(a.amount) AS applied FROM _cm_app a GROUP BY a.case_id) ap USING (case_id)
+    WHERE i.source_open IS NOT NULL OR i.source_open_amount IS NOT NULL;
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'status_mismatch', 'warning', 'invoice', x.source_ref, x.case_id,
+           format('the export says %s ("%s"), the applications in the export make it %s',
+                  CASE WHEN x.source_open THEN 'open' ELSE 'closed' END, x.source_status,
+                  CASE WHEN x.derived_open THEN 'open' ELSE 'settled or written off' END)
+    FROM _cm_xc x WHERE x.source_open IS NOT NULL AND x.source_open <> x.derived_open;
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'open_amount_mismatch', 'warning', 'invoice', x.source_ref, x.case_id,
+           format('the export says %s unpaid, the applications in the export leave %s', x.source_open_amount, x.derived_open_amount)
+    FROM _cm_xc x WHERE abs(x.source_open_amount - x.derived_open_amount) > 0.005;
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
+    SELECT 'open_total_mismatch', 'warning', 'invoice', coalesce(x.currency, 'no currency'),
+           format('open amount in %s: the export says %s, derived %s (difference %s over %s invoices)',
+                  coalesce(x.currency, 'no currency'), sum(x.source_open_amount), sum(x.derived_open_amount),
+                  sum(x.source_open_amount) - sum(x.derived_open_amount), count(*))
+    FROM _cm_xc x WHERE x.source_open_amount IS NOT NULL AND x.derived_open_amount IS NOT NULL
+    GROUP BY x.currency
+    HAVING abs(sum(x.source_open_amount) - sum(x.derived_open_amount)) > 0.005;
+    -- invoices closed in the export but without a single application: the link table is missing
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
+    SELECT 'missing_applications', 'error', 'invoice', format('%s invoices', count(*) FILTER (WHERE x.source_open IS FALSE OR x.source_open_amount < x.derived_open_amount - 0.005)),
+           format('%s of %s invoices are closed or partly paid in the export but no application of any invoice was loaded: is the link table (nexttransactionlinelink or previoustransactionlinelink) missing?',
+                  count(*) FILTER (WHERE x.source_open IS FALSE OR x.source_open_amount < x.derived_open_amount - 0.005), count(*))
+    FROM _cm_xc x
+    WHERE NOT EXISTS (SELECT 1 FROM _cm_app)
+    HAVING count(*) FILTER (WHERE x.source_open IS FALSE OR x.source_open_amount < x.derived_open_amount - 0.005) > 0;
+    DROP TABLE pg_temp._cm_xc;
 END
 $$;
 
@@ -1011,12 +1366,13 @@ COMMENT ON FUNCTION collmine.import_csv(regclass, text) IS
     'move a CSV file landed in <schema>.csv_import into a staging table, matching header names and checking every line';
 
 -- A date export value as the timestamp of its midnight in the load's time zone.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_day(v text, p_table text, p_col text, p_row text)
 RETURNS timestamptz
 LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, collmine
 AS $$
-    SELECT collmine._cm_date(v, p_table, p_col, p_row)::timestamp AT TIME ZONE current_setting('collmine.cm_timezone')
+    SELECT collmine._cm_date(v, p_table, p_col, p_row)::pg_catalog.timestamp
+           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
 $$;
 
 -- Check that every staging table of a source exists with all its columns, and that no table

@@ -386,6 +386,7 @@ SET jit = off
 AS $$
 DECLARE
     grp text;
+    customer_level boolean := false;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
@@ -395,18 +396,29 @@ BEGIN
                   HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
     END IF;
     PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[start_activity, end_activity]);
+    -- customer-level activities that a connector keeps once each in customer_events (credit
+    -- limits) pair per customer there, each once; case_id is then the customer id, and group_by
+    -- reads the customer's first invoice
+    -- (a role that may not read customer_events sees the log without them, as privileges say)
+    IF to_regclass(format('%I.customer_events', log_schema)) IS NOT NULL
+       AND has_table_privilege(to_regclass(format('%I.customer_events', log_schema)), 'SELECT') THEN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.customer_events WHERE activity = $1)', log_schema)
+            INTO customer_level USING start_activity;
+    END IF;
     RETURN QUERY EXECUTE format($q$
-        WITH s AS (SELECT e.case_id::text AS case_id, e.ts,
-                          row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.events e WHERE e.activity = $1),
-             f AS (SELECT e.case_id::text AS case_id, e.ts,
-                          row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.events e WHERE e.activity = $2)
+        WITH s AS (SELECT e.%3$I::text AS case_id, e.ts,
+                          row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
+                     FROM %1$I.%4$I e WHERE e.activity = $1),
+             f AS (SELECT e.%3$I::text AS case_id, e.ts,
+                          row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
+                     FROM %1$I.%4$I e WHERE e.activity = $2)
         SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
                extract(epoch FROM f.ts - s.ts)::numeric / 86400
           FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n
-                 LEFT JOIN %1$I.invoices i ON i.case_id::text = s.case_id
-    $q$, log_schema, grp) USING start_activity, end_activity;
+                 LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%3$I::text = s.case_id
+                                    ORDER BY x.case_id LIMIT 1) i ON true
+    $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
+         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING start_activity, end_activity;
 END
 $$;
 

@@ -19,7 +19,8 @@ gen_erp_log() {
         -c "SELECT count(*) FROM collmine.create_staging('netsuite', '$schema')" >/dev/null
     for f in "$dir"/netsuite.*.csv; do
         table=$(basename "$f" .csv); table=${table#netsuite.}
-        "${PSQL[@]}" -c "\\copy $schema.$table FROM '$f' WITH (FORMAT csv, HEADER true)"
+        # by the header's column names: the staging tables have optional columns an export may lack
+        "${PSQL[@]}" -c "\\copy $schema.$table ($(head -1 "$f" | tr -d '\r')) FROM '$f' WITH (FORMAT csv, HEADER true)"
     done
     "${PSQL[@]}" -c "SELECT count(*) AS activities FROM collmine.netsuite_build('$schema',
         '{\"date_format\": \"MM/DD/YYYY\", \"timestamp_format\": \"MM/DD/YYYY HH12:MI am\", \"as_of\": \"$as_of\"}')" >/dev/null

@@ -41,12 +41,12 @@ SELECT * FROM collmine.d365bc_build('cm_bc', '{"as_of": "2024-04-30 23:59:00+00"
 
 -- PSI-1: Generated 03-01 (JOBQUEUE: automated); credit limit changed 03-03 10:00 while PSI-1
 --   and PSI-2 are C1's open invoices; PMT-1 received 03-10 (document date), applied 03-12;
---   due 03-31 passed 04-01; PMT-2 received 04-10, applied 04-11: settled.
+--   due 03-31 (Payment Due Date Passed at 03-31 00:00); PMT-2 received 04-10, applied 04-11: settled.
 -- PSI-2: Generated 03-02; credit limit 03-03; dispute set 03-05, cleared 03-10, set again
 --   03-15, cleared 03-25 09:00; credit memo PCM-1 03-25 (no document date: posting date);
---   due passed 04-02; the unapplied application of 04-05 is ignored; PMT-2 received 04-10,
+--   due 04-01 (passed event at 04-01 00:00); the unapplied application of 04-05 is ignored; PMT-2 received 04-10,
 --   applied 04-11: settled.
--- PSI-3: Generated 01-10; due passed 02-10; reminders 02-19 (starts dunning) and 03-04;
+-- PSI-3: Generated 01-10; due 02-09 (Payment Due Date Passed at 02-09 00:00); reminders 02-19 (starts dunning) and 03-04;
 --   written off 04-20 by the WRITEOFF-coded entry.
 SELECT case_id, ts, activity, user_id, is_automated, amount, currency
 FROM cm_bc.events ORDER BY case_id, ord;

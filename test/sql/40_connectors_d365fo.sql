@@ -45,12 +45,12 @@ SELECT * FROM collmine.d365fo_build('cm_fo', '{"as_of": "2024-04-30 23:59:00+00"
 
 -- usmf/CIV-1: Generated 03-01 (by Batch: automated); credit limit requested 03-01 10:00 when
 --   CIV-1 is US-001's only open invoice, approved (posted) 03-03 when CIV-1 and CIV-2 are open;
---   PAY-1 received 03-10, posted (settlement) 03-12; due 03-31 passed 04-01; PAY-2 received
+--   PAY-1 received 03-10, posted (settlement) 03-12; due 03-31 (passed event 03-31 00:00); PAY-2 received
 --   04-10, posted 04-11 and settled then.
 -- usmf/CIV-2: Generated 03-02; credit limit approved 03-03; dispute 03-05, resolved 03-10
---   (the promise-to-pay row changes nothing), reopened 03-15, resolved 03-25; due passed
---   04-02; PAY-2 (the same payment as CIV-1) received 04-10, posted and settled 04-11.
--- usmf/CIV-3: Generated 01-10; due passed 02-10; letter CL-1 printed 02-20 starts dunning;
+--   (the promise-to-pay row changes nothing), reopened 03-15, resolved 03-25; due 04-01, its
+--   passed event at 04-01 00:00; PAY-2 (the same payment as CIV-1) received 04-10, posted and settled 04-11.
+-- usmf/CIV-3: Generated 01-10; due 02-09 (Payment Due Date Passed at 02-09 00:00); letter CL-1 printed 02-20 starts dunning;
 --   call 03-01 14:00; letter CL-2 03-04 (no print date: letter date); CL-3 cancelled: ignored;
 --   written off 04-20.
 SELECT case_id, ts, activity, user_id, is_automated, amount

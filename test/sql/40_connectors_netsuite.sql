@@ -7,10 +7,10 @@ SELECT count(*) AS staging_tables FROM collmine.create_staging('netsuite', 'cm_n
 -- customers 10 and 12 are in subsidiary 1 (US), 11 in subsidiary 2 (UK)
 INSERT INTO cm_ns.subsidiary VALUES ('1', 'US Inc.', 'US'), ('2', 'UK Ltd', 'GB');
 INSERT INTO cm_ns.term VALUES ('1', 'Net 30', '30');
-INSERT INTO cm_ns.customer (id, entityid, companyname, category, terms, subsidiary, salesrep) VALUES
-    ('10', 'C10', 'Acme', 'Standard', '1', '1', '101'),
-    ('11', 'C11', 'Bolt', 'Risky', '1', '2', '102'),
-    ('12', 'C12', 'Cogs', 'Prompt', '1', '1', '101');
+INSERT INTO cm_ns.customer (id, entityid, companyname, category, terms, subsidiary, salesrep, billcountry) VALUES
+    ('10', 'C10', 'Acme', 'Standard', '1', '1', '101', 'US'),
+    ('11', 'C11', 'Bolt', 'Risky', '1', '2', '102', 'GB'),
+    ('12', 'C12', 'Cogs', 'Prompt', '1', '1', '101', 'US');
 INSERT INTO cm_ns.transaction (id, tranid, type, trandate, createddate, duedate, entity, foreigntotal, currency, posting, createdby, terms, memo) VALUES
     -- invoices
     ('1', 'INV1', 'CustInvc', '2024-03-01', '2024-03-01 09:00', '2024-03-31', '10', '100.00', 'USD', 'T', '101', '1', NULL),
@@ -62,47 +62,58 @@ INSERT INTO cm_ns.phonecall (id, title, completeddate, assigned, company, transa
 
 SELECT * FROM collmine.netsuite_build('cm_ns', '{"as_of": "2024-04-30 23:59:00+00"}');
 
--- INV1: Generated 03-01 09:00, Sent 10:00; PY1 received 03-10 (40), posted 03-11 09:00;
---       PY2 received 03-20 (60), posted 15:00 and only then Settled. Paid before its due date
---       (03-31): no Payment Due Date Passed.
+-- The template's rules (../shared/reference/netsuite-data-template.txt): Payment Received at
+-- the payment's transaction date; Payment Posted at its GL posting (posting T: its creation);
+-- Credit Memo Issued and Invoice Written Off at the document's creation; Invoice Settled at the
+-- last application (the link) that pays the invoice in full; calls on the invoice they name;
+-- customer-level notes and calls in customer_events only (customer_events_on_invoices: none).
+-- INV1: Generated 03-01 09:00, Sent 10:00; PY1 received 03-10 (its date) and posted 03-10
+--       08:00 (created); applied 03-11 09:00, a day after its posting: a re-application,
+--       kept in applications. PY2 received 03-20, posted 08:00, applied 15:00: Settled at
+--       15:00. Paid before its due date (03-31): no Payment Due Date Passed.
 -- INV2: Generated 03-02 10:00 (by the system, -4: automated); dispute registered 03-05,
---       resolved 03-10, reopened 03-15, resolved 03-25 (CSV context: automated); credit memo
---       CM1 03-25; due 04-01 passed at 04-02 00:00; first dunning letter 04-08 06:00 starts
---       dunning; call 04-09 14:00; PY3 received 04-10, posted and settled 04-11 10:00.
--- INV3: Generated 03-05; due 04-04 passed 04-05 00:00; PY3 received 04-10 (same payment as
---       INV2), posted and settled 04-11 10:00.
--- INV4: Generated 01-10; due 02-09 passed 02-10; letters 02-19 and 03-04 (02-25 cancelled);
---       customer call 03-01 14:00 attaches to it (the customer's only open invoice then);
---       written off by JE1 on 04-20 (journal date).
--- INV5: Generated 04-15 09:00; Sent 04-14 (flagged: before the invoice); credit limit
---       requested 04-16 and approved 04-18 for customer 10, whose only open invoice then is INV5;
---       due 05-15 is after as_of: no Payment Due Date Passed.
--- INV6: Generated 03-01; PY4 (12.00 USD on a 10.00 EUR invoice) received 03-05, posted and
---       settled 03-05 12:00.
+--       resolved 03-10, reopened 03-15; credit memo CM1 created 03-25 08:00, before the
+--       resolution at 09:00 (CSV context: automated); due 04-01 (Payment Due Date Passed at 04-01 00:00, the due date itself); first
+--       dunning letter 04-08 06:00 starts dunning; call 04-09 14:00; PY3 received 04-10, posted
+--       04-10 08:00, applied and settled 04-11 10:00.
+-- INV3: Generated 03-05; due 04-04 (passed event at 04-04 00:00); PY3 received 04-10 (same payment as
+--       INV2), posted 04-10 08:00, settled 04-11 10:00.
+-- INV4: Generated 01-10; due 02-09 (passed event at 02-09); letters 02-19 and 03-04 (02-25 cancelled);
+--       the account review call 03-01 names no invoice: customer C11's event, not INV4's;
+--       written off by JE1, created 04-20 08:00.
+-- INV5: Generated 04-15 09:00; Sent 04-14 (flagged: before the invoice); the credit limit
+--       request 04-16 and approval 04-18 are customer C10's events, not INV5's; due 05-15 is
+--       after as_of: no Payment Due Date Passed.
+-- INV6: Generated 03-01; PY4 (12.00 USD on a 10.00 EUR invoice) received 03-05, posted 08:00,
+--       applied and settled 03-05 12:00.
 SELECT case_id, ts, activity, user_id, is_automated, amount, currency
 FROM cm_ns.events ORDER BY case_id, ord;
 
--- INV1 settled before due: on time, 0 days overdue, cycle 19 days 6 hours, posting lag mean of
---   33h (03-10 00:00 to 03-11 09:00) and 15h = 24h.
+-- INV1 settled before due: on time, 0 days overdue, cycle 19 days 6 hours, posting lag 8h
+--   (received 00:00, posted 08:00 each time).
 -- INV2 settled 04-11, due 04-01: 10 days overdue. INV3: 7 days. INV4 written off 04-20, due
---   02-09: 71 days (2024 is a leap year). INV5 open, as_of 04-30 before due: 0.
+--   02-09: 71 days (2024 is a leap year). INV5 open, as_of 04-30 before due: 0. Country is the
+--   customer's billing country.
 SELECT case_id, customer_name, segment, business_unit, collector, country, terms, terms_days, currency,
        status, dispute_reason, amount, amount_paid, amount_credited, amount_written_off, open_amount,
        settled_at, written_off_at, days_overdue, paid_on_time, cycle_time, posting_lag
 FROM cm_ns.invoices ORDER BY case_id;
 
--- cross-check in plain SQL: settled_at is the last Payment Posted of a settled invoice, and
+-- cross-check in plain SQL: settled_at is the last application of a settled invoice, and
 -- cycle_time is settled/written off minus generated (expected: no rows)
 SELECT i.case_id FROM cm_ns.invoices i
 WHERE i.status = 'settled' AND i.settled_at IS DISTINCT FROM
-      (SELECT max(ts) FROM cm_ns.events e WHERE e.case_id = i.case_id AND e.activity = 'Payment Posted')
+      (SELECT max(applied_at) FROM cm_ns.applications a WHERE a.case_id = i.case_id)
    OR i.cycle_time IS DISTINCT FROM coalesce(i.settled_at, i.written_off_at) -
       (SELECT ts FROM cm_ns.events e WHERE e.case_id = i.case_id AND e.activity = 'Invoice Generated');
 
--- ord orders events with equal timestamps by the template's rank: Payment Posted before
--- Invoice Settled at INV1 03-20 15:00
+-- ord orders events with equal timestamps by the template's rank: Dunning Procedure Initiated
+-- before Overdue Reminder Sent at INV2 04-08 06:00
 SELECT activity, ord < lead(ord) OVER (ORDER BY ord) AS before_next
-FROM cm_ns.events WHERE case_id = 'INV1' AND ts = '2024-03-20 15:00+00' ORDER BY ord;
+FROM cm_ns.events WHERE case_id = 'INV2' AND ts = '2024-04-08 06:00+00' ORDER BY ord;
+
+-- customer-level events, once each: C10's credit limit request and approval, C11's call
+SELECT customer_id, activity, ts, user_id, source_ref FROM cm_ns.customer_events ORDER BY ord;
 
 -- the data-quality report: every problem with a count and examples
 SELECT check_name, severity, problems, examples, description FROM collmine.data_quality('cm_ns');
@@ -128,10 +139,13 @@ COPY cm_ss.transaction_search ("Internal ID", "Type", "Date", "Date Created", "D
 SELECT collmine.netsuite_from_saved_search('cm_ss') AS transactions;
 SELECT * FROM collmine.netsuite_build('cm_ss', '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2024-10-31 23:59:00+00"}')
 WHERE events > 0;
--- INV-101: Generated 09-01 09:15; PAY-7 received and applied 09-20 (the saved search has only
---   the payment's date); due 10-01 passed 10-02; PAY-8 10-20: settled.
--- INV-102: Generated 09-14 13:05; due 10-14 passed 10-15; PAY-8 (shared with INV-101) 10-20: settled.
--- INV-103: Generated 09-20 16:40; open; due 10-20 passed 10-21, before as_of 10-31.
+-- INV-101: Generated 09-01 09:15; PAY-7 received 09-20 (its date), posted at its creation
+--   09-20 10:00 and applied then (the saved search dates the application by the payment's date
+--   only, and an application is never before its document exists); due 10-01 (passed event at 10-01 00:00);
+--   PAY-8 received 10-20, posted and applied 11:30: settled.
+-- INV-102: Generated 09-14 13:05; due 10-14 (passed event 10-14); PAY-8 (shared with INV-101) 10-20
+--   11:30: settled.
+-- INV-103: Generated 09-20 16:40; open; due 10-20 (passed event 10-20), before as_of 10-31.
 SELECT case_id, ts, activity, amount FROM cm_ss.events ORDER BY case_id, ord;
 -- days overdue: 10-20 - 10-01 = 19, 10-20 - 10-14 = 6, open: 10-31 - 10-20 = 11
 SELECT case_id, customer_name, collector, business_unit, status, due_date, settled_at, days_overdue, paid_on_time

@@ -12,17 +12,17 @@ CREATE TEMP TABLE truth (source text, metric text, value text);
 
 -- ==== load the three sources (as in 40_connectors_sample) ====
 SELECT count(*) > 0 AS staged FROM collmine.create_staging('netsuite', 'kpi_s_netsuite');
-\copy kpi_s_netsuite.customer FROM 'test/data/erp/sample/netsuite.customer.csv' WITH (FORMAT csv, HEADER true)
+\copy kpi_s_netsuite.customer (id, entityid, companyname, category, creditlimit, terms, subsidiary, salesrep) FROM 'test/data/erp/sample/netsuite.customer.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_netsuite.customrecord_3805_dunning_eval_result FROM 'test/data/erp/sample/netsuite.customrecord_3805_dunning_eval_result.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_netsuite.message FROM 'test/data/erp/sample/netsuite.message.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_netsuite.nexttransactionlinelink FROM 'test/data/erp/sample/netsuite.nexttransactionlinelink.csv' WITH (FORMAT csv, HEADER true)
-\copy kpi_s_netsuite.phonecall FROM 'test/data/erp/sample/netsuite.phonecall.csv' WITH (FORMAT csv, HEADER true)
+\copy kpi_s_netsuite.phonecall (id, title, startdate, completeddate, createddate, status, assigned, owner, company, transaction) FROM 'test/data/erp/sample/netsuite.phonecall.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_netsuite.subsidiary FROM 'test/data/erp/sample/netsuite.subsidiary.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_netsuite.systemnote FROM 'test/data/erp/sample/netsuite.systemnote.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_netsuite.term FROM 'test/data/erp/sample/netsuite.term.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_netsuite.transaction FROM 'test/data/erp/sample/netsuite.transaction.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_netsuite.transactionline FROM 'test/data/erp/sample/netsuite.transactionline.csv' WITH (FORMAT csv, HEADER true)
-SELECT count(*) > 0 AS built FROM collmine.netsuite_build('kpi_s_netsuite', '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2025-06-30T23:59:00Z"}');
+SELECT count(*) > 0 AS built FROM collmine.netsuite_build('kpi_s_netsuite', '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2025-06-30T23:59:00Z", "customer_events_on_invoices": "open_invoices"}');
 
 SELECT count(*) > 0 AS staged FROM collmine.create_staging('d365fo', 'kpi_s_d365fo');
 \copy kpi_s_d365fo."CredManCreditLimitAdjTable" FROM 'test/data/erp/sample/d365fo.CredManCreditLimitAdjTable.csv' WITH (FORMAT csv, HEADER true)
@@ -36,7 +36,7 @@ SELECT count(*) > 0 AS staged FROM collmine.create_staging('d365fo', 'kpi_s_d365
 \copy kpi_s_d365fo."CustTrans" FROM 'test/data/erp/sample/d365fo.CustTrans.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_d365fo."PaymTerm" FROM 'test/data/erp/sample/d365fo.PaymTerm.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_d365fo."smmActivities" FROM 'test/data/erp/sample/d365fo.smmActivities.csv' WITH (FORMAT csv, HEADER true)
-SELECT count(*) > 0 AS built FROM collmine.d365fo_build('kpi_s_d365fo', '{"as_of": "2025-06-30T23:59:00Z"}');
+SELECT count(*) > 0 AS built FROM collmine.d365fo_build('kpi_s_d365fo', '{"as_of": "2025-06-30T23:59:00Z", "customer_events_on_invoices": "open_invoices"}');
 
 SELECT count(*) > 0 AS staged FROM collmine.create_staging('d365bc', 'kpi_s_d365bc');
 \copy kpi_s_d365bc."Change Log Entry" FROM 'test/data/erp/sample/d365bc.Change_Log_Entry.csv' WITH (FORMAT csv, HEADER true)
@@ -45,7 +45,7 @@ SELECT count(*) > 0 AS staged FROM collmine.create_staging('d365bc', 'kpi_s_d365
 \copy kpi_s_d365bc."Detailed Cust. Ledg. Entry" FROM 'test/data/erp/sample/d365bc.Detailed_Cust_Ledg_Entry.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_d365bc."Issued Reminder Header" FROM 'test/data/erp/sample/d365bc.Issued_Reminder_Header.csv' WITH (FORMAT csv, HEADER true)
 \copy kpi_s_d365bc."Issued Reminder Line" FROM 'test/data/erp/sample/d365bc.Issued_Reminder_Line.csv' WITH (FORMAT csv, HEADER true)
-SELECT count(*) > 0 AS built FROM collmine.d365bc_build('kpi_s_d365bc', '{"local_currency": "USD", "as_of": "2025-06-30T23:59:00Z"}');
+SELECT count(*) > 0 AS built FROM collmine.d365bc_build('kpi_s_d365bc', '{"local_currency": "USD", "as_of": "2025-06-30T23:59:00Z", "customer_events_on_invoices": "open_invoices"}');
 
 -- ==== what the ground truth implies, computed with the layer-5 KPI functions ====
 -- as of the generator's extraction date 2025-06-30, over the whole history:
@@ -56,9 +56,9 @@ SELECT count(*) > 0 AS built FROM collmine.d365bc_build('kpi_s_d365bc', '{"local
 --   activity:Dispute Resolved            dispute_resolution_time: completed pairs
 --   activity:Dispute Registered          the same: completed + still open
 --   activity:Payment Posted / Received   posting_lag: completed / completed + unposted
---   activity:Credit Limit Requested      credit_approval_time: completed + still open
---   (not Credit Limit Approved: the sample has approvals with no request before them in the
---   same case — INV0000632 and INV0001401 in NetSuite — which pair with nothing)
+--   (not the credit limits: the bundled samples' truth counts each customer-level request once
+--   per open invoice, the old projection; credit_approval_time counts each request once, and
+--   is checked against the customer_events table below)
 --   activity:Invoice Settled             cycle_time: completed
 --   activity:Collection Call Made        contact_success: triggers
 --   activity:Overdue Reminder Sent       followup_success over every reminder: triggers
@@ -82,8 +82,6 @@ LANGUAGE sql AS $$
                 FROM collmine.posting_lag(sch, '1900-01-01', '2025-06-30')
     UNION ALL SELECT 'activity:Payment Received', (completed + open_at_end)::text
                 FROM collmine.posting_lag(sch, '1900-01-01', '2025-06-30')
-    UNION ALL SELECT 'activity:Credit Limit Requested', (completed + open_at_end)::text
-                FROM collmine.credit_approval_time(sch, '1900-01-01', '2025-06-30')
     UNION ALL SELECT 'activity:Invoice Settled', completed::text
                 FROM collmine.cycle_time(sch, '1900-01-01', '2025-06-30')
     UNION ALL SELECT 'activity:Collection Call Made', triggers::text
@@ -101,6 +99,12 @@ $$;
 SELECT * FROM pg_temp.kpi_diff('kpi_s_netsuite', 'netsuite');
 SELECT * FROM pg_temp.kpi_diff('kpi_s_d365fo', 'd365fo');
 SELECT * FROM pg_temp.kpi_diff('kpi_s_d365bc', 'd365bc');
+-- credit approval time: each customer-level request once (completed + still open = requests)
+SELECT sch, (SELECT coalesce(sum(completed + open_at_end), 0) FROM collmine.credit_approval_time(sch, '1900-01-01', '2025-06-30')) AS kpi_requests,
+       requests
+FROM (VALUES ('kpi_s_netsuite'::name, (SELECT count(*) FROM kpi_s_netsuite.customer_events WHERE activity = 'Credit Limit Requested')),
+             ('kpi_s_d365fo', (SELECT count(*) FROM kpi_s_d365fo.customer_events WHERE activity = 'Credit Limit Requested')),
+             ('kpi_s_d365bc', (SELECT count(*) FROM kpi_s_d365bc.customer_events WHERE activity = 'Credit Limit Requested'))) v(sch, requests);
 
 -- ==== the as-of snapshot against the connector's own per-invoice columns ====
 -- open_amount, status and paid_on_time (of settled invoices; the connector marks written-off

@@ -73,15 +73,19 @@ staging_dump() {
         su_psql -c "COPY (SELECT * FROM $sch.$t) TO STDOUT" | LC_ALL=C sort
     done
 }
-# positional \copy of the files $src.*.csv of directory $3 into schema $2, as the superuser
+# plain \copy (columns named by the file's header line) of the files $src.*.csv of directory
+# $3 into schema $2, as the superuser
 positional_load() {
-    local src=$1 sch=$2 dir=$3 t f
+    local src=$1 sch=$2 dir=$3 t f cols
     su_psql -c "SELECT count(*) FROM collmine.create_staging('$src', '$sch')" >/dev/null
     for t in $(su_psql -c "SELECT DISTINCT table_name FROM collmine.staging_columns WHERE source = '$src' ORDER BY 1" | tr ' ' '@'); do
         t=${t//@/ }
         f=$dir/$src.$(printf '%s' "$t" | sed 's/\. /_/g; s/\.$//; s/ /_/g').csv
         [ -f "$f" ] || continue
-        su_psql -c "\\copy $sch.\"$t\" FROM '$f' WITH (FORMAT csv, HEADER true)"
+        # the file's own header as the column list (the staging tables may have optional
+        # columns that the sample's files lack)
+        cols=$(head -1 "$f" | tr -d '\r' | sed 's/"//g; s/[^,][^,]*/"&"/g')
+        su_psql -c "\\copy $sch.\"$t\" ($cols) FROM '$f' WITH (FORMAT csv, HEADER true)"
     done
 }
 log_dump() {
@@ -236,16 +240,22 @@ CREATE TABLE ns.allowed AS
     SELECT i.case_id FROM ns.invoices i
     WHERE i.customer_id IN (SELECT DISTINCT customer_id FROM ns.invoices ORDER BY customer_id LIMIT 20);
 GRANT USAGE ON SCHEMA ns, dash TO cm_viewer;
-GRANT SELECT ON ns.events, ns.invoices, ns.allowed TO cm_viewer;
+GRANT SELECT ON ns.events, ns.invoices, ns.customer_events, ns.allowed TO cm_viewer;
 ALTER TABLE ns.invoices ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ns.events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ns.customer_events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY some_customers ON ns.invoices TO cm_viewer
     USING (EXISTS (SELECT 1 FROM ns.allowed a WHERE a.case_id = invoices.case_id));
 CREATE POLICY some_customers ON ns.events TO cm_viewer
     USING (EXISTS (SELECT 1 FROM ns.allowed a WHERE a.case_id = events.case_id));
+-- customer-level events (credit limits): those of the allowed invoices' customers
+CREATE POLICY some_customers ON ns.customer_events TO cm_viewer
+    USING (customer_id IN (SELECT i.customer_id FROM ns.invoices i JOIN ns.allowed a USING (case_id)));
 -- the same rows as a log of their own, which the owner reads in full
 CREATE TABLE sub.events AS SELECT e.* FROM ns.events e JOIN ns.allowed USING (case_id);
 CREATE TABLE sub.invoices AS SELECT i.* FROM ns.invoices i JOIN ns.allowed USING (case_id);
+CREATE TABLE sub.customer_events AS
+    SELECT c.* FROM ns.customer_events c WHERE c.customer_id IN (SELECT customer_id FROM sub.invoices);
 SELECT count(*) FROM collmine.create_dashboards('ns', 'dash');
 SELECT count(*) FROM collmine.create_dashboards('sub', 'dash_sub', materialized => false);
 GRANT SELECT ON ALL TABLES IN SCHEMA dash TO cm_viewer;
