@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# test/bench/citus.sh: `make bench-citus`, collmine on Citus with 1, 2 and 4 workers.
+#
+# Starts a coordinator (cluster 1) and four workers (clusters 2-5) on one machine, generates the
+# synthetic invoice-to-cash log of `make bench` (test/bench/gen_events.sql) on the coordinator,
+# and distributes a copy of it by case_id (32 shards) while the cluster has 1, then 2, then 4
+# workers (Citus places a new table's shards on the workers present at that moment). For each
+# layout, and for the plain table on the coordinator, it runs each item once and reports:
+#   - wall time (on one machine the speed-up is bounded by its cores; not a scaling figure);
+#   - bytes moved to the coordinator: Citus's own "Tuple data received from nodes" and, for
+#     plans with a distributed subplan, the "Intermediate Data Size" (from EXPLAIN ANALYZE
+#     through auto_explain, so the entry points' dynamic SQL is measured as it runs);
+#   - CPU seconds of each node: user+system time of every process of that cluster
+#     (postmaster, live backends, and exited backends through the postmaster's cumulative
+#     children's time) before and after the item, from /proc;
+#   - the plan shape (EXPLAIN VERBOSE, 2-worker layout), written after the tables.
+# Results go to $BENCH_CITUS_OUT (default build/bench-citus.md) and to stdout.
+#
+# Environment: BENCH_CITUS_EVENTS (default 10000000), BENCH_CITUS_WORKERS (default "1 2 4"),
+# BENCH_CITUS_SHARDS (default 32), BENCH_CITUS_OUT.
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/test/pg.sh"
+. "$TOP/test/citus-lib.sh"
+
+EVENTS=${BENCH_CITUS_EVENTS:-10000000}
+LAYOUTS=${BENCH_CITUS_WORKERS:-"1 2 4"}
+SHARDS=${BENCH_CITUS_SHARDS:-32}
+OUT=${BENCH_CITUS_OUT:-$TOP/build/bench-citus.md}
+EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100 (test/bench.sh)
+
+cm_citus_vendor >/dev/null || cm_die "no Citus source in ${CM_CITUS_VENDOR:-$TOP/../shared/vendor/citus}"
+cm_ensure_headers
+CITUS_CACHE=$(cm_citus_build)
+cm_rundir
+trap cm_cleanup EXIT
+cm_stage
+cm_citus_install "$CITUS_CACHE"
+cm_add_extension auto_explain
+maxw=0; for w in $LAYOUTS; do [ "$w" -gt "$maxw" ] && maxw=$w; done
+nodes=$(seq 1 $((maxw + 1)) | tr '\n' ' ')
+CM_CITUS_CONF="shared_buffers = 256MB
+work_mem = 256MB
+max_parallel_workers_per_gather = 0
+jit = off" cm_citus_start $nodes
+cm_citus_cluster postgres 1                       # the workers are added layout by layout
+PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -U postgres -d postgres -p 5441)
+coord() { "${PSQL[@]}" -At "$@"; }
+
+# --- the log ---------------------------------------------------------------------------------
+ncases=$((EVENTS * 100 / EVENTS_PER_CASE_X100))
+cm_log "generating bench.events_local: $ncases invoices"
+coord -c "CREATE SCHEMA bench"
+"${PSQL[@]}" -v log=bench.events_local -v ncases="$ncases" -f "$TOP/test/bench/gen_events.sql" 2>&1 | grep -v NOTICE || true
+nevents=$(coord -c "SELECT count(*) FROM bench.events_local")
+added=0
+for w in $LAYOUTS; do
+    while [ "$added" -lt "$w" ]; do
+        added=$((added + 1))
+        coord -c "SELECT citus_add_node('$CM_RUN', $((5441 + added)))" >/dev/null
+    done
+    cm_log "distributing bench.events_w$w over $w worker(s), $SHARDS shards"
+    coord -c "SET client_min_messages = warning" \
+          -c "CREATE TABLE bench.events_w$w (LIKE bench.events_local)" \
+          -c "SELECT create_distributed_table('bench.events_w$w', 'case_id', shard_count => $SHARDS)" \
+          -c "INSERT INTO bench.events_w$w SELECT * FROM bench.events_local" \
+          -c "VACUUM ANALYZE bench.events_w$w" >/dev/null
+done
+
+# --- the items ---------------------------------------------------------------------------------
+ITEMS=(process_map variants_by_id variants_entry policy_tally)
+declare -A SQL DESC
+T="SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM :log GROUP BY case_id"
+DESC[process_map]="process map: dfg_agg over the per-case traces, edges listed"
+SQL[process_map]="SELECT count(*) FROM collmine.dfg_edges((SELECT collmine.dfg_agg(t) FROM ($T) s))"
+DESC[variants_by_id]="variants with case counts: GROUP BY trace_variant_id(t)"
+SQL[variants_by_id]="SELECT count(*), sum(cases) FROM (SELECT collmine.trace_variant_id(t) AS v, count(*) AS cases FROM ($T) s GROUP BY 1) x"
+DESC[variants_entry]="collmine.variants() (the entry point: shares, throughput statistics)"
+SQL[variants_entry]="SELECT count(*) FROM collmine.variants(':log', 'case_id', 'activity', 'ts', 'ord')"
+DESC[policy_tally]="10-rule dunning policy adherence: policy_tally over the traces"
+SQL[policy_tally]="SELECT count(*) FROM collmine.policy_adherence((SELECT array_agg(r) FROM collmine.default_dunning_policy() r),
+    (SELECT collmine.policy_tally(t, (SELECT array_agg(r) FROM collmine.default_dunning_policy() r)) FROM ($T) s))"
+
+# CPU ticks (user+system, own and reaped children) of every process of cluster $1.
+cluster_ticks() {
+    local pm; pm=$(head -1 "$CM_RUN/data$1/postmaster.pid")
+    { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
+      for c in $(cat "/proc/$pm/task/$pm/children" 2>/dev/null); do
+          awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true
+      done; } | awk '{s += $1} END {print s + 0}'
+}
+HZ=$(getconf CLK_TCK)
+
+# Run $1 with EXPLAIN ANALYZE through auto_explain (nested statements included); print
+# "seconds bytes_received intermediate_bytes" and the CPU seconds of nodes 1..$2+1.
+measure() {
+    local sql=$1 w=$2 n before=() after=() t0 t1 log recv inter
+    for n in $(seq 1 $((w + 1))); do before[$n]=$(cluster_ticks "$n"); done
+    t0=$(date +%s.%N)
+    log=$(coord -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+                -c "SET auto_explain.log_analyze = on" -c "SET auto_explain.log_timing = off" \
+                -c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_format = json" \
+                -c "SET auto_explain.log_level = notice" -c "SET client_min_messages = notice" \
+                -c "$sql" 2>&1 >/dev/null)
+    t1=$(date +%s.%N)
+    for n in $(seq 1 $((w + 1))); do after[$n]=$(cluster_ticks "$n"); done
+    recv=$(grep -o '"Tuple data received from nodes": [0-9]*' <<<"$log" | awk '{s += $NF} END {print s + 0}')
+    inter=$(grep -o '"Intermediate Data Size": [0-9]*' <<<"$log" | awk '{s += $NF} END {print s + 0}')
+    printf '%s %s %s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')" "$recv" "$inter"
+    for n in $(seq 1 $((w + 1))); do awk -v a="${before[$n]}" -v b="${after[$n]}" -v hz="$HZ" 'BEGIN {printf " %.2f", (b - a) / hz}'; done
+    echo
+}
+
+human() { numfmt --to=iec --suffix=B "$1" 2>/dev/null || echo "$1"; }
+
+mkdir -p "$(dirname "$OUT")"
+{
+    echo "### $nevents events, $ncases invoices, $SHARDS shards; $(nproc) cores, $(date -u +%Y-%m-%d)"
+    echo
+    echo "| item | layout | wall s | received by coordinator | intermediate results | CPU s coordinator | CPU s per worker |"
+    echo "|---|---|---:|---:|---:|---:|---|"
+} > "$OUT"
+for it in "${ITEMS[@]}"; do
+    for w in 0 $LAYOUTS; do
+        if [ "$w" = 0 ]; then log=bench.events_local; layout="single node"; else log=bench.events_w$w; layout="$w worker(s)"; fi
+        cm_log "$it on $layout"
+        coord -c "${SQL[$it]//:log/$log}" >/dev/null          # warm the caches
+        read -r secs recv inter cpu_c cpu_w <<<"$(measure "${SQL[$it]//:log/$log}" "$w")"
+        [ "$w" = 0 ] && cpu_w=-
+        printf '| `%s` | %s | %s | %s | %s | %s | %s |\n' "$it" "$layout" "$secs" "$(human "$recv")" "$(human "$inter")" \
+            "$cpu_c" "$(tr ' ' '/' <<<"$cpu_w")" >> "$OUT"
+    done
+done
+{
+    echo
+    echo "Items:"
+    for it in "${ITEMS[@]}"; do echo "- \`$it\`: ${DESC[$it]}"; done
+    echo
+    echo "#### Plan shapes (2 workers, EXPLAIN VERBOSE, one task shown)"
+    for it in process_map variants_by_id policy_tally; do
+        echo
+        echo "\`$it\`:"
+        echo '```'
+        coord -c "EXPLAIN (VERBOSE, COSTS OFF) ${SQL[$it]//:log/bench.events_w2}" |
+            grep -Ev '^ *(Output|Sort Key|Group Key):' | cut -c1-160
+        echo '```'
+    done
+} >> "$OUT"
+cat "$OUT"
