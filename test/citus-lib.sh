@@ -14,6 +14,7 @@
 #   cm_citus_build       builds into the cache unless it is already there; prints the cache dir
 #   cm_citus_install     copies the cached build into the staged server root ($CM_ROOT)
 #   cm_citus_start N..   starts clusters N.. with shared_preload_libraries = citus
+#   cm_citus_node DB N   creates the citus extension in DB on node N (before it joins)
 #   cm_citus_cluster DB C W..  creates DB with citus+collmine on coordinator C and workers W..
 set -euo pipefail
 
@@ -53,8 +54,9 @@ cm_citus_build() {
     src=$cache.build/citus-$CM_CITUS_VERSION; log=$cache.build/build.log
     tar -xzf "$vendor/citus-$CM_CITUS_VERSION.tar.gz" -C "$cache.build"
     for p in "$vendor"/*.patch; do (cd "$src" && patch -s -p1 < "$p"); done
-    if ! (cd "$src" && ./configure --without-libcurl PG_CONFIG="$PG_CONFIG" && make -j"$(nproc)" &&
-          make install DESTDIR="$cache.build/root") >"$log" 2>&1; then
+    # with_llvm=no: no JIT bitcode, which halves the build and which the tests never use
+    if ! (cd "$src" && ./configure --without-libcurl PG_CONFIG="$PG_CONFIG" && make -j"$(nproc)" with_llvm=no &&
+          make install with_llvm=no DESTDIR="$cache.build/root") >"$log" 2>&1; then
         tail -40 "$log" >&2; flock -u 9; cm_die "Citus build failed (log: $log)"
     fi
     rm -rf "$cache"; mkdir -p "$cache"
@@ -86,18 +88,23 @@ ${CM_CITUS_CONF:-}" cm_start "$n"
     done
 }
 
+# Database $1 on node $2 with the citus extension (before the node joins a cluster).
+cm_citus_node() {
+    local db=$1 n=$2
+    if [ "$db" != postgres ]; then
+        "$CM_BIN/psql" -X -q -h "$CM_RUN" -U postgres -p $((5440 + n)) -d postgres -c "CREATE DATABASE $db" >/dev/null
+    fi
+    "$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -U postgres -p $((5440 + n)) -d "$db" \
+        -c "SET client_min_messages = warning" -c "CREATE EXTENSION citus" >/dev/null
+}
+
 # In database $1: Citus on every node, node $2 the coordinator, the rest workers, then collmine
-# created once on the coordinator (Citus propagates CREATE EXTENSION to the workers).
+# created once on the coordinator (Citus propagates CREATE EXTENSION to the workers, and to
+# workers added later).
 cm_citus_cluster() {
     local db=$1 coord=$2 n
     shift 2
-    for n in "$coord" "$@"; do
-        if [ "$db" != postgres ]; then
-            "$CM_BIN/psql" -X -q -h "$CM_RUN" -U postgres -p $((5440 + n)) -d postgres -c "CREATE DATABASE $db" >/dev/null
-        fi
-        "$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -U postgres -p $((5440 + n)) -d "$db" \
-            -c "SET client_min_messages = warning" -c "CREATE EXTENSION citus" >/dev/null
-    done
+    for n in "$coord" "$@"; do cm_citus_node "$db" "$n"; done
     {
         echo "SET client_min_messages = warning;"
         echo "SELECT citus_set_coordinator_host('$CM_RUN', $((5440 + coord)));"

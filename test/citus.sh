@@ -75,7 +75,7 @@ done
 
 # --- a real log, distributed by case id ------------------------------------------------------
 cd "$TOP"
-coord <<'SQL'
+coord >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE SCHEMA rl;         -- distributed by case id
 CREATE SCHEMA rl_local;   -- the same log on one node (an ordinary table on the coordinator)
@@ -139,12 +139,15 @@ same "a throughput KPI (mean, median, p90 per variant-free log) equals single-no
 # --- plans: what runs on the workers ---------------------------------------------------------
 # The verbose plan of a query over the distributed log: the coordinator's part and, for one
 # task of each job, the query a worker runs ("Query: ...") and the worker's plan.
-plan() { coord -c "EXPLAIN (VERBOSE, COSTS OFF) $1"; }
+plan() { coord -c "EXPLAIN (VERBOSE, COSTS OFF) $1" 2>&1; }
 # True (t) when a worker-side query of the plan matches $2 (extended regular expression).
-worker_runs() { if plan "$1" | grep -E '^ *Query: ' | grep -Eq "$2"; then echo t; else echo f; fi; }
+worker_runs() {
+    local p; p=$(plan "$1") || { echo "error: $p"; return; }
+    if grep -E '^ *Query: ' <<<"$p" | grep -Eq "$2"; then echo t; else echo f; fi
+}
 # True when the aggregate is split: partials on the workers, the combine on the coordinator.
 split_agg() {
-    local p; p=$(plan "$1")
+    local p; p=$(plan "$1") || { echo "error: $p"; return; }
     if grep -E '^ *Query: ' <<<"$p" | grep -q 'worker_partial_agg' && grep -v -E '^ *Query: ' <<<"$p" | grep -q 'coord_combine_agg'
     then echo t; else echo f; fi
 }
@@ -227,9 +230,9 @@ same "aging by segment equals single-node" \
     "SELECT * FROM collmine.aging('erpd', '2025-03-31', group_by => 'segment') ORDER BY 1, 2, 3" \
     "SELECT * FROM collmine.aging('erp', '2025-03-31', group_by => 'segment') ORDER BY 1, 2, 3"
 dtally() {
-    echo "SELECT (collmine.policy_adherence(p.rules, collmine.policy_tally(t, p.rules))).*
-            FROM (SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM $1.events GROUP BY case_id) s,
-                 (SELECT array_agg(r) AS rules FROM collmine.default_dunning_policy() r) p"
+    echo "SELECT (collmine.policy_adherence((SELECT array_agg(r) FROM collmine.default_dunning_policy() r), x.tally)).*
+            FROM (SELECT collmine.policy_tally(t, (SELECT array_agg(r) FROM collmine.default_dunning_policy() r)) AS tally
+                    FROM (SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM $1.events GROUP BY case_id) s) x"
 }
 same "dunning policy adherence on the ERP log equals single-node" "$(dtally erpd)" "$(dtally erp)" 10
 same "process map with money (weight = amount) equals single-node" \

@@ -4,12 +4,11 @@
 # Starts a coordinator (cluster 1) and four workers (clusters 2-5) on one machine, generates the
 # synthetic invoice-to-cash log of `make bench` (test/bench/gen_events.sql) on the coordinator,
 # and distributes a copy of it by case_id (32 shards) while the cluster has 1, then 2, then 4
-# workers (Citus places a new table's shards on the workers present at that moment). For each
+# workers (with colocate_with => 'none', Citus places a new table's shards round-robin on the
+# workers present at that moment). For each
 # layout, and for the plain table on the coordinator, it runs each item once and reports:
 #   - wall time (on one machine the speed-up is bounded by its cores; not a scaling figure);
-#   - bytes moved to the coordinator: Citus's own "Tuple data received from nodes" and, for
-#     plans with a distributed subplan, the "Intermediate Data Size" (from EXPLAIN ANALYZE
-#     through auto_explain, so the entry points' dynamic SQL is measured as it runs);
+#   - bytes moved to the coordinator (how, per item: BYTES below);
 #   - CPU seconds of each node: user+system time of every process of that cluster
 #     (postmaster, live backends, and exited backends through the postmaster's cumulative
 #     children's time) before and after the item, from /proc;
@@ -44,6 +43,7 @@ work_mem = 256MB
 max_parallel_workers_per_gather = 0
 jit = off" cm_citus_start $nodes
 cm_citus_cluster postgres 1                       # the workers are added layout by layout
+for n in $(seq 2 $((maxw + 1))); do cm_citus_node postgres "$n"; done
 PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -U postgres -d postgres -p 5441)
 coord() { "${PSQL[@]}" -At "$@"; }
 
@@ -54,6 +54,7 @@ coord -c "CREATE SCHEMA bench"
 "${PSQL[@]}" -v log=bench.events_local -v ncases="$ncases" -f "$TOP/test/bench/gen_events.sql" 2>&1 | grep -v NOTICE || true
 nevents=$(coord -c "SELECT count(*) FROM bench.events_local")
 added=0
+declare -A PLACEMENT
 for w in $LAYOUTS; do
     while [ "$added" -lt "$w" ]; do
         added=$((added + 1))
@@ -62,24 +63,40 @@ for w in $LAYOUTS; do
     cm_log "distributing bench.events_w$w over $w worker(s), $SHARDS shards"
     coord -c "SET client_min_messages = warning" \
           -c "CREATE TABLE bench.events_w$w (LIKE bench.events_local)" \
-          -c "SELECT create_distributed_table('bench.events_w$w', 'case_id', shard_count => $SHARDS)" \
+          -c "SELECT create_distributed_table('bench.events_w$w', 'case_id', shard_count => $SHARDS, colocate_with => 'none')" \
           -c "INSERT INTO bench.events_w$w SELECT * FROM bench.events_local" \
           -c "VACUUM ANALYZE bench.events_w$w" >/dev/null
+    PLACEMENT[$w]=$(coord -c "SELECT string_agg(n::text, '/' ORDER BY nodeport) FROM (SELECT nodeport, count(*) AS n
+        FROM pg_dist_shard_placement JOIN pg_dist_shard USING (shardid)
+        WHERE logicalrelid = 'bench.events_w$w'::regclass GROUP BY nodeport) x")
 done
 
 # --- the items ---------------------------------------------------------------------------------
-ITEMS=(process_map variants_by_id variants_entry policy_tally)
-declare -A SQL DESC
+# BYTES says how the bytes moved to the coordinator are measured:
+#   analyze  Citus's own "Tuple data received from nodes", summed over every statement the item
+#            runs (EXPLAIN ANALYZE through auto_explain, so an entry point's dynamic SQL counts);
+#   payload  for aggregates Citus splits (worker_partial_agg): the partial state crosses as its
+#            text form, one per shard, so the payload is the sum over shards of the length of
+#            that text, computed on the workers (run_command_on_shards). Citus 13.2.2 cannot
+#            EXPLAIN ANALYZE these plans ("column field_0 has pseudo-type cstring").
+ITEMS=(process_map policy_tally variants_by_id variants_entry)
+declare -A SQL DESC BYTES PAYLOAD
 T="SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM :log GROUP BY case_id"
+POLICY="(SELECT array_agg(r) FROM collmine.default_dunning_policy() r)"
 DESC[process_map]="process map: dfg_agg over the per-case traces, edges listed"
 SQL[process_map]="SELECT count(*) FROM collmine.dfg_edges((SELECT collmine.dfg_agg(t) FROM ($T) s))"
-DESC[variants_by_id]="variants with case counts: GROUP BY trace_variant_id(t)"
-SQL[variants_by_id]="SELECT count(*), sum(cases) FROM (SELECT collmine.trace_variant_id(t) AS v, count(*) AS cases FROM ($T) s GROUP BY 1) x"
-DESC[variants_entry]="collmine.variants() (the entry point: shares, throughput statistics)"
-SQL[variants_entry]="SELECT count(*) FROM collmine.variants(':log', 'case_id', 'activity', 'ts', 'ord')"
+BYTES[process_map]=payload
+PAYLOAD[process_map]="SELECT octet_length(collmine.dfg_agg(t)::text) FROM (${T//:log/%s}) s"
 DESC[policy_tally]="10-rule dunning policy adherence: policy_tally over the traces"
-SQL[policy_tally]="SELECT count(*) FROM collmine.policy_adherence((SELECT array_agg(r) FROM collmine.default_dunning_policy() r),
-    (SELECT collmine.policy_tally(t, (SELECT array_agg(r) FROM collmine.default_dunning_policy() r)) FROM ($T) s))"
+SQL[policy_tally]="SELECT count(*) FROM collmine.policy_adherence($POLICY, (SELECT collmine.policy_tally(t, $POLICY) FROM ($T) s))"
+BYTES[policy_tally]=payload
+PAYLOAD[policy_tally]="SELECT octet_length(collmine.policy_tally(t, $POLICY)::text) FROM (${T//:log/%s}) s"
+DESC[variants_by_id]="variants with case counts: GROUP BY trace_variant_id(t), count(*)"
+SQL[variants_by_id]="SELECT count(*), sum(cases) FROM (SELECT collmine.trace_variant_id(t) AS v, count(*) AS cases FROM ($T) s GROUP BY 1) x"
+BYTES[variants_by_id]=analyze
+DESC[variants_entry]="collmine.variants(), the entry point (shares, exact median throughput per variant)"
+SQL[variants_entry]="SELECT count(*) FROM collmine.variants(':log', 'case_id', 'activity', 'ts', 'ord')"
+BYTES[variants_entry]=analyze
 
 # CPU ticks (user+system, own and reaped children) of every process of cluster $1.
 cluster_ticks() {
@@ -91,24 +108,33 @@ cluster_ticks() {
 }
 HZ=$(getconf CLK_TCK)
 
-# Run $1 with EXPLAIN ANALYZE through auto_explain (nested statements included); print
-# "seconds bytes_received intermediate_bytes" and the CPU seconds of nodes 1..$2+1.
+# Run $1 once; print its wall seconds and the CPU seconds of nodes 1..$2+1.
 measure() {
-    local sql=$1 w=$2 n before=() after=() t0 t1 log recv inter
+    local sql=$1 w=$2 n before=() after=() t0 t1
     for n in $(seq 1 $((w + 1))); do before[$n]=$(cluster_ticks "$n"); done
     t0=$(date +%s.%N)
-    log=$(coord -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
-                -c "SET auto_explain.log_analyze = on" -c "SET auto_explain.log_timing = off" \
-                -c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_format = json" \
-                -c "SET auto_explain.log_level = notice" -c "SET client_min_messages = notice" \
-                -c "$sql" 2>&1 >/dev/null)
+    coord -c "$sql" >/dev/null
     t1=$(date +%s.%N)
+    sleep 0.5     # let the postmasters reap the backends that ended, so their time is counted
     for n in $(seq 1 $((w + 1))); do after[$n]=$(cluster_ticks "$n"); done
-    recv=$(grep -o '"Tuple data received from nodes": [0-9]*' <<<"$log" | awk '{s += $NF} END {print s + 0}')
-    inter=$(grep -o '"Intermediate Data Size": [0-9]*' <<<"$log" | awk '{s += $NF} END {print s + 0}')
-    printf '%s %s %s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')" "$recv" "$inter"
+    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}'
     for n in $(seq 1 $((w + 1))); do awk -v a="${before[$n]}" -v b="${after[$n]}" -v hz="$HZ" 'BEGIN {printf " %.2f", (b - a) / hz}'; done
     echo
+}
+
+# Bytes received by the coordinator while running $1, as Citus reports them (see BYTES above).
+bytes_analyze() {
+    coord -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+          -c "SET auto_explain.log_analyze = on" -c "SET auto_explain.log_timing = off" \
+          -c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_format = json" \
+          -c "SET auto_explain.log_level = notice" -c "SET client_min_messages = notice" -c "$1" 2>&1 >/dev/null |
+        grep -o '"Tuple data received from nodes": "[0-9.]* [a-zA-Z]*"' | tr -d '"' |
+        awk '{u = $NF; v = $(NF-1); m = (u == "kB") ? 1024 : (u == "MB") ? 1048576 : (u == "GB") ? 1073741824 : 1; s += v * m}
+             END {printf "%d", s}'
+}
+# The summed text length of one partial state per shard of table $2 ($1 has %s for the shard).
+bytes_payload() {
+    coord -c "SELECT sum(result::bigint) FROM run_command_on_shards('$2', \$cm\$$1\$cm\$)"
 }
 
 human() { numfmt --to=iec --suffix=B "$1" 2>/dev/null || echo "$1"; }
@@ -117,18 +143,23 @@ mkdir -p "$(dirname "$OUT")"
 {
     echo "### $nevents events, $ncases invoices, $SHARDS shards; $(nproc) cores, $(date -u +%Y-%m-%d)"
     echo
-    echo "| item | layout | wall s | received by coordinator | intermediate results | CPU s coordinator | CPU s per worker |"
-    echo "|---|---|---:|---:|---:|---:|---|"
+    echo "The log: $(coord -c "SELECT pg_size_pretty(pg_table_size('bench.events_local'))") on disk as a plain table."
+    echo
+    echo "| item | layout | wall s | bytes to the coordinator | CPU s coordinator | CPU s per worker |"
+    echo "|---|---|---:|---:|---:|---|"
 } > "$OUT"
 for it in "${ITEMS[@]}"; do
     for w in 0 $LAYOUTS; do
-        if [ "$w" = 0 ]; then log=bench.events_local; layout="single node"; else log=bench.events_w$w; layout="$w worker(s)"; fi
+        if [ "$w" = 0 ]; then log=bench.events_local; layout="single node"; else log=bench.events_w$w; layout="$w worker(s), shards ${PLACEMENT[$w]}"; fi
+        q=${SQL[$it]//:log/$log}
         cm_log "$it on $layout"
-        coord -c "${SQL[$it]//:log/$log}" >/dev/null          # warm the caches
-        read -r secs recv inter cpu_c cpu_w <<<"$(measure "${SQL[$it]//:log/$log}" "$w")"
-        [ "$w" = 0 ] && cpu_w=-
-        printf '| `%s` | %s | %s | %s | %s | %s | %s |\n' "$it" "$layout" "$secs" "$(human "$recv")" "$(human "$inter")" \
-            "$cpu_c" "$(tr ' ' '/' <<<"$cpu_w")" >> "$OUT"
+        res=$(coord -c "$q")          # warms the caches; the result must equal the single node's
+        if [ "$w" = 0 ]; then ref=$res; elif [ "$res" != "$ref" ]; then layout="$layout, RESULT DIFFERS"; fi
+        read -r secs cpu_c cpu_w <<<"$(measure "$q" "$w")"
+        if [ "$w" = 0 ]; then cpu_w=-; moved=-
+        elif [ "${BYTES[$it]}" = payload ]; then moved="$(human "$(bytes_payload "${PAYLOAD[$it]}" "$log")") (partial states)"
+        else moved="$(human "$(bytes_analyze "$q")")"; fi
+        printf '| `%s` | %s | %s | %s | %s | %s |\n' "$it" "$layout" "$secs" "$moved" "$cpu_c" "$(tr ' ' '/' <<<"$cpu_w")" >> "$OUT"
     done
 done
 {
