@@ -13,6 +13,7 @@
 #   cm_citus_vendor      prints the vendor directory, or fails when it is absent
 #   cm_citus_build       builds into the cache unless it is already there; prints the cache dir
 #   cm_citus_install     copies the cached build into the staged server root ($CM_ROOT)
+#   cm_citus_stage       all of the above, plus a run directory and the staged server
 #   cm_citus_start N..   starts clusters N.. with shared_preload_libraries = citus
 #   cm_citus_node DB N   creates the citus extension in DB on node N (before it joins)
 #   cm_citus_cluster DB C W..  creates DB with citus+collmine on coordinator C and workers W..
@@ -74,6 +75,19 @@ cm_citus_install() {
     sharedir=$("$PG_CONFIG" --sharedir); pkglibdir=$("$PG_CONFIG" --pkglibdir)
     cp -a "$cache/root$pkglibdir/." "$CM_ROOT$pkglibdir/"
     cp -a "$cache/root$sharedir/extension/." "$CM_ROOT$sharedir/extension/"
+}
+
+# Everything before the clusters start: headers, the cached Citus build, a run directory that
+# is removed on exit, and the staged server with collmine, Citus and auto_explain in it.
+cm_citus_stage() {
+    local cache
+    cm_ensure_headers
+    cache=$(cm_citus_build)
+    cm_rundir
+    trap cm_cleanup EXIT
+    cm_stage
+    cm_citus_install "$cache"
+    cm_add_extension auto_explain
 }
 
 # Start clusters with Citus preloaded. Nodes reach each other over the private Unix socket

@@ -31,13 +31,7 @@ if ! cm_citus_vendor >/dev/null; then
     exit 0
 fi
 
-cm_ensure_headers
-CITUS_CACHE=$(cm_citus_build)
-cm_rundir
-trap cm_cleanup EXIT
-cm_stage
-cm_citus_install "$CITUS_CACHE"
-cm_add_extension auto_explain
+cm_citus_stage
 cm_citus_start 1 2 3
 cm_citus_cluster postgres 1 2 3
 
