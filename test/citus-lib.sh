@@ -39,7 +39,7 @@ cm_citus_cachedir() {
 
 # Build Citus into the cache (once; a lock keeps concurrent runs from building twice).
 cm_citus_build() {
-    local vendor cache src log
+    local vendor cache src log missing p
     vendor=$(cm_citus_vendor) || cm_die "no Citus source in ${CM_CITUS_VENDOR:-../shared/vendor/citus}"
     cache=$(cm_citus_cachedir "$vendor")
     exec 9>"$cache.lock"
@@ -48,9 +48,10 @@ cm_citus_build() {
         flock -u 9; echo "$cache"; return 0
     fi
     cm_log "building Citus $CM_CITUS_VERSION into $cache (once; about 5 minutes on 2 cores)"
-    for p in libzstd-dev liblz4-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev; do
-        dpkg -s "$p" >/dev/null 2>&1 || cm_apt libzstd-dev liblz4-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev
-    done
+    # the libraries Citus's configure looks for (the recipe in the vendor README)
+    missing=$(for p in libzstd-dev liblz4-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev; do
+                  dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+    [ -z "$missing" ] || cm_apt $missing
     rm -rf "$cache.build"; mkdir -p "$cache.build"
     src=$cache.build/citus-$CM_CITUS_VERSION; log=$cache.build/build.log
     tar -xzf "$vendor/citus-$CM_CITUS_VERSION.tar.gz" -C "$cache.build"

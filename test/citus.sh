@@ -126,7 +126,7 @@ tally() {
                     FROM (SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM $1 GROUP BY case_id) s) x"
 }
 same "policy_tally / policy_adherence equal single-node" "$(tally rl.events)" "$(tally rl_local.events)" 4
-same "a throughput KPI (mean, median, p90 per variant-free log) equals single-node" \
+same "a throughput KPI (mean, median and p90 throughput over the cases) equals single-node" \
     "SELECT avg(tp), percentile_cont(0.5) WITHIN GROUP (ORDER BY tp), percentile_disc(0.9) WITHIN GROUP (ORDER BY tp)
        FROM (SELECT collmine.trace_throughput(collmine.trace_agg(activity, ts, ord)) AS tp FROM rl.events GROUP BY case_id) s" \
     "SELECT avg(tp), percentile_cont(0.5) WITHIN GROUP (ORDER BY tp), percentile_disc(0.9) WITHIN GROUP (ORDER BY tp)

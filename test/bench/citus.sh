@@ -31,13 +31,7 @@ OUT=${BENCH_CITUS_OUT:-$TOP/build/bench-citus.md}
 EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100 (test/bench.sh)
 
 cm_citus_vendor >/dev/null || cm_die "no Citus source in ${CM_CITUS_VENDOR:-$TOP/../shared/vendor/citus}"
-cm_ensure_headers
-CITUS_CACHE=$(cm_citus_build)
-cm_rundir
-trap cm_cleanup EXIT
-cm_stage
-cm_citus_install "$CITUS_CACHE"
-cm_add_extension auto_explain
+cm_citus_stage
 maxw=0; for w in $LAYOUTS; do [ "$w" -gt "$maxw" ] && maxw=$w; done
 nodes=$(seq 1 $((maxw + 1)) | tr '\n' ' ')
 CM_CITUS_CONF="shared_buffers = 256MB
