@@ -39,6 +39,8 @@ passed=0; failed=0
 ok()    { echo "ok - $*"; passed=$((passed + 1)); }
 notok() { echo "not ok - $*"; failed=$((failed + 1)); }
 PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -U postgres -d postgres)
+# (Pipelines below end in `grep -c`, never `grep -q`: with pipefail, grep -q exiting early can
+# kill the writer with SIGPIPE and turn a match into a failure.)
 coord() { "${PSQL[@]}" -p 5441 -At "$@"; }
 
 # ok when the two queries print exactly the same rows (and at least one); $4 = minimum rows.
@@ -139,12 +141,13 @@ plan() { coord -c "EXPLAIN (VERBOSE, COSTS OFF) $1" 2>&1; }
 # True (t) when a worker-side query of the plan matches $2 (extended regular expression).
 worker_runs() {
     local p; p=$(plan "$1") || { echo "error: $p"; return; }
-    if grep -E '^ *Query: ' <<<"$p" | grep -Eq "$2"; then echo t; else echo f; fi
+    if grep -E '^ *Query: ' <<<"$p" | grep -Ec "$2" >/dev/null; then echo t; else echo f; fi
 }
 # True when the aggregate is split: partials on the workers, the combine on the coordinator.
 split_agg() {
     local p; p=$(plan "$1") || { echo "error: $p"; return; }
-    if grep -E '^ *Query: ' <<<"$p" | grep -q 'worker_partial_agg' && grep -v -E '^ *Query: ' <<<"$p" | grep -q 'coord_combine_agg'
+    if grep -E '^ *Query: ' <<<"$p" | grep -c 'worker_partial_agg' >/dev/null &&
+       grep -v -E '^ *Query: ' <<<"$p" | grep -c 'coord_combine_agg' >/dev/null
     then echo t; else echo f; fi
 }
 expect() {  # label, expected t/f, got
@@ -251,11 +254,11 @@ same "aging by segment equals single-node" \
     "SELECT * FROM collmine.aging('erp', '2025-03-31', group_by => 'segment') ORDER BY 1, 2, 3"
 # Co-location pays off: each invoice is joined with its events on the shard that holds both.
 p=$(entry_plan "SELECT count(*) FROM collmine.receivables_kpis('erpd', '2025-01-01', '2025-06-30')")
-if grep -E '^ *Query: ' <<<"$p" | grep -E 'erpd\.invoices_[0-9]+' | grep -Eq 'erpd\.events_[0-9]+'; then
+if grep -E '^ *Query: ' <<<"$p" | grep -E 'erpd\.invoices_[0-9]+' | grep -Ec 'erpd\.events_[0-9]+' >/dev/null; then
     ok "receivables_kpis joins invoices with their events on the workers (co-located, auto_explain)"
 else
     notok "receivables_kpis joins invoices with their events on the workers (co-located, auto_explain)"
-    grep -E '^ *(Query|Task Count)' <<<"$p" | cut -c1-200 | head -10 | sed 's/^/# /'
+    grep -E '^ *Query: ' <<<"$p" | grep -oE '[a-z_]+\.[a-z_]+_[0-9]+' | sort | uniq -c | head -10 | sed 's/^/# shard in a worker query: /'
 fi
 dtally() {
     echo "SELECT (collmine.policy_adherence((SELECT array_agg(r) FROM collmine.default_dunning_policy() r), x.tally)).*
