@@ -89,3 +89,13 @@ demo:
 
 bench:
 	@bash test/bench.sh
+
+# Scale-out on Citus (docs/scale-out.md). Both need the Citus source beside the checkout
+# (../shared/vendor/citus, or CM_CITUS_VENDOR); Citus is built once into a cache outside the
+# repository (test/citus-lib.sh) and reused. test-citus says so and passes when the source is absent.
+.PHONY: test-citus bench-citus
+test-citus:
+	@bash test/citus.sh
+
+bench-citus:
+	@bash test/bench/citus.sh
