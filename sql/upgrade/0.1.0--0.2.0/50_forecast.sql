@@ -438,8 +438,12 @@ BEGIN
                       HINT = 'Pass replace => true to recreate the dashboard, or use another target schema.';
         END IF;
     END LOOP;
-    EXECUTE format('DROP MATERIALIZED VIEW IF EXISTS %I.cash_forecast_mv', target_schema);
-    EXECUTE format('DROP VIEW IF EXISTS %I.cash_forecast', target_schema);
+    IF to_regclass(format('%I.cash_forecast_mv', target_schema)) IS NOT NULL THEN
+        EXECUTE format('DROP MATERIALIZED VIEW %I.cash_forecast_mv', target_schema);
+    END IF;
+    IF to_regclass(format('%I.cash_forecast', target_schema)) IS NOT NULL THEN
+        EXECUTE format('DROP VIEW %I.cash_forecast', target_schema);
+    END IF;
     EXECUTE format($v$CREATE VIEW %1$I.cash_forecast%3$s AS
 SELECT coalesce(f.group_value, '(none)')::text AS segment,
        coalesce(f.currency, '(none)')::text AS currency,
