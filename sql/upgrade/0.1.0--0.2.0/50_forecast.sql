@@ -168,12 +168,16 @@ BEGIN
          -- entries, exits and settlements per stratum and clock day, for group x state (level 1)
          -- and state (level 2); all invoices (level 3) is the initial state's level 2, because
          -- every invoice is in the initial state's stratum from its start
-         cnt AS (SELECT CASE WHEN grouping(ep.group_value) = 0 THEN 1 ELSE 2 END AS lvl,
-                        ep.group_value AS gv, ep.state AS st, v.t,
+         -- (many invoices share their entry and exit days: count them once per combination)
+         epn AS (SELECT ep.group_value, ep.state, ep.entry, ep.exit, ep.event, count(*) AS n
+                   FROM ep WHERE ep.exit > ep.entry
+                  GROUP BY ep.group_value, ep.state, ep.entry, ep.exit, ep.event),
+         cnt AS (SELECT CASE WHEN grouping(epn.group_value) = 0 THEN 1 ELSE 2 END AS lvl,
+                        epn.group_value AS gv, epn.state AS st, v.t,
                         sum(v.i) AS n_in, sum(v.o) AS n_out, sum(v.e) AS n_ev
-                   FROM ep CROSS JOIN LATERAL (VALUES (ep.entry, 1, 0, 0), (ep.exit, 0, 1, ep.event::integer)) AS v(t, i, o, e)
-                  WHERE ep.exit > ep.entry
-                  GROUP BY GROUPING SETS ((ep.group_value, ep.state, v.t), (ep.state, v.t))),
+                   FROM epn CROSS JOIN LATERAL (VALUES (epn.entry, epn.n, 0, 0),
+                                                       (epn.exit, 0, epn.n, CASE WHEN epn.event THEN epn.n ELSE 0 END)) AS v(t, i, o, e)
+                  GROUP BY GROUPING SETS ((epn.group_value, epn.state, v.t), (epn.state, v.t))),
          keyed AS (SELECT cnt.*, CASE cnt.lvl WHEN 1 THEN quote_nullable(cnt.gv) || ' ' || cnt.st
                                               ELSE cnt.st END AS key
                      FROM cnt
@@ -297,8 +301,9 @@ BEGIN
     PERFORM collmine._check_forecast_args(log_schema, hz, group_by, min_support);
     PERFORM collmine._group_expr(log_schema, 'customer_id');
     RETURN QUERY
-    WITH fin AS MATERIALIZED (SELECT x.case_id, x.settled_at::date AS settled_on, x.as_of_date
-                                FROM collmine.invoice_snapshot(log_schema) x),
+    WITH fin AS MATERIALIZED (SELECT x.case_id, x.group_value AS customer_id, x.invoice_date,
+                                     x.settled_at::date AS settled_on, x.as_of_date
+                                FROM collmine.invoice_snapshot(log_schema, NULL, 'customer_id') x),
          last_day AS (SELECT max(fin.as_of_date) AS d FROM fin),
          ends AS (SELECT (m + interval '1 month')::date - 1 AS d
                     FROM generate_series(date_trunc('month', first_as_of::timestamp),
@@ -316,18 +321,15 @@ BEGIN
          allc AS MATERIALIZED (
                 SELECT ends.d, b.currency, b.avg_days_late
                   FROM ends CROSS JOIN LATERAL collmine.payment_behaviour(log_schema, '-infinity', ends.d) b),
-         who AS MATERIALIZED (SELECT x.case_id, x.group_value AS customer_id, x.invoice_date
-                                FROM collmine.invoice_snapshot(log_schema, NULL, 'customer_id') x),
          base AS (SELECT fc.as_of_date, fc.case_id, fc.currency, fc.open_amount, fc.p_week,
-                         coalesce(fc.due_date, who.invoice_date) AS due,
+                         coalesce(fc.due_date, fin.invoice_date) AS due,
                          coalesce(round(cust.avg_days_late), round(allc.avg_days_late), 0)::integer AS late,
                          CASE WHEN fin.settled_on > fc.as_of_date AND fin.settled_on <= fc.as_of_date + 7 * hz
                               THEN (fin.settled_on - fc.as_of_date - 1) / 7 + 1 END AS actual_week,
                          least(hz, greatest((last_day.d - fc.as_of_date) / 7, 0)) AS weeks_observed
                     FROM fc CROSS JOIN last_day
-                         JOIN who ON who.case_id = fc.case_id
-                         LEFT JOIN fin ON fin.case_id = fc.case_id
-                         LEFT JOIN cust ON cust.d = fc.as_of_date AND cust.customer_id IS NOT DISTINCT FROM who.customer_id
+                         JOIN fin ON fin.case_id = fc.case_id
+                         LEFT JOIN cust ON cust.d = fc.as_of_date AND cust.customer_id IS NOT DISTINCT FROM fin.customer_id
                                        AND cust.currency IS NOT DISTINCT FROM fc.currency
                          LEFT JOIN allc ON allc.d = fc.as_of_date AND allc.currency IS NOT DISTINCT FROM fc.currency)
     SELECT b.as_of_date, b.case_id, b.currency, b.open_amount, m.method,
