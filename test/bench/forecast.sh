@@ -3,8 +3,9 @@
 # "payment_forecast for 1M invoices (about 100k open) in <= 30 s".
 #
 # Generates the canonical log of test/sql/55_forecast_gen.inc (the log the forecast tests use,
-# with a known payment behaviour) with BENCH_FORECAST_INVOICES invoices (default 1000000; about
-# 7.6% are open at its last day), then measures, BENCH_FORECAST_RUNS times (default 1, best
+# with a known payment behaviour) with BENCH_FORECAST_INVOICES invoices (default 1000000) dated
+# over the last BENCH_FORECAST_DAYS days (default 557, which leaves about 10% open at the log's
+# last day: 100k of 1M), then measures, BENCH_FORECAST_RUNS times (default 1, best
 # reported): collmine.payment_forecast and collmine.cash_forecast as of that day, 13 weeks,
 # grouped by segment. It reports wall time and the backend's own CPU time (user + system from
 # /proc/self/stat): on a shared machine the wall time includes waiting for a core, the CPU time
@@ -26,6 +27,7 @@ max_wal_size = 8GB" cm_start 1
 fi
 
 N=${BENCH_FORECAST_INVOICES:-1000000}
+DAYS=${BENCH_FORECAST_DAYS:-557}
 RUNS=${BENCH_FORECAST_RUNS:-1}
 OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
 W=$CM_RUN/bench-forecast; mkdir -p "$W"; chmod 777 "$W"
@@ -33,7 +35,7 @@ PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -p "$PGPORT" -U postg
 
 cm_log "forecast bench: generating $N invoices (test/sql/55_forecast_gen.inc)"
 "${PSQL[@]}" -c "DROP SCHEMA IF EXISTS fcbench CASCADE" >/dev/null 2>&1
-(cd "$CM_TOP" && "${PSQL[@]}" -v log=fcbench -v ninv="$N" -v seed=0.42 -f test/sql/55_forecast_gen.inc >/dev/null)
+(cd "$CM_TOP" && "${PSQL[@]}" -v log=fcbench -v ninv="$N" -v days="$DAYS" -v seed=0.42 -f test/sql/55_forecast_gen.inc >/dev/null)
 read -r events open < <("${PSQL[@]}" -At -F ' ' -c \
     "SELECT (SELECT count(*) FROM fcbench.events), (SELECT count(*) FROM fcbench.invoices WHERE status = 'open')")
 
@@ -77,7 +79,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 {
     echo "### Payment forecast (issue 14)"
     echo
-    echo "Log: test/sql/55_forecast_gen.inc with $N invoices, $events events, $open open at 2024-12-31;"
+    echo "Log: test/sql/55_forecast_gen.inc with $N invoices over $DAYS days, $events events, $open open at 2024-12-31;"
     echo "as of 2024-12-31, 13 weeks, grouped by segment. Best of $RUNS run(s), $(date -u +%Y-%m-%d),"
     echo "$(nproc) cores, load average $load_before before and $load_after after."
     echo "Target: payment_forecast in ≤ 30 s; on a shared machine the wall time includes waiting for a"
