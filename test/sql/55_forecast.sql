@@ -121,6 +121,33 @@ SELECT method, currency, week, as_of_dates, actual_cash, round(forecast_cash, 2)
   FROM collmine.forecast_backtest('fc', '2024-01-01', '2024-02-29', 2, NULL, 1)
  WHERE week IS NOT NULL ORDER BY method, week;
 
+-- States with a dispute and a partial payment, on the KPI tests' hand-made log (50_kpi_log.inc)
+-- as of 2024-01-31 (clock from the due date; all numbers by hand):
+--   A1 due 12-31: 1 reminder 01-05 (clock 5), partly paid 01-10 (10), open: censored at 31
+--   A2 due 02-04: partly paid 01-20 (-15), settled 01-22: event at -13
+--   A3 due 01-25 (enters at -11): dispute 01-28 (3), open: censored at 6
+--   A4 due 10-31: reminders 11-10 (10), 12-10 (40), written off: at risk until 01-31 = 92
+--   U5 due 01-20 (enters at -11): reminder 01-25 (5), partly paid 01-30 (10), settled 01-31: 11
+--   U6 due 12-15: no state change (dunning initiated and a credit memo are not states): 47
+-- (A day whose events leave the state as it was repeats it: the Payment Posted days A1 01-11,
+-- A2 01-22, U5 01-31.)
+-- All invoices: t=-13: 4 at risk (A1, A2, A4, U6; A3 and U5 enter at -11), 1 settled;
+--   t=11: 4 at risk (A1, A4, U5, U6; A3 left at 6), 1 settled (U5).
+-- A1 (a = 31, "1 reminder, partly paid"): that stratum has A1 (10..31) and U5 (10..11), none
+--   at risk on day 32: all invoices (support 2: A4, U6), no settlement after 31: 0, no median.
+-- A3 (a = 6, "no reminder, in dispute"): only A3 itself: all invoices, support 4 (A1, A4, U5,
+--   U6 on day 7): 1/4 settle on day 11, in week 1; the survival never reaches 0.5: no median.
+-- U6 (a = 47, "no reminder" = all invoices, support 1: A4): 0.
+\set ECHO none
+\set QUIET on
+\set log demo
+\i test/sql/50_kpi_log.inc
+\set QUIET off
+\set ECHO all
+SELECT * FROM collmine._forecast_states('demo', '2024-01-31') ORDER BY case_id, changed_on;
+SELECT case_id, clock_day, state, stratum, stratum_level, support, p_week, median_payment_date
+  FROM collmine.payment_forecast('demo', '2024-01-31', 3, NULL, 1);
+
 -- Errors (message and hint; the call stack is not part of the contract)
 \set SHOW_CONTEXT never
 SELECT * FROM collmine.payment_forecast('fc', '2024-03-31', 0);
