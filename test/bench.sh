@@ -300,4 +300,5 @@ else
     { echo "# Performance"; echo; echo '<!-- bench:begin -->'; cat "$W/report.md"; echo '<!-- bench:end -->'; } > "$OUT"
 fi
 cat "$W/report.md"
+case " ${ONLY:-forecast} " in *" forecast "*) BENCH_OUT=$OUT bash "$CM_TOP/test/bench/forecast.sh" ;; esac   # payment forecast, issue 14
 cm_log "bench finished in ${elapsed}s; wrote $OUT"
