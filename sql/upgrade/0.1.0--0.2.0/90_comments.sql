@@ -1,0 +1,1 @@
+../../parts/90_comments.sql
