@@ -6,6 +6,8 @@
 #                   on PostgreSQL 15, 17 and 18 (`make test PG=17`: one version; test/run-tests.sh)
 #   make demo       the same throwaway set-up, loading the bundled sample and printing results
 #   make bench      the benchmark harness (docs/performance.md)
+#   make dist       collmine-VERSION.zip for PGXN: the committed tree plus the generated scripts
+#                   (docs/release.md)
 #
 # The install script is assembled from sql/parts/*.sql in name order, so that each layer
 # keeps its SQL in its own file. Upgrade scripts: every released version's install script is kept
@@ -75,7 +77,7 @@ build/regress:
 print-tests:
 	@echo $(TESTS)
 
-.PHONY: test demo bench headers print-tests
+.PHONY: test demo bench headers print-tests dist
 headers:
 	@test/pg.sh ensure-headers
 
@@ -87,3 +89,10 @@ demo:
 
 bench:
 	@bash test/bench.sh
+
+# A PGXN distribution: the repository at HEAD plus the generated install and upgrade scripts
+# (git archive names an added file by the last --prefix and its base name).
+dist: $(DATA_built)
+	git archive --format=zip -o $(EXTENSION)-$(EXTVERSION).zip \
+	    --prefix=$(EXTENSION)-$(EXTVERSION)/sql/ $(foreach f,$(DATA_built),--add-file=$(f)) \
+	    --prefix=$(EXTENSION)-$(EXTVERSION)/ HEAD

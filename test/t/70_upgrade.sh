@@ -82,6 +82,38 @@ SQL
     fi
 }
 
+# A released function's result columns grow by the procedure of docs/release.md, applied to
+# cycle_time (test/t/upgrade/grow_column.sql) in a transaction that is rolled back: the user's
+# views and materialized views over it (u.cycle_report, called with a defaulted argument, and
+# the dashboards) still return the same rows, and the new column is there for new queries.
+check_growth() {
+    local res
+    res=$(cd "$CM_TOP" && "${PSQL[@]}" -At -d cm_up_chain 2>&1 <<SQL
+BEGIN;
+\i test/t/upgrade/grow_column.sql
+\o $out/grown.txt
+\i test/t/upgrade/results.sql
+\o
+REFRESH MATERIALIZED VIEW u.variants_mv;
+SELECT 'refreshed: ' || collmine.refresh_dashboards('dash');
+\o $out/grown-refreshed.txt
+\i test/t/upgrade/results.sql
+\o
+ROLLBACK;
+SQL
+) || true
+    if echo "$res" | grep -qx 'grown: 42' && echo "$res" | grep -q '^refreshed: [1-9]' \
+       && diff -q "$out/before-$from.txt" "$out/grown.txt" >/dev/null \
+       && diff -q "$out/before-$from.txt" "$out/grown-refreshed.txt" >/dev/null; then
+        echo "ok - $from -> $current: a result column appended to cycle_time (docs/release.md) leaves the user's views over it working, same rows"
+    else
+        echo "not ok - $from -> $current: appending a result column to cycle_time breaks user objects:"
+        echo "$res" | sed 's/^/#   /' | head -20
+        diff -u "$out/before-$from.txt" "$out/grown.txt" 2>&1 | sed 's/^/#   /' | head -20
+        failures=$((failures + 1))
+    fi
+}
+
 "${PSQL[@]}" -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS cm_up_fresh" -c "CREATE DATABASE cm_up_fresh" >/dev/null
 "${PSQL[@]}" -d cm_up_fresh -c "CREATE EXTENSION collmine" >/dev/null
 snapshot cm_up_fresh "$out/fresh.txt"
@@ -115,5 +147,6 @@ for script in "$CM_TOP"/sql/collmine--*.sql; do
         failures=$((failures + 1))
     fi
     check_user_objects "$from"
+    check_growth "$from"
 done
 [ "$failures" -eq 0 ]
