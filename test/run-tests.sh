@@ -19,6 +19,8 @@ CM_PG_VERSIONS=${CM_PG_VERSIONS:-15 17 18}
 # The whole suite against the server of $PG_CONFIG; prints ok/not ok lines and, last,
 # "# counts: PASSED FAILED".
 run_one() {
+    # every version's build must be free of warnings (src/compat.[ch] takes the differences)
+    export WERROR=1
     . "$here/pg.sh"
     cm_ensure_headers
     cm_rundir
@@ -92,7 +94,7 @@ for v in $targets; do
     (
         if [ "$v" != config ]; then export PG="$v"; [ "$v" = 15 ] && unset PG_CONFIG || PG_CONFIG=$pgc; fi
         run_one "$@"
-    ) 2>&1 | tee "$log" | grep -v '^# counts: ' || true
+    ) 2>&1 | tee "$log" | grep --line-buffered -v '^# counts: ' || true
     read -r p f < <(sed -n 's/^# counts: //p' "$log"; echo) || true
     if ! [[ "${p:-}" =~ ^[0-9]+$ && "${f:-}" =~ ^[0-9]+$ ]]; then
         p=0; f=1; echo "not ok - PostgreSQL $v: the run stopped before its tests finished"
