@@ -39,8 +39,9 @@ run_one() {
         --inputdir=build/regress --outputdir=build/regress --dbname=contrib_regression \
         --load-extension=collmine $tests > build/regress/run.log 2>&1 || status=$?
     cat build/regress/run.log
-    passed=$(grep -Ec '^(ok|test) .* ok( |$)|\.\.\. ok' build/regress/run.log || true)
-    failed=$(grep -Ec 'FAILED|failed \(ignored\)' build/regress/run.log || true)
+    # pg_regress prints "test NAME ... ok" up to 15 and TAP ("ok 1 - NAME", "not ok 2 - NAME") from 16 on
+    passed=$(grep -Ec '^ok [0-9]+ |^(test|     ) .* ok( |$)|\.\.\. ok' build/regress/run.log || true)
+    failed=$(grep -Ec '^not ok [0-9]+ |\.\.\. FAILED|failed \(ignored\)' build/regress/run.log || true)
     if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
     if [ "$failed" -ne 0 ] && [ -f build/regress/regression.diffs ]; then
         cp build/regress/regression.diffs "build/regression-pg$CM_PGMAJOR.diffs"

@@ -11,5 +11,7 @@ WHERE d.refclassid = 'pg_extension'::regclass
   AND d.deptype = 'e'
   AND d.classid IN ('pg_proc'::regclass, 'pg_type'::regclass, 'pg_class'::regclass)
   AND coalesce(p.proname, t.typname, c.relname) NOT LIKE '\_%'
+  -- a table's row type is described by the table's comment (18 lists it as a member, 15 does not)
+  AND NOT (t.typrelid <> 0 AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')
   AND obj_description(d.objid, d.classid::regclass::text) IS NULL
 ORDER BY 1;
