@@ -16,6 +16,8 @@
 #   - the stored trace and dfg values written by X still read: their text forms and their binary
 #     COPY read back into the same values.
 # Runs inside `make test` (environment of test/pg.sh) for every server version, or on its own.
+# On each version the released 0.1.0 SQL is installed against the current library (0.1.0's own C
+# code does not compile on 18): that is what an upgrade on that server is.
 set -euo pipefail
 . "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
 
