@@ -31,3 +31,35 @@ FROM generate_series(1, 3) g,
          (SELECT collmine.trace_agg('A' || i, timestamptz '2024-01-01 00:00+00' + i * interval '1 hour', i)
             FROM generate_series(1, g) i))
 GROUP BY g ORDER BY g;
+
+-- cm_flatten_scratch_context (from 17 on, tuplesort flattens expanded values in a bump context
+-- that has no pfree): process maps built by a partial hash aggregate per partition and sorted
+-- for the final grouped aggregate equal the plain aggregate.
+CREATE TEMP TABLE compat_parted (case_id int, grp int, t collmine.trace) PARTITION BY HASH (case_id);
+CREATE TEMP TABLE compat_parted_0 PARTITION OF compat_parted FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TEMP TABLE compat_parted_1 PARTITION OF compat_parted FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO compat_parted
+    SELECT c, c % 4, (SELECT collmine.trace_agg(a, timestamptz '2024-01-01 00:00+00' + k * interval '1 day', k)
+                        FROM unnest(ARRAY['Invoice Generated', 'Overdue Reminder Sent', 'Payment Received', 'Invoice Settled'])
+                             WITH ORDINALITY AS x(a, k)
+                       WHERE k <= 2 + c % 3)
+    FROM generate_series(1, 400) c;
+ANALYZE compat_parted;
+SET enable_partitionwise_aggregate = on;
+SET max_parallel_workers_per_gather = 0;
+SET enable_hashagg = on;
+CREATE FUNCTION pg_temp.plan_has(q text, node text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        IF line LIKE '%' || node || '%' THEN RETURN true; END IF;
+    END LOOP;
+    RETURN false;
+END $$;
+SELECT pg_temp.plan_has('SELECT grp, collmine.dfg_agg(t) FROM compat_parted GROUP BY grp', 'Partial HashAggregate') AS partial_hash,
+       pg_temp.plan_has('SELECT grp, collmine.dfg_agg(t) FROM compat_parted GROUP BY grp', 'Sort') AS sorted;
+CREATE TEMP TABLE compat_partitionwise AS SELECT grp, collmine.dfg_agg(t)::text AS d FROM compat_parted GROUP BY grp;
+RESET enable_partitionwise_aggregate;
+SELECT count(*) AS groups, count(*) FILTER (WHERE p.d = s.d) AS equal
+FROM compat_partitionwise p
+JOIN (SELECT grp, collmine.dfg_agg(t)::text AS d FROM compat_parted GROUP BY grp) s USING (grp);
