@@ -100,6 +100,7 @@ pb_need_tools() {
     command -v gcc >/dev/null || missing="$missing gcc"
     command -v make >/dev/null || missing="$missing make"
     command -v perl >/dev/null || missing="$missing perl"
+    command -v bzip2 >/dev/null || missing="$missing bzip2"   # the upstream tarball is .tar.bz2
     [ -f /usr/include/zlib.h ] || missing="$missing zlib1g-dev"
     [ -z "$missing" ] && return 0
     [ "$(id -u)" -eq 0 ] || pb_die "missing build tools:$missing (run: sudo apt-get install -y$missing)"
