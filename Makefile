@@ -2,9 +2,12 @@
 #
 #   make            build the shared library and the install script
 #   make install    install into the PostgreSQL found by PG_CONFIG (needs write access)
-#   make test       build, stage a private server copy, run every test in a throwaway cluster
+#   make test       build, stage a private server copy, run every test in a throwaway cluster,
+#                   on PostgreSQL 15, 17 and 18 (`make test PG=17`: one version; test/run-tests.sh)
 #   make demo       the same throwaway set-up, loading the bundled sample and printing results
 #   make bench      the benchmark harness (docs/performance.md)
+#   make dist       collmine-VERSION.zip for PGXN: the committed tree plus the generated scripts
+#                   (docs/release.md)
 #
 # The install script is assembled from sql/parts/*.sql in name order, so that each layer
 # keeps its SQL in its own file. Upgrade scripts: every released version's install script is kept
@@ -15,8 +18,13 @@
 EXTENSION  = collmine
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" collmine.control)
 
-# Prefer Debian's versioned pg_config: /usr/bin/pg_config belongs to libpq-dev, which a machine
-# with only the server package does not have.
+# Which server: PG_CONFIG when given; `make PG=17` or `PG=18` builds against a server built from
+# Debian's source package and cached outside the repository (test/pgbuild.sh, built on first use);
+# otherwise Debian's postgresql-15. Prefer Debian's versioned pg_config: /usr/bin/pg_config
+# belongs to libpq-dev, which a machine with only the server package does not have.
+ifneq ($(filter-out 15,$(PG)),)
+PG_CONFIG ?= $(shell bash test/pgbuild.sh $(PG))
+endif
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 
 MODULE_big = $(EXTENSION)
@@ -77,7 +85,7 @@ build/regress:
 print-tests:
 	@echo $(TESTS)
 
-.PHONY: test demo bench headers print-tests upgrade-functions
+.PHONY: test demo bench headers print-tests upgrade-functions dist
 headers:
 	@test/pg.sh ensure-headers
 
@@ -99,3 +107,10 @@ test-citus:
 
 bench-citus:
 	@bash test/bench/citus.sh
+
+# A PGXN distribution: the repository at HEAD plus the generated install and upgrade scripts
+# (git archive names an added file by the last --prefix and its base name).
+dist: $(DATA_built)
+	git archive --format=zip -o $(EXTENSION)-$(EXTVERSION).zip \
+	    --prefix=$(EXTENSION)-$(EXTVERSION)/sql/ $(foreach f,$(DATA_built),--add-file=$(f)) \
+	    --prefix=$(EXTENSION)-$(EXTVERSION)/ HEAD

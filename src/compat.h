@@ -30,6 +30,15 @@
 #define cm_noreturn pg_attribute_noreturn()
 #endif
 
+/*
+ * Where an expanded object's flatten_into method may allocate scratch memory. From 17 on,
+ * tuplesort forms its tuples in a bump context (no chunk headers, no pfree) and flattens
+ * expanded values while that context is current, so scratch palloc'd and pfree'd there fails
+ * ("pfree called with invalid pointer", or a crash: 18.6, a Partial HashAggregate of dfg_agg
+ * under a Sort; test/sql/20_dfg_parallel.sql). The object's own context works on every version.
+ */
+#define cm_flatten_scratch_context(eoh) ((eoh)->eoh_context)
+
 #ifndef HAVE_INT128
 #error "collmine needs a compiler with 128-bit integers (exact duration and money sums)"
 #endif

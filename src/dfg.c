@@ -478,6 +478,7 @@ dfg_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size
 				k,
 				nb = 0,
 				pos = 0;
+	MemoryContext oldcxt;
 
 	Assert(allocated_size == dfg_get_flat_size(eohptr));
 	memset(d, 0, allocated_size);
@@ -497,6 +498,8 @@ dfg_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size
 		pos += e->acts[a].len;
 	d->names_len = pos;
 
+	/* the caller's context may not support pfree (a sort's bump context): see compat.h */
+	oldcxt = MemoryContextSwitchTo(cm_flatten_scratch_context(eohptr));
 	perm = palloc(sizeof(int) * (e->nacts + 1));
 	rank = palloc(sizeof(int) * (e->nacts + 1));
 	for (a = 0; a < e->nacts; a++)
@@ -545,6 +548,7 @@ dfg_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size
 	pfree(perm);
 	pfree(rank);
 	pfree(keys);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /* The canonical flat form, palloc'd in the current memory context. */

@@ -11,8 +11,17 @@
 set -euo pipefail
 
 CM_TOP=${CM_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-PG_CONFIG=${PG_CONFIG:-$(ls /usr/lib/postgresql/15/bin/pg_config 2>/dev/null || command -v pg_config || true)}
-CM_PGMAJOR=${CM_PGMAJOR:-15}
+# Which server: PG_CONFIG when given; else PG=NN (15: Debian's package; 17, 18: a build from
+# Debian's source package kept in a cache outside the repository, test/pgbuild.sh); else 15.
+if [ -z "${PG_CONFIG:-}" ]; then
+    case "${PG:-15}" in
+        15) PG_CONFIG=$(ls /usr/lib/postgresql/15/bin/pg_config 2>/dev/null || command -v pg_config || true) ;;
+        *)  PG_CONFIG=$(bash "$CM_TOP/test/pgbuild.sh" "$PG") || exit $? ;;
+    esac
+fi
+export PG_CONFIG
+# The major version of that server (Debian package names, pg_cron availability).
+CM_PGMAJOR=${CM_PGMAJOR:-$( { "$PG_CONFIG" --version 2>/dev/null || echo "x ${PG:-15}"; } | sed -E 's/^[^0-9]*([0-9]+).*/\1/')}
 
 cm_log() { printf '[collmine] %s\n' "$*" >&2; }
 cm_die() { printf '[collmine] error: %s\n' "$*" >&2; exit 1; }
@@ -41,7 +50,13 @@ cm_ensure_headers() {
 # Build, then stage a relocated server copy under $CM_RUN/root with collmine installed in it.
 # PostgreSQL finds share/ and lib/ relative to its own binary, so a copied tree is self-contained.
 cm_stage() {
-    local bindir sharedir pkglibdir
+    local bindir sharedir pkglibdir built_for
+    # Objects compiled against another server's headers must not be linked into this one.
+    built_for="$PG_CONFIG $("$PG_CONFIG" --version)"
+    if [ "$(cat "$CM_TOP/build/built-for" 2>/dev/null || true)" != "$built_for" ]; then
+        make -s -C "$CM_TOP" PG_CONFIG="$PG_CONFIG" clean >/dev/null
+        mkdir -p "$CM_TOP/build"; echo "$built_for" > "$CM_TOP/build/built-for"
+    fi
     make -s -C "$CM_TOP" PG_CONFIG="$PG_CONFIG" >/dev/null
     bindir=$("$PG_CONFIG" --bindir); sharedir=$("$PG_CONFIG" --sharedir); pkglibdir=$("$PG_CONFIG" --pkglibdir)
     CM_ROOT=$CM_RUN/root
@@ -52,7 +67,9 @@ cm_stage() {
     # extra extensions a test needs (pg_cron, postgres_fdw) are copied in by cm_add_extension
     make -s -C "$CM_TOP" PG_CONFIG="$PG_CONFIG" install DESTDIR="$CM_ROOT" >/dev/null
     CM_BIN=$CM_ROOT$bindir
-    export CM_BIN CM_ROOT
+    # scripts that call plain psql get the client of the server under test
+    PATH=$CM_BIN:$PATH
+    export CM_BIN CM_ROOT PATH
 }
 
 # Copy another installed extension (its control, scripts and library) into the staged root.
