@@ -210,20 +210,10 @@ cm_read_string(CmReader *r, int *len)
 	return buf.data;
 }
 
-/* Read an optionally signed decimal integer that fits in 64 bits. */
-int64
-cm_read_int64(CmReader *r)
-{
-	int128		v = cm_read_int128(r);
 
-	if (v > PG_INT64_MAX || v < PG_INT64_MIN)
-		cm_syntax_error(r, "an integer within the 64-bit range");
-	return (int64) v;
-}
-
-/* Read an optionally signed decimal integer that fits in 128 bits (INT128_MIN included). */
-int128
-cm_read_int128(CmReader *r)
+/* An optionally signed decimal integer in [-max - 1, max]; "range" names the range in errors. */
+static int128
+read_integer(CmReader *r, uint128 max, const char *range)
 {
 	bool		neg = false;
 	uint128		v = 0;
@@ -238,8 +228,8 @@ cm_read_int128(CmReader *r)
 		neg = true;
 		r->p++;
 	}
-	/* the magnitude may reach 2^127 only when negative */
-	limit = (uint128) CM_INT128_MAX + (neg ? 1 : 0);
+	/* the magnitude may reach max + 1 only when negative */
+	limit = max + (neg ? 1 : 0);
 	while (*r->p >= '0' && *r->p <= '9')
 	{
 		unsigned	d = (unsigned) (*r->p - '0');
@@ -247,7 +237,7 @@ cm_read_int128(CmReader *r)
 		if (v > (limit - d) / 10)
 		{
 			r->p = save;
-			cm_syntax_error(r, "an integer within the 128-bit range");
+			cm_syntax_error(r, range);
 		}
 		v = v * 10 + d;
 		r->p++;
@@ -258,6 +248,20 @@ cm_read_int128(CmReader *r)
 	if (!neg)
 		return (int128) v;
 	return v == ((uint128) 1 << 127) ? -(int128) (v - 1) - 1 : -(int128) v;
+}
+
+/* Read an optionally signed decimal integer that fits in 64 bits. */
+int64
+cm_read_int64(CmReader *r)
+{
+	return (int64) read_integer(r, (uint128) PG_INT64_MAX, "an integer within the 64-bit range");
+}
+
+/* Read an optionally signed decimal integer that fits in 128 bits (INT128_MIN included). */
+int128
+cm_read_int128(CmReader *r)
+{
+	return read_integer(r, (uint128) CM_INT128_MAX, "an integer within the 128-bit range");
 }
 
 /* Read a finite double written by cm_write_double (the backend always runs in the C locale for numbers). */
