@@ -5,6 +5,9 @@
 #   make test       build, stage a private server copy, run every test in a throwaway cluster
 #   make demo       the same throwaway set-up, loading the bundled sample and printing results
 #   make bench      the benchmark harness (docs/performance.md)
+#   make fuzz       the fuzzers of test/fuzz for FUZZ_SECONDS per target (default 60)
+#   make SANITIZE=1 test   build with AddressSanitizer and UBSan and run the suite on that build
+#                   (run `make clean` when switching; see test/fuzz/README.md)
 #
 # The install script is assembled from sql/parts/*.sql in name order, so that each layer
 # keeps its SQL in its own file. Upgrade scripts: every released version's install script is kept
@@ -35,6 +38,12 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 ifdef WERROR
 PG_CFLAGS  += -Werror
+endif
+# The server is not built with ASan: the runtime comes in with collmine's library (options in
+# src/sanitize.c), and the suite fails on any sanitizer report in the server logs.
+ifdef SANITIZE
+PG_CFLAGS  += -DCM_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+SHLIB_LINK += -fsanitize=address,undefined
 endif
 
 EXTRA_CLEAN = $(DATA_built) build results regression.diffs regression.out
@@ -69,12 +78,16 @@ build/regress:
 print-tests:
 	@echo $(TESTS)
 
-.PHONY: test demo bench headers print-tests
+.PHONY: test demo bench headers print-tests fuzz
 headers:
 	@test/pg.sh ensure-headers
 
 test:
-	@bash test/run-tests.sh $(TESTS_ONLY)
+	@SANITIZE=$(SANITIZE) bash test/run-tests.sh $(TESTS_ONLY)
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash test/fuzz/run.sh
 
 demo:
 	@bash test/demo.sh

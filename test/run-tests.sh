@@ -42,5 +42,16 @@ if [ -z "${*:-}" ]; then
     done
 fi
 
+# A sanitizer build (make SANITIZE=1 test) fails on any report in the server logs.
+if [ -n "${SANITIZE:-}" ]; then
+    reports=$(cm_sanitizer_reports)
+    if [ -n "$reports" ]; then
+        echo "not ok - sanitizer reports in the server logs:"; printf '%s\n' "$reports" | sed 's/^/#   /'
+        failed=$((failed + 1)); status=1
+    else
+        echo "ok - no AddressSanitizer or UBSan report in the server logs"
+    fi
+fi
+
 echo "${passed} passed, ${failed} failed"
 exit $status

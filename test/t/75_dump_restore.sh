@@ -13,7 +13,7 @@ set -euo pipefail
 . "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
 
 if [ -z "${CM_BIN:-}" ] || [ -z "${CM_RUN:-}" ]; then
-    cm_ensure_headers; cm_rundir; trap cm_cleanup EXIT; cm_stage; cm_start 1
+    own=1; cm_ensure_headers; cm_rundir; trap cm_cleanup EXIT; cm_stage; cm_start 1
 fi
 
 PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1)
@@ -22,7 +22,8 @@ chmod 755 "$out"
 failures=0
 dbs="cm_dump_src cm_dump_plain cm_dump_custom cm_dump_old"
 cleanup_dr() { for db in $dbs; do "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done; rm -rf "$out"; }
-trap 'cleanup_dr; cm_cleanup' EXIT
+# stop and remove the cluster only when this script started it (inside make test it is shared)
+trap 'cleanup_dr; [ -z "${own:-}" ] || cm_cleanup' EXIT
 
 for db in $dbs; do
     "${PSQL[@]}" -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
