@@ -373,8 +373,10 @@ trace_recv(PG_FUNCTION_ARGS)
 		/* an event no trace can hold (see TRACE_MAX_TS) is skipped, as in text input */
 		if (TRACE_TS_USABLE(ev[i].ts))
 			ev[n++] = ev[i];
-		else if (nskipped++ == PG_INT32_MAX)
+		else if (nskipped == PG_INT32_MAX)
 			corrupt("skipped count out of range");
+		else
+			nskipped++;
 	}
 	if (buf->cursor != buf->len)
 		corrupt("trailing bytes");
