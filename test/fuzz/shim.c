@@ -10,7 +10,7 @@
  *     and, at ERROR, longjmps back to the harness (cm_fuzz_try). An ERROR without an SQLSTATE,
  *     or with XX000 (internal error), aborts: every error a user can cause must carry a real
  *     SQLSTATE;
- *   - interrupts, stack depth, encodings (UTF-8, checked with libpgcommon's verifier), the
+ *   - interrupts, stack depth (1 MB from where the input started), encodings (UTF-8, checked with libpgcommon's verifier), the
  *     pqformat message readers, detoasting (inputs are never toasted), DirectFunctionCall;
  *   - the calendar arithmetic of timestamps (date2j, j2date, tm2timestamp, timestamp2tm for UTC),
  *     the same algorithms as PostgreSQL's datetime code.
@@ -223,6 +223,7 @@ MemoryContextReset(MemoryContext context)
 /* ------------------------------------------------------------------ errors */
 
 static jmp_buf *error_jmp;
+static char *stack_base;		/* where cm_fuzz_try started, for check_stack_depth */
 static int	error_level;
 static int	error_code;
 static char error_message[1024];
@@ -311,7 +312,9 @@ cm_fuzz_try(void (*f) (void *), void *arg, int *sqlstate)
 {
 	jmp_buf		jb;
 	jmp_buf    *save = error_jmp;
+	char		base;
 
+	stack_base = &base;
 	error_jmp = &jb;
 	if (setjmp(jb) != 0)
 	{
@@ -334,9 +337,16 @@ ProcessInterrupts(void)
 {
 }
 
+/* PostgreSQL's guard against deep recursion: error out (54001) past 1 MB of stack. */
 void
 check_stack_depth(void)
 {
+	char		here;
+
+	if (stack_base != NULL && (stack_base - &here > 1024 * 1024 || &here - stack_base > 1024 * 1024))
+		ereport(ERROR,
+				(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
+				 errmsg("stack depth limit exceeded")));
 }
 
 int
