@@ -8,6 +8,9 @@
 #   make bench      the benchmark harness (docs/performance.md)
 #   make dist       collmine-VERSION.zip for PGXN: the committed tree plus the generated scripts
 #                   (docs/release.md)
+#   make fuzz       the fuzzers of test/fuzz for FUZZ_SECONDS per target (default 60)
+#   make SANITIZE=1 test   build with AddressSanitizer and UBSan and run the suite on that build
+#                   (run `make clean` when switching; see test/fuzz/README.md)
 #
 # The install script is assembled from sql/parts/*.sql in name order, so that each layer
 # keeps its SQL in its own file. Upgrade scripts: every released version's install script is kept
@@ -45,6 +48,16 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 ifdef WERROR
 PG_CFLAGS  += -Werror
+endif
+# The server is not built with ASan: the runtime comes in with collmine's library (options in
+# src/sanitize.c), and the suite fails on any sanitizer report in the server logs. Without the
+# runtime's interceptors (it cannot come first) ASan cannot clear stack redzones when an ERROR
+# longjmps out of collmine's frames, so stack instrumentation is off (asan-stack=0); the
+# libFuzzer binaries of test/fuzz check the parsers with full ASan instead.
+ifdef SANITIZE
+PG_CFLAGS  += -DCM_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g \
+              --param=asan-stack=0
+SHLIB_LINK += -fsanitize=address,undefined
 endif
 
 EXTRA_CLEAN = $(DATA_built) build results regression.diffs regression.out
@@ -85,12 +98,16 @@ build/regress:
 print-tests:
 	@echo $(TESTS)
 
-.PHONY: test demo bench headers print-tests upgrade-functions dist
+.PHONY: test demo bench headers print-tests upgrade-functions dist fuzz
 headers:
 	@test/pg.sh ensure-headers
 
 test:
-	@bash test/run-tests.sh $(TESTS_ONLY)
+	@SANITIZE=$(SANITIZE) bash test/run-tests.sh $(TESTS_ONLY)
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash test/fuzz/run.sh
 
 demo:
 	@bash test/demo.sh

@@ -42,5 +42,7 @@ cm_srf_begin(FunctionCallInfo fcinfo)
 void
 cm_srf_row(CmSrf *srf, Datum *values, bool *nulls)
 {
+	/* every set-returning function emits its rows here: the one place to allow a cancel */
+	CHECK_FOR_INTERRUPTS();
 	tuplestore_putvalues(srf->store, srf->desc, values, nulls);
 }

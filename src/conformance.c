@@ -16,6 +16,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -195,6 +196,7 @@ outcome(Sink *s, const TraceIndex *ix, int pos, bool ok, StringInfo why)
 	bool		nulls[7] = {false};
 	const CmRule *r = s->rule;
 
+	CHECK_FOR_INTERRUPTS();
 	s->activations++;
 	if (ok)
 		return;
@@ -460,13 +462,19 @@ static void
 eval_rule(Sink *s, const TraceIndex *ix)
 {
 	const CmRule *r = s->rule;
-	int			a = trace_find_activity(ix->t, r->act_a, r->len_a);
-	int			b = r->act_b ? trace_find_activity(ix->t, r->act_b, r->len_b) : -1;
-	int			na,
+	int			a,
+				b,
+				na,
 				nb,
 				k;
-	const int32 *pa = positions(ix, a, &na);
-	const int32 *pb = positions(ix, b, &nb);
+	const int32 *pa;
+	const int32 *pb;
+
+	CHECK_FOR_INTERRUPTS();
+	a = trace_find_activity(ix->t, r->act_a, r->len_a);
+	b = r->act_b ? trace_find_activity(ix->t, r->act_b, r->len_b) : -1;
+	pa = positions(ix, a, &na);
+	pb = positions(ix, b, &nb);
 
 	switch (r->tmpl)
 	{
@@ -773,6 +781,7 @@ cm_policy_adherence(PG_FUNCTION_ARGS)
 		bool		nulls[9] = {false};
 		int64		cases = c ? c[0] : 0;
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = CStringGetTextDatum(r->name);
 		values[1] = CStringGetTextDatum(cm_template_name(r->tmpl));
 		values[2] = CStringGetTextDatum(r->severity);

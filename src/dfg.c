@@ -572,6 +572,15 @@ invalid_dfg(int sqlstate, const char *what)
 			 errhint("Use a value produced by collmine (collmine.dfg_agg, collmine.dfg_union or its text output).")));
 }
 
+/* A weight summed over n cases (or edge occurrences) of int64 weights: |w| <= n * 2^63. */
+static bool
+weight_in_range(int128 w, int64 n)
+{
+	int128		bound = (int128) Max(n, 0) << 63;
+
+	return w >= -bound && w <= bound;
+}
+
 /*
  * Check every count, index, order and flow invariant of a flat map read from outside, so that
  * no function ever reads out of bounds or reports impossible statistics:
@@ -616,6 +625,8 @@ dfg_validate(const DfgData *d, Size size, int errcode)
 		invalid_dfg(errcode, "size does not match the counts");
 	if (d->cases < 0 || d->events < 0 || d->skipped < 0)
 		invalid_dfg(errcode, "negative totals");
+	if (!weight_in_range(d->weight, d->cases))
+		invalid_dfg(errcode, "total weight out of range");
 	filtered = (d->flags & DFG_FILTERED) != 0;
 
 	acts = DfgActs(d);
@@ -636,6 +647,8 @@ dfg_validate(const DfgData *d, Size size, int errcode)
 		if (!pg_verify_mbstr(GetDatabaseEncoding(), names + off[a], off[a + 1] - off[a], true) ||
 			memchr(names + off[a], '\0', off[a + 1] - off[a]) != NULL)
 			invalid_dfg(errcode, "activity name is not valid text");
+		if (!weight_in_range(acts[a].weight, acts[a].cases))
+			invalid_dfg(errcode, "activity weight out of range");
 		if (acts[a].events < 1 || acts[a].cases < 1 || acts[a].cases > acts[a].events ||
 			acts[a].cases > d->cases || acts[a].starts < 0 || acts[a].starts > acts[a].cases ||
 			acts[a].ends < 0 || acts[a].ends > acts[a].cases)
@@ -664,6 +677,8 @@ dfg_validate(const DfgData *d, Size size, int errcode)
 			x->cases > acts[x->from].cases || x->cases > acts[x->to].cases ||
 			x->zero < 0 || x->zero > x->count)
 			invalid_dfg(errcode, "inconsistent edge counts");
+		if (!weight_in_range(x->weight, x->count))
+			invalid_dfg(errcode, "edge weight out of range");
 		if (x->min < 0 || x->min > x->max || (x->zero > 0) != (x->min == 0) ||
 			x->sum < (int128) x->count * x->min || x->sum > (int128) x->count * x->max)
 			invalid_dfg(errcode, "inconsistent edge durations");

@@ -17,6 +17,7 @@
 
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "textio.h"
 #include "utils/builtins.h"
 
@@ -25,9 +26,6 @@ PG_FUNCTION_INFO_V1(dfg_out);
 PG_FUNCTION_INFO_V1(dfg_recv);
 PG_FUNCTION_INFO_V1(dfg_send);
 PG_FUNCTION_INFO_V1(dfg_from_binary);
-
-/* Largest magnitude a weight may have in the text form (keeps every sum far from overflow). */
-#define WEIGHT_TEXT_LIMIT	(((int128) 1) << 100)
 
 /* Read a weight written as a decimal with exactly four fractional digits, e.g. -12.5000. */
 static int128
@@ -47,7 +45,8 @@ read_weight(CmReader *r)
 	if (*r->p < '0' || *r->p > '9')
 		cm_syntax_error(r, form);
 	v = cm_read_int128(r);
-	if (v >= WEIGHT_TEXT_LIMIT / DFG_WEIGHT_SCALE)
+	/* the range itself is dfg_validate's (the same for binary input); here only no overflow */
+	if (v > CM_INT128_MAX / DFG_WEIGHT_SCALE - 1)
 		cm_syntax_error(r, "a weight within range");
 	if (*r->p != '.')
 		cm_syntax_error(r, form);
@@ -183,6 +182,7 @@ dfg_in(PG_FUNCTION_ARGS)
 		{
 			ParsedAct  *a;
 
+			CHECK_FOR_INTERRUPTS();
 			acts = grow(acts, hdr.nacts, &acts_cap, sizeof(ParsedAct), DFG_MAX_ACTS, "activities");
 			a = &acts[hdr.nacts];
 			cm_expect(&r, '{');
@@ -219,6 +219,7 @@ dfg_in(PG_FUNCTION_ARGS)
 			DfgEdge    *x;
 			int64		v;
 
+			CHECK_FOR_INTERRUPTS();
 			edges = grow(edges, hdr.nedges, &edges_cap, sizeof(DfgEdge), DFG_MAX_EDGES, "edges");
 			x = &edges[hdr.nedges];
 			memset(x, 0, sizeof(DfgEdge));
@@ -258,6 +259,7 @@ dfg_in(PG_FUNCTION_ARGS)
 				{
 					SketchBucket *b;
 
+					CHECK_FOR_INTERRUPTS();
 					buckets = grow(buckets, hdr.nbuckets, &buckets_cap, sizeof(SketchBucket),
 								   DFG_MAX_EDGES, "sketch buckets");
 					b = &buckets[hdr.nbuckets];
@@ -313,6 +315,7 @@ dfg_out(PG_FUNCTION_ARGS)
 		int			len;
 		const char *name = DfgActName(d, a, &len);
 
+		CHECK_FOR_INTERRUPTS();
 		if (a > 0)
 			appendStringInfoChar(&buf, ',');
 		appendStringInfoString(&buf, "{\"name\":");
@@ -328,6 +331,7 @@ dfg_out(PG_FUNCTION_ARGS)
 	{
 		const DfgEdge *x = &edges[k];
 
+		CHECK_FOR_INTERRUPTS();
 		if (k > 0)
 			appendStringInfoChar(&buf, ',');
 		appendStringInfo(&buf, "{\"from\":%d,\"to\":%d,\"count\":" INT64_FORMAT ",\"cases\":"
@@ -407,6 +411,7 @@ dfg_send(PG_FUNCTION_ARGS)
 		int			len;
 		const char *name = DfgActName(d, a, &len);
 
+		CHECK_FOR_INTERRUPTS();
 		send_name(&buf, name, len);
 		pq_sendint64(&buf, acts[a].events);
 		pq_sendint64(&buf, acts[a].cases);
@@ -418,6 +423,7 @@ dfg_send(PG_FUNCTION_ARGS)
 	{
 		const DfgEdge *x = &edges[k];
 
+		CHECK_FOR_INTERRUPTS();
 		pq_sendint32(&buf, x->from);
 		pq_sendint32(&buf, x->to);
 		pq_sendint32(&buf, x->nbuckets);
@@ -501,6 +507,7 @@ dfg_recv_internal(StringInfo buf)
 	{
 		int			len = pq_getmsgint(buf, 4);
 
+		CHECK_FOR_INTERRUPTS();
 		if (len < 0 || len > buf->len - buf->cursor)
 			binary_truncated();
 		acts[a].name = pq_getmsgtext(buf, len, &acts[a].len);
@@ -521,6 +528,7 @@ dfg_recv_internal(StringInfo buf)
 	{
 		DfgEdge    *x = &edges[k];
 
+		CHECK_FOR_INTERRUPTS();
 		x->from = pq_getmsgint(buf, 4);
 		x->to = pq_getmsgint(buf, 4);
 		x->nbuckets = pq_getmsgint(buf, 4);

@@ -23,6 +23,7 @@
 PG_FUNCTION_INFO_V1(trace_matches);
 
 #define PAT_MAX_PROGRAM	20000	/* instructions after expanding repetitions */
+#define PAT_MAX_EXPANDED 100000	/* syntax nodes after expanding repetitions (empty ones too) */
 #define PAT_MAX_REPEAT	1000
 
 typedef enum
@@ -124,6 +125,7 @@ parse_literal(PatParser *ps)
 	ps->p++;					/* opening quote */
 	for (;;)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (ps->p >= ps->end)
 			pat_error(ps, "unterminated activity name");
 		if (*ps->p == '"')
@@ -200,6 +202,7 @@ parse_atom(PatParser *ps)
 			n->first = ps->pat->nlits;
 			for (;;)
 			{
+				CHECK_FOR_INTERRUPTS();
 				skip_ws(ps);
 				if (ps->p >= ps->end)
 					pat_error(ps, "unterminated activity set");
@@ -241,6 +244,7 @@ parse_item(PatParser *ps)
 	{
 		PatNode    *r;
 
+		CHECK_FOR_INTERRUPTS();
 		skip_ws(ps);
 		if (ps->p >= ps->end)
 			return n;
@@ -285,6 +289,7 @@ parse_seq(PatParser *ps)
 
 	for (;;)
 	{
+		CHECK_FOR_INTERRUPTS();
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p == '|' || *ps->p == ')')
 			return n ? n : node(N_EMPTY, NULL, NULL);
@@ -300,6 +305,7 @@ parse_alt(PatParser *ps)
 
 	while (ps->p < ps->end && *ps->p == '|')
 	{
+		CHECK_FOR_INTERRUPTS();
 		ps->p++;
 		n = node(N_ALT, n, parse_seq(ps));
 	}
@@ -334,6 +340,7 @@ compile(Pattern *pat, int32 *cap, PatNode *n)
 				jmp;
 
 	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
 	switch (n->kind)
 	{
 		case N_EMPTY:
@@ -392,6 +399,35 @@ compile(Pattern *pat, int32 *cap, PatNode *n)
 	}
 }
 
+/*
+ * Syntax nodes that compile() visits once repetitions are expanded, saturating above the
+ * limit. Counting nodes, not instructions, bounds the work on repeated empty groups, which
+ * emit nothing: (((){1000}){1000}){1000} would otherwise take 10^9 steps.
+ */
+static int64
+expanded_size(const PatNode *n)
+{
+	int64		size = 1;
+	int64		reps;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	switch (n->kind)
+	{
+		case N_CAT:
+		case N_ALT:
+			size += expanded_size(n->a) + expanded_size(n->b);
+			break;
+		case N_REP:
+			reps = n->max < 0 ? (int64) n->min + 1 : (int64) n->max;
+			size += reps * expanded_size(n->a);
+			break;
+		default:
+			break;
+	}
+	return Min(size, (int64) PAT_MAX_EXPANDED + 1);
+}
+
 /* Parse and compile pattern text into cxt. */
 static Pattern *
 pattern_compile(const char *src, int len, MemoryContext cxt)
@@ -420,6 +456,12 @@ pattern_compile(const char *src, int len, MemoryContext cxt)
 	if (ps.p < ps.end)
 		pat_error(&ps, *ps.p == ')' ? "unbalanced \")\"" : "unexpected character");
 
+	if (expanded_size(root) > PAT_MAX_EXPANDED)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("trace pattern too complex: more than %d steps after expanding repetitions", PAT_MAX_EXPANDED),
+				 errdetail("Each {n,m} repeats its operand m times; nested counts multiply."),
+				 errhint("Use * or + instead of large or nested {n,m} counts.")));
 	pat->prog = palloc(sizeof(PatInst) * cap);
 	compile(pat, &cap, root);
 	(void) emit(pat, &cap, OP_MATCH);
@@ -455,15 +497,56 @@ add_thread(const Pattern *pat, int32 *list, int32 *n, int32 *mark, int32 gen, in
 	}
 }
 
-/* Does an event whose dictionary entry is a match instruction i? litmap maps literals to entries. */
+/*
+ * Resolve the literals against this trace's dictionary. For each literal set (starting at
+ * literal x), setacts[x .. x + setlen[x]) lists the distinct dictionary entries it names that
+ * occur in the trace, so a test costs at most the trace's activity count, however long the set.
+ */
+static void
+resolve_sets(const Pattern *pat, const TraceData *t, int32 *setacts, int32 *setlen)
+{
+	int32	   *litmap = palloc(sizeof(int32) * Max(pat->nlits, 1));
+	int32	   *seen = palloc0(sizeof(int32) * Max(t->nacts, 1));
+	int32		k,
+				pc;
+
+	for (k = 0; k < pat->nlits; k++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		litmap[k] = trace_find_activity(t, pat->lits[k], pat->litlens[k]);
+		setlen[k] = -1;
+	}
+	for (pc = 0; pc < pat->ninst; pc++)
+	{
+		const PatInst *in = &pat->prog[pc];
+
+		if (in->op != OP_SYM || setlen[in->x] >= 0)
+			continue;
+		setlen[in->x] = 0;
+		for (k = in->x; k < in->x + in->y; k++)
+		{
+			int32		a = litmap[k];
+
+			/* seen[a] holds 1 + the set that last listed entry a */
+			if (a < 0 || seen[a] == in->x + 1)
+				continue;
+			seen[a] = in->x + 1;
+			setacts[in->x + setlen[in->x]++] = a;
+		}
+	}
+	pfree(litmap);
+	pfree(seen);
+}
+
+/* Does an event whose dictionary entry is a match instruction in? (sets from resolve_sets) */
 static bool
-sym_matches(const Pattern *pat, const PatInst *in, const int32 *litmap, int32 a)
+sym_matches(const PatInst *in, const int32 *setacts, const int32 *setlen, int32 a)
 {
 	bool		found = false;
 	int32		k;
 
-	for (k = in->x; k < in->x + in->y && !found; k++)
-		found = (litmap[k] == a);
+	for (k = in->x; k < in->x + setlen[in->x] && !found; k++)
+		found = (setacts[k] == a);
 	return found != in->negate;
 }
 
@@ -471,7 +554,8 @@ sym_matches(const Pattern *pat, const PatInst *in, const int32 *litmap, int32 a)
 static bool
 pattern_run(const Pattern *pat, const TraceData *t)
 {
-	int32	   *litmap = palloc(sizeof(int32) * Max(pat->nlits, 1));
+	int32	   *setacts = palloc(sizeof(int32) * Max(pat->nlits, 1));
+	int32	   *setlen = palloc(sizeof(int32) * Max(pat->nlits, 1));
 	int32	   *clist = palloc(sizeof(int32) * pat->ninst);
 	int32	   *nlist = palloc(sizeof(int32) * pat->ninst);
 	int32	   *mark = palloc(sizeof(int32) * pat->ninst);
@@ -483,8 +567,7 @@ pattern_run(const Pattern *pat, const TraceData *t)
 				k;
 	bool		matched = false;
 
-	for (k = 0; k < pat->nlits; k++)
-		litmap[k] = trace_find_activity(t, pat->lits[k], pat->litlens[k]);
+	resolve_sets(pat, t, setacts, setlen);
 	for (k = 0; k < pat->ninst; k++)
 		mark[k] = 0;
 	add_thread(pat, clist, &cn, mark, gen, 0, stack);
@@ -501,7 +584,7 @@ pattern_run(const Pattern *pat, const TraceData *t)
 		{
 			const PatInst *in = &pat->prog[clist[k]];
 
-			if (in->op == OP_ANY || (in->op == OP_SYM && sym_matches(pat, in, litmap, a)))
+			if (in->op == OP_ANY || (in->op == OP_SYM && sym_matches(in, setacts, setlen, a)))
 				add_thread(pat, nlist, &nn, mark, gen, clist[k] + 1, stack);
 		}
 		tmp = clist;
@@ -513,7 +596,8 @@ pattern_run(const Pattern *pat, const TraceData *t)
 		for (k = 0; k < cn; k++)
 			if (pat->prog[clist[k]].op == OP_MATCH)
 				matched = true;
-	pfree(litmap);
+	pfree(setacts);
+	pfree(setlen);
 	pfree(clist);
 	pfree(nlist);
 	pfree(mark);

@@ -15,6 +15,7 @@
  */
 #include "petri.h"
 
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -129,6 +130,7 @@ pn_label(PnParser *ps, int *len)
 	initStringInfo(&buf);
 	for (;;)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (ps->p >= ps->end || *ps->p == '\n')
 			pn_error(ps, "unterminated activity label");
 		if (*ps->p == '"')
@@ -199,6 +201,7 @@ pn_arcs(PnParser *ps, const char *stop, int *narcs)
 		char	   *id;
 		int			pl;
 
+		CHECK_FOR_INTERRUPTS();
 		if (pn_at_stmt_end(ps) || (stop && (size_t) (ps->end - ps->p) >= strlen(stop) &&
 								   memcmp(ps->p, stop, strlen(stop)) == 0))
 			break;
@@ -241,6 +244,7 @@ pn_stmt_places(PnParser *ps)
 	{
 		int			i;
 
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < net->nplaces; i++)
 			if (strcmp(net->places[i], id) == 0)
 				ereport(ERROR,
@@ -388,6 +392,7 @@ pn_parse(PnNet *net, const char *text, int len)
 	{
 		char	   *kw;
 
+		CHECK_FOR_INTERRUPTS();
 		pn_skip_blank(&ps);
 		if (ps.p >= ps.end)
 			break;
@@ -498,6 +503,7 @@ cm_petri_net_transitions(PG_FUNCTION_ARGS)
 		Datum		values[4];
 		bool		nulls[4] = {false};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = PointerGetDatum(cstring_to_text_with_len(t->name, t->name_len));
 		values[1] = BoolGetDatum(t->silent);
 		values[2] = arcs_array(net, t->in, t->nin);

@@ -22,6 +22,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -131,12 +132,14 @@ silent_path(Replay *rp, const PnTransition *target, int **seq)
 	{
 		int			ti;
 
+		CHECK_FOR_INTERRUPTS();
 		for (ti = 0; ti < net->ntrans && found < 0; ti++)
 		{
 			const PnTransition *tr = &net->trans[ti];
 			int64	   *next;
 			int			s;
 
+			CHECK_FOR_INTERRUPTS();
 			if (!tr->silent || deficit(tr, states + (Size) head * np) != 0)
 				continue;
 			if (nstates >= max_states)
@@ -266,6 +269,7 @@ replay_event(Replay *rp, int pos, int l)
 		int		   *seq;
 		int			len;
 
+		CHECK_FOR_INTERRUPTS();
 		if (net->trans[ti].label != l)
 			continue;
 		len = silent_path(rp, &net->trans[ti], &seq);
@@ -335,7 +339,10 @@ replay_trace(Replay *rp)
 		label_of[i] = -1;
 	for (i = 0; i < net->nlabels; i++)
 	{
-		int			a = trace_find_activity(t, net->labels[i], net->label_len[i]);
+		int			a;
+
+		CHECK_FOR_INTERRUPTS();
+		a = trace_find_activity(t, net->labels[i], net->label_len[i]);
 
 		if (a >= 0)
 			label_of[a] = i;
@@ -348,6 +355,7 @@ replay_trace(Replay *rp)
 
 	for (i = 0; i < t->nevents; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (label_of[act[i]] < 0)
 		{
 			rp->unmapped++;

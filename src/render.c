@@ -9,6 +9,7 @@
  */
 #include "dfg.h"
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(dfg_to_dot);
@@ -215,6 +216,7 @@ dfg_to_dot(PG_FUNCTION_ARGS)
 		const char *name = DfgActName(d, a, &len);
 		char	   *second = act_label(&acts[a], label);
 
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&buf, "  a%d [label=\"", a);
 		dot_escape(&buf, name, len);
 		if (second)
@@ -229,6 +231,7 @@ dfg_to_dot(PG_FUNCTION_ARGS)
 	{
 		const DfgEdge *x = &DfgEdges(d)[order[k]];
 
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&buf, "  a%d -> a%d [label=\"%s\", penwidth=%s];\n",
 						 x->from, x->to, edge_label(d, x, label), pen_width(x->count, maxc));
 	}
@@ -263,6 +266,7 @@ dfg_to_mermaid(PG_FUNCTION_ARGS)
 		const char *name = DfgActName(d, a, &len);
 		char	   *second = act_label(&acts[a], label);
 
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&buf, "  a%d[\"", a);
 		mermaid_escape(&buf, name, len);
 		if (second)
@@ -276,6 +280,7 @@ dfg_to_mermaid(PG_FUNCTION_ARGS)
 	{
 		const DfgEdge *x = &DfgEdges(d)[order[k]];
 
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&buf, "  a%d -->|\"%s\"| a%d\n", x->from, edge_label(d, x, label), x->to);
 	}
 	for (a = 0; a < d->nacts; a++)

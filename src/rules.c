@@ -11,6 +11,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -26,6 +27,9 @@ static const char *const cm_template_names[CM_NUM_TEMPLATES] = {
 	"responded_existence", "response", "precedence", "succession",
 	"chain_response", "chain_precedence", "not_succession", "co_existence"
 };
+
+/* Rules in one rule set: the tally holds 4 counters per rule in one bigint[]. */
+#define CM_MAX_RULES 100000
 
 #define CM_TEMPLATE_LIST "existence, absence, exactly, init, end, responded_existence, response, " \
 	"precedence, succession, chain_response, chain_precedence, not_succession, co_existence"
@@ -198,24 +202,82 @@ read_delay(const char *rule, HeapTupleHeader tup, TupleDesc desc, int attno, boo
 	return us;
 }
 
-/* Strict mode: is this activity in the given list of known activity names? */
-static bool
-activity_known(const char *act, Datum *known, bool *knownnull, int nknown)
+/* Order C strings bytewise (qsort and bsearch over char * arrays). */
+static int
+cstring_ptr_cmp(const void *a, const void *b)
 {
-	int			i;
-	size_t		len = strlen(act);
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
 
-	for (i = 0; i < nknown; i++)
+/* Order rule indexes by rule name, then by position, so that duplicates end up adjacent. */
+static int
+rule_index_cmp(const void *a, const void *b, void *arg)
+{
+	const CmRule *rules = (const CmRule *) arg;
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+	int			c = strcmp(rules[x].name, rules[y].name);
+
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+/*
+ * Duplicate rule names, found by sorting (a rule set can hold many thousand rules): reports
+ * the duplicate that comes first in array order, as a pairwise scan would.
+ */
+static void
+check_unique_names(const CmPolicy *p)
+{
+	int		   *idx = palloc(sizeof(int) * Max(p->nrules, 1));
+	int			i,
+				dup = -1;
+
+	for (i = 0; i < p->nrules; i++)
+		idx[i] = i;
+	qsort_arg(idx, p->nrules, sizeof(int), rule_index_cmp, p->rules);
+	for (i = 1; i < p->nrules; i++)
 	{
-		text	   *k;
-
-		if (knownnull[i])
-			continue;
-		k = DatumGetTextPP(known[i]);
-		if (VARSIZE_ANY_EXHDR(k) == len && memcmp(VARDATA_ANY(k), act, len) == 0)
-			return true;
+		CHECK_FOR_INTERRUPTS();
+		if (strcmp(p->rules[idx[i - 1]].name, p->rules[idx[i]].name) == 0 &&
+			(dup < 0 || idx[i] < dup))
+			dup = idx[i];
 	}
-	return false;
+	if (dup >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("duplicate rule name \"%s\"", p->rules[dup].name),
+				 errhint("Rule names must be unique within a rule set.")));
+	pfree(idx);
+}
+
+/* Strict mode: the known activity names as a sorted array of C strings (NULLs left out). */
+static char **
+known_sorted(ArrayType *known, int *n)
+{
+	Datum	   *kelems;
+	bool	   *knulls;
+	int			nk,
+				i;
+	char	  **names;
+
+	deconstruct_array(known, TEXTOID, -1, false, TYPALIGN_INT, &kelems, &knulls, &nk);
+	names = palloc(sizeof(char *) * Max(nk, 1));
+	*n = 0;
+	for (i = 0; i < nk; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!knulls[i])
+			names[(*n)++] = TextDatumGetCString(kelems[i]);
+	}
+	qsort(names, *n, sizeof(char *), cstring_ptr_cmp);
+	return names;
+}
+
+/* Strict mode: is this activity in the sorted list of known activity names? */
+static bool
+activity_known(const char *act, char **known, int nknown)
+{
+	return bsearch(&act, known, nknown, sizeof(char *), cstring_ptr_cmp) != NULL;
 }
 
 /* Validate and copy one collmine.rule into r. */
@@ -321,14 +383,18 @@ compile_policy(CmPolicy *p, ArrayType *arr, ArrayType *known)
 	bool	   *nulls;
 	int			nelems;
 	TupleDesc	desc;
-	int			i,
-				j;
+	int			i;
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a rule set must be a one-dimensional array of collmine.rule")));
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) > CM_MAX_RULES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a rule set has more than %d rules", CM_MAX_RULES),
+				 errhint("Split the rules into several policies and check each separately.")));
 	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &nelems);
 	desc = lookup_rowtype_tupdesc(elemtype, -1);
 	if (desc->natts != RULE_NATTS)
@@ -340,35 +406,30 @@ compile_policy(CmPolicy *p, ArrayType *arr, ArrayType *known)
 	p->rules = palloc0(sizeof(CmRule) * Max(nelems, 1));
 	for (i = 0; i < nelems; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("rule set element %d is null", i + 1)));
 		compile_rule(&p->rules[i], DatumGetHeapTupleHeader(elems[i]), desc);
-		for (j = 0; j < i; j++)
-			if (strcmp(p->rules[j].name, p->rules[i].name) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("duplicate rule name \"%s\"", p->rules[i].name),
-						 errhint("Rule names must be unique within a rule set.")));
 	}
 	ReleaseTupleDesc(desc);
+	check_unique_names(p);
 
 	if (known != NULL)
 	{
-		Datum	   *kelems;
-		bool	   *knulls;
 		int			nk;
+		char	  **names = known_sorted(known, &nk);
 
-		deconstruct_array(known, TEXTOID, -1, false, TYPALIGN_INT, &kelems, &knulls, &nk);
 		for (i = 0; i < p->nrules; i++)
 		{
 			CmRule	   *r = &p->rules[i];
 			const char *bad = NULL;
 
-			if (!activity_known(r->act_a, kelems, knulls, nk))
+			CHECK_FOR_INTERRUPTS();
+			if (!activity_known(r->act_a, names, nk))
 				bad = r->act_a;
-			else if (r->act_b && !activity_known(r->act_b, kelems, knulls, nk))
+			else if (r->act_b && !activity_known(r->act_b, names, nk))
 				bad = r->act_b;
 			if (bad)
 				ereport(ERROR,

@@ -210,43 +210,58 @@ cm_read_string(CmReader *r, int *len)
 	return buf.data;
 }
 
-/* Read an optionally signed decimal integer that fits in 64 bits. */
-int64
-cm_read_int64(CmReader *r)
-{
-	int128		v = cm_read_int128(r);
 
-	if (v > PG_INT64_MAX || v < PG_INT64_MIN)
-		cm_syntax_error(r, "an integer within the 64-bit range");
-	return (int64) v;
-}
-
-/* Read an optionally signed decimal integer that fits in 128 bits. */
-int128
-cm_read_int128(CmReader *r)
+/* An optionally signed decimal integer in [-max - 1, max]; "range" names the range in errors. */
+static int128
+read_integer(CmReader *r, uint128 max, const char *range)
 {
 	bool		neg = false;
-	int128		v = 0;
+	uint128		v = 0;
+	uint128		limit;
 	int			digits = 0;
-	const int128 limit = (((int128) PG_INT64_MAX) << 62);	/* well inside the range */
+	const char *save;
 
 	cm_skip_ws(r);
+	save = r->p;
 	if (*r->p == '-')
 	{
 		neg = true;
 		r->p++;
 	}
+	/* the magnitude may reach max + 1 only when negative */
+	limit = max + (neg ? 1 : 0);
 	while (*r->p >= '0' && *r->p <= '9')
 	{
-		if (v > limit)
-			cm_syntax_error(r, "an integer within the 128-bit range");
-		v = v * 10 + (*r->p - '0');
+		unsigned	d = (unsigned) (*r->p - '0');
+
+		if (v > (limit - d) / 10)
+		{
+			r->p = save;
+			cm_syntax_error(r, range);
+		}
+		v = v * 10 + d;
 		r->p++;
 		digits++;
 	}
 	if (digits == 0)
 		cm_syntax_error(r, "an integer");
-	return neg ? -v : v;
+	if (!neg)
+		return (int128) v;
+	return v == ((uint128) 1 << 127) ? -(int128) (v - 1) - 1 : -(int128) v;
+}
+
+/* Read an optionally signed decimal integer that fits in 64 bits. */
+int64
+cm_read_int64(CmReader *r)
+{
+	return (int64) read_integer(r, (uint128) PG_INT64_MAX, "an integer within the 64-bit range");
+}
+
+/* Read an optionally signed decimal integer that fits in 128 bits (INT128_MIN included). */
+int128
+cm_read_int128(CmReader *r)
+{
+	return read_integer(r, (uint128) CM_INT128_MAX, "an integer within the 128-bit range");
 }
 
 /* Read a finite double written by cm_write_double (the backend always runs in the C locale for numbers). */
@@ -284,6 +299,40 @@ read_fixed_digits(CmReader *r, int n, const char *what)
 	return v;
 }
 
+/*
+ * The year of a timestamp: "YYYY" for years 0 to 9999 (0 is 1 BC), ISO 8601's expanded form
+ * "+YYYYY" after 9999 and "-YYYY" before 1 BC (astronomical numbering). Also reads what
+ * collmine 0.1.0 wrote for those years ("12000", "-043"), so its dumps restore.
+ */
+static int
+read_year(CmReader *r, const char *form)
+{
+	int			sign = 1;
+	int			min_digits = 4;
+	int			v = 0;
+	int			n = 0;
+
+	if (*r->p == '+')
+		r->p++;
+	else if (*r->p == '-')
+	{
+		sign = -1;
+		min_digits = 3;
+		r->p++;
+	}
+	while (r->p[n] >= '0' && r->p[n] <= '9')
+	{
+		if (n == 7)
+			cm_syntax_error(r, "a year of at most seven digits");
+		v = v * 10 + (r->p[n] - '0');
+		n++;
+	}
+	if (n < min_digits)
+		cm_syntax_error(r, form);
+	r->p += n;
+	return sign * v;
+}
+
 /* Expect one literal separator character inside a timestamp. */
 static void
 timestamp_sep(CmReader *r, char c)
@@ -293,7 +342,7 @@ timestamp_sep(CmReader *r, char c)
 	r->p++;
 }
 
-/* Read "YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM|-HH:MM)", independent of DateStyle and TimeZone. */
+/* Read "[+-]YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM|-HH:MM)", independent of DateStyle and TimeZone. */
 TimestampTz
 cm_read_timestamp(CmReader *r)
 {
@@ -310,7 +359,7 @@ cm_read_timestamp(CmReader *r)
 	r->p++;
 	save = r->p;
 	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = read_fixed_digits(r, 4, form);
+	tm.tm_year = read_year(r, form);
 	timestamp_sep(r, '-');
 	tm.tm_mon = read_fixed_digits(r, 2, form);
 	timestamp_sep(r, '-');
@@ -426,8 +475,15 @@ cm_write_timestamp(StringInfo buf, TimestampTz ts)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range for collmine's text form")));
-	appendStringInfo(buf, "\"%04d-%02d-%02dT%02d:%02d:%02d",
-					 tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* years 0 to 9999 as "YYYY" (the 0.1.0 text); others in ISO 8601's expanded form */
+	if (tm.tm_year < 0)
+		appendStringInfo(buf, "\"-%04d", -tm.tm_year);
+	else if (tm.tm_year > 9999)
+		appendStringInfo(buf, "\"+%d", tm.tm_year);
+	else
+		appendStringInfo(buf, "\"%04d", tm.tm_year);
+	appendStringInfo(buf, "-%02d-%02dT%02d:%02d:%02d",
+					 tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (fsec != 0)
 	{
 		char		frac[8];

@@ -13,6 +13,9 @@
 #include "lib/stringinfo.h"
 #include "datatype/timestamp.h"
 
+/* The largest int128 (PostgreSQL 15 has no PG_INT128_MAX). */
+#define CM_INT128_MAX	((int128) (~(uint128) 0 >> 1))
+
 typedef struct CmReader
 {
 	const char *start;			/* the whole input, for messages */

@@ -11,6 +11,7 @@
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -177,6 +178,18 @@ trace_variant_hash(const TraceData *t)
 	return h;
 }
 
+/* A real order key may not take the value that stands for NULL (it would read back as NULL). */
+void
+cm_order_key_reserved(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("order key " INT64_FORMAT " is reserved for a NULL order key", TRACE_ORD_NULL),
+			 errdetail("A trace stores a NULL order key as the largest bigint, so that it sorts after every real key."),
+			 errhint("Use order keys below " INT64_FORMAT ", e.g. ord - 1 or a row number.", TRACE_ORD_NULL)));
+	pg_unreachable();
+}
+
 /* An event time must be finite to be placed in a trace. */
 static void
 check_event_time(TimestampTz ts, const char *where)
@@ -219,6 +232,7 @@ trace_in(PG_FUNCTION_ARGS)
 		{
 			bool		has;
 
+			CHECK_FOR_INTERRUPTS();
 			if (n == cap)
 			{
 				if (cap >= TRACE_MAX_EVENTS)
@@ -238,7 +252,11 @@ trace_in(PG_FUNCTION_ARGS)
 								: "\",\" and an order key (every event has one, or none has)");
 			ev[n].ord = has ? cm_read_int64(&r) : 0;
 			cm_expect(&r, ']');
-			n++;
+			/* an event no trace can hold (see TRACE_MAX_TS) is skipped, as trace_agg does */
+			if (TRACE_TS_USABLE(ev[n].ts))
+				n++;
+			else if (++skipped > PG_INT32_MAX)
+				cm_syntax_error(&r, "a skipped count between 0 and 2147483647");
 		} while (cm_accept(&r, ','));
 		cm_expect(&r, ']');
 	}
@@ -262,6 +280,7 @@ trace_out(PG_FUNCTION_ARGS)
 		int			len;
 		const char *name = TraceActName(t, TraceAct(t)[i], &len);
 
+		CHECK_FOR_INTERRUPTS();
 		if (i > 0)
 			appendStringInfoChar(&buf, ',');
 		appendStringInfoChar(&buf, '[');
@@ -298,6 +317,7 @@ trace_recv(PG_FUNCTION_ARGS)
 				nskipped,
 				nacts,
 				nevents,
+				n,
 				i;
 	const char **names;
 	int		   *lens;
@@ -322,6 +342,7 @@ trace_recv(PG_FUNCTION_ARGS)
 	lens = palloc(sizeof(int) * Max(nacts, 1));
 	for (i = 0; i < nacts; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		lens[i] = pq_getmsgint(buf, 4);
 		if (lens[i] < 0 || lens[i] > buf->len - buf->cursor)
 			corrupt("activity name length does not match the data");
@@ -334,10 +355,11 @@ trace_recv(PG_FUNCTION_ARGS)
 	if (nevents > 0 && nacts == 0)
 		corrupt("events without a dictionary");
 	ev = palloc(sizeof(TraceEvent) * Max(nevents, 1));
-	for (i = 0; i < nevents; i++)
+	for (i = 0, n = 0; i < nevents; i++)
 	{
 		int			a;
 
+		CHECK_FOR_INTERRUPTS();
 		ev[i].ts = pq_getmsgint64(buf);
 		ev[i].ord = pq_getmsgint64(buf);
 		a = pq_getmsgint(buf, 4);
@@ -348,10 +370,17 @@ trace_recv(PG_FUNCTION_ARGS)
 			corrupt("order key present without the order-key flag");
 		ev[i].name = names[a];
 		ev[i].len = lens[a];
+		/* an event no trace can hold (see TRACE_MAX_TS) is skipped, as in text input */
+		if (TRACE_TS_USABLE(ev[i].ts))
+			ev[n++] = ev[i];
+		else if (nskipped == PG_INT32_MAX)
+			corrupt("skipped count out of range");
+		else
+			nskipped++;
 	}
 	if (buf->cursor != buf->len)
 		corrupt("trailing bytes");
-	PG_RETURN_TRACE_P(trace_build(ev, nevents, nskipped, (flags & TRACE_HAS_ORD) != 0));
+	PG_RETURN_TRACE_P(trace_build(ev, n, nskipped, (flags & TRACE_HAS_ORD) != 0));
 }
 
 /* Binary send, the form trace_recv reads. */
@@ -378,6 +407,7 @@ trace_send(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, t->nevents);
 	for (i = 0; i < t->nevents; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		pq_sendint64(&buf, TraceTs(t)[i]);
 		pq_sendint64(&buf, TraceOrd(t)[i]);
 		pq_sendint32(&buf, TraceAct(t)[i]);

@@ -97,6 +97,18 @@ TraceActName(const TraceData *t, int a, int *len)
 	return TraceNames(t) + off[a];
 }
 
+/*
+ * The latest usable event time: from the earliest timestamp PostgreSQL has to this one the
+ * duration still fits in int64 microseconds (about year 287,000), so that every duration
+ * within a trace is representable. Later events are skipped and counted, like infinite ones.
+ */
+#define TRACE_MAX_TS		(MIN_TIMESTAMP + PG_INT64_MAX)
+#define TRACE_TS_USABLE(ts)	(!TIMESTAMP_NOT_FINITE(ts) && (ts) <= TRACE_MAX_TS)
+
+/* A NULL order key is stored as the largest bigint; a real key of that value is refused. */
+#define TRACE_ORD_NULL		PG_INT64_MAX
+extern cm_noreturn void cm_order_key_reserved(void);
+
 /* Total bytes of a trace with these counts. */
 extern Size trace_size(int nevents, int nacts, int names_len);
 

@@ -83,6 +83,8 @@ trans_common(FunctionCallInfo fcinfo, bool with_ord)
 		st->has_ord = true;
 		/* a NULL order key sorts after every real key at the same timestamp */
 		ord = PG_ARGISNULL(3) ? PG_INT64_MAX : PG_GETARG_INT64(3);
+		if (!PG_ARGISNULL(3) && ord == PG_INT64_MAX)
+			cm_order_key_reserved();
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
@@ -90,7 +92,7 @@ trans_common(FunctionCallInfo fcinfo, bool with_ord)
 		PG_RETURN_POINTER(st);
 	}
 	ts = PG_GETARG_TIMESTAMPTZ(2);
-	if (TIMESTAMP_NOT_FINITE(ts))
+	if (!TRACE_TS_USABLE(ts))
 	{
 		st->nskipped++;
 		PG_RETURN_POINTER(st);

@@ -103,6 +103,13 @@ cm_as_server_user() {
     fi
 }
 
+# Sanitizer reports (make SANITIZE=1 test: see src/sanitize.c) and crashed backends in the logs of
+# every cluster started so far; nothing when there are none.
+cm_sanitizer_reports() {
+    grep -h -A20 -E '==[0-9]+==|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer|server process .* (was terminated by signal|exited with exit code)' \
+        "$CM_RUN"/server*.log 2>/dev/null | head -200 || true
+}
+
 # Start cluster number $1 (default 1) in $CM_RUN/dataN, socket in $CM_RUN, port 5440+N.
 # Extra postgresql.conf lines may be passed in $CM_CONF.
 cm_start() {

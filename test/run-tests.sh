@@ -55,6 +55,17 @@ run_one() {
             if bash "$t"; then echo "ok - $t"; passed=$((passed + 1)); else echo "not ok - $t"; failed=$((failed + 1)); fi
         done
     fi
+    # A sanitizer build (make SANITIZE=1 test) fails on any report in the server logs.
+    if [ -n "${SANITIZE:-}" ]; then
+        local reports
+        reports=$(cm_sanitizer_reports)
+        if [ -n "$reports" ]; then
+            echo "not ok - sanitizer reports in the server logs:"; printf '%s\n' "$reports" | sed 's/^/#   /'
+            failed=$((failed + 1))
+        else
+            echo "ok - no AddressSanitizer or UBSan report in the server logs"; passed=$((passed + 1))
+        fi
+    fi
     echo "# counts: $passed $failed"
 }
 

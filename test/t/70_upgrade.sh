@@ -22,7 +22,7 @@ set -euo pipefail
 . "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
 
 if [ -z "${CM_BIN:-}" ] || [ -z "${CM_RUN:-}" ]; then
-    cm_ensure_headers; cm_rundir; trap cm_cleanup EXIT; cm_stage; cm_start 1
+    own=1; cm_ensure_headers; cm_rundir; trap cm_cleanup EXIT; cm_stage; cm_start 1
 fi
 
 PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1)
@@ -30,7 +30,8 @@ current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$CM_TOP/collmine.control"
 out=$(mktemp -d "${TMPDIR:-/tmp}/collmine-upgrade.XXXXXX")
 failures=0
 cleanup_up() { for db in cm_up_fresh cm_up_chain; do "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done; rm -rf "$out"; }
-trap 'cleanup_up; cm_cleanup' EXIT
+# stop and remove the cluster only when this script started it (inside make test it is shared)
+trap 'cleanup_up; [ -z "${own:-}" ] || cm_cleanup' EXIT
 
 snapshot() { "${PSQL[@]}" -At -d "$1" -f "$CM_TOP/test/tools/catalog_snapshot.sql" > "$2"; }
 
