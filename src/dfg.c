@@ -125,7 +125,7 @@ act_lookup(DfgExpanded *e, const char *name, int len)
 	while ((s = e->act_slots[i]) != 0)
 	{
 		a = &e->acts[s - 1];
-		if (a->hash == h && a->len == len && memcmp(a->name, name, len) == 0)
+		if (a->hash == h && a->len == len && nametab_equal(a->name, name, len))
 			return s - 1;
 		i = (i + 1) & e->act_mask;
 	}
@@ -294,7 +294,7 @@ dfg_expanded_add_trace(DfgExpanded *e, const TraceData *t, int64 w)
 		 * map[] still holds the previous trace's mapping, and consecutive traces mostly share
 		 * their dictionary's first entries: check that guess before hashing.
 		 */
-		if (id >= e->nacts || e->acts[id].len != len || memcmp(e->acts[id].name, name, len) != 0)
+		if (id >= e->nacts || e->acts[id].len != len || !nametab_equal(e->acts[id].name, name, len))
 			id = act_lookup(e, name, len);
 
 		e->map[a] = id;

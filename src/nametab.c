@@ -34,7 +34,7 @@ find_slot(const NameTab *tab, const char *name, int32 len, uint32 h)
 		if (id < 0)
 			return s;
 		if (tab->hashes[id] == h && tab->lens[id] == len &&
-			memcmp(tab->names[id], name, len) == 0)
+			nametab_equal(tab->names[id], name, len))
 			return s;
 		s = (s + 1) & mask;
 	}

@@ -62,9 +62,10 @@ typedef struct TraceAggState
 } TraceAggState;
 
 #define STATE_HDR	offsetof(TraceAggState, ev)
-/* The first allocation holds 9 events in 248 bytes, so AllocSet's 256-byte chunk is used fully
- * (the SSPACE of the aggregate, sql/parts/10_trace.sql). */
-#define STATE_FIRST_BYTES	256
+/* The first allocation holds 4 events in 128 bytes; states grow by doubling their bytes, so every
+ * size is one of AllocSet's power-of-two chunks (a typical invoice of 5 to 9 events takes 256,
+ * the SSPACE of the aggregate in sql/parts/10_trace.sql). */
+#define STATE_FIRST_BYTES	128
 
 /* The dictionary of this support function, created on first use for the rest of the query. */
 static AggDict *
@@ -87,10 +88,14 @@ static inline int32
 dict_id(AggDict *d, const char *name, int32 len)
 {
 	int32		last = d->last;
+	uint32		h;
 
-	if (last >= 0 && d->tab.lens[last] == len && memcmp(d->tab.names[last], name, len) == 0)
+	if (last >= 0 && d->tab.lens[last] == len && nametab_equal(d->tab.names[last], name, len))
 		return last;
-	last = nametab_intern(&d->tab, name, len);
+	h = nametab_hash(name, len);
+	last = nametab_find(&d->tab, name, len, h);
+	if (unlikely(last < 0))
+		last = nametab_intern_hashed(&d->tab, name, len, h);
 	d->last = last;
 	return last;
 }
@@ -180,16 +185,17 @@ static TraceAggState *
 state_reserve(TraceAggState *st, int32 extra)
 {
 	int64		need = (int64) st->n + extra;
-	int64		cap;
+	Size		bytes;
 
-	if (need <= st->cap)
+	if (likely(need <= st->cap))
 		return st;
 	if (need > TRACE_MAX_EVENTS)
 		(void) trace_size(TRACE_MAX_EVENTS + 1, 0, 0);	/* reports the limit */
-	cap = Max(need, (int64) st->cap * 2);
-	cap = Min(cap, TRACE_MAX_EVENTS);
-	st = repalloc_huge(st, state_bytes((int32) cap));
-	st->cap = (int32) cap;
+	bytes = Max(state_bytes(st->cap), STATE_FIRST_BYTES);
+	while (bytes < state_bytes((int32) need))
+		bytes *= 2;
+	st = repalloc_huge(st, bytes);
+	st->cap = (int32) Min((bytes - STATE_HDR) / sizeof(AggEvent), TRACE_MAX_EVENTS);
 	return st;
 }
 
