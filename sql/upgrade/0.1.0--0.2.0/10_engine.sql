@@ -23,3 +23,92 @@ CREATE OR REPLACE AGGREGATE collmine.trace_agg(activity text, ts timestamptz, or
     SSPACE = 256,
     PARALLEL = SAFE
 );
+
+-- variants() groups cases by their 64-bit variant id instead of building and sorting a text[]
+-- per case; ties in frequency are ordered bytewise.
+-- The representative trace of a variant: the first trace of a group by variant id, with every
+-- further trace checked against it, so a collision of the 64-bit id is an error, never a merge.
+CREATE FUNCTION collmine._variant_rep_trans(collmine.trace, collmine.trace) RETURNS collmine.trace
+    AS 'MODULE_PATHNAME', 'variant_rep_trans' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE collmine._variant_rep(collmine.trace) (
+    SFUNC = collmine._variant_rep_trans,
+    STYPE = collmine.trace,
+    COMBINEFUNC = collmine._variant_rep_trans,
+    PARALLEL = SAFE
+);
+
+-- Cases are grouped by their 64-bit variant id (hash aggregation on an integer, no text[] per
+-- case); _variant_rep checks each group for id collisions. Ties in frequency are ordered by the
+-- activity sequence in byte order, whatever the database's collation.
+CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
+                                  order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    r record;
+    null_events bigint := 0;
+    skipped bigint := 0;
+BEGIN
+    FOR r IN EXECUTE format($q$
+        WITH t AS MATERIALIZED (%s),
+        g AS (
+            SELECT collmine.trace_variant_id(trace) AS vid,
+                   collmine._variant_rep(trace) AS rep,
+                   count(*) AS n,
+                   sum(weight) AS w,
+                   avg(collmine.trace_throughput(trace)) AS mean_tp,
+                   min(collmine.trace_throughput(trace)) AS min_tp,
+                   max(collmine.trace_throughput(trace)) AS max_tp,
+                   sum(collmine.trace_skipped(trace)) AS skipped
+            FROM t WHERE case_id IS NOT NULL
+            GROUP BY 1
+        ),
+        m AS (
+            SELECT collmine.trace_variant_id(trace) AS vid,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY collmine.trace_throughput(trace)) AS median_tp
+            FROM t WHERE case_id IS NOT NULL
+            GROUP BY 1
+        ),
+        v AS (
+            SELECT g.vid, collmine.trace_activities(g.rep) AS acts, g.n, g.w, g.mean_tp, m.median_tp,
+                   g.min_tp, g.max_tp, g.skipped
+            FROM g JOIN m USING (vid)
+        )
+        SELECT false AS null_row, vid, acts, n, w, mean_tp, median_tp, min_tp, max_tp, skipped,
+               sum(n) OVER () AS total,
+               sum(n) OVER (ORDER BY n DESC, acts COLLATE "C" ROWS UNBOUNDED PRECEDING) AS running,
+               row_number() OVER (ORDER BY n DESC, acts COLLATE "C") AS rnk
+        FROM v
+        UNION ALL
+        SELECT true, NULL, NULL, events, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL
+        FROM t WHERE case_id IS NULL
+        ORDER BY null_row, rnk$q$,
+        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col))
+    LOOP
+        IF r.null_row THEN
+            null_events := r.n;
+            CONTINUE;
+        END IF;
+        skipped := skipped + r.skipped;
+        rank := r.rnk;
+        variant_id := r.vid;
+        variant := array_to_string(r.acts, ' -> ');
+        activities := r.acts;
+        cases := r.n;
+        share := r.n::double precision / r.total;
+        cumulative_share := r.running::double precision / r.total;
+        weight := r.w;
+        mean_throughput := r.mean_tp;
+        median_throughput := r.median_tp;
+        min_throughput := r.min_tp;
+        max_throughput := r.max_tp;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM collmine._report_left_out(null_events, skipped);
+END
+$$;
