@@ -115,38 +115,28 @@ DECLARE
     skipped bigint := 0;
 BEGIN
     FOR r IN EXECUTE format($q$
-        WITH t AS MATERIALIZED (%s),
-        g AS (
-            SELECT collmine.trace_variant_id(trace) AS vid,
-                   collmine._variant_rep(trace) AS rep,
-                   count(*) AS n,
+        WITH v AS (
+            SELECT case_id IS NULL AS null_row,
+                   CASE WHEN case_id IS NOT NULL THEN collmine.trace_variant_id(trace) END AS vid,
+                   collmine._variant_rep(trace) FILTER (WHERE case_id IS NOT NULL) AS rep,
+                   CASE WHEN case_id IS NULL THEN sum(events) ELSE count(*) END AS n,
                    sum(weight) AS w,
-                   avg(collmine.trace_throughput(trace)) AS mean_tp,
-                   min(collmine.trace_throughput(trace)) AS min_tp,
-                   max(collmine.trace_throughput(trace)) AS max_tp,
-                   sum(collmine.trace_skipped(trace)) AS skipped
-            FROM t WHERE case_id IS NOT NULL
-            GROUP BY 1
+                   avg(tp) AS mean_tp,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY tp) AS median_tp,
+                   min(tp) AS min_tp,
+                   max(tp) AS max_tp,
+                   sum(skipped) AS skipped
+            FROM (SELECT case_id, trace, events, weight, collmine.trace_throughput(trace) AS tp,
+                         collmine.trace_skipped(trace) AS skipped
+                  FROM (%s) s OFFSET 0) per_case
+            GROUP BY 1, 2
         ),
-        m AS (
-            SELECT collmine.trace_variant_id(trace) AS vid,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY collmine.trace_throughput(trace)) AS median_tp
-            FROM t WHERE case_id IS NOT NULL
-            GROUP BY 1
-        ),
-        v AS (
-            SELECT g.vid, collmine.trace_activities(g.rep) AS acts, g.n, g.w, g.mean_tp, m.median_tp,
-                   g.min_tp, g.max_tp, g.skipped
-            FROM g JOIN m USING (vid)
-        )
-        SELECT false AS null_row, vid, acts, n, w, mean_tp, median_tp, min_tp, max_tp, skipped,
-               sum(n) OVER () AS total,
-               sum(n) OVER (ORDER BY n DESC, acts COLLATE "C" ROWS UNBOUNDED PRECEDING) AS running,
-               row_number() OVER (ORDER BY n DESC, acts COLLATE "C") AS rnk
-        FROM v
-        UNION ALL
-        SELECT true, NULL, NULL, events, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL
-        FROM t WHERE case_id IS NULL
+        va AS (SELECT *, collmine.trace_activities(rep) AS acts FROM v)
+        SELECT null_row, vid, acts, n, w, mean_tp, median_tp, min_tp, max_tp, skipped,
+               sum(n) OVER (PARTITION BY null_row) AS total,
+               sum(n) OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C" ROWS UNBOUNDED PRECEDING) AS running,
+               row_number() OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C") AS rnk
+        FROM va
         ORDER BY null_row, rnk$q$,
         collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col))
     LOOP
