@@ -22,3 +22,14 @@ INSERT INTO t17 VALUES
 SELECT rank, variant, cases, variant_id = collmine.variant_id(activities) AS id_matches
 FROM collmine.variants('t17', 'inv', 'act', 'ts');
 DROP TABLE t17;
+
+-- _median_interval equals percentile_cont(0.5) (odd and even counts, NULLs, mixed day/time
+-- parts, a single value, only NULLs)
+SELECT g, collmine._median_interval(array_agg(x)) IS NOT DISTINCT FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS same,
+       collmine._median_interval(array_agg(x)) AS median
+FROM (VALUES (1, interval '1 day 01:00'), (1, '00:30'), (1, '3 days'),
+             (2, interval '1 day 01:00'), (2, '00:30'), (2, '3 days'), (2, '7 days 00:00:01'), (2, NULL),
+             (3, interval '00:00:00.000001'), (3, '00:00:00.000002'),
+             (4, interval '5 days'),
+             (5, NULL::interval)) v(g, x)
+GROUP BY g ORDER BY g;
