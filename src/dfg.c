@@ -6,6 +6,7 @@
  * dfg_funcs.c and the renderings in render.c.
  */
 #include "dfg.h"
+#include "nametab.h"
 
 #include "common/hashfn.h"
 #include "textio.h"
@@ -49,7 +50,7 @@ dfg_expanded_new(MemoryContext parent)
 	e->edge_mask = 63;
 	e->edge_slots = MemoryContextAllocZero(cxt, (e->edge_mask + 1) * sizeof(int32));
 	e->map_cap = 16;
-	e->map = MemoryContextAlloc(cxt, e->map_cap * sizeof(int32));
+	e->map = MemoryContextAllocZero(cxt, e->map_cap * sizeof(int32));
 	return e;
 }
 
@@ -87,7 +88,8 @@ ensure_map(DfgExpanded *e, int n)
 	while (e->map_cap < n)
 		e->map_cap *= 2;
 	pfree(e->map);
-	e->map = MemoryContextAlloc(e->cxt, e->map_cap * sizeof(int32));
+	/* zeroed: entries are also read as guesses (see dfg_expanded_add_trace), so never garbage */
+	e->map = MemoryContextAllocZero(e->cxt, e->map_cap * sizeof(int32));
 }
 
 /* Double the activity hash table. */
@@ -115,7 +117,7 @@ act_rehash(DfgExpanded *e)
 static int
 act_lookup(DfgExpanded *e, const char *name, int len)
 {
-	uint32		h = hash_bytes((const unsigned char *) name, len);
+	uint32		h = nametab_hash(name, len);
 	int			i = h & e->act_mask;
 	int32		s;
 	DfgMemAct  *a;
@@ -123,7 +125,7 @@ act_lookup(DfgExpanded *e, const char *name, int len)
 	while ((s = e->act_slots[i]) != 0)
 	{
 		a = &e->acts[s - 1];
-		if (a->hash == h && a->len == len && memcmp(a->name, name, len) == 0)
+		if (a->hash == h && a->len == len && nametab_equal(a->name, name, len))
 			return s - 1;
 		i = (i + 1) & e->act_mask;
 	}
@@ -286,7 +288,14 @@ dfg_expanded_add_trace(DfgExpanded *e, const TraceData *t, int64 w)
 	{
 		int			len;
 		const char *name = TraceActName(t, a, &len);
-		int			id = act_lookup(e, name, len);
+		int			id = e->map[a];
+
+		/*
+		 * map[] still holds the previous trace's mapping, and consecutive traces mostly share
+		 * their dictionary's first entries: check that guess before hashing.
+		 */
+		if (id >= e->nacts || e->acts[id].len != len || !nametab_equal(e->acts[id].name, name, len))
+			id = act_lookup(e, name, len);
 
 		e->map[a] = id;
 		e->acts[id].s.cases++;

@@ -3,7 +3,6 @@
  */
 #include "nametab.h"
 
-#include "common/hashfn.h"
 #include "utils/memutils.h"
 
 /* Start empty; small tables are the common case (a case has a handful of activities). */
@@ -35,7 +34,7 @@ find_slot(const NameTab *tab, const char *name, int32 len, uint32 h)
 		if (id < 0)
 			return s;
 		if (tab->hashes[id] == h && tab->lens[id] == len &&
-			memcmp(tab->names[id], name, len) == 0)
+			nametab_equal(tab->names[id], name, len))
 			return s;
 		s = (s + 1) & mask;
 	}
@@ -63,7 +62,13 @@ grow_slots(NameTab *tab)
 int32
 nametab_intern(NameTab *tab, const char *name, int32 len)
 {
-	uint32		h = hash_bytes((const unsigned char *) name, len);
+	return nametab_intern_hashed(tab, name, len, nametab_hash(name, len));
+}
+
+/* Id of name (whose nametab_hash is h), adding it if new. */
+int32
+nametab_intern_hashed(NameTab *tab, const char *name, int32 len, uint32 h)
+{
 	int32		s = find_slot(tab, name, len, h);
 	int32		id;
 
@@ -99,8 +104,7 @@ nametab_intern(NameTab *tab, const char *name, int32 len)
 int32
 nametab_lookup(const NameTab *tab, const char *name, int32 len)
 {
-	uint32		h = hash_bytes((const unsigned char *) name, len);
-	int32		s = find_slot(tab, name, len, h);
+	int32		s = find_slot(tab, name, len, nametab_hash(name, len));
 
 	return tab->slots[s] - 1;
 }

@@ -22,8 +22,106 @@ typedef struct NameTab
 	uint32	   *hashes;
 } NameTab;
 
+static inline uint64
+nametab_load8(const char *p)
+{
+	uint64		w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static inline uint64
+nametab_load4(const char *p)
+{
+	uint32		w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
+/* Fold one 64-bit word into a hash state. */
+static inline uint64
+nametab_mix(uint64 h, uint64 w)
+{
+	h = (h ^ w) * UINT64CONST(0xff51afd7ed558ccd);
+	return h ^ (h >> 32);
+}
+
+/*
+ * A cheap hash of a short name: one multiply per 8 bytes, the tail read as one overlapping
+ * word (no byte loop). Activity names are short and their hashes never leave the process, so
+ * this replaces hash_bytes, which was the top symbol of the aggregation profile.
+ */
+static inline uint32
+nametab_hash(const char *name, int32 len)
+{
+	uint64		h = (uint64) len * UINT64CONST(0x9E3779B97F4A7C15);
+
+	if (len >= 8)
+	{
+		const char *end = name + len - 8;
+
+		for (; name < end; name += 8)
+			h = nametab_mix(h, nametab_load8(name));
+		h = nametab_mix(h, nametab_load8(end));
+	}
+	else if (len >= 4)
+		h = nametab_mix(h, nametab_load4(name) | nametab_load4(name + len - 4) << 32);
+	else if (len > 0)
+		h = nametab_mix(h, (uint64) (uint8) name[0] | (uint64) (uint8) name[len / 2] << 8 |
+						(uint64) (uint8) name[len - 1] << 16);
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 29;
+	return (uint32) h;
+}
+
+/* a == b for two names of length len, a word at a time (the tail as an overlapping word). */
+static inline bool
+nametab_equal(const char *a, const char *b, int32 len)
+{
+	int32		k;
+
+	if (len >= 8)
+	{
+		for (k = 0; k < len - 8; k += 8)
+			if (nametab_load8(a + k) != nametab_load8(b + k))
+				return false;
+		return nametab_load8(a + len - 8) == nametab_load8(b + len - 8);
+	}
+	if (len >= 4)
+		return nametab_load4(a) == nametab_load4(b) &&
+			nametab_load4(a + len - 4) == nametab_load4(b + len - 4);
+	for (k = 0; k < len; k++)
+		if (a[k] != b[k])
+			return false;
+	return true;
+}
+
+/* Id of a name already in the table, or -1; inline for per-event lookups. */
+static inline int32
+nametab_find(const NameTab *tab, const char *name, int32 len, uint32 h)
+{
+	int32		mask = tab->nslots - 1;
+	int32		s = (int32) (h & mask);
+
+	for (;;)
+	{
+		int32		id = tab->slots[s] - 1;
+
+		if (id < 0)
+			return -1;
+		if (tab->hashes[id] == h && tab->lens[id] == len &&
+			nametab_equal(tab->names[id], name, len))
+			return id;
+		s = (s + 1) & mask;
+	}
+}
+
 extern void nametab_init(NameTab *tab, MemoryContext cxt, bool copy);
 extern int32 nametab_intern(NameTab *tab, const char *name, int32 len);
+/* nametab_intern with the name's nametab_hash already computed. */
+extern int32 nametab_intern_hashed(NameTab *tab, const char *name, int32 len, uint32 h);
 extern int32 nametab_lookup(const NameTab *tab, const char *name, int32 len);
 extern void nametab_free(NameTab *tab);
 

@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
 /* log(gamma), computed once. */
@@ -18,19 +19,115 @@ sketch_log_gamma(void)
 	return lg;
 }
 
-/* Bucket of a positive duration: the smallest i with x <= gamma^i. */
-int
-sketch_index(int64 x)
+/* The bucket by its definition, ceil(log_gamma(x)) clamped: used to build the tables below. */
+static int
+index_by_log(int64 x)
 {
-	int			i;
+	int			i = (int) ceil(log((double) x) / sketch_log_gamma());
 
-	Assert(x > 0);
-	i = (int) ceil(log((double) x) / sketch_log_gamma());
 	if (i < 0)
 		i = 0;
 	if (i > SKETCH_MAX_INDEX)
 		i = SKETCH_MAX_INDEX;
 	return i;
+}
+
+/*
+ * The bucket without log() per value. x's exponent bits pick an octave [2^e, 2^(e+1)), its next
+ * SKETCH_SUB_BITS bits one of SKETCH_SUB slices of it; a slice is narrower (ratio at most
+ * 1 + 1/128) than a bucket (ratio gamma = 1.0202), so it holds at most one bucket boundary.
+ * Each octave's table, built on first use from index_by_log itself, keeps per slice the bucket
+ * of its first value and the first value of the next bucket (0 when the slice has none), so the
+ * result equals index_by_log bit for bit.
+ */
+#define SKETCH_SUB_BITS	7
+#define SKETCH_SUB		(1 << SKETCH_SUB_BITS)
+
+typedef struct SketchOctave
+{
+	int16		base[SKETCH_SUB];	/* bucket of the slice's first value */
+	int64		split[SKETCH_SUB];	/* first value of bucket base + 1, 0 none, -1 use log() */
+} SketchOctave;
+
+static SketchOctave *sketch_octaves[64];
+static int16 sketch_small[SKETCH_SUB];	/* buckets of 1 .. SKETCH_SUB - 1 */
+static bool sketch_small_done = false;
+
+/* Build the table of octave e (e >= SKETCH_SUB_BITS), once per process. */
+static SketchOctave *
+build_octave(int e)
+{
+	SketchOctave *o = MemoryContextAlloc(TopMemoryContext, sizeof(SketchOctave));
+	int64		width = INT64CONST(1) << (e - SKETCH_SUB_BITS);
+	int			k;
+
+	for (k = 0; k < SKETCH_SUB; k++)
+	{
+		int64		lo = (INT64CONST(1) << e) + k * width;
+		int64		hi = lo + (width - 1);
+		int			ilo = index_by_log(lo);
+		int			ihi = index_by_log(hi);
+
+		o->base[k] = (int16) ilo;
+		if (ihi == ilo)
+			o->split[k] = 0;
+		else if (ihi == ilo + 1)
+		{
+			/* the first value of bucket ilo + 1: binary search on the defining formula */
+			int64		a = lo,
+						b = hi;
+
+			while (a < b)
+			{
+				int64		m = a + (b - a) / 2;
+
+				if (index_by_log(m) > ilo)
+					b = m;
+				else
+					a = m + 1;
+			}
+			o->split[k] = a;
+		}
+		else
+			o->split[k] = -1;
+	}
+	sketch_octaves[e] = o;
+	return o;
+}
+
+/* Bucket of a positive duration: the smallest i with x <= gamma^i. */
+int
+sketch_index(int64 x)
+{
+	int			e;
+	const SketchOctave *o;
+	int			k,
+				i;
+	int64		s;
+
+	Assert(x > 0);
+	if (x < SKETCH_SUB)
+	{
+		if (unlikely(!sketch_small_done))
+		{
+			for (k = 1; k < SKETCH_SUB; k++)
+				sketch_small[k] = (int16) index_by_log(k);
+			sketch_small_done = true;
+		}
+		return sketch_small[x];
+	}
+	e = pg_leftmost_one_pos64((uint64) x);
+	o = sketch_octaves[e];
+	if (unlikely(o == NULL))
+		o = build_octave(e);
+	k = (int) ((x >> (e - SKETCH_SUB_BITS)) & (SKETCH_SUB - 1));
+	i = o->base[k];
+	s = o->split[k];
+	if (likely(s == 0))
+		return i;
+	if (unlikely(s < 0))
+		return index_by_log(x);
+	return x >= s ? i + 1 : i;
 }
 
 /* Representative 2 * gamma^i / (gamma + 1): within alpha of every value in the bucket. */

@@ -7,7 +7,7 @@
 #   baselines  a plain sequential scan; GROUP BY case_id with count(*)
 #   collmine   traces, process map, variants, a duration KPI, a 10-rule conformance check
 #   plain SQL  what an analyst writes without collmine (LAG/LEAD window functions, GROUP BY)
-# Each measurement is a separately named item below. It reports the best wall time of
+# Each measurement is a separately named item below. It reports the median wall time of
 # BENCH_RUNS runs, events per second, the backend's peak anonymous memory, and each figure as a
 # ratio to the baselines; some items also run with 2 parallel workers, and their results are
 # compared with the serial ones. An item whose collmine function does not exist is reported as
@@ -24,6 +24,12 @@
 #   BENCH_PARTS    hash partitions of the partitioned copy of each log, default 4
 #   BENCH_GEN      sql (default): test/bench/gen_events.sql; netsuite: the ERP generator
 #                  (test/gen/erpgen.pl) and collmine.netsuite_build, see test/bench/gen_erp.sh
+#   BENCH_REAL     a real log to measure as well, default the BPIC 2012 log at
+#                  ../shared/data/real-logs/bpic2012.csv.gz (event_seq,case_id,activity,timestamp;
+#                  262,200 events, not in the repository); the report says when it is absent.
+#                  Set it empty to skip.
+#   BENCH_REAL_REPS  times each run repeats a query on the real log (times and CPU are per query),
+#                  default 10
 set -euo pipefail
 . "$(dirname "$0")/pg.sh"
 
@@ -35,7 +41,9 @@ ONLY=${BENCH_ONLY:-}
 PARTS=${BENCH_PARTS:-4}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
 GEN=${BENCH_GEN:-sql}
-KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map plain_process_map "   # the targets use these
+REAL_REPS=${BENCH_REAL_REPS:-10}
+REAL=${BENCH_REAL-$(cd "$(dirname "$0")/.." && pwd)/../shared/data/real-logs/bpic2012.csv.gz}
+KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map plain_process_map collmine_variants_entry plain_variants "   # the targets use these
 EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100
 
 # --- the measured items --------------------------------------------------------------------
@@ -65,6 +73,9 @@ SELECT * FROM collmine.dfg_edges((SELECT collmine.dfg_agg(t) FROM ($TRACES) s))
 SQL
 item collmine_variants collmine yes "trace_agg trace_variant_id" "variants with case counts (trace_variant_id)" <<SQL
 SELECT collmine.trace_variant_id(t) AS variant, count(*) AS cases FROM ($TRACES) s GROUP BY 1
+SQL
+item collmine_variants_entry collmine yes "variants" "collmine.variants(): variants with counts, shares, throughput statistics (the entry point)" <<'SQL'
+SELECT count(*) AS variants, sum(cases) AS cases, md5(string_agg(variant, '|' ORDER BY rank)) AS ranked FROM collmine.variants(:'log', 'case_id', 'activity', 'ts', 'ord')
 SQL
 item collmine_kpi_throughput collmine no "trace_agg trace_throughput" "duration KPI: mean throughput time (trace_throughput)" <<SQL
 SELECT avg(collmine.trace_throughput(t)) FROM ($TRACES) s
@@ -160,8 +171,9 @@ sample_mem() {
 # One run of item $1 on table $2 with $3 workers: prints "ms peak_kb md5 cpu_ms", or "ERR message".
 # cpu_ms is the backend's own user + system CPU time (from /proc/self/stat), without workers'.
 run_once() {
-    local name=$1 log=$2 workers=$3 ms peak md5 cpu
+    local name=$1 log=$2 workers=$3 ms peak md5 cpu kids0 kids1
     rm -f "$W/pid" "$W/peak" "$W/out" "$W/err" "$W/cpu0" "$W/cpu1"
+    kids0=$(children_cpu_ticks)
     sample_mem "$W/pid" "$W/peak" &
     local sampler=$!
     if ! "${PSQL[@]}" -At -v log="$log" > "$W/out" 2> "$W/err" <<SQL
@@ -171,7 +183,7 @@ SET statement_timeout = '${TIMEOUT}s';
 SELECT pg_backend_pid() \g $W/pid
 SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/cpu0
 \timing on
-${I_SQL[$name]};
+$(for ((k = 0; k < REPS; k++)); do printf '%s;\n' "${I_SQL[$name]}"; done)
 \timing off
 SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/cpu1
 SQL
@@ -180,11 +192,23 @@ SQL
         echo "ERR $(head -1 "$W/err")"; return
     fi
     wait "$sampler" || true
-    ms=$(awk '/^Time: /{print $2}' "$W/out")
+    ms=$(awk -v reps="$REPS" '/^Time: /{t += $2} END {printf "%.3f", t / reps}' "$W/out")
     md5=$(grep -v '^Time: ' "$W/out" | sort | md5sum | cut -c1-12)
     peak=$(cat "$W/peak" 2>/dev/null || echo 0)
     cpu=$(awk -v hz="$(getconf CLK_TCK)" 'FNR == 1 {t[++f] = $14 + $15} END {printf "%d", (t[2] - t[1]) * 1000 / hz}' "$W/cpu0" "$W/cpu1")
-    echo "$ms $peak $md5 $cpu"
+    sleep 0.2   # let the postmaster reap the parallel workers
+    kids1=$(children_cpu_ticks)
+    echo "$ms $peak $md5 $((cpu / REPS)) $(( (cpu + (kids1 - kids0) * 1000 / $(getconf CLK_TCK)) / REPS ))"
+}
+
+# CPU ticks (user + system) of the postmaster's exited children: parallel workers end up here.
+children_cpu_ticks() {
+    awk '{print $16 + $17}' "/proc/$(head -1 "$CM_RUN/data1/postmaster.pid")/stat"
+}
+
+# The median of the numbers given as arguments.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
 # The plan nodes of item $1 on table $2 with $3 workers, top down, each named once.
@@ -202,7 +226,7 @@ SQL
 RESULTS=$W/results.tsv; : > "$RESULTS"
 # Measure item $1 on table $2 ($3 events, $4 cases, label $5, layout $7) with $6 workers.
 measure() {
-    local name=$1 log=$2 events=$3 cases=$4 label=$5 workers=$6 layout=$7 missing="" f r res all="" best="" peak=0 md5="" status=ok cpu=""
+    local name=$1 log=$2 events=$3 cases=$4 label=$5 workers=$6 layout=$7 missing="" f r res all="" best="" peak=0 md5="" status=ok cpu="" tcpu="" cpus="" tcpus=""
     for f in ${I_REQ[$name]}; do has_fn "$f" || missing="$missing collmine.$f"; done
     if [ -n "$missing" ]; then
         status="not available (needs${missing})"
@@ -214,34 +238,59 @@ measure() {
             case $res in ERR*) status="error: ${res#ERR }"; break ;; esac
             set -- $res
             all="$all $1"
-            if [ -z "$best" ] || awk "BEGIN{exit !($1 < $best)}"; then best=$1; fi
-            if [ -z "$cpu" ] || [ "$4" -lt "$cpu" ]; then cpu=$4; fi
+            cpus="$cpus $4"
+            tcpus="$tcpus $5"
             [ "$2" -gt "$peak" ] && peak=$2
             if [ -n "$md5" ] && [ "$md5" != "$3" ]; then status="error: results differ between runs"; fi
             md5=$3
         done
+        # medians, not the best run: the machine is shared, and a median is what repeats
+        if [ -n "$all" ]; then best=$(median $all); cpu=$(median $cpus); tcpu=$(median $tcpus); fi
     fi
     local plan=""
     [ -n "$missing" ] || plan=$(plan_summary "$name" "$log" "$workers")
     cm_log "$(printf '%-5s %-6s %-26s workers=%s best=%s ms peak=%s KB %s' "$label" "$layout" "$name" "$workers" "${best:-—}" "$peak" "$status")"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
-        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" "$plan" >> "$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
+        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" "$plan" "$tcpu" >> "$RESULTS"
 }
 
 selected() { [ -z "$ONLY" ] || [ "${I_GROUP[$1]}" = baseline ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for size in $SIZES; do
-    label=$(awk -v n="$size" 'BEGIN{ if (n >= 1000000) printf "%gM", n/1000000; else printf "%gk", n/1000 }')
-    log="bench.events_$(echo "$label" | tr 'A-Z.' 'a-z_')"
-    ncases=$((size * 100 / EVENTS_PER_CASE_X100))
-    cm_log "generating $log: $ncases invoices ($GEN generator)"
-    case $GEN in
-        sql) "${PSQL[@]}" -v log="$log" -v ncases="$ncases" -f "$CM_TOP/test/bench/gen_events.sql" 2>&1 | grep -v NOTICE || true ;;
-        netsuite) . "$CM_TOP/test/bench/gen_erp.sh"; gen_erp_log "$log" "$ncases" ;;
-        *) cm_die "BENCH_GEN must be sql or netsuite, not $GEN" ;;
-    esac
+REAL_NOTE=""
+LOGS=$SIZES
+if [ -z "$REAL" ]; then
+    REAL_NOTE="The real log was not measured (BENCH_REAL is empty)."
+elif [ -r "$REAL" ]; then
+    LOGS="$LOGS real"
+    REAL_NOTE="The real log is BPIC 2012 (read from $(basename "$REAL"), outside the repository); each of its runs repeats the query $REAL_REPS times, and its figures are per query."
+else
+    REAL_NOTE="The real log was not measured: $REAL is not there (it is not part of the repository)."
+    cm_log "$REAL_NOTE"
+fi
+for size in $LOGS; do
+    REPS=1
+    if [ "$size" = real ]; then
+        # a small log: each run repeats the query, so that CPU time (counted in 10 ms ticks) is precise
+        REPS=$REAL_REPS
+        label=bpic2012; log=bench.bpic2012
+        cm_log "loading $log from $REAL"
+        "${PSQL[@]}" -c "CREATE TABLE ${log}_raw (event_seq bigint, case_id text, activity text, ts text)"
+        gzip -dc "$REAL" | "${PSQL[@]}" -c "\\copy ${log}_raw FROM pstdin WITH (FORMAT csv, HEADER true)"
+        "${PSQL[@]}" -c "CREATE TABLE $log AS SELECT case_id, activity, ts::timestamptz AS ts, event_seq AS ord FROM ${log}_raw" \
+            -c "DROP TABLE ${log}_raw" -c "VACUUM (FREEZE, ANALYZE) $log"
+    else
+        label=$(awk -v n="$size" 'BEGIN{ if (n >= 1000000) printf "%gM", n/1000000; else printf "%gk", n/1000 }')
+        log="bench.events_$(echo "$label" | tr 'A-Z.' 'a-z_')"
+        ncases=$((size * 100 / EVENTS_PER_CASE_X100))
+        cm_log "generating $log: $ncases invoices ($GEN generator)"
+        case $GEN in
+            sql) "${PSQL[@]}" -v log="$log" -v ncases="$ncases" -f "$CM_TOP/test/bench/gen_events.sql" 2>&1 | grep -v NOTICE || true ;;
+            netsuite) . "$CM_TOP/test/bench/gen_erp.sh"; gen_erp_log "$log" "$ncases" ;;
+            *) cm_die "BENCH_GEN must be sql or netsuite, not $GEN" ;;
+        esac
+    fi
     read -r events cases < <("${PSQL[@]}" -At -F ' ' -c "SELECT count(*), count(DISTINCT case_id) FROM $log")
     cm_log "$log: $events events, $cases cases; copying into ${log}_p ($PARTS hash partitions)"
     {
@@ -274,7 +323,7 @@ for name in "${ITEMS[@]}"; do
 done > "$W/items.tsv"
 "${PSQL[@]}" <<SQL
 CREATE TABLE bench.results (label text, events bigint, cases bigint, item text, grp text, layout text, workers int,
-    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8, plan text);
+    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8, plan text, total_cpu_ms float8);
 CREATE TABLE bench.items (idx int, item text, grp text, description text, sql text);
 \copy bench.results FROM '$RESULTS' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
 \copy bench.items FROM '$W/items.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
@@ -285,7 +334,7 @@ pgv=$("${PSQL[@]}" -At -c "SELECT current_setting('server_version')")
 "${PSQL[@]}" -At \
     -v runs="$RUNS" -v nproc="$(nproc)" -v cpu="$cpu" -v mem="$mem" -v pgv="$pgv" \
     -v elapsed="$elapsed" -v when="$(date -u +%Y-%m-%d)" -v runs_large="$RUNS_LARGE" \
-    -v load_before="$load_before" -v load_after="$load_after" \
+    -v load_before="$load_before" -v load_after="$load_after" -v real_note="$REAL_NOTE" \
     -v commit="$(git -C "$CM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     -f "$CM_TOP/test/bench/report.sql" > "$W/report.md"
 

@@ -50,6 +50,7 @@ CREATE AGGREGATE collmine.trace_agg(activity text, ts timestamptz) (
     COMBINEFUNC = collmine.trace_agg_combine,
     SERIALFUNC = collmine.trace_agg_serialize,
     DESERIALFUNC = collmine.trace_agg_deserialize,
+    SSPACE = 256,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE collmine.trace_agg(text, timestamptz) IS
@@ -62,6 +63,7 @@ CREATE AGGREGATE collmine.trace_agg(activity text, ts timestamptz, ord bigint) (
     COMBINEFUNC = collmine.trace_agg_combine,
     SERIALFUNC = collmine.trace_agg_serialize,
     DESERIALFUNC = collmine.trace_agg_deserialize,
+    SSPACE = 256,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE collmine.trace_agg(text, timestamptz, bigint) IS

@@ -86,6 +86,27 @@ $$;
 COMMENT ON FUNCTION collmine.traces(regclass, name, name, name, name) IS
     'one trace per case of an event log given as a relation and column names';
 
+-- percentile_cont(0.5) of intervals, computed from an unsorted array exactly as PostgreSQL's
+-- percentile_cont does (rows floor and ceil of 0.5 * (n - 1), then lo + (hi - lo) * fraction):
+-- variants() collects each variant's throughputs with array_agg, because an ordered-set
+-- aggregate under hash aggregation keeps one sort open per variant (thousands on real logs).
+CREATE FUNCTION collmine._median_interval(v interval[]) RETURNS interval
+    AS 'MODULE_PATHNAME', 'median_interval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- The representative trace of a variant: the first trace of a group by variant id, with every
+-- further trace checked against it, so a collision of the 64-bit id is an error, never a merge.
+CREATE FUNCTION collmine._variant_rep_trans(collmine.trace, collmine.trace) RETURNS collmine.trace
+    AS 'MODULE_PATHNAME', 'variant_rep_trans' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE collmine._variant_rep(collmine.trace) (
+    SFUNC = collmine._variant_rep_trans,
+    STYPE = collmine.trace,
+    COMBINEFUNC = collmine._variant_rep_trans,
+    PARALLEL = SAFE
+);
+
+-- Cases are grouped by their 64-bit variant id (hash aggregation on an integer, no text[] per
+-- case); _variant_rep checks each group for id collisions. Ties in frequency are ordered by the
+-- activity sequence in byte order, whatever the database's collation.
 CREATE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
                                   order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
@@ -101,29 +122,28 @@ DECLARE
     skipped bigint := 0;
 BEGIN
     FOR r IN EXECUTE format($q$
-        WITH t AS (%s),
-        v AS (
-            SELECT acts,
-                   count(*) AS n,
+        WITH v AS (
+            SELECT case_id IS NULL AS null_row,
+                   CASE WHEN case_id IS NOT NULL THEN collmine.trace_variant_id(trace) END AS vid,
+                   collmine._variant_rep(trace) FILTER (WHERE case_id IS NOT NULL) AS rep,
+                   CASE WHEN case_id IS NULL THEN sum(events) ELSE count(*) END AS n,
                    sum(weight) AS w,
                    avg(tp) AS mean_tp,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY tp) AS median_tp,
+                   array_agg(tp) FILTER (WHERE tp IS NOT NULL) AS tps,
                    min(tp) AS min_tp,
                    max(tp) AS max_tp,
                    sum(skipped) AS skipped
-            FROM (SELECT collmine.trace_activities(trace) AS acts, collmine.trace_throughput(trace) AS tp,
-                         collmine.trace_skipped(trace) AS skipped, weight
-                  FROM t WHERE case_id IS NOT NULL) per_case
-            GROUP BY acts
-        )
-        SELECT false AS null_row, acts, n, w, mean_tp, median_tp, min_tp, max_tp, skipped,
-               sum(n) OVER () AS total,
-               sum(n) OVER (ORDER BY n DESC, acts ROWS UNBOUNDED PRECEDING) AS running,
-               row_number() OVER (ORDER BY n DESC, acts) AS rnk
-        FROM v
-        UNION ALL
-        SELECT true, NULL, events, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL
-        FROM t WHERE case_id IS NULL
+            FROM (SELECT case_id, trace, events, weight, collmine.trace_throughput(trace) AS tp,
+                         collmine.trace_skipped(trace) AS skipped
+                  FROM (%s) s OFFSET 0) per_case
+            GROUP BY 1, 2
+        ),
+        va AS (SELECT *, collmine.trace_activities(rep) AS acts, collmine._median_interval(tps) AS median_tp FROM v)
+        SELECT null_row, vid, acts, n, w, mean_tp, median_tp, min_tp, max_tp, skipped,
+               sum(n) OVER (PARTITION BY null_row) AS total,
+               sum(n) OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C" ROWS UNBOUNDED PRECEDING) AS running,
+               row_number() OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C") AS rnk
+        FROM va
         ORDER BY null_row, rnk$q$,
         collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col))
     LOOP
@@ -133,7 +153,7 @@ BEGIN
         END IF;
         skipped := skipped + r.skipped;
         rank := r.rnk;
-        variant_id := collmine.variant_id(r.acts);
+        variant_id := r.vid;
         variant := array_to_string(r.acts, ' -> ');
         activities := r.acts;
         cases := r.n;
