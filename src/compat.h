@@ -39,6 +39,14 @@
  */
 #define cm_flatten_scratch_context(eoh) ((eoh)->eoh_context)
 
+/* pq_sendbytes takes const void * from PostgreSQL 16 on (const char * before); only the fuzz
+ * harness's stand-in for the server defines it. */
+#if PG_VERSION_NUM >= 160000
+typedef const void *cm_sendbytes_data;
+#else
+typedef const char *cm_sendbytes_data;
+#endif
+
 #ifndef HAVE_INT128
 #error "collmine needs a compiler with 128-bit integers (exact duration and money sums)"
 #endif

@@ -14,7 +14,10 @@ fi
 rm -f /tmp/cm_fuzz_probe.$$*
 
 out=$top/build/fuzz
-mkdir -p "$out/obj"
+# objects per server version: a checkout tested against several servers must not link one's
+# objects against another's libraries
+obj=$out/obj-$("$PG_CONFIG" --version | awk '{print $2}')
+mkdir -p "$obj"
 inc=$("$PG_CONFIG" --includedir-server)
 libdir=$("$PG_CONFIG" --pkglibdir); [ -f "$libdir/libpgcommon.a" ] || libdir=$("$PG_CONFIG" --libdir)
 flags=(-g -O1 -fwrapv -fno-strict-aliasing -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
@@ -24,14 +27,14 @@ sources=(src/textio.c src/trace.c src/nametab.c src/dfg_io.c src/dfg.c src/sketc
          test/fuzz/shim.c test/fuzz/stubs.c)
 objs=()
 for s in "${sources[@]}"; do
-    o=$out/obj/$(basename "$s" .c).o
+    o=$obj/$(basename "$s" .c).o
     if [ ! -f "$o" ] || [ "$top/$s" -nt "$o" ] || [ -n "$(find "$top/src" "$top/test/fuzz" -name '*.h' -newer "$o" 2>/dev/null)" ]; then
         "$CLANG" "${flags[@]}" -c "$top/$s" -o "$o"
     fi
     objs+=("$o")
 done
 for target in ${FUZZ_TARGETS:-trace_text trace_binary dfg_text dfg_binary pattern petri}; do
-    "$CLANG" "${flags[@]}" -DFUZZ_TARGET_"$target" -c "$top/test/fuzz/harness.c" -o "$out/obj/harness_$target.o"
-    "$CLANG" -fsanitize=fuzzer,address,undefined "$out/obj/harness_$target.o" "${objs[@]}" \
+    "$CLANG" "${flags[@]}" -DFUZZ_TARGET_"$target" -c "$top/test/fuzz/harness.c" -o "$obj/harness_$target.o"
+    "$CLANG" -fsanitize=fuzzer,address,undefined "$obj/harness_$target.o" "${objs[@]}" \
         "$libdir/libpgcommon.a" "$libdir/libpgport.a" -lm -o "$out/$target"
 done

@@ -21,6 +21,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 
+#include "compat.h"
 #include "shim.h"
 
 extern Datum trace_in(PG_FUNCTION_ARGS);

@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "shim.h"
 
 /* ------------------------------------------------------------------ memory */
@@ -409,7 +410,7 @@ DirectFunctionCall1Coll(PGFunction func, Oid collation, Datum arg1)
 
 /* ------------------------------------------------------------------ pqformat */
 
-static pg_attribute_noreturn() void
+static cm_noreturn void
 message_short(void)
 {
 	ereport(ERROR,
@@ -615,7 +616,7 @@ timestamp2tm(Timestamp dt, int *tzp, struct pg_tm *tm, fsec_t *fsec, const char 
 
 /* pqformat's one out-of-line sender the send functions use. */
 void
-pq_sendbytes(StringInfo buf, const char *data, int datalen)
+pq_sendbytes(StringInfo buf, cm_sendbytes_data data, int datalen)
 {
 	appendBinaryStringInfo(buf, data, datalen);
 }
