@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# test/demo.sh: `make demo`. collmine's main job on the bundled NetSuite sample, through the real
-# connector path: a throwaway cluster, CREATE EXTENSION, staging tables, \copy of the CSV exports,
-# the canonical event log, then the numbers a credit manager asks for and the process map.
+# test/demo.sh: `make demo`. collmine's main job on the bundled NetSuite export, through the real
+# connector path: a throwaway cluster, CREATE EXTENSION, `collmine-load` of the export directory
+# (columns matched by header name, as a user loads real SuiteQL exports), the canonical event log,
+# then the numbers a credit manager asks for and the process map.
 # Output files (DOT, and SVG when graphviz is installed) go to demo-output/ at the repository top.
 set -euo pipefail
 . "$(dirname "$0")/pg.sh"
@@ -14,19 +15,21 @@ cm_start 1
 
 cd "$CM_TOP"
 OUT=$CM_TOP/demo-output
-SAMPLE=test/data/erp/sample
+EXPORT=test/data/erp/netsuite-export
 mkdir -p "$OUT"
 PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -d postgres)
+export PGDATABASE=postgres
 
 say() { printf '\n== %s ==\n' "$*"; }
 
-say "installing collmine and loading the NetSuite sample ($SAMPLE) through the connector"
-echo "(test/data/erp/load-netsuite-sample.psql: collmine.create_staging, \\copy of each export, collmine.netsuite_build)"
+say "loading the NetSuite export in $EXPORT (SuiteQL tables: shuffled columns, CRLF, memos with newlines)"
 "${PSQL[@]}" -c "CREATE EXTENSION collmine"
-"${PSQL[@]}" -f test/data/erp/load-netsuite-sample.psql
-"${PSQL[@]}" -c "SELECT relname AS staging_table, n_live_tup AS rows FROM pg_stat_user_tables
-                 WHERE schemaname = 'erp' AND relname NOT IN ('events', 'invoices', 'quality_issues', 'csv_import', 'transaction_search')
-                 ORDER BY relname" 2>/dev/null || true
+echo "\$ collmine-load netsuite $EXPORT erp"
+"$CM_BIN/collmine-load" netsuite "$EXPORT" erp
+say "building the event log: collmine.netsuite_build"
+"${PSQL[@]}" -c "SELECT * FROM collmine.netsuite_build('erp',
+    '{\"date_format\": \"MM/DD/YYYY\", \"timestamp_format\": \"MM/DD/YYYY HH12:MI am\", \"as_of\": \"2025-06-30T23:59:00Z\"}')"
+"${PSQL[@]}" -c "SELECT activity, count(*) AS customer_level_events FROM erp.customer_events GROUP BY 1 ORDER BY 1"
 
 say "events and cases"
 "${PSQL[@]}" -c "SELECT (SELECT count(*) FROM erp.events) AS events,
@@ -39,7 +42,7 @@ say "events and cases"
 
 say "top variants: collmine.variants"
 "${PSQL[@]}" -c "SELECT rank, cases, round((100 * share)::numeric, 1) AS pct, round((100 * cumulative_share)::numeric, 1) AS cum_pct,
-                        median_throughput, variant
+                        justify_hours(median_throughput) AS median_throughput, variant
                  FROM collmine.variants('erp.events', 'case_id', 'activity', 'ts', 'ord') ORDER BY rank LIMIT 10"
 
 say "process map: collmine.process_map (the 15 most frequent paths)"
@@ -86,13 +89,11 @@ say "payment posting lag (Payment Received to Payment Posted)"
                         justify_hours(date_trunc('minute', max(posting_lag))) AS longest
                  FROM erp.invoices WHERE posting_lag IS NOT NULL"
 
-say "dunning policy: adherence per rule (collmine.policy_tally with the shipped default dunning policy)"
-"${PSQL[@]}" -c "SELECT r.rule_name, r.activated_cases, r.activations, r.violations,
-                        round(100 * (1 - r.violations::numeric / nullif(r.activations, 0)), 1) AS kept_pct
-                 FROM (SELECT collmine.policy_tally(trace, (SELECT array_agg(d) FROM collmine.default_dunning_policy() d)) AS tally
-                       FROM collmine.traces('erp.events', 'case_id', 'activity', 'ts', 'ord')) s,
-                      collmine.policy_adherence((SELECT array_agg(d) FROM collmine.default_dunning_policy() d), s.tally) r
-                 ORDER BY kept_pct, r.rule_name"
+say "dunning policy: adherence per rule (collmine.policy_adherence with the shipped default dunning policy)"
+"${PSQL[@]}" -c "SELECT rule_name, activated_cases, activations, violations,
+                        round(100 * (1 - violations::numeric / nullif(activations, 0)), 1) AS kept_pct
+                 FROM collmine.policy_adherence('erp', ARRAY(SELECT collmine.default_dunning_policy()))
+                 ORDER BY kept_pct, rule_name"
 
 say "collections KPIs and dashboards (collmine.create_dashboards into schema dash)"
 "${PSQL[@]}" -c "SELECT count(*) AS dashboards_created FROM collmine.create_dashboards('erp', 'dash')"
