@@ -28,6 +28,42 @@ CREATE OR REPLACE AGGREGATE collmine.trace_agg(activity text, ts timestamptz, or
 
 -- ==== from sql/parts/25_entry.sql ====
 
+CREATE OR REPLACE FUNCTION collmine._traces(trace_sql text)
+RETURNS TABLE (case_id text, trace collmine.trace)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    null_events bigint := 0;
+    skipped bigint := 0;
+    r record;
+BEGIN
+    FOR r IN EXECUTE trace_sql LOOP
+        IF r.case_id IS NULL THEN
+            null_events := r.events;
+            CONTINUE;
+        END IF;
+        skipped := skipped + collmine.trace_skipped(r.trace);
+        case_id := r.case_id;
+        trace := r.trace;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM collmine._report_left_out(null_events, skipped);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.traces(log regclass, case_col name, activity_col name, ts_col name,
+                                order_col name DEFAULT NULL)
+RETURNS TABLE (case_id text, trace collmine.trace)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN QUERY SELECT t.case_id, t.trace
+                   FROM collmine._traces(collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, NULL)) t;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._median_interval(v interval[]) RETURNS interval
     AS 'MODULE_PATHNAME', 'median_interval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
@@ -41,8 +77,7 @@ CREATE OR REPLACE AGGREGATE collmine._variant_rep(collmine.trace) (
     PARALLEL = SAFE
 );
 
-CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
-                                  order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+CREATE OR REPLACE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
@@ -79,7 +114,7 @@ BEGIN
                row_number() OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C") AS rnk
         FROM va
         ORDER BY null_row, rnk$q$,
-        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col))
+        trace_sql)
     LOOP
         IF r.null_row THEN
             null_events := r.n;
@@ -101,6 +136,58 @@ BEGIN
         RETURN NEXT;
     END LOOP;
     PERFORM collmine._report_left_out(null_events, skipped);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
+                                  order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM collmine._variants(
+        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col));
+END
+$$;
+
+-- ==== from sql/parts/26_process_map.sql ====
+
+CREATE OR REPLACE FUNCTION collmine._process_map(trace_sql text, weighted boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    d collmine.dfg;
+    null_events bigint;
+    skipped bigint;
+BEGIN
+    EXECUTE format(
+        'SELECT collmine.dfg_agg(trace%s) FILTER (WHERE case_id IS NOT NULL), '
+        '       coalesce(sum(events) FILTER (WHERE case_id IS NULL), 0), '
+        '       coalesce(sum(collmine.trace_skipped(trace)) FILTER (WHERE case_id IS NOT NULL), 0) '
+        'FROM (%s) t',
+        CASE WHEN weighted THEN ', weight' ELSE '' END,
+        trace_sql)
+    INTO d, null_events, skipped;
+    PERFORM collmine._report_left_out(null_events, skipped);
+    RETURN d;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.process_map(log regclass, case_col name, activity_col name, ts_col name,
+                                     order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN collmine._process_map(collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col),
+                                 weight_col IS NOT NULL);
 END
 $$;
 
@@ -2042,6 +2129,95 @@ $$;
 
 COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text) IS
     'adherence of a log schema''s invoices to a rule set, one row per group (an invoices column) and rule';
+
+-- ==== from sql/parts/54_log_entry.sql ====
+
+CREATE OR REPLACE FUNCTION collmine._numeric_column_list(rel regclass)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+    FROM pg_attribute a JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+    WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+      AND t.typcategory OPERATOR(pg_catalog.=) 'N'
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._log_trace_sql(log_schema name, weight text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inv regclass;
+    traces text;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    traces := collmine._trace_sql(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord', NULL);
+    IF weight IS NULL THEN
+        RETURN traces;
+    END IF;
+    inv := to_regclass(format('%I.invoices', log_schema));
+    IF NOT collmine._has_column(inv, weight::name) THEN
+        RAISE EXCEPTION 'column "%" of relation %.invoices does not exist', weight, quote_ident(log_schema)
+            USING ERRCODE = 'undefined_column',
+                  HINT = format('The weight is a numeric column of the invoices table: %s.',
+                                coalesce(collmine._numeric_column_list(inv), 'it has none'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                    WHERE a.attrelid = inv AND a.attname = weight::name AND t.typcategory = 'N') THEN
+        RAISE EXCEPTION 'column "%" of relation %.invoices is not numeric', weight, quote_ident(log_schema)
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = format('The weight is a numeric column of the invoices table: %s.',
+                                coalesce(collmine._numeric_column_list(inv), 'it has none'));
+    END IF;
+    RETURN format('SELECT t.case_id, t.trace, i.%1$I::numeric AS weight, t.events FROM (%2$s) t '
+                  'LEFT JOIN %3$I.invoices i ON i.case_id::text = t.case_id',
+                  weight, traces, log_schema);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.traces(log_schema name)
+RETURNS TABLE (case_id text, trace collmine.trace)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT t.case_id, t.trace FROM collmine._traces(collmine._log_trace_sql(log_schema, NULL)) t;
+END
+$$;
+
+COMMENT ON FUNCTION collmine.traces(name) IS
+    'one trace per invoice of a log schema (its canonical events table)';
+
+CREATE OR REPLACE FUNCTION collmine.process_map(log_schema name, weight text DEFAULT NULL)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN collmine._process_map(collmine._log_trace_sql(log_schema, weight), weight IS NOT NULL);
+END
+$$;
+
+COMMENT ON FUNCTION collmine.process_map(name, text) IS
+    'the process map of a log schema, with a numeric invoices column (e.g. amount) as each invoice''s money when weight is given';
+
+CREATE OR REPLACE FUNCTION collmine.variants(log_schema name, weight text DEFAULT NULL)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+-- SQL, not PL/pgSQL: the argument weight and the result column weight share a name, which
+-- PL/pgSQL cannot compile; a SQL body refers to the argument as $2.
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM collmine._variants(collmine._log_trace_sql($1, $2))
+$$;
+
+COMMENT ON FUNCTION collmine.variants(name, text) IS
+    'the variants of a log schema''s invoices, with a numeric invoices column (e.g. amount) summed as their money when weight is given';
 
 -- ==== from sql/parts/55_forecast.sql ====
 
