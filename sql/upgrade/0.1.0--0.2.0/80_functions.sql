@@ -1704,6 +1704,28 @@ $$;
 
 -- ==== from sql/parts/51_dashboards.sql ====
 
+CREATE OR REPLACE FUNCTION collmine.dashboard_names()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT ARRAY['collection_strategy_by_segment', 'overdue_invoices_aging',
+                   'dispute_resolution_time', 'write_off_root_causes', 'manual_activity_impact',
+                   'payment_posting_lag', 'payment_terms_compliance', 'invoice_to_cash_overview',
+                   'process_map_edges', 'process_map_activities', 'variants', 'policy_adherence']::text[] $$;
+
+CREATE OR REPLACE FUNCTION collmine._process_maps_by_currency(log_schema name)
+RETURNS TABLE (currency text, map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE format(
+        'SELECT coalesce(i.currency::text, ''(none)''), collmine.dfg_agg(t.trace, i.amount::numeric) '
+        '  FROM collmine.traces($1) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
+        ' GROUP BY 1', log_schema) USING log_schema;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._dashboard_sql(dashboard text, log_schema name)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -1879,6 +1901,49 @@ SELECT coalesce(s.group_value, '(none)')::text AS terms,
   FROM s
  GROUP BY 1
 $v$;
+    WHEN 'process_map_edges' THEN q := $v$
+SELECT m.currency::text AS currency,
+       e.source::text AS source,
+       e.target::text AS target,
+       e.frequency::bigint AS frequency,
+       e.cases::bigint AS cases,
+       (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric AS median_duration_days,
+       (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric AS p90_duration_days,
+       e.weight::numeric AS amount
+  FROM collmine._process_maps_by_currency(%2$L) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+$v$;
+    WHEN 'process_map_activities' THEN q := $v$
+SELECT m.currency::text AS currency,
+       a.activity::text AS activity,
+       a.events::bigint AS frequency,
+       a.cases::bigint AS cases,
+       a.starts::bigint AS starts,
+       a.ends::bigint AS ends,
+       a.weight::numeric AS amount
+  FROM collmine._process_maps_by_currency(%2$L) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+$v$;
+    WHEN 'variants' THEN q := $v$
+SELECT v.rank::bigint AS rank,
+       v.variant_id::bigint AS variant_id,
+       v.variant::text AS variant,
+       v.cases::bigint AS cases,
+       v.share::numeric AS share,
+       v.cumulative_share::numeric AS cumulative_share,
+       (extract(epoch FROM v.median_throughput)::numeric / 86400)::numeric AS median_throughput_days
+  FROM collmine.variants(%2$L) v
+$v$;
+    WHEN 'policy_adherence' THEN q := $v$
+SELECT coalesce(p.group_value, '(none)')::text AS segment,
+       p.rule_name::text AS rule_name,
+       p.template::text AS template,
+       p.severity::text AS severity,
+       p.cases::bigint AS cases,
+       p.activated_cases::bigint AS activated_cases,
+       p.satisfied_cases::bigint AS satisfied_cases,
+       p.violations::bigint AS violations,
+       p.adherence::numeric AS adherence
+  FROM collmine.policy_adherence(%2$L, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
+$v$;
     WHEN 'invoice_to_cash_overview' THEN q := $v$
 WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(%2$L)),
      bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
@@ -1922,6 +1987,48 @@ $v$;
     END CASE;
     RETURN format(q, log_schema, log_schema::text);
 END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_key(dashboard text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE dashboard
+        WHEN 'collection_strategy_by_segment' THEN 'segment, currency'
+        WHEN 'overdue_invoices_aging' THEN 'case_id'
+        WHEN 'dispute_resolution_time' THEN 'case_id, dispute_no'
+        WHEN 'write_off_root_causes' THEN 'attribute, rank_in_attribute'
+        WHEN 'manual_activity_impact' THEN 'activity'
+        WHEN 'payment_posting_lag' THEN 'month'
+        WHEN 'payment_terms_compliance' THEN 'terms'
+        WHEN 'invoice_to_cash_overview' THEN 'month, currency'
+        WHEN 'process_map_edges' THEN 'currency, source, target'
+        WHEN 'process_map_activities' THEN 'currency, activity'
+        WHEN 'variants' THEN 'variant_id'
+        WHEN 'policy_adherence' THEN 'segment, rule_name'
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_question(dashboard text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE dashboard
+        WHEN 'collection_strategy_by_segment' THEN 'Collection Strategy Performance by Segment: how well do dunning and calls collect, per segment and currency?'
+        WHEN 'overdue_invoices_aging' THEN 'Overdue Invoices Aging and Status: which invoices are open, how old, and where are they in collections?'
+        WHEN 'dispute_resolution_time' THEN 'Invoice Dispute Resolution Time: how long do disputes take, by reason, and which are still open?'
+        WHEN 'write_off_root_causes' THEN 'Invoice Write-Off Root Cause Analysis: which attribute values drive write-offs?'
+        WHEN 'manual_activity_impact' THEN 'Manual Activity Frequency and Impact: which activities are done by hand, and do those cases take longer?'
+        WHEN 'payment_posting_lag' THEN 'Payment Posting Lag Analysis: how long from cash received to payment posted, per month?'
+        WHEN 'payment_terms_compliance' THEN 'Payment Terms Compliance and Deviations: do customers pay within terms, and do due dates match terms?'
+        WHEN 'invoice_to_cash_overview' THEN 'Invoice-to-cash overview: monthly trend of DSO, CEI, AR and cycle time per currency'
+        WHEN 'process_map_edges' THEN 'Process map, edges: which step follows which, how often, how long between them, and how much money passes, per currency?'
+        WHEN 'process_map_activities' THEN 'Process map, activities: how often does each step happen, in how many invoices, and for how much money, per currency?'
+        WHEN 'variants' THEN 'Process variants: which paths do invoices take, how common is each, and how long does it take?'
+        WHEN 'policy_adherence' THEN 'Policy adherence: how well does each segment follow each rule of the default dunning policy?'
+    END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.create_dashboards(log_schema name, target_schema name,
