@@ -75,6 +75,24 @@ BEGIN
 END
 $$;
 
+-- Paid on time: the one definition of this business fact, used by the connectors'
+-- invoices.paid_on_time, the KPI payment_behaviour and the dashboards (issue 11.2). A settled
+-- invoice is paid on time when it was settled before the end of its due date in time zone tz
+-- (settled on the due date itself counts); a written-off invoice never is; an open invoice, or
+-- a settled one without a due date, has no answer (NULL). The connectors pass their build
+-- setting "timezone", the KPIs and dashboards the session's TimeZone. docs/kpis.md compares it
+-- with the data template's wording (Payment Received on or before the due date).
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
+CREATE FUNCTION collmine._paid_on_time(status text, settled_at timestamptz, due_date date, tz text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'written_off' THEN false
+                WHEN status OPERATOR(pg_catalog.=) 'settled'
+                    THEN settled_at OPERATOR(pg_catalog.<)
+                         pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
+$$;
+
 -- Create the canonical event log and invoice tables (docs/architecture.md) and the table that
 -- keeps the data-quality findings of the last build, if they do not exist yet.
 CREATE FUNCTION collmine.create_event_log(p_schema name)
@@ -997,7 +1015,7 @@ BEGIN
     EXECUTE format($q$INSERT INTO %I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
-               CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off' ELSE 'settled' END,
+               st.status,
                dr.detail,
                %2$L, i.terms_days, i.invoice_date, i.due_date, i.amount,
                coalesce(ap.paid, 0), coalesce(ap.credited, 0), coalesce(ap.written_off, 0),
@@ -1005,14 +1023,15 @@ BEGIN
                CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
                CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END,
                greatest(0, coalesce((e.end_ts AT TIME ZONE %3$L)::date, (%4$L::timestamptz AT TIME ZONE %3$L)::date) - i.due_date),
-               CASE WHEN e.end_kind IS NULL THEN NULL WHEN e.end_kind = 'writeoff' THEN false
-                    ELSE e.end_ts < ((i.due_date + 1)::timestamp AT TIME ZONE %3$L) END,
+               collmine._paid_on_time(st.status, e.end_ts, i.due_date, %3$L),
                e.end_ts - i.invoice_ts,
                ap.lag,
                %4$L::timestamptz,
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
+        CROSS JOIN LATERAL (SELECT CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off'
+                                        ELSE 'settled' END AS status) st
         LEFT JOIN (SELECT a.case_id,
                           sum(a.amount) FILTER (WHERE a.kind = 'payment') AS paid,
                           sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,

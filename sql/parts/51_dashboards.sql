@@ -66,7 +66,7 @@ SELECT coalesce(s.group_value, '(none)')::text AS segment,
        coalesce(sum(c.calls), 0)::bigint AS calls,
        (sum(c.ok)::numeric / nullif(sum(c.calls), 0))::numeric AS contact_success_rate,
        (avg(greatest(s.settled_at::date - s.due_date, 0)) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL))::numeric AS avg_days_late,
-       ((count(*) FILTER (WHERE s.status = 'settled' AND s.settled_at::date <= s.due_date))::numeric
+       ((count(*) FILTER (WHERE s.status = 'settled' AND collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))))::numeric
          / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL), 0))::numeric AS on_time_rate,
        (count(*) FILTER (WHERE s.status = 'written_off'))::bigint AS written_off_invoices,
        ((count(*) FILTER (WHERE s.status = 'written_off'))::numeric
@@ -161,8 +161,8 @@ WITH ev AS (SELECT e.case_id::text AS case_id, e.activity::text AS activity, e.i
      cs AS (SELECT s.case_id,
                    CASE WHEN s.status = 'settled'
                         THEN extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400 END AS cycle_days,
-                   CASE WHEN s.status = 'settled' AND s.due_date IS NOT NULL
-                        THEN (s.settled_at::date <= s.due_date)::integer END AS on_time
+                   CASE WHEN s.status = 'settled'
+                        THEN collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))::integer END AS on_time
               FROM collmine.invoice_snapshot(%2$L) s)
 SELECT a.activity::text AS activity,
        a.n::bigint AS events,

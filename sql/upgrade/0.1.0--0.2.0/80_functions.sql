@@ -195,6 +195,16 @@ $$;
 
 GRANT SELECT ON collmine.staging_columns TO PUBLIC;
 
+CREATE OR REPLACE FUNCTION collmine._paid_on_time(status text, settled_at timestamptz, due_date date, tz text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'written_off' THEN false
+                WHEN status OPERATOR(pg_catalog.=) 'settled'
+                    THEN settled_at OPERATOR(pg_catalog.<)
+                         pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.create_event_log(p_schema name)
 RETURNS void
 LANGUAGE plpgsql
@@ -976,7 +986,7 @@ BEGIN
     EXECUTE format($q$INSERT INTO %I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
-               CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off' ELSE 'settled' END,
+               st.status,
                dr.detail,
                %2$L, i.terms_days, i.invoice_date, i.due_date, i.amount,
                coalesce(ap.paid, 0), coalesce(ap.credited, 0), coalesce(ap.written_off, 0),
@@ -984,14 +994,15 @@ BEGIN
                CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
                CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END,
                greatest(0, coalesce((e.end_ts AT TIME ZONE %3$L)::date, (%4$L::timestamptz AT TIME ZONE %3$L)::date) - i.due_date),
-               CASE WHEN e.end_kind IS NULL THEN NULL WHEN e.end_kind = 'writeoff' THEN false
-                    ELSE e.end_ts < ((i.due_date + 1)::timestamp AT TIME ZONE %3$L) END,
+               collmine._paid_on_time(st.status, e.end_ts, i.due_date, %3$L),
                e.end_ts - i.invoice_ts,
                ap.lag,
                %4$L::timestamptz,
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
+        CROSS JOIN LATERAL (SELECT CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off'
+                                        ELSE 'settled' END AS status) st
         LEFT JOIN (SELECT a.case_id,
                           sum(a.amount) FILTER (WHERE a.kind = 'payment') AS paid,
                           sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,
@@ -1587,6 +1598,41 @@ $$;
 
 -- ==== from sql/parts/50_kpi.sql ====
 
+CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
+                                           group_by text DEFAULT NULL)
+RETURNS TABLE (
+    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
+    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
+    paid_on_time bigint, on_time_rate numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
+                      x.settled_at::date AS sd,
+                      collmine._paid_on_time(x.status, x.settled_at, x.due_date, current_setting('TimeZone')) AS on_time
+                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
+    SELECT s.group_value, s.currency, count(*),
+           avg(s.sd - s.invoice_date)::numeric,
+           -- greatest() ignores NULLs, so invoices without a due date are filtered out explicitly
+           (avg(greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL))::numeric,
+           CASE WHEN sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) <> 0
+                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
+                     / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
+           avg(s.sd - s.due_date)::numeric,
+           count(*) FILTER (WHERE s.on_time),
+           (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
+      FROM s
+     GROUP BY s.group_value, s.currency
+     ORDER BY s.group_value, s.currency;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._warn_unknown_activities(log_schema name, activities text[])
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
@@ -1753,7 +1799,7 @@ SELECT coalesce(s.group_value, '(none)')::text AS segment,
        coalesce(sum(c.calls), 0)::bigint AS calls,
        (sum(c.ok)::numeric / nullif(sum(c.calls), 0))::numeric AS contact_success_rate,
        (avg(greatest(s.settled_at::date - s.due_date, 0)) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL))::numeric AS avg_days_late,
-       ((count(*) FILTER (WHERE s.status = 'settled' AND s.settled_at::date <= s.due_date))::numeric
+       ((count(*) FILTER (WHERE s.status = 'settled' AND collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))))::numeric
          / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL), 0))::numeric AS on_time_rate,
        (count(*) FILTER (WHERE s.status = 'written_off'))::bigint AS written_off_invoices,
        ((count(*) FILTER (WHERE s.status = 'written_off'))::numeric
@@ -1848,8 +1894,8 @@ WITH ev AS (SELECT e.case_id::text AS case_id, e.activity::text AS activity, e.i
      cs AS (SELECT s.case_id,
                    CASE WHEN s.status = 'settled'
                         THEN extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400 END AS cycle_days,
-                   CASE WHEN s.status = 'settled' AND s.due_date IS NOT NULL
-                        THEN (s.settled_at::date <= s.due_date)::integer END AS on_time
+                   CASE WHEN s.status = 'settled'
+                        THEN collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))::integer END AS on_time
               FROM collmine.invoice_snapshot(%2$L) s)
 SELECT a.activity::text AS activity,
        a.n::bigint AS events,
