@@ -20,6 +20,16 @@ SELECT c.label, collmine._paid_on_time(c.status, c.settled_at, c.due_date, c.tz)
                ('written off', 'written_off', '2024-01-10 00:00:00+00', '2024-01-31', 'UTC'),
                ('open', 'open', NULL, '2024-01-31', 'UTC'),
                ('no due date', 'settled', '2024-01-10 00:00:00+00', NULL, 'UTC')) c(label, status, settled_at, due_date, tz);
+-- The data template's reading, basis 'payment_received': the last Payment Received decides;
+-- without one (settled by a credit memo) the settlement does. Due 2024-01-31:
+--   received 01-31 18:00, settled 02-02: on time by the template, late by settlement
+--   received 02-01 09:00, settled 02-01: late either way
+--   no payment, settled 01-20: on time (the settlement)
+SELECT c.label, collmine._paid_on_time('settled', c.settled_at, '2024-01-31', 'UTC') AS by_settlement,
+       collmine._paid_on_time('settled', c.settled_at, '2024-01-31', 'UTC', 'payment_received', c.received_at) AS by_payment
+  FROM (VALUES ('received on the due date', '2024-02-02 10:00+00'::timestamptz, '2024-01-31 18:00+00'::timestamptz),
+               ('received the day after', '2024-02-01 12:00+00', '2024-02-01 09:00+00'),
+               ('no payment', '2024-01-20 12:00+00', NULL)) c(label, settled_at, received_at);
 
 -- The sample through the connector (build time zone: the default, UTC, as this session).
 \i test/data/erp/load-netsuite-sample.psql
@@ -82,4 +92,25 @@ SELECT count(*) AS settled_where_the_template_differs
  WHERE i.status = 'settled' AND i.paid_on_time IS DISTINCT FROM ((r.last_received AT TIME ZONE 'UTC')::date <= i.due_date);
 
 SELECT collmine.drop_dashboards('dash56');
+
+-- The build setting "paid_on_time": "payment_received" gives the template's reading in the
+-- connector's column: equal, per invoice, to that rule in plain SQL, and different from the
+-- default for exactly the 28 invoices counted above.
+CREATE TEMP TABLE by_settlement AS SELECT case_id, paid_on_time FROM erp.invoices;
+SELECT count(*) > 0 AS rebuilt FROM collmine.netsuite_build('erp',
+    '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2025-06-30T23:59:00Z",
+      "paid_on_time": "payment_received"}');
+SELECT i.case_id, i.status, i.settled_at, i.due_date, i.paid_on_time
+  FROM erp.invoices i
+  LEFT JOIN (SELECT case_id, max(ts) AS last_received FROM erp.events WHERE activity = 'Payment Received' GROUP BY case_id) r USING (case_id)
+ WHERE i.paid_on_time IS DISTINCT FROM
+       CASE i.status WHEN 'settled' THEN (coalesce(r.last_received, i.settled_at) AT TIME ZONE 'UTC')::date <= i.due_date
+                     WHEN 'written_off' THEN false END;
+SELECT count(*) AS changed_by_the_option
+  FROM erp.invoices i JOIN by_settlement b USING (case_id) WHERE i.paid_on_time IS DISTINCT FROM b.paid_on_time;
+-- any other value is refused
+\set VERBOSITY terse
+SELECT * FROM collmine.netsuite_build('erp', '{"paid_on_time": "received"}');
+\set VERBOSITY default
+
 DROP SCHEMA dash56, erp CASCADE;
