@@ -15,7 +15,7 @@
 #     to fail on a log distributed by activity and on an aggregate Citus cannot split;
 #   - the bundled NetSuite sample built by collmine.netsuite_build into events and invoices
 #     distributed (co-located) by the invoice id equals the single-node build, and so do a
-#     KPI, aging, the policy tally and all eight dashboards (views and materialized views);
+#     KPI, aging, the policy tally and all twelve dashboards (views and materialized views);
 #     the KPI's invoice-to-events join runs on the workers; and the build over distributed
 #     staging tables still fails for the reason docs/scale-out.md gives.
 # Prints ok/not ok lines and "N passed, N failed"; exits non-zero on any failure. Without the

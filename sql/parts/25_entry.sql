@@ -59,8 +59,9 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION collmine.traces(log regclass, case_col name, activity_col name, ts_col name,
-                                order_col name DEFAULT NULL)
+-- One trace per case from a trace query (_trace_sql's columns): the one body of every traces()
+-- form, so a log named by a relation or by a log schema gives the same rows and messages.
+CREATE FUNCTION collmine._traces(trace_sql text)
 RETURNS TABLE (case_id text, trace collmine.trace)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
@@ -70,7 +71,7 @@ DECLARE
     skipped bigint := 0;
     r record;
 BEGIN
-    FOR r IN EXECUTE collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, NULL) LOOP
+    FOR r IN EXECUTE trace_sql LOOP
         IF r.case_id IS NULL THEN
             null_events := r.events;
             CONTINUE;
@@ -81,6 +82,18 @@ BEGIN
         RETURN NEXT;
     END LOOP;
     PERFORM collmine._report_left_out(null_events, skipped);
+END
+$$;
+
+CREATE FUNCTION collmine.traces(log regclass, case_col name, activity_col name, ts_col name,
+                                order_col name DEFAULT NULL)
+RETURNS TABLE (case_id text, trace collmine.trace)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN QUERY SELECT t.case_id, t.trace
+                   FROM collmine._traces(collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, NULL)) t;
 END
 $$;
 COMMENT ON FUNCTION collmine.traces(regclass, name, name, name, name) IS
@@ -107,8 +120,8 @@ CREATE AGGREGATE collmine._variant_rep(collmine.trace) (
 -- Cases are grouped by their 64-bit variant id (hash aggregation on an integer, no text[] per
 -- case); _variant_rep checks each group for id collisions. Ties in frequency are ordered by the
 -- activity sequence in byte order, whatever the database's collation.
-CREATE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
-                                  order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+-- The one body of every variants() form: it takes a trace query with _trace_sql's columns.
+CREATE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
@@ -145,7 +158,7 @@ BEGIN
                row_number() OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C") AS rnk
         FROM va
         ORDER BY null_row, rnk$q$,
-        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col))
+        trace_sql)
     LOOP
         IF r.null_row THEN
             null_events := r.n;
@@ -167,6 +180,21 @@ BEGIN
         RETURN NEXT;
     END LOOP;
     PERFORM collmine._report_left_out(null_events, skipped);
+END
+$$;
+
+CREATE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
+                                  order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM collmine._variants(
+        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col));
 END
 $$;
 COMMENT ON FUNCTION collmine.variants(regclass, name, name, name, name, name) IS

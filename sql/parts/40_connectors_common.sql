@@ -75,6 +75,28 @@ BEGIN
 END
 $$;
 
+-- Paid on time: the one definition of this business fact, used by the connectors'
+-- invoices.paid_on_time, the KPI payment_behaviour and the dashboards (issue 11.2). A settled
+-- invoice is paid on time when it was settled before the end of its due date in time zone tz
+-- (settled on the due date itself counts); a written-off invoice never is; an open invoice, or
+-- a settled one without a due date, has no answer (NULL). The connectors pass their build
+-- setting "timezone", the KPIs and dashboards the session's TimeZone. basis 'payment_received'
+-- is the data template's wording: the last Payment Received (payment_received_at) instead of
+-- the settlement, or the settlement when no payment settled it (credit memo); the connectors'
+-- setting "paid_on_time" chooses it (docs/kpis.md, "Paid on time: one definition").
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
+CREATE FUNCTION collmine._paid_on_time(status text, settled_at timestamptz, due_date date, tz text,
+                                       basis text DEFAULT 'settled', payment_received_at timestamptz DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'written_off' THEN false
+                WHEN status OPERATOR(pg_catalog.=) 'settled'
+                    THEN coalesce(CASE WHEN basis OPERATOR(pg_catalog.=) 'payment_received' THEN payment_received_at END,
+                                  settled_at) OPERATOR(pg_catalog.<)
+                         pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
+$$;
+
 -- Create the canonical event log and invoice tables (docs/architecture.md) and the table that
 -- keeps the data-quality findings of the last build, if they do not exist yet.
 CREATE FUNCTION collmine.create_event_log(p_schema name)
@@ -216,7 +238,8 @@ AS $$
 DECLARE
     common jsonb := '{"date_format": "YYYY-MM-DD", "timestamp_format": null, "timezone": "UTC",
                       "as_of": null, "on_error": "error", "min_date": "1900-01-01", "max_years_ahead": 5,
-                      "customer_events_on_invoices": "none", "due_date_passed_at": "due_date"}';
+                      "customer_events_on_invoices": "none", "due_date_passed_at": "due_date",
+                      "paid_on_time": "settled"}';
 BEGIN
     PERFORM collmine._cm_check_source(p_source);
     RETURN common || CASE p_source
@@ -299,6 +322,8 @@ BEGIN
         'Use "none" (customer-level events only in <schema>.customer_events) or "open_invoices" (also on every invoice of the customer open at that moment).');
     PERFORM collmine._cm_setting_check(p_source, 'due_date_passed_at', s->'due_date_passed_at', s->>'due_date_passed_at' IN ('due_date', 'day_after'),
         'Use "due_date" (the due date itself, as the data template says) or "day_after" (00:00 after the due date, when it has passed).');
+    PERFORM collmine._cm_setting_check(p_source, 'paid_on_time', s->'paid_on_time', s->>'paid_on_time' IN ('settled', 'payment_received'),
+        'Use "settled" (settled on or before the due date: collmine''s rule) or "payment_received" (the last Payment Received on or before the due date: the data template''s wording).');
     PERFORM collmine._cm_setting_check(p_source, 'max_years_ahead', s->'max_years_ahead', (s->>'max_years_ahead')::numeric BETWEEN 0 AND 1000,
         'Give the number of years after today (or after as_of) up to which a date is plausible, e.g. 5.');
     -- the formats must read back what they write; the others must parse as their type
@@ -997,7 +1022,7 @@ BEGIN
     EXECUTE format($q$INSERT INTO %I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
-               CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off' ELSE 'settled' END,
+               st.status,
                dr.detail,
                %2$L, i.terms_days, i.invoice_date, i.due_date, i.amount,
                coalesce(ap.paid, 0), coalesce(ap.credited, 0), coalesce(ap.written_off, 0),
@@ -1005,14 +1030,17 @@ BEGIN
                CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
                CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END,
                greatest(0, coalesce((e.end_ts AT TIME ZONE %3$L)::date, (%4$L::timestamptz AT TIME ZONE %3$L)::date) - i.due_date),
-               CASE WHEN e.end_kind IS NULL THEN NULL WHEN e.end_kind = 'writeoff' THEN false
-                    ELSE e.end_ts < ((i.due_date + 1)::timestamp AT TIME ZONE %3$L) END,
+               collmine._paid_on_time(st.status, e.end_ts, i.due_date, %3$L, %5$L, pr.last_received),
                e.end_ts - i.invoice_ts,
                ap.lag,
                %4$L::timestamptz,
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
+        CROSS JOIN LATERAL (SELECT CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off'
+                                        ELSE 'settled' END AS status) st
+        LEFT JOIN (SELECT v.case_id, max(v.ts) AS last_received FROM pg_temp._cm_ev v
+                    WHERE v.activity = 'Payment Received' GROUP BY v.case_id) pr USING (case_id)
         LEFT JOIN (SELECT a.case_id,
                           sum(a.amount) FILTER (WHERE a.kind = 'payment') AS paid,
                           sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,
@@ -1023,7 +1051,7 @@ BEGIN
         LEFT JOIN (SELECT DISTINCT ON (r.case_id) r.case_id, r.detail FROM pg_temp._cm_raw r
                    WHERE r.activity IN ('dispute:disputed', 'dispute:reason')
                    ORDER BY r.case_id, r.activity = 'dispute:reason' DESC, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
-        p_schema, p_source, tz, as_of);
+        p_schema, p_source, tz, as_of, s->>'paid_on_time');
 
     -- a log that mixes currencies cannot add amounts across invoices without conversion
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)

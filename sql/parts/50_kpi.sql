@@ -283,7 +283,8 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
-                      x.settled_at::date AS sd
+                      x.settled_at::date AS sd,
+                      collmine._paid_on_time(x.status, x.settled_at, x.due_date, current_setting('TimeZone')) AS on_time
                  FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
@@ -294,9 +295,8 @@ BEGIN
                 THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
                      / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
            avg(s.sd - s.due_date)::numeric,
-           count(*) FILTER (WHERE s.sd <= s.due_date),
-           (count(*) FILTER (WHERE s.sd <= s.due_date))::numeric
-               / nullif(count(*) FILTER (WHERE s.due_date IS NOT NULL), 0)
+           count(*) FILTER (WHERE s.on_time),
+           (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s
      GROUP BY s.group_value, s.currency
      ORDER BY s.group_value, s.currency;

@@ -18,7 +18,24 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT ARRAY['collection_strategy_by_segment', 'overdue_invoices_aging',
                    'dispute_resolution_time', 'write_off_root_causes', 'manual_activity_impact',
-                   'payment_posting_lag', 'payment_terms_compliance', 'invoice_to_cash_overview']::text[] $$;
+                   'payment_posting_lag', 'payment_terms_compliance', 'invoice_to_cash_overview',
+                   'process_map_edges', 'process_map_activities', 'variants', 'policy_adherence']::text[] $$;
+
+-- The process map of each currency's invoices, weighted by the invoice amount: the one source of
+-- the process_map_edges and process_map_activities dashboards (money is never summed across
+-- currencies; a case without an invoices row or currency is in '(none)').
+CREATE FUNCTION collmine._process_maps_by_currency(log_schema name)
+RETURNS TABLE (currency text, map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE format(
+        'SELECT coalesce(i.currency::text, ''(none)''), collmine.dfg_agg(t.trace, i.amount::numeric) '
+        '  FROM collmine.traces($1) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
+        ' GROUP BY 1', log_schema) USING log_schema;
+END
+$$;
 
 -- The SELECT of one dashboard view over the log in log_schema (%1$I = schema, %2$L = its name
 -- as a literal for collmine function calls).
@@ -49,7 +66,7 @@ SELECT coalesce(s.group_value, '(none)')::text AS segment,
        coalesce(sum(c.calls), 0)::bigint AS calls,
        (sum(c.ok)::numeric / nullif(sum(c.calls), 0))::numeric AS contact_success_rate,
        (avg(greatest(s.settled_at::date - s.due_date, 0)) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL))::numeric AS avg_days_late,
-       ((count(*) FILTER (WHERE s.status = 'settled' AND s.settled_at::date <= s.due_date))::numeric
+       ((count(*) FILTER (WHERE s.status = 'settled' AND collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))))::numeric
          / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL), 0))::numeric AS on_time_rate,
        (count(*) FILTER (WHERE s.status = 'written_off'))::bigint AS written_off_invoices,
        ((count(*) FILTER (WHERE s.status = 'written_off'))::numeric
@@ -144,8 +161,8 @@ WITH ev AS (SELECT e.case_id::text AS case_id, e.activity::text AS activity, e.i
      cs AS (SELECT s.case_id,
                    CASE WHEN s.status = 'settled'
                         THEN extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400 END AS cycle_days,
-                   CASE WHEN s.status = 'settled' AND s.due_date IS NOT NULL
-                        THEN (s.settled_at::date <= s.due_date)::integer END AS on_time
+                   CASE WHEN s.status = 'settled'
+                        THEN collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))::integer END AS on_time
               FROM collmine.invoice_snapshot(%2$L) s)
 SELECT a.activity::text AS activity,
        a.n::bigint AS events,
@@ -196,6 +213,49 @@ SELECT coalesce(s.group_value, '(none)')::text AS terms,
        (count(*) FILTER (WHERE s.open_amount > 0 AND s.as_of_date > s.terms_due))::bigint AS open_beyond_terms
   FROM s
  GROUP BY 1
+$v$;
+    WHEN 'process_map_edges' THEN q := $v$
+SELECT m.currency::text AS currency,
+       e.source::text AS source,
+       e.target::text AS target,
+       e.frequency::bigint AS frequency,
+       e.cases::bigint AS cases,
+       (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric AS median_duration_days,
+       (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric AS p90_duration_days,
+       e.weight::numeric AS amount
+  FROM collmine._process_maps_by_currency(%2$L) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+$v$;
+    WHEN 'process_map_activities' THEN q := $v$
+SELECT m.currency::text AS currency,
+       a.activity::text AS activity,
+       a.events::bigint AS frequency,
+       a.cases::bigint AS cases,
+       a.starts::bigint AS starts,
+       a.ends::bigint AS ends,
+       a.weight::numeric AS amount
+  FROM collmine._process_maps_by_currency(%2$L) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+$v$;
+    WHEN 'variants' THEN q := $v$
+SELECT v.rank::bigint AS rank,
+       v.variant_id::bigint AS variant_id,
+       v.variant::text AS variant,
+       v.cases::bigint AS cases,
+       v.share::numeric AS share,
+       v.cumulative_share::numeric AS cumulative_share,
+       (extract(epoch FROM v.median_throughput)::numeric / 86400)::numeric AS median_throughput_days
+  FROM collmine.variants(%2$L) v
+$v$;
+    WHEN 'policy_adherence' THEN q := $v$
+SELECT coalesce(p.group_value, '(none)')::text AS segment,
+       p.rule_name::text AS rule_name,
+       p.template::text AS template,
+       p.severity::text AS severity,
+       p.cases::bigint AS cases,
+       p.activated_cases::bigint AS activated_cases,
+       p.satisfied_cases::bigint AS satisfied_cases,
+       p.violations::bigint AS violations,
+       p.adherence::numeric AS adherence
+  FROM collmine.policy_adherence(%2$L, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
 $v$;
     WHEN 'invoice_to_cash_overview' THEN q := $v$
 WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(%2$L)),
@@ -257,6 +317,10 @@ AS $$
         WHEN 'payment_posting_lag' THEN 'month'
         WHEN 'payment_terms_compliance' THEN 'terms'
         WHEN 'invoice_to_cash_overview' THEN 'month, currency'
+        WHEN 'process_map_edges' THEN 'currency, source, target'
+        WHEN 'process_map_activities' THEN 'currency, activity'
+        WHEN 'variants' THEN 'variant_id'
+        WHEN 'policy_adherence' THEN 'segment, rule_name'
     END
 $$;
 
@@ -275,6 +339,10 @@ AS $$
         WHEN 'payment_posting_lag' THEN 'Payment Posting Lag Analysis: how long from cash received to payment posted, per month?'
         WHEN 'payment_terms_compliance' THEN 'Payment Terms Compliance and Deviations: do customers pay within terms, and do due dates match terms?'
         WHEN 'invoice_to_cash_overview' THEN 'Invoice-to-cash overview: monthly trend of DSO, CEI, AR and cycle time per currency'
+        WHEN 'process_map_edges' THEN 'Process map, edges: which step follows which, how often, how long between them, and how much money passes, per currency?'
+        WHEN 'process_map_activities' THEN 'Process map, activities: how often does each step happen, in how many invoices, and for how much money, per currency?'
+        WHEN 'variants' THEN 'Process variants: which paths do invoices take, how common is each, and how long does it take?'
+        WHEN 'policy_adherence' THEN 'Policy adherence: how well does each segment follow each rule of the default dunning policy?'
     END
 $$;
 

@@ -174,6 +174,28 @@ SELECT month, currency, credit_sales, ending_ar, round(dso, 2) AS dso,
        round(dso_countback, 2) AS dso_cb, round(cei, 2) AS cei, round(avg_cycle_days, 2) AS cycle
   FROM dash.invoice_to_cash_overview ORDER BY month, currency;
 
+-- ==== docs/dashboards/process-map-edges.md ====
+SELECT source, target, frequency, cases, round(median_duration_days, 2) AS median_days, amount
+  FROM dash.process_map_edges
+ WHERE currency = 'EUR' AND frequency > 1
+ ORDER BY frequency DESC, source, target;
+
+-- ==== docs/dashboards/process-map-activities.md ====
+SELECT activity, frequency, cases, starts, ends, amount
+  FROM dash.process_map_activities
+ WHERE currency = 'USD'
+ ORDER BY frequency DESC, activity;
+
+-- ==== docs/dashboards/variants.md ====
+SELECT rank, cases, round(share, 3) AS share, round(median_throughput_days, 1) AS median_days, variant
+  FROM dash.variants WHERE rank <= 2 ORDER BY rank;
+
+-- ==== docs/dashboards/policy-adherence.md ====
+SELECT segment, rule_name, cases, activated_cases, satisfied_cases, violations, round(adherence, 3) AS adherence
+  FROM dash.policy_adherence
+ WHERE rule_name IN ('reminder_in_7_days', 'invoice_sent_in_2_days')
+ ORDER BY segment, rule_name;
+
 SET client_min_messages = warning;
 DROP SCHEMA dash, demo, demo_eur CASCADE;
 DROP TABLE demo_fx;

@@ -287,7 +287,8 @@ for d in $(lo_psql -c "SELECT unnest(collmine.dashboard_names())"); do
         notok "dashboard view $d: cm_viewer under RLS differs from the allowed rows"; head -10 "$work/diff" | sed 's/^/#   /'
     fi
 done
-check "refresh_dashboards as cm_loader" 8 "$(lo_psql -c "SELECT collmine.refresh_dashboards('dash')")"
+check "refresh_dashboards as cm_loader" "$(lo_psql -c "SELECT cardinality(collmine.dashboard_names())")" \
+    "$(lo_psql -c "SELECT collmine.refresh_dashboards('dash')")"
 check "manual_activity_impact counts only the allowed events" \
     "$(lo_psql -c "SELECT count(*) FROM sub.events")" "$(vw_psql -c "SELECT sum(events) FROM dash.manual_activity_impact")"
 check "a materialized variant holds what the refreshing role saw (documented)" \
@@ -309,6 +310,9 @@ same_as_subset "root_causes" "SELECT * FROM collmine.root_causes('@LOG@', 'writt
 same_as_subset "traces (entry point)" "SELECT * FROM collmine.traces('@LOG@.events', 'case_id', 'activity', 'ts', 'ord')"
 same_as_subset "variants (entry point)" "SELECT * FROM collmine.variants('@LOG@.events', 'case_id', 'activity', 'ts', 'ord')"
 same_as_subset "process_map (entry point)" "SELECT * FROM collmine.process_map('@LOG@.events', 'case_id', 'activity', 'ts', 'ord')"
+same_as_subset "traces of a log schema" "SELECT * FROM collmine.traces('@LOG@')"
+same_as_subset "variants of a log schema, weighted" "SELECT * FROM collmine.variants('@LOG@', weight => 'amount')"
+same_as_subset "process_map of a log schema, weighted" "SELECT * FROM collmine.process_map('@LOG@', 'open_amount')"
 
 # 5. the monthly overview is bounded by the data: an invoice dated in year 1 (a log built with a
 # wrong date format) adds its own month, not the 24,000 months up to the others

@@ -25,6 +25,10 @@ CONTRACT = {
     "payment_posting_lag": [("month", "date"), ("payments", "int8"), ("posted", "int8"), ("unposted", "int8"), ("avg_lag_days", "numeric"), ("median_lag_days", "numeric"), ("p90_lag_days", "numeric"), ("max_lag_days", "numeric"), ("posted_same_day_rate", "numeric")],
     "payment_terms_compliance": [("terms", "text"), ("terms_days", "int4"), ("invoices", "int8"), ("settled_invoices", "int8"), ("paid_within_terms", "int8"), ("compliance_rate", "numeric"), ("avg_days_beyond_terms", "numeric"), ("max_days_beyond_terms", "int4"), ("due_date_deviations", "int8"), ("deviation_rate", "numeric"), ("avg_due_date_deviation_days", "numeric"), ("open_beyond_terms", "int8")],
     "invoice_to_cash_overview": [("month", "date"), ("currency", "text"), ("invoices_generated", "int8"), ("credit_sales", "numeric"), ("ending_ar", "numeric"), ("ending_past_due_ar", "numeric"), ("dso", "numeric"), ("dso_countback", "numeric"), ("best_possible_dso", "numeric"), ("average_days_delinquent", "numeric"), ("cei", "numeric"), ("settled_invoices", "int8"), ("avg_cycle_days", "numeric"), ("written_off_invoices", "int8"), ("written_off_amount", "numeric")],
+    "process_map_edges": [("currency", "text"), ("source", "text"), ("target", "text"), ("frequency", "int8"), ("cases", "int8"), ("median_duration_days", "numeric"), ("p90_duration_days", "numeric"), ("amount", "numeric")],
+    "process_map_activities": [("currency", "text"), ("activity", "text"), ("frequency", "int8"), ("cases", "int8"), ("starts", "int8"), ("ends", "int8"), ("amount", "numeric")],
+    "variants": [("rank", "int8"), ("variant_id", "int8"), ("variant", "text"), ("cases", "int8"), ("share", "numeric"), ("cumulative_share", "numeric"), ("median_throughput_days", "numeric")],
+    "policy_adherence": [("segment", "text"), ("rule_name", "text"), ("template", "text"), ("severity", "text"), ("cases", "int8"), ("activated_cases", "int8"), ("satisfied_cases", "int8"), ("violations", "int8"), ("adherence", "numeric")],
 }
 
 

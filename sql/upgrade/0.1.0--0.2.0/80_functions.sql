@@ -28,6 +28,42 @@ CREATE OR REPLACE AGGREGATE collmine.trace_agg(activity text, ts timestamptz, or
 
 -- ==== from sql/parts/25_entry.sql ====
 
+CREATE OR REPLACE FUNCTION collmine._traces(trace_sql text)
+RETURNS TABLE (case_id text, trace collmine.trace)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    null_events bigint := 0;
+    skipped bigint := 0;
+    r record;
+BEGIN
+    FOR r IN EXECUTE trace_sql LOOP
+        IF r.case_id IS NULL THEN
+            null_events := r.events;
+            CONTINUE;
+        END IF;
+        skipped := skipped + collmine.trace_skipped(r.trace);
+        case_id := r.case_id;
+        trace := r.trace;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM collmine._report_left_out(null_events, skipped);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.traces(log regclass, case_col name, activity_col name, ts_col name,
+                                order_col name DEFAULT NULL)
+RETURNS TABLE (case_id text, trace collmine.trace)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN QUERY SELECT t.case_id, t.trace
+                   FROM collmine._traces(collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, NULL)) t;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._median_interval(v interval[]) RETURNS interval
     AS 'MODULE_PATHNAME', 'median_interval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
@@ -41,8 +77,7 @@ CREATE OR REPLACE AGGREGATE collmine._variant_rep(collmine.trace) (
     PARALLEL = SAFE
 );
 
-CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
-                                  order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+CREATE OR REPLACE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
@@ -79,7 +114,7 @@ BEGIN
                row_number() OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C") AS rnk
         FROM va
         ORDER BY null_row, rnk$q$,
-        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col))
+        trace_sql)
     LOOP
         IF r.null_row THEN
             null_events := r.n;
@@ -104,9 +139,73 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
+                                  order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM collmine._variants(
+        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col));
+END
+$$;
+
+-- ==== from sql/parts/26_process_map.sql ====
+
+CREATE OR REPLACE FUNCTION collmine._process_map(trace_sql text, weighted boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    d collmine.dfg;
+    null_events bigint;
+    skipped bigint;
+BEGIN
+    EXECUTE format(
+        'SELECT collmine.dfg_agg(trace%s) FILTER (WHERE case_id IS NOT NULL), '
+        '       coalesce(sum(events) FILTER (WHERE case_id IS NULL), 0), '
+        '       coalesce(sum(collmine.trace_skipped(trace)) FILTER (WHERE case_id IS NOT NULL), 0) '
+        'FROM (%s) t',
+        CASE WHEN weighted THEN ', weight' ELSE '' END,
+        trace_sql)
+    INTO d, null_events, skipped;
+    PERFORM collmine._report_left_out(null_events, skipped);
+    RETURN d;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.process_map(log regclass, case_col name, activity_col name, ts_col name,
+                                     order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN collmine._process_map(collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col),
+                                 weight_col IS NOT NULL);
+END
+$$;
+
 -- ==== from sql/parts/40_connectors_common.sql ====
 
 GRANT SELECT ON collmine.staging_columns TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION collmine._paid_on_time(status text, settled_at timestamptz, due_date date, tz text,
+                                       basis text DEFAULT 'settled', payment_received_at timestamptz DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'written_off' THEN false
+                WHEN status OPERATOR(pg_catalog.=) 'settled'
+                    THEN coalesce(CASE WHEN basis OPERATOR(pg_catalog.=) 'payment_received' THEN payment_received_at END,
+                                  settled_at) OPERATOR(pg_catalog.<)
+                         pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
+$$;
 
 CREATE OR REPLACE FUNCTION collmine.create_event_log(p_schema name)
 RETURNS void
@@ -239,7 +338,8 @@ AS $$
 DECLARE
     common jsonb := '{"date_format": "YYYY-MM-DD", "timestamp_format": null, "timezone": "UTC",
                       "as_of": null, "on_error": "error", "min_date": "1900-01-01", "max_years_ahead": 5,
-                      "customer_events_on_invoices": "none", "due_date_passed_at": "due_date"}';
+                      "customer_events_on_invoices": "none", "due_date_passed_at": "due_date",
+                      "paid_on_time": "settled"}';
 BEGIN
     PERFORM collmine._cm_check_source(p_source);
     RETURN common || CASE p_source
@@ -319,6 +419,8 @@ BEGIN
         'Use "none" (customer-level events only in <schema>.customer_events) or "open_invoices" (also on every invoice of the customer open at that moment).');
     PERFORM collmine._cm_setting_check(p_source, 'due_date_passed_at', s->'due_date_passed_at', s->>'due_date_passed_at' IN ('due_date', 'day_after'),
         'Use "due_date" (the due date itself, as the data template says) or "day_after" (00:00 after the due date, when it has passed).');
+    PERFORM collmine._cm_setting_check(p_source, 'paid_on_time', s->'paid_on_time', s->>'paid_on_time' IN ('settled', 'payment_received'),
+        'Use "settled" (settled on or before the due date: collmine''s rule) or "payment_received" (the last Payment Received on or before the due date: the data template''s wording).');
     PERFORM collmine._cm_setting_check(p_source, 'max_years_ahead', s->'max_years_ahead', (s->>'max_years_ahead')::numeric BETWEEN 0 AND 1000,
         'Give the number of years after today (or after as_of) up to which a date is plausible, e.g. 5.');
     -- the formats must read back what they write; the others must parse as their type
@@ -889,7 +991,7 @@ BEGIN
     EXECUTE format($q$INSERT INTO %I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
-               CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off' ELSE 'settled' END,
+               st.status,
                dr.detail,
                %2$L, i.terms_days, i.invoice_date, i.due_date, i.amount,
                coalesce(ap.paid, 0), coalesce(ap.credited, 0), coalesce(ap.written_off, 0),
@@ -897,14 +999,17 @@ BEGIN
                CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
                CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END,
                greatest(0, coalesce((e.end_ts AT TIME ZONE %3$L)::date, (%4$L::timestamptz AT TIME ZONE %3$L)::date) - i.due_date),
-               CASE WHEN e.end_kind IS NULL THEN NULL WHEN e.end_kind = 'writeoff' THEN false
-                    ELSE e.end_ts < ((i.due_date + 1)::timestamp AT TIME ZONE %3$L) END,
+               collmine._paid_on_time(st.status, e.end_ts, i.due_date, %3$L, %5$L, pr.last_received),
                e.end_ts - i.invoice_ts,
                ap.lag,
                %4$L::timestamptz,
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
+        CROSS JOIN LATERAL (SELECT CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off'
+                                        ELSE 'settled' END AS status) st
+        LEFT JOIN (SELECT v.case_id, max(v.ts) AS last_received FROM pg_temp._cm_ev v
+                    WHERE v.activity = 'Payment Received' GROUP BY v.case_id) pr USING (case_id)
         LEFT JOIN (SELECT a.case_id,
                           sum(a.amount) FILTER (WHERE a.kind = 'payment') AS paid,
                           sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,
@@ -915,7 +1020,7 @@ BEGIN
         LEFT JOIN (SELECT DISTINCT ON (r.case_id) r.case_id, r.detail FROM pg_temp._cm_raw r
                    WHERE r.activity IN ('dispute:disputed', 'dispute:reason')
                    ORDER BY r.case_id, r.activity = 'dispute:reason' DESC, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
-        p_schema, p_source, tz, as_of);
+        p_schema, p_source, tz, as_of, s->>'paid_on_time');
 
     -- a log that mixes currencies cannot add amounts across invoices without conversion
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
@@ -1500,6 +1605,41 @@ $$;
 
 -- ==== from sql/parts/50_kpi.sql ====
 
+CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
+                                           group_by text DEFAULT NULL)
+RETURNS TABLE (
+    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
+    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
+    paid_on_time bigint, on_time_rate numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
+                      x.settled_at::date AS sd,
+                      collmine._paid_on_time(x.status, x.settled_at, x.due_date, current_setting('TimeZone')) AS on_time
+                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
+    SELECT s.group_value, s.currency, count(*),
+           avg(s.sd - s.invoice_date)::numeric,
+           -- greatest() ignores NULLs, so invoices without a due date are filtered out explicitly
+           (avg(greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL))::numeric,
+           CASE WHEN sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) <> 0
+                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
+                     / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
+           avg(s.sd - s.due_date)::numeric,
+           count(*) FILTER (WHERE s.on_time),
+           (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
+      FROM s
+     GROUP BY s.group_value, s.currency
+     ORDER BY s.group_value, s.currency;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._warn_unknown_activities(log_schema name, activities text[])
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
@@ -1617,6 +1757,28 @@ $$;
 
 -- ==== from sql/parts/51_dashboards.sql ====
 
+CREATE OR REPLACE FUNCTION collmine.dashboard_names()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT ARRAY['collection_strategy_by_segment', 'overdue_invoices_aging',
+                   'dispute_resolution_time', 'write_off_root_causes', 'manual_activity_impact',
+                   'payment_posting_lag', 'payment_terms_compliance', 'invoice_to_cash_overview',
+                   'process_map_edges', 'process_map_activities', 'variants', 'policy_adherence']::text[] $$;
+
+CREATE OR REPLACE FUNCTION collmine._process_maps_by_currency(log_schema name)
+RETURNS TABLE (currency text, map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE format(
+        'SELECT coalesce(i.currency::text, ''(none)''), collmine.dfg_agg(t.trace, i.amount::numeric) '
+        '  FROM collmine.traces($1) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
+        ' GROUP BY 1', log_schema) USING log_schema;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._dashboard_sql(dashboard text, log_schema name)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -1644,7 +1806,7 @@ SELECT coalesce(s.group_value, '(none)')::text AS segment,
        coalesce(sum(c.calls), 0)::bigint AS calls,
        (sum(c.ok)::numeric / nullif(sum(c.calls), 0))::numeric AS contact_success_rate,
        (avg(greatest(s.settled_at::date - s.due_date, 0)) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL))::numeric AS avg_days_late,
-       ((count(*) FILTER (WHERE s.status = 'settled' AND s.settled_at::date <= s.due_date))::numeric
+       ((count(*) FILTER (WHERE s.status = 'settled' AND collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))))::numeric
          / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL), 0))::numeric AS on_time_rate,
        (count(*) FILTER (WHERE s.status = 'written_off'))::bigint AS written_off_invoices,
        ((count(*) FILTER (WHERE s.status = 'written_off'))::numeric
@@ -1739,8 +1901,8 @@ WITH ev AS (SELECT e.case_id::text AS case_id, e.activity::text AS activity, e.i
      cs AS (SELECT s.case_id,
                    CASE WHEN s.status = 'settled'
                         THEN extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400 END AS cycle_days,
-                   CASE WHEN s.status = 'settled' AND s.due_date IS NOT NULL
-                        THEN (s.settled_at::date <= s.due_date)::integer END AS on_time
+                   CASE WHEN s.status = 'settled'
+                        THEN collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))::integer END AS on_time
               FROM collmine.invoice_snapshot(%2$L) s)
 SELECT a.activity::text AS activity,
        a.n::bigint AS events,
@@ -1792,6 +1954,49 @@ SELECT coalesce(s.group_value, '(none)')::text AS terms,
   FROM s
  GROUP BY 1
 $v$;
+    WHEN 'process_map_edges' THEN q := $v$
+SELECT m.currency::text AS currency,
+       e.source::text AS source,
+       e.target::text AS target,
+       e.frequency::bigint AS frequency,
+       e.cases::bigint AS cases,
+       (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric AS median_duration_days,
+       (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric AS p90_duration_days,
+       e.weight::numeric AS amount
+  FROM collmine._process_maps_by_currency(%2$L) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+$v$;
+    WHEN 'process_map_activities' THEN q := $v$
+SELECT m.currency::text AS currency,
+       a.activity::text AS activity,
+       a.events::bigint AS frequency,
+       a.cases::bigint AS cases,
+       a.starts::bigint AS starts,
+       a.ends::bigint AS ends,
+       a.weight::numeric AS amount
+  FROM collmine._process_maps_by_currency(%2$L) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+$v$;
+    WHEN 'variants' THEN q := $v$
+SELECT v.rank::bigint AS rank,
+       v.variant_id::bigint AS variant_id,
+       v.variant::text AS variant,
+       v.cases::bigint AS cases,
+       v.share::numeric AS share,
+       v.cumulative_share::numeric AS cumulative_share,
+       (extract(epoch FROM v.median_throughput)::numeric / 86400)::numeric AS median_throughput_days
+  FROM collmine.variants(%2$L) v
+$v$;
+    WHEN 'policy_adherence' THEN q := $v$
+SELECT coalesce(p.group_value, '(none)')::text AS segment,
+       p.rule_name::text AS rule_name,
+       p.template::text AS template,
+       p.severity::text AS severity,
+       p.cases::bigint AS cases,
+       p.activated_cases::bigint AS activated_cases,
+       p.satisfied_cases::bigint AS satisfied_cases,
+       p.violations::bigint AS violations,
+       p.adherence::numeric AS adherence
+  FROM collmine.policy_adherence(%2$L, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
+$v$;
     WHEN 'invoice_to_cash_overview' THEN q := $v$
 WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(%2$L)),
      bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
@@ -1835,6 +2040,48 @@ $v$;
     END CASE;
     RETURN format(q, log_schema, log_schema::text);
 END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_key(dashboard text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE dashboard
+        WHEN 'collection_strategy_by_segment' THEN 'segment, currency'
+        WHEN 'overdue_invoices_aging' THEN 'case_id'
+        WHEN 'dispute_resolution_time' THEN 'case_id, dispute_no'
+        WHEN 'write_off_root_causes' THEN 'attribute, rank_in_attribute'
+        WHEN 'manual_activity_impact' THEN 'activity'
+        WHEN 'payment_posting_lag' THEN 'month'
+        WHEN 'payment_terms_compliance' THEN 'terms'
+        WHEN 'invoice_to_cash_overview' THEN 'month, currency'
+        WHEN 'process_map_edges' THEN 'currency, source, target'
+        WHEN 'process_map_activities' THEN 'currency, activity'
+        WHEN 'variants' THEN 'variant_id'
+        WHEN 'policy_adherence' THEN 'segment, rule_name'
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_question(dashboard text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE dashboard
+        WHEN 'collection_strategy_by_segment' THEN 'Collection Strategy Performance by Segment: how well do dunning and calls collect, per segment and currency?'
+        WHEN 'overdue_invoices_aging' THEN 'Overdue Invoices Aging and Status: which invoices are open, how old, and where are they in collections?'
+        WHEN 'dispute_resolution_time' THEN 'Invoice Dispute Resolution Time: how long do disputes take, by reason, and which are still open?'
+        WHEN 'write_off_root_causes' THEN 'Invoice Write-Off Root Cause Analysis: which attribute values drive write-offs?'
+        WHEN 'manual_activity_impact' THEN 'Manual Activity Frequency and Impact: which activities are done by hand, and do those cases take longer?'
+        WHEN 'payment_posting_lag' THEN 'Payment Posting Lag Analysis: how long from cash received to payment posted, per month?'
+        WHEN 'payment_terms_compliance' THEN 'Payment Terms Compliance and Deviations: do customers pay within terms, and do due dates match terms?'
+        WHEN 'invoice_to_cash_overview' THEN 'Invoice-to-cash overview: monthly trend of DSO, CEI, AR and cycle time per currency'
+        WHEN 'process_map_edges' THEN 'Process map, edges: which step follows which, how often, how long between them, and how much money passes, per currency?'
+        WHEN 'process_map_activities' THEN 'Process map, activities: how often does each step happen, in how many invoices, and for how much money, per currency?'
+        WHEN 'variants' THEN 'Process variants: which paths do invoices take, how common is each, and how long does it take?'
+        WHEN 'policy_adherence' THEN 'Policy adherence: how well does each segment follow each rule of the default dunning policy?'
+    END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.create_dashboards(log_schema name, target_schema name,
@@ -2042,6 +2289,95 @@ $$;
 
 COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text) IS
     'adherence of a log schema''s invoices to a rule set, one row per group (an invoices column) and rule';
+
+-- ==== from sql/parts/54_log_entry.sql ====
+
+CREATE OR REPLACE FUNCTION collmine._numeric_column_list(rel regclass)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+    FROM pg_attribute a JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+    WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+      AND t.typcategory OPERATOR(pg_catalog.=) 'N'
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._log_trace_sql(log_schema name, weight text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inv regclass;
+    traces text;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    traces := collmine._trace_sql(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord', NULL);
+    IF weight IS NULL THEN
+        RETURN traces;
+    END IF;
+    inv := to_regclass(format('%I.invoices', log_schema));
+    IF NOT collmine._has_column(inv, weight::name) THEN
+        RAISE EXCEPTION 'column "%" of relation %.invoices does not exist', weight, quote_ident(log_schema)
+            USING ERRCODE = 'undefined_column',
+                  HINT = format('The weight is a numeric column of the invoices table: %s.',
+                                coalesce(collmine._numeric_column_list(inv), 'it has none'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                    WHERE a.attrelid = inv AND a.attname = weight::name AND t.typcategory = 'N') THEN
+        RAISE EXCEPTION 'column "%" of relation %.invoices is not numeric', weight, quote_ident(log_schema)
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = format('The weight is a numeric column of the invoices table: %s.',
+                                coalesce(collmine._numeric_column_list(inv), 'it has none'));
+    END IF;
+    RETURN format('SELECT t.case_id, t.trace, i.%1$I::numeric AS weight, t.events FROM (%2$s) t '
+                  'LEFT JOIN %3$I.invoices i ON i.case_id::text = t.case_id',
+                  weight, traces, log_schema);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.traces(log_schema name)
+RETURNS TABLE (case_id text, trace collmine.trace)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT t.case_id, t.trace FROM collmine._traces(collmine._log_trace_sql(log_schema, NULL)) t;
+END
+$$;
+
+COMMENT ON FUNCTION collmine.traces(name) IS
+    'one trace per invoice of a log schema (its canonical events table)';
+
+CREATE OR REPLACE FUNCTION collmine.process_map(log_schema name, weight text DEFAULT NULL)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN collmine._process_map(collmine._log_trace_sql(log_schema, weight), weight IS NOT NULL);
+END
+$$;
+
+COMMENT ON FUNCTION collmine.process_map(name, text) IS
+    'the process map of a log schema, with a numeric invoices column (e.g. amount) as each invoice''s money when weight is given';
+
+CREATE OR REPLACE FUNCTION collmine.variants(log_schema name, weight text DEFAULT NULL)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+-- SQL, not PL/pgSQL: the argument weight and the result column weight share a name, which
+-- PL/pgSQL cannot compile; a SQL body refers to the argument as $2.
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM collmine._variants(collmine._log_trace_sql($1, $2))
+$$;
+
+COMMENT ON FUNCTION collmine.variants(name, text) IS
+    'the variants of a log schema''s invoices, with a numeric invoices column (e.g. amount) summed as their money when weight is given';
 
 -- ==== from sql/parts/55_forecast.sql ====
 
