@@ -40,13 +40,13 @@ say "events and cases"
 "${PSQL[@]}" -c "SELECT status, count(*) AS invoices, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct
                  FROM erp.invoices GROUP BY status ORDER BY invoices DESC"
 
-say "top variants: collmine.variants"
+say "top variants: collmine.variants('erp')"
 "${PSQL[@]}" -c "SELECT rank, cases, round((100 * share)::numeric, 1) AS pct, round((100 * cumulative_share)::numeric, 1) AS cum_pct,
                         justify_hours(median_throughput) AS median_throughput, variant
-                 FROM collmine.variants('erp.events', 'case_id', 'activity', 'ts', 'ord') ORDER BY rank LIMIT 10"
+                 FROM collmine.variants('erp') ORDER BY rank LIMIT 10"
 
-say "process map: collmine.process_map (the 15 most frequent paths)"
-"${PSQL[@]}" -c "CREATE TABLE demo_map AS SELECT collmine.process_map('erp.events', 'case_id', 'activity', 'ts', 'ord') AS m"
+say "process map: collmine.process_map('erp') (the 15 most frequent paths)"
+"${PSQL[@]}" -c "CREATE TABLE demo_map AS SELECT collmine.process_map('erp') AS m"
 "${PSQL[@]}" -c "SELECT collmine.dfg_cases(m) AS cases, collmine.dfg_events(m) AS events, collmine.dfg_skipped(m) AS skipped FROM demo_map"
 "${PSQL[@]}" -c "SELECT source, target, frequency, cases, date_trunc('minute', median_duration) AS median, date_trunc('minute', p90_duration) AS p90
                  FROM demo_map, collmine.dfg_edges(m) ORDER BY frequency DESC, source, target LIMIT 15"
