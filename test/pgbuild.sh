@@ -11,8 +11,9 @@
 # directories. The system's apt sources and lists are never touched. The mirror is the one the
 # machine's own apt sources use. Signatures are checked against the machine's
 # /usr/share/keyrings/debian-archive-keyring.gpg (trixie and sid Release files are signed with keys
-# it carries; when it is too old, the script installs the current debian-archive-keyring package
-# from Debian and tries again; there is no unchecked fallback). apt also checks each downloaded
+# it carries; when it is too old, the script downloads the current debian-archive-keyring package
+# from Debian, checked against the machine's keyring, extracts its keyring into the cache (never
+# installing it) and tries again; there is no unchecked fallback). apt also checks each downloaded
 # file against the hashes in the signed Sources index.
 #
 # What is built: the upstream tarball inside the source package (postgresql-NN_X.Y.orig.tar.*),
@@ -62,12 +63,15 @@ pb_apt_setup() {
     mirror=$(pb_mirror)
     PB_APT=$CM_PG_CACHE/apt-$suite
     mkdir -p "$PB_APT/sources.list.d" "$PB_APT/state/lists/partial" "$PB_APT/cache/archives/partial"
-    printf 'deb-src [signed-by=%s] %s %s main\n' /usr/share/keyrings/debian-archive-keyring.gpg \
+    # a keyring fetched by an earlier run (pb_keyring_update) holds the system's keys and newer ones
+    [ -n "${PB_KEYRING:-}" ] || [ ! -f "$CM_PG_CACHE/keyring/debian-archive-keyring.gpg" ] || PB_KEYRING=$CM_PG_CACHE/keyring/debian-archive-keyring.gpg
+    printf 'deb-src [signed-by=%s] %s %s main\n' "${PB_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}" \
         "$mirror" "$suite" > "$PB_APT/sources.list"
     if ! pb_apt_get update >"$PB_APT/update.log" 2>&1 || grep -qE '^(W|E):.*(NO_PUBKEY|not signed|invalid)' "$PB_APT/update.log"; then
         cat "$PB_APT/update.log" >&2
-        pb_log "signature check failed: installing the current debian-archive-keyring and retrying"
+        pb_log "signature check failed: fetching the current debian-archive-keyring into the cache and retrying"
         pb_keyring_update
+        printf 'deb-src [signed-by=%s] %s %s main\n' "$PB_KEYRING" "$mirror" "$suite" > "$PB_APT/sources.list"
         pb_apt_get update >"$PB_APT/update.log" 2>&1 || { cat "$PB_APT/update.log" >&2; pb_die "apt-get update for $suite failed"; }
         ! grep -qE '^(W|E):' "$PB_APT/update.log" || { cat "$PB_APT/update.log" >&2; pb_die "apt-get update for $suite: signature problem"; }
     fi
@@ -75,7 +79,6 @@ pb_apt_setup() {
 
 # A newer keyring: Debian's own package from the sid suite, itself checked against the current keyring.
 pb_keyring_update() {
-    [ "$(id -u)" -eq 0 ] || pb_die "the Debian keyring is too old for this suite: run as root or install a current debian-archive-keyring"
     local d; d=$(mktemp -d)
     printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s sid main\n' "$(pb_mirror)" > "$d/s.list"
     mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial"
@@ -83,7 +86,11 @@ pb_keyring_update() {
         -o Dir::State="$d/state" -o Dir::Cache="$d/cache" update >&2
     (cd "$d" && apt-get -q -o Dir::Etc::SourceList="$d/s.list" -o Dir::Etc::SourceParts=/dev/null \
         -o Dir::State="$d/state" -o Dir::Cache="$d/cache" download debian-archive-keyring >&2)
-    dpkg -i "$d"/debian-archive-keyring_*.deb >&2
+    # extracted into the cache, never installed: the system's keyring stays as it is
+    mkdir -p "$CM_PG_CACHE/keyring"
+    dpkg-deb -x "$d"/debian-archive-keyring_*.deb "$d/x"
+    cp "$d/x/usr/share/keyrings/debian-archive-keyring.gpg" "$CM_PG_CACHE/keyring/"
+    PB_KEYRING=$CM_PG_CACHE/keyring/debian-archive-keyring.gpg
     rm -rf "$d"
 }
 
