@@ -616,6 +616,15 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_key(v text)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^-?[0-9]+$'
+                     AND pg_catalog.length(pg_catalog.ltrim(pg_catalog.btrim(v), '-')) OPERATOR(pg_catalog.<=) 30
+                THEN pg_catalog.btrim(v)::pg_catalog.numeric END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._cm_begin(p_source text, p_schema name, s jsonb)
 RETURNS void
 LANGUAGE plpgsql
