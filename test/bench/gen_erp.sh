@@ -22,9 +22,22 @@ gen_erp_log() {
         # by the header's column names: the staging tables have optional columns an export may lack
         "${PSQL[@]}" -c "\\copy $schema.$table ($(head -1 "$f" | tr -d '\r')) FROM '$f' WITH (FORMAT csv, HEADER true)"
     done
-    "${PSQL[@]}" -c "SELECT count(*) AS activities FROM collmine.netsuite_build('$schema',
-        '{\"date_format\": \"MM/DD/YYYY\", \"timestamp_format\": \"MM/DD/YYYY HH12:MI am\", \"as_of\": \"$as_of\"}')" >/dev/null
-    "${PSQL[@]}" -c "CREATE TABLE $log AS SELECT case_id, activity, ts, ord FROM $schema.events" \
+    # the build's wall time (and the backend's CPU time) go to the log, for docs/performance.md
+    local t0 t1
+    t0=$(date +%s%N)
+    "${PSQL[@]}" -At -F ' ' > "$W/erp_build" <<SQL
+SELECT pg_catalog.pg_read_file('/proc/self/stat') AS s \\gset cpu0_
+SELECT sum(events) FROM collmine.netsuite_build('$schema',
+    '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "$as_of"}');
+SELECT ((split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint)
+        - (split_part(:'cpu0_s', ' ', 14)::bigint + split_part(:'cpu0_s', ' ', 15)::bigint)) * 1000 / $(getconf CLK_TCK)
+FROM (SELECT pg_catalog.pg_read_file('/proc/self/stat') AS s) x;
+SQL
+    t1=$(date +%s%N)
+    cm_log "$(printf 'netsuite_build: %s invoices, %s events in %.1f s (backend CPU %.1f s)' "$ninv" \
+        "$(sed -n 1p "$W/erp_build")" "$(( (t1 - t0) / 1000000 ))e-3" "$(sed -n 2p "$W/erp_build")e-3")"
+    # in time order, as the log was laid out before the build wrote events in index order
+    "${PSQL[@]}" -c "CREATE TABLE $log AS SELECT case_id, activity, ts, ord FROM $schema.events ORDER BY ord" \
         -c "VACUUM (FREEZE, ANALYZE) $log" -c "DROP SCHEMA $schema CASCADE" >/dev/null
     rm -rf "$dir"
 }
