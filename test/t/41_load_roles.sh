@@ -6,10 +6,10 @@
 # The role cm_loader owns only its target schemas: no superuser, no CREATE on the database.
 # For each source (netsuite, d365fo, d365bc) and the bundled sample (test/data/erp/sample):
 #   - collmine-load of the sample as is fills staging tables equal, row for row, to a
-#     superuser's positional \copy of the same files;
+#     superuser's plain \copy (columns named by the file's header line) of the same files;
 #   - copies rewritten by test/t/rewrite_csv.pl (columns reversed, header in upper case, an
 #     extra column, a byte order mark, CRLF, a value with a line break and non-ASCII letters)
-#     load by header into staging tables equal to a superuser's positional \copy of the same
+#     load by header into staging tables equal to a superuser's plain \copy of the same
 #     values in the original layout, and the build run by cm_loader gives the same events,
 #     invoices and quality findings as the superuser's build;
 #   - a file whose header matches no table, and one that lacks a required column, stop the
