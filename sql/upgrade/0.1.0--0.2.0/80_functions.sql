@@ -2308,9 +2308,9 @@ BEGIN
     PERFORM collmine._warn_unknown_activities(log_schema,
         ARRAY(SELECT a FROM unnest(rules) r, LATERAL (VALUES (r.activity_a), (r.activity_b)) v(a)));
     -- one tally per group; the rule set is a parameter, so every group uses the same one
+    -- the log's traces as the other log-schema entry points build them (_log_trace_sql)
     RETURN QUERY EXECUTE format($q$
-        WITH t AS (SELECT e.case_id, collmine.trace_agg(e.activity, e.ts, e.ord) AS trace
-                     FROM %1$I.events e GROUP BY e.case_id),
+        WITH t AS (%3$s),
              g AS (SELECT (%2$s) AS gv, collmine.policy_tally(t.trace, $1) AS tally
                      FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
                     GROUP BY 1)
@@ -2320,7 +2320,7 @@ BEGIN
                AS a(rule_name, template, severity, cases, activated_cases, satisfied_cases,
                     activations, violations, adherence, rule_no)
          ORDER BY g.gv COLLATE "C" NULLS FIRST, a.rule_no
-    $q$, log_schema, grp) USING rules;
+    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL)) USING rules;
 END
 $$;
 
