@@ -71,68 +71,68 @@ COMMENT ON AGGREGATE collmine.trace_agg(text, timestamptz, bigint) IS
 
 -- functions on a trace -----------------------------------------------------------------------
 
-CREATE FUNCTION collmine.trace_length(t collmine.trace) RETURNS integer
+CREATE FUNCTION collmine.trace_length(trace collmine.trace) RETURNS integer
     AS 'MODULE_PATHNAME', 'trace_length' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_length(collmine.trace) IS 'number of events';
 
-CREATE FUNCTION collmine.trace_skipped(t collmine.trace) RETURNS integer
+CREATE FUNCTION collmine.trace_skipped(trace collmine.trace) RETURNS integer
     AS 'MODULE_PATHNAME', 'trace_skipped' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_skipped(collmine.trace) IS
     'events left out of the trace because their activity or timestamp was NULL or infinite';
 
-CREATE FUNCTION collmine.trace_activities(t collmine.trace) RETURNS text[]
+CREATE FUNCTION collmine.trace_activities(trace collmine.trace) RETURNS text[]
     AS 'MODULE_PATHNAME', 'trace_activities' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_activities(collmine.trace) IS 'the activity sequence';
 
-CREATE FUNCTION collmine.trace_start_activity(t collmine.trace) RETURNS text
+CREATE FUNCTION collmine.trace_start_activity(trace collmine.trace) RETURNS text
     AS 'MODULE_PATHNAME', 'trace_start_activity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION collmine.trace_end_activity(t collmine.trace) RETURNS text
+CREATE FUNCTION collmine.trace_end_activity(trace collmine.trace) RETURNS text
     AS 'MODULE_PATHNAME', 'trace_end_activity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION collmine.trace_start_time(t collmine.trace) RETURNS timestamptz
+CREATE FUNCTION collmine.trace_start_time(trace collmine.trace) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'trace_start_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION collmine.trace_end_time(t collmine.trace) RETURNS timestamptz
+CREATE FUNCTION collmine.trace_end_time(trace collmine.trace) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'trace_end_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION collmine.trace_throughput(t collmine.trace) RETURNS interval
+CREATE FUNCTION collmine.trace_throughput(trace collmine.trace) RETURNS interval
     AS 'MODULE_PATHNAME', 'trace_throughput' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_throughput(collmine.trace) IS 'last event time minus first event time';
 
-CREATE FUNCTION collmine.trace_duration(t collmine.trace, from_activity text, to_activity text,
+CREATE FUNCTION collmine.trace_duration(trace collmine.trace, from_activity text, to_activity text,
                                         from_occurrence text DEFAULT 'first', to_occurrence text DEFAULT 'first')
     RETURNS interval
     AS 'MODULE_PATHNAME', 'trace_duration' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_duration(collmine.trace, text, text, text, text) IS
     'time from the first/last occurrence of one activity to the first/last occurrence of another (NULL unless both occur)';
 
-CREATE FUNCTION collmine.trace_count(t collmine.trace, activity text) RETURNS integer
+CREATE FUNCTION collmine.trace_count(trace collmine.trace, activity text) RETURNS integer
     AS 'MODULE_PATHNAME', 'trace_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_count(collmine.trace, text) IS 'occurrences of an activity';
 
-CREATE FUNCTION collmine.trace_rework(t collmine.trace) RETURNS integer
+CREATE FUNCTION collmine.trace_rework(trace collmine.trace) RETURNS integer
     AS 'MODULE_PATHNAME', 'trace_rework' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_rework(collmine.trace) IS
     'events that repeat an activity already seen in the case (length minus distinct activities)';
 
-CREATE FUNCTION collmine.trace_rework_activities(t collmine.trace) RETURNS text[]
+CREATE FUNCTION collmine.trace_rework_activities(trace collmine.trace) RETURNS text[]
     AS 'MODULE_PATHNAME', 'trace_rework_activities' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_rework_activities(collmine.trace) IS
     'activities that occur more than once, in order of first occurrence';
 
-CREATE FUNCTION collmine.trace_directly_follows(t collmine.trace, a text, b text) RETURNS boolean
+CREATE FUNCTION collmine.trace_directly_follows(trace collmine.trace, from_activity text, to_activity text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'trace_directly_follows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION collmine.trace_eventually_follows(t collmine.trace, a text, b text) RETURNS boolean
+CREATE FUNCTION collmine.trace_eventually_follows(trace collmine.trace, from_activity text, to_activity text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'trace_eventually_follows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION collmine.trace_first_time(t collmine.trace, activity text) RETURNS timestamptz
+CREATE FUNCTION collmine.trace_first_time(trace collmine.trace, activity text) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'trace_first_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION collmine.trace_last_time(t collmine.trace, activity text) RETURNS timestamptz
+CREATE FUNCTION collmine.trace_last_time(trace collmine.trace, activity text) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'trace_last_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION collmine.trace_variant(t collmine.trace) RETURNS text
+CREATE FUNCTION collmine.trace_variant(trace collmine.trace) RETURNS text
     AS 'MODULE_PATHNAME', 'trace_variant' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_variant(collmine.trace) IS 'readable variant: activities joined by " -> "';
 
-CREATE FUNCTION collmine.trace_variant_id(t collmine.trace) RETURNS bigint
+CREATE FUNCTION collmine.trace_variant_id(trace collmine.trace) RETURNS bigint
     AS 'MODULE_PATHNAME', 'trace_variant_id' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_variant_id(collmine.trace) IS
     'stable 64-bit variant id: FNV-1a over length-prefixed activity names (same on every platform and release)';
@@ -142,29 +142,29 @@ CREATE FUNCTION collmine.variant_id(activities text[]) RETURNS bigint
 COMMENT ON FUNCTION collmine.variant_id(text[]) IS
     'the variant id of an activity sequence; equals trace_variant_id of a trace with that sequence';
 
-CREATE FUNCTION collmine.trace_matches(t collmine.trace, pattern text) RETURNS boolean
+CREATE FUNCTION collmine.trace_matches(trace collmine.trace, pattern text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'trace_matches' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_matches(collmine.trace, text) IS
     'does the whole activity sequence match the pattern (see docs/trace.md for the syntax)';
 
-CREATE FUNCTION collmine.trace_as_of(t collmine.trace, at timestamptz) RETURNS collmine.trace
+CREATE FUNCTION collmine.trace_as_of(trace collmine.trace, as_of timestamptz) RETURNS collmine.trace
     AS 'MODULE_PATHNAME', 'trace_as_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_as_of(collmine.trace, timestamptz) IS
     'the prefix of the trace known at a moment: events with ts <= at';
 
-CREATE FUNCTION collmine.trace_project(t collmine.trace, activities text[]) RETURNS collmine.trace
+CREATE FUNCTION collmine.trace_project(trace collmine.trace, activities text[]) RETURNS collmine.trace
     AS 'MODULE_PATHNAME', 'trace_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.trace_project(collmine.trace, text[]) IS
     'the trace with only the listed activities kept';
 
-CREATE FUNCTION collmine.trace_steps(t collmine.trace,
+CREATE FUNCTION collmine.trace_steps(trace collmine.trace,
         OUT step integer, OUT source text, OUT target text,
         OUT source_time timestamptz, OUT target_time timestamptz, OUT duration interval)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'trace_steps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION collmine.trace_steps(collmine.trace) IS 'each directly-follows step with its duration';
 
-CREATE FUNCTION collmine.trace_events(t collmine.trace,
+CREATE FUNCTION collmine.trace_events(trace collmine.trace,
         OUT pos integer, OUT activity text, OUT ts timestamptz, OUT ord bigint)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'trace_events' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;

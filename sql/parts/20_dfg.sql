@@ -99,7 +99,7 @@ RETURNS TABLE (activity text, events bigint, cases bigint, starts bigint, ends b
 COMMENT ON FUNCTION collmine.dfg_activities(collmine.dfg) IS
     'one row per activity, most frequent first';
 
-CREATE FUNCTION collmine.dfg_filter(d collmine.dfg, activities float8 DEFAULT 1.0, paths float8 DEFAULT 1.0)
+CREATE FUNCTION collmine.dfg_filter(dfg collmine.dfg, activities float8 DEFAULT 1.0, paths float8 DEFAULT 1.0)
 RETURNS collmine.dfg
     AS 'MODULE_PATHNAME', 'dfg_filter' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.dfg_filter(collmine.dfg, float8, float8) IS
@@ -107,12 +107,12 @@ COMMENT ON FUNCTION collmine.dfg_filter(collmine.dfg, float8, float8) IS
 
 -- renderings (layer 6) -----------------------------------------------------------------------
 
-CREATE FUNCTION collmine.dfg_to_dot(d collmine.dfg, label text DEFAULT 'frequency') RETURNS text
+CREATE FUNCTION collmine.dfg_to_dot(dfg collmine.dfg, label text DEFAULT 'frequency') RETURNS text
     AS 'MODULE_PATHNAME', 'dfg_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.dfg_to_dot(collmine.dfg, text) IS
     'the map as a Graphviz digraph; label is frequency, performance or weight';
 
-CREATE FUNCTION collmine.dfg_to_mermaid(d collmine.dfg, label text DEFAULT 'frequency') RETURNS text
+CREATE FUNCTION collmine.dfg_to_mermaid(dfg collmine.dfg, label text DEFAULT 'frequency') RETURNS text
     AS 'MODULE_PATHNAME', 'dfg_to_mermaid' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.dfg_to_mermaid(collmine.dfg, text) IS
     'the map as a Mermaid flowchart; label is frequency, performance or weight';

@@ -24,7 +24,7 @@ CREATE FUNCTION collmine.validate_rules(rules collmine.rule[], activities text[]
 COMMENT ON FUNCTION collmine.validate_rules(collmine.rule[], text[]) IS
     'raises an error for a malformed rule (strict: every activity must be in activities); returns the rules';
 
-CREATE FUNCTION collmine.check_trace(t collmine.trace, rules collmine.rule[],
+CREATE FUNCTION collmine.check_trace(trace collmine.trace, rules collmine.rule[],
         OUT rule_name text, OUT template text, OUT severity text,
         OUT pos integer, OUT activity text, OUT ts timestamptz, OUT explanation text)
     RETURNS SETOF record
@@ -32,7 +32,7 @@ CREATE FUNCTION collmine.check_trace(t collmine.trace, rules collmine.rule[],
 COMMENT ON FUNCTION collmine.check_trace(collmine.trace, collmine.rule[]) IS
     'the violations of a trace: one row per violated activation';
 
-CREATE FUNCTION collmine.rule_outcomes(t collmine.trace, rules collmine.rule[],
+CREATE FUNCTION collmine.rule_outcomes(trace collmine.trace, rules collmine.rule[],
         OUT rule_name text, OUT template text, OUT severity text,
         OUT activations bigint, OUT violations bigint, OUT satisfied boolean)
     RETURNS SETOF record
@@ -40,7 +40,7 @@ CREATE FUNCTION collmine.rule_outcomes(t collmine.trace, rules collmine.rule[],
 COMMENT ON FUNCTION collmine.rule_outcomes(collmine.trace, collmine.rule[]) IS
     'per rule: activations, violated activations and whether the trace satisfies the rule';
 
-CREATE FUNCTION collmine.policy_fitness(t collmine.trace, rules collmine.rule[])
+CREATE FUNCTION collmine.policy_fitness(trace collmine.trace, rules collmine.rule[])
     RETURNS double precision
     AS 'MODULE_PATHNAME', 'cm_policy_fitness' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.policy_fitness(collmine.trace, collmine.rule[]) IS
@@ -52,7 +52,7 @@ CREATE FUNCTION collmine.policy_tally_trans(bigint[], collmine.trace, collmine.r
 CREATE FUNCTION collmine.policy_tally_combine(bigint[], bigint[]) RETURNS bigint[]
     AS 'MODULE_PATHNAME', 'cm_policy_tally_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE AGGREGATE collmine.policy_tally(t collmine.trace, rules collmine.rule[]) (
+CREATE AGGREGATE collmine.policy_tally(trace collmine.trace, rules collmine.rule[]) (
     SFUNC = collmine.policy_tally_trans,
     STYPE = bigint[],
     INITCOND = '{}',
@@ -80,7 +80,7 @@ CREATE FUNCTION collmine.policy_adherence(rules collmine.rule[], tally bigint[],
 COMMENT ON FUNCTION collmine.policy_adherence(collmine.rule[], bigint[]) IS
     'one row per rule from a policy tally; adherence = satisfied cases / cases';
 
-CREATE FUNCTION collmine.create_policy_table(schema_name name, table_name name DEFAULT 'policy_rules')
+CREATE FUNCTION collmine.create_policy_table(target_schema name, rule_table name DEFAULT 'policy_rules')
     RETURNS regclass
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
@@ -99,8 +99,8 @@ BEGIN
             severity    text     NOT NULL DEFAULT 'error',
             description text,
             PRIMARY KEY (policy, rule_name)
-        )$f$, schema_name, table_name);
-    RETURN format('%I.%I', schema_name, table_name)::regclass;
+        )$f$, target_schema, rule_table);
+    RETURN format('%I.%I', target_schema, rule_table)::regclass;
 END
 $$;
 COMMENT ON FUNCTION collmine.create_policy_table(name, name) IS
@@ -181,12 +181,12 @@ CREATE TYPE collmine.replay_result AS (
 );
 COMMENT ON TYPE collmine.replay_result IS 'token-replay counts and fitness of one trace';
 
-CREATE FUNCTION collmine.replay(t collmine.trace, net text) RETURNS collmine.replay_result
+CREATE FUNCTION collmine.replay(trace collmine.trace, net text) RETURNS collmine.replay_result
     AS 'MODULE_PATHNAME', 'cm_replay' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION collmine.replay(collmine.trace, text) IS
     'token-based replay of a trace on a Petri net: produced, consumed, missing, remaining, fitness';
 
-CREATE FUNCTION collmine.replay_deviations(t collmine.trace, net text,
+CREATE FUNCTION collmine.replay_deviations(trace collmine.trace, net text,
         OUT pos integer, OUT activity text, OUT ts timestamptz, OUT kind text,
         OUT tokens bigint, OUT places text[], OUT explanation text)
     RETURNS SETOF record

@@ -99,7 +99,7 @@ $$;
 
 -- Create the canonical event log and invoice tables (docs/architecture.md) and the table that
 -- keeps the data-quality findings of the last build, if they do not exist yet.
-CREATE FUNCTION collmine.create_event_log(p_schema name)
+CREATE FUNCTION collmine.create_event_log(log_schema name)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -107,13 +107,13 @@ SET client_min_messages = warning
 AS $$
 BEGIN
     -- CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists
-    IF to_regnamespace(quote_ident(p_schema)) IS NULL THEN
-        EXECUTE format('CREATE SCHEMA %I', p_schema);
+    IF to_regnamespace(quote_ident(log_schema)) IS NULL THEN
+        EXECUTE format('CREATE SCHEMA %I', log_schema);
     END IF;
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.events (
         case_id text NOT NULL, activity text NOT NULL, ts timestamptz NOT NULL, ord bigint NOT NULL,
         user_id text, is_automated boolean, amount numeric, currency text,
-        source_system text, source_ref text)$f$, p_schema);
+        source_system text, source_ref text)$f$, log_schema);
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.invoices (
         case_id text PRIMARY KEY, customer_id text, customer_name text, segment text,
         business_unit text, collector text, country text, terms text, currency text, status text,
@@ -122,26 +122,26 @@ BEGIN
         amount_written_off numeric, open_amount numeric, settled_at timestamptz,
         written_off_at timestamptz, days_overdue integer, paid_on_time boolean,
         cycle_time interval, posting_lag interval, last_data_update timestamptz,
-        source_status text, credit_limit numeric)$f$, p_schema);
+        source_status text, credit_limit numeric)$f$, log_schema);
     -- invoices tables made by 0.1.0 get the columns added since (only when missing: no lock)
-    PERFORM collmine._cm_add_columns(p_schema, 'invoices', ARRAY['source_status text', 'credit_limit numeric']);
+    PERFORM collmine._cm_add_columns(log_schema, 'invoices', ARRAY['source_status text', 'credit_limit numeric']);
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.quality_issues (
         source_system text NOT NULL, check_name text NOT NULL, severity text NOT NULL,
-        source_table text, source_ref text, case_id text, detail text)$f$, p_schema);
+        source_table text, source_ref text, case_id text, detail text)$f$, log_schema);
     -- customer-level events (credit-limit requests and approvals, calls about no invoice), once each
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.customer_events (
         customer_id text NOT NULL, activity text NOT NULL, ts timestamptz NOT NULL, ord bigint NOT NULL,
-        user_id text, is_automated boolean, detail text, source_system text, source_ref text)$f$, p_schema);
+        user_id text, is_automated boolean, detail text, source_system text, source_ref text)$f$, log_schema);
     -- every application of a payment, credit memo or write-off to an invoice, with the payment's
     -- own posting and whether the application was re-made later (payment-application rework)
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.applications (
         case_id text NOT NULL, kind text NOT NULL, document text, amount numeric, currency text,
         document_at timestamptz, posted_at timestamptz, applied_at timestamptz, reapplied boolean,
-        source_system text, source_ref text)$f$, p_schema);
+        source_system text, source_ref text)$f$, log_schema);
     -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on events even when the index exists, and
     -- would hold it for the whole build
-    IF to_regclass(format('%I.events_case_ts', p_schema)) IS NULL THEN
-        EXECUTE format('CREATE INDEX events_case_ts ON %I.events (case_id, ts, ord)', p_schema);
+    IF to_regclass(format('%I.events_case_ts', log_schema)) IS NULL THEN
+        EXECUTE format('CREATE INDEX events_case_ts ON %I.events (case_id, ts, ord)', log_schema);
     END IF;
 END
 $$;
@@ -192,7 +192,7 @@ $$;
 
 -- Create the staging tables of one source in a schema the caller owns; existing tables are kept
 -- and get the export columns added since.
-CREATE FUNCTION collmine.create_staging(p_source text, p_schema name)
+CREATE FUNCTION collmine.create_staging(source text, log_schema name)
 RETURNS SETOF regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -202,24 +202,24 @@ DECLARE
     t text;
     c text;
 BEGIN
-    PERFORM collmine._cm_check_source(p_source);
-    PERFORM collmine.create_event_log(p_schema);
-    EXECUTE format('CREATE TABLE IF NOT EXISTS %I.csv_import (line_no bigint GENERATED ALWAYS AS IDENTITY, line text)', p_schema);
-    PERFORM collmine._cm_create_missing_tables(p_source, p_schema);
+    PERFORM collmine._cm_check_source(source);
+    PERFORM collmine.create_event_log(log_schema);
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %I.csv_import (line_no bigint GENERATED ALWAYS AS IDENTITY, line text)', log_schema);
+    PERFORM collmine._cm_create_missing_tables(source, log_schema);
     FOR t IN
-        SELECT table_name FROM collmine.staging_columns WHERE source = p_source
+        SELECT table_name FROM collmine.staging_columns WHERE staging_columns.source = create_staging.source
         GROUP BY table_name ORDER BY min(position), table_name
     LOOP
         -- a table made by an earlier version gets the export columns added since
         FOR c IN SELECT sc.column_name FROM collmine.staging_columns sc
-                 WHERE sc.source = p_source AND sc.table_name = t
+                 WHERE sc.source = create_staging.source AND sc.table_name = t
                    AND NOT EXISTS (SELECT 1 FROM pg_attribute a
-                                   WHERE a.attrelid = format('%I.%I', p_schema, t)::regclass
+                                   WHERE a.attrelid = format('%I.%I', log_schema, t)::regclass
                                      AND a.attname = sc.column_name AND a.attnum > 0 AND NOT a.attisdropped)
                  ORDER BY sc.position LOOP
-            EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I text', p_schema, t, c);
+            EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I text', log_schema, t, c);
         END LOOP;
-        RETURN NEXT format('%I.%I', p_schema, t)::regclass;
+        RETURN NEXT format('%I.%I', log_schema, t)::regclass;
     END LOOP;
 END
 $$;
@@ -230,7 +230,7 @@ COMMENT ON FUNCTION collmine.create_staging(text, name) IS
 -- Settings. Each build takes a jsonb of settings merged over the source defaults; unknown keys
 -- are an error so that a typo never silently falls back to a default.
 -- ---------------------------------------------------------------------------------------------
-CREATE FUNCTION collmine.connector_settings(p_source text)
+CREATE FUNCTION collmine.connector_settings(source text)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, collmine
@@ -241,8 +241,8 @@ DECLARE
                       "customer_events_on_invoices": "none", "due_date_passed_at": "due_date",
                       "paid_on_time": "settled"}';
 BEGIN
-    PERFORM collmine._cm_check_source(p_source);
-    RETURN common || CASE p_source
+    PERFORM collmine._cm_check_source(source);
+    RETURN common || CASE source
         WHEN 'netsuite' THEN '{
             "dispute_field": "CUSTBODY_DISPUTE_STATUS",
             "dispute_resolved_values": ["", "Resolved", "Closed"],
@@ -1164,14 +1164,14 @@ $$;
 
 -- The data-quality report of the last builds in a schema: one row per problem kind, with a
 -- count and up to five example source rows.
-CREATE FUNCTION collmine.data_quality(p_schema name)
+CREATE FUNCTION collmine.data_quality(log_schema name)
 RETURNS TABLE(source_system text, check_name text, severity text, problems bigint, examples text[], description text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, collmine
 AS $$
 BEGIN
-    IF to_regclass(format('%I.quality_issues', p_schema)) IS NULL THEN
-        RAISE EXCEPTION 'schema "%" has no quality_issues table', p_schema
+    IF to_regclass(format('%I.quality_issues', log_schema)) IS NULL THEN
+        RAISE EXCEPTION 'schema "%" has no quality_issues table', log_schema
             USING ERRCODE = 'undefined_table',
                   HINT = 'Run a build first, for example SELECT * FROM collmine.netsuite_build(''erp'');';
     END IF;
@@ -1182,7 +1182,7 @@ BEGIN
                min(q.detail)
         FROM %I.quality_issues q
         GROUP BY q.source_system, q.check_name, q.severity
-        ORDER BY q.source_system, CASE q.severity WHEN 'error' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END, q.check_name$q$, p_schema);
+        ORDER BY q.source_system, CASE q.severity WHEN 'error' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END, q.check_name$q$, log_schema);
 END
 $$;
 COMMENT ON FUNCTION collmine.data_quality(name) IS
@@ -1335,7 +1335,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION collmine.import_csv(p_table regclass, p_delimiter text DEFAULT ',')
+CREATE FUNCTION collmine.import_csv(staging_table regclass, delimiter text DEFAULT ',')
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -1357,15 +1357,15 @@ DECLARE
     bad record;
     other text;
 BEGIN
-    SELECT c.relnamespace::regnamespace::name, c.relname INTO nsp, rel FROM pg_class c WHERE c.oid = p_table;
+    SELECT c.relnamespace::regnamespace::name, c.relname INTO nsp, rel FROM pg_class c WHERE c.oid = staging_table;
     src := (SELECT min(source) FROM collmine.staging_columns WHERE table_name = rel);
     IF src IS NULL THEN
-        RAISE EXCEPTION 'table % is not a collmine staging table', p_table
+        RAISE EXCEPTION 'table % is not a collmine staging table', staging_table
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Create staging tables with collmine.create_staging(source, schema) and name one of them.';
     END IF;
-    IF p_delimiter IS NULL OR length(p_delimiter) <> 1 OR p_delimiter = '"' THEN
-        RAISE EXCEPTION 'invalid delimiter "%"', p_delimiter
+    IF delimiter IS NULL OR length(delimiter) <> 1 OR delimiter = '"' THEN
+        RAISE EXCEPTION 'invalid delimiter "%"', delimiter
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give one character, such as '','' or '';'' or E''\t''.';
     END IF;
     landing := format('%I.csv_import', nsp);
@@ -1376,20 +1376,20 @@ BEGIN
                   HINT = format('Land the file first: \copy %s(line) FROM PROGRAM ''tr -d "\r" < file.csv'' WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02''), or load the exports with collmine-load.', landing);
     END IF;
     hdr := regexp_replace(hdr, '^\ufeff', '');          -- byte order mark of Excel exports
-    fields := collmine._cm_csv_split(hdr, p_delimiter);
+    fields := collmine._cm_csv_split(hdr, delimiter);
     -- a header that stays one field but contains another usual delimiter: wrong delimiter
     IF cardinality(fields) = 1 THEN
-        other := (SELECT d FROM unnest(ARRAY[',', ';', E'\t', '|']) d WHERE d <> p_delimiter AND strpos(hdr, d) > 0 LIMIT 1);
+        other := (SELECT d FROM unnest(ARRAY[',', ';', E'\t', '|']) d WHERE d <> delimiter AND strpos(hdr, d) > 0 LIMIT 1);
         IF other IS NOT NULL THEN
-            RAISE EXCEPTION 'header of % is one column "%": the file is delimited by "%", not "%"', p_table, left(hdr, 60), other, p_delimiter
+            RAISE EXCEPTION 'header of % is one column "%": the file is delimited by "%", not "%"', staging_table, left(hdr, 60), other, delimiter
                 USING ERRCODE = 'bad_copy_file_format',
-                      HINT = format('Import it with SELECT collmine.import_csv(%L, %L);', p_table::text, other);
+                      HINT = format('Import it with SELECT collmine.import_csv(%L, %L);', staging_table::text, other);
         END IF;
     END IF;
     FOR want IN SELECT * FROM collmine._cm_header_map(src, rel, fields) LOOP
         idx := want.idx;
         IF idx IS NULL AND want.required THEN
-            RAISE EXCEPTION 'column "%" is missing from the header of the file for %', want.column_name, p_table
+            RAISE EXCEPTION 'column "%" is missing from the header of the file for %', want.column_name, staging_table
                 USING ERRCODE = 'undefined_column',
                       HINT = format('The export must have the columns %s.',
                           (SELECT string_agg(format('"%s"', column_name), ', ' ORDER BY position) FROM collmine.staging_columns
@@ -1413,15 +1413,15 @@ BEGIN
                            coalesce((sum(length(line) - length(replace(line, '"', ''))) OVER
                                (ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) %% 2 = 1, false) AS open_before
                     FROM %s WHERE line_no > %s AND line IS NOT NULL AND line <> '') x) y
-        GROUP BY rec$q$, p_delimiter, landing, hdr_line);
+        GROUP BY rec$q$, delimiter, landing, hdr_line);
     SELECT c.line_no, cardinality(c.f) AS got INTO bad FROM _cm_csv c
     WHERE cardinality(c.f) <> cardinality(fields) ORDER BY c.line_no LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'line % of the file for % has % fields, the header has %', bad.line_no - hdr_line + 1, p_table, bad.got, cardinality(fields)
+        RAISE EXCEPTION 'line % of the file for % has % fields, the header has %', bad.line_no - hdr_line + 1, staging_table, bad.got, cardinality(fields)
             USING ERRCODE = 'bad_copy_file_format',
                   HINT = 'Check the delimiter and the quoting of that line: fields that contain the delimiter must be in double quotes.';
     END IF;
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM pg_temp._cm_csv ORDER BY line_no', p_table, cols, vals);
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM pg_temp._cm_csv ORDER BY line_no', staging_table, cols, vals);
     GET DIAGNOSTICS n = ROW_COUNT;
     EXECUTE format('TRUNCATE %s', landing);
     DROP TABLE pg_temp._cm_csv;

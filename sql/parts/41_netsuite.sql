@@ -50,38 +50,38 @@ SELECT collmine._cm_def('netsuite', 'currency', ARRAY['id', 'name', 'symbol'], A
 -- Derive the canonical events and invoices of <schema> from its NetSuite staging tables.
 -- The rule of each activity is the data template's (../shared/reference/netsuite-data-template.txt,
 -- "Where to get" and "Capture"); docs/connectors.md puts each rule next to the template's text.
-CREATE FUNCTION collmine.netsuite_build(p_schema name, p_settings jsonb DEFAULT '{}')
+CREATE FUNCTION collmine.netsuite_build(log_schema name, settings jsonb DEFAULT '{}')
 RETURNS TABLE(activity text, events bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 DECLARE
-    s jsonb := collmine._cm_settings('netsuite', p_settings);
+    s jsonb := collmine._cm_settings('netsuite', settings);
     tr text; tl text; lk text; lk2 text; sn text; pc text; msg text; cu text; te text; su text; ev text; em text; cy text;
     auto_users text[] := collmine._cm_list(s->'automated_users');
     ui_ctx text[] := collmine._cm_list(s->'interactive_contexts');
     has_prev boolean;
 BEGIN
-    PERFORM collmine._cm_begin('netsuite', p_schema, s);
+    PERFORM collmine._cm_begin('netsuite', log_schema, s);
     -- staging schemas made by an earlier version lack the tables and columns added since
-    PERFORM collmine._cm_create_missing_tables('netsuite', p_schema);
-    PERFORM collmine._cm_add_columns(p_schema, 'phonecall', ARRAY['message text']);
-    PERFORM collmine._cm_add_columns(p_schema, 'customer', ARRAY['billcountry text']);
-    PERFORM collmine._cm_require(p_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
-    tr  := collmine._cm_dedup(p_schema, 'transaction', ARRAY['id']);
-    tl  := collmine._cm_dedup(p_schema, 'transactionline', ARRAY['transaction', 'id']);
-    lk  := collmine._cm_dedup(p_schema, 'nexttransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
-    lk2 := collmine._cm_dedup(p_schema, 'previoustransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
-    sn  := collmine._cm_dedup(p_schema, 'systemnote', ARRAY['id']);
-    pc  := collmine._cm_dedup(p_schema, 'phonecall', ARRAY['id']);
-    msg := collmine._cm_dedup(p_schema, 'message', ARRAY['id']);
-    cu  := collmine._cm_dedup(p_schema, 'customer', ARRAY['id']);
-    te  := collmine._cm_dedup(p_schema, 'term', ARRAY['id']);
-    su  := collmine._cm_dedup(p_schema, 'subsidiary', ARRAY['id']);
-    ev  := collmine._cm_dedup(p_schema, 'customrecord_3805_dunning_eval_result', ARRAY['id']);
-    em  := collmine._cm_dedup(p_schema, 'employee', ARRAY['id']);
-    cy  := collmine._cm_dedup(p_schema, 'currency', ARRAY['id']);
+    PERFORM collmine._cm_create_missing_tables('netsuite', log_schema);
+    PERFORM collmine._cm_add_columns(log_schema, 'phonecall', ARRAY['message text']);
+    PERFORM collmine._cm_add_columns(log_schema, 'customer', ARRAY['billcountry text']);
+    PERFORM collmine._cm_require(log_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
+    tr  := collmine._cm_dedup(log_schema, 'transaction', ARRAY['id']);
+    tl  := collmine._cm_dedup(log_schema, 'transactionline', ARRAY['transaction', 'id']);
+    lk  := collmine._cm_dedup(log_schema, 'nexttransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
+    lk2 := collmine._cm_dedup(log_schema, 'previoustransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
+    sn  := collmine._cm_dedup(log_schema, 'systemnote', ARRAY['id']);
+    pc  := collmine._cm_dedup(log_schema, 'phonecall', ARRAY['id']);
+    msg := collmine._cm_dedup(log_schema, 'message', ARRAY['id']);
+    cu  := collmine._cm_dedup(log_schema, 'customer', ARRAY['id']);
+    te  := collmine._cm_dedup(log_schema, 'term', ARRAY['id']);
+    su  := collmine._cm_dedup(log_schema, 'subsidiary', ARRAY['id']);
+    ev  := collmine._cm_dedup(log_schema, 'customrecord_3805_dunning_eval_result', ARRAY['id']);
+    em  := collmine._cm_dedup(log_schema, 'employee', ARRAY['id']);
+    cy  := collmine._cm_dedup(log_schema, 'currency', ARRAY['id']);
 
     -- the two link tables are one fact seen from either end: read their union, once per link
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', lk2) INTO has_prev;
@@ -286,7 +286,7 @@ BEGIN
 
     PERFORM collmine._netsuite_unmatched_settings(s, sn, ev, tr, lk);
 
-    RETURN QUERY SELECT * FROM collmine._cm_finish('netsuite', p_schema, s);
+    RETURN QUERY SELECT * FROM collmine._cm_finish('netsuite', log_schema, s);
 END
 $$;
 COMMENT ON FUNCTION collmine.netsuite_build(name, jsonb) IS
@@ -366,7 +366,7 @@ SELECT collmine._cm_def('netsuite', 'transaction_search',
           'Date Closed', 'Applying Transaction', 'Applying Link Amount', 'Sales Rep', 'Memo', 'Created By'],
     ARRAY['Internal ID', 'Type', 'Date', 'Document Number', 'Amount']);
 
-CREATE FUNCTION collmine.netsuite_from_saved_search(p_schema name)
+CREATE FUNCTION collmine.netsuite_from_saved_search(log_schema name)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -375,10 +375,10 @@ AS $$
 DECLARE
     n bigint;
 BEGIN
-    PERFORM collmine._cm_require(p_schema, 'netsuite',
+    PERFORM collmine._cm_require(log_schema, 'netsuite',
         ARRAY['systemnote', 'phonecall', 'message', 'term', 'subsidiary', 'customrecord_3805_dunning_eval_result']);
     -- the saved search replaces what the SuiteQL tables it feeds held before
-    EXECUTE format('TRUNCATE %1$I.transaction, %1$I.transactionline, %1$I.nexttransactionlinelink, %1$I.customer', p_schema);
+    EXECUTE format('TRUNCATE %1$I.transaction, %1$I.transactionline, %1$I.nexttransactionlinelink, %1$I.customer', log_schema);
     -- one transaction per internal id; display type names become SuiteQL type ids
     EXECUTE format($q$INSERT INTO %1$I.transaction (id, tranid, type, trandate, createddate, duedate, closedate, entity,
                                                     status, foreigntotal, foreignamountpaid, foreignamountunpaid,
@@ -392,16 +392,16 @@ BEGIN
                s."Amount", s."Amount Paid", s."Amount Remaining", s."Currency", s."Created By", s."Terms", s."Memo"
         FROM %1$I.transaction_search s
         WHERE coalesce(s."Internal ID", '') <> ''
-        ORDER BY s."Internal ID", s::text$q$, p_schema);
+        ORDER BY s."Internal ID", s::text$q$, log_schema);
     GET DIAGNOSTICS n = ROW_COUNT;
     EXECUTE format($q$INSERT INTO %1$I.transactionline (transaction, id, mainline, subsidiary, entity)
         SELECT DISTINCT ON (s."Internal ID") s."Internal ID", '0', 'T', s."Subsidiary", s."Name"
         FROM %1$I.transaction_search s WHERE coalesce(s."Internal ID", '') <> ''
-        ORDER BY s."Internal ID", s::text$q$, p_schema);
+        ORDER BY s."Internal ID", s::text$q$, log_schema);
     EXECUTE format($q$INSERT INTO %1$I.customer (id, companyname, salesrep)
         SELECT DISTINCT ON (s."Name") s."Name", s."Name", s."Sales Rep"
         FROM %1$I.transaction_search s WHERE coalesce(s."Name", '') <> ''
-        ORDER BY s."Name", s."Sales Rep" NULLS LAST$q$, p_schema);
+        ORDER BY s."Name", s."Sales Rep" NULLS LAST$q$, log_schema);
     -- "Applying Transaction" is display text such as "Payment #PYMT0042": find that document in
     -- the export by its number; the application happened on the applying document's date
     EXECUTE format($q$INSERT INTO %1$I.nexttransactionlinelink (previousdoc, previoustype, nextdoc, nexttype, linktype, foreignamount, lastmodifieddate)
@@ -411,7 +411,7 @@ BEGIN
         LEFT JOIN (SELECT DISTINCT ON (x."Document Number") x.* FROM %1$I.transaction_search x
                    ORDER BY x."Document Number", x."Internal ID") a
                ON a."Document Number" = coalesce(substring(s."Applying Transaction" FROM '#\s*(\S+)\s*$'), btrim(s."Applying Transaction"))
-        WHERE s."Type" = 'Invoice' AND coalesce(s."Applying Transaction", '') <> ''$q$, p_schema);
+        WHERE s."Type" = 'Invoice' AND coalesce(s."Applying Transaction", '') <> ''$q$, log_schema);
     RETURN n;
 END
 $$;

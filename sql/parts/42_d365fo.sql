@@ -45,14 +45,14 @@ SELECT collmine._cm_def('d365fo', 'PaymTerm',
     ARRAY['DataAreaId', 'PaymTermId', 'NumOfDays'], ARRAY['PaymTermId']);
 
 -- Derive the canonical events and invoices of <schema> from its F&O staging tables.
-CREATE FUNCTION collmine.d365fo_build(p_schema name, p_settings jsonb DEFAULT '{}')
+CREATE FUNCTION collmine.d365fo_build(log_schema name, settings jsonb DEFAULT '{}')
 RETURNS TABLE(activity text, events bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 DECLARE
-    s jsonb := collmine._cm_settings('d365fo', p_settings);
+    s jsonb := collmine._cm_settings('d365fo', settings);
     ct text; st text; lj text; lt text; dh text; sa text; ln text; cj text; cr text; cu text; pt text;
     auto_users text[] := collmine._cm_list(s->'automated_users');
     wo text[] := collmine._cm_list(s->'writeoff_transtypes');
@@ -65,19 +65,19 @@ DECLARE
                              "4": "PromiseBroken", "5": "PromiseKept"}';
     noyes jsonb := '{"0": "No", "1": "Yes"}';
 BEGIN
-    PERFORM collmine._cm_begin('d365fo', p_schema, s);
-    PERFORM collmine._cm_require(p_schema, 'd365fo');
-    ct := collmine._cm_dedup(p_schema, 'CustTrans', ARRAY['RecId']);
-    st := collmine._cm_dedup(p_schema, 'CustSettlement', ARRAY['RecId']);
-    lj := collmine._cm_dedup(p_schema, 'CustCollectionLetterJour', ARRAY['DataAreaId', 'CollectionLetterNum']);
-    lt := collmine._cm_dedup(p_schema, 'CustCollectionLetterTrans', ARRAY['RecId']);
-    dh := collmine._cm_dedup(p_schema, 'CustDisputeHistory', ARRAY['RecId']);
-    sa := collmine._cm_dedup(p_schema, 'smmActivities', ARRAY['DataAreaId', 'ActivityNumber']);
-    ln := collmine._cm_dedup(p_schema, 'CustCollectionsLinkTable', ARRAY['DataAreaId', 'ActivityNumber', 'EntityType', 'RefRecId']);
-    cj := collmine._cm_dedup(p_schema, 'CredManCreditLimitAdjTable', ARRAY['DataAreaId', 'JournalId']);
-    cr := collmine._cm_dedup(p_schema, 'CredManCreditLimitAdjTrans', ARRAY['DataAreaId', 'JournalId', 'CustAccount']);
-    cu := collmine._cm_dedup(p_schema, 'CustTable', ARRAY['DataAreaId', 'AccountNum']);
-    pt := collmine._cm_dedup(p_schema, 'PaymTerm', ARRAY['DataAreaId', 'PaymTermId']);
+    PERFORM collmine._cm_begin('d365fo', log_schema, s);
+    PERFORM collmine._cm_require(log_schema, 'd365fo');
+    ct := collmine._cm_dedup(log_schema, 'CustTrans', ARRAY['RecId']);
+    st := collmine._cm_dedup(log_schema, 'CustSettlement', ARRAY['RecId']);
+    lj := collmine._cm_dedup(log_schema, 'CustCollectionLetterJour', ARRAY['DataAreaId', 'CollectionLetterNum']);
+    lt := collmine._cm_dedup(log_schema, 'CustCollectionLetterTrans', ARRAY['RecId']);
+    dh := collmine._cm_dedup(log_schema, 'CustDisputeHistory', ARRAY['RecId']);
+    sa := collmine._cm_dedup(log_schema, 'smmActivities', ARRAY['DataAreaId', 'ActivityNumber']);
+    ln := collmine._cm_dedup(log_schema, 'CustCollectionsLinkTable', ARRAY['DataAreaId', 'ActivityNumber', 'EntityType', 'RefRecId']);
+    cj := collmine._cm_dedup(log_schema, 'CredManCreditLimitAdjTable', ARRAY['DataAreaId', 'JournalId']);
+    cr := collmine._cm_dedup(log_schema, 'CredManCreditLimitAdjTrans', ARRAY['DataAreaId', 'JournalId', 'CustAccount']);
+    cu := collmine._cm_dedup(log_schema, 'CustTable', ARRAY['DataAreaId', 'AccountNum']);
+    pt := collmine._cm_dedup(log_schema, 'PaymTerm', ARRAY['DataAreaId', 'PaymTermId']);
 
     -- decoded customer transactions
     DROP TABLE IF EXISTS pg_temp._cm_fo_trans;
@@ -174,7 +174,7 @@ BEGIN
         cj, cr, auto_users, noyes);
 
     DROP TABLE pg_temp._cm_fo_trans;
-    RETURN QUERY SELECT * FROM collmine._cm_finish('d365fo', p_schema, s);
+    RETURN QUERY SELECT * FROM collmine._cm_finish('d365fo', log_schema, s);
 END
 $$;
 COMMENT ON FUNCTION collmine.d365fo_build(name, jsonb) IS

@@ -30,14 +30,14 @@ SELECT collmine._cm_def('d365bc', 'Customer',
     ARRAY['No.']);
 
 -- Derive the canonical events and invoices of <schema> from its Business Central staging tables.
-CREATE FUNCTION collmine.d365bc_build(p_schema name, p_settings jsonb DEFAULT '{}')
+CREATE FUNCTION collmine.d365bc_build(log_schema name, settings jsonb DEFAULT '{}')
 RETURNS TABLE(activity text, events bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 DECLARE
-    s jsonb := collmine._cm_settings('d365bc', p_settings);
+    s jsonb := collmine._cm_settings('d365bc', settings);
     le text; de text; rh text; rl text; cl text; cu text;
     auto_users text[] := collmine._cm_list(s->'automated_users');
     doctype jsonb := '{"0": "", "1": "Payment", "2": "Invoice", "3": "Credit Memo",
@@ -51,14 +51,14 @@ DECLARE
                          "17": "Payment Discount Tolerance (VAT Adjustment)"}';
     lcy text := s->>'local_currency';
 BEGIN
-    PERFORM collmine._cm_begin('d365bc', p_schema, s);
-    PERFORM collmine._cm_require(p_schema, 'd365bc');
-    le := collmine._cm_dedup(p_schema, 'Cust. Ledger Entry', ARRAY['Entry No.']);
-    de := collmine._cm_dedup(p_schema, 'Detailed Cust. Ledg. Entry', ARRAY['Entry No.']);
-    rh := collmine._cm_dedup(p_schema, 'Issued Reminder Header', ARRAY['No.']);
-    rl := collmine._cm_dedup(p_schema, 'Issued Reminder Line', ARRAY['Reminder No.', 'Line No.']);
-    cl := collmine._cm_dedup(p_schema, 'Change Log Entry', ARRAY['Entry No.']);
-    cu := collmine._cm_dedup(p_schema, 'Customer', ARRAY['No.']);
+    PERFORM collmine._cm_begin('d365bc', log_schema, s);
+    PERFORM collmine._cm_require(log_schema, 'd365bc');
+    le := collmine._cm_dedup(log_schema, 'Cust. Ledger Entry', ARRAY['Entry No.']);
+    de := collmine._cm_dedup(log_schema, 'Detailed Cust. Ledg. Entry', ARRAY['Entry No.']);
+    rh := collmine._cm_dedup(log_schema, 'Issued Reminder Header', ARRAY['No.']);
+    rl := collmine._cm_dedup(log_schema, 'Issued Reminder Line', ARRAY['Reminder No.', 'Line No.']);
+    cl := collmine._cm_dedup(log_schema, 'Change Log Entry', ARRAY['Entry No.']);
+    cu := collmine._cm_dedup(log_schema, 'Customer', ARRAY['No.']);
 
     DROP TABLE IF EXISTS pg_temp._cm_bc_le;
     EXECUTE format($q$CREATE TEMP TABLE _cm_bc_le AS
@@ -141,7 +141,7 @@ BEGIN
         collmine._cm_list(s->'dispute_resolved_values'), auto_users, cl, s->>'dispute_field', s->>'credit_limit_field');
 
     DROP TABLE pg_temp._cm_bc_le;
-    RETURN QUERY SELECT * FROM collmine._cm_finish('d365bc', p_schema, s);
+    RETURN QUERY SELECT * FROM collmine._cm_finish('d365bc', log_schema, s);
 END
 $$;
 COMMENT ON FUNCTION collmine.d365bc_build(name, jsonb) IS

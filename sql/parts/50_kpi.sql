@@ -376,7 +376,7 @@ $$;
 
 -- Every occurrence of start_activity in a case paired with the same-numbered occurrence of
 -- end_activity (1st with 1st, 2nd with 2nd, in (ts, ord) order); ended_at NULL when unmatched.
-CREATE FUNCTION collmine.activity_pairs(log_schema name, start_activity text, end_activity text,
+CREATE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
                                         group_by text DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
                ended_at timestamptz, duration_days numeric)
@@ -390,12 +390,12 @@ DECLARE
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
-    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
-        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
+    IF from_activity IS NULL OR to_activity IS NULL OR from_activity = to_activity THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', from_activity, to_activity
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
     END IF;
-    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[start_activity, end_activity]);
+    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[from_activity, to_activity]);
     -- customer-level activities that a connector keeps once each in customer_events (credit
     -- limits) pair per customer there, each once; case_id is then the customer id, and group_by
     -- reads the customer's first invoice
@@ -403,7 +403,7 @@ BEGIN
     IF to_regclass(format('%I.customer_events', log_schema)) IS NOT NULL
        AND has_table_privilege(to_regclass(format('%I.customer_events', log_schema)), 'SELECT') THEN
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.customer_events WHERE activity = $1)', log_schema)
-            INTO customer_level USING start_activity;
+            INTO customer_level USING from_activity;
     END IF;
     RETURN QUERY EXECUTE format($q$
         WITH s AS (SELECT e.%3$I::text AS case_id, e.ts,
@@ -418,13 +418,13 @@ BEGIN
                  LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%3$I::text = s.case_id
                                     ORDER BY x.case_id LIMIT 1) i ON true
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
-         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING start_activity, end_activity;
+         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING from_activity, to_activity;
 END
 $$;
 
 -- Duration statistics (in days) of the activity pairs completed in a period, and how many were
 -- started by the period end but not completed by then.
-CREATE FUNCTION collmine.duration_stats(log_schema name, start_activity text, end_activity text,
+CREATE FUNCTION collmine.duration_stats(log_schema name, from_activity text, to_activity text,
                                         period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
@@ -444,7 +444,7 @@ BEGIN
     WITH p AS (SELECT x.*,
                       (x.ended_at >= t0 AND x.ended_at < t1) AS done,
                       (x.started_at < t1 AND (x.ended_at IS NULL OR x.ended_at >= t1)) AS still_open
-                 FROM collmine.activity_pairs(log_schema, start_activity, end_activity, group_by) x)
+                 FROM collmine.activity_pairs(log_schema, from_activity, to_activity, group_by) x)
     SELECT p.group_value,
            count(*) FILTER (WHERE p.done),
            avg(p.duration_days) FILTER (WHERE p.done),

@@ -26,6 +26,94 @@ CREATE OR REPLACE AGGREGATE collmine.trace_agg(activity text, ts timestamptz, or
     PARALLEL = SAFE
 );
 
+CREATE OR REPLACE FUNCTION collmine.trace_length(trace collmine.trace) RETURNS integer
+    AS 'MODULE_PATHNAME', 'trace_length' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_skipped(trace collmine.trace) RETURNS integer
+    AS 'MODULE_PATHNAME', 'trace_skipped' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_activities(trace collmine.trace) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'trace_activities' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_start_activity(trace collmine.trace) RETURNS text
+    AS 'MODULE_PATHNAME', 'trace_start_activity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_end_activity(trace collmine.trace) RETURNS text
+    AS 'MODULE_PATHNAME', 'trace_end_activity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_start_time(trace collmine.trace) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'trace_start_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_end_time(trace collmine.trace) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'trace_end_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_throughput(trace collmine.trace) RETURNS interval
+    AS 'MODULE_PATHNAME', 'trace_throughput' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_duration(trace collmine.trace, from_activity text, to_activity text,
+                                        from_occurrence text DEFAULT 'first', to_occurrence text DEFAULT 'first')
+    RETURNS interval
+    AS 'MODULE_PATHNAME', 'trace_duration' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_count(trace collmine.trace, activity text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'trace_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_rework(trace collmine.trace) RETURNS integer
+    AS 'MODULE_PATHNAME', 'trace_rework' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_rework_activities(trace collmine.trace) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'trace_rework_activities' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_directly_follows(trace collmine.trace, from_activity text, to_activity text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'trace_directly_follows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_eventually_follows(trace collmine.trace, from_activity text, to_activity text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'trace_eventually_follows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_first_time(trace collmine.trace, activity text) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'trace_first_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_last_time(trace collmine.trace, activity text) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'trace_last_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_variant(trace collmine.trace) RETURNS text
+    AS 'MODULE_PATHNAME', 'trace_variant' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_variant_id(trace collmine.trace) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'trace_variant_id' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_matches(trace collmine.trace, pattern text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'trace_matches' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_as_of(trace collmine.trace, as_of timestamptz) RETURNS collmine.trace
+    AS 'MODULE_PATHNAME', 'trace_as_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_project(trace collmine.trace, activities text[]) RETURNS collmine.trace
+    AS 'MODULE_PATHNAME', 'trace_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.trace_steps(trace collmine.trace,
+        OUT step integer, OUT source text, OUT target text,
+        OUT source_time timestamptz, OUT target_time timestamptz, OUT duration interval)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'trace_steps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+
+CREATE OR REPLACE FUNCTION collmine.trace_events(trace collmine.trace,
+        OUT pos integer, OUT activity text, OUT ts timestamptz, OUT ord bigint)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'trace_events' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+
+-- ==== from sql/parts/20_dfg.sql ====
+
+CREATE OR REPLACE FUNCTION collmine.dfg_filter(dfg collmine.dfg, activities float8 DEFAULT 1.0, paths float8 DEFAULT 1.0)
+RETURNS collmine.dfg
+    AS 'MODULE_PATHNAME', 'dfg_filter' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.dfg_to_dot(dfg collmine.dfg, label text DEFAULT 'frequency') RETURNS text
+    AS 'MODULE_PATHNAME', 'dfg_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.dfg_to_mermaid(dfg collmine.dfg, label text DEFAULT 'frequency') RETURNS text
+    AS 'MODULE_PATHNAME', 'dfg_to_mermaid' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- ==== from sql/parts/25_entry.sql ====
 
 CREATE OR REPLACE FUNCTION collmine._traces(trace_sql text)
@@ -191,6 +279,65 @@ BEGIN
 END
 $$;
 
+-- ==== from sql/parts/30_conformance.sql ====
+
+CREATE OR REPLACE FUNCTION collmine.check_trace(trace collmine.trace, rules collmine.rule[],
+        OUT rule_name text, OUT template text, OUT severity text,
+        OUT pos integer, OUT activity text, OUT ts timestamptz, OUT explanation text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cm_check_trace' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 5;
+
+CREATE OR REPLACE FUNCTION collmine.rule_outcomes(trace collmine.trace, rules collmine.rule[],
+        OUT rule_name text, OUT template text, OUT severity text,
+        OUT activations bigint, OUT violations bigint, OUT satisfied boolean)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cm_rule_outcomes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+
+CREATE OR REPLACE FUNCTION collmine.policy_fitness(trace collmine.trace, rules collmine.rule[])
+    RETURNS double precision
+    AS 'MODULE_PATHNAME', 'cm_policy_fitness' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE collmine.policy_tally(trace collmine.trace, rules collmine.rule[]) (
+    SFUNC = collmine.policy_tally_trans,
+    STYPE = bigint[],
+    INITCOND = '{}',
+    COMBINEFUNC = collmine.policy_tally_combine,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE FUNCTION collmine.create_policy_table(target_schema name, rule_table name DEFAULT 'policy_rules')
+    RETURNS regclass
+    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format($f$
+        CREATE TABLE %I.%I (
+            policy      text     NOT NULL,
+            rule_name   text     NOT NULL,
+            template    text     NOT NULL,
+            activity_a  text     NOT NULL,
+            activity_b  text,
+            n           integer,
+            min_delay   interval,
+            max_delay   interval,
+            severity    text     NOT NULL DEFAULT 'error',
+            description text,
+            PRIMARY KEY (policy, rule_name)
+        )$f$, target_schema, rule_table);
+    RETURN format('%I.%I', target_schema, rule_table)::regclass;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.replay(trace collmine.trace, net text) RETURNS collmine.replay_result
+    AS 'MODULE_PATHNAME', 'cm_replay' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.replay_deviations(trace collmine.trace, net text,
+        OUT pos integer, OUT activity text, OUT ts timestamptz, OUT kind text,
+        OUT tokens bigint, OUT places text[], OUT explanation text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cm_replay_deviations' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 3;
+
 -- ==== from sql/parts/40_connectors_common.sql ====
 
 GRANT SELECT ON collmine.staging_columns TO PUBLIC;
@@ -207,7 +354,7 @@ AS $$
                          pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.create_event_log(p_schema name)
+CREATE OR REPLACE FUNCTION collmine.create_event_log(log_schema name)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -215,13 +362,13 @@ SET client_min_messages = warning
 AS $$
 BEGIN
     -- CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists
-    IF to_regnamespace(quote_ident(p_schema)) IS NULL THEN
-        EXECUTE format('CREATE SCHEMA %I', p_schema);
+    IF to_regnamespace(quote_ident(log_schema)) IS NULL THEN
+        EXECUTE format('CREATE SCHEMA %I', log_schema);
     END IF;
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.events (
         case_id text NOT NULL, activity text NOT NULL, ts timestamptz NOT NULL, ord bigint NOT NULL,
         user_id text, is_automated boolean, amount numeric, currency text,
-        source_system text, source_ref text)$f$, p_schema);
+        source_system text, source_ref text)$f$, log_schema);
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.invoices (
         case_id text PRIMARY KEY, customer_id text, customer_name text, segment text,
         business_unit text, collector text, country text, terms text, currency text, status text,
@@ -230,26 +377,26 @@ BEGIN
         amount_written_off numeric, open_amount numeric, settled_at timestamptz,
         written_off_at timestamptz, days_overdue integer, paid_on_time boolean,
         cycle_time interval, posting_lag interval, last_data_update timestamptz,
-        source_status text, credit_limit numeric)$f$, p_schema);
+        source_status text, credit_limit numeric)$f$, log_schema);
     -- invoices tables made by 0.1.0 get the columns added since (only when missing: no lock)
-    PERFORM collmine._cm_add_columns(p_schema, 'invoices', ARRAY['source_status text', 'credit_limit numeric']);
+    PERFORM collmine._cm_add_columns(log_schema, 'invoices', ARRAY['source_status text', 'credit_limit numeric']);
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.quality_issues (
         source_system text NOT NULL, check_name text NOT NULL, severity text NOT NULL,
-        source_table text, source_ref text, case_id text, detail text)$f$, p_schema);
+        source_table text, source_ref text, case_id text, detail text)$f$, log_schema);
     -- customer-level events (credit-limit requests and approvals, calls about no invoice), once each
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.customer_events (
         customer_id text NOT NULL, activity text NOT NULL, ts timestamptz NOT NULL, ord bigint NOT NULL,
-        user_id text, is_automated boolean, detail text, source_system text, source_ref text)$f$, p_schema);
+        user_id text, is_automated boolean, detail text, source_system text, source_ref text)$f$, log_schema);
     -- every application of a payment, credit memo or write-off to an invoice, with the payment's
     -- own posting and whether the application was re-made later (payment-application rework)
     EXECUTE format($f$CREATE TABLE IF NOT EXISTS %I.applications (
         case_id text NOT NULL, kind text NOT NULL, document text, amount numeric, currency text,
         document_at timestamptz, posted_at timestamptz, applied_at timestamptz, reapplied boolean,
-        source_system text, source_ref text)$f$, p_schema);
+        source_system text, source_ref text)$f$, log_schema);
     -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on events even when the index exists, and
     -- would hold it for the whole build
-    IF to_regclass(format('%I.events_case_ts', p_schema)) IS NULL THEN
-        EXECUTE format('CREATE INDEX events_case_ts ON %I.events (case_id, ts, ord)', p_schema);
+    IF to_regclass(format('%I.events_case_ts', log_schema)) IS NULL THEN
+        EXECUTE format('CREATE INDEX events_case_ts ON %I.events (case_id, ts, ord)', log_schema);
     END IF;
 END
 $$;
@@ -295,7 +442,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.create_staging(p_source text, p_schema name)
+CREATE OR REPLACE FUNCTION collmine.create_staging(source text, log_schema name)
 RETURNS SETOF regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -305,24 +452,24 @@ DECLARE
     t text;
     c text;
 BEGIN
-    PERFORM collmine._cm_check_source(p_source);
-    PERFORM collmine.create_event_log(p_schema);
-    EXECUTE format('CREATE TABLE IF NOT EXISTS %I.csv_import (line_no bigint GENERATED ALWAYS AS IDENTITY, line text)', p_schema);
-    PERFORM collmine._cm_create_missing_tables(p_source, p_schema);
+    PERFORM collmine._cm_check_source(source);
+    PERFORM collmine.create_event_log(log_schema);
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %I.csv_import (line_no bigint GENERATED ALWAYS AS IDENTITY, line text)', log_schema);
+    PERFORM collmine._cm_create_missing_tables(source, log_schema);
     FOR t IN
-        SELECT table_name FROM collmine.staging_columns WHERE source = p_source
+        SELECT table_name FROM collmine.staging_columns WHERE staging_columns.source = create_staging.source
         GROUP BY table_name ORDER BY min(position), table_name
     LOOP
         -- a table made by an earlier version gets the export columns added since
         FOR c IN SELECT sc.column_name FROM collmine.staging_columns sc
-                 WHERE sc.source = p_source AND sc.table_name = t
+                 WHERE sc.source = create_staging.source AND sc.table_name = t
                    AND NOT EXISTS (SELECT 1 FROM pg_attribute a
-                                   WHERE a.attrelid = format('%I.%I', p_schema, t)::regclass
+                                   WHERE a.attrelid = format('%I.%I', log_schema, t)::regclass
                                      AND a.attname = sc.column_name AND a.attnum > 0 AND NOT a.attisdropped)
                  ORDER BY sc.position LOOP
-            EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I text', p_schema, t, c);
+            EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I text', log_schema, t, c);
         END LOOP;
-        RETURN NEXT format('%I.%I', p_schema, t)::regclass;
+        RETURN NEXT format('%I.%I', log_schema, t)::regclass;
     END LOOP;
 END
 $$;
@@ -330,7 +477,7 @@ $$;
 COMMENT ON FUNCTION collmine.create_staging(text, name) IS
     'create the staging tables of a source (netsuite, d365fo, d365bc) with the real export column names, plus events/invoices, in a schema the caller owns; existing tables are kept and get missing columns added';
 
-CREATE OR REPLACE FUNCTION collmine.connector_settings(p_source text)
+CREATE OR REPLACE FUNCTION collmine.connector_settings(source text)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, collmine
@@ -341,8 +488,8 @@ DECLARE
                       "customer_events_on_invoices": "none", "due_date_passed_at": "due_date",
                       "paid_on_time": "settled"}';
 BEGIN
-    PERFORM collmine._cm_check_source(p_source);
-    RETURN common || CASE p_source
+    PERFORM collmine._cm_check_source(source);
+    RETURN common || CASE source
         WHEN 'netsuite' THEN '{
             "dispute_field": "CUSTBODY_DISPUTE_STATUS",
             "dispute_resolved_values": ["", "Resolved", "Closed"],
@@ -1127,6 +1274,28 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine.data_quality(log_schema name)
+RETURNS TABLE(source_system text, check_name text, severity text, problems bigint, examples text[], description text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    IF to_regclass(format('%I.quality_issues', log_schema)) IS NULL THEN
+        RAISE EXCEPTION 'schema "%" has no quality_issues table', log_schema
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Run a build first, for example SELECT * FROM collmine.netsuite_build(''erp'');';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        SELECT q.source_system, q.check_name, q.severity, count(*),
+               (array_agg(coalesce(q.case_id || ' (' || q.source_ref || ')', q.source_table || ' ' || q.source_ref, q.source_ref, q.case_id)
+                          ORDER BY q.case_id, q.source_ref))[1:5],
+               min(q.detail)
+        FROM %I.quality_issues q
+        GROUP BY q.source_system, q.check_name, q.severity
+        ORDER BY q.source_system, CASE q.severity WHEN 'error' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END, q.check_name$q$, log_schema);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._cm_header_map(p_source text, p_table text, p_fields text[])
 RETURNS TABLE(column_name text, required boolean, idx integer)
 LANGUAGE sql STABLE
@@ -1233,7 +1402,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.import_csv(p_table regclass, p_delimiter text DEFAULT ',')
+CREATE OR REPLACE FUNCTION collmine.import_csv(staging_table regclass, delimiter text DEFAULT ',')
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -1255,15 +1424,15 @@ DECLARE
     bad record;
     other text;
 BEGIN
-    SELECT c.relnamespace::regnamespace::name, c.relname INTO nsp, rel FROM pg_class c WHERE c.oid = p_table;
+    SELECT c.relnamespace::regnamespace::name, c.relname INTO nsp, rel FROM pg_class c WHERE c.oid = staging_table;
     src := (SELECT min(source) FROM collmine.staging_columns WHERE table_name = rel);
     IF src IS NULL THEN
-        RAISE EXCEPTION 'table % is not a collmine staging table', p_table
+        RAISE EXCEPTION 'table % is not a collmine staging table', staging_table
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Create staging tables with collmine.create_staging(source, schema) and name one of them.';
     END IF;
-    IF p_delimiter IS NULL OR length(p_delimiter) <> 1 OR p_delimiter = '"' THEN
-        RAISE EXCEPTION 'invalid delimiter "%"', p_delimiter
+    IF delimiter IS NULL OR length(delimiter) <> 1 OR delimiter = '"' THEN
+        RAISE EXCEPTION 'invalid delimiter "%"', delimiter
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give one character, such as '','' or '';'' or E''\t''.';
     END IF;
     landing := format('%I.csv_import', nsp);
@@ -1274,20 +1443,20 @@ BEGIN
                   HINT = format('Land the file first: \copy %s(line) FROM PROGRAM ''tr -d "\r" < file.csv'' WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02''), or load the exports with collmine-load.', landing);
     END IF;
     hdr := regexp_replace(hdr, '^\ufeff', '');          -- byte order mark of Excel exports
-    fields := collmine._cm_csv_split(hdr, p_delimiter);
+    fields := collmine._cm_csv_split(hdr, delimiter);
     -- a header that stays one field but contains another usual delimiter: wrong delimiter
     IF cardinality(fields) = 1 THEN
-        other := (SELECT d FROM unnest(ARRAY[',', ';', E'\t', '|']) d WHERE d <> p_delimiter AND strpos(hdr, d) > 0 LIMIT 1);
+        other := (SELECT d FROM unnest(ARRAY[',', ';', E'\t', '|']) d WHERE d <> delimiter AND strpos(hdr, d) > 0 LIMIT 1);
         IF other IS NOT NULL THEN
-            RAISE EXCEPTION 'header of % is one column "%": the file is delimited by "%", not "%"', p_table, left(hdr, 60), other, p_delimiter
+            RAISE EXCEPTION 'header of % is one column "%": the file is delimited by "%", not "%"', staging_table, left(hdr, 60), other, delimiter
                 USING ERRCODE = 'bad_copy_file_format',
-                      HINT = format('Import it with SELECT collmine.import_csv(%L, %L);', p_table::text, other);
+                      HINT = format('Import it with SELECT collmine.import_csv(%L, %L);', staging_table::text, other);
         END IF;
     END IF;
     FOR want IN SELECT * FROM collmine._cm_header_map(src, rel, fields) LOOP
         idx := want.idx;
         IF idx IS NULL AND want.required THEN
-            RAISE EXCEPTION 'column "%" is missing from the header of the file for %', want.column_name, p_table
+            RAISE EXCEPTION 'column "%" is missing from the header of the file for %', want.column_name, staging_table
                 USING ERRCODE = 'undefined_column',
                       HINT = format('The export must have the columns %s.',
                           (SELECT string_agg(format('"%s"', column_name), ', ' ORDER BY position) FROM collmine.staging_columns
@@ -1311,15 +1480,15 @@ BEGIN
                            coalesce((sum(length(line) - length(replace(line, '"', ''))) OVER
                                (ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) %% 2 = 1, false) AS open_before
                     FROM %s WHERE line_no > %s AND line IS NOT NULL AND line <> '') x) y
-        GROUP BY rec$q$, p_delimiter, landing, hdr_line);
+        GROUP BY rec$q$, delimiter, landing, hdr_line);
     SELECT c.line_no, cardinality(c.f) AS got INTO bad FROM _cm_csv c
     WHERE cardinality(c.f) <> cardinality(fields) ORDER BY c.line_no LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'line % of the file for % has % fields, the header has %', bad.line_no - hdr_line + 1, p_table, bad.got, cardinality(fields)
+        RAISE EXCEPTION 'line % of the file for % has % fields, the header has %', bad.line_no - hdr_line + 1, staging_table, bad.got, cardinality(fields)
             USING ERRCODE = 'bad_copy_file_format',
                   HINT = 'Check the delimiter and the quoting of that line: fields that contain the delimiter must be in double quotes.';
     END IF;
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM pg_temp._cm_csv ORDER BY line_no', p_table, cols, vals);
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM pg_temp._cm_csv ORDER BY line_no', staging_table, cols, vals);
     GET DIAGNOSTICS n = ROW_COUNT;
     EXECUTE format('TRUNCATE %s', landing);
     DROP TABLE pg_temp._cm_csv;
@@ -1337,38 +1506,38 @@ $$;
 
 -- ==== from sql/parts/41_netsuite.sql ====
 
-CREATE OR REPLACE FUNCTION collmine.netsuite_build(p_schema name, p_settings jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION collmine.netsuite_build(log_schema name, settings jsonb DEFAULT '{}')
 RETURNS TABLE(activity text, events bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 DECLARE
-    s jsonb := collmine._cm_settings('netsuite', p_settings);
+    s jsonb := collmine._cm_settings('netsuite', settings);
     tr text; tl text; lk text; lk2 text; sn text; pc text; msg text; cu text; te text; su text; ev text; em text; cy text;
     auto_users text[] := collmine._cm_list(s->'automated_users');
     ui_ctx text[] := collmine._cm_list(s->'interactive_contexts');
     has_prev boolean;
 BEGIN
-    PERFORM collmine._cm_begin('netsuite', p_schema, s);
+    PERFORM collmine._cm_begin('netsuite', log_schema, s);
     -- staging schemas made by an earlier version lack the tables and columns added since
-    PERFORM collmine._cm_create_missing_tables('netsuite', p_schema);
-    PERFORM collmine._cm_add_columns(p_schema, 'phonecall', ARRAY['message text']);
-    PERFORM collmine._cm_add_columns(p_schema, 'customer', ARRAY['billcountry text']);
-    PERFORM collmine._cm_require(p_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
-    tr  := collmine._cm_dedup(p_schema, 'transaction', ARRAY['id']);
-    tl  := collmine._cm_dedup(p_schema, 'transactionline', ARRAY['transaction', 'id']);
-    lk  := collmine._cm_dedup(p_schema, 'nexttransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
-    lk2 := collmine._cm_dedup(p_schema, 'previoustransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
-    sn  := collmine._cm_dedup(p_schema, 'systemnote', ARRAY['id']);
-    pc  := collmine._cm_dedup(p_schema, 'phonecall', ARRAY['id']);
-    msg := collmine._cm_dedup(p_schema, 'message', ARRAY['id']);
-    cu  := collmine._cm_dedup(p_schema, 'customer', ARRAY['id']);
-    te  := collmine._cm_dedup(p_schema, 'term', ARRAY['id']);
-    su  := collmine._cm_dedup(p_schema, 'subsidiary', ARRAY['id']);
-    ev  := collmine._cm_dedup(p_schema, 'customrecord_3805_dunning_eval_result', ARRAY['id']);
-    em  := collmine._cm_dedup(p_schema, 'employee', ARRAY['id']);
-    cy  := collmine._cm_dedup(p_schema, 'currency', ARRAY['id']);
+    PERFORM collmine._cm_create_missing_tables('netsuite', log_schema);
+    PERFORM collmine._cm_add_columns(log_schema, 'phonecall', ARRAY['message text']);
+    PERFORM collmine._cm_add_columns(log_schema, 'customer', ARRAY['billcountry text']);
+    PERFORM collmine._cm_require(log_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
+    tr  := collmine._cm_dedup(log_schema, 'transaction', ARRAY['id']);
+    tl  := collmine._cm_dedup(log_schema, 'transactionline', ARRAY['transaction', 'id']);
+    lk  := collmine._cm_dedup(log_schema, 'nexttransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
+    lk2 := collmine._cm_dedup(log_schema, 'previoustransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
+    sn  := collmine._cm_dedup(log_schema, 'systemnote', ARRAY['id']);
+    pc  := collmine._cm_dedup(log_schema, 'phonecall', ARRAY['id']);
+    msg := collmine._cm_dedup(log_schema, 'message', ARRAY['id']);
+    cu  := collmine._cm_dedup(log_schema, 'customer', ARRAY['id']);
+    te  := collmine._cm_dedup(log_schema, 'term', ARRAY['id']);
+    su  := collmine._cm_dedup(log_schema, 'subsidiary', ARRAY['id']);
+    ev  := collmine._cm_dedup(log_schema, 'customrecord_3805_dunning_eval_result', ARRAY['id']);
+    em  := collmine._cm_dedup(log_schema, 'employee', ARRAY['id']);
+    cy  := collmine._cm_dedup(log_schema, 'currency', ARRAY['id']);
 
     -- the two link tables are one fact seen from either end: read their union, once per link
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', lk2) INTO has_prev;
@@ -1573,7 +1742,7 @@ BEGIN
 
     PERFORM collmine._netsuite_unmatched_settings(s, sn, ev, tr, lk);
 
-    RETURN QUERY SELECT * FROM collmine._cm_finish('netsuite', p_schema, s);
+    RETURN QUERY SELECT * FROM collmine._cm_finish('netsuite', log_schema, s);
 END
 $$;
 
@@ -1637,6 +1806,308 @@ BEGIN
         WHERE n.type = 'Journal'
         HAVING count(*) > 0 AND count(*) FILTER (WHERE n.memo ~* %2$L) = 0$q$,
         lk, s->>'writeoff_memo_pattern', tr);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.netsuite_from_saved_search(log_schema name)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    PERFORM collmine._cm_require(log_schema, 'netsuite',
+        ARRAY['systemnote', 'phonecall', 'message', 'term', 'subsidiary', 'customrecord_3805_dunning_eval_result']);
+    -- the saved search replaces what the SuiteQL tables it feeds held before
+    EXECUTE format('TRUNCATE %1$I.transaction, %1$I.transactionline, %1$I.nexttransactionlinelink, %1$I.customer', log_schema);
+    -- one transaction per internal id; display type names become SuiteQL type ids
+    EXECUTE format($q$INSERT INTO %1$I.transaction (id, tranid, type, trandate, createddate, duedate, closedate, entity,
+                                                    status, foreigntotal, foreignamountpaid, foreignamountunpaid,
+                                                    currency, createdby, terms, memo)
+        SELECT DISTINCT ON (s."Internal ID") s."Internal ID", s."Document Number",
+               CASE s."Type" WHEN 'Invoice' THEN 'CustInvc' WHEN 'Payment' THEN 'CustPymt'
+                             WHEN 'Credit Memo' THEN 'CustCred' WHEN 'Journal' THEN 'Journal'
+                             WHEN 'Deposit' THEN 'Deposit' WHEN 'Customer Deposit' THEN 'CustDep'
+                             WHEN 'Customer Refund' THEN 'CustRfnd' ELSE s."Type" END,
+               s."Date", s."Date Created", s."Due Date/Receive By", s."Date Closed", s."Name", s."Status",
+               s."Amount", s."Amount Paid", s."Amount Remaining", s."Currency", s."Created By", s."Terms", s."Memo"
+        FROM %1$I.transaction_search s
+        WHERE coalesce(s."Internal ID", '') <> ''
+        ORDER BY s."Internal ID", s::text$q$, log_schema);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    EXECUTE format($q$INSERT INTO %1$I.transactionline (transaction, id, mainline, subsidiary, entity)
+        SELECT DISTINCT ON (s."Internal ID") s."Internal ID", '0', 'T', s."Subsidiary", s."Name"
+        FROM %1$I.transaction_search s WHERE coalesce(s."Internal ID", '') <> ''
+        ORDER BY s."Internal ID", s::text$q$, log_schema);
+    EXECUTE format($q$INSERT INTO %1$I.customer (id, companyname, salesrep)
+        SELECT DISTINCT ON (s."Name") s."Name", s."Name", s."Sales Rep"
+        FROM %1$I.transaction_search s WHERE coalesce(s."Name", '') <> ''
+        ORDER BY s."Name", s."Sales Rep" NULLS LAST$q$, log_schema);
+    -- "Applying Transaction" is display text such as "Payment #PYMT0042": find that document in
+    -- the export by its number; the application happened on the applying document's date
+    EXECUTE format($q$INSERT INTO %1$I.nexttransactionlinelink (previousdoc, previoustype, nextdoc, nexttype, linktype, foreignamount, lastmodifieddate)
+        SELECT DISTINCT s."Internal ID", 'CustInvc', coalesce(a."Internal ID", 'unknown ' || s."Applying Transaction"),
+               a."Type", 'Payment', s."Applying Link Amount", a."Date"
+        FROM %1$I.transaction_search s
+        LEFT JOIN (SELECT DISTINCT ON (x."Document Number") x.* FROM %1$I.transaction_search x
+                   ORDER BY x."Document Number", x."Internal ID") a
+               ON a."Document Number" = coalesce(substring(s."Applying Transaction" FROM '#\s*(\S+)\s*$'), btrim(s."Applying Transaction"))
+        WHERE s."Type" = 'Invoice' AND coalesce(s."Applying Transaction", '') <> ''$q$, log_schema);
+    RETURN n;
+END
+$$;
+
+-- ==== from sql/parts/42_d365fo.sql ====
+
+CREATE OR REPLACE FUNCTION collmine.d365fo_build(log_schema name, settings jsonb DEFAULT '{}')
+RETURNS TABLE(activity text, events bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    s jsonb := collmine._cm_settings('d365fo', settings);
+    ct text; st text; lj text; lt text; dh text; sa text; ln text; cj text; cr text; cu text; pt text;
+    auto_users text[] := collmine._cm_list(s->'automated_users');
+    wo text[] := collmine._cm_list(s->'writeoff_transtypes');
+    -- LedgerTransType values used here; the write-off type is a setting
+    transtype jsonb := '{"0": "None", "2": "Sales", "8": "Cust", "13": "CollectionLetter",
+                         "15": "Payment", "24": "Settlement"}'::jsonb
+                       || (SELECT coalesce(jsonb_object_agg(w, w), '{}') FROM unnest(collmine._cm_list(s->'writeoff_transtypes')) w);
+    letterstatus jsonb := '{"0": "None", "1": "Created", "2": "Posted", "3": "Cancelled"}';
+    disputestatus jsonb := '{"0": "None", "1": "Disputed", "2": "PromiseToPay", "3": "Resolved",
+                             "4": "PromiseBroken", "5": "PromiseKept"}';
+    noyes jsonb := '{"0": "No", "1": "Yes"}';
+BEGIN
+    PERFORM collmine._cm_begin('d365fo', log_schema, s);
+    PERFORM collmine._cm_require(log_schema, 'd365fo');
+    ct := collmine._cm_dedup(log_schema, 'CustTrans', ARRAY['RecId']);
+    st := collmine._cm_dedup(log_schema, 'CustSettlement', ARRAY['RecId']);
+    lj := collmine._cm_dedup(log_schema, 'CustCollectionLetterJour', ARRAY['DataAreaId', 'CollectionLetterNum']);
+    lt := collmine._cm_dedup(log_schema, 'CustCollectionLetterTrans', ARRAY['RecId']);
+    dh := collmine._cm_dedup(log_schema, 'CustDisputeHistory', ARRAY['RecId']);
+    sa := collmine._cm_dedup(log_schema, 'smmActivities', ARRAY['DataAreaId', 'ActivityNumber']);
+    ln := collmine._cm_dedup(log_schema, 'CustCollectionsLinkTable', ARRAY['DataAreaId', 'ActivityNumber', 'EntityType', 'RefRecId']);
+    cj := collmine._cm_dedup(log_schema, 'CredManCreditLimitAdjTable', ARRAY['DataAreaId', 'JournalId']);
+    cr := collmine._cm_dedup(log_schema, 'CredManCreditLimitAdjTrans', ARRAY['DataAreaId', 'JournalId', 'CustAccount']);
+    cu := collmine._cm_dedup(log_schema, 'CustTable', ARRAY['DataAreaId', 'AccountNum']);
+    pt := collmine._cm_dedup(log_schema, 'PaymTerm', ARRAY['DataAreaId', 'PaymTermId']);
+
+    -- decoded customer transactions
+    DROP TABLE IF EXISTS pg_temp._cm_fo_trans;
+    EXECUTE format($q$CREATE TEMP TABLE _cm_fo_trans AS
+        SELECT t.*, collmine._cm_enum(t."TransType", %L, 'CustTrans', 'TransType', 'RecId=' || t."RecId") AS tt,
+               collmine._cm_num(t."AmountCur", 'CustTrans', 'AmountCur', 'RecId=' || t."RecId") AS amt,
+               collmine._cm_day(t."TransDate", 'CustTrans', 'TransDate', 'RecId=' || t."RecId") AS ts
+        FROM %s t$q$, transtype, ct);
+    ANALYZE pg_temp._cm_fo_trans;
+
+    -- invoices: sales or customer transactions with an invoice number and a positive amount
+    EXECUTE format($q$INSERT INTO pg_temp._cm_inv
+        SELECT t."DataAreaId" || '/' || t."Invoice", t."RecId", t."DataAreaId" || '/' || t."AccountNum", t."AccountNum", NULL,
+               coalesce(c."SegmentId", c."CustGroup"), t."DataAreaId", NULL, c."PartyCountry", t."PaymTermId",
+               collmine._cm_num(p."NumOfDays", 'PaymTerm', 'NumOfDays', 'PaymTermId=' || p."PaymTermId")::integer,
+               t."CurrencyCode", t.amt, t.ts,
+               collmine._cm_date(t."TransDate", 'CustTrans', 'TransDate', 'RecId=' || t."RecId"),
+               collmine._cm_date(t."DueDate", 'CustTrans', 'DueDate', 'RecId=' || t."RecId"),
+               t."CreatedBy", t."CreatedBy" = ANY (%L::text[]), 'CustTrans:' || t."RecId"
+        FROM pg_temp._cm_fo_trans t
+        LEFT JOIN %s c ON c."DataAreaId" = t."DataAreaId" AND c."AccountNum" = t."AccountNum"
+        LEFT JOIN %s p ON p."PaymTermId" = t."PaymTermId" AND coalesce(p."DataAreaId", t."DataAreaId") = t."DataAreaId"
+        WHERE t.tt IN ('Sales', 'Cust') AND coalesce(t."Invoice", '') <> '' AND t.amt > 0$q$, auto_users, cu, pt);
+    ANALYZE pg_temp._cm_inv;
+
+    -- applications: settlements of an invoice against a payment, credit note or write-off
+    EXECUTE format($q$INSERT INTO pg_temp._cm_app
+        SELECT coalesce(i."DataAreaId" || '/' || i."Invoice", 'CustTrans RecId=' || x."TransRecId"),
+               CASE WHEN o.tt = ANY (%L::text[]) THEN 'writeoff'
+                    WHEN o.tt = 'Payment' THEN 'payment'
+                    WHEN o.tt IN ('Sales', 'Cust') AND o.amt < 0 THEN 'credit'
+                    ELSE 'other' END,
+               coalesce(o."DataAreaId" || '/' || coalesce(nullif(o."Invoice", ''), o."Voucher"), 'CustTrans RecId=' || x."OffsetRecid"),
+               abs(collmine._cm_num(x."SettleAmountCur", 'CustSettlement', 'SettleAmountCur', 'RecId=' || x."RecId")),
+               o."CurrencyCode", o.ts,
+               collmine._cm_day(x."TransDate", 'CustSettlement', 'TransDate', 'RecId=' || x."RecId"),
+               o."CreatedBy", o."CreatedBy" = ANY (%L::text[]), 'CustSettlement:' || x."RecId", collmine._cm_key(x."OffsetRecid")
+        FROM %s x
+        LEFT JOIN pg_temp._cm_fo_trans i ON i."RecId" = x."TransRecId"
+        LEFT JOIN pg_temp._cm_fo_trans o ON o."RecId" = x."OffsetRecid"
+        WHERE i."RecId" IS NULL OR (i.tt IN ('Sales', 'Cust') AND coalesce(i."Invoice", '') <> '' AND i.amt > 0)$q$, wo, auto_users, st);
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'unknown_document', 'warning', 'CustSettlement', a.source_ref, a.case_id, 'the offset transaction is not in the export; ignored'
+    FROM _cm_app a WHERE a.doc_ref LIKE 'CustTrans RecId=%' AND a.case_id NOT LIKE 'CustTrans RecId=%';
+    DELETE FROM _cm_app a WHERE a.doc_ref LIKE 'CustTrans RecId=%' AND a.case_id NOT LIKE 'CustTrans RecId=%';
+
+    -- Overdue Reminder Sent: each posted collection letter line; cancelled letters are ignored
+    EXECUTE format($q$INSERT INTO pg_temp._cm_raw
+        SELECT coalesce(i.case_id, 'CustTrans RecId=' || l."CustTransId"), NULL, 'Overdue Reminder Sent',
+               coalesce(collmine._cm_day(j."PrintDate", 'CustCollectionLetterJour', 'PrintDate', 'CollectionLetterNum=' || j."CollectionLetterNum"),
+                        collmine._cm_day(j."CollectionLetterDate", 'CustCollectionLetterJour', 'CollectionLetterDate', 'CollectionLetterNum=' || j."CollectionLetterNum")),
+               j."CreatedBy", j."CreatedBy" = ANY (%L::text[]), j."CollectionLetterCode",
+               'CustCollectionLetterTrans:' || l."RecId", collmine._cm_key(l."RecId")
+        FROM %s l
+        JOIN %s j ON j."CollectionLetterNum" = l."CollectionLetterNum" AND coalesce(j."DataAreaId", '') = coalesce(l."DataAreaId", '')
+        LEFT JOIN pg_temp._cm_inv i ON i.src_id = l."CustTransId"
+        WHERE collmine._cm_enum(j."Status", %L, 'CustCollectionLetterJour', 'Status', 'CollectionLetterNum=' || j."CollectionLetterNum") = 'Posted'$q$,
+        auto_users, lt, lj, letterstatus);
+
+    -- disputes: history rows with status Disputed (1) and Resolved (3)
+    EXECUTE format($q$INSERT INTO pg_temp._cm_raw
+        SELECT coalesce(i.case_id, 'CustTrans RecId=' || d."CustTrans"), NULL,
+               CASE d.st WHEN 'Disputed' THEN 'dispute:disputed' ELSE 'dispute:resolved' END,
+               collmine._cm_ts(d."CreatedDateTime", 'CustDisputeHistory', 'CreatedDateTime', 'RecId=' || d."RecId"),
+               coalesce(d."ResponsibleWorker", d."CreatedBy"), d."CreatedBy" = ANY (%L::text[]), d."ReasonTableRef",
+               'CustDisputeHistory:' || d."RecId", collmine._cm_key(d."RecId")
+        FROM (SELECT h.*, collmine._cm_enum(h."Status", %L, 'CustDisputeHistory', 'Status', 'RecId=' || h."RecId") AS st FROM %s h) d
+        LEFT JOIN pg_temp._cm_inv i ON i.src_id = d."CustTrans"
+        WHERE d.st IN ('Disputed', 'Resolved')$q$, auto_users, disputestatus, dh);
+
+    -- Collection Call Made: finished activities of a call type linked to a transaction (entity type 2)
+    EXECUTE format($q$INSERT INTO pg_temp._cm_raw
+        SELECT coalesce(i.case_id, 'CustTrans RecId=' || k."RefRecId"), NULL, 'Collection Call Made',
+               collmine._cm_ts(a."ActualEndDateTime", 'smmActivities', 'ActualEndDateTime', 'ActivityNumber=' || a."ActivityNumber"),
+               a."ResponsibleWorker", false, a."Purpose", 'smmActivities:' || a."ActivityNumber", collmine._cm_key(k."RefRecId")
+        FROM %s a
+        JOIN %s k ON k."ActivityNumber" = a."ActivityNumber" AND coalesce(k."DataAreaId", '') = coalesce(a."DataAreaId", '')
+        LEFT JOIN pg_temp._cm_inv i ON i.src_id = k."RefRecId"
+        WHERE a."TypeId" = ANY (%L::text[]) AND coalesce(a."ActualEndDateTime", '') <> ''
+          AND btrim(k."EntityType") IN ('2', 'Transaction', 'CustTrans')$q$, sa, ln, collmine._cm_list(s->'call_types'));
+
+    -- credit-limit adjustment journals: requested when created, approved when posted
+    EXECUTE format($q$INSERT INTO pg_temp._cm_raw
+        SELECT NULL, r."DataAreaId" || '/' || r."CustAccount", 'Credit Limit Requested',
+               collmine._cm_ts(j."CreatedDateTime", 'CredManCreditLimitAdjTable', 'CreatedDateTime', 'JournalId=' || j."JournalId"),
+               j."CreatedBy", j."CreatedBy" = ANY (%3$L::text[]), r."CreditMaxNew", 'CredManCreditLimitAdjTable:' || j."JournalId", NULL::numeric
+        FROM %1$s j JOIN %2$s r ON r."JournalId" = j."JournalId" AND r."DataAreaId" = j."DataAreaId"
+        UNION ALL
+        SELECT NULL, r."DataAreaId" || '/' || r."CustAccount", 'Credit Limit Approved',
+               collmine._cm_day(j."PostedDate", 'CredManCreditLimitAdjTable', 'PostedDate', 'JournalId=' || j."JournalId"),
+               j."CreatedBy", j."CreatedBy" = ANY (%3$L::text[]), r."CreditMaxNew", 'CredManCreditLimitAdjTable:' || j."JournalId" || ':posted', NULL::numeric
+        FROM %1$s j JOIN %2$s r ON r."JournalId" = j."JournalId" AND r."DataAreaId" = j."DataAreaId"
+        WHERE collmine._cm_enum(j."Posted", %4$L, 'CredManCreditLimitAdjTable', 'Posted', 'JournalId=' || j."JournalId") = 'Yes'$q$,
+        cj, cr, auto_users, noyes);
+
+    DROP TABLE pg_temp._cm_fo_trans;
+    RETURN QUERY SELECT * FROM collmine._cm_finish('d365fo', log_schema, s);
+END
+$$;
+
+-- ==== from sql/parts/43_d365bc.sql ====
+
+CREATE OR REPLACE FUNCTION collmine.d365bc_build(log_schema name, settings jsonb DEFAULT '{}')
+RETURNS TABLE(activity text, events bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    s jsonb := collmine._cm_settings('d365bc', settings);
+    le text; de text; rh text; rl text; cl text; cu text;
+    auto_users text[] := collmine._cm_list(s->'automated_users');
+    doctype jsonb := '{"0": "", "1": "Payment", "2": "Invoice", "3": "Credit Memo",
+                       "4": "Finance Charge Memo", "5": "Reminder", "6": "Refund"}';
+    entrytype jsonb := '{"1": "Initial Entry", "2": "Application", "3": "Unrealized Loss", "4": "Unrealized Gain",
+                         "5": "Realized Loss", "6": "Realized Gain", "7": "Payment Discount",
+                         "8": "Payment Discount (VAT Excl.)", "9": "Payment Discount (VAT Adjustment)",
+                         "10": "Appln. Rounding", "11": "Correction of Remaining Amount", "12": "Payment Tolerance",
+                         "13": "Payment Discount Tolerance", "14": "Payment Tolerance (VAT Excl.)",
+                         "15": "Payment Tolerance (VAT Adjustment)", "16": "Payment Discount Tolerance (VAT Excl.)",
+                         "17": "Payment Discount Tolerance (VAT Adjustment)"}';
+    lcy text := s->>'local_currency';
+BEGIN
+    PERFORM collmine._cm_begin('d365bc', log_schema, s);
+    PERFORM collmine._cm_require(log_schema, 'd365bc');
+    le := collmine._cm_dedup(log_schema, 'Cust. Ledger Entry', ARRAY['Entry No.']);
+    de := collmine._cm_dedup(log_schema, 'Detailed Cust. Ledg. Entry', ARRAY['Entry No.']);
+    rh := collmine._cm_dedup(log_schema, 'Issued Reminder Header', ARRAY['No.']);
+    rl := collmine._cm_dedup(log_schema, 'Issued Reminder Line', ARRAY['Reminder No.', 'Line No.']);
+    cl := collmine._cm_dedup(log_schema, 'Change Log Entry', ARRAY['Entry No.']);
+    cu := collmine._cm_dedup(log_schema, 'Customer', ARRAY['No.']);
+
+    DROP TABLE IF EXISTS pg_temp._cm_bc_le;
+    EXECUTE format($q$CREATE TEMP TABLE _cm_bc_le AS
+        SELECT e.*,
+               -- a blank "Document Type" (general journal lines) is the empty caption
+               CASE WHEN btrim(coalesce(e."Document Type", '')) IN ('', '0') THEN ''
+                    ELSE collmine._cm_enum(e."Document Type", %L, 'Cust. Ledger Entry', 'Document Type', 'Entry No.=' || e."Entry No.") END AS dt,
+               collmine._cm_num(e."Amount", 'Cust. Ledger Entry', 'Amount', 'Entry No.=' || e."Entry No.") AS amt,
+               coalesce(nullif(e."Currency Code", ''), %L) AS cur
+        FROM %s e$q$, doctype, lcy, le);
+    ANALYZE pg_temp._cm_bc_le;
+
+    -- invoices: ledger entries of document type Invoice
+    EXECUTE format($q$INSERT INTO pg_temp._cm_inv
+        SELECT e."Document No.", e."Entry No.", e."Customer No.", e."Customer No.", c."Name", c."Customer Posting Group",
+               e."Global Dimension 1 Code", coalesce(e."Salesperson Code", c."Salesperson Code"), c."Country/Region Code",
+               c."Payment Terms Code",
+               collmine._cm_date(e."Due Date", 'Cust. Ledger Entry', 'Due Date', 'Entry No.=' || e."Entry No.")
+                 - collmine._cm_date(coalesce(e."Document Date", e."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || e."Entry No."),
+               e.cur, e.amt,
+               collmine._cm_day(e."Posting Date", 'Cust. Ledger Entry', 'Posting Date', 'Entry No.=' || e."Entry No."),
+               collmine._cm_date(coalesce(e."Document Date", e."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || e."Entry No."),
+               collmine._cm_date(e."Due Date", 'Cust. Ledger Entry', 'Due Date', 'Entry No.=' || e."Entry No."),
+               e."User ID", e."User ID" = ANY (%L::text[]), 'Cust. Ledger Entry:' || e."Entry No."
+        FROM pg_temp._cm_bc_le e LEFT JOIN %s c ON c."No." = e."Customer No."
+        WHERE e.dt = 'Invoice'$q$, auto_users, cu);
+    ANALYZE pg_temp._cm_inv;
+
+    -- applications: detailed entries of type Application on the invoice's ledger entry
+    EXECUTE format($q$INSERT INTO pg_temp._cm_app
+        SELECT coalesce(i."Document No.", 'Cust. Ledger Entry No.=' || d."Cust. Ledger Entry No."),
+               CASE WHEN o."Reason Code" = ANY (%L::text[]) THEN 'writeoff'
+                    WHEN o.dt IN ('Payment', 'Refund') THEN 'payment'
+                    WHEN o.dt = 'Credit Memo' THEN 'credit'
+                    ELSE 'other' END,
+               coalesce(o."Document No.", 'Cust. Ledger Entry No.=' || d."Applied Cust. Ledger Entry No."),
+               abs(collmine._cm_num(d."Amount", 'Detailed Cust. Ledg. Entry', 'Amount', 'Entry No.=' || d."Entry No.")),
+               o.cur,
+               collmine._cm_day(coalesce(o."Document Date", o."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || o."Entry No."),
+               collmine._cm_day(d."Posting Date", 'Detailed Cust. Ledg. Entry', 'Posting Date', 'Entry No.=' || d."Entry No."),
+               d."User ID", d."User ID" = ANY (%L::text[]), 'Detailed Cust. Ledg. Entry:' || d."Entry No.",
+               collmine._cm_key(d."Applied Cust. Ledger Entry No.")
+        FROM %s d
+        LEFT JOIN pg_temp._cm_bc_le i ON i."Entry No." = d."Cust. Ledger Entry No."
+        LEFT JOIN pg_temp._cm_bc_le o ON o."Entry No." = d."Applied Cust. Ledger Entry No."
+        WHERE collmine._cm_enum(d."Entry Type", %L, 'Detailed Cust. Ledg. Entry', 'Entry Type', 'Entry No.=' || d."Entry No.") = 'Application'
+          AND NOT coalesce(collmine._cm_bool(d."Unapplied"), false)
+          AND (i."Entry No." IS NULL OR i.dt = 'Invoice')$q$,
+        collmine._cm_list(s->'writeoff_reason_codes'), auto_users, de, entrytype);
+    INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
+    SELECT 'unknown_document', 'warning', 'Detailed Cust. Ledg. Entry', a.source_ref, a.case_id, 'the applied ledger entry is not in the export; ignored'
+    FROM _cm_app a WHERE a.doc_ref LIKE 'Cust. Ledger Entry No.=%' AND a.case_id NOT LIKE 'Cust. Ledger Entry No.=%';
+    DELETE FROM _cm_app a WHERE a.doc_ref LIKE 'Cust. Ledger Entry No.=%' AND a.case_id NOT LIKE 'Cust. Ledger Entry No.=%';
+
+    -- Overdue Reminder Sent: each issued reminder line on the invoice's ledger entry
+    EXECUTE format($q$INSERT INTO pg_temp._cm_raw
+        SELECT coalesce(i.case_id, 'Cust. Ledger Entry No.=' || l."Entry No."), NULL, 'Overdue Reminder Sent',
+               collmine._cm_day(h."Posting Date", 'Issued Reminder Header', 'Posting Date', 'No.=' || h."No."),
+               h."User ID", h."User ID" = ANY (%L::text[]), h."Reminder Level",
+               'Issued Reminder Line:' || l."Reminder No." || '/' || l."Line No.", collmine._cm_key(l."Line No.")
+        FROM %s l
+        LEFT JOIN %s h ON h."No." = l."Reminder No."
+        LEFT JOIN pg_temp._cm_inv i ON i.src_id = l."Entry No."
+        WHERE coalesce(l."Entry No.", '') NOT IN ('', '0')$q$, auto_users, rl, rh);
+
+    -- change log: "Dispute Status" set or cleared on an invoice entry; credit limit changed
+    EXECUTE format($q$INSERT INTO pg_temp._cm_raw
+        SELECT CASE WHEN btrim(g."Table No.") = '21' THEN coalesce(i.case_id, 'Cust. Ledger Entry No.=' || g."Primary Key Field 1 Value") END,
+               CASE WHEN btrim(g."Table No.") = '18' THEN g."Primary Key Field 1 Value" END,
+               CASE WHEN btrim(g."Table No.") = '18' THEN 'Credit Limit Approved'
+                    WHEN coalesce(g."New Value", '') = ANY (%L::text[]) THEN 'dispute:resolved'
+                    ELSE 'dispute:disputed' END,
+               collmine._cm_ts(g."Date and Time", 'Change Log Entry', 'Date and Time', 'Entry No.=' || g."Entry No."),
+               g."User ID", g."User ID" = ANY (%L::text[]), g."New Value",
+               'Change Log Entry:' || g."Entry No.", collmine._cm_key(g."Entry No.")
+        FROM %s g
+        LEFT JOIN pg_temp._cm_inv i ON i.src_id = g."Primary Key Field 1 Value" AND btrim(g."Table No.") = '21'
+        WHERE (btrim(g."Table No.") = '21' AND %L IN (g."Field Caption", g."Field No."))
+           OR (btrim(g."Table No.") = '18' AND %L IN (g."Field Caption", g."Field No."))$q$,
+        collmine._cm_list(s->'dispute_resolved_values'), auto_users, cl, s->>'dispute_field', s->>'credit_limit_field');
+
+    DROP TABLE pg_temp._cm_bc_le;
+    RETURN QUERY SELECT * FROM collmine._cm_finish('d365bc', log_schema, s);
 END
 $$;
 
@@ -1705,7 +2176,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.activity_pairs(log_schema name, start_activity text, end_activity text,
+CREATE OR REPLACE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
                                         group_by text DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
                ended_at timestamptz, duration_days numeric)
@@ -1719,12 +2190,12 @@ DECLARE
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
-    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
-        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
+    IF from_activity IS NULL OR to_activity IS NULL OR from_activity = to_activity THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', from_activity, to_activity
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
     END IF;
-    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[start_activity, end_activity]);
+    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[from_activity, to_activity]);
     -- customer-level activities that a connector keeps once each in customer_events (credit
     -- limits) pair per customer there, each once; case_id is then the customer id, and group_by
     -- reads the customer's first invoice
@@ -1732,7 +2203,7 @@ BEGIN
     IF to_regclass(format('%I.customer_events', log_schema)) IS NOT NULL
        AND has_table_privilege(to_regclass(format('%I.customer_events', log_schema)), 'SELECT') THEN
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.customer_events WHERE activity = $1)', log_schema)
-            INTO customer_level USING start_activity;
+            INTO customer_level USING from_activity;
     END IF;
     RETURN QUERY EXECUTE format($q$
         WITH s AS (SELECT e.%3$I::text AS case_id, e.ts,
@@ -1747,7 +2218,42 @@ BEGIN
                  LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%3$I::text = s.case_id
                                     ORDER BY x.case_id LIMIT 1) i ON true
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
-         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING start_activity, end_activity;
+         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING from_activity, to_activity;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.duration_stats(log_schema name, from_activity text, to_activity text,
+                                        period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    t0 timestamptz;
+    t1 timestamptz;
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    t0 := period_start::timestamptz;
+    t1 := (period_end + 1)::timestamptz;
+    RETURN QUERY
+    WITH p AS (SELECT x.*,
+                      (x.ended_at >= t0 AND x.ended_at < t1) AS done,
+                      (x.started_at < t1 AND (x.ended_at IS NULL OR x.ended_at >= t1)) AS still_open
+                 FROM collmine.activity_pairs(log_schema, from_activity, to_activity, group_by) x)
+    SELECT p.group_value,
+           count(*) FILTER (WHERE p.done),
+           avg(p.duration_days) FILTER (WHERE p.done),
+           (percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration_days) FILTER (WHERE p.done))::numeric,
+           (percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration_days) FILTER (WHERE p.done))::numeric,
+           max(p.duration_days) FILTER (WHERE p.done),
+           count(*) FILTER (WHERE p.still_open)
+      FROM p
+     WHERE p.done OR p.still_open
+     GROUP BY p.group_value
+     ORDER BY p.group_value;
 END
 $$;
 
