@@ -53,6 +53,7 @@ typedef struct CmPolicy
 {
 	int			nrules;
 	CmRule	   *rules;
+	int64		fingerprint;	/* cm_policy_fingerprint of the rules, set when compiled */
 } CmPolicy;
 
 /* Template name as written in SQL ("response", "chain_precedence", ...). */
@@ -67,6 +68,21 @@ extern bool cm_template_is_binary(CmTemplate t);
  * every activity named by a rule must be in it (strict mode).
  */
 extern CmPolicy *cm_policy_get(FunctionCallInfo fcinfo, Datum rules, ArrayType *known);
+
+/*
+ * Fingerprints: a 64-bit FNV-1a (variant_hash_step of trace.c, defined on bytes only, so the
+ * same on every platform and release) over a canonical text of a rule set or a Petri net.
+ * A tally carries its fingerprint so that it is never read or merged against another one.
+ */
+extern uint64 cm_fp_begin(const char *kind);	/* kind: what is fingerprinted, and its version */
+extern uint64 cm_fp_text(uint64 h, const char *s, int len);	/* s NULL: a NULL field */
+extern uint64 cm_fp_int(uint64 h, int64 v);
+
+/* The fingerprint of a compiled rule set: what decides its counters and their labels. */
+extern int64 cm_policy_fingerprint(const CmPolicy *p);
+
+/* A one-dimensional bigint[] of n values, in context cxt (the tallies' form). */
+extern ArrayType *cm_int8_array(MemoryContext cxt, const int64 *v, int n);
 
 /* Interval as a fixed duration in microseconds (days = 24 h, months = 30 days). */
 extern int64 cm_interval_usecs(const Interval *iv, bool *overflow);
