@@ -13,6 +13,7 @@
  */
 #include "common.h"
 #include "conformance.h"
+#include "fingerprint.h"
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -601,30 +602,6 @@ cm_policy_fitness(PG_FUNCTION_ARGS)
 		vio += s.violations;
 	}
 	PG_RETURN_FLOAT8(act == 0 ? 1.0 : (double) (act - vio) / (double) act);
-}
-
-/* A fingerprint's start: FNV-1a's offset basis, then the kind (e.g. "collmine.rule[] v1"). */
-uint64
-cm_fp_begin(const char *kind)
-{
-	return variant_hash_step(VARIANT_HASH_INIT, kind, strlen(kind));
-}
-
-/* Add a field: its length and bytes (variant_hash_step), or length -1 for a NULL field. */
-uint64
-cm_fp_text(uint64 h, const char *s, int len)
-{
-	return s == NULL ? variant_hash_step(h, "", -1) : variant_hash_step(h, s, len);
-}
-
-/* Add an integer field as its decimal text, so that byte order never matters. */
-uint64
-cm_fp_int(uint64 h, int64 v)
-{
-	char		buf[32];
-
-	snprintf(buf, sizeof(buf), INT64_FORMAT, v);
-	return variant_hash_step(h, buf, strlen(buf));
 }
 
 /*

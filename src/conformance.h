@@ -69,16 +69,7 @@ extern bool cm_template_is_binary(CmTemplate t);
  */
 extern CmPolicy *cm_policy_get(FunctionCallInfo fcinfo, Datum rules, ArrayType *known);
 
-/*
- * Fingerprints: a 64-bit FNV-1a (variant_hash_step of trace.c, defined on bytes only, so the
- * same on every platform and release) over a canonical text of a rule set or a Petri net.
- * A tally carries its fingerprint so that it is never read or merged against another one.
- */
-extern uint64 cm_fp_begin(const char *kind);	/* kind: what is fingerprinted, and its version */
-extern uint64 cm_fp_text(uint64 h, const char *s, int len);	/* s NULL: a NULL field */
-extern uint64 cm_fp_int(uint64 h, int64 v);
-
-/* The fingerprint of a compiled rule set: what decides its counters and their labels. */
+/* The fingerprint of a compiled rule set (fingerprint.h): what decides its counters and labels. */
 extern int64 cm_policy_fingerprint(const CmPolicy *p);
 
 /* A one-dimensional bigint[] of n values, in context cxt (the tallies' form). */

@@ -20,7 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "conformance.h"
+#include "fingerprint.h"
 
 PG_FUNCTION_INFO_V1(cm_petri_net_transitions);
 
