@@ -13,6 +13,7 @@
  */
 #include "common.h"
 #include "conformance.h"
+#include "fingerprint.h"
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -603,6 +604,35 @@ cm_policy_fitness(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(act == 0 ? 1.0 : (double) (act - vio) / (double) act);
 }
 
+/*
+ * A rule set's fingerprint: per rule, in order, its name, template, activities, n and window
+ * (as compiled: '1 day' and '24 hours' are the same rule). Severity and description only
+ * describe a rule, so editing them keeps stored tallies readable.
+ */
+int64
+cm_policy_fingerprint(const CmPolicy *p)
+{
+	uint64		h = cm_fp_begin("collmine.rule[] v1");
+	int			i;
+
+	h = cm_fp_int(h, p->nrules);
+	for (i = 0; i < p->nrules; i++)
+	{
+		const CmRule *r = &p->rules[i];
+		const char *tmpl = cm_template_name(r->tmpl);
+
+		CHECK_FOR_INTERRUPTS();
+		h = cm_fp_text(h, r->name, strlen(r->name));
+		h = cm_fp_text(h, tmpl, strlen(tmpl));
+		h = cm_fp_text(h, r->act_a, r->len_a);
+		h = cm_fp_text(h, r->act_b, r->len_b);
+		h = cm_fp_int(h, r->n);
+		h = cm_fp_int(h, r->min_delay);
+		h = cm_fp_int(h, r->max_delay);
+	}
+	return (int64) h;
+}
+
 /* Validate a rule set (strictly against an activity list when one is given); return it. */
 Datum
 cm_validate_rules(PG_FUNCTION_ARGS)
@@ -623,42 +653,99 @@ cm_validate_rules(PG_FUNCTION_ARGS)
  *   [4i - 1]      rule i: satisfied cases (traces without a violation, vacuous ones included)
  *   [4i]          rule i: activations
  *   [4i + 1]      rule i: violations
+ *   [4n + 2]      the rule set's fingerprint (cm_policy_fingerprint)
  *
- * policy_adherence(rules, tally) turns it into rows.
+ * The fingerprint comes last so that every counter keeps the position it had in 0.1.0, whose
+ * tallies (1 + 4n elements, no fingerprint) are still read: they are told apart by their
+ * length modulo 4 and checked by their length only. policy_adherence(rules, tally) turns a
+ * tally into rows.
  */
 PG_FUNCTION_INFO_V1(cm_policy_tally_trans);
 PG_FUNCTION_INFO_V1(cm_policy_tally_combine);
 PG_FUNCTION_INFO_V1(cm_policy_adherence);
+PG_FUNCTION_INFO_V1(cm_policy_fingerprint_sql);
 
-/* Counters of a tally array, after checking its shape (n counters, or empty when n < 0). */
-static int64 *
-tally_counters(ArrayType *a, int n)
+/* A tally array, read: its counters, rule count and fingerprint (when it has one). */
+typedef struct Tally
 {
-	if (ARR_NDIM(a) == 0 && n < 0)
-		return NULL;
+	int64	   *c;				/* NULL for the empty tally '{}' */
+	int			nrules;
+	bool		has_fp;
+	int64		fp;
+} Tally;
+
+/* Number of elements of a tally of nrules rules with a fingerprint. */
+#define TALLY_LEN(nrules) (2 + 4 * (nrules))
+
+/* Read a tally after checking its shape; the empty array is the tally of no traces. */
+static Tally
+tally_read(ArrayType *a)
+{
+	Tally		t = {NULL, 0, false, 0};
+	int			len;
+
+	if (ARR_NDIM(a) == 0)
+		return t;
+	len = ARR_NDIM(a) == 1 ? ARR_DIMS(a)[0] : 0;
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != INT8OID ||
-		(n >= 0 && ARR_DIMS(a)[0] != n) || ARR_DIMS(a)[0] < 1 || (ARR_DIMS(a)[0] - 1) % 4 != 0)
+		len < 1 || ((len - 1) % 4 != 0 && (len - 2) % 4 != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid policy tally"),
 				 errhint("A tally comes from collmine.policy_tally over the same rule set.")));
-	return (int64 *) ARR_DATA_PTR(a);
+	t.c = (int64 *) ARR_DATA_PTR(a);
+	t.nrules = (len - 1) / 4;
+	t.has_fp = (len - 2) % 4 == 0;
+	if (t.has_fp)
+		t.fp = t.c[len - 1];
+	return t;
 }
 
-/* A new zeroed tally of n counters in context cxt. */
-static ArrayType *
-tally_new(MemoryContext cxt, int n)
+/* A one-dimensional bigint[] of n values, in context cxt (the tallies' form). */
+ArrayType *
+cm_int8_array(MemoryContext cxt, const int64 *v, int n)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	Datum	   *zeros = palloc0(sizeof(Datum) * n);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
 	ArrayType  *a;
 	int			i;
 
 	for (i = 0; i < n; i++)
-		zeros[i] = Int64GetDatum(0);
-	a = construct_array(zeros, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+		elems[i] = Int64GetDatum(v[i]);
+	a = construct_array(elems, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	pfree(elems);
 	MemoryContextSwitchTo(old);
 	return a;
+}
+
+/* A new zeroed tally of nrules rules, with fingerprint fp when has_fp, in context cxt. */
+static ArrayType *
+tally_new(MemoryContext cxt, int nrules, bool has_fp, int64 fp)
+{
+	int			n = TALLY_LEN(nrules) - (has_fp ? 0 : 1);
+	int64	   *v = palloc0(sizeof(int64) * n);
+	ArrayType  *a;
+
+	if (has_fp)
+		v[n - 1] = fp;
+	a = cm_int8_array(cxt, v, n);
+	pfree(v);
+	return a;
+}
+
+/* Error unless a tally may be read or merged as one of the rule set with fingerprint fp. */
+static void
+tally_check_fp(const Tally *t, int64 fp, const char *what, const char *other)
+{
+	if (t->has_fp && t->fp != fp)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s", what),
+				 errdetail("The tally's rule-set fingerprint is " INT64_FORMAT "; %s is " INT64_FORMAT ".",
+						   t->fp, other, fp),
+				 errhint("A tally can only be read with, and merged with tallies of, the rule set it was "
+						 "computed with: the same rules in the same order (collmine.policy_fingerprint(rules) "
+						 "shows a rule set's fingerprint).")));
 }
 
 /* Transition: evaluate every rule on one trace and add to the counters (in place). */
@@ -670,24 +757,24 @@ cm_policy_tally_trans(PG_FUNCTION_ARGS)
 	CmPolicy   *p;
 	TraceData  *t;
 	TraceIndex	ix;
+	Tally		tl;
 	int64	   *c;
-	int			i,
-				n;
+	int			i;
 
 	aggcxt = cm_agg_context(fcinfo, "policy_tally_trans");
 	state = PG_GETARG_ARRAYTYPE_P(0);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_ARRAYTYPE_P(state);
 	p = cm_policy_get(fcinfo, PG_GETARG_DATUM(2), NULL);
-	n = 1 + 4 * p->nrules;
 	if (ARR_NDIM(state) == 0)
-		state = tally_new(aggcxt, n);
-	else if (ARR_NDIM(state) == 1 && ARR_DIMS(state)[0] != n)
+		state = tally_new(aggcxt, p->nrules, true, p->fingerprint);
+	tl = tally_read(state);
+	if (!tl.has_fp || tl.nrules != p->nrules || tl.fp != p->fingerprint)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the rule set changed within one policy_tally aggregate"),
 				 errhint("Pass the same rule set for every row of a group.")));
-	c = tally_counters(state, n);
+	c = tl.c;
 	t = PG_GETARG_TRACE_P(1);
 	index_build(&ix, t);
 	c[0]++;
@@ -704,16 +791,18 @@ cm_policy_tally_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
-/* Combine (and union): element-wise sum of two tallies of the same rule set. */
+/*
+ * Combine (and union): element-wise sum of two tallies of the same rule set. A 0.1.0 tally
+ * (no fingerprint) merges with any tally of as many rules, as it did then; the result keeps
+ * the fingerprint of the other side when that has one.
+ */
 Datum
 cm_policy_tally_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
-	ArrayType  *a;
-	ArrayType  *b;
 	ArrayType  *r;
-	int64	   *ca;
-	int64	   *cb;
+	Tally		a,
+				b;
 	int64	   *cr;
 	int			i,
 				n;
@@ -725,32 +814,32 @@ cm_policy_tally_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 	{
 		r = PG_ARGISNULL(0) ? PG_GETARG_ARRAYTYPE_P_COPY(1) : PG_GETARG_ARRAYTYPE_P_COPY(0);
-		(void) tally_counters(r, -1);
+		(void) tally_read(r);
 		PG_RETURN_ARRAYTYPE_P(r);
 	}
-	a = PG_GETARG_ARRAYTYPE_P(0);
-	b = PG_GETARG_ARRAYTYPE_P(1);
-	ca = tally_counters(a, -1);
-	cb = tally_counters(b, -1);
-	if (ca == NULL || cb == NULL)
+	a = tally_read(PG_GETARG_ARRAYTYPE_P(0));
+	b = tally_read(PG_GETARG_ARRAYTYPE_P(1));
+	if (a.c == NULL || b.c == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(aggcxt);
 
-		r = DatumGetArrayTypePCopy(PointerGetDatum(ca == NULL ? b : a));
+		r = PG_GETARG_ARRAYTYPE_P_COPY(a.c == NULL ? 1 : 0);
 		MemoryContextSwitchTo(old);
 		PG_RETURN_ARRAYTYPE_P(r);
 	}
-	n = ARR_DIMS(a)[0];
-	if (ARR_DIMS(b)[0] != n)
+	if (a.nrules != b.nrules)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine policy tallies of %d and %d rules",
-						(n - 1) / 4, (ARR_DIMS(b)[0] - 1) / 4),
+				 errmsg("cannot combine policy tallies of %d and %d rules", a.nrules, b.nrules),
 				 errhint("Only tallies over the same rule set can be combined.")));
-	r = tally_new(aggcxt, n);
+	if (a.has_fp && b.has_fp)
+		tally_check_fp(&a, b.fp, "cannot combine policy tallies of different rule sets",
+					   "the other tally's");
+	r = tally_new(aggcxt, a.nrules, a.has_fp || b.has_fp, a.has_fp ? a.fp : b.fp);
 	cr = (int64 *) ARR_DATA_PTR(r);
+	n = 1 + 4 * a.nrules;
 	for (i = 0; i < n; i++)
-		if (pg_add_s64_overflow(ca[i], cb[i], &cr[i]))
+		if (pg_add_s64_overflow(a.c[i], b.c[i], &cr[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("policy tally counter out of range")));
@@ -762,17 +851,20 @@ Datum
 cm_policy_adherence(PG_FUNCTION_ARGS)
 {
 	CmPolicy   *p = cm_policy_get(fcinfo, PG_GETARG_DATUM(0), NULL);
-	ArrayType  *tally = PG_GETARG_ARRAYTYPE_P(1);
-	int64	   *c = tally_counters(tally, -1);
+	Tally		tl = tally_read(PG_GETARG_ARRAYTYPE_P(1));
+	int64	   *c = tl.c;
 	CmSrf		srf;
 	int			i;
 
-	if (c != NULL && ARR_DIMS(tally)[0] != 1 + 4 * p->nrules)
+	if (c != NULL && tl.nrules != p->nrules)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the tally has counters for %d rules, but the rule set has %d",
-						(ARR_DIMS(tally)[0] - 1) / 4, p->nrules),
+						tl.nrules, p->nrules),
 				 errhint("Pass the rule set the tally was computed with.")));
+	if (c != NULL)
+		tally_check_fp(&tl, p->fingerprint, "the tally was computed with a different rule set",
+					   "the given rule set's");
 	srf = cm_srf_begin(fcinfo);
 	for (i = 0; i < p->nrules; i++)
 	{
@@ -797,4 +889,11 @@ cm_policy_adherence(PG_FUNCTION_ARGS)
 		cm_srf_row(&srf, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* policy_fingerprint(rules): the fingerprint a tally of this rule set carries last. */
+Datum
+cm_policy_fingerprint_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(cm_policy_get(fcinfo, PG_GETARG_DATUM(0), NULL)->fingerprint);
 }

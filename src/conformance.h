@@ -53,6 +53,7 @@ typedef struct CmPolicy
 {
 	int			nrules;
 	CmRule	   *rules;
+	int64		fingerprint;	/* cm_policy_fingerprint of the rules, set when compiled */
 } CmPolicy;
 
 /* Template name as written in SQL ("response", "chain_precedence", ...). */
@@ -67,6 +68,12 @@ extern bool cm_template_is_binary(CmTemplate t);
  * every activity named by a rule must be in it (strict mode).
  */
 extern CmPolicy *cm_policy_get(FunctionCallInfo fcinfo, Datum rules, ArrayType *known);
+
+/* The fingerprint of a compiled rule set (fingerprint.h): what decides its counters and labels. */
+extern int64 cm_policy_fingerprint(const CmPolicy *p);
+
+/* A one-dimensional bigint[] of n values, in context cxt (the tallies' form). */
+extern ArrayType *cm_int8_array(MemoryContext cxt, const int64 *v, int n);
 
 /* Interval as a fixed duration in microseconds (days = 24 h, months = 30 days). */
 extern int64 cm_interval_usecs(const Interval *iv, bool *overflow);

@@ -20,6 +20,8 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "fingerprint.h"
+
 PG_FUNCTION_INFO_V1(cm_petri_net_transitions);
 
 #define PN_HINT "A net is written as lines: places P...; initial P...; final P...; " \
@@ -442,6 +444,53 @@ pn_parse(PnNet *net, const char *text, int len)
 	net->final = pn_marking(net, ps.final, ps.nfinal, &net->nfinal);
 }
 
+/* Add the arcs of one side of a transition (place, weight) to a fingerprint. */
+static uint64
+fp_arcs(uint64 h, const PnNet *net, const PnArc *arcs, int n)
+{
+	int			i;
+
+	h = cm_fp_int(h, n);
+	for (i = 0; i < n; i++)
+	{
+		h = cm_fp_text(h, net->places[arcs[i].place], strlen(net->places[arcs[i].place]));
+		h = cm_fp_int(h, arcs[i].weight);
+	}
+	return h;
+}
+
+/*
+ * The fingerprint of a parsed net (cm_fp_*): places, both markings and every transition with
+ * its arcs, in the order written; comments, spaces and line breaks do not change it.
+ */
+static int64
+net_fingerprint(const PnNet *net)
+{
+	uint64		h = cm_fp_begin("collmine.petri_net v1");
+	int			i;
+
+	h = cm_fp_int(h, net->nplaces);
+	for (i = 0; i < net->nplaces; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		h = cm_fp_text(h, net->places[i], strlen(net->places[i]));
+		h = cm_fp_int(h, net->initial[i]);
+		h = cm_fp_int(h, net->final[i]);
+	}
+	h = cm_fp_int(h, net->ntrans);
+	for (i = 0; i < net->ntrans; i++)
+	{
+		const PnTransition *t = &net->trans[i];
+
+		CHECK_FOR_INTERRUPTS();
+		h = cm_fp_text(h, t->name, t->name_len);
+		h = cm_fp_int(h, t->silent);
+		h = fp_arcs(h, net, t->in, t->nin);
+		h = fp_arcs(h, net, t->out, t->nout);
+	}
+	return (int64) h;
+}
+
 /* Compiled net for argument argno; re-parsed only when the text differs from the cached one. */
 PnNet *
 pn_net_get(FunctionCallInfo fcinfo, int argno)
@@ -460,6 +509,7 @@ pn_net_get(FunctionCallInfo fcinfo, int argno)
 	c = palloc0(sizeof(NetCache));
 	c->cxt = cxt;
 	pn_parse(&c->net, VARDATA_ANY(src), keylen);
+	c->net.fingerprint = net_fingerprint(&c->net);
 	c->keylen = keylen;
 	c->key = palloc(Max(keylen, 1));
 	memcpy(c->key, VARDATA_ANY(src), keylen);

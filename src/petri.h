@@ -45,6 +45,7 @@ typedef struct PnNet
 	int			nlabels;		/* distinct labels of visible transitions */
 	char	  **labels;
 	int		   *label_len;
+	int64		fingerprint;	/* of the net as parsed (pn_net_get): see net_fingerprint */
 } PnNet;
 
 /* The compiled net for this call site (argument argno, a text), parsed again only when it changes. */

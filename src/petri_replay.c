@@ -22,11 +22,13 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "common.h"
 #include "conformance.h"
 #include "trace.h"
 
@@ -422,6 +424,13 @@ token_fitness(int64 p, int64 c, int64 m, int64 r)
 	return 0.5 * f1 + 0.5 * f2;
 }
 
+/* Does the trace fit: no missing or remaining tokens and no unmapped event? */
+static bool
+replay_fits(const Replay *rp)
+{
+	return rp->missing == 0 && rp->remaining == 0 && rp->unmapped == 0;
+}
+
 /* replay(trace, net): (produced, consumed, missing, remaining, unmapped, fitness, fits). */
 Datum
 cm_replay(PG_FUNCTION_ARGS)
@@ -444,7 +453,7 @@ cm_replay(PG_FUNCTION_ARGS)
 	values[3] = Int64GetDatum(rp.remaining);
 	values[4] = Int32GetDatum(rp.unmapped);
 	values[5] = Float8GetDatum(token_fitness(rp.produced, rp.consumed, rp.missing, rp.remaining));
-	values[6] = BoolGetDatum(rp.missing == 0 && rp.remaining == 0 && rp.unmapped == 0);
+	values[6] = BoolGetDatum(replay_fits(&rp));
 	desc = BlessTupleDesc(desc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
@@ -463,4 +472,157 @@ cm_replay_deviations(PG_FUNCTION_ARGS)
 	rp.srf = &srf;
 	replay_trace(&rp);
 	return (Datum) 0;
+}
+
+/*
+ * replay_tally: token replay of a whole log in one aggregate pass, as a plain bigint[] (so it
+ * runs as a partial aggregate in parallel workers, partitions and shards, and rolls up):
+ *
+ *   [1] traces  [2] fitting traces  [3] produced  [4] consumed  [5] missing  [6] remaining
+ *   [7] unmapped events  [8] the net's fingerprint (net_fingerprint in petri.c)
+ *
+ * replay_fitness(tally) applies token_fitness to the sums: the log fitness of van der Aalst.
+ */
+PG_FUNCTION_INFO_V1(cm_replay_tally_trans);
+PG_FUNCTION_INFO_V1(cm_replay_tally_combine);
+PG_FUNCTION_INFO_V1(cm_replay_fitness);
+
+#define RT_LEN 8
+#define RT_FP (RT_LEN - 1)
+
+/* The values of a replay tally after checking its shape; NULL for the empty tally '{}'. */
+static int64 *
+replay_tally_read(ArrayType *a)
+{
+	if (ARR_NDIM(a) == 0)
+		return NULL;
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != INT8OID || ARR_DIMS(a)[0] != RT_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid replay tally"),
+				 errhint("A replay tally comes from collmine.replay_tally(trace, net): %d bigint values.",
+						 RT_LEN)));
+	return (int64 *) ARR_DATA_PTR(a);
+}
+
+/* Add src's counters to dst's (both checked tallies); an error on overflow. */
+static void
+replay_tally_add(int64 *dst, const int64 *src)
+{
+	int			i;
+
+	for (i = 0; i < RT_FP; i++)
+		if (pg_add_s64_overflow(dst[i], src[i], &dst[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("replay tally counter out of range")));
+}
+
+/* Error unless two replay tallies (or a tally and a net) have the same net fingerprint. */
+static void
+replay_tally_same_net(int64 a, int64 b, const char *what)
+{
+	if (a != b)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s", what),
+				 errdetail("The net fingerprints are " INT64_FORMAT " and " INT64_FORMAT ".", a, b),
+				 errhint("Replay every trace of a tally on the same net, and merge only tallies of the same net.")));
+}
+
+/* Transition: replay one trace and add its counts to the state (in place). */
+Datum
+cm_replay_tally_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = cm_agg_context(fcinfo, "replay_tally_trans");
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	PnNet	   *net;
+	Replay		rp = {0};
+	int64		one[RT_LEN];
+	int64	   *c;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_ARRAYTYPE_P(state);
+	net = pn_net_get(fcinfo, 2);
+	if (ARR_NDIM(state) == 0)
+	{
+		memset(one, 0, sizeof(one));
+		one[RT_FP] = net->fingerprint;
+		state = cm_int8_array(aggcxt, one, RT_LEN);
+	}
+	c = replay_tally_read(state);
+	replay_tally_same_net(c[RT_FP], net->fingerprint, "the net changed within one replay_tally aggregate");
+	rp.net = net;
+	rp.t = PG_GETARG_TRACE_P(1);
+	replay_trace(&rp);
+	one[0] = 1;
+	one[1] = replay_fits(&rp);
+	one[2] = rp.produced;
+	one[3] = rp.consumed;
+	one[4] = rp.missing;
+	one[5] = rp.remaining;
+	one[6] = rp.unmapped;
+	replay_tally_add(c, one);
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* Combine (and union): the sums of two replay tallies of the same net. */
+Datum
+cm_replay_tally_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	int64	   *a;
+	int64	   *b;
+	int64		sum[RT_LEN];
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		aggcxt = CurrentMemoryContext;
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	a = PG_ARGISNULL(0) ? NULL : replay_tally_read(PG_GETARG_ARRAYTYPE_P(0));
+	b = PG_ARGISNULL(1) ? NULL : replay_tally_read(PG_GETARG_ARRAYTYPE_P(1));
+	if (a == NULL || b == NULL)
+	{
+		/* the side with counts (SQL NULL and '{}' both stand for no traces) */
+		int			keep = a == NULL ? 1 : 0;
+		MemoryContext old;
+		ArrayType  *r;
+
+		if (PG_ARGISNULL(keep))
+			keep = 1 - keep;
+		old = MemoryContextSwitchTo(aggcxt);
+		r = PG_GETARG_ARRAYTYPE_P_COPY(keep);
+		MemoryContextSwitchTo(old);
+		PG_RETURN_ARRAYTYPE_P(r);
+	}
+	replay_tally_same_net(a[RT_FP], b[RT_FP], "cannot combine replay tallies of different nets");
+	memcpy(sum, a, sizeof(sum));
+	replay_tally_add(sum, b);
+	PG_RETURN_ARRAYTYPE_P(cm_int8_array(aggcxt, sum, RT_LEN));
+}
+
+/* replay_fitness(tally): the log's sums and its fitness 1/2 (1 - m/c) + 1/2 (1 - r/p). */
+Datum
+cm_replay_fitness(PG_FUNCTION_ARGS)
+{
+	int64	   *c = replay_tally_read(PG_GETARG_ARRAYTYPE_P(0));
+	int64		zero[RT_LEN] = {0};
+	TupleDesc	desc;
+	Datum		values[RT_LEN];
+	bool		nulls[RT_LEN] = {false};
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (c == NULL)
+		c = zero;
+	for (i = 0; i < RT_FP; i++)
+		values[i] = Int64GetDatum(c[i]);
+	/* no trace, no fitness (as policy_adherence gives no adherence for no case) */
+	if (c[0] > 0)
+		values[RT_FP] = Float8GetDatum(token_fitness(c[2], c[3], c[4], c[5]));
+	else
+		nulls[RT_FP] = true;
+	desc = BlessTupleDesc(desc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

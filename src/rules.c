@@ -415,6 +415,7 @@ compile_policy(CmPolicy *p, ArrayType *arr, ArrayType *known)
 	}
 	ReleaseTupleDesc(desc);
 	check_unique_names(p);
+	p->fingerprint = cm_policy_fingerprint(p);
 
 	if (known != NULL)
 	{

@@ -46,7 +46,9 @@ CREATE FUNCTION collmine.policy_fitness(trace collmine.trace, rules collmine.rul
 COMMENT ON FUNCTION collmine.policy_fitness(collmine.trace, collmine.rule[]) IS
     'share of rule activations that are satisfied (1 when nothing activates)';
 
--- log-level adherence in one pass: a mergeable bigint[] tally, then its rows
+-- log-level adherence in one pass: a mergeable bigint[] tally, then its rows. The tally's last
+-- element is its rule set's fingerprint (policy_fingerprint); 0.1.0 tallies have none and are
+-- still read, checked by their length only (docs/conformance.md).
 CREATE FUNCTION collmine.policy_tally_trans(bigint[], collmine.trace, collmine.rule[]) RETURNS bigint[]
     AS 'MODULE_PATHNAME', 'cm_policy_tally_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION collmine.policy_tally_combine(bigint[], bigint[]) RETURNS bigint[]
@@ -60,7 +62,7 @@ CREATE AGGREGATE collmine.policy_tally(trace collmine.trace, rules collmine.rule
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE collmine.policy_tally(collmine.trace, collmine.rule[]) IS
-    'per-rule counters over many traces (cases, activated and satisfied cases, activations, violations)';
+    'per-rule counters over many traces (cases, activated and satisfied cases, activations, violations), ending with the rule set''s fingerprint';
 
 CREATE AGGREGATE collmine.policy_tally_union(tally bigint[]) (
     SFUNC = collmine.policy_tally_combine,
@@ -69,7 +71,7 @@ CREATE AGGREGATE collmine.policy_tally_union(tally bigint[]) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE collmine.policy_tally_union(bigint[]) IS
-    'merges policy tallies of the same rule set (rollups, partitions, shards)';
+    'merges policy tallies of the same rule set (rollups, partitions, shards); different fingerprints are an error';
 
 CREATE FUNCTION collmine.policy_adherence(rules collmine.rule[], tally bigint[],
         OUT rule_name text, OUT template text, OUT severity text, OUT cases bigint,
@@ -78,7 +80,12 @@ CREATE FUNCTION collmine.policy_adherence(rules collmine.rule[], tally bigint[],
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'cm_policy_adherence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION collmine.policy_adherence(collmine.rule[], bigint[]) IS
-    'one row per rule from a policy tally; adherence = satisfied cases / cases';
+    'one row per rule from a policy tally of that rule set (checked by its fingerprint); adherence = satisfied cases / cases';
+
+CREATE FUNCTION collmine.policy_fingerprint(rules collmine.rule[]) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'cm_policy_fingerprint_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION collmine.policy_fingerprint(collmine.rule[]) IS
+    'the 64-bit fingerprint of a rule set (names, templates, activities, n, windows, in order) that its policy tallies end with';
 
 CREATE FUNCTION collmine.create_policy_table(target_schema name, rule_table name DEFAULT 'policy_rules')
     RETURNS regclass
@@ -193,6 +200,44 @@ CREATE FUNCTION collmine.replay_deviations(trace collmine.trace, net text,
     AS 'MODULE_PATHNAME', 'cm_replay_deviations' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 3;
 COMMENT ON FUNCTION collmine.replay_deviations(collmine.trace, text) IS
     'the steps where a trace deviates from a Petri net during token replay';
+
+-- log-level replay in one pass: a mergeable bigint[] tally (traces, fitting traces, produced,
+-- consumed, missing, remaining, unmapped, the net's fingerprint), then its fitness
+CREATE FUNCTION collmine.replay_tally_trans(bigint[], collmine.trace, text) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'cm_replay_tally_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine.replay_tally_combine(bigint[], bigint[]) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'cm_replay_tally_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION collmine.replay_tally_trans(bigint[], collmine.trace, text) IS
+    'transition function of replay_tally: adds one trace''s replay counts to the tally';
+COMMENT ON FUNCTION collmine.replay_tally_combine(bigint[], bigint[]) IS
+    'combine function of replay_tally and replay_tally_union: adds two tallies of the same net';
+
+CREATE AGGREGATE collmine.replay_tally(trace collmine.trace, net text) (
+    SFUNC = collmine.replay_tally_trans,
+    STYPE = bigint[],
+    INITCOND = '{}',
+    COMBINEFUNC = collmine.replay_tally_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE collmine.replay_tally(collmine.trace, text) IS
+    'token replay of many traces on one net: traces, fitting traces, produced, consumed, missing, remaining, unmapped, net fingerprint';
+
+CREATE AGGREGATE collmine.replay_tally_union(tally bigint[]) (
+    SFUNC = collmine.replay_tally_combine,
+    STYPE = bigint[],
+    COMBINEFUNC = collmine.replay_tally_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE collmine.replay_tally_union(bigint[]) IS
+    'merges replay tallies of the same net (rollups, partitions, shards); different nets are an error';
+
+CREATE FUNCTION collmine.replay_fitness(tally bigint[],
+        OUT traces bigint, OUT fitting_traces bigint, OUT produced bigint, OUT consumed bigint,
+        OUT missing bigint, OUT remaining bigint, OUT unmapped bigint, OUT fitness double precision)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'cm_replay_fitness' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION collmine.replay_fitness(bigint[]) IS
+    'the sums of a replay tally and the log fitness 1/2(1 - m/c) + 1/2(1 - r/p) over them (NULL for no traces)';
 
 CREATE FUNCTION collmine.token_fitness(produced numeric, consumed numeric,
                                        missing numeric, remaining numeric)

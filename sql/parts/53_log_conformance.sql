@@ -42,3 +42,41 @@ END
 $$;
 COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text) IS
     'adherence of a log schema''s invoices to a rule set, one row per group (an invoices column) and rule';
+
+CREATE FUNCTION collmine.replay_fitness(log_schema name, net text, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, traces bigint, fitting_traces bigint, produced bigint,
+               consumed bigint, missing bigint, remaining bigint, unmapped bigint,
+               fitness double precision)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF net IS NULL THEN
+        RAISE EXCEPTION 'the net is NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a Petri net in collmine''s text form, e.g. collmine.sequence_net(ARRAY[''Invoice Generated'', ''Payment Received'']).';
+    END IF;
+    -- parses the net (its errors come first) and warns about labels the log never uses
+    PERFORM collmine._warn_unknown_activities(log_schema,
+        ARRAY(SELECT p.transition FROM collmine.petri_net_transitions(net) p WHERE NOT p.silent));
+    -- one replay tally per group over the log's traces as the other log-schema entry points
+    -- build them (_log_trace_sql); the net is a parameter, so every group uses the same one
+    RETURN QUERY EXECUTE format($q$
+        WITH t AS (%3$s),
+             g AS (SELECT (%2$s) AS gv, collmine.replay_tally(t.trace, $1) AS tally
+                     FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
+                    GROUP BY 1)
+        SELECT g.gv, f.traces, f.fitting_traces, f.produced, f.consumed, f.missing,
+               f.remaining, f.unmapped, f.fitness
+          FROM g CROSS JOIN LATERAL collmine.replay_fitness(g.tally) f
+         ORDER BY g.gv COLLATE "C" NULLS FIRST
+    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL)) USING net;
+END
+$$;
+COMMENT ON FUNCTION collmine.replay_fitness(name, text, text) IS
+    'token replay of a log schema''s invoices on a Petri net: sums and log fitness per group (an invoices column)';

@@ -62,7 +62,7 @@ SELECT collmine.validate_rules(NULL) IS NULL AS null_in_null_out;
 SELECT cerr.try($q$SELECT collmine.policy_adherence(ARRAY[
     ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule], '{1,0,0,0,0,0,0,0,0}')$q$);
 SELECT cerr.try($q$SELECT collmine.policy_adherence(ARRAY[
-    ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule], '{1,2}')$q$);
+    ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule], '{1,2,3}')$q$);
 SELECT cerr.try($q$SELECT collmine.policy_adherence(ARRAY[
     ROW('r', 'init', 'A', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule], '{1,NULL,0,0,0}')$q$);
 SELECT cerr.try($q$SELECT collmine.policy_tally_union(t) FROM (VALUES ('{1,0,0,0,0}'::bigint[]), ('{1,0,0,0,0,0,0,0,0}')) v(t)$q$);

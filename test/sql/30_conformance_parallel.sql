@@ -45,12 +45,27 @@ CREATE VIEW cpar.fitness AS
   FROM (SELECT collmine.replay(t, collmine.sequence_net(ARRAY['Invoice Generated',
           'Invoice Sent to Customer', 'Payment Due Date Passed', 'Payment Received',
           'Payment Posted', 'Invoice Settled'])) AS r FROM cpar.traces) s;
+-- the log-level replay aggregate over the same net, and the raw tallies (their fingerprints too)
+CREATE VIEW cpar.log_fitness AS
+  SELECT (collmine.replay_fitness(collmine.replay_tally(t, collmine.sequence_net(ARRAY['Invoice Generated',
+          'Invoice Sent to Customer', 'Payment Due Date Passed', 'Payment Received',
+          'Payment Posted', 'Invoice Settled'])))).*
+  FROM cpar.traces;
+CREATE VIEW cpar.raw_tally AS
+  WITH pol AS NOT MATERIALIZED (SELECT ARRAY(SELECT collmine.default_dunning_policy()) AS rules)
+  SELECT collmine.policy_tally(x.t, pol.rules) AS tally FROM cpar.traces x CROSS JOIN pol;
 
 SET max_parallel_workers_per_gather = 0;
 SELECT cpar.has_partial_agg('SELECT * FROM cpar.adherence') AS serial_partial;
 CREATE TABLE cpar.serial_adherence AS SELECT * FROM cpar.adherence;
 CREATE TABLE cpar.serial_fitness AS SELECT * FROM cpar.fitness;
 CREATE TABLE cpar.serial_tally AS SELECT * FROM cpar.tally;
+CREATE TABLE cpar.serial_log_fitness AS SELECT * FROM cpar.log_fitness;
+CREATE TABLE cpar.serial_raw_tally AS SELECT * FROM cpar.raw_tally;
+-- the replay tally's sums are those of the per-trace replay() results
+SELECT (f.produced, f.consumed, f.missing, f.remaining, f.fitting_traces) = (s.p, s.c, s.m, s.r, s.fitting)
+       AND f.traces = 4000 AND f.missing > 0 AS replay_tally_equals_sums
+FROM cpar.serial_log_fitness f, cpar.serial_fitness s;
 -- the tally agrees with the rule_outcomes aggregation
 SELECT NOT EXISTS (SELECT rule_name, activations, violations, satisfied_cases FROM cpar.serial_tally
                    EXCEPT SELECT rule_name, activations, violations, satisfied_cases FROM cpar.serial_adherence)
@@ -65,7 +80,8 @@ SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 SELECT cpar.has_partial_agg('SELECT * FROM cpar.adherence') AS parallel_partial_adherence,
        cpar.has_partial_agg('SELECT * FROM cpar.fitness') AS parallel_partial_fitness,
-       cpar.has_partial_agg('SELECT * FROM cpar.tally') AS parallel_partial_tally;
+       cpar.has_partial_agg('SELECT * FROM cpar.tally') AS parallel_partial_tally,
+       cpar.has_partial_agg('SELECT * FROM cpar.log_fitness') AS parallel_partial_replay_tally;
 SELECT NOT EXISTS ((SELECT * FROM cpar.adherence EXCEPT SELECT * FROM cpar.serial_adherence)
                    UNION ALL
                    (SELECT * FROM cpar.serial_adherence EXCEPT SELECT * FROM cpar.adherence))
@@ -76,6 +92,10 @@ SELECT NOT EXISTS ((SELECT * FROM cpar.tally EXCEPT SELECT * FROM cpar.serial_ta
                    UNION ALL
                    (SELECT * FROM cpar.serial_tally EXCEPT SELECT * FROM cpar.tally))
        AS tally_parallel_equals_serial;
+SELECT (SELECT row(f.*)::text FROM cpar.log_fitness f) = (SELECT row(s.*)::text FROM cpar.serial_log_fitness s)
+       AS replay_tally_parallel_equals_serial,
+       (SELECT tally FROM cpar.raw_tally) = (SELECT tally FROM cpar.serial_raw_tally)
+       AS raw_tally_parallel_equals_serial;
 RESET ALL;
 
 SET client_min_messages = warning;

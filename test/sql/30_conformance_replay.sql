@@ -177,5 +177,70 @@ SELECT (collmine.replay(t, (SELECT collmine.sequence_net(ARRAY['register request
             'check ticket', 'decide', 'reject request'])))).fitness
 FROM crp.traces WHERE case_id = '2';
 
+-- log-level replay in one aggregate pass ----------------------------------------------------
+-- replay_tally sums the per-trace counts; replay_fitness applies the formula to the sums.
+-- The running example on the textbook net: every case fits, p = c = 4 * 7 + 12 + 17 = 57 (the
+-- per-case counts above), m = r = 0: log fitness 1.
+SELECT (collmine.replay_fitness(collmine.replay_tally(t, (SELECT net FROM crp.model)))).*
+FROM crp.traces;
+-- the log with case 1 replaced by the "removed" trace: p = c = 56, m = r = 1 (worked out above),
+-- log fitness 1/2 (1 - 1/56) + 1/2 (1 - 1/56) = 55/56; and the same sums as plain SQL over
+-- the per-trace replay() results
+CREATE TABLE crp.log2 AS
+  SELECT case_id, t FROM crp.traces WHERE case_id <> '1'
+  UNION ALL SELECT case_id, t FROM crp.deviants WHERE case_id = 'removed';
+SELECT f.traces, f.fitting_traces, f.produced, f.consumed, f.missing, f.remaining, f.unmapped,
+       abs(f.fitness - 55.0 / 56) < 1e-12 AS is_55_56,
+       (f.produced, f.consumed, f.missing, f.remaining, f.unmapped, f.fitting_traces)
+         = (SELECT sum((r).produced), sum((r).consumed), sum((r).missing), sum((r).remaining),
+                   sum((r).unmapped), count(*) FILTER (WHERE (r).fits)
+              FROM (SELECT collmine.replay(t, (SELECT net FROM crp.model)) AS r FROM crp.log2) x)
+         AS sums_equal_plain_sql,
+       abs(f.fitness - (SELECT collmine.token_fitness(sum((r).produced), sum((r).consumed),
+                                                      sum((r).missing), sum((r).remaining))
+                          FROM (SELECT collmine.replay(t, (SELECT net FROM crp.model)) AS r FROM crp.log2) x)) < 1e-12
+         AS fitness_equals_token_fitness
+FROM (SELECT (collmine.replay_fitness(collmine.replay_tally(t, (SELECT net FROM crp.model)))).*
+      FROM crp.log2) f;
+-- tallies roll up: the union of one tally per case is the tally of the whole log
+SELECT (SELECT collmine.replay_tally_union(x) FROM (SELECT collmine.replay_tally(t, (SELECT net FROM crp.model)) AS x
+                                                     FROM crp.log2 GROUP BY case_id) s)
+       = (SELECT collmine.replay_tally(t, (SELECT net FROM crp.model)) FROM crp.log2) AS union_is_whole_log;
+-- the tally ends with the net's fingerprint: comments, spaces and line breaks do not change it,
+-- so tallies of the same net written differently merge; another net does not
+SELECT (SELECT collmine.replay_tally(t, (SELECT net FROM crp.model)) FROM crp.traces)
+       = (SELECT collmine.replay_tally(t, 'places start c1 c2 c3 c4 c5 end; initial start; final end
+            transition "register request": start -> c1 c2   # the same net on fewer lines
+            transition "examine thoroughly": c1 -> c3; transition "examine casually": c1 -> c3
+            transition "check ticket": c2 -> c4; transition "decide": c3 c4 -> c5
+            transition "reinitiate request": c5 -> c1 c2; transition "pay compensation": c5 -> end
+            transition "reject request": c5 -> end') FROM crp.traces) AS same_net_same_tally;
+SELECT collmine.replay_tally_union(x)
+FROM (SELECT collmine.replay_tally(t, (SELECT net FROM crp.model)) AS x FROM crp.traces
+      UNION ALL
+      SELECT collmine.replay_tally(t, collmine.sequence_net(ARRAY['register request'])) FROM crp.traces) s;
+-- the net may not change within one aggregate
+SELECT collmine.replay_tally(t, CASE WHEN case_id = '1' THEN (SELECT net FROM crp.model)
+                                     ELSE collmine.sequence_net(ARRAY['register request']) END)
+FROM (SELECT * FROM crp.traces ORDER BY case_id) x;
+-- malformed tallies; the empty tally (no traces) has zero sums and no fitness
+SELECT collmine.replay_fitness('{1,2,3}');
+SELECT collmine.replay_fitness('{1,2,3,4,5,6,NULL,8}');
+SELECT (collmine.replay_fitness('{}')).*;
+
+-- the same for a log schema in one call, per group of an invoices column
+SELECT collmine.create_event_log('crp_log');
+INSERT INTO crp_log.events (case_id, activity, ts, ord) SELECT case_id, activity, ts, ord FROM crp.log;
+INSERT INTO crp_log.invoices (case_id, segment)
+  SELECT DISTINCT case_id, CASE WHEN case_id IN ('3', '5') THEN 'reinitiated' ELSE 'straight' END FROM crp.log;
+-- straight: cases 1, 2, 4, 6 with p = c = 7 each; reinitiated: cases 3 and 5, p = c = 12 + 17
+SELECT * FROM collmine.replay_fitness('crp_log', (SELECT net FROM crp.model), 'segment');
+SELECT * FROM collmine.replay_fitness('crp_log', (SELECT net FROM crp.model));
+-- a label the log never uses is reported; a NULL net is an error
+SELECT traces, unmapped, fitness FROM collmine.replay_fitness('crp_log',
+    collmine.sequence_net(ARRAY['register request', 'Decide']));
+SELECT * FROM collmine.replay_fitness('crp_log', NULL);
+
 SET client_min_messages = warning;
 DROP SCHEMA crp CASCADE;
+DROP SCHEMA crp_log CASCADE;

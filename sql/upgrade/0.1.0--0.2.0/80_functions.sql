@@ -305,6 +305,21 @@ CREATE OR REPLACE AGGREGATE collmine.policy_tally(trace collmine.trace, rules co
     PARALLEL = SAFE
 );
 
+COMMENT ON AGGREGATE collmine.policy_tally(collmine.trace, collmine.rule[]) IS
+    'per-rule counters over many traces (cases, activated and satisfied cases, activations, violations), ending with the rule set''s fingerprint';
+
+COMMENT ON AGGREGATE collmine.policy_tally_union(bigint[]) IS
+    'merges policy tallies of the same rule set (rollups, partitions, shards); different fingerprints are an error';
+
+COMMENT ON FUNCTION collmine.policy_adherence(collmine.rule[], bigint[]) IS
+    'one row per rule from a policy tally of that rule set (checked by its fingerprint); adherence = satisfied cases / cases';
+
+CREATE OR REPLACE FUNCTION collmine.policy_fingerprint(rules collmine.rule[]) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'cm_policy_fingerprint_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION collmine.policy_fingerprint(collmine.rule[]) IS
+    'the 64-bit fingerprint of a rule set (names, templates, activities, n, windows, in order) that its policy tallies end with';
+
 CREATE OR REPLACE FUNCTION collmine.create_policy_table(target_schema name, rule_table name DEFAULT 'policy_rules')
     RETURNS regclass
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
@@ -337,6 +352,48 @@ CREATE OR REPLACE FUNCTION collmine.replay_deviations(trace collmine.trace, net 
         OUT tokens bigint, OUT places text[], OUT explanation text)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'cm_replay_deviations' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 3;
+
+CREATE OR REPLACE FUNCTION collmine.replay_tally_trans(bigint[], collmine.trace, text) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'cm_replay_tally_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine.replay_tally_combine(bigint[], bigint[]) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'cm_replay_tally_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION collmine.replay_tally_trans(bigint[], collmine.trace, text) IS
+    'transition function of replay_tally: adds one trace''s replay counts to the tally';
+
+COMMENT ON FUNCTION collmine.replay_tally_combine(bigint[], bigint[]) IS
+    'combine function of replay_tally and replay_tally_union: adds two tallies of the same net';
+
+CREATE OR REPLACE AGGREGATE collmine.replay_tally(trace collmine.trace, net text) (
+    SFUNC = collmine.replay_tally_trans,
+    STYPE = bigint[],
+    INITCOND = '{}',
+    COMBINEFUNC = collmine.replay_tally_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE collmine.replay_tally(collmine.trace, text) IS
+    'token replay of many traces on one net: traces, fitting traces, produced, consumed, missing, remaining, unmapped, net fingerprint';
+
+CREATE OR REPLACE AGGREGATE collmine.replay_tally_union(tally bigint[]) (
+    SFUNC = collmine.replay_tally_combine,
+    STYPE = bigint[],
+    COMBINEFUNC = collmine.replay_tally_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE collmine.replay_tally_union(bigint[]) IS
+    'merges replay tallies of the same net (rollups, partitions, shards); different nets are an error';
+
+CREATE OR REPLACE FUNCTION collmine.replay_fitness(tally bigint[],
+        OUT traces bigint, OUT fitting_traces bigint, OUT produced bigint, OUT consumed bigint,
+        OUT missing bigint, OUT remaining bigint, OUT unmapped bigint, OUT fitness double precision)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'cm_replay_fitness' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION collmine.replay_fitness(bigint[]) IS
+    'the sums of a replay tally and the log fitness 1/2(1 - m/c) + 1/2(1 - r/p) over them (NULL for no traces)';
 
 -- ==== from sql/parts/40_connectors_common.sql ====
 
@@ -2832,6 +2889,45 @@ $$;
 
 COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text) IS
     'adherence of a log schema''s invoices to a rule set, one row per group (an invoices column) and rule';
+
+CREATE OR REPLACE FUNCTION collmine.replay_fitness(log_schema name, net text, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, traces bigint, fitting_traces bigint, produced bigint,
+               consumed bigint, missing bigint, remaining bigint, unmapped bigint,
+               fitness double precision)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF net IS NULL THEN
+        RAISE EXCEPTION 'the net is NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a Petri net in collmine''s text form, e.g. collmine.sequence_net(ARRAY[''Invoice Generated'', ''Payment Received'']).';
+    END IF;
+    -- parses the net (its errors come first) and warns about labels the log never uses
+    PERFORM collmine._warn_unknown_activities(log_schema,
+        ARRAY(SELECT p.transition FROM collmine.petri_net_transitions(net) p WHERE NOT p.silent));
+    -- one replay tally per group over the log's traces as the other log-schema entry points
+    -- build them (_log_trace_sql); the net is a parameter, so every group uses the same one
+    RETURN QUERY EXECUTE format($q$
+        WITH t AS (%3$s),
+             g AS (SELECT (%2$s) AS gv, collmine.replay_tally(t.trace, $1) AS tally
+                     FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
+                    GROUP BY 1)
+        SELECT g.gv, f.traces, f.fitting_traces, f.produced, f.consumed, f.missing,
+               f.remaining, f.unmapped, f.fitness
+          FROM g CROSS JOIN LATERAL collmine.replay_fitness(g.tally) f
+         ORDER BY g.gv COLLATE "C" NULLS FIRST
+    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL)) USING net;
+END
+$$;
+
+COMMENT ON FUNCTION collmine.replay_fitness(name, text, text) IS
+    'token replay of a log schema''s invoices on a Petri net: sums and log fitness per group (an invoices column)';
 
 -- ==== from sql/parts/54_log_entry.sql ====
 

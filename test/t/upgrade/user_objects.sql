@@ -27,6 +27,22 @@ INSERT INTO u.policy_rules SELECT 'dunning', r.* FROM collmine.default_dunning_p
 CREATE VIEW u.policy_check AS
     SELECT tr.case_id, collmine.policy_fitness(tr.t, collmine.policy('u.policy_rules', 'dunning')) AS fitness
     FROM u.traces tr;
+-- Policy tallies as 0.1.0 wrote them (no rule-set fingerprint), stored per segment, and views
+-- that read them and that tally live: the same rows after the update (0.2.0 reads old tallies
+-- by their length, and its own tallies end with the fingerprint).
+CREATE TABLE u.policy_tallies AS
+    SELECT i.segment, collmine.policy_tally(tr.t, collmine.policy('u.policy_rules', 'dunning')) AS tally
+    FROM u.traces tr JOIN erp.invoices i USING (case_id) GROUP BY i.segment;
+CREATE VIEW u.policy_adherence_stored AS
+    SELECT s.segment, a.* FROM u.policy_tallies s,
+           collmine.policy_adherence(collmine.policy('u.policy_rules', 'dunning'), s.tally) a;
+CREATE VIEW u.policy_adherence_rollup AS
+    SELECT a.* FROM (SELECT collmine.policy_tally_union(tally) AS tally FROM u.policy_tallies) s,
+           collmine.policy_adherence(collmine.policy('u.policy_rules', 'dunning'), s.tally) a;
+CREATE VIEW u.policy_adherence_live AS
+    WITH pol AS NOT MATERIALIZED (SELECT collmine.policy('u.policy_rules', 'dunning') AS rules)
+    SELECT a.* FROM (SELECT collmine.policy_tally(tr.t, pol.rules) AS tally FROM u.traces tr CROSS JOIN pol) s
+           CROSS JOIN pol, collmine.policy_adherence(pol.rules, s.tally) a;
 
 -- A view over dfg_edges, and views over KPI functions (a user's own report).
 CREATE VIEW u.edges AS
