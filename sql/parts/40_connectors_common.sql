@@ -1000,8 +1000,6 @@ SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 BEGIN
-    -- running balance per invoice: the application that brings it to zero settles the invoice,
-    -- or writes it off when that application is a write-off
     DROP TABLE IF EXISTS pg_temp._cm_bal;
     CREATE TEMP TABLE _cm_bal AS
     SELECT a.*, i.amount AS inv_amount,
@@ -1037,7 +1035,6 @@ SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 BEGIN
-    -- all events of the load, before ordering
     DROP TABLE IF EXISTS pg_temp._cm_ev;
     CREATE TEMP TABLE _cm_ev (case_id text, activity text, ts timestamptz, user_id text,
         is_automated boolean, amount numeric, currency text, source_ref text, sort_key numeric);
@@ -1117,9 +1114,6 @@ SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 BEGIN
-    -- customer-level events (credit limits, calls about no invoice) are kept once each in
-    -- customer_events; with customer_events_on_invoices = open_invoices they are also put on
-    -- every invoice of that customer that is open at that moment
     INSERT INTO _cm_cust
     SELECT DISTINCT i.customer_key, i.customer_id FROM _cm_inv i
     WHERE i.customer_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _cm_cust c WHERE c.customer_key = i.customer_key);
@@ -1154,9 +1148,6 @@ AS $$
 DECLARE
     tz text := s->>'timezone';
 BEGIN
-    -- Payment Due Date Passed, if the invoice was still open at the end of its due date. The
-    -- template stamps it with the due date itself (00:00 in the load's time zone); the setting
-    -- due_date_passed_at = "day_after" stamps it when the due date is over (00:00 of the next day)
     INSERT INTO _cm_ev
     SELECT i.case_id, 'Payment Due Date Passed',
            ((i.due_date + CASE WHEN s->>'due_date_passed_at' = 'day_after' THEN 1 ELSE 0 END)::timestamp AT TIME ZONE tz),
@@ -1316,7 +1307,6 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 AS $$
 BEGIN
-    -- per activity: its events in the log, plus the customer-level events kept apart
     RETURN QUERY
     SELECT t.activity,
            coalesce(v.n, 0) + CASE WHEN s->>'customer_events_on_invoices' = 'open_invoices' THEN 0 ELSE coalesce(c.n, 0) END

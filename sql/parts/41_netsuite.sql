@@ -103,7 +103,6 @@ BEGIN
         ["systemnote", "id"], ["phonecall", "id"], ["message", "id"], ["customer", "id"], ["term", "id"],
         ["subsidiary", "id"], ["customrecord_3805_dunning_eval_result", "id"], ["employee", "id"], ["currency", "id"]]');
 
-    -- the two link tables are one fact seen from either end: read their union, once per link
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', src->>'previoustransactionlinelink') INTO has_prev;
     IF has_prev THEN
         DROP TABLE IF EXISTS pg_temp._cm_ns_link;
@@ -141,10 +140,7 @@ BEGIN
         SELECT 'unknown_enum_value', 'warning', 'transaction', 'id=' || t.id, format('column "type" has unknown value "%%s"', t.type)
         FROM %s t WHERE t.type IS NULL OR t.type NOT IN ('CustInvc', 'CustPymt', 'CustCred', 'Journal', 'Deposit', 'CustDep', 'CustRfnd')$q$, tr);
 
-    -- invoices. Template attributes: CustomerId the customer's entityid (else its internal id),
-    -- Country the customer's billing country (country_source), CollectorName the dunning
-    -- manager's (else the sales rep's) employee name, currency code, credit limit, the
-    -- NetSuite status (A Open, B Paid In Full, ...), and the unpaid amount for the cross-check
+    -- the invoices
     EXECUTE format($q$INSERT INTO pg_temp._cm_inv
         SELECT t.tranid, t.id, t.entity, coalesce(nullif(btrim(c.entityid), ''), t.entity), c.companyname, c.category,
                coalesce(sl.name, sc.name, l.subsidiary, c.subsidiary),

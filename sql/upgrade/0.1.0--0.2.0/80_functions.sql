@@ -954,8 +954,6 @@ SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 BEGIN
-    -- running balance per invoice: the application that brings it to zero settles the invoice,
-    -- or writes it off when that application is a write-off
     DROP TABLE IF EXISTS pg_temp._cm_bal;
     CREATE TEMP TABLE _cm_bal AS
     SELECT a.*, i.amount AS inv_amount,
@@ -988,7 +986,6 @@ SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 BEGIN
-    -- all events of the load, before ordering
     DROP TABLE IF EXISTS pg_temp._cm_ev;
     CREATE TEMP TABLE _cm_ev (case_id text, activity text, ts timestamptz, user_id text,
         is_automated boolean, amount numeric, currency text, source_ref text, sort_key numeric);
@@ -1062,9 +1059,6 @@ SET search_path = pg_catalog, collmine
 SET client_min_messages = warning
 AS $$
 BEGIN
-    -- customer-level events (credit limits, calls about no invoice) are kept once each in
-    -- customer_events; with customer_events_on_invoices = open_invoices they are also put on
-    -- every invoice of that customer that is open at that moment
     INSERT INTO _cm_cust
     SELECT DISTINCT i.customer_key, i.customer_id FROM _cm_inv i
     WHERE i.customer_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _cm_cust c WHERE c.customer_key = i.customer_key);
@@ -1095,9 +1089,6 @@ AS $$
 DECLARE
     tz text := s->>'timezone';
 BEGIN
-    -- Payment Due Date Passed, if the invoice was still open at the end of its due date. The
-    -- template stamps it with the due date itself (00:00 in the load's time zone); the setting
-    -- due_date_passed_at = "day_after" stamps it when the due date is over (00:00 of the next day)
     INSERT INTO _cm_ev
     SELECT i.case_id, 'Payment Due Date Passed',
            ((i.due_date + CASE WHEN s->>'due_date_passed_at' = 'day_after' THEN 1 ELSE 0 END)::timestamp AT TIME ZONE tz),
@@ -1245,7 +1236,6 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 AS $$
 BEGIN
-    -- per activity: its events in the log, plus the customer-level events kept apart
     RETURN QUERY
     SELECT t.activity,
            coalesce(v.n, 0) + CASE WHEN s->>'customer_events_on_invoices' = 'open_invoices' THEN 0 ELSE coalesce(c.n, 0) END
@@ -1560,7 +1550,6 @@ BEGIN
         ["systemnote", "id"], ["phonecall", "id"], ["message", "id"], ["customer", "id"], ["term", "id"],
         ["subsidiary", "id"], ["customrecord_3805_dunning_eval_result", "id"], ["employee", "id"], ["currency", "id"]]');
 
-    -- the two link tables are one fact seen from either end: read their union, once per link
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', src->>'previoustransactionlinelink') INTO has_prev;
     IF has_prev THEN
         DROP TABLE IF EXISTS pg_temp._cm_ns_link;
@@ -1592,10 +1581,7 @@ BEGIN
         SELECT 'unknown_enum_value', 'warning', 'transaction', 'id=' || t.id, format('column "type" has unknown value "%%s"', t.type)
         FROM %s t WHERE t.type IS NULL OR t.type NOT IN ('CustInvc', 'CustPymt', 'CustCred', 'Journal', 'Deposit', 'CustDep', 'CustRfnd')$q$, tr);
 
-    -- invoices. Template attributes: CustomerId the customer's entityid (else its internal id),
-    -- Country the customer's billing country (country_source), CollectorName the dunning
-    -- manager's (else the sales rep's) employee name, currency code, credit limit, the
-    -- NetSuite status (A Open, B Paid In Full, ...), and the unpaid amount for the cross-check
+    -- the invoices
     EXECUTE format($q$INSERT INTO pg_temp._cm_inv
         SELECT t.tranid, t.id, t.entity, coalesce(nullif(btrim(c.entityid), ''), t.entity), c.companyname, c.category,
                coalesce(sl.name, sc.name, l.subsidiary, c.subsidiary),
