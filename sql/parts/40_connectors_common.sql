@@ -396,15 +396,41 @@ AS $$ SELECT coalesce(array_agg(x), '{}') FROM jsonb_array_elements_text(coalesc
 -- ---------------------------------------------------------------------------------------------
 -- Value parsing. A malformed value either stops the build with an error naming table, column
 -- and row (on_error = error), or is recorded as a quality issue and read as NULL (report).
--- The build sets collmine._cm.* transaction-local settings that these functions read.
+-- What the parsers need from the settings is the build's parse context (_cm_parse_context),
+-- a small jsonb that every call receives as its last argument, written into the query as a
+-- constant: the planner inlines the SQL parsers and folds the context's fields away.
 -- ---------------------------------------------------------------------------------------------
-CREATE FUNCTION collmine._cm_bad(p_kind text, p_value text, p_table text, p_col text, p_row text, p_hint text)
+
+-- The parse context of a build, computed once from its settings: on_error, the formats, the
+-- time zone, the plausible window [min_date, max_date] (max_years_ahead after today or as_of)
+-- and the patterns of values that parse inline, in the window (_cm_fast_pattern).
+CREATE FUNCTION collmine._cm_parse_context(s jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    min_date date := (s->>'min_date')::date;
+    max_date date := ((greatest(now(), (s->>'as_of')::timestamptz) AT TIME ZONE (s->>'timezone'))::date
+                      + make_interval(years => (s->>'max_years_ahead')::integer))::date;
+BEGIN
+    RETURN jsonb_build_object(
+        'on_error', s->>'on_error', 'date_format', s->>'date_format',
+        'timestamp_format', s->>'timestamp_format',   -- null: ISO 8601
+        'timezone', s->>'timezone', 'min_date', min_date, 'max_date', max_date,
+        'date_fast', collmine._cm_fast_pattern(s->>'date_format', true, min_date, max_date),
+        'ts_fast', collmine._cm_fast_pattern(s->>'timestamp_format', false, min_date, max_date));
+END
+$$;
+
+-- Stop the build at a malformed value, or (on_error = report) record it and go on.
+CREATE FUNCTION collmine._cm_bad(p_kind text, p_value text, p_table text, p_col text, p_row text, p_hint text, p_on_error text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 AS $$
 BEGIN
-    IF current_setting('collmine.cm_on_error', true) = 'report' THEN
+    IF p_on_error = 'report' THEN
         INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         VALUES ('bad_' || p_kind, 'error', p_table, p_row,
                 format('invalid %s "%s" in column "%s"; value read as NULL', p_kind, p_value, p_col));
@@ -421,28 +447,28 @@ END
 $$;
 
 -- Parse a date export value with the load's date_format. Values that match the format's
--- strict pattern (collmine.cm_date_fast, built by _cm_fast_pattern: cannot fail to parse) are
--- cast inline, in the query; every other value goes to _cm_date_parse, which reports it.
+-- strict pattern (pc.date_fast, built by _cm_fast_pattern: cannot fail to parse) are cast
+-- inline, in the query; every other value goes to _cm_date_parse, which reports it.
 -- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
-CREATE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text)
+CREATE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS date
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN v IS NULL THEN NULL
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) pg_catalog.current_setting('collmine.cm_date_fast')
-            THEN collmine._cm_date_cast(v)
-        ELSE collmine._cm_date_parse(v, p_table, p_col, p_row) END
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) (pc OPERATOR(pg_catalog.->>) 'date_fast')
+            THEN collmine._cm_date_cast(v, pc OPERATOR(pg_catalog.->>) 'date_format')
+        ELSE collmine._cm_date_parse(v, p_table, p_col, p_row, pc) END
 $$;
 
--- The cast of a value that matched the fast date pattern.
-CREATE FUNCTION collmine._cm_date_cast(v text)
+-- The cast of a value that matched the fast date pattern of format fmt.
+CREATE FUNCTION collmine._cm_date_cast(v text, fmt text)
 RETURNS date
 LANGUAGE sql STABLE
 AS $$
-    SELECT CASE WHEN pg_catalog.current_setting('collmine.cm_date_format') OPERATOR(pg_catalog.=) 'YYYY-MM-DD'
+    SELECT CASE WHEN fmt OPERATOR(pg_catalog.=) 'YYYY-MM-DD'
                 THEN pg_catalog.left(pg_catalog.btrim(v), 10)::pg_catalog.date
-                ELSE pg_catalog.to_date(pg_catalog.btrim(v), pg_catalog.current_setting('collmine.cm_date_format')) END
+                ELSE pg_catalog.to_date(pg_catalog.btrim(v), fmt) END
 $$;
 
 -- A strict regular expression for values of a to_date / to_timestamp format that are sure to
@@ -514,13 +540,13 @@ AS $$
 $$;
 
 -- The checked parse of a date value: errors and findings name table, column and row.
-CREATE FUNCTION collmine._cm_date_parse(v text, p_table text, p_col text, p_row text)
+CREATE FUNCTION collmine._cm_date_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS date
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
 AS $$
 DECLARE
-    fmt text := current_setting('collmine.cm_date_format');
+    fmt text := pc->>'date_format';
     d date;
 BEGIN
     IF v IS NULL OR btrim(v) = '' THEN RETURN NULL; END IF;
@@ -537,10 +563,11 @@ BEGIN
         END IF;
     EXCEPTION WHEN data_exception THEN
         PERFORM collmine._cm_bad('date', v, p_table, p_col, p_row,
-            format('Dates are read with the date_format setting, now ''%s''; pass for example ''{"date_format": "MM/DD/YYYY"}'' to the build function.', fmt));
+            format('Dates are read with the date_format setting, now ''%s''; pass for example ''{"date_format": "MM/DD/YYYY"}'' to the build function.', fmt),
+            pc->>'on_error');
         RETURN NULL;
     END;
-    IF d < current_setting('collmine.cm_min_date')::date OR d > current_setting('collmine.cm_max_date')::date THEN
+    IF d < (pc->>'min_date')::date OR d > (pc->>'max_date')::date THEN
         RETURN collmine._cm_implausible(v, p_table, p_col, p_row);
     END IF;
     RETURN d;
@@ -549,39 +576,40 @@ $$;
 
 -- Parse a timestamp export value: timestamp_format if set, else ISO 8601; values without a
 -- UTC offset are local times in the load's timezone setting. Values that match the strict
--- pattern collmine.cm_ts_fast are cast inline; the others go to _cm_ts_parse.
+-- pattern pc.ts_fast are cast inline; the others go to _cm_ts_parse.
 -- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
-CREATE FUNCTION collmine._cm_ts(v text, p_table text, p_col text, p_row text)
+CREATE FUNCTION collmine._cm_ts(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS timestamptz
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN v IS NULL THEN NULL
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) pg_catalog.current_setting('collmine.cm_ts_fast')
-            THEN collmine._cm_ts_cast(v)
-        ELSE collmine._cm_ts_parse(v, p_table, p_col, p_row) END
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) (pc OPERATOR(pg_catalog.->>) 'ts_fast')
+            THEN collmine._cm_ts_cast(v, pc OPERATOR(pg_catalog.->>) 'timestamp_format', pc OPERATOR(pg_catalog.->>) 'timezone')
+        ELSE collmine._cm_ts_parse(v, p_table, p_col, p_row, pc) END
 $$;
 
--- The cast of a value that matched the fast timestamp pattern.
-CREATE FUNCTION collmine._cm_ts_cast(v text)
+-- The cast of a value that matched the fast timestamp pattern of format fmt (NULL: ISO 8601),
+-- a local time in time zone tz.
+CREATE FUNCTION collmine._cm_ts_cast(v text, fmt text, tz text)
 RETURNS timestamptz
 LANGUAGE sql STABLE
 AS $$
-    SELECT (CASE WHEN pg_catalog.current_setting('collmine.cm_timestamp_format') OPERATOR(pg_catalog.=) ''
+    SELECT (CASE WHEN fmt IS NULL
                  THEN pg_catalog.btrim(v)::pg_catalog.timestamp
-                 ELSE pg_catalog.to_timestamp(pg_catalog.btrim(v), pg_catalog.current_setting('collmine.cm_timestamp_format'))::pg_catalog.timestamp END)
-           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
+                 ELSE pg_catalog.to_timestamp(pg_catalog.btrim(v), fmt)::pg_catalog.timestamp END)
+           AT TIME ZONE tz
 $$;
 
 -- The checked parse of a timestamp value: errors and findings name table, column and row.
-CREATE FUNCTION collmine._cm_ts_parse(v text, p_table text, p_col text, p_row text)
+CREATE FUNCTION collmine._cm_ts_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
 AS $$
 DECLARE
-    fmt text := nullif(current_setting('collmine.cm_timestamp_format'), '');
-    tz text := current_setting('collmine.cm_timezone');
+    fmt text := pc->>'timestamp_format';
+    tz text := pc->>'timezone';
     s text := btrim(v);
     t timestamptz;
 BEGIN
@@ -597,15 +625,16 @@ BEGIN
             t := s::timestamptz;
         ELSE
             -- a date in the display date format, as saved searches write them
-            t := collmine._cm_date_strict(s)::timestamp AT TIME ZONE tz;
+            t := collmine._cm_date_strict(s, pc->>'date_format')::timestamp AT TIME ZONE tz;
         END IF;
     EXCEPTION WHEN data_exception THEN
         PERFORM collmine._cm_bad('timestamp', v, p_table, p_col, p_row,
-            format('Timestamps are read as ISO 8601 (2024-09-14 13:05:00) unless the timestamp_format setting is given (now %s), for example ''{"timestamp_format": "MM/DD/YYYY HH12:MI am"}''.', coalesce(fmt, 'not set')));
+            format('Timestamps are read as ISO 8601 (2024-09-14 13:05:00) unless the timestamp_format setting is given (now %s), for example ''{"timestamp_format": "MM/DD/YYYY HH12:MI am"}''.', coalesce(fmt, 'not set')),
+            pc->>'on_error');
         RETURN NULL;
     END;
-    IF t < current_setting('collmine.cm_min_date')::date::timestamp AT TIME ZONE tz
-       OR t >= (current_setting('collmine.cm_max_date')::date + 1)::timestamp AT TIME ZONE tz THEN
+    IF t < (pc->>'min_date')::date::timestamp AT TIME ZONE tz
+       OR t >= ((pc->>'max_date')::date + 1)::timestamp AT TIME ZONE tz THEN
         RETURN collmine._cm_implausible(v, p_table, p_col, p_row);
     END IF;
     RETURN t;
@@ -628,14 +657,13 @@ BEGIN
 END
 $$;
 
--- A date in the load's date_format that raises a data_exception when it does not match.
-CREATE FUNCTION collmine._cm_date_strict(s text)
+-- A date in the load's date_format fmt that raises a data_exception when it does not match.
+CREATE FUNCTION collmine._cm_date_strict(s text, fmt text)
 RETURNS date
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
 AS $$
 DECLARE
-    fmt text := current_setting('collmine.cm_date_format');
     d date := to_date(s, fmt);
 BEGIN
     IF regexp_replace(to_char(d, fmt), '(^|\D)0+(\d)', '\1\2', 'g') <> regexp_replace(s, '(^|\D)0+(\d)', '\1\2', 'g') THEN
@@ -647,18 +675,18 @@ $$;
 
 -- Parse an amount: digits with an optional sign and decimal point (no thousands separators).
 -- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
-CREATE FUNCTION collmine._cm_num(v text, p_table text, p_col text, p_row text)
+CREATE FUNCTION collmine._cm_num(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS numeric
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$'
             THEN pg_catalog.btrim(v)::pg_catalog.numeric
-        ELSE collmine._cm_num_parse(v, p_table, p_col, p_row) END
+        ELSE collmine._cm_num_parse(v, p_table, p_col, p_row, pc) END
 $$;
 
 -- The checked parse of an amount: errors and findings name table, column and row.
-CREATE FUNCTION collmine._cm_num_parse(v text, p_table text, p_col text, p_row text)
+CREATE FUNCTION collmine._cm_num_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS numeric
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
@@ -671,7 +699,8 @@ BEGIN
         RETURN s::numeric;
     END IF;
     PERFORM collmine._cm_bad('amount', v, p_table, p_col, p_row,
-        'Amounts must be plain numbers such as 1234.56 or -10 (no currency symbols or thousands separators).');
+        'Amounts must be plain numbers such as 1234.56 or -10 (no currency symbols or thousands separators).',
+        pc->>'on_error');
     RETURN NULL;
 END
 $$;
@@ -723,8 +752,18 @@ $$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Build workspace: temporary tables that a source part fills and _cm_finish consumes.
+--
+-- A build is a short sequence of named steps (docs/architecture.md, "How a connector build
+-- runs"). The settings travel as arguments: s, the validated settings (_cm_settings), and pc,
+-- the parse context derived from them (_cm_parse_context). The rows travel through the
+-- workspace, the session's temporary tables _cm_*: each step's comment says which it reads and
+-- which it fills. Findings go to the workspace table _cm_issue, which any step, and any value
+-- parser called inside a query, appends to.
 -- ---------------------------------------------------------------------------------------------
-CREATE FUNCTION collmine._cm_begin(p_source text, p_schema name, s jsonb)
+
+-- Check that the target schema exists, create the canonical tables if missing, and create an
+-- empty workspace: _cm_inv, _cm_app, _cm_raw, _cm_cust and _cm_issue.
+CREATE FUNCTION collmine._cm_begin(p_source text, p_schema name)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -737,19 +776,6 @@ BEGIN
                   HINT = format('Create the staging tables first: SELECT collmine.create_staging(%L, %L);', p_source, p_schema);
     END IF;
     PERFORM collmine.create_event_log(p_schema);
-    PERFORM set_config('collmine.cm_on_error', s->>'on_error', true);
-    PERFORM set_config('collmine.cm_date_format', s->>'date_format', true);
-    PERFORM set_config('collmine.cm_timestamp_format', coalesce(s->>'timestamp_format', ''), true);
-    PERFORM set_config('collmine.cm_timezone', s->>'timezone', true);
-    PERFORM set_config('collmine.cm_min_date', to_char((s->>'min_date')::date, 'YYYY-MM-DD'), true);
-    PERFORM set_config('collmine.cm_max_date',
-        to_char((greatest(now(), (s->>'as_of')::timestamptz) AT TIME ZONE (s->>'timezone'))::date
-                + make_interval(years => (s->>'max_years_ahead')::integer), 'YYYY-MM-DD'), true);
-    -- patterns of values that parse inline, in the window (the others take the checked path)
-    PERFORM set_config('collmine.cm_date_fast', collmine._cm_fast_pattern(s->>'date_format', true,
-        current_setting('collmine.cm_min_date')::date, current_setting('collmine.cm_max_date')::date), true);
-    PERFORM set_config('collmine.cm_ts_fast', collmine._cm_fast_pattern(s->>'timestamp_format', false,
-        current_setting('collmine.cm_min_date')::date, current_setting('collmine.cm_max_date')::date), true);
     DROP TABLE IF EXISTS pg_temp._cm_inv, pg_temp._cm_app, pg_temp._cm_raw, pg_temp._cm_issue, pg_temp._cm_cust;
     -- one row per invoice (case)
     CREATE TEMP TABLE _cm_inv (
@@ -828,8 +854,29 @@ BEGIN
 END
 $$;
 
+-- Stage the exports: de-duplicate each staging table on its source key (_cm_dedup, in the
+-- order given), and return the relation to read for each, as {table: relation}. p_keys is a
+-- jsonb array of [table, key column, ...].
+CREATE FUNCTION collmine._cm_stage(p_schema name, p_keys jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    k jsonb;
+    src jsonb := '{}';
+BEGIN
+    FOR k IN SELECT x FROM jsonb_array_elements(p_keys) WITH ORDINALITY AS a(x, n) ORDER BY n LOOP
+        src := src || jsonb_build_object(k->>0,
+            collmine._cm_dedup(p_schema, k->>0,
+                               ARRAY(SELECT c FROM jsonb_array_elements_text(k) WITH ORDINALITY AS b(c, i) WHERE i > 1 ORDER BY i)));
+    END LOOP;
+    RETURN src;
+END
+$$;
+
 -- Turn the workspace into the canonical events and invoices of one source, and store the
--- quality findings. Returns the event count per activity.
+-- quality findings. Returns the event count per activity. Each step is a function of its own.
 CREATE FUNCTION collmine._cm_finish(p_source text, p_schema name, s jsonb)
 RETURNS TABLE(activity text, events bigint)
 LANGUAGE plpgsql
@@ -838,7 +885,35 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     as_of timestamptz;
-    tz text := s->>'timezone';
+BEGIN
+    PERFORM collmine._cm_check_invoices();
+    PERFORM collmine._cm_check_references();
+    as_of := collmine._cm_as_of(s);
+    PERFORM collmine._cm_settle();
+    PERFORM collmine._cm_application_events();
+    PERFORM collmine._cm_explicit_events();
+    PERFORM collmine._cm_customer_events(s);
+    PERFORM collmine._cm_due_date_events(s, as_of);
+    PERFORM collmine._cm_check_events(s);
+    -- the export checked against itself: the ERP's own status and open amount against the
+    -- derived ones, per invoice and in total per currency
+    PERFORM collmine._cm_crosscheck();
+    PERFORM collmine._cm_write_log(p_source, p_schema);
+    PERFORM collmine._cm_write_invoices(p_source, p_schema, s, as_of);
+    PERFORM collmine._cm_write_quality(p_source, p_schema);
+    RETURN QUERY SELECT * FROM collmine._cm_event_counts(s);
+    PERFORM collmine._cm_drop_workspace();
+END
+$$;
+
+-- Step: the invoices as the source part left them (_cm_inv). Duplicate case ids keep one row
+-- (by source ref); invoices without a date, a due date or an amount are findings.
+CREATE FUNCTION collmine._cm_check_invoices()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
 BEGIN
     ANALYZE pg_temp._cm_inv;   -- temporary tables have no statistics otherwise: bad join plans
     ANALYZE pg_temp._cm_app;
@@ -860,7 +935,19 @@ BEGIN
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'missing_amount', 'warning', 'invoice', i.source_ref, i.case_id, 'no invoice amount: settlement cannot be inferred'
     FROM _cm_inv i WHERE i.amount IS NULL;
+END
+$$;
 
+-- Step: applications (_cm_app) and explicit events (_cm_raw) that point to no known invoice,
+-- or have no time, are findings and leave the workspace; applications in another currency than
+-- their invoice are findings and stay.
+CREATE FUNCTION collmine._cm_check_references()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     -- applications and events that point to no known invoice
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_invoice', 'warning', 'application', a.source_ref, a.case_id, 'applied to an invoice that is not in the export; ignored'
@@ -887,14 +974,32 @@ BEGIN
            format('%s in %s applied to an invoice in %s; amounts taken as given', a.kind, a.currency, i.currency)
     FROM _cm_app a JOIN _cm_inv i USING (case_id)
     WHERE a.currency IS NOT NULL AND i.currency IS NOT NULL AND a.currency <> i.currency;
+END
+$$;
 
-    -- the data's own "now": the as_of setting, else the latest time anywhere in the export
-    as_of := coalesce((s->>'as_of')::timestamptz,
-                      greatest((SELECT max(invoice_ts) FROM _cm_inv), (SELECT max(applied_ts) FROM _cm_app),
-                               (SELECT max(doc_ts) FROM _cm_app), (SELECT max(ts) FROM _cm_raw)));
+-- Step: the data's own "now": the as_of setting, else the latest time anywhere in the export.
+CREATE FUNCTION collmine._cm_as_of(s jsonb)
+RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    RETURN coalesce((s->>'as_of')::timestamptz,
+                    greatest((SELECT max(invoice_ts) FROM _cm_inv), (SELECT max(applied_ts) FROM _cm_app),
+                             (SELECT max(doc_ts) FROM _cm_app), (SELECT max(ts) FROM _cm_raw)));
+END
+$$;
 
-    -- running balance per invoice: the application that brings it to zero settles the invoice,
-    -- or writes it off when that application is a write-off
+-- Step: settlement. A running balance per invoice over its applications (_cm_bal); the
+-- application that brings it to zero settles the invoice, or writes it off when that
+-- application is a write-off (_cm_end: one row per invoice that ended).
+CREATE FUNCTION collmine._cm_settle()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     DROP TABLE IF EXISTS pg_temp._cm_bal;
     CREATE TEMP TABLE _cm_bal AS
     SELECT a.*, i.amount AS inv_amount,
@@ -917,8 +1022,19 @@ BEGIN
     WHERE b.inv_amount > 0 AND b.cum >= b.inv_amount - 0.005 AND b.cum_before < b.inv_amount - 0.005
     ORDER BY b.case_id, b.applied_ts, b.sort_key, b.source_ref;
     ANALYZE pg_temp._cm_end;
+END
+$$;
 
-    -- all events of the load, before ordering
+-- Step: the events that invoices and applications imply, into a new _cm_ev (all events of the
+-- load, before ordering): Invoice Generated, Payment Received, Payment Posted, Credit Memo
+-- Issued, Invoice Written Off and Invoice Settled.
+CREATE FUNCTION collmine._cm_application_events()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     DROP TABLE IF EXISTS pg_temp._cm_ev;
     CREATE TEMP TABLE _cm_ev (case_id text, activity text, ts timestamptz, user_id text,
         is_automated boolean, amount numeric, currency text, source_ref text, sort_key numeric);
@@ -953,7 +1069,19 @@ BEGIN
     INSERT INTO _cm_ev
     SELECT e.case_id, 'Invoice Settled', e.end_ts, NULL, true, NULL, NULL, e.source_ref, NULL
     FROM _cm_end e WHERE e.end_kind <> 'writeoff';
+END
+$$;
 
+-- Step: the explicit per-invoice events of _cm_raw into _cm_ev. Dunning starts with the first
+-- reminder unless the source gave an earlier start; a dispute is Registered on entering the
+-- disputed state and Resolved on leaving it.
+CREATE FUNCTION collmine._cm_explicit_events()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     -- explicit per-invoice events; dunning starts with the first reminder unless the source
     -- gave an earlier start
     INSERT INTO _cm_ev
@@ -973,10 +1101,19 @@ BEGIN
           FROM _cm_raw r WHERE r.activity IN ('dispute:disputed', 'dispute:resolved')) d
     WHERE (d.activity = 'dispute:disputed' AND d.prev IS DISTINCT FROM 'dispute:disputed')
        OR (d.activity = 'dispute:resolved' AND d.prev = 'dispute:disputed');
+END
+$$;
 
-    -- customer-level events (credit limits, calls about no invoice) are kept once each in
-    -- customer_events; with customer_events_on_invoices = open_invoices they are also put on
-    -- every invoice of that customer that is open at that moment
+-- Step: customer-level events (credit limits, calls about no invoice) are kept once each in
+-- _cm_cev (for customer_events); with the setting customer_events_on_invoices = open_invoices
+-- they are also put into _cm_ev on every invoice of that customer that is open at that moment.
+CREATE FUNCTION collmine._cm_customer_events(s jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     INSERT INTO _cm_cust
     SELECT DISTINCT i.customer_key, i.customer_id FROM _cm_inv i
     WHERE i.customer_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _cm_cust c WHERE c.customer_key = i.customer_key);
@@ -995,10 +1132,22 @@ BEGIN
         LEFT JOIN _cm_end e ON e.case_id = i.case_id
         WHERE r.case_id IS NULL AND (e.end_ts IS NULL OR e.end_ts > r.ts);
     END IF;
+END
+$$;
 
-    -- Payment Due Date Passed, if the invoice was still open at the end of its due date. The
-    -- template stamps it with the due date itself (00:00 in the load's time zone); the setting
-    -- due_date_passed_at = "day_after" stamps it when the due date is over (00:00 of the next day)
+-- Step: Payment Due Date Passed into _cm_ev, if the invoice was still open at the end of its
+-- due date (as of the data's "now", as_of). The template stamps it with the due date itself
+-- (00:00 in the load's time zone); the setting due_date_passed_at = "day_after" stamps it when
+-- the due date is over (00:00 of the next day).
+CREATE FUNCTION collmine._cm_due_date_events(s jsonb, as_of timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    tz text := s->>'timezone';
+BEGIN
     INSERT INTO _cm_ev
     SELECT i.case_id, 'Payment Due Date Passed',
            ((i.due_date + CASE WHEN s->>'due_date_passed_at' = 'day_after' THEN 1 ELSE 0 END)::timestamp AT TIME ZONE tz),
@@ -1007,7 +1156,20 @@ BEGIN
     WHERE i.due_date IS NOT NULL AND i.invoice_ts IS NOT NULL
       AND ((i.due_date + 1)::timestamp AT TIME ZONE tz) <= as_of
       AND (e.end_ts IS NULL OR e.end_ts >= ((i.due_date + 1)::timestamp AT TIME ZONE tz));
+END
+$$;
 
+-- Step: checks of the derived events (_cm_ev): events dated before their invoice, and events
+-- whose time is only a date.
+CREATE FUNCTION collmine._cm_check_events(s jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    tz text := s->>'timezone';
+BEGIN
     ANALYZE pg_temp._cm_ev;
     -- events dated before their invoice exists are kept and flagged
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
@@ -1024,11 +1186,19 @@ BEGIN
     FROM (SELECT v.activity, count(*) FILTER (WHERE (v.ts AT TIME ZONE tz)::time = '00:00') AS n, count(*) AS total
           FROM _cm_ev v WHERE v.activity <> 'Payment Due Date Passed' GROUP BY v.activity) x
     WHERE x.n > 0;
+END
+$$;
 
-    -- the export checked against itself: the ERP's own status and open amount against the
-    -- derived ones, per invoice and in total per currency
-    PERFORM collmine._cm_crosscheck();
-
+-- Step: write the canonical events, customer_events and applications of one source into
+-- <schema>: this source's rows (and its invoices and findings) are replaced, other sources'
+-- rows kept. ord numbers the events in time order, activity rank breaking ties.
+CREATE FUNCTION collmine._cm_write_log(p_source text, p_schema name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     -- write the canonical tables: replace this source's rows, keep other sources' rows
     EXECUTE format('DELETE FROM %I.customer_events WHERE source_system = %L', p_schema, p_source);
     EXECUTE format('DELETE FROM %I.applications WHERE source_system = %L', p_schema, p_source);
@@ -1056,7 +1226,21 @@ BEGIN
         SELECT a.case_id, a.kind, a.doc_ref, a.amount, a.currency, a.doc_ts, a.posted_ts, a.applied_ts,
                coalesce(a.reapplied, false), %L, a.source_ref
         FROM pg_temp._cm_app a$q$, p_schema, p_source);
+END
+$$;
 
+-- Step: write the canonical invoices of one source into <schema> (after _cm_write_log has
+-- removed the old ones): the workspace's invoices with their status, amounts, settlement and
+-- the measures derived from them, as of the data's "now" (as_of).
+CREATE FUNCTION collmine._cm_write_invoices(p_source text, p_schema name, s jsonb, as_of timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    tz text := s->>'timezone';
+BEGIN
     EXECUTE format($q$INSERT INTO %I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
@@ -1090,7 +1274,18 @@ BEGIN
                    WHERE r.activity IN ('dispute:disputed', 'dispute:reason')
                    ORDER BY r.case_id, r.activity = 'dispute:reason' DESC, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
         p_schema, p_source, tz, as_of, s->>'paid_on_time');
+END
+$$;
 
+-- Step: the last finding (a log that mixes currencies), then every finding of the workspace
+-- (_cm_issue) into <schema>.quality_issues.
+CREATE FUNCTION collmine._cm_write_quality(p_source text, p_schema name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     -- a log that mixes currencies cannot add amounts across invoices without conversion
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
     SELECT 'mixed_currency', 'info', NULL, string_agg(c, ', ' ORDER BY c),
@@ -1101,8 +1296,17 @@ BEGIN
     EXECUTE format($q$INSERT INTO %I.quality_issues
         SELECT %L, q.check_name, q.severity, q.source_table, q.source_ref, q.case_id, q.detail FROM pg_temp._cm_issue q$q$,
         p_schema, p_source);
+END
+$$;
 
-    -- per activity: its events in the log, plus the customer-level events kept apart
+-- Step: the build's result. Per activity: its events in the log (_cm_ev), plus the
+-- customer-level events kept apart (_cm_cev) unless they were put on the invoices.
+CREATE FUNCTION collmine._cm_event_counts(s jsonb)
+RETURNS TABLE(activity text, events bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
     RETURN QUERY
     SELECT t.activity,
            coalesce(v.n, 0) + CASE WHEN s->>'customer_events_on_invoices' = 'open_invoices' THEN 0 ELSE coalesce(c.n, 0) END
@@ -1110,7 +1314,6 @@ BEGIN
     LEFT JOIN (SELECT x.activity, count(*) AS n FROM _cm_ev x GROUP BY x.activity) v ON v.activity = t.activity
     LEFT JOIN (SELECT x.activity, count(*) AS n FROM _cm_cev x GROUP BY x.activity) c ON c.activity = t.activity
     ORDER BY t.rank;
-    PERFORM collmine._cm_drop_workspace();
 END
 $$;
 
@@ -1433,12 +1636,12 @@ COMMENT ON FUNCTION collmine.import_csv(regclass, text) IS
 
 -- A date export value as the timestamp of its midnight in the load's time zone.
 -- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
-CREATE FUNCTION collmine._cm_day(v text, p_table text, p_col text, p_row text)
+CREATE FUNCTION collmine._cm_day(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS timestamptz
 LANGUAGE sql VOLATILE
 AS $$
-    SELECT collmine._cm_date(v, p_table, p_col, p_row)::pg_catalog.timestamp
-           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
+    SELECT collmine._cm_date(v, p_table, p_col, p_row, pc)::pg_catalog.timestamp
+           AT TIME ZONE (pc OPERATOR(pg_catalog.->>) 'timezone')
 $$;
 
 -- Check that every staging table of a source exists with all its columns, and that no table

@@ -50,6 +50,8 @@ SELECT collmine._cm_def('netsuite', 'currency', ARRAY['id', 'name', 'symbol'], A
 -- Derive the canonical events and invoices of <schema> from its NetSuite staging tables.
 -- The rule of each activity is the data template's (../shared/reference/netsuite-data-template.txt,
 -- "Where to get" and "Capture"); docs/connectors.md puts each rule next to the template's text.
+-- Each step is an internal function below; s is the validated settings, pc the parse context,
+-- src the relation to read for each staging table (itself, or its de-duplicated copy).
 CREATE FUNCTION collmine.netsuite_build(log_schema name, settings jsonb DEFAULT '{}')
 RETURNS TABLE(activity text, events bigint)
 LANGUAGE plpgsql
@@ -58,33 +60,50 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     s jsonb := collmine._cm_settings('netsuite', settings);
-    tr text; tl text; lk text; lk2 text; sn text; pc text; msg text; cu text; te text; su text; ev text; em text; cy text;
-    auto_users text[] := collmine._cm_list(s->'automated_users');
-    ui_ctx text[] := collmine._cm_list(s->'interactive_contexts');
+    pc jsonb := collmine._cm_parse_context(s);
+    src jsonb;
+BEGIN
+    PERFORM collmine._cm_begin('netsuite', log_schema);
+    src := collmine._netsuite_stage(log_schema);
+    PERFORM collmine._netsuite_invoices(src, s, pc);
+    PERFORM collmine._netsuite_applications(src, s, pc);
+    PERFORM collmine._netsuite_messages(src, pc);
+    PERFORM collmine._netsuite_dunning_letters(src, s, pc);
+    PERFORM collmine._netsuite_system_notes(src, s, pc);
+    PERFORM collmine._netsuite_calls(src, s, pc);
+    PERFORM collmine._netsuite_unmatched_settings(s, src->>'systemnote', src->>'customrecord_3805_dunning_eval_result',
+                                                  src->>'transaction', src->>'nexttransactionlinelink');
+    RETURN QUERY SELECT * FROM collmine._cm_finish('netsuite', log_schema, s);
+END
+$$;
+COMMENT ON FUNCTION collmine.netsuite_build(name, jsonb) IS
+    'derive <schema>.events, invoices, customer_events and applications from the NetSuite staging tables; returns events per activity';
+
+-- Step: the staging tables, checked and de-duplicated ({table: relation to read}). The two link
+-- tables are one fact seen from either end: when the mirror (previoustransactionlinelink) has
+-- rows, "nexttransactionlinelink" names their union, once per link (_cm_ns_link).
+CREATE FUNCTION collmine._netsuite_stage(p_schema name)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    src jsonb;
     has_prev boolean;
 BEGIN
-    PERFORM collmine._cm_begin('netsuite', log_schema, s);
     -- staging schemas made by an earlier version lack the tables and columns added since
-    PERFORM collmine._cm_create_missing_tables('netsuite', log_schema);
-    PERFORM collmine._cm_add_columns(log_schema, 'phonecall', ARRAY['message text']);
-    PERFORM collmine._cm_add_columns(log_schema, 'customer', ARRAY['billcountry text']);
-    PERFORM collmine._cm_require(log_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
-    tr  := collmine._cm_dedup(log_schema, 'transaction', ARRAY['id']);
-    tl  := collmine._cm_dedup(log_schema, 'transactionline', ARRAY['transaction', 'id']);
-    lk  := collmine._cm_dedup(log_schema, 'nexttransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
-    lk2 := collmine._cm_dedup(log_schema, 'previoustransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
-    sn  := collmine._cm_dedup(log_schema, 'systemnote', ARRAY['id']);
-    pc  := collmine._cm_dedup(log_schema, 'phonecall', ARRAY['id']);
-    msg := collmine._cm_dedup(log_schema, 'message', ARRAY['id']);
-    cu  := collmine._cm_dedup(log_schema, 'customer', ARRAY['id']);
-    te  := collmine._cm_dedup(log_schema, 'term', ARRAY['id']);
-    su  := collmine._cm_dedup(log_schema, 'subsidiary', ARRAY['id']);
-    ev  := collmine._cm_dedup(log_schema, 'customrecord_3805_dunning_eval_result', ARRAY['id']);
-    em  := collmine._cm_dedup(log_schema, 'employee', ARRAY['id']);
-    cy  := collmine._cm_dedup(log_schema, 'currency', ARRAY['id']);
+    PERFORM collmine._cm_create_missing_tables('netsuite', p_schema);
+    PERFORM collmine._cm_add_columns(p_schema, 'phonecall', ARRAY['message text']);
+    PERFORM collmine._cm_add_columns(p_schema, 'customer', ARRAY['billcountry text']);
+    PERFORM collmine._cm_require(p_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
+    src := collmine._cm_stage(p_schema, '[["transaction", "id"], ["transactionline", "transaction", "id"],
+        ["nexttransactionlinelink", "previousdoc", "previousline", "nextdoc", "nextline"],
+        ["previoustransactionlinelink", "previousdoc", "previousline", "nextdoc", "nextline"],
+        ["systemnote", "id"], ["phonecall", "id"], ["message", "id"], ["customer", "id"], ["term", "id"],
+        ["subsidiary", "id"], ["customrecord_3805_dunning_eval_result", "id"], ["employee", "id"], ["currency", "id"]]');
 
-    -- the two link tables are one fact seen from either end: read their union, once per link
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', lk2) INTO has_prev;
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', src->>'previoustransactionlinelink') INTO has_prev;
     IF has_prev THEN
         DROP TABLE IF EXISTS pg_temp._cm_ns_link;
         EXECUTE format($q$CREATE TEMP TABLE _cm_ns_link AS
@@ -92,20 +111,36 @@ BEGIN
                    k.previousdoc, k.previousline, k.previoustype, k.nextdoc, k.nextline, k.nexttype, k.linktype,
                    k.foreignamount, k.lastmodifieddate
             FROM (SELECT 1 AS pref, x.* FROM %s x UNION ALL SELECT 2, y.* FROM %s y) k
-            ORDER BY k.previousdoc, k.previousline, k.nextdoc, k.nextline, k.pref$q$, lk, lk2);
+            ORDER BY k.previousdoc, k.previousline, k.nextdoc, k.nextline, k.pref$q$,
+            src->>'nexttransactionlinelink', src->>'previoustransactionlinelink');
         ANALYZE pg_temp._cm_ns_link;
-        lk := 'pg_temp._cm_ns_link';
+        src := src || '{"nexttransactionlinelink": "pg_temp._cm_ns_link"}';
     END IF;
+    RETURN src;
+END
+$$;
 
+-- Step: the invoices (_cm_inv) and their customers (_cm_cust), with the checks on transaction
+-- types, invoice statuses and countries. Template attributes: CustomerId the customer's
+-- entityid (else its internal id), Country the customer's billing country (country_source),
+-- CollectorName the dunning manager's (else the sales rep's) employee name, currency code,
+-- credit limit, the NetSuite status (A Open, B Paid In Full, ...), and the unpaid amount for
+-- the cross-check.
+CREATE FUNCTION collmine._netsuite_invoices(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    tr text := src->>'transaction';
+BEGIN
     -- transaction types outside the known set are reported once per value
     EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         SELECT 'unknown_enum_value', 'warning', 'transaction', 'id=' || t.id, format('column "type" has unknown value "%%s"', t.type)
         FROM %s t WHERE t.type IS NULL OR t.type NOT IN ('CustInvc', 'CustPymt', 'CustCred', 'Journal', 'Deposit', 'CustDep', 'CustRfnd')$q$, tr);
 
-    -- invoices. Template attributes: CustomerId the customer's entityid (else its internal id),
-    -- Country the customer's billing country (country_source), CollectorName the dunning
-    -- manager's (else the sales rep's) employee name, currency code, credit limit, the
-    -- NetSuite status (A Open, B Paid In Full, ...), and the unpaid amount for the cross-check
+    -- the invoices
     EXECUTE format($q$INSERT INTO pg_temp._cm_inv
         SELECT t.tranid, t.id, t.entity, coalesce(nullif(btrim(c.entityid), ''), t.entity), c.companyname, c.category,
                coalesce(sl.name, sc.name, l.subsidiary, c.subsidiary),
@@ -113,20 +148,20 @@ BEGIN
                         coalesce(t.custbody_3805_dunning_manager, c.salesrep)),
                CASE WHEN %2$L = 'customer' THEN c.billcountry ELSE coalesce(sl.country, sc.country) END,
                coalesce(te.name, t.terms),
-               collmine._cm_num(te.daysuntilnetdue, 'term', 'daysuntilnetdue', 'id=' || te.id)::integer,
-               coalesce(cy.symbol, t.currency), collmine._cm_num(t.foreigntotal, 'transaction', 'foreigntotal', 'id=' || t.id),
-               coalesce(collmine._cm_ts(t.createddate, 'transaction', 'createddate', 'id=' || t.id),
+               collmine._cm_num(te.daysuntilnetdue, 'term', 'daysuntilnetdue', 'id=' || te.id, %11$L::jsonb)::integer,
+               coalesce(cy.symbol, t.currency), collmine._cm_num(t.foreigntotal, 'transaction', 'foreigntotal', 'id=' || t.id, %11$L::jsonb),
+               coalesce(collmine._cm_ts(t.createddate, 'transaction', 'createddate', 'id=' || t.id, %11$L::jsonb),
                         td.d::timestamp AT TIME ZONE %10$L),
                td.d,
-               collmine._cm_date(t.duedate, 'transaction', 'duedate', 'id=' || t.id),
+               collmine._cm_date(t.duedate, 'transaction', 'duedate', 'id=' || t.id, %11$L::jsonb),
                t.createdby, t.createdby = ANY (%1$L::text[]), 'transaction:' || t.id,
                CASE st.code WHEN 'A' THEN 'Open' WHEN 'B' THEN 'Paid In Full' WHEN 'D' THEN 'Pending Approval'
                             WHEN 'E' THEN 'Rejected' WHEN 'V' THEN 'Voided' ELSE t.status END,
                CASE st.code WHEN 'A' THEN true WHEN 'B' THEN false END,
-               collmine._cm_num(t.foreignamountunpaid, 'transaction', 'foreignamountunpaid', 'id=' || t.id),
-               collmine._cm_num(c.creditlimit, 'customer', 'creditlimit', 'id=' || c.id)
+               collmine._cm_num(t.foreignamountunpaid, 'transaction', 'foreignamountunpaid', 'id=' || t.id, %11$L::jsonb),
+               collmine._cm_num(c.creditlimit, 'customer', 'creditlimit', 'id=' || c.id, %11$L::jsonb)
         FROM %3$s t
-        CROSS JOIN LATERAL (SELECT collmine._cm_date(t.trandate, 'transaction', 'trandate', 'id=' || t.id) AS d) td
+        CROSS JOIN LATERAL (SELECT collmine._cm_date(t.trandate, 'transaction', 'trandate', 'id=' || t.id, %11$L::jsonb) AS d) td
         CROSS JOIN LATERAL (SELECT CASE upper(btrim(regexp_replace(t.status, '^CustInvc:', '')))
                                        WHEN 'A' THEN 'A' WHEN 'OPEN' THEN 'A' WHEN 'B' THEN 'B' WHEN 'PAID IN FULL' THEN 'B'
                                        WHEN 'D' THEN 'D' WHEN 'PENDING APPROVAL' THEN 'D' WHEN 'E' THEN 'E'
@@ -139,7 +174,8 @@ BEGIN
         LEFT JOIN %7$s sc ON sc.id = c.subsidiary
         LEFT JOIN %8$s e ON e.id = coalesce(t.custbody_3805_dunning_manager, c.salesrep)
         LEFT JOIN %9$s cy ON cy.id = t.currency
-        WHERE t.type = 'CustInvc'$q$, auto_users, s->>'country_source', tr, tl, cu, te, su, em, cy, s->>'timezone');
+        WHERE t.type = 'CustInvc'$q$, collmine._cm_list(s->'automated_users'), s->>'country_source', tr, src->>'transactionline',
+        src->>'customer', src->>'term', src->>'subsidiary', src->>'employee', src->>'currency', s->>'timezone', pc);
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_enum_value', 'warning', 'transaction', i.source_ref, i.case_id,
            format('column "status" has unknown value "%s"; the status cross-check skips it', i.source_status)
@@ -152,68 +188,109 @@ BEGIN
                        THEN 'the customer export has no billcountry (the template''s billing country); "country_source": "subsidiary" takes the subsidiary''s'
                        ELSE 'the subsidiary has no country' END)
     FROM _cm_inv i HAVING count(*) FILTER (WHERE i.country IS NULL) > 0;
-    EXECUTE format('INSERT INTO pg_temp._cm_cust SELECT c.id, coalesce(nullif(btrim(c.entityid), %L), c.id) FROM %s c', '', cu);
+    EXECUTE format('INSERT INTO pg_temp._cm_cust SELECT c.id, coalesce(nullif(btrim(c.entityid), %L), c.id) FROM %s c', '', src->>'customer');
+END
+$$;
 
-    -- applications: a payment, credit memo or journal linked to the invoice. Template: Payment
-    -- Received at the payment's transaction date; Payment Posted at its GL posting (posting
-    -- 'T': its creation time), once; Credit Memo Issued and Invoice Written Off at the document's
-    -- creation time. The link's lastmodifieddate is when the payment was applied: later than the
-    -- posting by more than reapplication_after, it is a re-application (rework), kept as such.
+-- Step: the applications (_cm_app): a payment, credit memo or journal linked to the invoice.
+-- Template: Payment Received at the payment's transaction date; Payment Posted at its GL
+-- posting (posting 'T': its creation time), once; Credit Memo Issued and Invoice Written Off at
+-- the document's creation time. The link's lastmodifieddate is when the payment was applied:
+-- later than the posting by more than reapplication_after, it is a re-application (rework),
+-- kept as such. Applying documents missing from the export are findings and left out.
+CREATE FUNCTION collmine._netsuite_applications(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_app
         SELECT x.case_id, x.kind, x.doc_ref, x.amount, x.currency,
                CASE WHEN x.kind = 'payment' THEN x.doc_day ELSE coalesce(x.created, x.doc_day) END,
                greatest(x.applied, x.created, x.doc_day),   -- never before the document exists
                x.user_id, x.auto, x.source_ref, x.sort_key,
                CASE WHEN x.kind = 'payment' AND x.posting IS NOT FALSE THEN coalesce(x.created, x.doc_day) END,
-               x.kind = 'payment' AND x.posting IS NOT FALSE AND x.applied > coalesce(x.created, x.doc_day) + %L::interval,
+               x.kind = 'payment' AND x.posting IS NOT FALSE AND x.applied > coalesce(x.created, x.doc_day) + %1$L::interval,
                x.kind = 'payment' AND x.posting IS FALSE
         FROM (SELECT coalesce(i.tranid, 'transaction id=' || k.previousdoc) AS case_id,
                      CASE WHEN n.type = 'CustPymt' THEN 'payment'
-                          WHEN n.type IN ('CustCred', 'Journal') AND n.memo ~* %L THEN 'writeoff'
+                          WHEN n.type IN ('CustCred', 'Journal') AND n.memo ~* %2$L THEN 'writeoff'
                           WHEN n.type = 'CustCred' THEN 'credit'
                           ELSE 'other' END AS kind,
                      coalesce(n.tranid, 'transaction id=' || k.nextdoc) AS doc_ref,
-                     abs(collmine._cm_num(k.foreignamount, 'nexttransactionlinelink', 'foreignamount', format('%%s->%%s', k.previousdoc, k.nextdoc))) AS amount,
+                     abs(collmine._cm_num(k.foreignamount, 'nexttransactionlinelink', 'foreignamount', format('%%s->%%s', k.previousdoc, k.nextdoc), %8$L::jsonb)) AS amount,
                      coalesce(cy.symbol, n.currency) AS currency,
-                     collmine._cm_day(n.trandate, 'transaction', 'trandate', 'id=' || n.id) AS doc_day,
-                     collmine._cm_ts(n.createddate, 'transaction', 'createddate', 'id=' || n.id) AS created,
-                     collmine._cm_ts(k.lastmodifieddate, 'nexttransactionlinelink', 'lastmodifieddate', format('%%s->%%s', k.previousdoc, k.nextdoc)) AS applied,
+                     collmine._cm_day(n.trandate, 'transaction', 'trandate', 'id=' || n.id, %8$L::jsonb) AS doc_day,
+                     collmine._cm_ts(n.createddate, 'transaction', 'createddate', 'id=' || n.id, %8$L::jsonb) AS created,
+                     collmine._cm_ts(k.lastmodifieddate, 'nexttransactionlinelink', 'lastmodifieddate', format('%%s->%%s', k.previousdoc, k.nextdoc), %8$L::jsonb) AS applied,
                      collmine._cm_bool(n.posting) AS posting,
-                     n.createdby AS user_id, n.createdby = ANY (%L::text[]) AS auto,
+                     n.createdby AS user_id, n.createdby = ANY (%3$L::text[]) AS auto,
                      format('nexttransactionlinelink:%%s->%%s/%%s', k.previousdoc, k.nextdoc, coalesce(k.nextline, '')) AS source_ref,
                      collmine._cm_key(k.nextdoc) AS sort_key
-              FROM %s k
-              LEFT JOIN %s i ON i.id = k.previousdoc
-              LEFT JOIN %s n ON n.id = k.nextdoc
-              LEFT JOIN %s cy ON cy.id = n.currency
+              FROM %4$s k
+              LEFT JOIN %5$s i ON i.id = k.previousdoc
+              LEFT JOIN %6$s n ON n.id = k.nextdoc
+              LEFT JOIN %7$s cy ON cy.id = n.currency
               WHERE i.id IS NULL OR i.type = 'CustInvc') x$q$,
-        s->>'reapplication_after', s->>'writeoff_memo_pattern', auto_users, lk, tr, tr, cy);
+        s->>'reapplication_after', s->>'writeoff_memo_pattern', collmine._cm_list(s->'automated_users'),
+        src->>'nexttransactionlinelink', src->>'transaction', src->>'transaction', src->>'currency', pc);
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_document', 'warning', 'nexttransactionlinelink', a.source_ref, a.case_id, 'the applying transaction is not in the export; ignored'
     FROM _cm_app a WHERE a.doc_ref LIKE 'transaction id=%';
     DELETE FROM _cm_app a WHERE a.doc_ref LIKE 'transaction id=%';
+END
+$$;
 
-    -- Invoice Sent to Customer: an e-mailed message on the invoice
+-- Step: Invoice Sent to Customer (_cm_raw): an e-mailed message on the invoice.
+CREATE FUNCTION collmine._netsuite_messages(src jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT coalesce(i.tranid, 'transaction id=' || m.transaction), NULL, 'Invoice Sent to Customer',
-               collmine._cm_ts(m.messagedate, 'message', 'messagedate', 'id=' || m.id), m.author, false, NULL,
+               collmine._cm_ts(m.messagedate, 'message', 'messagedate', 'id=' || m.id, %3$L::jsonb), m.author, false, NULL,
                'message:' || m.id, collmine._cm_key(m.id)
-        FROM %s m LEFT JOIN %s i ON i.id = m.transaction
-        WHERE coalesce(collmine._cm_bool(m.isemailed), true) AND (i.id IS NULL OR i.type = 'CustInvc')$q$, msg, tr);
+        FROM %1$s m LEFT JOIN %2$s i ON i.id = m.transaction
+        WHERE coalesce(collmine._cm_bool(m.isemailed), true) AND (i.id IS NULL OR i.type = 'CustInvc')$q$,
+        src->>'message', src->>'transaction', pc);
+END
+$$;
 
-    -- Overdue Reminder Sent: each dunning letter (evaluation result) whose status is not one of
-    -- dunning_ignored_statuses (by default Cancelled, Rejected, Failed: no letter went out), for
-    -- each invoice in its list, at its creation
+-- Step: Overdue Reminder Sent (_cm_raw): each dunning letter (evaluation result) whose status is
+-- not one of dunning_ignored_statuses (by default Cancelled, Rejected, Failed: no letter went
+-- out), for each invoice in its list, at its creation.
+CREATE FUNCTION collmine._netsuite_dunning_letters(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT coalesce(i.tranid, 'transaction id=' || btrim(inv)), e.custrecord_3805_evaluation_result_cust, 'Overdue Reminder Sent',
-               collmine._cm_ts(e.created, 'customrecord_3805_dunning_eval_result', 'created', 'id=' || e.id), NULL, true,
+               collmine._cm_ts(e.created, 'customrecord_3805_dunning_eval_result', 'created', 'id=' || e.id, %4$L::jsonb), NULL, true,
                e.custrecord_3805_eval_result_letter_type, 'customrecord_3805_dunning_eval_result:' || e.id, collmine._cm_key(e.id)
-        FROM %s e CROSS JOIN LATERAL unnest(string_to_array(e.custrecord_3805_eval_result_invoice_list, ',')) inv
-        LEFT JOIN %s i ON i.id = btrim(inv)
-        WHERE btrim(inv) <> '' AND coalesce(e.custrecord_3805_eval_result_status, '') <> ALL (%L::text[])$q$,
-        ev, tr, collmine._cm_list(s->'dunning_ignored_statuses'));
+        FROM %1$s e CROSS JOIN LATERAL unnest(string_to_array(e.custrecord_3805_eval_result_invoice_list, ',')) inv
+        LEFT JOIN %2$s i ON i.id = btrim(inv)
+        WHERE btrim(inv) <> '' AND coalesce(e.custrecord_3805_eval_result_status, '') <> ALL (%3$L::text[])$q$,
+        src->>'customrecord_3805_dunning_eval_result', src->>'transaction', collmine._cm_list(s->'dunning_ignored_statuses'), pc);
+END
+$$;
 
-    -- system notes: dunning level set, dispute field changes, credit limit changes
+-- Step: the system notes (_cm_raw): dunning level set (Dunning Procedure Initiated), dispute
+-- field changes (dispute:disputed / resolved / reason, turned into Dispute Registered and
+-- Resolved by _cm_explicit_events), credit limit requested and approved (customer-level).
+CREATE FUNCTION collmine._netsuite_system_notes(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT CASE WHEN n.recordtypeid = %2$L THEN coalesce(i.tranid, 'transaction id=' || n.recordid) END,
                CASE WHEN n.recordtypeid = %3$L THEN n.recordid END,
@@ -223,7 +300,7 @@ BEGIN
                     WHEN upper(n.field) = upper(%12$L) THEN 'dispute:reason'
                     WHEN upper(n.field) = upper(%7$L) THEN 'Credit Limit Approved'
                     ELSE 'Credit Limit Requested' END,
-               collmine._cm_ts(n.date, 'systemnote', 'date', 'id=' || n.id), n.name,
+               collmine._cm_ts(n.date, 'systemnote', 'date', 'id=' || n.id, %13$L::jsonb), n.name,
                n.name = ANY (%8$L::text[]) OR coalesce(n.context, '') <> ALL (%9$L::text[]),
                n.newvalue, 'systemnote:' || n.id, collmine._cm_key(n.id)
         FROM %1$s n LEFT JOIN %10$s i ON i.id = n.recordid AND n.recordtypeid = %2$L
@@ -232,26 +309,37 @@ BEGIN
                AND NOT (upper(n.field) = upper(%4$L) AND coalesce(n.newvalue, '') IN ('', '0'))
                AND NOT (upper(n.field) = upper(%12$L) AND coalesce(n.newvalue, '') = ''))
            OR (n.recordtypeid = %3$L AND upper(n.field) IN (upper(%7$L), upper(%11$L)))$q$,
-        sn, s->>'transaction_recordtypeid', s->>'customer_recordtypeid', s->>'dunning_level_field',
+        src->>'systemnote', s->>'transaction_recordtypeid', s->>'customer_recordtypeid', s->>'dunning_level_field',
         s->>'dispute_field', collmine._cm_list(s->'dispute_resolved_values'), s->>'credit_limit_field',
-        auto_users, ui_ctx, tr, s->>'credit_limit_request_field', coalesce(s->>'dispute_reason_field', ''));
+        collmine._cm_list(s->'automated_users'), collmine._cm_list(s->'interactive_contexts'), src->>'transaction',
+        s->>'credit_limit_request_field', coalesce(s->>'dispute_reason_field', ''), pc);
+END
+$$;
 
-    -- Collection Call Made (template: a Phone Call whose related record is the customer and
-    -- whose message references the invoice number): a completed call belongs to the invoice in
-    -- its transaction field, else to each invoice of its customer whose number (tranid) is a word
-    -- of its title or message (call_invoice_in_text), else to the customer alone: a
-    -- customer-level event, never copied onto invoices unless customer_events_on_invoices says so
+-- Step: Collection Call Made (_cm_raw). Template: a Phone Call whose related record is the
+-- customer and whose message references the invoice number. A completed call belongs to the
+-- invoice in its transaction field, else to each invoice of its customer whose number (tranid)
+-- is a word of its title or message (call_invoice_in_text), else to the customer alone: a
+-- customer-level event, never copied onto invoices unless customer_events_on_invoices says so.
+-- Reads _cm_inv (the invoices' numbers and customers).
+CREATE FUNCTION collmine._netsuite_calls(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     DROP TABLE IF EXISTS pg_temp._cm_ns_call;
     EXECUTE format($q$CREATE TEMP TABLE _cm_ns_call AS
         SELECT p.id, nullif(btrim(p.company), '') AS company, p.title, p.message,
                CASE WHEN i.type = 'CustInvc' THEN i.tranid
                     WHEN i.id IS NULL AND coalesce(btrim(p.transaction), '') <> '' THEN 'transaction id=' || p.transaction END AS case_id,
                collmine._cm_ts(coalesce(nullif(btrim(p.%2$I), ''), p.completeddate), 'phonecall',
-                               CASE WHEN coalesce(btrim(p.%2$I), '') = '' THEN 'completeddate' ELSE %2$L END, 'id=' || p.id) AS ts,
+                               CASE WHEN coalesce(btrim(p.%2$I), '') = '' THEN 'completeddate' ELSE %2$L END, 'id=' || p.id, %4$L::jsonb) AS ts,
                coalesce(btrim(p.%2$I), '') = '' AS time_fallback,
                coalesce(p.assigned, p.owner) AS user_id, collmine._cm_key(p.id) AS sort_key
         FROM %1$s p LEFT JOIN %3$s i ON i.id = p.transaction
-        WHERE coalesce(p.completeddate, '') <> ''$q$, pc, s->>'call_time_field', tr);
+        WHERE coalesce(p.completeddate, '') <> ''$q$, src->>'phonecall', s->>'call_time_field', src->>'transaction', pc);
     ANALYZE pg_temp._cm_ns_call;
     ANALYZE pg_temp._cm_inv;
     DROP TABLE IF EXISTS pg_temp._cm_ns_callref;
@@ -283,14 +371,8 @@ BEGIN
     SELECT 'call_time_fallback', 'info', 'phonecall', format('%s calls', count(*)),
            format('%s completed calls have no %s: timed by completeddate instead', count(*), s->>'call_time_field')
     FROM _cm_ns_call c WHERE c.time_fallback HAVING count(*) > 0;
-
-    PERFORM collmine._netsuite_unmatched_settings(s, sn, ev, tr, lk);
-
-    RETURN QUERY SELECT * FROM collmine._cm_finish('netsuite', log_schema, s);
 END
 $$;
-COMMENT ON FUNCTION collmine.netsuite_build(name, jsonb) IS
-    'derive <schema>.events, invoices, customer_events and applications from the NetSuite staging tables; returns events per activity';
 
 -- A setting that names a field, a status or a value that occurs nowhere in the export derives
 -- nothing: say so in the data-quality report instead of giving a silent zero.

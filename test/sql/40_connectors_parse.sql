@@ -35,11 +35,15 @@ SELECT collmine._cm_fast_pattern('DD Mon YYYY', true, '1900-01-01', '2030-06-30'
 -- report), and a good one still reads
 BEGIN;
 CREATE TEMP TABLE _cm_issue (check_name text, severity text, source_table text, source_ref text, case_id text, detail text);
-SELECT set_config('collmine.cm_on_error', 'report', true), set_config('collmine.cm_date_format', 'DD Mon YYYY', true),
-       set_config('collmine.cm_min_date', '1900-01-01', true), set_config('collmine.cm_max_date', '2030-06-30', true),
-       set_config('collmine.cm_date_fast', collmine._cm_fast_pattern('DD Mon YYYY', true, '1900-01-01', '2030-06-30'), true) IS NOT NULL AS set;
-SELECT collmine._cm_date('14 Sep 2024', 'transaction', 'trandate', 'id=1') AS good,
-       collmine._cm_date('14 Sepp 2024', 'transaction', 'trandate', 'id=2') AS bad;
+-- the parse context of a build with these settings (what the parsers read of the settings)
+CREATE TEMP TABLE ctx AS
+SELECT collmine._cm_parse_context(collmine._cm_settings('netsuite', '{"on_error": "report", "date_format": "DD Mon YYYY"}')) AS pc;
+SELECT pc->>'on_error' AS on_error, pc->>'date_format' AS date_format, pc->>'min_date' AS min_date,
+       pc->>'date_fast' = collmine._cm_fast_pattern('DD Mon YYYY', true, '1900-01-01', '2030-06-30') AS date_fast
+FROM ctx;
+SELECT collmine._cm_date('14 Sep 2024', 'transaction', 'trandate', 'id=1', pc) AS good,
+       collmine._cm_date('14 Sepp 2024', 'transaction', 'trandate', 'id=2', pc) AS bad
+FROM ctx;
 SELECT check_name, source_table, source_ref, detail FROM _cm_issue;
 ROLLBACK;
 

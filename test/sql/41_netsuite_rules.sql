@@ -188,18 +188,17 @@ CREATE TEMP TABLE parsed (date_format text, dv text, tv text, d_inline date, d_c
 DO $$
 DECLARE
     f record;
+    pc jsonb;   -- the parse context (_cm_parse_context), with the window fixed
 BEGIN
-    PERFORM set_config('collmine.cm_on_error', 'report', true), set_config('collmine.cm_timezone', 'Europe/Berlin', true),
-            set_config('collmine.cm_min_date', '1900-01-01', true), set_config('collmine.cm_max_date', '2030-06-30', true);
     FOR f IN SELECT * FROM (VALUES ('MM/DD/YYYY', 'MM/DD/YYYY HH12:MI am'), ('YYYY-MM-DD', NULL), ('DD.MM.YYYY', 'DD.MM.YYYY HH24:MI')) v(df, tf) LOOP
-        PERFORM set_config('collmine.cm_date_format', f.df, true),
-                set_config('collmine.cm_timestamp_format', coalesce(f.tf, ''), true),
-                set_config('collmine.cm_date_fast', collmine._cm_fast_pattern(f.df, true, '1900-01-01', '2030-06-30'), true),
-                set_config('collmine.cm_ts_fast', collmine._cm_fast_pattern(f.tf, false, '1900-01-01', '2030-06-30'), true);
+        pc := jsonb_build_object('on_error', 'report', 'timezone', 'Europe/Berlin', 'min_date', '1900-01-01',
+                                 'max_date', '2030-06-30', 'date_format', f.df, 'timestamp_format', f.tf,
+                                 'date_fast', collmine._cm_fast_pattern(f.df, true, '1900-01-01', '2030-06-30'),
+                                 'ts_fast', collmine._cm_fast_pattern(f.tf, false, '1900-01-01', '2030-06-30'));
         INSERT INTO parsed
         SELECT f.df, x.dv, x.tv,
-               collmine._cm_date(x.dv, 't', 'c', 'r'), collmine._cm_date_parse(x.dv, 't', 'c', 'r'),
-               collmine._cm_ts(x.tv, 't', 'c', 'r'), collmine._cm_ts_parse(x.tv, 't', 'c', 'r')
+               collmine._cm_date(x.dv, 't', 'c', 'r', pc), collmine._cm_date_parse(x.dv, 't', 'c', 'r', pc),
+               collmine._cm_ts(x.tv, 't', 'c', 'r', pc), collmine._cm_ts_parse(x.tv, 't', 'c', 'r', pc)
         FROM (SELECT to_char(g, f.df) AS dv, to_char(g, coalesce(f.tf, 'YYYY-MM-DD HH24:MI')) AS tv
               FROM generate_series(timestamp '1899-12-01', timestamp '2032-02-01', interval '5 days 7 hours') g) x;
     END LOOP;

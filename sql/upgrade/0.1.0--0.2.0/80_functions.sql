@@ -686,13 +686,32 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_bad(p_kind text, p_value text, p_table text, p_col text, p_row text, p_hint text)
+CREATE OR REPLACE FUNCTION collmine._cm_parse_context(s jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    min_date date := (s->>'min_date')::date;
+    max_date date := ((greatest(now(), (s->>'as_of')::timestamptz) AT TIME ZONE (s->>'timezone'))::date
+                      + make_interval(years => (s->>'max_years_ahead')::integer))::date;
+BEGIN
+    RETURN jsonb_build_object(
+        'on_error', s->>'on_error', 'date_format', s->>'date_format',
+        'timestamp_format', s->>'timestamp_format',   -- null: ISO 8601
+        'timezone', s->>'timezone', 'min_date', min_date, 'max_date', max_date,
+        'date_fast', collmine._cm_fast_pattern(s->>'date_format', true, min_date, max_date),
+        'ts_fast', collmine._cm_fast_pattern(s->>'timestamp_format', false, min_date, max_date));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._cm_bad(p_kind text, p_value text, p_table text, p_col text, p_row text, p_hint text, p_on_error text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
 AS $$
 BEGIN
-    IF current_setting('collmine.cm_on_error', true) = 'report' THEN
+    IF p_on_error = 'report' THEN
         INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         VALUES ('bad_' || p_kind, 'error', p_table, p_row,
                 format('invalid %s "%s" in column "%s"; value read as NULL', p_kind, p_value, p_col));
@@ -708,24 +727,24 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text)
+CREATE OR REPLACE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS date
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN v IS NULL THEN NULL
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) pg_catalog.current_setting('collmine.cm_date_fast')
-            THEN collmine._cm_date_cast(v)
-        ELSE collmine._cm_date_parse(v, p_table, p_col, p_row) END
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) (pc OPERATOR(pg_catalog.->>) 'date_fast')
+            THEN collmine._cm_date_cast(v, pc OPERATOR(pg_catalog.->>) 'date_format')
+        ELSE collmine._cm_date_parse(v, p_table, p_col, p_row, pc) END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_date_cast(v text)
+CREATE OR REPLACE FUNCTION collmine._cm_date_cast(v text, fmt text)
 RETURNS date
 LANGUAGE sql STABLE
 AS $$
-    SELECT CASE WHEN pg_catalog.current_setting('collmine.cm_date_format') OPERATOR(pg_catalog.=) 'YYYY-MM-DD'
+    SELECT CASE WHEN fmt OPERATOR(pg_catalog.=) 'YYYY-MM-DD'
                 THEN pg_catalog.left(pg_catalog.btrim(v), 10)::pg_catalog.date
-                ELSE pg_catalog.to_date(pg_catalog.btrim(v), pg_catalog.current_setting('collmine.cm_date_format')) END
+                ELSE pg_catalog.to_date(pg_catalog.btrim(v), fmt) END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._cm_fast_pattern(p_format text, p_iso_date boolean, p_min date, p_max date)
@@ -788,13 +807,13 @@ AS $$
           GROUP BY grp) x
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_date_parse(v text, p_table text, p_col text, p_row text)
+CREATE OR REPLACE FUNCTION collmine._cm_date_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS date
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
 AS $$
 DECLARE
-    fmt text := current_setting('collmine.cm_date_format');
+    fmt text := pc->>'date_format';
     d date;
 BEGIN
     IF v IS NULL OR btrim(v) = '' THEN RETURN NULL; END IF;
@@ -811,45 +830,46 @@ BEGIN
         END IF;
     EXCEPTION WHEN data_exception THEN
         PERFORM collmine._cm_bad('date', v, p_table, p_col, p_row,
-            format('Dates are read with the date_format setting, now ''%s''; pass for example ''{"date_format": "MM/DD/YYYY"}'' to the build function.', fmt));
+            format('Dates are read with the date_format setting, now ''%s''; pass for example ''{"date_format": "MM/DD/YYYY"}'' to the build function.', fmt),
+            pc->>'on_error');
         RETURN NULL;
     END;
-    IF d < current_setting('collmine.cm_min_date')::date OR d > current_setting('collmine.cm_max_date')::date THEN
+    IF d < (pc->>'min_date')::date OR d > (pc->>'max_date')::date THEN
         RETURN collmine._cm_implausible(v, p_table, p_col, p_row);
     END IF;
     RETURN d;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_ts(v text, p_table text, p_col text, p_row text)
+CREATE OR REPLACE FUNCTION collmine._cm_ts(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS timestamptz
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN v IS NULL THEN NULL
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) pg_catalog.current_setting('collmine.cm_ts_fast')
-            THEN collmine._cm_ts_cast(v)
-        ELSE collmine._cm_ts_parse(v, p_table, p_col, p_row) END
+        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) (pc OPERATOR(pg_catalog.->>) 'ts_fast')
+            THEN collmine._cm_ts_cast(v, pc OPERATOR(pg_catalog.->>) 'timestamp_format', pc OPERATOR(pg_catalog.->>) 'timezone')
+        ELSE collmine._cm_ts_parse(v, p_table, p_col, p_row, pc) END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_ts_cast(v text)
+CREATE OR REPLACE FUNCTION collmine._cm_ts_cast(v text, fmt text, tz text)
 RETURNS timestamptz
 LANGUAGE sql STABLE
 AS $$
-    SELECT (CASE WHEN pg_catalog.current_setting('collmine.cm_timestamp_format') OPERATOR(pg_catalog.=) ''
+    SELECT (CASE WHEN fmt IS NULL
                  THEN pg_catalog.btrim(v)::pg_catalog.timestamp
-                 ELSE pg_catalog.to_timestamp(pg_catalog.btrim(v), pg_catalog.current_setting('collmine.cm_timestamp_format'))::pg_catalog.timestamp END)
-           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
+                 ELSE pg_catalog.to_timestamp(pg_catalog.btrim(v), fmt)::pg_catalog.timestamp END)
+           AT TIME ZONE tz
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_ts_parse(v text, p_table text, p_col text, p_row text)
+CREATE OR REPLACE FUNCTION collmine._cm_ts_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
 AS $$
 DECLARE
-    fmt text := nullif(current_setting('collmine.cm_timestamp_format'), '');
-    tz text := current_setting('collmine.cm_timezone');
+    fmt text := pc->>'timestamp_format';
+    tz text := pc->>'timezone';
     s text := btrim(v);
     t timestamptz;
 BEGIN
@@ -865,15 +885,16 @@ BEGIN
             t := s::timestamptz;
         ELSE
             -- a date in the display date format, as saved searches write them
-            t := collmine._cm_date_strict(s)::timestamp AT TIME ZONE tz;
+            t := collmine._cm_date_strict(s, pc->>'date_format')::timestamp AT TIME ZONE tz;
         END IF;
     EXCEPTION WHEN data_exception THEN
         PERFORM collmine._cm_bad('timestamp', v, p_table, p_col, p_row,
-            format('Timestamps are read as ISO 8601 (2024-09-14 13:05:00) unless the timestamp_format setting is given (now %s), for example ''{"timestamp_format": "MM/DD/YYYY HH12:MI am"}''.', coalesce(fmt, 'not set')));
+            format('Timestamps are read as ISO 8601 (2024-09-14 13:05:00) unless the timestamp_format setting is given (now %s), for example ''{"timestamp_format": "MM/DD/YYYY HH12:MI am"}''.', coalesce(fmt, 'not set')),
+            pc->>'on_error');
         RETURN NULL;
     END;
-    IF t < current_setting('collmine.cm_min_date')::date::timestamp AT TIME ZONE tz
-       OR t >= (current_setting('collmine.cm_max_date')::date + 1)::timestamp AT TIME ZONE tz THEN
+    IF t < (pc->>'min_date')::date::timestamp AT TIME ZONE tz
+       OR t >= ((pc->>'max_date')::date + 1)::timestamp AT TIME ZONE tz THEN
         RETURN collmine._cm_implausible(v, p_table, p_col, p_row);
     END IF;
     RETURN t;
@@ -894,17 +915,32 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_num(v text, p_table text, p_col text, p_row text)
+CREATE OR REPLACE FUNCTION collmine._cm_date_strict(s text, fmt text)
+RETURNS date
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    d date := to_date(s, fmt);
+BEGIN
+    IF regexp_replace(to_char(d, fmt), '(^|\D)0+(\d)', '\1\2', 'g') <> regexp_replace(s, '(^|\D)0+(\d)', '\1\2', 'g') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_datetime_format';
+    END IF;
+    RETURN d;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._cm_num(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS numeric
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$'
             THEN pg_catalog.btrim(v)::pg_catalog.numeric
-        ELSE collmine._cm_num_parse(v, p_table, p_col, p_row) END
+        ELSE collmine._cm_num_parse(v, p_table, p_col, p_row, pc) END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_num_parse(v text, p_table text, p_col text, p_row text)
+CREATE OR REPLACE FUNCTION collmine._cm_num_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS numeric
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, collmine
@@ -917,7 +953,8 @@ BEGIN
         RETURN s::numeric;
     END IF;
     PERFORM collmine._cm_bad('amount', v, p_table, p_col, p_row,
-        'Amounts must be plain numbers such as 1234.56 or -10 (no currency symbols or thousands separators).');
+        'Amounts must be plain numbers such as 1234.56 or -10 (no currency symbols or thousands separators).',
+        pc->>'on_error');
     RETURN NULL;
 END
 $$;
@@ -931,7 +968,7 @@ AS $$
                 THEN pg_catalog.btrim(v)::pg_catalog.numeric END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_begin(p_source text, p_schema name, s jsonb)
+CREATE OR REPLACE FUNCTION collmine._cm_begin(p_source text, p_schema name)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, collmine
@@ -944,19 +981,6 @@ BEGIN
                   HINT = format('Create the staging tables first: SELECT collmine.create_staging(%L, %L);', p_source, p_schema);
     END IF;
     PERFORM collmine.create_event_log(p_schema);
-    PERFORM set_config('collmine.cm_on_error', s->>'on_error', true);
-    PERFORM set_config('collmine.cm_date_format', s->>'date_format', true);
-    PERFORM set_config('collmine.cm_timestamp_format', coalesce(s->>'timestamp_format', ''), true);
-    PERFORM set_config('collmine.cm_timezone', s->>'timezone', true);
-    PERFORM set_config('collmine.cm_min_date', to_char((s->>'min_date')::date, 'YYYY-MM-DD'), true);
-    PERFORM set_config('collmine.cm_max_date',
-        to_char((greatest(now(), (s->>'as_of')::timestamptz) AT TIME ZONE (s->>'timezone'))::date
-                + make_interval(years => (s->>'max_years_ahead')::integer), 'YYYY-MM-DD'), true);
-    -- patterns of values that parse inline, in the window (the others take the checked path)
-    PERFORM set_config('collmine.cm_date_fast', collmine._cm_fast_pattern(s->>'date_format', true,
-        current_setting('collmine.cm_min_date')::date, current_setting('collmine.cm_max_date')::date), true);
-    PERFORM set_config('collmine.cm_ts_fast', collmine._cm_fast_pattern(s->>'timestamp_format', false,
-        current_setting('collmine.cm_min_date')::date, current_setting('collmine.cm_max_date')::date), true);
     DROP TABLE IF EXISTS pg_temp._cm_inv, pg_temp._cm_app, pg_temp._cm_raw, pg_temp._cm_issue, pg_temp._cm_cust;
     -- one row per invoice (case)
     CREATE TEMP TABLE _cm_inv (
@@ -1002,6 +1026,24 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_stage(p_schema name, p_keys jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    k jsonb;
+    src jsonb := '{}';
+BEGIN
+    FOR k IN SELECT x FROM jsonb_array_elements(p_keys) WITH ORDINALITY AS a(x, n) ORDER BY n LOOP
+        src := src || jsonb_build_object(k->>0,
+            collmine._cm_dedup(p_schema, k->>0,
+                               ARRAY(SELECT c FROM jsonb_array_elements_text(k) WITH ORDINALITY AS b(c, i) WHERE i > 1 ORDER BY i)));
+    END LOOP;
+    RETURN src;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._cm_finish(p_source text, p_schema name, s jsonb)
 RETURNS TABLE(activity text, events bigint)
 LANGUAGE plpgsql
@@ -1010,7 +1052,33 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     as_of timestamptz;
-    tz text := s->>'timezone';
+BEGIN
+    PERFORM collmine._cm_check_invoices();
+    PERFORM collmine._cm_check_references();
+    as_of := collmine._cm_as_of(s);
+    PERFORM collmine._cm_settle();
+    PERFORM collmine._cm_application_events();
+    PERFORM collmine._cm_explicit_events();
+    PERFORM collmine._cm_customer_events(s);
+    PERFORM collmine._cm_due_date_events(s, as_of);
+    PERFORM collmine._cm_check_events(s);
+    -- the export checked against itself: the ERP's own status and open amount against the
+    -- derived ones, per invoice and in total per currency
+    PERFORM collmine._cm_crosscheck();
+    PERFORM collmine._cm_write_log(p_source, p_schema);
+    PERFORM collmine._cm_write_invoices(p_source, p_schema, s, as_of);
+    PERFORM collmine._cm_write_quality(p_source, p_schema);
+    RETURN QUERY SELECT * FROM collmine._cm_event_counts(s);
+    PERFORM collmine._cm_drop_workspace();
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._cm_check_invoices()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
 BEGIN
     ANALYZE pg_temp._cm_inv;   -- temporary tables have no statistics otherwise: bad join plans
     ANALYZE pg_temp._cm_app;
@@ -1032,7 +1100,16 @@ BEGIN
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'missing_amount', 'warning', 'invoice', i.source_ref, i.case_id, 'no invoice amount: settlement cannot be inferred'
     FROM _cm_inv i WHERE i.amount IS NULL;
+END
+$$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_check_references()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     -- applications and events that point to no known invoice
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_invoice', 'warning', 'application', a.source_ref, a.case_id, 'applied to an invoice that is not in the export; ignored'
@@ -1059,14 +1136,28 @@ BEGIN
            format('%s in %s applied to an invoice in %s; amounts taken as given', a.kind, a.currency, i.currency)
     FROM _cm_app a JOIN _cm_inv i USING (case_id)
     WHERE a.currency IS NOT NULL AND i.currency IS NOT NULL AND a.currency <> i.currency;
+END
+$$;
 
-    -- the data's own "now": the as_of setting, else the latest time anywhere in the export
-    as_of := coalesce((s->>'as_of')::timestamptz,
-                      greatest((SELECT max(invoice_ts) FROM _cm_inv), (SELECT max(applied_ts) FROM _cm_app),
-                               (SELECT max(doc_ts) FROM _cm_app), (SELECT max(ts) FROM _cm_raw)));
+CREATE OR REPLACE FUNCTION collmine._cm_as_of(s jsonb)
+RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
+    RETURN coalesce((s->>'as_of')::timestamptz,
+                    greatest((SELECT max(invoice_ts) FROM _cm_inv), (SELECT max(applied_ts) FROM _cm_app),
+                             (SELECT max(doc_ts) FROM _cm_app), (SELECT max(ts) FROM _cm_raw)));
+END
+$$;
 
-    -- running balance per invoice: the application that brings it to zero settles the invoice,
-    -- or writes it off when that application is a write-off
+CREATE OR REPLACE FUNCTION collmine._cm_settle()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     DROP TABLE IF EXISTS pg_temp._cm_bal;
     CREATE TEMP TABLE _cm_bal AS
     SELECT a.*, i.amount AS inv_amount,
@@ -1089,8 +1180,16 @@ BEGIN
     WHERE b.inv_amount > 0 AND b.cum >= b.inv_amount - 0.005 AND b.cum_before < b.inv_amount - 0.005
     ORDER BY b.case_id, b.applied_ts, b.sort_key, b.source_ref;
     ANALYZE pg_temp._cm_end;
+END
+$$;
 
-    -- all events of the load, before ordering
+CREATE OR REPLACE FUNCTION collmine._cm_application_events()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     DROP TABLE IF EXISTS pg_temp._cm_ev;
     CREATE TEMP TABLE _cm_ev (case_id text, activity text, ts timestamptz, user_id text,
         is_automated boolean, amount numeric, currency text, source_ref text, sort_key numeric);
@@ -1125,7 +1224,16 @@ BEGIN
     INSERT INTO _cm_ev
     SELECT e.case_id, 'Invoice Settled', e.end_ts, NULL, true, NULL, NULL, e.source_ref, NULL
     FROM _cm_end e WHERE e.end_kind <> 'writeoff';
+END
+$$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_explicit_events()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     -- explicit per-invoice events; dunning starts with the first reminder unless the source
     -- gave an earlier start
     INSERT INTO _cm_ev
@@ -1145,10 +1253,16 @@ BEGIN
           FROM _cm_raw r WHERE r.activity IN ('dispute:disputed', 'dispute:resolved')) d
     WHERE (d.activity = 'dispute:disputed' AND d.prev IS DISTINCT FROM 'dispute:disputed')
        OR (d.activity = 'dispute:resolved' AND d.prev = 'dispute:disputed');
+END
+$$;
 
-    -- customer-level events (credit limits, calls about no invoice) are kept once each in
-    -- customer_events; with customer_events_on_invoices = open_invoices they are also put on
-    -- every invoice of that customer that is open at that moment
+CREATE OR REPLACE FUNCTION collmine._cm_customer_events(s jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     INSERT INTO _cm_cust
     SELECT DISTINCT i.customer_key, i.customer_id FROM _cm_inv i
     WHERE i.customer_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _cm_cust c WHERE c.customer_key = i.customer_key);
@@ -1167,10 +1281,18 @@ BEGIN
         LEFT JOIN _cm_end e ON e.case_id = i.case_id
         WHERE r.case_id IS NULL AND (e.end_ts IS NULL OR e.end_ts > r.ts);
     END IF;
+END
+$$;
 
-    -- Payment Due Date Passed, if the invoice was still open at the end of its due date. The
-    -- template stamps it with the due date itself (00:00 in the load's time zone); the setting
-    -- due_date_passed_at = "day_after" stamps it when the due date is over (00:00 of the next day)
+CREATE OR REPLACE FUNCTION collmine._cm_due_date_events(s jsonb, as_of timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    tz text := s->>'timezone';
+BEGIN
     INSERT INTO _cm_ev
     SELECT i.case_id, 'Payment Due Date Passed',
            ((i.due_date + CASE WHEN s->>'due_date_passed_at' = 'day_after' THEN 1 ELSE 0 END)::timestamp AT TIME ZONE tz),
@@ -1179,7 +1301,18 @@ BEGIN
     WHERE i.due_date IS NOT NULL AND i.invoice_ts IS NOT NULL
       AND ((i.due_date + 1)::timestamp AT TIME ZONE tz) <= as_of
       AND (e.end_ts IS NULL OR e.end_ts >= ((i.due_date + 1)::timestamp AT TIME ZONE tz));
+END
+$$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_check_events(s jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    tz text := s->>'timezone';
+BEGIN
     ANALYZE pg_temp._cm_ev;
     -- events dated before their invoice exists are kept and flagged
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
@@ -1196,11 +1329,16 @@ BEGIN
     FROM (SELECT v.activity, count(*) FILTER (WHERE (v.ts AT TIME ZONE tz)::time = '00:00') AS n, count(*) AS total
           FROM _cm_ev v WHERE v.activity <> 'Payment Due Date Passed' GROUP BY v.activity) x
     WHERE x.n > 0;
+END
+$$;
 
-    -- the export checked against itself: the ERP's own status and open amount against the
-    -- derived ones, per invoice and in total per currency
-    PERFORM collmine._cm_crosscheck();
-
+CREATE OR REPLACE FUNCTION collmine._cm_write_log(p_source text, p_schema name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     -- write the canonical tables: replace this source's rows, keep other sources' rows
     EXECUTE format('DELETE FROM %I.customer_events WHERE source_system = %L', p_schema, p_source);
     EXECUTE format('DELETE FROM %I.applications WHERE source_system = %L', p_schema, p_source);
@@ -1228,7 +1366,18 @@ BEGIN
         SELECT a.case_id, a.kind, a.doc_ref, a.amount, a.currency, a.doc_ts, a.posted_ts, a.applied_ts,
                coalesce(a.reapplied, false), %L, a.source_ref
         FROM pg_temp._cm_app a$q$, p_schema, p_source);
+END
+$$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_write_invoices(p_source text, p_schema name, s jsonb, as_of timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    tz text := s->>'timezone';
+BEGIN
     EXECUTE format($q$INSERT INTO %I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
@@ -1262,7 +1411,16 @@ BEGIN
                    WHERE r.activity IN ('dispute:disputed', 'dispute:reason')
                    ORDER BY r.case_id, r.activity = 'dispute:reason' DESC, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
         p_schema, p_source, tz, as_of, s->>'paid_on_time');
+END
+$$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_write_quality(p_source text, p_schema name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     -- a log that mixes currencies cannot add amounts across invoices without conversion
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, detail)
     SELECT 'mixed_currency', 'info', NULL, string_agg(c, ', ' ORDER BY c),
@@ -1273,8 +1431,15 @@ BEGIN
     EXECUTE format($q$INSERT INTO %I.quality_issues
         SELECT %L, q.check_name, q.severity, q.source_table, q.source_ref, q.case_id, q.detail FROM pg_temp._cm_issue q$q$,
         p_schema, p_source);
+END
+$$;
 
-    -- per activity: its events in the log, plus the customer-level events kept apart
+CREATE OR REPLACE FUNCTION collmine._cm_event_counts(s jsonb)
+RETURNS TABLE(activity text, events bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+AS $$
+BEGIN
     RETURN QUERY
     SELECT t.activity,
            coalesce(v.n, 0) + CASE WHEN s->>'customer_events_on_invoices' = 'open_invoices' THEN 0 ELSE coalesce(c.n, 0) END
@@ -1282,7 +1447,6 @@ BEGIN
     LEFT JOIN (SELECT x.activity, count(*) AS n FROM _cm_ev x GROUP BY x.activity) v ON v.activity = t.activity
     LEFT JOIN (SELECT x.activity, count(*) AS n FROM _cm_cev x GROUP BY x.activity) c ON c.activity = t.activity
     ORDER BY t.rank;
-    PERFORM collmine._cm_drop_workspace();
 END
 $$;
 
@@ -1553,12 +1717,12 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._cm_day(v text, p_table text, p_col text, p_row text)
+CREATE OR REPLACE FUNCTION collmine._cm_day(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS timestamptz
 LANGUAGE sql VOLATILE
 AS $$
-    SELECT collmine._cm_date(v, p_table, p_col, p_row)::pg_catalog.timestamp
-           AT TIME ZONE pg_catalog.current_setting('collmine.cm_timezone')
+    SELECT collmine._cm_date(v, p_table, p_col, p_row, pc)::pg_catalog.timestamp
+           AT TIME ZONE (pc OPERATOR(pg_catalog.->>) 'timezone')
 $$;
 
 -- ==== from sql/parts/41_netsuite.sql ====
@@ -1571,33 +1735,48 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     s jsonb := collmine._cm_settings('netsuite', settings);
-    tr text; tl text; lk text; lk2 text; sn text; pc text; msg text; cu text; te text; su text; ev text; em text; cy text;
-    auto_users text[] := collmine._cm_list(s->'automated_users');
-    ui_ctx text[] := collmine._cm_list(s->'interactive_contexts');
+    pc jsonb := collmine._cm_parse_context(s);
+    src jsonb;
+BEGIN
+    PERFORM collmine._cm_begin('netsuite', log_schema);
+    src := collmine._netsuite_stage(log_schema);
+    PERFORM collmine._netsuite_invoices(src, s, pc);
+    PERFORM collmine._netsuite_applications(src, s, pc);
+    PERFORM collmine._netsuite_messages(src, pc);
+    PERFORM collmine._netsuite_dunning_letters(src, s, pc);
+    PERFORM collmine._netsuite_system_notes(src, s, pc);
+    PERFORM collmine._netsuite_calls(src, s, pc);
+    PERFORM collmine._netsuite_unmatched_settings(s, src->>'systemnote', src->>'customrecord_3805_dunning_eval_result',
+                                                  src->>'transaction', src->>'nexttransactionlinelink');
+    RETURN QUERY SELECT * FROM collmine._cm_finish('netsuite', log_schema, s);
+END
+$$;
+
+COMMENT ON FUNCTION collmine.netsuite_build(name, jsonb) IS
+    'derive <schema>.events, invoices, customer_events and applications from the NetSuite staging tables; returns events per activity';
+
+CREATE OR REPLACE FUNCTION collmine._netsuite_stage(p_schema name)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    src jsonb;
     has_prev boolean;
 BEGIN
-    PERFORM collmine._cm_begin('netsuite', log_schema, s);
     -- staging schemas made by an earlier version lack the tables and columns added since
-    PERFORM collmine._cm_create_missing_tables('netsuite', log_schema);
-    PERFORM collmine._cm_add_columns(log_schema, 'phonecall', ARRAY['message text']);
-    PERFORM collmine._cm_add_columns(log_schema, 'customer', ARRAY['billcountry text']);
-    PERFORM collmine._cm_require(log_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
-    tr  := collmine._cm_dedup(log_schema, 'transaction', ARRAY['id']);
-    tl  := collmine._cm_dedup(log_schema, 'transactionline', ARRAY['transaction', 'id']);
-    lk  := collmine._cm_dedup(log_schema, 'nexttransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
-    lk2 := collmine._cm_dedup(log_schema, 'previoustransactionlinelink', ARRAY['previousdoc', 'previousline', 'nextdoc', 'nextline']);
-    sn  := collmine._cm_dedup(log_schema, 'systemnote', ARRAY['id']);
-    pc  := collmine._cm_dedup(log_schema, 'phonecall', ARRAY['id']);
-    msg := collmine._cm_dedup(log_schema, 'message', ARRAY['id']);
-    cu  := collmine._cm_dedup(log_schema, 'customer', ARRAY['id']);
-    te  := collmine._cm_dedup(log_schema, 'term', ARRAY['id']);
-    su  := collmine._cm_dedup(log_schema, 'subsidiary', ARRAY['id']);
-    ev  := collmine._cm_dedup(log_schema, 'customrecord_3805_dunning_eval_result', ARRAY['id']);
-    em  := collmine._cm_dedup(log_schema, 'employee', ARRAY['id']);
-    cy  := collmine._cm_dedup(log_schema, 'currency', ARRAY['id']);
+    PERFORM collmine._cm_create_missing_tables('netsuite', p_schema);
+    PERFORM collmine._cm_add_columns(p_schema, 'phonecall', ARRAY['message text']);
+    PERFORM collmine._cm_add_columns(p_schema, 'customer', ARRAY['billcountry text']);
+    PERFORM collmine._cm_require(p_schema, 'netsuite', ARRAY['transaction_search']);   -- read only by netsuite_from_saved_search
+    src := collmine._cm_stage(p_schema, '[["transaction", "id"], ["transactionline", "transaction", "id"],
+        ["nexttransactionlinelink", "previousdoc", "previousline", "nextdoc", "nextline"],
+        ["previoustransactionlinelink", "previousdoc", "previousline", "nextdoc", "nextline"],
+        ["systemnote", "id"], ["phonecall", "id"], ["message", "id"], ["customer", "id"], ["term", "id"],
+        ["subsidiary", "id"], ["customrecord_3805_dunning_eval_result", "id"], ["employee", "id"], ["currency", "id"]]');
 
-    -- the two link tables are one fact seen from either end: read their union, once per link
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', lk2) INTO has_prev;
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', src->>'previoustransactionlinelink') INTO has_prev;
     IF has_prev THEN
         DROP TABLE IF EXISTS pg_temp._cm_ns_link;
         EXECUTE format($q$CREATE TEMP TABLE _cm_ns_link AS
@@ -1605,20 +1784,30 @@ BEGIN
                    k.previousdoc, k.previousline, k.previoustype, k.nextdoc, k.nextline, k.nexttype, k.linktype,
                    k.foreignamount, k.lastmodifieddate
             FROM (SELECT 1 AS pref, x.* FROM %s x UNION ALL SELECT 2, y.* FROM %s y) k
-            ORDER BY k.previousdoc, k.previousline, k.nextdoc, k.nextline, k.pref$q$, lk, lk2);
+            ORDER BY k.previousdoc, k.previousline, k.nextdoc, k.nextline, k.pref$q$,
+            src->>'nexttransactionlinelink', src->>'previoustransactionlinelink');
         ANALYZE pg_temp._cm_ns_link;
-        lk := 'pg_temp._cm_ns_link';
+        src := src || '{"nexttransactionlinelink": "pg_temp._cm_ns_link"}';
     END IF;
+    RETURN src;
+END
+$$;
 
+CREATE OR REPLACE FUNCTION collmine._netsuite_invoices(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    tr text := src->>'transaction';
+BEGIN
     -- transaction types outside the known set are reported once per value
     EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         SELECT 'unknown_enum_value', 'warning', 'transaction', 'id=' || t.id, format('column "type" has unknown value "%%s"', t.type)
         FROM %s t WHERE t.type IS NULL OR t.type NOT IN ('CustInvc', 'CustPymt', 'CustCred', 'Journal', 'Deposit', 'CustDep', 'CustRfnd')$q$, tr);
 
-    -- invoices. Template attributes: CustomerId the customer's entityid (else its internal id),
-    -- Country the customer's billing country (country_source), CollectorName the dunning
-    -- manager's (else the sales rep's) employee name, currency code, credit limit, the
-    -- NetSuite status (A Open, B Paid In Full, ...), and the unpaid amount for the cross-check
+    -- the invoices
     EXECUTE format($q$INSERT INTO pg_temp._cm_inv
         SELECT t.tranid, t.id, t.entity, coalesce(nullif(btrim(c.entityid), ''), t.entity), c.companyname, c.category,
                coalesce(sl.name, sc.name, l.subsidiary, c.subsidiary),
@@ -1626,20 +1815,20 @@ BEGIN
                         coalesce(t.custbody_3805_dunning_manager, c.salesrep)),
                CASE WHEN %2$L = 'customer' THEN c.billcountry ELSE coalesce(sl.country, sc.country) END,
                coalesce(te.name, t.terms),
-               collmine._cm_num(te.daysuntilnetdue, 'term', 'daysuntilnetdue', 'id=' || te.id)::integer,
-               coalesce(cy.symbol, t.currency), collmine._cm_num(t.foreigntotal, 'transaction', 'foreigntotal', 'id=' || t.id),
-               coalesce(collmine._cm_ts(t.createddate, 'transaction', 'createddate', 'id=' || t.id),
+               collmine._cm_num(te.daysuntilnetdue, 'term', 'daysuntilnetdue', 'id=' || te.id, %11$L::jsonb)::integer,
+               coalesce(cy.symbol, t.currency), collmine._cm_num(t.foreigntotal, 'transaction', 'foreigntotal', 'id=' || t.id, %11$L::jsonb),
+               coalesce(collmine._cm_ts(t.createddate, 'transaction', 'createddate', 'id=' || t.id, %11$L::jsonb),
                         td.d::timestamp AT TIME ZONE %10$L),
                td.d,
-               collmine._cm_date(t.duedate, 'transaction', 'duedate', 'id=' || t.id),
+               collmine._cm_date(t.duedate, 'transaction', 'duedate', 'id=' || t.id, %11$L::jsonb),
                t.createdby, t.createdby = ANY (%1$L::text[]), 'transaction:' || t.id,
                CASE st.code WHEN 'A' THEN 'Open' WHEN 'B' THEN 'Paid In Full' WHEN 'D' THEN 'Pending Approval'
                             WHEN 'E' THEN 'Rejected' WHEN 'V' THEN 'Voided' ELSE t.status END,
                CASE st.code WHEN 'A' THEN true WHEN 'B' THEN false END,
-               collmine._cm_num(t.foreignamountunpaid, 'transaction', 'foreignamountunpaid', 'id=' || t.id),
-               collmine._cm_num(c.creditlimit, 'customer', 'creditlimit', 'id=' || c.id)
+               collmine._cm_num(t.foreignamountunpaid, 'transaction', 'foreignamountunpaid', 'id=' || t.id, %11$L::jsonb),
+               collmine._cm_num(c.creditlimit, 'customer', 'creditlimit', 'id=' || c.id, %11$L::jsonb)
         FROM %3$s t
-        CROSS JOIN LATERAL (SELECT collmine._cm_date(t.trandate, 'transaction', 'trandate', 'id=' || t.id) AS d) td
+        CROSS JOIN LATERAL (SELECT collmine._cm_date(t.trandate, 'transaction', 'trandate', 'id=' || t.id, %11$L::jsonb) AS d) td
         CROSS JOIN LATERAL (SELECT CASE upper(btrim(regexp_replace(t.status, '^CustInvc:', '')))
                                        WHEN 'A' THEN 'A' WHEN 'OPEN' THEN 'A' WHEN 'B' THEN 'B' WHEN 'PAID IN FULL' THEN 'B'
                                        WHEN 'D' THEN 'D' WHEN 'PENDING APPROVAL' THEN 'D' WHEN 'E' THEN 'E'
@@ -1652,7 +1841,8 @@ BEGIN
         LEFT JOIN %7$s sc ON sc.id = c.subsidiary
         LEFT JOIN %8$s e ON e.id = coalesce(t.custbody_3805_dunning_manager, c.salesrep)
         LEFT JOIN %9$s cy ON cy.id = t.currency
-        WHERE t.type = 'CustInvc'$q$, auto_users, s->>'country_source', tr, tl, cu, te, su, em, cy, s->>'timezone');
+        WHERE t.type = 'CustInvc'$q$, collmine._cm_list(s->'automated_users'), s->>'country_source', tr, src->>'transactionline',
+        src->>'customer', src->>'term', src->>'subsidiary', src->>'employee', src->>'currency', s->>'timezone', pc);
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_enum_value', 'warning', 'transaction', i.source_ref, i.case_id,
            format('column "status" has unknown value "%s"; the status cross-check skips it', i.source_status)
@@ -1665,68 +1855,96 @@ BEGIN
                        THEN 'the customer export has no billcountry (the template''s billing country); "country_source": "subsidiary" takes the subsidiary''s'
                        ELSE 'the subsidiary has no country' END)
     FROM _cm_inv i HAVING count(*) FILTER (WHERE i.country IS NULL) > 0;
-    EXECUTE format('INSERT INTO pg_temp._cm_cust SELECT c.id, coalesce(nullif(btrim(c.entityid), %L), c.id) FROM %s c', '', cu);
+    EXECUTE format('INSERT INTO pg_temp._cm_cust SELECT c.id, coalesce(nullif(btrim(c.entityid), %L), c.id) FROM %s c', '', src->>'customer');
+END
+$$;
 
-    -- applications: a payment, credit memo or journal linked to the invoice. Template: Payment
-    -- Received at the payment's transaction date; Payment Posted at its GL posting (posting
-    -- 'T': its creation time), once; Credit Memo Issued and Invoice Written Off at the document's
-    -- creation time. The link's lastmodifieddate is when the payment was applied: later than the
-    -- posting by more than reapplication_after, it is a re-application (rework), kept as such.
+CREATE OR REPLACE FUNCTION collmine._netsuite_applications(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_app
         SELECT x.case_id, x.kind, x.doc_ref, x.amount, x.currency,
                CASE WHEN x.kind = 'payment' THEN x.doc_day ELSE coalesce(x.created, x.doc_day) END,
                greatest(x.applied, x.created, x.doc_day),   -- never before the document exists
                x.user_id, x.auto, x.source_ref, x.sort_key,
                CASE WHEN x.kind = 'payment' AND x.posting IS NOT FALSE THEN coalesce(x.created, x.doc_day) END,
-               x.kind = 'payment' AND x.posting IS NOT FALSE AND x.applied > coalesce(x.created, x.doc_day) + %L::interval,
+               x.kind = 'payment' AND x.posting IS NOT FALSE AND x.applied > coalesce(x.created, x.doc_day) + %1$L::interval,
                x.kind = 'payment' AND x.posting IS FALSE
         FROM (SELECT coalesce(i.tranid, 'transaction id=' || k.previousdoc) AS case_id,
                      CASE WHEN n.type = 'CustPymt' THEN 'payment'
-                          WHEN n.type IN ('CustCred', 'Journal') AND n.memo ~* %L THEN 'writeoff'
+                          WHEN n.type IN ('CustCred', 'Journal') AND n.memo ~* %2$L THEN 'writeoff'
                           WHEN n.type = 'CustCred' THEN 'credit'
                           ELSE 'other' END AS kind,
                      coalesce(n.tranid, 'transaction id=' || k.nextdoc) AS doc_ref,
-                     abs(collmine._cm_num(k.foreignamount, 'nexttransactionlinelink', 'foreignamount', format('%%s->%%s', k.previousdoc, k.nextdoc))) AS amount,
+                     abs(collmine._cm_num(k.foreignamount, 'nexttransactionlinelink', 'foreignamount', format('%%s->%%s', k.previousdoc, k.nextdoc), %8$L::jsonb)) AS amount,
                      coalesce(cy.symbol, n.currency) AS currency,
-                     collmine._cm_day(n.trandate, 'transaction', 'trandate', 'id=' || n.id) AS doc_day,
-                     collmine._cm_ts(n.createddate, 'transaction', 'createddate', 'id=' || n.id) AS created,
-                     collmine._cm_ts(k.lastmodifieddate, 'nexttransactionlinelink', 'lastmodifieddate', format('%%s->%%s', k.previousdoc, k.nextdoc)) AS applied,
+                     collmine._cm_day(n.trandate, 'transaction', 'trandate', 'id=' || n.id, %8$L::jsonb) AS doc_day,
+                     collmine._cm_ts(n.createddate, 'transaction', 'createddate', 'id=' || n.id, %8$L::jsonb) AS created,
+                     collmine._cm_ts(k.lastmodifieddate, 'nexttransactionlinelink', 'lastmodifieddate', format('%%s->%%s', k.previousdoc, k.nextdoc), %8$L::jsonb) AS applied,
                      collmine._cm_bool(n.posting) AS posting,
-                     n.createdby AS user_id, n.createdby = ANY (%L::text[]) AS auto,
+                     n.createdby AS user_id, n.createdby = ANY (%3$L::text[]) AS auto,
                      format('nexttransactionlinelink:%%s->%%s/%%s', k.previousdoc, k.nextdoc, coalesce(k.nextline, '')) AS source_ref,
                      collmine._cm_key(k.nextdoc) AS sort_key
-              FROM %s k
-              LEFT JOIN %s i ON i.id = k.previousdoc
-              LEFT JOIN %s n ON n.id = k.nextdoc
-              LEFT JOIN %s cy ON cy.id = n.currency
+              FROM %4$s k
+              LEFT JOIN %5$s i ON i.id = k.previousdoc
+              LEFT JOIN %6$s n ON n.id = k.nextdoc
+              LEFT JOIN %7$s cy ON cy.id = n.currency
               WHERE i.id IS NULL OR i.type = 'CustInvc') x$q$,
-        s->>'reapplication_after', s->>'writeoff_memo_pattern', auto_users, lk, tr, tr, cy);
+        s->>'reapplication_after', s->>'writeoff_memo_pattern', collmine._cm_list(s->'automated_users'),
+        src->>'nexttransactionlinelink', src->>'transaction', src->>'transaction', src->>'currency', pc);
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_document', 'warning', 'nexttransactionlinelink', a.source_ref, a.case_id, 'the applying transaction is not in the export; ignored'
     FROM _cm_app a WHERE a.doc_ref LIKE 'transaction id=%';
     DELETE FROM _cm_app a WHERE a.doc_ref LIKE 'transaction id=%';
+END
+$$;
 
-    -- Invoice Sent to Customer: an e-mailed message on the invoice
+CREATE OR REPLACE FUNCTION collmine._netsuite_messages(src jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT coalesce(i.tranid, 'transaction id=' || m.transaction), NULL, 'Invoice Sent to Customer',
-               collmine._cm_ts(m.messagedate, 'message', 'messagedate', 'id=' || m.id), m.author, false, NULL,
+               collmine._cm_ts(m.messagedate, 'message', 'messagedate', 'id=' || m.id, %3$L::jsonb), m.author, false, NULL,
                'message:' || m.id, collmine._cm_key(m.id)
-        FROM %s m LEFT JOIN %s i ON i.id = m.transaction
-        WHERE coalesce(collmine._cm_bool(m.isemailed), true) AND (i.id IS NULL OR i.type = 'CustInvc')$q$, msg, tr);
+        FROM %1$s m LEFT JOIN %2$s i ON i.id = m.transaction
+        WHERE coalesce(collmine._cm_bool(m.isemailed), true) AND (i.id IS NULL OR i.type = 'CustInvc')$q$,
+        src->>'message', src->>'transaction', pc);
+END
+$$;
 
-    -- Overdue Reminder Sent: each dunning letter (evaluation result) whose status is not one of
-    -- dunning_ignored_statuses (by default Cancelled, Rejected, Failed: no letter went out), for
-    -- each invoice in its list, at its creation
+CREATE OR REPLACE FUNCTION collmine._netsuite_dunning_letters(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT coalesce(i.tranid, 'transaction id=' || btrim(inv)), e.custrecord_3805_evaluation_result_cust, 'Overdue Reminder Sent',
-               collmine._cm_ts(e.created, 'customrecord_3805_dunning_eval_result', 'created', 'id=' || e.id), NULL, true,
+               collmine._cm_ts(e.created, 'customrecord_3805_dunning_eval_result', 'created', 'id=' || e.id, %4$L::jsonb), NULL, true,
                e.custrecord_3805_eval_result_letter_type, 'customrecord_3805_dunning_eval_result:' || e.id, collmine._cm_key(e.id)
-        FROM %s e CROSS JOIN LATERAL unnest(string_to_array(e.custrecord_3805_eval_result_invoice_list, ',')) inv
-        LEFT JOIN %s i ON i.id = btrim(inv)
-        WHERE btrim(inv) <> '' AND coalesce(e.custrecord_3805_eval_result_status, '') <> ALL (%L::text[])$q$,
-        ev, tr, collmine._cm_list(s->'dunning_ignored_statuses'));
+        FROM %1$s e CROSS JOIN LATERAL unnest(string_to_array(e.custrecord_3805_eval_result_invoice_list, ',')) inv
+        LEFT JOIN %2$s i ON i.id = btrim(inv)
+        WHERE btrim(inv) <> '' AND coalesce(e.custrecord_3805_eval_result_status, '') <> ALL (%3$L::text[])$q$,
+        src->>'customrecord_3805_dunning_eval_result', src->>'transaction', collmine._cm_list(s->'dunning_ignored_statuses'), pc);
+END
+$$;
 
-    -- system notes: dunning level set, dispute field changes, credit limit changes
+CREATE OR REPLACE FUNCTION collmine._netsuite_system_notes(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT CASE WHEN n.recordtypeid = %2$L THEN coalesce(i.tranid, 'transaction id=' || n.recordid) END,
                CASE WHEN n.recordtypeid = %3$L THEN n.recordid END,
@@ -1736,7 +1954,7 @@ BEGIN
                     WHEN upper(n.field) = upper(%12$L) THEN 'dispute:reason'
                     WHEN upper(n.field) = upper(%7$L) THEN 'Credit Limit Approved'
                     ELSE 'Credit Limit Requested' END,
-               collmine._cm_ts(n.date, 'systemnote', 'date', 'id=' || n.id), n.name,
+               collmine._cm_ts(n.date, 'systemnote', 'date', 'id=' || n.id, %13$L::jsonb), n.name,
                n.name = ANY (%8$L::text[]) OR coalesce(n.context, '') <> ALL (%9$L::text[]),
                n.newvalue, 'systemnote:' || n.id, collmine._cm_key(n.id)
         FROM %1$s n LEFT JOIN %10$s i ON i.id = n.recordid AND n.recordtypeid = %2$L
@@ -1745,26 +1963,31 @@ BEGIN
                AND NOT (upper(n.field) = upper(%4$L) AND coalesce(n.newvalue, '') IN ('', '0'))
                AND NOT (upper(n.field) = upper(%12$L) AND coalesce(n.newvalue, '') = ''))
            OR (n.recordtypeid = %3$L AND upper(n.field) IN (upper(%7$L), upper(%11$L)))$q$,
-        sn, s->>'transaction_recordtypeid', s->>'customer_recordtypeid', s->>'dunning_level_field',
+        src->>'systemnote', s->>'transaction_recordtypeid', s->>'customer_recordtypeid', s->>'dunning_level_field',
         s->>'dispute_field', collmine._cm_list(s->'dispute_resolved_values'), s->>'credit_limit_field',
-        auto_users, ui_ctx, tr, s->>'credit_limit_request_field', coalesce(s->>'dispute_reason_field', ''));
+        collmine._cm_list(s->'automated_users'), collmine._cm_list(s->'interactive_contexts'), src->>'transaction',
+        s->>'credit_limit_request_field', coalesce(s->>'dispute_reason_field', ''), pc);
+END
+$$;
 
-    -- Collection Call Made (template: a Phone Call whose related record is the customer and
-    -- whose message references the invoice number): a completed call belongs to the invoice in
-    -- its transaction field, else to each invoice of its customer whose number (tranid) is a word
-    -- of its title or message (call_invoice_in_text), else to the customer alone: a
-    -- customer-level event, never copied onto invoices unless customer_events_on_invoices says so
+CREATE OR REPLACE FUNCTION collmine._netsuite_calls(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     DROP TABLE IF EXISTS pg_temp._cm_ns_call;
     EXECUTE format($q$CREATE TEMP TABLE _cm_ns_call AS
         SELECT p.id, nullif(btrim(p.company), '') AS company, p.title, p.message,
                CASE WHEN i.type = 'CustInvc' THEN i.tranid
                     WHEN i.id IS NULL AND coalesce(btrim(p.transaction), '') <> '' THEN 'transaction id=' || p.transaction END AS case_id,
                collmine._cm_ts(coalesce(nullif(btrim(p.%2$I), ''), p.completeddate), 'phonecall',
-                               CASE WHEN coalesce(btrim(p.%2$I), '') = '' THEN 'completeddate' ELSE %2$L END, 'id=' || p.id) AS ts,
+                               CASE WHEN coalesce(btrim(p.%2$I), '') = '' THEN 'completeddate' ELSE %2$L END, 'id=' || p.id, %4$L::jsonb) AS ts,
                coalesce(btrim(p.%2$I), '') = '' AS time_fallback,
                coalesce(p.assigned, p.owner) AS user_id, collmine._cm_key(p.id) AS sort_key
         FROM %1$s p LEFT JOIN %3$s i ON i.id = p.transaction
-        WHERE coalesce(p.completeddate, '') <> ''$q$, pc, s->>'call_time_field', tr);
+        WHERE coalesce(p.completeddate, '') <> ''$q$, src->>'phonecall', s->>'call_time_field', src->>'transaction', pc);
     ANALYZE pg_temp._cm_ns_call;
     ANALYZE pg_temp._cm_inv;
     DROP TABLE IF EXISTS pg_temp._cm_ns_callref;
@@ -1796,15 +2019,8 @@ BEGIN
     SELECT 'call_time_fallback', 'info', 'phonecall', format('%s calls', count(*)),
            format('%s completed calls have no %s: timed by completeddate instead', count(*), s->>'call_time_field')
     FROM _cm_ns_call c WHERE c.time_fallback HAVING count(*) > 0;
-
-    PERFORM collmine._netsuite_unmatched_settings(s, sn, ev, tr, lk);
-
-    RETURN QUERY SELECT * FROM collmine._cm_finish('netsuite', log_schema, s);
 END
 $$;
-
-COMMENT ON FUNCTION collmine.netsuite_build(name, jsonb) IS
-    'derive <schema>.events, invoices, customer_events and applications from the NetSuite staging tables; returns events per activity';
 
 CREATE OR REPLACE FUNCTION collmine._netsuite_unmatched_settings(s jsonb, sn text, ev text, tr text, lk text)
 RETURNS void
@@ -1926,128 +2142,193 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     s jsonb := collmine._cm_settings('d365fo', settings);
-    ct text; st text; lj text; lt text; dh text; sa text; ln text; cj text; cr text; cu text; pt text;
-    auto_users text[] := collmine._cm_list(s->'automated_users');
-    wo text[] := collmine._cm_list(s->'writeoff_transtypes');
+    pc jsonb := collmine._cm_parse_context(s);
+    src jsonb;
+BEGIN
+    PERFORM collmine._cm_begin('d365fo', log_schema);
+    PERFORM collmine._cm_require(log_schema, 'd365fo');
+    src := collmine._cm_stage(log_schema, '[["CustTrans", "RecId"], ["CustSettlement", "RecId"],
+        ["CustCollectionLetterJour", "DataAreaId", "CollectionLetterNum"], ["CustCollectionLetterTrans", "RecId"],
+        ["CustDisputeHistory", "RecId"], ["smmActivities", "DataAreaId", "ActivityNumber"],
+        ["CustCollectionsLinkTable", "DataAreaId", "ActivityNumber", "EntityType", "RefRecId"],
+        ["CredManCreditLimitAdjTable", "DataAreaId", "JournalId"],
+        ["CredManCreditLimitAdjTrans", "DataAreaId", "JournalId", "CustAccount"],
+        ["CustTable", "DataAreaId", "AccountNum"], ["PaymTerm", "DataAreaId", "PaymTermId"]]');
+    PERFORM collmine._d365fo_transactions(src, s, pc);
+    PERFORM collmine._d365fo_invoices(src, s, pc);
+    PERFORM collmine._d365fo_settlements(src, s, pc);
+    PERFORM collmine._d365fo_collection_letters(src, s, pc);
+    PERFORM collmine._d365fo_disputes(src, s, pc);
+    PERFORM collmine._d365fo_calls(src, s, pc);
+    PERFORM collmine._d365fo_credit_limits(src, s, pc);
+    DROP TABLE pg_temp._cm_fo_trans;
+    RETURN QUERY SELECT * FROM collmine._cm_finish('d365fo', log_schema, s);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._d365fo_transactions(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
     -- LedgerTransType values used here; the write-off type is a setting
     transtype jsonb := '{"0": "None", "2": "Sales", "8": "Cust", "13": "CollectionLetter",
                          "15": "Payment", "24": "Settlement"}'::jsonb
                        || (SELECT coalesce(jsonb_object_agg(w, w), '{}') FROM unnest(collmine._cm_list(s->'writeoff_transtypes')) w);
-    letterstatus jsonb := '{"0": "None", "1": "Created", "2": "Posted", "3": "Cancelled"}';
-    disputestatus jsonb := '{"0": "None", "1": "Disputed", "2": "PromiseToPay", "3": "Resolved",
-                             "4": "PromiseBroken", "5": "PromiseKept"}';
-    noyes jsonb := '{"0": "No", "1": "Yes"}';
 BEGIN
-    PERFORM collmine._cm_begin('d365fo', log_schema, s);
-    PERFORM collmine._cm_require(log_schema, 'd365fo');
-    ct := collmine._cm_dedup(log_schema, 'CustTrans', ARRAY['RecId']);
-    st := collmine._cm_dedup(log_schema, 'CustSettlement', ARRAY['RecId']);
-    lj := collmine._cm_dedup(log_schema, 'CustCollectionLetterJour', ARRAY['DataAreaId', 'CollectionLetterNum']);
-    lt := collmine._cm_dedup(log_schema, 'CustCollectionLetterTrans', ARRAY['RecId']);
-    dh := collmine._cm_dedup(log_schema, 'CustDisputeHistory', ARRAY['RecId']);
-    sa := collmine._cm_dedup(log_schema, 'smmActivities', ARRAY['DataAreaId', 'ActivityNumber']);
-    ln := collmine._cm_dedup(log_schema, 'CustCollectionsLinkTable', ARRAY['DataAreaId', 'ActivityNumber', 'EntityType', 'RefRecId']);
-    cj := collmine._cm_dedup(log_schema, 'CredManCreditLimitAdjTable', ARRAY['DataAreaId', 'JournalId']);
-    cr := collmine._cm_dedup(log_schema, 'CredManCreditLimitAdjTrans', ARRAY['DataAreaId', 'JournalId', 'CustAccount']);
-    cu := collmine._cm_dedup(log_schema, 'CustTable', ARRAY['DataAreaId', 'AccountNum']);
-    pt := collmine._cm_dedup(log_schema, 'PaymTerm', ARRAY['DataAreaId', 'PaymTermId']);
-
-    -- decoded customer transactions
     DROP TABLE IF EXISTS pg_temp._cm_fo_trans;
     EXECUTE format($q$CREATE TEMP TABLE _cm_fo_trans AS
-        SELECT t.*, collmine._cm_enum(t."TransType", %L, 'CustTrans', 'TransType', 'RecId=' || t."RecId") AS tt,
-               collmine._cm_num(t."AmountCur", 'CustTrans', 'AmountCur', 'RecId=' || t."RecId") AS amt,
-               collmine._cm_day(t."TransDate", 'CustTrans', 'TransDate', 'RecId=' || t."RecId") AS ts
-        FROM %s t$q$, transtype, ct);
+        SELECT t.*, collmine._cm_enum(t."TransType", %1$L, 'CustTrans', 'TransType', 'RecId=' || t."RecId") AS tt,
+               collmine._cm_num(t."AmountCur", 'CustTrans', 'AmountCur', 'RecId=' || t."RecId", %3$L::jsonb) AS amt,
+               collmine._cm_day(t."TransDate", 'CustTrans', 'TransDate', 'RecId=' || t."RecId", %3$L::jsonb) AS ts
+        FROM %2$s t$q$, transtype, src->>'CustTrans', pc);
     ANALYZE pg_temp._cm_fo_trans;
+END
+$$;
 
-    -- invoices: sales or customer transactions with an invoice number and a positive amount
+CREATE OR REPLACE FUNCTION collmine._d365fo_invoices(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_inv
         SELECT t."DataAreaId" || '/' || t."Invoice", t."RecId", t."DataAreaId" || '/' || t."AccountNum", t."AccountNum", NULL,
                coalesce(c."SegmentId", c."CustGroup"), t."DataAreaId", NULL, c."PartyCountry", t."PaymTermId",
-               collmine._cm_num(p."NumOfDays", 'PaymTerm', 'NumOfDays', 'PaymTermId=' || p."PaymTermId")::integer,
+               collmine._cm_num(p."NumOfDays", 'PaymTerm', 'NumOfDays', 'PaymTermId=' || p."PaymTermId", %4$L::jsonb)::integer,
                t."CurrencyCode", t.amt, t.ts,
-               collmine._cm_date(t."TransDate", 'CustTrans', 'TransDate', 'RecId=' || t."RecId"),
-               collmine._cm_date(t."DueDate", 'CustTrans', 'DueDate', 'RecId=' || t."RecId"),
-               t."CreatedBy", t."CreatedBy" = ANY (%L::text[]), 'CustTrans:' || t."RecId"
+               collmine._cm_date(t."TransDate", 'CustTrans', 'TransDate', 'RecId=' || t."RecId", %4$L::jsonb),
+               collmine._cm_date(t."DueDate", 'CustTrans', 'DueDate', 'RecId=' || t."RecId", %4$L::jsonb),
+               t."CreatedBy", t."CreatedBy" = ANY (%1$L::text[]), 'CustTrans:' || t."RecId"
         FROM pg_temp._cm_fo_trans t
-        LEFT JOIN %s c ON c."DataAreaId" = t."DataAreaId" AND c."AccountNum" = t."AccountNum"
-        LEFT JOIN %s p ON p."PaymTermId" = t."PaymTermId" AND coalesce(p."DataAreaId", t."DataAreaId") = t."DataAreaId"
-        WHERE t.tt IN ('Sales', 'Cust') AND coalesce(t."Invoice", '') <> '' AND t.amt > 0$q$, auto_users, cu, pt);
+        LEFT JOIN %2$s c ON c."DataAreaId" = t."DataAreaId" AND c."AccountNum" = t."AccountNum"
+        LEFT JOIN %3$s p ON p."PaymTermId" = t."PaymTermId" AND coalesce(p."DataAreaId", t."DataAreaId") = t."DataAreaId"
+        WHERE t.tt IN ('Sales', 'Cust') AND coalesce(t."Invoice", '') <> '' AND t.amt > 0$q$,
+        collmine._cm_list(s->'automated_users'), src->>'CustTable', src->>'PaymTerm', pc);
     ANALYZE pg_temp._cm_inv;
+END
+$$;
 
-    -- applications: settlements of an invoice against a payment, credit note or write-off
+CREATE OR REPLACE FUNCTION collmine._d365fo_settlements(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_app
         SELECT coalesce(i."DataAreaId" || '/' || i."Invoice", 'CustTrans RecId=' || x."TransRecId"),
-               CASE WHEN o.tt = ANY (%L::text[]) THEN 'writeoff'
+               CASE WHEN o.tt = ANY (%1$L::text[]) THEN 'writeoff'
                     WHEN o.tt = 'Payment' THEN 'payment'
                     WHEN o.tt IN ('Sales', 'Cust') AND o.amt < 0 THEN 'credit'
                     ELSE 'other' END,
                coalesce(o."DataAreaId" || '/' || coalesce(nullif(o."Invoice", ''), o."Voucher"), 'CustTrans RecId=' || x."OffsetRecid"),
-               abs(collmine._cm_num(x."SettleAmountCur", 'CustSettlement', 'SettleAmountCur', 'RecId=' || x."RecId")),
+               abs(collmine._cm_num(x."SettleAmountCur", 'CustSettlement', 'SettleAmountCur', 'RecId=' || x."RecId", %4$L::jsonb)),
                o."CurrencyCode", o.ts,
-               collmine._cm_day(x."TransDate", 'CustSettlement', 'TransDate', 'RecId=' || x."RecId"),
-               o."CreatedBy", o."CreatedBy" = ANY (%L::text[]), 'CustSettlement:' || x."RecId", collmine._cm_key(x."OffsetRecid")
-        FROM %s x
+               collmine._cm_day(x."TransDate", 'CustSettlement', 'TransDate', 'RecId=' || x."RecId", %4$L::jsonb),
+               o."CreatedBy", o."CreatedBy" = ANY (%2$L::text[]), 'CustSettlement:' || x."RecId", collmine._cm_key(x."OffsetRecid")
+        FROM %3$s x
         LEFT JOIN pg_temp._cm_fo_trans i ON i."RecId" = x."TransRecId"
         LEFT JOIN pg_temp._cm_fo_trans o ON o."RecId" = x."OffsetRecid"
-        WHERE i."RecId" IS NULL OR (i.tt IN ('Sales', 'Cust') AND coalesce(i."Invoice", '') <> '' AND i.amt > 0)$q$, wo, auto_users, st);
+        WHERE i."RecId" IS NULL OR (i.tt IN ('Sales', 'Cust') AND coalesce(i."Invoice", '') <> '' AND i.amt > 0)$q$,
+        collmine._cm_list(s->'writeoff_transtypes'), collmine._cm_list(s->'automated_users'), src->>'CustSettlement', pc);
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_document', 'warning', 'CustSettlement', a.source_ref, a.case_id, 'the offset transaction is not in the export; ignored'
     FROM _cm_app a WHERE a.doc_ref LIKE 'CustTrans RecId=%' AND a.case_id NOT LIKE 'CustTrans RecId=%';
     DELETE FROM _cm_app a WHERE a.doc_ref LIKE 'CustTrans RecId=%' AND a.case_id NOT LIKE 'CustTrans RecId=%';
+END
+$$;
 
-    -- Overdue Reminder Sent: each posted collection letter line; cancelled letters are ignored
+CREATE OR REPLACE FUNCTION collmine._d365fo_collection_letters(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    letterstatus jsonb := '{"0": "None", "1": "Created", "2": "Posted", "3": "Cancelled"}';
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT coalesce(i.case_id, 'CustTrans RecId=' || l."CustTransId"), NULL, 'Overdue Reminder Sent',
-               coalesce(collmine._cm_day(j."PrintDate", 'CustCollectionLetterJour', 'PrintDate', 'CollectionLetterNum=' || j."CollectionLetterNum"),
-                        collmine._cm_day(j."CollectionLetterDate", 'CustCollectionLetterJour', 'CollectionLetterDate', 'CollectionLetterNum=' || j."CollectionLetterNum")),
-               j."CreatedBy", j."CreatedBy" = ANY (%L::text[]), j."CollectionLetterCode",
+               coalesce(collmine._cm_day(j."PrintDate", 'CustCollectionLetterJour', 'PrintDate', 'CollectionLetterNum=' || j."CollectionLetterNum", %5$L::jsonb),
+                        collmine._cm_day(j."CollectionLetterDate", 'CustCollectionLetterJour', 'CollectionLetterDate', 'CollectionLetterNum=' || j."CollectionLetterNum", %5$L::jsonb)),
+               j."CreatedBy", j."CreatedBy" = ANY (%1$L::text[]), j."CollectionLetterCode",
                'CustCollectionLetterTrans:' || l."RecId", collmine._cm_key(l."RecId")
-        FROM %s l
-        JOIN %s j ON j."CollectionLetterNum" = l."CollectionLetterNum" AND coalesce(j."DataAreaId", '') = coalesce(l."DataAreaId", '')
+        FROM %2$s l
+        JOIN %3$s j ON j."CollectionLetterNum" = l."CollectionLetterNum" AND coalesce(j."DataAreaId", '') = coalesce(l."DataAreaId", '')
         LEFT JOIN pg_temp._cm_inv i ON i.src_id = l."CustTransId"
-        WHERE collmine._cm_enum(j."Status", %L, 'CustCollectionLetterJour', 'Status', 'CollectionLetterNum=' || j."CollectionLetterNum") = 'Posted'$q$,
-        auto_users, lt, lj, letterstatus);
+        WHERE collmine._cm_enum(j."Status", %4$L, 'CustCollectionLetterJour', 'Status', 'CollectionLetterNum=' || j."CollectionLetterNum") = 'Posted'$q$,
+        collmine._cm_list(s->'automated_users'), src->>'CustCollectionLetterTrans', src->>'CustCollectionLetterJour', letterstatus, pc);
+END
+$$;
 
-    -- disputes: history rows with status Disputed (1) and Resolved (3)
+CREATE OR REPLACE FUNCTION collmine._d365fo_disputes(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    disputestatus jsonb := '{"0": "None", "1": "Disputed", "2": "PromiseToPay", "3": "Resolved",
+                             "4": "PromiseBroken", "5": "PromiseKept"}';
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT coalesce(i.case_id, 'CustTrans RecId=' || d."CustTrans"), NULL,
                CASE d.st WHEN 'Disputed' THEN 'dispute:disputed' ELSE 'dispute:resolved' END,
-               collmine._cm_ts(d."CreatedDateTime", 'CustDisputeHistory', 'CreatedDateTime', 'RecId=' || d."RecId"),
-               coalesce(d."ResponsibleWorker", d."CreatedBy"), d."CreatedBy" = ANY (%L::text[]), d."ReasonTableRef",
+               collmine._cm_ts(d."CreatedDateTime", 'CustDisputeHistory', 'CreatedDateTime', 'RecId=' || d."RecId", %4$L::jsonb),
+               coalesce(d."ResponsibleWorker", d."CreatedBy"), d."CreatedBy" = ANY (%1$L::text[]), d."ReasonTableRef",
                'CustDisputeHistory:' || d."RecId", collmine._cm_key(d."RecId")
-        FROM (SELECT h.*, collmine._cm_enum(h."Status", %L, 'CustDisputeHistory', 'Status', 'RecId=' || h."RecId") AS st FROM %s h) d
+        FROM (SELECT h.*, collmine._cm_enum(h."Status", %2$L, 'CustDisputeHistory', 'Status', 'RecId=' || h."RecId") AS st FROM %3$s h) d
         LEFT JOIN pg_temp._cm_inv i ON i.src_id = d."CustTrans"
-        WHERE d.st IN ('Disputed', 'Resolved')$q$, auto_users, disputestatus, dh);
+        WHERE d.st IN ('Disputed', 'Resolved')$q$,
+        collmine._cm_list(s->'automated_users'), disputestatus, src->>'CustDisputeHistory', pc);
+END
+$$;
 
-    -- Collection Call Made: finished activities of a call type linked to a transaction (entity type 2)
+CREATE OR REPLACE FUNCTION collmine._d365fo_calls(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT coalesce(i.case_id, 'CustTrans RecId=' || k."RefRecId"), NULL, 'Collection Call Made',
-               collmine._cm_ts(a."ActualEndDateTime", 'smmActivities', 'ActualEndDateTime', 'ActivityNumber=' || a."ActivityNumber"),
+               collmine._cm_ts(a."ActualEndDateTime", 'smmActivities', 'ActualEndDateTime', 'ActivityNumber=' || a."ActivityNumber", %4$L::jsonb),
                a."ResponsibleWorker", false, a."Purpose", 'smmActivities:' || a."ActivityNumber", collmine._cm_key(k."RefRecId")
-        FROM %s a
-        JOIN %s k ON k."ActivityNumber" = a."ActivityNumber" AND coalesce(k."DataAreaId", '') = coalesce(a."DataAreaId", '')
+        FROM %1$s a
+        JOIN %2$s k ON k."ActivityNumber" = a."ActivityNumber" AND coalesce(k."DataAreaId", '') = coalesce(a."DataAreaId", '')
         LEFT JOIN pg_temp._cm_inv i ON i.src_id = k."RefRecId"
-        WHERE a."TypeId" = ANY (%L::text[]) AND coalesce(a."ActualEndDateTime", '') <> ''
-          AND btrim(k."EntityType") IN ('2', 'Transaction', 'CustTrans')$q$, sa, ln, collmine._cm_list(s->'call_types'));
+        WHERE a."TypeId" = ANY (%3$L::text[]) AND coalesce(a."ActualEndDateTime", '') <> ''
+          AND btrim(k."EntityType") IN ('2', 'Transaction', 'CustTrans')$q$,
+        src->>'smmActivities', src->>'CustCollectionsLinkTable', collmine._cm_list(s->'call_types'), pc);
+END
+$$;
 
-    -- credit-limit adjustment journals: requested when created, approved when posted
+CREATE OR REPLACE FUNCTION collmine._d365fo_credit_limits(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    noyes jsonb := '{"0": "No", "1": "Yes"}';
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT NULL, r."DataAreaId" || '/' || r."CustAccount", 'Credit Limit Requested',
-               collmine._cm_ts(j."CreatedDateTime", 'CredManCreditLimitAdjTable', 'CreatedDateTime', 'JournalId=' || j."JournalId"),
+               collmine._cm_ts(j."CreatedDateTime", 'CredManCreditLimitAdjTable', 'CreatedDateTime', 'JournalId=' || j."JournalId", %5$L::jsonb),
                j."CreatedBy", j."CreatedBy" = ANY (%3$L::text[]), r."CreditMaxNew", 'CredManCreditLimitAdjTable:' || j."JournalId", NULL::numeric
         FROM %1$s j JOIN %2$s r ON r."JournalId" = j."JournalId" AND r."DataAreaId" = j."DataAreaId"
         UNION ALL
         SELECT NULL, r."DataAreaId" || '/' || r."CustAccount", 'Credit Limit Approved',
-               collmine._cm_day(j."PostedDate", 'CredManCreditLimitAdjTable', 'PostedDate', 'JournalId=' || j."JournalId"),
+               collmine._cm_day(j."PostedDate", 'CredManCreditLimitAdjTable', 'PostedDate', 'JournalId=' || j."JournalId", %5$L::jsonb),
                j."CreatedBy", j."CreatedBy" = ANY (%3$L::text[]), r."CreditMaxNew", 'CredManCreditLimitAdjTable:' || j."JournalId" || ':posted', NULL::numeric
         FROM %1$s j JOIN %2$s r ON r."JournalId" = j."JournalId" AND r."DataAreaId" = j."DataAreaId"
         WHERE collmine._cm_enum(j."Posted", %4$L, 'CredManCreditLimitAdjTable', 'Posted', 'JournalId=' || j."JournalId") = 'Yes'$q$,
-        cj, cr, auto_users, noyes);
-
-    DROP TABLE pg_temp._cm_fo_trans;
-    RETURN QUERY SELECT * FROM collmine._cm_finish('d365fo', log_schema, s);
+        src->>'CredManCreditLimitAdjTable', src->>'CredManCreditLimitAdjTrans', collmine._cm_list(s->'automated_users'), noyes, pc);
 END
 $$;
 
@@ -2061,10 +2342,78 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     s jsonb := collmine._cm_settings('d365bc', settings);
-    le text; de text; rh text; rl text; cl text; cu text;
-    auto_users text[] := collmine._cm_list(s->'automated_users');
+    pc jsonb := collmine._cm_parse_context(s);
+    src jsonb;
+BEGIN
+    PERFORM collmine._cm_begin('d365bc', log_schema);
+    PERFORM collmine._cm_require(log_schema, 'd365bc');
+    src := collmine._cm_stage(log_schema, '[["Cust. Ledger Entry", "Entry No."], ["Detailed Cust. Ledg. Entry", "Entry No."],
+        ["Issued Reminder Header", "No."], ["Issued Reminder Line", "Reminder No.", "Line No."],
+        ["Change Log Entry", "Entry No."], ["Customer", "No."]]');
+    PERFORM collmine._d365bc_ledger_entries(src, s, pc);
+    PERFORM collmine._d365bc_invoices(src, s, pc);
+    PERFORM collmine._d365bc_applications(src, s, pc);
+    PERFORM collmine._d365bc_reminders(src, s, pc);
+    PERFORM collmine._d365bc_change_log(src, s, pc);
+    DROP TABLE pg_temp._cm_bc_le;
+    RETURN QUERY SELECT * FROM collmine._cm_finish('d365bc', log_schema, s);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._d365bc_ledger_entries(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
     doctype jsonb := '{"0": "", "1": "Payment", "2": "Invoice", "3": "Credit Memo",
                        "4": "Finance Charge Memo", "5": "Reminder", "6": "Refund"}';
+BEGIN
+    DROP TABLE IF EXISTS pg_temp._cm_bc_le;
+    EXECUTE format($q$CREATE TEMP TABLE _cm_bc_le AS
+        SELECT e.*,
+               -- a blank "Document Type" (general journal lines) is the empty caption
+               CASE WHEN btrim(coalesce(e."Document Type", '')) IN ('', '0') THEN ''
+                    ELSE collmine._cm_enum(e."Document Type", %L, 'Cust. Ledger Entry', 'Document Type', 'Entry No.=' || e."Entry No.") END AS dt,
+               collmine._cm_num(e."Amount", 'Cust. Ledger Entry', 'Amount', 'Entry No.=' || e."Entry No.", %L::jsonb) AS amt,
+               coalesce(nullif(e."Currency Code", ''), %L) AS cur
+        FROM %s e$q$, doctype, pc, s->>'local_currency', src->>'Cust. Ledger Entry');
+    ANALYZE pg_temp._cm_bc_le;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._d365bc_invoices(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
+    EXECUTE format($q$INSERT INTO pg_temp._cm_inv
+        SELECT e."Document No.", e."Entry No.", e."Customer No.", e."Customer No.", c."Name", c."Customer Posting Group",
+               e."Global Dimension 1 Code", coalesce(e."Salesperson Code", c."Salesperson Code"), c."Country/Region Code",
+               c."Payment Terms Code",
+               collmine._cm_date(e."Due Date", 'Cust. Ledger Entry', 'Due Date', 'Entry No.=' || e."Entry No.", %3$L::jsonb)
+                 - collmine._cm_date(coalesce(e."Document Date", e."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || e."Entry No.", %3$L::jsonb),
+               e.cur, e.amt,
+               collmine._cm_day(e."Posting Date", 'Cust. Ledger Entry', 'Posting Date', 'Entry No.=' || e."Entry No.", %3$L::jsonb),
+               collmine._cm_date(coalesce(e."Document Date", e."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || e."Entry No.", %3$L::jsonb),
+               collmine._cm_date(e."Due Date", 'Cust. Ledger Entry', 'Due Date', 'Entry No.=' || e."Entry No.", %3$L::jsonb),
+               e."User ID", e."User ID" = ANY (%1$L::text[]), 'Cust. Ledger Entry:' || e."Entry No."
+        FROM pg_temp._cm_bc_le e LEFT JOIN %2$s c ON c."No." = e."Customer No."
+        WHERE e.dt = 'Invoice'$q$, collmine._cm_list(s->'automated_users'), src->>'Customer', pc);
+    ANALYZE pg_temp._cm_inv;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._d365bc_applications(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
     entrytype jsonb := '{"1": "Initial Entry", "2": "Application", "3": "Unrealized Loss", "4": "Unrealized Gain",
                          "5": "Realized Loss", "6": "Realized Gain", "7": "Payment Discount",
                          "8": "Payment Discount (VAT Excl.)", "9": "Payment Discount (VAT Adjustment)",
@@ -2072,99 +2421,77 @@ DECLARE
                          "13": "Payment Discount Tolerance", "14": "Payment Tolerance (VAT Excl.)",
                          "15": "Payment Tolerance (VAT Adjustment)", "16": "Payment Discount Tolerance (VAT Excl.)",
                          "17": "Payment Discount Tolerance (VAT Adjustment)"}';
-    lcy text := s->>'local_currency';
 BEGIN
-    PERFORM collmine._cm_begin('d365bc', log_schema, s);
-    PERFORM collmine._cm_require(log_schema, 'd365bc');
-    le := collmine._cm_dedup(log_schema, 'Cust. Ledger Entry', ARRAY['Entry No.']);
-    de := collmine._cm_dedup(log_schema, 'Detailed Cust. Ledg. Entry', ARRAY['Entry No.']);
-    rh := collmine._cm_dedup(log_schema, 'Issued Reminder Header', ARRAY['No.']);
-    rl := collmine._cm_dedup(log_schema, 'Issued Reminder Line', ARRAY['Reminder No.', 'Line No.']);
-    cl := collmine._cm_dedup(log_schema, 'Change Log Entry', ARRAY['Entry No.']);
-    cu := collmine._cm_dedup(log_schema, 'Customer', ARRAY['No.']);
-
-    DROP TABLE IF EXISTS pg_temp._cm_bc_le;
-    EXECUTE format($q$CREATE TEMP TABLE _cm_bc_le AS
-        SELECT e.*,
-               -- a blank "Document Type" (general journal lines) is the empty caption
-               CASE WHEN btrim(coalesce(e."Document Type", '')) IN ('', '0') THEN ''
-                    ELSE collmine._cm_enum(e."Document Type", %L, 'Cust. Ledger Entry', 'Document Type', 'Entry No.=' || e."Entry No.") END AS dt,
-               collmine._cm_num(e."Amount", 'Cust. Ledger Entry', 'Amount', 'Entry No.=' || e."Entry No.") AS amt,
-               coalesce(nullif(e."Currency Code", ''), %L) AS cur
-        FROM %s e$q$, doctype, lcy, le);
-    ANALYZE pg_temp._cm_bc_le;
-
-    -- invoices: ledger entries of document type Invoice
-    EXECUTE format($q$INSERT INTO pg_temp._cm_inv
-        SELECT e."Document No.", e."Entry No.", e."Customer No.", e."Customer No.", c."Name", c."Customer Posting Group",
-               e."Global Dimension 1 Code", coalesce(e."Salesperson Code", c."Salesperson Code"), c."Country/Region Code",
-               c."Payment Terms Code",
-               collmine._cm_date(e."Due Date", 'Cust. Ledger Entry', 'Due Date', 'Entry No.=' || e."Entry No.")
-                 - collmine._cm_date(coalesce(e."Document Date", e."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || e."Entry No."),
-               e.cur, e.amt,
-               collmine._cm_day(e."Posting Date", 'Cust. Ledger Entry', 'Posting Date', 'Entry No.=' || e."Entry No."),
-               collmine._cm_date(coalesce(e."Document Date", e."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || e."Entry No."),
-               collmine._cm_date(e."Due Date", 'Cust. Ledger Entry', 'Due Date', 'Entry No.=' || e."Entry No."),
-               e."User ID", e."User ID" = ANY (%L::text[]), 'Cust. Ledger Entry:' || e."Entry No."
-        FROM pg_temp._cm_bc_le e LEFT JOIN %s c ON c."No." = e."Customer No."
-        WHERE e.dt = 'Invoice'$q$, auto_users, cu);
-    ANALYZE pg_temp._cm_inv;
-
-    -- applications: detailed entries of type Application on the invoice's ledger entry
     EXECUTE format($q$INSERT INTO pg_temp._cm_app
         SELECT coalesce(i."Document No.", 'Cust. Ledger Entry No.=' || d."Cust. Ledger Entry No."),
-               CASE WHEN o."Reason Code" = ANY (%L::text[]) THEN 'writeoff'
+               CASE WHEN o."Reason Code" = ANY (%1$L::text[]) THEN 'writeoff'
                     WHEN o.dt IN ('Payment', 'Refund') THEN 'payment'
                     WHEN o.dt = 'Credit Memo' THEN 'credit'
                     ELSE 'other' END,
                coalesce(o."Document No.", 'Cust. Ledger Entry No.=' || d."Applied Cust. Ledger Entry No."),
-               abs(collmine._cm_num(d."Amount", 'Detailed Cust. Ledg. Entry', 'Amount', 'Entry No.=' || d."Entry No.")),
+               abs(collmine._cm_num(d."Amount", 'Detailed Cust. Ledg. Entry', 'Amount', 'Entry No.=' || d."Entry No.", %5$L::jsonb)),
                o.cur,
-               collmine._cm_day(coalesce(o."Document Date", o."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || o."Entry No."),
-               collmine._cm_day(d."Posting Date", 'Detailed Cust. Ledg. Entry', 'Posting Date', 'Entry No.=' || d."Entry No."),
-               d."User ID", d."User ID" = ANY (%L::text[]), 'Detailed Cust. Ledg. Entry:' || d."Entry No.",
+               collmine._cm_day(coalesce(o."Document Date", o."Posting Date"), 'Cust. Ledger Entry', 'Document Date', 'Entry No.=' || o."Entry No.", %5$L::jsonb),
+               collmine._cm_day(d."Posting Date", 'Detailed Cust. Ledg. Entry', 'Posting Date', 'Entry No.=' || d."Entry No.", %5$L::jsonb),
+               d."User ID", d."User ID" = ANY (%2$L::text[]), 'Detailed Cust. Ledg. Entry:' || d."Entry No.",
                collmine._cm_key(d."Applied Cust. Ledger Entry No.")
-        FROM %s d
+        FROM %3$s d
         LEFT JOIN pg_temp._cm_bc_le i ON i."Entry No." = d."Cust. Ledger Entry No."
         LEFT JOIN pg_temp._cm_bc_le o ON o."Entry No." = d."Applied Cust. Ledger Entry No."
-        WHERE collmine._cm_enum(d."Entry Type", %L, 'Detailed Cust. Ledg. Entry', 'Entry Type', 'Entry No.=' || d."Entry No.") = 'Application'
+        WHERE collmine._cm_enum(d."Entry Type", %4$L, 'Detailed Cust. Ledg. Entry', 'Entry Type', 'Entry No.=' || d."Entry No.") = 'Application'
           AND NOT coalesce(collmine._cm_bool(d."Unapplied"), false)
           AND (i."Entry No." IS NULL OR i.dt = 'Invoice')$q$,
-        collmine._cm_list(s->'writeoff_reason_codes'), auto_users, de, entrytype);
+        collmine._cm_list(s->'writeoff_reason_codes'), collmine._cm_list(s->'automated_users'),
+        src->>'Detailed Cust. Ledg. Entry', entrytype, pc);
     INSERT INTO _cm_issue (check_name, severity, source_table, source_ref, case_id, detail)
     SELECT 'unknown_document', 'warning', 'Detailed Cust. Ledg. Entry', a.source_ref, a.case_id, 'the applied ledger entry is not in the export; ignored'
     FROM _cm_app a WHERE a.doc_ref LIKE 'Cust. Ledger Entry No.=%' AND a.case_id NOT LIKE 'Cust. Ledger Entry No.=%';
     DELETE FROM _cm_app a WHERE a.doc_ref LIKE 'Cust. Ledger Entry No.=%' AND a.case_id NOT LIKE 'Cust. Ledger Entry No.=%';
+END
+$$;
 
-    -- Overdue Reminder Sent: each issued reminder line on the invoice's ledger entry
+CREATE OR REPLACE FUNCTION collmine._d365bc_reminders(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT coalesce(i.case_id, 'Cust. Ledger Entry No.=' || l."Entry No."), NULL, 'Overdue Reminder Sent',
-               collmine._cm_day(h."Posting Date", 'Issued Reminder Header', 'Posting Date', 'No.=' || h."No."),
-               h."User ID", h."User ID" = ANY (%L::text[]), h."Reminder Level",
+               collmine._cm_day(h."Posting Date", 'Issued Reminder Header', 'Posting Date', 'No.=' || h."No.", %4$L::jsonb),
+               h."User ID", h."User ID" = ANY (%1$L::text[]), h."Reminder Level",
                'Issued Reminder Line:' || l."Reminder No." || '/' || l."Line No.", collmine._cm_key(l."Line No.")
-        FROM %s l
-        LEFT JOIN %s h ON h."No." = l."Reminder No."
+        FROM %2$s l
+        LEFT JOIN %3$s h ON h."No." = l."Reminder No."
         LEFT JOIN pg_temp._cm_inv i ON i.src_id = l."Entry No."
-        WHERE coalesce(l."Entry No.", '') NOT IN ('', '0')$q$, auto_users, rl, rh);
+        WHERE coalesce(l."Entry No.", '') NOT IN ('', '0')$q$,
+        collmine._cm_list(s->'automated_users'), src->>'Issued Reminder Line', src->>'Issued Reminder Header', pc);
+END
+$$;
 
-    -- change log: "Dispute Status" set or cleared on an invoice entry; credit limit changed
+CREATE OR REPLACE FUNCTION collmine._d365bc_change_log(src jsonb, s jsonb, pc jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+BEGIN
     EXECUTE format($q$INSERT INTO pg_temp._cm_raw
         SELECT CASE WHEN btrim(g."Table No.") = '21' THEN coalesce(i.case_id, 'Cust. Ledger Entry No.=' || g."Primary Key Field 1 Value") END,
                CASE WHEN btrim(g."Table No.") = '18' THEN g."Primary Key Field 1 Value" END,
                CASE WHEN btrim(g."Table No.") = '18' THEN 'Credit Limit Approved'
-                    WHEN coalesce(g."New Value", '') = ANY (%L::text[]) THEN 'dispute:resolved'
+                    WHEN coalesce(g."New Value", '') = ANY (%1$L::text[]) THEN 'dispute:resolved'
                     ELSE 'dispute:disputed' END,
-               collmine._cm_ts(g."Date and Time", 'Change Log Entry', 'Date and Time', 'Entry No.=' || g."Entry No."),
-               g."User ID", g."User ID" = ANY (%L::text[]), g."New Value",
+               collmine._cm_ts(g."Date and Time", 'Change Log Entry', 'Date and Time', 'Entry No.=' || g."Entry No.", %6$L::jsonb),
+               g."User ID", g."User ID" = ANY (%2$L::text[]), g."New Value",
                'Change Log Entry:' || g."Entry No.", collmine._cm_key(g."Entry No.")
-        FROM %s g
+        FROM %3$s g
         LEFT JOIN pg_temp._cm_inv i ON i.src_id = g."Primary Key Field 1 Value" AND btrim(g."Table No.") = '21'
-        WHERE (btrim(g."Table No.") = '21' AND %L IN (g."Field Caption", g."Field No."))
-           OR (btrim(g."Table No.") = '18' AND %L IN (g."Field Caption", g."Field No."))$q$,
-        collmine._cm_list(s->'dispute_resolved_values'), auto_users, cl, s->>'dispute_field', s->>'credit_limit_field');
-
-    DROP TABLE pg_temp._cm_bc_le;
-    RETURN QUERY SELECT * FROM collmine._cm_finish('d365bc', log_schema, s);
+        WHERE (btrim(g."Table No.") = '21' AND %4$L IN (g."Field Caption", g."Field No."))
+           OR (btrim(g."Table No.") = '18' AND %5$L IN (g."Field Caption", g."Field No."))$q$,
+        collmine._cm_list(s->'dispute_resolved_values'), collmine._cm_list(s->'automated_users'), src->>'Change Log Entry',
+        s->>'dispute_field', s->>'credit_limit_field', pc);
 END
 $$;
 
