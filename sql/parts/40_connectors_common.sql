@@ -15,23 +15,7 @@
 -- 43_d365bc.sql) fill three temporary tables (invoices, applications, raw events); the shared
 -- finishing step below turns those into the 15 template activities.
 
--- The 15 activities of the credit & collections template, in the order that breaks timestamp
--- ties inside a case (an invoice is generated before it is sent, paid before it is settled).
-CREATE FUNCTION collmine.template_activities()
-RETURNS TABLE(rank integer, activity text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT * FROM (VALUES
-        (1, 'Invoice Generated'), (2, 'Invoice Sent to Customer'),
-        (3, 'Credit Limit Requested'), (4, 'Credit Limit Approved'),
-        (5, 'Dispute Registered'), (6, 'Dispute Resolved'), (7, 'Credit Memo Issued'),
-        (8, 'Payment Due Date Passed'), (9, 'Dunning Procedure Initiated'),
-        (10, 'Overdue Reminder Sent'), (11, 'Collection Call Made'),
-        (12, 'Payment Received'), (13, 'Payment Posted'),
-        (14, 'Invoice Settled'), (15, 'Invoice Written Off')) AS a(rank, activity)
-$$;
-COMMENT ON FUNCTION collmine.template_activities() IS
-    'the 15 activities of the invoice-to-cash template, with the rank that orders equal timestamps';
+-- (collmine.template_activities(), the 15 activities, is in 05_vocabulary.sql with the roles.)
 
 -- The export columns of every staging table, per source: the single description that
 -- create_staging, import_csv and the docs rely on.
@@ -138,6 +122,8 @@ BEGIN
         case_id text NOT NULL, kind text NOT NULL, document text, amount numeric, currency text,
         document_at timestamptz, posted_at timestamptz, applied_at timestamptz, reapplied boolean,
         source_system text, source_ref text)$f$, p_schema);
+    -- the log's activity names per role (empty: the template's names; docs/vocabulary.md)
+    PERFORM collmine._create_vocabulary(p_schema);
     -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on events even when the index exists, and
     -- would hold it for the whole build
     IF to_regclass(format('%I.events_case_ts', p_schema)) IS NULL THEN
@@ -146,7 +132,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION collmine.create_event_log(name) IS
-    'create <schema>.events, invoices, quality_issues, customer_events and applications (owned by the caller) if missing';
+    'create <schema>.events, invoices, quality_issues, customer_events, applications and vocabulary (owned by the caller) if missing';
 
 -- Add the columns (given as 'name type') that a table made by an earlier version lacks.
 CREATE FUNCTION collmine._cm_add_columns(p_schema name, p_table name, p_columns text[])

@@ -29,11 +29,12 @@ AS $$
 $$;
 
 -- The boolean SQL expression (over invoices aliased i) for an outcome keyword or a custom
--- expression. Keywords use the event log; a custom expression is checked for statement
--- separators and comments and otherwise runs as written, as the caller.
+-- expression. Keywords use the event log (the activities of the log's vocabulary); a custom
+-- expression is checked for statement separators and comments and otherwise runs as written,
+-- as the caller.
 CREATE FUNCTION collmine._outcome_expr(log_schema name, outcome text)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -44,12 +45,15 @@ BEGIN
     END IF;
     CASE lower(btrim(outcome))
     WHEN 'written_off' THEN
-        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Invoice Written Off'')', log_schema);
+        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
+                      log_schema, collmine._role_activities(log_schema, 'written_off'));
     WHEN 'disputed' THEN
-        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Dispute Registered'')', log_schema);
+        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
+                      log_schema, collmine._role_activities(log_schema, 'dispute_opened'));
     WHEN 'paid_late' THEN
         -- NULL (left out) for invoices never settled
-        RETURN format('(SELECT min(e.ts)::date > i.due_date FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Invoice Settled'')', log_schema);
+        RETURN format('(SELECT min(e.ts)::date > i.due_date FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
+                      log_schema, collmine._role_activities(log_schema, 'settled'));
     ELSE
         IF strpos(outcome, ';') > 0 OR strpos(outcome, '--') > 0 OR strpos(outcome, '/*') > 0 THEN
             RAISE EXCEPTION 'invalid outcome expression: statement separators and comments are not allowed'
