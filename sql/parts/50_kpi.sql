@@ -150,8 +150,7 @@ BEGIN
                CASE WHEN c.woff IS NULL THEN 0::numeric
                     ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END,
                c.open_amt,
-               CASE WHEN c.woff IS NOT NULL THEN 'written_off'
-                    WHEN c.settled IS NOT NULL THEN 'settled' ELSE 'open' END,
+               collmine._invoice_status(c.settled, c.woff),
                CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END,
                CASE WHEN c.open_amt <= 0 THEN NULL
                     WHEN c.due_date IS NULL OR $2 - c.due_date <= 0 THEN 'current'
@@ -169,6 +168,59 @@ BEGIN
         collmine._role_activities(log_schema, 'credit_memo');
 END
 $$;
+
+-- The per-invoice facts as of the end of day as_of: the snapshot (status, open amount, days past
+-- due: collmine.invoice_snapshot) and the facts derived from it once, for every KPI and the
+-- root causes: when the invoice counts as paid (paid_at: its last payment received by default,
+-- the data template's reading, or its settlement with on_time_basis => 'settled'), whether
+-- that was on time (collmine._paid_on_time), the days late, the cycle time (invoice created to
+-- settled) and the mean posting lag (the k-th payment received to the k-th payment posted).
+CREATE FUNCTION collmine.invoice_facts(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL,
+                                       on_time_basis text DEFAULT 'payment_received')
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date,
+    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
+    cycle_time interval, posting_lag interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF on_time_basis IS NULL OR on_time_basis NOT IN ('payment_received', 'settled') THEN
+        RAISE EXCEPTION 'invalid on_time_basis: %', coalesce(quote_literal(on_time_basis), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''payment_received'' (paid when the last payment was received, the data template''s reading) or ''settled'' (when the invoice was settled).';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
+             d AS (SELECT (max(s.as_of_date) + 1)::timestamptz AS t FROM s),
+             p AS (SELECT e.case_id::text AS case_id, e.activity = ANY ($4) AS recv, e.ts,
+                          row_number() OVER (PARTITION BY e.case_id, e.activity = ANY ($4) ORDER BY e.ts, e.ord) AS k
+                     FROM %1$I.events e
+                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < (SELECT d.t FROM d)),
+             pl AS (SELECT r.case_id, max(r.ts) AS last_recv, avg(q.ts - r.ts) AS lag
+                      FROM p r LEFT JOIN p q ON q.case_id = r.case_id AND NOT q.recv AND q.k = r.k
+                     WHERE r.recv GROUP BY r.case_id)
+        SELECT s.*, pl.last_recv, x.paid_at,
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_recv),
+               -- (greatest() ignores NULLs: an invoice not paid has no days late)
+               CASE WHEN x.paid_at IS NOT NULL AND s.due_date IS NOT NULL THEN greatest(x.paid_at::date - s.due_date, 0) END,
+               s.settled_at - s.generated_at,
+               pl.lag
+          FROM s LEFT JOIN pl ON pl.case_id = s.case_id
+               CROSS JOIN LATERAL (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_recv) AS paid_at) x
+    $q$, log_schema)
+    USING log_schema, as_of, group_by, collmine._role_activities(log_schema, 'payment_received'),
+          collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
+END
+$$;
+COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
+    'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time and posting lag (the one derivation the KPIs read)';
 
 -- Aging buckets of the open balance as of a date, per group and currency.
 CREATE FUNCTION collmine.aging(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
@@ -272,9 +324,10 @@ END
 $$;
 
 -- Payment behaviour of the invoices settled in a period: days to pay, days late (plain and
--- amount-weighted), signed days from due date, and the on-time rate.
+-- amount-weighted), signed days from due date, and the on-time rate, each measured when the
+-- invoice counts as paid (collmine.invoice_facts: paid_at, by on_time_basis).
 CREATE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
-                                           group_by text DEFAULT NULL)
+                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
 RETURNS TABLE (
     group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
     avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
@@ -288,18 +341,16 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
-                      x.settled_at::date AS sd,
-                      collmine._paid_on_time(x.status, x.settled_at, x.due_date, current_setting('TimeZone')) AS on_time
-                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                      x.paid_at::date AS pd, x.days_late, x.paid_on_time AS on_time
+                 FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
-           avg(s.sd - s.invoice_date)::numeric,
-           -- greatest() ignores NULLs, so invoices without a due date are filtered out explicitly
-           (avg(greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL))::numeric,
-           CASE WHEN sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) <> 0
-                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
-                     / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
-           avg(s.sd - s.due_date)::numeric,
+           avg(s.pd - s.invoice_date)::numeric,
+           -- days_late is NULL without a due date: those invoices are left out
+           avg(s.days_late)::numeric,
+           CASE WHEN sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) <> 0
+                THEN sum(s.amount * s.days_late) / sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) END,
+           avg(s.pd - s.due_date)::numeric,
            count(*) FILTER (WHERE s.on_time),
            (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s

@@ -60,7 +60,7 @@ COMMENT ON FUNCTION collmine.aging(name, date, text) IS
     'aging buckets of the open balance as of a date, per group and currency';
 COMMENT ON FUNCTION collmine.receivables_kpis(name, date, date, text) IS
     'DSO (standard and count-back), best possible DSO, ADD and CEI for one period, per group and currency';
-COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text) IS
+COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text, text) IS
     'payment behaviour of the invoices settled in a period: days to pay, days late (plain and amount-weighted), on-time rate';
 COMMENT ON FUNCTION collmine.terms_compliance(name, date, date, text) IS
     'payment terms compliance and due-date deviations from the terms for a period, grouped by terms by default';

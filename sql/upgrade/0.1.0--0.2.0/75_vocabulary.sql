@@ -13,25 +13,28 @@
 -- every default. The old defaults are cleared here (pg_node_tree has no input function, and
 -- CREATE OR REPLACE would match the old defaults with the last new ones, so "strict" would
 -- meet group_by's); nothing calls the functions before 80_functions.sql sets them again.
+--
+-- Issue 11.2 (one derivation per fact): payment_behaviour gains "on_time_basis text DEFAULT
+-- 'payment_received'" the same way.
 DO $append$
 DECLARE
-    f regprocedure;
+    a record;
 BEGIN
-    FOREACH f IN ARRAY ARRAY[
-        'collmine.activity_pairs(name, text, text, text)',
-        'collmine.duration_stats(name, text, text, date, date, text)',
-        'collmine.followup_events(name, text, integer, boolean, text)',
-        'collmine.followup_success(name, text, integer, date, date, boolean, text)']::regprocedure[] LOOP
+    FOR a IN SELECT x.f::regprocedure AS f, x.arg, x.typ::regtype::oid AS typ FROM (VALUES
+        ('collmine.activity_pairs(name, text, text, text)', 'strict', 'pg_catalog.bool'),
+        ('collmine.duration_stats(name, text, text, date, date, text)', 'strict', 'pg_catalog.bool'),
+        ('collmine.followup_events(name, text, integer, boolean, text)', 'strict', 'pg_catalog.bool'),
+        ('collmine.followup_success(name, text, integer, date, date, boolean, text)', 'strict', 'pg_catalog.bool'),
+        ('collmine.payment_behaviour(name, date, date, text)', 'on_time_basis', 'pg_catalog.text')) AS x(f, arg, typ) LOOP
         UPDATE pg_catalog.pg_proc
-           SET proargtypes    = pg_catalog.array_to_string(proargtypes::pg_catalog.oid[] || 'pg_catalog.bool'::pg_catalog.regtype::pg_catalog.oid, ' ')::pg_catalog.oidvector,
-               proallargtypes = proallargtypes[1:pronargs] || 'pg_catalog.bool'::pg_catalog.regtype::pg_catalog.oid
-                                || proallargtypes[pronargs + 1:],
+           SET proargtypes    = pg_catalog.array_to_string(proargtypes::pg_catalog.oid[] || a.typ, ' ')::pg_catalog.oidvector,
+               proallargtypes = proallargtypes[1:pronargs] || a.typ || proallargtypes[pronargs + 1:],
                proargmodes    = proargmodes[1:pronargs] || 'i'::"char" || proargmodes[pronargs + 1:],
-               proargnames    = proargnames[1:pronargs] || 'strict'::text || proargnames[pronargs + 1:],
+               proargnames    = proargnames[1:pronargs] || a.arg::text || proargnames[pronargs + 1:],
                proargdefaults = NULL,
                pronargdefaults = 0,
                pronargs       = pronargs + 1
-         WHERE oid = f;
+         WHERE oid = a.f;
     END LOOP;
 END
 $append$;

@@ -435,6 +435,23 @@ $$;
 
 GRANT SELECT ON collmine.staging_columns TO PUBLIC;
 
+CREATE OR REPLACE FUNCTION collmine._invoice_status(settled_at timestamptz, written_off_at timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN written_off_at IS NOT NULL THEN 'written_off'
+                WHEN settled_at IS NOT NULL THEN 'settled' ELSE 'open' END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._paid_at(status text, settled_at timestamptz, basis text, payment_received_at timestamptz)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'settled'
+                THEN coalesce(CASE WHEN basis OPERATOR(pg_catalog.=) 'payment_received' THEN payment_received_at END,
+                              settled_at) END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._paid_on_time(status text, settled_at timestamptz, due_date date, tz text,
                                        basis text DEFAULT 'settled', payment_received_at timestamptz DEFAULT NULL)
 RETURNS boolean
@@ -442,8 +459,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'written_off' THEN false
                 WHEN status OPERATOR(pg_catalog.=) 'settled'
-                    THEN coalesce(CASE WHEN basis OPERATOR(pg_catalog.=) 'payment_received' THEN payment_received_at END,
-                                  settled_at) OPERATOR(pg_catalog.<)
+                    THEN collmine._paid_at(status, settled_at, basis, payment_received_at) OPERATOR(pg_catalog.<)
                          pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
 $$;
 
@@ -581,7 +597,7 @@ DECLARE
     common jsonb := '{"date_format": "YYYY-MM-DD", "timestamp_format": null, "timezone": "UTC",
                       "as_of": null, "on_error": "error", "min_date": "1900-01-01", "max_years_ahead": 5,
                       "customer_events_on_invoices": "none", "due_date_passed_at": "due_date",
-                      "paid_on_time": "settled"}';
+                      "paid_on_time": "payment_received"}';
 BEGIN
     PERFORM collmine._cm_check_source(p_source);
     RETURN common || CASE p_source
@@ -1285,8 +1301,8 @@ BEGIN
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
-        CROSS JOIN LATERAL (SELECT CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off'
-                                        ELSE 'settled' END AS status) st
+        CROSS JOIN LATERAL (SELECT collmine._invoice_status(CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
+                                                            CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END) AS status) st
         LEFT JOIN (SELECT v.case_id, max(v.ts) AS last_received FROM pg_temp._cm_ev v
                     WHERE v.activity = 'Payment Received' GROUP BY v.case_id) pr USING (case_id)
         LEFT JOIN (SELECT a.case_id,
@@ -1944,8 +1960,7 @@ BEGIN
                CASE WHEN c.woff IS NULL THEN 0::numeric
                     ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END,
                c.open_amt,
-               CASE WHEN c.woff IS NOT NULL THEN 'written_off'
-                    WHEN c.settled IS NOT NULL THEN 'settled' ELSE 'open' END,
+               collmine._invoice_status(c.settled, c.woff),
                CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END,
                CASE WHEN c.open_amt <= 0 THEN NULL
                     WHEN c.due_date IS NULL OR $2 - c.due_date <= 0 THEN 'current'
@@ -1964,8 +1979,56 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine.invoice_facts(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL,
+                                       on_time_basis text DEFAULT 'payment_received')
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date,
+    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
+    cycle_time interval, posting_lag interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF on_time_basis IS NULL OR on_time_basis NOT IN ('payment_received', 'settled') THEN
+        RAISE EXCEPTION 'invalid on_time_basis: %', coalesce(quote_literal(on_time_basis), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''payment_received'' (paid when the last payment was received, the data template''s reading) or ''settled'' (when the invoice was settled).';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
+             d AS (SELECT (max(s.as_of_date) + 1)::timestamptz AS t FROM s),
+             p AS (SELECT e.case_id::text AS case_id, e.activity = ANY ($4) AS recv, e.ts,
+                          row_number() OVER (PARTITION BY e.case_id, e.activity = ANY ($4) ORDER BY e.ts, e.ord) AS k
+                     FROM %1$I.events e
+                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < (SELECT d.t FROM d)),
+             pl AS (SELECT r.case_id, max(r.ts) AS last_recv, avg(q.ts - r.ts) AS lag
+                      FROM p r LEFT JOIN p q ON q.case_id = r.case_id AND NOT q.recv AND q.k = r.k
+                     WHERE r.recv GROUP BY r.case_id)
+        SELECT s.*, pl.last_recv, x.paid_at,
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_recv),
+               -- (greatest() ignores NULLs: an invoice not paid has no days late)
+               CASE WHEN x.paid_at IS NOT NULL AND s.due_date IS NOT NULL THEN greatest(x.paid_at::date - s.due_date, 0) END,
+               s.settled_at - s.generated_at,
+               pl.lag
+          FROM s LEFT JOIN pl ON pl.case_id = s.case_id
+               CROSS JOIN LATERAL (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_recv) AS paid_at) x
+    $q$, log_schema)
+    USING log_schema, as_of, group_by, collmine._role_activities(log_schema, 'payment_received'),
+          collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
+END
+$$;
+
+COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
+    'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time and posting lag (the one derivation the KPIs read)';
+
 CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
-                                           group_by text DEFAULT NULL)
+                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
 RETURNS TABLE (
     group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
     avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
@@ -1979,18 +2042,16 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
-                      x.settled_at::date AS sd,
-                      collmine._paid_on_time(x.status, x.settled_at, x.due_date, current_setting('TimeZone')) AS on_time
-                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                      x.paid_at::date AS pd, x.days_late, x.paid_on_time AS on_time
+                 FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
-           avg(s.sd - s.invoice_date)::numeric,
-           -- greatest() ignores NULLs, so invoices without a due date are filtered out explicitly
-           (avg(greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL))::numeric,
-           CASE WHEN sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) <> 0
-                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
-                     / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
-           avg(s.sd - s.due_date)::numeric,
+           avg(s.pd - s.invoice_date)::numeric,
+           -- days_late is NULL without a due date: those invoices are left out
+           avg(s.days_late)::numeric,
+           CASE WHEN sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) <> 0
+                THEN sum(s.amount * s.days_late) / sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) END,
+           avg(s.pd - s.due_date)::numeric,
            count(*) FILTER (WHERE s.on_time),
            (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s
@@ -2698,9 +2759,9 @@ BEGIN
         RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
                       log_schema, collmine._role_activities(log_schema, 'dispute_opened'));
     WHEN 'paid_late' THEN
-        -- NULL (left out) for invoices never settled
-        RETURN format('(SELECT min(e.ts)::date > i.due_date FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
-                      log_schema, collmine._role_activities(log_schema, 'settled'));
+        -- not paid on time by the invoice facts (root_causes joins them as f); NULL (left out)
+        -- for invoices not settled
+        RETURN 'CASE WHEN f.status = ''settled'' THEN NOT f.paid_on_time END';
     ELSE
         IF strpos(outcome, ';') > 0 OR strpos(outcome, '--') > 0 OR strpos(outcome, '/*') > 0 THEN
             RAISE EXCEPTION 'invalid outcome expression: statement separators and comments are not allowed'
@@ -2764,7 +2825,7 @@ BEGIN
     BEGIN
         EXECUTE format($q$
         WITH b AS MATERIALIZED (
-                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i),
+                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
              tot AS (SELECT count(*)::numeric AS n, (count(*) FILTER (WHERE bb.o))::numeric AS k FROM bb),
              av AS (%3$s),
@@ -2789,7 +2850,11 @@ BEGIN
                      FROM s)
         SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
           FROM r
-        $q$, log_schema, expr, array_to_string(parts, ' UNION ALL ')) INTO ranked USING min_cases, attrs;
+        $q$, log_schema, expr, array_to_string(parts, ' UNION ALL '),
+             -- the invoice facts, for the outcome paid_late
+             CASE WHEN lower(btrim(outcome)) = 'paid_late'
+                  THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END)
+        INTO ranked USING min_cases, attrs;
         RAISE EXCEPTION USING ERRCODE = 'CMRB0';
     EXCEPTION WHEN SQLSTATE 'CMRB0' THEN
         NULL;
@@ -3501,7 +3566,7 @@ COMMENT ON FUNCTION collmine.aging(name, date, text) IS
 COMMENT ON FUNCTION collmine.receivables_kpis(name, date, date, text) IS
     'DSO (standard and count-back), best possible DSO, ADD and CEI for one period, per group and currency';
 
-COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text) IS
+COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text, text) IS
     'payment behaviour of the invoices settled in a period: days to pay, days late (plain and amount-weighted), on-time rate';
 
 COMMENT ON FUNCTION collmine.terms_compliance(name, date, date, text) IS
