@@ -54,7 +54,9 @@ COMMENT ON FUNCTION collmine.template_activities() IS
 
 -- Create <schema>.vocabulary (empty: every role keeps its template name) if it does not exist.
 -- No constraint names collmine, so the table stays the user's when the extension is dropped;
--- roles are checked when read (collmine.log_vocabulary) and by collmine.map_activity.
+-- roles are checked when read (collmine.log_vocabulary) and by collmine.map_activity. Everyone
+-- who may use the schema may read it (it names activities, no data): a role granted the log's
+-- events and invoices reads the log in the same words as its owner.
 CREATE FUNCTION collmine._create_vocabulary(log_schema name)
 RETURNS void
 LANGUAGE plpgsql
@@ -64,6 +66,7 @@ BEGIN
     IF to_regclass(format('%I.vocabulary', log_schema)) IS NULL THEN
         EXECUTE format('CREATE TABLE %I.vocabulary (activity text NOT NULL, role text NOT NULL, '
                        'PRIMARY KEY (activity, role))', log_schema);
+        EXECUTE format('GRANT SELECT ON %I.vocabulary TO PUBLIC', log_schema);
         EXECUTE format('COMMENT ON TABLE %I.vocabulary IS %L', log_schema,
                        'maps this log''s activity names to collmine.activity_roles(); a role without a row keeps its template name');
     END IF;
@@ -71,15 +74,23 @@ END
 $$;
 
 -- The vocabulary rows of a log as (activity, role), or none when the log has no vocabulary
--- table (a log made before 0.2.0).
+-- table (a log made before 0.2.0). A vocabulary the caller may not read is an error, never
+-- read as empty: the log would silently be read in the template's words.
 CREATE FUNCTION collmine._vocabulary_rows(log_schema name)
 RETURNS TABLE(activity text, role text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    voc regclass := to_regclass(format('%I.vocabulary', log_schema));
 BEGIN
-    IF to_regclass(format('%I.vocabulary', log_schema)) IS NOT NULL THEN
-        RETURN QUERY EXECUTE format('SELECT v.activity::text, v.role::text FROM %I.vocabulary v', log_schema);
+    IF voc IS NOT NULL THEN
+        IF NOT has_table_privilege(voc, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied for table %', voc
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = format('The analytics read the log''s activity names through it: GRANT SELECT ON %s TO %I;', voc, current_user);
+        END IF;
+        RETURN QUERY EXECUTE format('SELECT v.activity::text, v.role::text FROM %s v', voc);
     END IF;
 END
 $$;

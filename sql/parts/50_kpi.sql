@@ -446,6 +446,21 @@ BEGIN
 END
 $$;
 
+-- Raise a clear error unless two different activities are named.
+CREATE FUNCTION collmine._check_activity_pair(start_activity text, end_activity text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
+    END IF;
+END
+$$;
+
 -- Every occurrence of start_activity in a case paired with the same-numbered occurrence of
 -- end_activity. A template name stands for its role's activities in the log's vocabulary; a
 -- name the log does not know is reported (warning, or error with strict).
@@ -459,11 +474,7 @@ SET jit = off
 AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
-    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
-        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
-    END IF;
+    PERFORM collmine._check_activity_pair(start_activity, end_activity);
     RETURN QUERY SELECT * FROM collmine._activity_pairs(log_schema,
         collmine._activity_names(log_schema, start_activity, strict),
         collmine._activity_names(log_schema, end_activity, strict), group_by);
@@ -520,11 +531,7 @@ AS $$
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     PERFORM collmine._check_log(log_schema);
-    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
-        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
-    END IF;
+    PERFORM collmine._check_activity_pair(start_activity, end_activity);
     RETURN QUERY SELECT * FROM collmine._duration_stats(log_schema,
         collmine._activity_names(log_schema, start_activity, strict),
         collmine._activity_names(log_schema, end_activity, strict), period_start, period_end, group_by);

@@ -47,6 +47,7 @@ BEGIN
     IF to_regclass(format('%I.vocabulary', log_schema)) IS NULL THEN
         EXECUTE format('CREATE TABLE %I.vocabulary (activity text NOT NULL, role text NOT NULL, '
                        'PRIMARY KEY (activity, role))', log_schema);
+        EXECUTE format('GRANT SELECT ON %I.vocabulary TO PUBLIC', log_schema);
         EXECUTE format('COMMENT ON TABLE %I.vocabulary IS %L', log_schema,
                        'maps this log''s activity names to collmine.activity_roles(); a role without a row keeps its template name');
     END IF;
@@ -58,9 +59,16 @@ RETURNS TABLE(activity text, role text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    voc regclass := to_regclass(format('%I.vocabulary', log_schema));
 BEGIN
-    IF to_regclass(format('%I.vocabulary', log_schema)) IS NOT NULL THEN
-        RETURN QUERY EXECUTE format('SELECT v.activity::text, v.role::text FROM %I.vocabulary v', log_schema);
+    IF voc IS NOT NULL THEN
+        IF NOT has_table_privilege(voc, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied for table %', voc
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = format('The analytics read the log''s activity names through it: GRANT SELECT ON %s TO %I;', voc, current_user);
+        END IF;
+        RETURN QUERY EXECUTE format('SELECT v.activity::text, v.role::text FROM %s v', voc);
     END IF;
 END
 $$;
@@ -2104,6 +2112,20 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._check_activity_pair(start_activity text, end_activity text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
+    END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.activity_pairs(log_schema name, start_activity text, end_activity text,
                                         group_by text DEFAULT NULL, strict boolean DEFAULT false)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
@@ -2114,11 +2136,7 @@ SET jit = off
 AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
-    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
-        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
-    END IF;
+    PERFORM collmine._check_activity_pair(start_activity, end_activity);
     RETURN QUERY SELECT * FROM collmine._activity_pairs(log_schema,
         collmine._activity_names(log_schema, start_activity, strict),
         collmine._activity_names(log_schema, end_activity, strict), group_by);
@@ -2172,11 +2190,7 @@ AS $$
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     PERFORM collmine._check_log(log_schema);
-    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
-        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
-    END IF;
+    PERFORM collmine._check_activity_pair(start_activity, end_activity);
     RETURN QUERY SELECT * FROM collmine._duration_stats(log_schema,
         collmine._activity_names(log_schema, start_activity, strict),
         collmine._activity_names(log_schema, end_activity, strict), period_start, period_end, group_by);
