@@ -163,17 +163,20 @@ INSERT INTO voc_de2.vocabulary VALUES ('Anruf', 'phonecall');
 SELECT * FROM collmine.log_vocabulary('voc_de2') WHERE source = 'unknown role';
 
 -- 4. unknown names -----------------------------------------------------------------------------
--- warned (01000) and answered (zero rows) by default
+-- warned (01000) and answered (no completed pair) by default
 SELECT count(*) AS pairs FROM collmine.activity_pairs('voc_de', 'Zahlung eingegangen', 'Zahlung gebucht');
+\set VERBOSITY sqlstate
+SELECT count(*) AS completed FROM collmine.activity_pairs('voc_de', 'Zahlung eingegangen', 'Zahlung gebucht') WHERE ended_at IS NOT NULL;
+\set VERBOSITY default
 -- an error with strict => true, in every function that takes a name
 SELECT count(*) FROM collmine.activity_pairs('voc_de', 'Zahlung eingegangen', 'Zahlung gebucht', strict => true);
-\set VERBOSITY verbose
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM collmine.duration_stats('voc_de', 'Zahlung eingegangen', 'Zahlung gebucht', '2024-01-01', '2024-01-31', strict => true);
-\set VERBOSITY default
 SELECT count(*) FROM collmine.followup_events('voc_de', 'Mahnung', 30, strict => true);
 SELECT count(*) FROM collmine.followup_success('voc_de', 'Mahnung', 30, '2024-01-01', '2024-01-31', strict => true);
 SELECT count(*) FROM collmine.policy_adherence('voc_de', ARRAY[ROW('typo', 'existence', 'Rechnung erstelt',
        NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule], strict => true);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- names that are known are not reported, strict or not: a mapped German name, a template
 -- name (a role), a name that occurs in the log without a role
 SELECT count(*) AS pairs FROM collmine.activity_pairs('voc_de', 'Zahlung eingegangen', 'Payment Posted', strict => true);
