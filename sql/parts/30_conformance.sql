@@ -137,33 +137,39 @@ $$;
 COMMENT ON FUNCTION collmine.policy(regclass, text, text[]) IS
     'the validated rule set of one policy in a rule table (strict when activities is given)';
 
+-- The activities are named through their roles (collmine.activity_roles(), template names), so
+-- the policy names no activity of its own; policy_adherence(log_schema, ...) reads them through
+-- a log's vocabulary.
 CREATE FUNCTION collmine.default_dunning_policy() RETURNS SETOF collmine.rule
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT ROW(r.rule_name, r.template, r.activity_a, r.activity_b, r.n,
+    SELECT ROW(r.rule_name, r.template, a.activity, b.activity, r.n,
                r.min_delay::interval, r.max_delay::interval, r.severity, r.description)::collmine.rule
     FROM (VALUES
-        ('starts_with_invoice', 'init', 'Invoice Generated', NULL, NULL, NULL, NULL, 'error',
+        (1, 'starts_with_invoice', 'init', 'invoice_created', NULL, NULL, NULL, NULL, 'error',
          'every case starts with Invoice Generated'),
-        ('invoice_sent_in_2_days', 'response', 'Invoice Generated', 'Invoice Sent to Customer', NULL,
+        (2, 'invoice_sent_in_2_days', 'response', 'invoice_created', 'invoice_sent', NULL,
          NULL, '2 days', 'warning', 'the invoice reaches the customer within 2 days'),
-        ('reminder_in_7_days', 'response', 'Payment Due Date Passed', 'Overdue Reminder Sent', NULL,
+        (3, 'reminder_in_7_days', 'response', 'due_date_passed', 'reminder', NULL,
          NULL, '7 days', 'error', 'Overdue Reminder Sent within 7 days after Payment Due Date Passed'),
-        ('dunning_after_due_date', 'precedence', 'Payment Due Date Passed', 'Dunning Procedure Initiated', NULL,
+        (4, 'dunning_after_due_date', 'precedence', 'due_date_passed', 'dunning_started', NULL,
          NULL, NULL, 'error', 'no Dunning Procedure Initiated before Payment Due Date Passed'),
-        ('no_write_off_without_dunning', 'precedence', 'Dunning Procedure Initiated', 'Invoice Written Off', NULL,
+        (5, 'no_write_off_without_dunning', 'precedence', 'dunning_started', 'written_off', NULL,
          NULL, NULL, 'error', 'no Invoice Written Off without an earlier Dunning Procedure Initiated'),
-        ('call_after_reminder', 'precedence', 'Overdue Reminder Sent', 'Collection Call Made', NULL,
+        (6, 'call_after_reminder', 'precedence', 'reminder', 'call', NULL,
          NULL, NULL, 'error', 'Collection Call Made only after an Overdue Reminder Sent'),
-        ('dispute_resolved', 'response', 'Dispute Registered', 'Dispute Resolved', NULL,
+        (7, 'dispute_resolved', 'response', 'dispute_opened', 'dispute_closed', NULL,
          NULL, '30 days', 'warning', 'every dispute is resolved within 30 days'),
-        ('posted_in_3_days', 'response', 'Payment Received', 'Payment Posted', NULL,
+        (8, 'posted_in_3_days', 'response', 'payment_received', 'payment_posted', NULL,
          NULL, '3 days', 'warning', 'payments are posted within 3 days of receipt'),
-        ('no_reminder_after_settlement', 'not_succession', 'Invoice Settled', 'Overdue Reminder Sent', NULL,
+        (9, 'no_reminder_after_settlement', 'not_succession', 'settled', 'reminder', NULL,
          NULL, NULL, 'error', 'no Overdue Reminder Sent after Invoice Settled'),
-        ('settled_at_most_once', 'absence', 'Invoice Settled', NULL, 1,
+        (10, 'settled_at_most_once', 'absence', 'settled', NULL, 1,
          NULL, NULL, 'error', 'Invoice Settled happens at most once')
-    ) AS r(rule_name, template, activity_a, activity_b, n, min_delay, max_delay, severity, description)
+    ) AS r(k, rule_name, template, role_a, role_b, n, min_delay, max_delay, severity, description)
+    LEFT JOIN collmine.activity_roles() a ON a.role OPERATOR(pg_catalog.=) r.role_a
+    LEFT JOIN collmine.activity_roles() b ON b.role OPERATOR(pg_catalog.=) r.role_b
+    ORDER BY r.k
 $$;
 COMMENT ON FUNCTION collmine.default_dunning_policy() IS
     'an example dunning policy of 10 rules, to insert into a policy table';

@@ -15,23 +15,7 @@
 -- 43_d365bc.sql) fill three temporary tables (invoices, applications, raw events); the shared
 -- finishing step below turns those into the 15 template activities.
 
--- The 15 activities of the credit & collections template, in the order that breaks timestamp
--- ties inside a case (an invoice is generated before it is sent, paid before it is settled).
-CREATE FUNCTION collmine.template_activities()
-RETURNS TABLE(rank integer, activity text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT * FROM (VALUES
-        (1, 'Invoice Generated'), (2, 'Invoice Sent to Customer'),
-        (3, 'Credit Limit Requested'), (4, 'Credit Limit Approved'),
-        (5, 'Dispute Registered'), (6, 'Dispute Resolved'), (7, 'Credit Memo Issued'),
-        (8, 'Payment Due Date Passed'), (9, 'Dunning Procedure Initiated'),
-        (10, 'Overdue Reminder Sent'), (11, 'Collection Call Made'),
-        (12, 'Payment Received'), (13, 'Payment Posted'),
-        (14, 'Invoice Settled'), (15, 'Invoice Written Off')) AS a(rank, activity)
-$$;
-COMMENT ON FUNCTION collmine.template_activities() IS
-    'the 15 activities of the invoice-to-cash template, with the rank that orders equal timestamps';
+-- (collmine.template_activities(), the 15 activities, is in 05_vocabulary.sql with the roles.)
 
 -- The export columns of every staging table, per source: the single description that
 -- create_staging, import_csv and the docs rely on.
@@ -75,15 +59,40 @@ BEGIN
 END
 $$;
 
--- Paid on time: the one definition of this business fact, used by the connectors'
--- invoices.paid_on_time, the KPI payment_behaviour and the dashboards (issue 11.2). A settled
--- invoice is paid on time when it was settled before the end of its due date in time zone tz
--- (settled on the due date itself counts); a written-off invoice never is; an open invoice, or
--- a settled one without a due date, has no answer (NULL). The connectors pass their build
--- setting "timezone", the KPIs and dashboards the session's TimeZone. basis 'payment_received'
--- is the data template's wording: the last Payment Received (payment_received_at) instead of
--- the settlement, or the settlement when no payment settled it (credit memo); the connectors'
--- setting "paid_on_time" chooses it (docs/kpis.md, "Paid on time: one definition").
+-- An invoice's status from its closing events: the one derivation, used by the KPIs'
+-- invoice_snapshot (events by the as-of date) and the connectors' invoices.status (issue 11.2).
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
+CREATE FUNCTION collmine._invoice_status(settled_at timestamptz, written_off_at timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN written_off_at IS NOT NULL THEN 'written_off'
+                WHEN settled_at IS NOT NULL THEN 'settled' ELSE 'open' END
+$$;
+
+-- When a settled invoice counts as paid: by basis 'payment_received' (the data template's
+-- reading and the default) its last Payment Received, or the settlement when no payment settled
+-- it (a credit memo); by basis 'settled' its settlement. NULL unless settled. The one place
+-- that says so: _paid_on_time and collmine.invoice_facts (paid_at, days_late) read it.
+CREATE FUNCTION collmine._paid_at(status text, settled_at timestamptz, basis text, payment_received_at timestamptz)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'settled'
+                THEN coalesce(CASE WHEN basis OPERATOR(pg_catalog.=) 'payment_received' THEN payment_received_at END,
+                              settled_at) END
+$$;
+
+-- Paid on time: the one definition of this business fact, used by collmine.invoice_facts (and
+-- through it the KPI payment_behaviour and the root cause paid_late) and the connectors'
+-- invoices.paid_on_time (issue 11.2). A settled invoice is paid on time when it was paid
+-- (_paid_at) before the end of its due date in time zone tz (paid on the due date itself
+-- counts); a written-off invoice never is; an open invoice, or a settled one without a due
+-- date, has no answer (NULL). The connectors pass their build setting "timezone", the KPIs the
+-- session's TimeZone. basis: 'payment_received' (the template: the last Payment Received on or
+-- before the due date) or 'settled' (the settlement; the default before 0.2.0). The KPIs take
+-- it as the argument on_time_basis, the connectors as the setting "paid_on_time"
+-- (docs/kpis.md, "Paid on time: one definition").
 -- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._paid_on_time(status text, settled_at timestamptz, due_date date, tz text,
                                        basis text DEFAULT 'settled', payment_received_at timestamptz DEFAULT NULL)
@@ -92,8 +101,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'written_off' THEN false
                 WHEN status OPERATOR(pg_catalog.=) 'settled'
-                    THEN coalesce(CASE WHEN basis OPERATOR(pg_catalog.=) 'payment_received' THEN payment_received_at END,
-                                  settled_at) OPERATOR(pg_catalog.<)
+                    THEN collmine._paid_at(status, settled_at, basis, payment_received_at) OPERATOR(pg_catalog.<)
                          pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
 $$;
 
@@ -138,6 +146,8 @@ BEGIN
         case_id text NOT NULL, kind text NOT NULL, document text, amount numeric, currency text,
         document_at timestamptz, posted_at timestamptz, applied_at timestamptz, reapplied boolean,
         source_system text, source_ref text)$f$, log_schema);
+    -- the log's activity names per role (empty: the template's names; docs/vocabulary.md)
+    PERFORM collmine._create_vocabulary(log_schema);
     -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on events even when the index exists, and
     -- would hold it for the whole build
     IF to_regclass(format('%I.events_case_ts', log_schema)) IS NULL THEN
@@ -146,7 +156,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION collmine.create_event_log(name) IS
-    'create <schema>.events, invoices, quality_issues, customer_events and applications (owned by the caller) if missing';
+    'create <schema>.events, invoices, quality_issues, customer_events, applications and vocabulary (owned by the caller) if missing';
 
 -- Add the columns (given as 'name type') that a table made by an earlier version lacks.
 CREATE FUNCTION collmine._cm_add_columns(p_schema name, p_table name, p_columns text[])
@@ -239,7 +249,7 @@ DECLARE
     common jsonb := '{"date_format": "YYYY-MM-DD", "timestamp_format": null, "timezone": "UTC",
                       "as_of": null, "on_error": "error", "min_date": "1900-01-01", "max_years_ahead": 5,
                       "customer_events_on_invoices": "none", "due_date_passed_at": "due_date",
-                      "paid_on_time": "settled"}';
+                      "paid_on_time": "payment_received"}';
 BEGIN
     PERFORM collmine._cm_check_source(source);
     RETURN common || CASE source
@@ -1259,8 +1269,8 @@ BEGIN
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
-        CROSS JOIN LATERAL (SELECT CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off'
-                                        ELSE 'settled' END AS status) st
+        CROSS JOIN LATERAL (SELECT collmine._invoice_status(CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
+                                                            CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END) AS status) st
         LEFT JOIN (SELECT v.case_id, max(v.ts) AS last_received FROM pg_temp._cm_ev v
                     WHERE v.activity = 'Payment Received' GROUP BY v.case_id) pr USING (case_id)
         LEFT JOIN (SELECT a.case_id,

@@ -115,16 +115,16 @@ BEGIN
     RETURN QUERY EXECUTE format($q$
         WITH ev AS (
             SELECT e.case_id,
-                   min(e.ts) FILTER (WHERE e.activity = 'Invoice Generated') AS gen,
-                   min(e.ts) FILTER (WHERE e.activity IN ('Dunning Procedure Initiated', 'Overdue Reminder Sent')) AS dun,
-                   min(e.ts) FILTER (WHERE e.activity = 'Overdue Reminder Sent') AS rem,
-                   bool_or(e.activity = 'Dispute Registered') AS disp,
-                   min(e.ts) FILTER (WHERE e.activity = 'Invoice Settled') AS settled,
-                   min(e.ts) FILTER (WHERE e.activity = 'Invoice Written Off') AS woff,
-                   sum(abs(e.amount)) FILTER (WHERE e.activity = 'Payment Received') AS recv,
-                   sum(abs(e.amount)) FILTER (WHERE e.activity = 'Payment Posted') AS posted,
-                   sum(abs(e.amount)) FILTER (WHERE e.activity = 'Credit Memo Issued') AS cred,
-                   sum(abs(e.amount)) FILTER (WHERE e.activity = 'Invoice Written Off') AS woff_amt
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($4) OR e.activity = ANY ($5)) AS dun,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($5)) AS rem,
+                   bool_or(e.activity = ANY ($6)) AS disp,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($7)) AS settled,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($8)) AS woff,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($9)) AS recv,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($10)) AS posted,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($11)) AS cred,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($8)) AS woff_amt
               FROM %1$I.events e
              WHERE e.ts < $1
              GROUP BY e.case_id),
@@ -150,8 +150,7 @@ BEGIN
                CASE WHEN c.woff IS NULL THEN 0::numeric
                     ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END,
                c.open_amt,
-               CASE WHEN c.woff IS NOT NULL THEN 'written_off'
-                    WHEN c.settled IS NOT NULL THEN 'settled' ELSE 'open' END,
+               collmine._invoice_status(c.settled, c.woff),
                CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END,
                CASE WHEN c.open_amt <= 0 THEN NULL
                     WHEN c.due_date IS NULL OR $2 - c.due_date <= 0 THEN 'current'
@@ -161,9 +160,67 @@ BEGIN
                     ELSE 'over 90' END,
                $2
           FROM c
-    $q$, log_schema, grp) USING (d + 1)::timestamptz, d;
+    $q$, log_schema, grp) USING (d + 1)::timestamptz, d,
+        collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
+        collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
+        collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
+        collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'payment_posted'),
+        collmine._role_activities(log_schema, 'credit_memo');
 END
 $$;
+
+-- The per-invoice facts as of the end of day as_of: the snapshot (status, open amount, days past
+-- due: collmine.invoice_snapshot) and the facts derived from it once, for every KPI and the
+-- root causes: when the invoice counts as paid (paid_at: its last payment received by default,
+-- the data template's reading, or its settlement with on_time_basis => 'settled'), whether
+-- that was on time (collmine._paid_on_time), the days late, the cycle time (invoice created to
+-- settled) and the mean posting lag (the k-th payment received to the k-th payment posted).
+CREATE FUNCTION collmine.invoice_facts(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL,
+                                       on_time_basis text DEFAULT 'payment_received')
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date,
+    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
+    cycle_time interval, posting_lag interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF on_time_basis IS NULL OR on_time_basis NOT IN ('payment_received', 'settled') THEN
+        RAISE EXCEPTION 'invalid on_time_basis: %', coalesce(quote_literal(on_time_basis), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''payment_received'' (paid when the last payment was received, the data template''s reading) or ''settled'' (when the invoice was settled).';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
+             d AS (SELECT (max(s.as_of_date) + 1)::timestamptz AS t FROM s),
+             p AS (SELECT e.case_id::text AS case_id, e.activity = ANY ($4) AS recv, e.ts,
+                          row_number() OVER (PARTITION BY e.case_id, e.activity = ANY ($4) ORDER BY e.ts, e.ord) AS k
+                     FROM %1$I.events e
+                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < (SELECT d.t FROM d)),
+             pl AS (SELECT r.case_id, max(r.ts) AS last_recv, avg(q.ts - r.ts) AS lag
+                      FROM p r LEFT JOIN p q ON q.case_id = r.case_id AND NOT q.recv AND q.k = r.k
+                     WHERE r.recv GROUP BY r.case_id)
+        SELECT s.*, pl.last_recv, x.paid_at,
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_recv),
+               -- (greatest() ignores NULLs: an invoice not paid has no days late)
+               CASE WHEN x.paid_at IS NOT NULL AND s.due_date IS NOT NULL THEN greatest(x.paid_at::date - s.due_date, 0) END,
+               s.settled_at - s.generated_at,
+               pl.lag
+          FROM s LEFT JOIN pl ON pl.case_id = s.case_id
+               CROSS JOIN LATERAL (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_recv) AS paid_at) x
+    $q$, log_schema)
+    USING log_schema, as_of, group_by, collmine._role_activities(log_schema, 'payment_received'),
+          collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
+END
+$$;
+COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
+    'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time and posting lag (the one derivation the KPIs read)';
 
 -- Aging buckets of the open balance as of a date, per group and currency.
 CREATE FUNCTION collmine.aging(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
@@ -267,9 +324,10 @@ END
 $$;
 
 -- Payment behaviour of the invoices settled in a period: days to pay, days late (plain and
--- amount-weighted), signed days from due date, and the on-time rate.
+-- amount-weighted), signed days from due date, and the on-time rate, each measured when the
+-- invoice counts as paid (collmine.invoice_facts: paid_at, by on_time_basis).
 CREATE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
-                                           group_by text DEFAULT NULL)
+                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
 RETURNS TABLE (
     group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
     avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
@@ -283,18 +341,16 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
-                      x.settled_at::date AS sd,
-                      collmine._paid_on_time(x.status, x.settled_at, x.due_date, current_setting('TimeZone')) AS on_time
-                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                      x.paid_at::date AS pd, x.days_late, x.paid_on_time AS on_time
+                 FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
-           avg(s.sd - s.invoice_date)::numeric,
-           -- greatest() ignores NULLs, so invoices without a due date are filtered out explicitly
-           (avg(greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL))::numeric,
-           CASE WHEN sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) <> 0
-                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
-                     / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
-           avg(s.sd - s.due_date)::numeric,
+           avg(s.pd - s.invoice_date)::numeric,
+           -- days_late is NULL without a due date: those invoices are left out
+           avg(s.days_late)::numeric,
+           CASE WHEN sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) <> 0
+                THEN sum(s.amount * s.days_late) / sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) END,
+           avg(s.pd - s.due_date)::numeric,
            count(*) FILTER (WHERE s.on_time),
            (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s
@@ -342,42 +398,11 @@ BEGIN
 END
 $$;
 
--- A named activity that is neither a template activity nor present in the log is almost always a
--- typo: say so instead of returning zeros. (A template activity may legitimately be absent, e.g.
--- no disputes; a log in other words has its own names, which are present.) One scan per name
--- that stops at the first match.
-CREATE FUNCTION collmine._warn_unknown_activities(log_schema name, activities text[])
-RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    a text;
-    found boolean;
-    known text;
-BEGIN
-    FOREACH a IN ARRAY activities LOOP
-        CONTINUE WHEN a IS NULL OR a IN (SELECT t.activity FROM collmine.template_activities() t);
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.events e WHERE e.activity = $1)', log_schema)
-            INTO found USING a;
-        IF NOT found THEN
-            EXECUTE format('SELECT string_agg(quote_literal(x.a), '', '' ORDER BY x.a) '
-                           'FROM (SELECT DISTINCT e.activity COLLATE "C" AS a FROM %I.events e ORDER BY 1 LIMIT 40) x',
-                           log_schema)
-                INTO known;
-            RAISE WARNING 'activity "%" does not occur in %.events', a, quote_ident(log_schema)
-                USING ERRCODE = '01000',
-                      HINT = CASE WHEN known IS NULL THEN 'The log has no events.'
-                                  ELSE 'Activity names are case-sensitive. The log''s activities are: ' || known || '.' END;
-        END IF;
-    END LOOP;
-END
-$$;
-
--- Every occurrence of start_activity in a case paired with the same-numbered occurrence of
--- end_activity (1st with 1st, 2nd with 2nd, in (ts, ord) order); ended_at NULL when unmatched.
-CREATE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
-                                        group_by text DEFAULT NULL)
+-- Every occurrence of a start activity in a case paired with the same-numbered occurrence of
+-- an end activity (1st with 1st, 2nd with 2nd, in (ts, ord) order); ended_at NULL when
+-- unmatched. starts and ends are sets of the log's names (a role's activities): the one body of
+-- activity_pairs and of every duration KPI.
+CREATE FUNCTION collmine._activity_pairs(log_schema name, starts text[], ends text[], group_by text DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
                ended_at timestamptz, duration_days numeric)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -390,42 +415,76 @@ DECLARE
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
-    IF from_activity IS NULL OR to_activity IS NULL OR from_activity = to_activity THEN
-        RAISE EXCEPTION 'invalid activity pair: % to %', from_activity, to_activity
+    IF starts && ends THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', array_to_string(starts, ', '), array_to_string(ends, ', ')
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
+                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''; check the log''s vocabulary (collmine.log_vocabulary) when they are role names.';
     END IF;
-    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[from_activity, to_activity]);
     -- customer-level activities that a connector keeps once each in customer_events (credit
     -- limits) pair per customer there, each once; case_id is then the customer id, and group_by
     -- reads the customer's first invoice
     -- (a role that may not read customer_events sees the log without them, as privileges say)
     IF to_regclass(format('%I.customer_events', log_schema)) IS NOT NULL
        AND has_table_privilege(to_regclass(format('%I.customer_events', log_schema)), 'SELECT') THEN
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.customer_events WHERE activity = $1)', log_schema)
-            INTO customer_level USING from_activity;
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.customer_events WHERE activity = ANY ($1))', log_schema)
+            INTO customer_level USING starts;
     END IF;
     RETURN QUERY EXECUTE format($q$
         WITH s AS (SELECT e.%3$I::text AS case_id, e.ts,
                           row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.%4$I e WHERE e.activity = $1),
+                     FROM %1$I.%4$I e WHERE e.activity = ANY ($1)),
              f AS (SELECT e.%3$I::text AS case_id, e.ts,
                           row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.%4$I e WHERE e.activity = $2)
+                     FROM %1$I.%4$I e WHERE e.activity = ANY ($2))
         SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
                extract(epoch FROM f.ts - s.ts)::numeric / 86400
           FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n
                  LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%3$I::text = s.case_id
                                     ORDER BY x.case_id LIMIT 1) i ON true
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
-         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING from_activity, to_activity;
+         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING starts, ends;
+END
+$$;
+
+-- Raise a clear error unless two different activities are named.
+CREATE FUNCTION collmine._check_activity_pair(start_activity text, end_activity text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
+    END IF;
+END
+$$;
+
+-- Every occurrence of start_activity in a case paired with the same-numbered occurrence of
+-- end_activity. A template name stands for its role's activities in the log's vocabulary; a
+-- name the log does not know is reported (warning, or error with strict).
+CREATE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
+                                        group_by text DEFAULT NULL, strict boolean DEFAULT false)
+RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
+               ended_at timestamptz, duration_days numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    PERFORM collmine._check_activity_pair(from_activity, to_activity);
+    RETURN QUERY SELECT * FROM collmine._activity_pairs(log_schema,
+        collmine._activity_names(log_schema, from_activity, strict),
+        collmine._activity_names(log_schema, to_activity, strict), group_by);
 END
 $$;
 
 -- Duration statistics (in days) of the activity pairs completed in a period, and how many were
--- started by the period end but not completed by then.
-CREATE FUNCTION collmine.duration_stats(log_schema name, from_activity text, to_activity text,
-                                        period_start date, period_end date, group_by text DEFAULT NULL)
+-- started by the period end but not completed by then: the one body of every duration KPI.
+CREATE FUNCTION collmine._duration_stats(log_schema name, starts text[], ends text[],
+                                         period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
@@ -444,7 +503,7 @@ BEGIN
     WITH p AS (SELECT x.*,
                       (x.ended_at >= t0 AND x.ended_at < t1) AS done,
                       (x.started_at < t1 AND (x.ended_at IS NULL OR x.ended_at >= t1)) AS still_open
-                 FROM collmine.activity_pairs(log_schema, from_activity, to_activity, group_by) x)
+                 FROM collmine._activity_pairs(log_schema, starts, ends, group_by) x)
     SELECT p.group_value,
            count(*) FILTER (WHERE p.done),
            avg(p.duration_days) FILTER (WHERE p.done),
@@ -459,41 +518,65 @@ BEGIN
 END
 $$;
 
--- Invoice-to-cash cycle time: Invoice Generated to Invoice Settled, settled in the period.
+-- Duration statistics of any pair of activities named by the caller (activity_pairs' names).
+CREATE FUNCTION collmine.duration_stats(log_schema name, from_activity text, to_activity text,
+                                        period_start date, period_end date, group_by text DEFAULT NULL,
+                                        strict boolean DEFAULT false)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    PERFORM collmine._check_log(log_schema);
+    PERFORM collmine._check_activity_pair(from_activity, to_activity);
+    RETURN QUERY SELECT * FROM collmine._duration_stats(log_schema,
+        collmine._activity_names(log_schema, from_activity, strict),
+        collmine._activity_names(log_schema, to_activity, strict), period_start, period_end, group_by);
+END
+$$;
+
+-- Invoice-to-cash cycle time: invoice created to settled, settled in the period.
 CREATE FUNCTION collmine.cycle_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
-AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Invoice Generated', 'Invoice Settled', period_start, period_end, group_by) $$;
+AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'invoice_created'),
+                                             collmine._role_activities(log_schema, 'settled'), period_start, period_end, group_by) $$;
 
--- Payment posting lag: Payment Received to Payment Posted, posted in the period.
+-- Payment posting lag: payment received to payment posted, posted in the period.
 CREATE FUNCTION collmine.posting_lag(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
-AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Payment Received', 'Payment Posted', period_start, period_end, group_by) $$;
+AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'payment_received'),
+                                             collmine._role_activities(log_schema, 'payment_posted'), period_start, period_end, group_by) $$;
 
--- Dispute resolution time: Dispute Registered to Dispute Resolved, resolved in the period.
+-- Dispute resolution time: dispute opened to dispute closed, closed in the period.
 CREATE FUNCTION collmine.dispute_resolution_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
-AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Dispute Registered', 'Dispute Resolved', period_start, period_end, group_by) $$;
+AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'dispute_opened'),
+                                             collmine._role_activities(log_schema, 'dispute_closed'), period_start, period_end, group_by) $$;
 
--- Credit approval cycle time: Credit Limit Requested to Credit Limit Approved, approved in the period.
+-- Credit approval cycle time: credit limit requested to approved, approved in the period.
 CREATE FUNCTION collmine.credit_approval_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
-AS $$ SELECT * FROM collmine.duration_stats(log_schema, 'Credit Limit Requested', 'Credit Limit Approved', period_start, period_end, group_by) $$;
+AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'credit_limit_requested'),
+                                             collmine._role_activities(log_schema, 'credit_limit_approved'), period_start, period_end, group_by) $$;
 
 -- Dunning adherence: of the invoices still open grace_days after their due date (that day
 -- falling in the period), how many had dunning started (Dunning Procedure Initiated or Overdue
@@ -531,13 +614,14 @@ BEGIN
 END
 $$;
 
--- Each occurrence of a trigger activity (or only the first per case), and whether the invoice
--- was paid within N days after it. "Paid" is a Payment Received or Invoice Settled event after
--- the trigger in (ts, ord) order and at most within_days later; "settled" counts only Invoice
--- Settled. window_open: the window reaches past the last event of the log and the invoice is
--- not settled within it, so the outcome is not final yet.
-CREATE FUNCTION collmine.followup_events(log_schema name, trigger_activity text, within_days integer,
-                                         first_only boolean DEFAULT false, group_by text DEFAULT NULL)
+-- Each occurrence of a trigger activity (one of trigger_activities, or only the first per
+-- case), and whether the invoice was paid within N days after it. "Paid" is a payment received
+-- or settled event after the trigger in (ts, ord) order and at most within_days later;
+-- "settled" counts only the settled role. window_open: the window reaches past the last event
+-- of the log and the invoice is not settled within it, so the outcome is not final yet. The one
+-- body of followup_events and of every follow-up KPI.
+CREATE FUNCTION collmine._followup_events(log_schema name, trigger_activities text[], within_days integer,
+                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, triggered_at timestamptz, paid_within boolean,
                settled_within boolean, window_open boolean)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -553,35 +637,53 @@ BEGIN
         RAISE EXCEPTION 'invalid within_days: %', within_days
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of days >= 0, e.g. 30.';
     END IF;
-    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[trigger_activity]);
     RETURN QUERY EXECUTE format($q$
         WITH t AS (SELECT e.case_id::text AS case_id, e.ts, e.ord,
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.events e WHERE e.activity = $1),
+                     FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
              o AS (SELECT t.case_id, t.ts,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id
-                                     AND p.activity IN ('Payment Received', 'Invoice Settled')
+                                     AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
                                      AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
                                      AND p.ts <= t.ts + $3) AS paid,
                           EXISTS (SELECT 1 FROM %1$I.events p
-                                   WHERE p.case_id::text = t.case_id AND p.activity = 'Invoice Settled'
+                                   WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
                                      AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
                                      AND p.ts <= t.ts + $3) AS settled
                      FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
     $q$, log_schema, grp)
-    USING trigger_activity, first_only, make_interval(days => within_days);
+    USING trigger_activities, first_only, make_interval(days => within_days),
+          collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'settled');
 END
 $$;
 
--- Follow-up success per group for the triggers that happened in the period (followup_events).
+-- Each occurrence of a trigger activity named by the caller (a template name stands for its
+-- role's activities in the log's vocabulary), and what followed within N days.
+CREATE FUNCTION collmine.followup_events(log_schema name, trigger_activity text, within_days integer,
+                                         first_only boolean DEFAULT false, group_by text DEFAULT NULL,
+                                         strict boolean DEFAULT false)
+RETURNS TABLE (case_id text, group_value text, triggered_at timestamptz, paid_within boolean,
+               settled_within boolean, window_open boolean)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY SELECT * FROM collmine._followup_events(log_schema,
+        collmine._activity_names(log_schema, trigger_activity, strict), within_days, first_only, group_by);
+END
+$$;
+
+-- Follow-up success per group for the triggers that happened in the period (_followup_events).
 -- Events after period_end count: the log is the full history.
-CREATE FUNCTION collmine.followup_success(log_schema name, trigger_activity text, within_days integer,
-                                          period_start date, period_end date,
-                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL)
+CREATE FUNCTION collmine._followup_success(log_schema name, trigger_activities text[], within_days integer,
+                                           period_start date, period_end date,
+                                           first_only boolean DEFAULT false, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
                settled_within bigint, settled_rate numeric, window_open bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
@@ -598,15 +700,35 @@ BEGIN
            count(*) FILTER (WHERE f.settled_within),
            (count(*) FILTER (WHERE f.settled_within))::numeric / count(*),
            count(*) FILTER (WHERE f.window_open)
-      FROM collmine.followup_events(log_schema, trigger_activity, within_days, first_only, group_by) f
+      FROM collmine._followup_events(log_schema, trigger_activities, within_days, first_only, group_by) f
      WHERE f.triggered_at >= period_start::timestamptz AND f.triggered_at < (period_end + 1)::timestamptz
      GROUP BY f.group_value
      ORDER BY f.group_value;
 END
 $$;
 
--- Collection success after dunning: invoices whose first Overdue Reminder Sent falls in the
--- period, paid within within_days of it.
+-- Follow-up success of a trigger activity named by the caller.
+CREATE FUNCTION collmine.followup_success(log_schema name, trigger_activity text, within_days integer,
+                                          period_start date, period_end date,
+                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL,
+                                          strict boolean DEFAULT false)
+RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
+               settled_within bigint, settled_rate numeric, window_open bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY SELECT * FROM collmine._followup_success(log_schema,
+        collmine._activity_names(log_schema, trigger_activity, strict), within_days, period_start, period_end,
+        first_only, group_by);
+END
+$$;
+
+-- Collection success after dunning: invoices whose first reminder falls in the period, paid
+-- within within_days of it.
 CREATE FUNCTION collmine.collection_success_after_dunning(log_schema name, period_start date, period_end date,
                                                           within_days integer DEFAULT 30, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
@@ -614,9 +736,10 @@ RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_ra
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
-AS $$ SELECT * FROM collmine.followup_success(log_schema, 'Overdue Reminder Sent', within_days, period_start, period_end, true, group_by) $$;
+AS $$ SELECT * FROM collmine._followup_success(log_schema, collmine._role_activities(log_schema, 'reminder'),
+                                               within_days, period_start, period_end, true, group_by) $$;
 
--- Collections contact success: every Collection Call Made in the period, paid within within_days.
+-- Collections contact success: every collection call in the period, paid within within_days.
 CREATE FUNCTION collmine.contact_success(log_schema name, period_start date, period_end date,
                                          within_days integer DEFAULT 14, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
@@ -624,7 +747,8 @@ RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_ra
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
-AS $$ SELECT * FROM collmine.followup_success(log_schema, 'Collection Call Made', within_days, period_start, period_end, false, group_by) $$;
+AS $$ SELECT * FROM collmine._followup_success(log_schema, collmine._role_activities(log_schema, 'call'),
+                                               within_days, period_start, period_end, false, group_by) $$;
 
 -- Manual activity share: events in the period by is_automated, per group and activity; the row
 -- with activity NULL is the group's total. Events with is_automated NULL are counted as unknown

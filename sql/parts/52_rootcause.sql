@@ -29,11 +29,12 @@ AS $$
 $$;
 
 -- The boolean SQL expression (over invoices aliased i) for an outcome keyword or a custom
--- expression. Keywords use the event log; a custom expression is checked for statement
--- separators and comments and otherwise runs as written, as the caller.
+-- expression. Keywords use the event log (the activities of the log's vocabulary); a custom
+-- expression is checked for statement separators and comments and otherwise runs as written,
+-- as the caller.
 CREATE FUNCTION collmine._outcome_expr(log_schema name, outcome text)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -44,12 +45,15 @@ BEGIN
     END IF;
     CASE lower(btrim(outcome))
     WHEN 'written_off' THEN
-        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Invoice Written Off'')', log_schema);
+        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
+                      log_schema, collmine._role_activities(log_schema, 'written_off'));
     WHEN 'disputed' THEN
-        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Dispute Registered'')', log_schema);
+        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
+                      log_schema, collmine._role_activities(log_schema, 'dispute_opened'));
     WHEN 'paid_late' THEN
-        -- NULL (left out) for invoices never settled
-        RETURN format('(SELECT min(e.ts)::date > i.due_date FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ''Invoice Settled'')', log_schema);
+        -- not paid on time by the invoice facts (root_causes joins them as f); NULL (left out)
+        -- for invoices not settled
+        RETURN 'CASE WHEN f.status = ''settled'' THEN NOT f.paid_on_time END';
     ELSE
         IF strpos(outcome, ';') > 0 OR strpos(outcome, '--') > 0 OR strpos(outcome, '/*') > 0 THEN
             RAISE EXCEPTION 'invalid outcome expression: statement separators and comments are not allowed'
@@ -114,7 +118,7 @@ BEGIN
     BEGIN
         EXECUTE format($q$
         WITH b AS MATERIALIZED (
-                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i),
+                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
              tot AS (SELECT count(*)::numeric AS n, (count(*) FILTER (WHERE bb.o))::numeric AS k FROM bb),
              av AS (%3$s),
@@ -139,7 +143,11 @@ BEGIN
                      FROM s)
         SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
           FROM r
-        $q$, log_schema, expr, array_to_string(parts, ' UNION ALL ')) INTO ranked USING min_cases, attrs;
+        $q$, log_schema, expr, array_to_string(parts, ' UNION ALL '),
+             -- the invoice facts, for the outcome paid_late
+             CASE WHEN lower(btrim(outcome)) = 'paid_late'
+                  THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END)
+        INTO ranked USING min_cases, attrs;
         RAISE EXCEPTION USING ERRCODE = 'CMRB0';
     EXCEPTION WHEN SQLSTATE 'CMRB0' THEN
         NULL;

@@ -3,7 +3,12 @@
 -- should not have to assemble them: traces per invoice, one tally per group, one row per group
 -- and rule.
 
-CREATE FUNCTION collmine.policy_adherence(log_schema name, rules collmine.rule[], group_by text DEFAULT NULL)
+-- A log in words of its own is checked against rules written with the template's names
+-- (collmine.default_dunning_policy()) through its vocabulary: the traces carry each mapped
+-- activity's role name (its template name), and a rule that names a mapped activity of the log
+-- is read as naming its role. A log without vocabulary rows is checked as it is.
+CREATE FUNCTION collmine.policy_adherence(log_schema name, rules collmine.rule[], group_by text DEFAULT NULL,
+                                          strict boolean DEFAULT false)
 RETURNS TABLE (group_value text, rule_name text, template text, severity text, cases bigint,
                activated_cases bigint, satisfied_cases bigint, activations bigint,
                violations bigint, adherence double precision)
@@ -23,7 +28,15 @@ BEGIN
     END IF;
     rules := collmine.validate_rules(rules);
     PERFORM collmine._warn_unknown_activities(log_schema,
-        ARRAY(SELECT a FROM unnest(rules) r, LATERAL (VALUES (r.activity_a), (r.activity_b)) v(a)));
+        ARRAY(SELECT a FROM unnest(rules) r, LATERAL (VALUES (r.activity_a), (r.activity_b)) v(a)), strict);
+    IF EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
+        SELECT array_agg(ROW(r.rule_name, r.template,
+                             coalesce((SELECT m.role_name FROM collmine._role_names(log_schema) m WHERE m.activity = r.activity_a), r.activity_a),
+                             coalesce((SELECT m.role_name FROM collmine._role_names(log_schema) m WHERE m.activity = r.activity_b), r.activity_b),
+                             r.n, r.min_delay, r.max_delay, r.severity, r.description)::collmine.rule ORDER BY o)
+          INTO rules FROM unnest(rules) WITH ORDINALITY AS r(rule_name, template, activity_a, activity_b, n,
+                                                             min_delay, max_delay, severity, description, o);
+    END IF;
     -- one tally per group; the rule set is a parameter, so every group uses the same one
     -- the log's traces as the other log-schema entry points build them (_log_trace_sql)
     RETURN QUERY EXECUTE format($q$
@@ -37,11 +50,11 @@ BEGIN
                AS a(rule_name, template, severity, cases, activated_cases, satisfied_cases,
                     activations, violations, adherence, rule_no)
          ORDER BY g.gv COLLATE "C" NULLS FIRST, a.rule_no
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL)) USING rules;
+    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true)) USING rules;
 END
 $$;
-COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text) IS
-    'adherence of a log schema''s invoices to a rule set, one row per group (an invoices column) and rule';
+COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text, boolean) IS
+    'adherence of a log schema''s invoices to a rule set (template names read through the log''s vocabulary), one row per group (an invoices column) and rule';
 
 CREATE FUNCTION collmine.replay_fitness(log_schema name, net text, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, traces bigint, fitting_traces bigint, produced bigint,
@@ -64,8 +77,9 @@ BEGIN
     -- parses the net (its errors come first) and warns about labels the log never uses
     PERFORM collmine._warn_unknown_activities(log_schema,
         ARRAY(SELECT p.transition FROM collmine.petri_net_transitions(net) p WHERE NOT p.silent));
-    -- one replay tally per group over the log's traces as the other log-schema entry points
-    -- build them (_log_trace_sql); the net is a parameter, so every group uses the same one
+    -- one replay tally per group over the log's traces as policy_adherence builds them
+    -- (_log_trace_sql with role names: a net in the template's names replays a log whose
+    -- vocabulary maps other names); the net is a parameter, so every group uses the same one
     RETURN QUERY EXECUTE format($q$
         WITH t AS (%3$s),
              g AS (SELECT (%2$s) AS gv, collmine.replay_tally(t.trace, $1) AS tally
@@ -75,7 +89,7 @@ BEGIN
                f.remaining, f.unmapped, f.fitness
           FROM g CROSS JOIN LATERAL collmine.replay_fitness(g.tally) f
          ORDER BY g.gv COLLATE "C" NULLS FIRST
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL)) USING net;
+    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true)) USING net;
 END
 $$;
 COMMENT ON FUNCTION collmine.replay_fitness(name, text, text) IS

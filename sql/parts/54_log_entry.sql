@@ -17,10 +17,40 @@ AS $$
       AND t.typcategory OPERATOR(pg_catalog.=) 'N'
 $$;
 
+-- The trace query of a log schema's events (_trace_sql's, given as traces) over the events with
+-- every activity that the log's vocabulary maps named by its role's template name
+-- (collmine._role_names), when on and the vocabulary has rows; else traces unchanged.
+CREATE FUNCTION collmine._role_named_traces(log_schema name, traces text, role_names boolean)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel text := format('%s', to_regclass(format('%I.events', log_schema)));
+    mapped text;
+BEGIN
+    IF NOT role_names OR NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
+        RETURN traces;
+    END IF;
+    -- the same query over a subquery in place of the relation that _trace_sql checked
+    mapped := replace(traces, format(' FROM %s GROUP BY', rel),
+                      format(' FROM (SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
+                             ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity) e GROUP BY',
+                             rel, log_schema));
+    IF mapped = traces THEN
+        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
+            USING ERRCODE = 'internal_error';
+    END IF;
+    RETURN mapped;
+END
+$$;
+
 -- The trace query (case_id, trace, weight, events) of a log schema: one trace per case of
 -- <schema>.events in (ts, ord) order, and as its weight the named numeric column of
 -- <schema>.invoices (NULL for a case without an invoices row), or NULL without a weight.
-CREATE FUNCTION collmine._log_trace_sql(log_schema name, weight text)
+-- role_names: every activity that the log's vocabulary maps is named by its role's template
+-- name (collmine._role_names), for rules written with the template's names.
+CREATE FUNCTION collmine._log_trace_sql(log_schema name, weight text, role_names boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
@@ -30,7 +60,7 @@ DECLARE
     traces text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
-    traces := collmine._trace_sql(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord', NULL);
+    traces := collmine._role_named_traces(log_schema, collmine._trace_sql(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord', NULL), role_names);
     IF weight IS NULL THEN
         RETURN traces;
     END IF;

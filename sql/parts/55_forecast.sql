@@ -48,18 +48,21 @@ BEGIN
     RETURN QUERY EXECUTE format($q$
         SELECT r.case_id, r.day, collmine._forecast_state(r.rem, r.disp, coalesce(r.paid, false))
           FROM (SELECT e.case_id::text AS case_id, e.ts::date AS day,
-                       count(*) FILTER (WHERE e.activity = 'Overdue Reminder Sent') OVER w AS rem,
-                       count(*) FILTER (WHERE e.activity = 'Dispute Registered') OVER w
-                         - count(*) FILTER (WHERE e.activity = 'Dispute Resolved') OVER w AS disp,
-                       bool_or(e.activity IN ('Payment Received', 'Payment Posted') AND abs(e.amount) > 0) OVER w AS paid,
+                       count(*) FILTER (WHERE e.activity = ANY ($2)) OVER w AS rem,
+                       count(*) FILTER (WHERE e.activity = ANY ($3)) OVER w
+                         - count(*) FILTER (WHERE e.activity = ANY ($4)) OVER w AS disp,
+                       bool_or((e.activity = ANY ($5) OR e.activity = ANY ($6)) AND abs(e.amount) > 0) OVER w AS paid,
                        lead(e.ts::date) OVER w AS next_day
                   FROM %1$I.events e
-                 WHERE e.activity IN ('Overdue Reminder Sent', 'Dispute Registered', 'Dispute Resolved',
-                                      'Payment Received', 'Payment Posted')
+                 WHERE (e.activity = ANY ($2) OR e.activity = ANY ($3) OR e.activity = ANY ($4)
+                        OR e.activity = ANY ($5) OR e.activity = ANY ($6))
                    AND e.ts < $1
                 WINDOW w AS (PARTITION BY e.case_id ORDER BY e.ts, e.ord ROWS UNBOUNDED PRECEDING)) r
          WHERE r.next_day IS DISTINCT FROM r.day
-    $q$, log_schema) USING (as_of + 1)::timestamptz;
+    $q$, log_schema) USING (as_of + 1)::timestamptz,
+        collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
+        collmine._role_activities(log_schema, 'dispute_closed'), collmine._role_activities(log_schema, 'payment_received'),
+        collmine._role_activities(log_schema, 'payment_posted');
 END
 $$;
 

@@ -60,13 +60,13 @@ COMMENT ON FUNCTION collmine.aging(name, date, text) IS
     'aging buckets of the open balance as of a date, per group and currency';
 COMMENT ON FUNCTION collmine.receivables_kpis(name, date, date, text) IS
     'DSO (standard and count-back), best possible DSO, ADD and CEI for one period, per group and currency';
-COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text) IS
+COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text, text) IS
     'payment behaviour of the invoices settled in a period: days to pay, days late (plain and amount-weighted), on-time rate';
 COMMENT ON FUNCTION collmine.terms_compliance(name, date, date, text) IS
     'payment terms compliance and due-date deviations from the terms for a period, grouped by terms by default';
-COMMENT ON FUNCTION collmine.activity_pairs(name, text, text, text) IS
+COMMENT ON FUNCTION collmine.activity_pairs(name, text, text, text, boolean) IS
     'every occurrence of start_activity in a case paired with the same-numbered occurrence of end_activity, with its duration in days';
-COMMENT ON FUNCTION collmine.duration_stats(name, text, text, date, date, text) IS
+COMMENT ON FUNCTION collmine.duration_stats(name, text, text, date, date, text, boolean) IS
     'duration statistics in days of the activity pairs completed in a period, and how many were still open at its end';
 COMMENT ON FUNCTION collmine.cycle_time(name, date, date, text) IS
     'invoice-to-cash cycle time: Invoice Generated to Invoice Settled, for invoices settled in the period';
@@ -78,9 +78,9 @@ COMMENT ON FUNCTION collmine.credit_approval_time(name, date, date, text) IS
     'credit approval cycle time: Credit Limit Requested to Credit Limit Approved, for approvals in the period';
 COMMENT ON FUNCTION collmine.dunning_adherence(name, date, date, integer, text) IS
     'dunning adherence: of the invoices still open grace_days after their due date, how many were dunned in time, late or not at all';
-COMMENT ON FUNCTION collmine.followup_events(name, text, integer, boolean, text) IS
+COMMENT ON FUNCTION collmine.followup_events(name, text, integer, boolean, text, boolean) IS
     'each occurrence of a trigger activity (or the first per case) and whether the invoice was paid or settled within N days after it';
-COMMENT ON FUNCTION collmine.followup_success(name, text, integer, date, date, boolean, text) IS
+COMMENT ON FUNCTION collmine.followup_success(name, text, integer, date, date, boolean, text, boolean) IS
     'follow-up success per group for the trigger activities that happened in the period';
 COMMENT ON FUNCTION collmine.collection_success_after_dunning(name, date, date, integer, text) IS
     'collection success after dunning: invoices first reminded in the period and paid within within_days';

@@ -56,8 +56,9 @@ SELECT count(*) AS staging_tables FROM collmine.create_staging('netsuite', 'cm_s
 -- the extraction count the same way on both sides
 -- the bundled samples' truth (made before 0.2.0) counts each customer-level event (credit
 -- limits, account calls) once per invoice of the customer open at that moment: the setting
--- customer_events_on_invoices = open_invoices reproduces that projection
-SELECT * FROM collmine.netsuite_build('cm_sample_netsuite', '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "customer_events_on_invoices": "open_invoices"}'::jsonb || jsonb_build_object('as_of', (SELECT value FROM truth WHERE source = 'netsuite' AND metric = 'as_of')));
+-- customer_events_on_invoices = open_invoices reproduces that projection; it counts invoices
+-- paid on time by settlement (the default before 0.2.0): the setting paid_on_time = settled
+SELECT * FROM collmine.netsuite_build('cm_sample_netsuite', '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "customer_events_on_invoices": "open_invoices", "paid_on_time": "settled"}'::jsonb || jsonb_build_object('as_of', (SELECT value FROM truth WHERE source = 'netsuite' AND metric = 'as_of')));
 SELECT * FROM pg_temp.sample_diff('cm_sample_netsuite', 'netsuite');
 -- the deliberate problems of --dirty are reported, and nothing else is
 SELECT check_name, severity, problems FROM collmine.data_quality('cm_sample_netsuite');
@@ -77,7 +78,7 @@ SELECT count(*) AS staging_tables FROM collmine.create_staging('d365fo', 'cm_sam
 \copy cm_sample_d365fo."smmActivities" FROM 'test/data/erp/sample/d365fo.smmActivities.csv' WITH (FORMAT csv, HEADER true)
 -- as_of is the generator's extraction time, so that due dates between the last event and
 -- the extraction count the same way on both sides
-SELECT * FROM collmine.d365fo_build('cm_sample_d365fo', '{"customer_events_on_invoices": "open_invoices"}'::jsonb || jsonb_build_object('as_of', (SELECT value FROM truth WHERE source = 'd365fo' AND metric = 'as_of')));
+SELECT * FROM collmine.d365fo_build('cm_sample_d365fo', '{"customer_events_on_invoices": "open_invoices", "paid_on_time": "settled"}'::jsonb || jsonb_build_object('as_of', (SELECT value FROM truth WHERE source = 'd365fo' AND metric = 'as_of')));
 SELECT * FROM pg_temp.sample_diff('cm_sample_d365fo', 'd365fo');
 -- the deliberate problems of --dirty are reported, and nothing else is
 SELECT check_name, severity, problems FROM collmine.data_quality('cm_sample_d365fo');
@@ -92,7 +93,7 @@ SELECT count(*) AS staging_tables FROM collmine.create_staging('d365bc', 'cm_sam
 \copy cm_sample_d365bc."Issued Reminder Line" FROM 'test/data/erp/sample/d365bc.Issued_Reminder_Line.csv' WITH (FORMAT csv, HEADER true)
 -- as_of is the generator's extraction time, so that due dates between the last event and
 -- the extraction count the same way on both sides
-SELECT * FROM collmine.d365bc_build('cm_sample_d365bc', '{"local_currency": "USD", "customer_events_on_invoices": "open_invoices"}'::jsonb || jsonb_build_object('as_of', (SELECT value FROM truth WHERE source = 'd365bc' AND metric = 'as_of')));
+SELECT * FROM collmine.d365bc_build('cm_sample_d365bc', '{"local_currency": "USD", "customer_events_on_invoices": "open_invoices", "paid_on_time": "settled"}'::jsonb || jsonb_build_object('as_of', (SELECT value FROM truth WHERE source = 'd365bc' AND metric = 'as_of')));
 SELECT * FROM pg_temp.sample_diff('cm_sample_d365bc', 'd365bc');
 -- the deliberate problems of --dirty are reported, and nothing else is
 SELECT check_name, severity, problems FROM collmine.data_quality('cm_sample_d365bc');

@@ -73,19 +73,38 @@ SELECT group_value, currency, beginning_ar, ending_ar, credit_sales, round(dso, 
   FROM collmine.receivables_kpis('kpi_hand', '2024-01-01', '2024-01-31', 'segment');
 
 -- ==== payment behaviour ====
--- January: settled A2 (EUR, invoiced 01-05, due 02-04, settled 01-22) and U5 (USD, 01-10, due
--- 01-20, settled 01-31). EUR: 17 days to pay, 0 late, -13 from due, on time. USD: 21 days to
--- pay, 11 days late, not on time.
+-- Measured when the invoice counts as paid: by default (the data template) its last Payment
+-- Received, with on_time_basis => 'settled' its settlement.
+-- January: settled A2 (EUR, invoiced 01-05, due 02-04, received 01-20, settled 01-22) and U5
+-- (USD, 01-10, due 01-20, received 01-30, settled 01-31). EUR: 15 days to pay, 0 late, -15
+-- from due, on time. USD: 20 days to pay, 10 days late, not on time.
 SELECT group_value, currency, settled_invoices, round(avg_days_to_pay, 2) AS to_pay,
        round(avg_days_late, 2) AS late, round(avg_days_late_weighted, 2) AS late_w,
        round(avg_days_from_due, 2) AS from_due, paid_on_time, round(on_time_rate, 4) AS on_time_rate
   FROM collmine.payment_behaviour('kpi_hand', '2024-01-01', '2024-01-31');
--- February: A1 (1000, 12-01 -> 02-05: 66 days to pay, 36 late) and A3 (2000, 01-15 -> 02-21:
--- 37 days, 27 late). avg to pay 51.5; avg late 31.5; weighted (1000*36 + 2000*27) / 3000 = 30
+-- by settlement: EUR 17 days to pay, 0 late, -13 from due, on time; USD 21, 11 late, 11, not
+SELECT group_value, currency, settled_invoices, round(avg_days_to_pay, 2) AS to_pay,
+       round(avg_days_late, 2) AS late, round(avg_days_late_weighted, 2) AS late_w,
+       round(avg_days_from_due, 2) AS from_due, paid_on_time, round(on_time_rate, 4) AS on_time_rate
+  FROM collmine.payment_behaviour('kpi_hand', '2024-01-01', '2024-01-31', on_time_basis => 'settled');
+-- February: A1 (1000, 12-01 -> last payment 02-05: 66 days to pay, 36 late) and A3 (2000,
+-- 01-15 -> received 02-20: 36 days, 26 late). avg to pay 51; avg late 31; weighted
+-- (1000*36 + 2000*26) / 3000 = 29.33. (By settlement A3 is 37 and 27: 51.5, 31.5, 30.)
 SELECT group_value, currency, settled_invoices, round(avg_days_to_pay, 2) AS to_pay,
        round(avg_days_late, 2) AS late, round(avg_days_late_weighted, 2) AS late_w,
        paid_on_time, round(on_time_rate, 4) AS on_time_rate
   FROM collmine.payment_behaviour('kpi_hand', '2024-02-01', '2024-02-29');
+SELECT group_value, currency, settled_invoices, round(avg_days_to_pay, 2) AS to_pay,
+       round(avg_days_late, 2) AS late, round(avg_days_late_weighted, 2) AS late_w,
+       paid_on_time, round(on_time_rate, 4) AS on_time_rate
+  FROM collmine.payment_behaviour('kpi_hand', '2024-02-01', '2024-02-29', on_time_basis => 'settled');
+-- the facts behind it, per invoice (paid_at, on time, days late, cycle time, posting lag):
+-- A1 paid 02-05 09:00, 36 late, cycle 66 days 6 h, lags 1 d and 6 h -> 15 h; A2 01-20, on
+-- time, 0 late, cycle 17 d 1 h, lag 2 d; A3 02-20, 26 late, 37 d, lag 1 d; A4 written off: not
+-- on time, no paid_at, no days late, no cycle time; U5 01-30, 10 late, 21 d 1 h, lag 1 d; U6
+-- open: nothing.
+SELECT case_id, status, paid_at, paid_on_time, days_late, cycle_time, posting_lag
+  FROM collmine.invoice_facts('kpi_hand') ORDER BY case_id;
 
 -- ==== payment terms compliance and deviations (grouped by terms by default) ====
 -- January: NET10: U5 due by terms 01-20, settled 01-31 -> 11 days beyond, not compliant; no

@@ -51,7 +51,8 @@ SELECT count(*) > 0 AS built FROM collmine.d365bc_build('kpi_s_d365bc', '{"local
 -- as of the generator's extraction date 2025-06-30, over the whole history:
 --   invoices / _settled / _open          invoice_snapshot status counts
 --   invoices_written_off                 write_off_rate: written_off_invoices
---   invoices_paid_on_time                payment_behaviour: paid_on_time (settled by the due date)
+--   invoices_paid_on_time                payment_behaviour: paid_on_time, by settlement as the
+--                                        generator counts it (on_time_basis => 'settled')
 --   invoices_disputed                    root_causes('disputed'): outcome cases
 --   activity:Dispute Resolved            dispute_resolution_time: completed pairs
 --   activity:Dispute Registered          the same: completed + still open
@@ -71,7 +72,7 @@ LANGUAGE sql AS $$
     UNION ALL SELECT 'invoices_written_off', sum(written_off_invoices)::text
                 FROM collmine.write_off_rate(sch, '1900-01-01', '2025-06-30')
     UNION ALL SELECT 'invoices_paid_on_time', sum(paid_on_time)::text
-                FROM collmine.payment_behaviour(sch, '1900-01-01', '2025-06-30')
+                FROM collmine.payment_behaviour(sch, '1900-01-01', '2025-06-30', on_time_basis => 'settled')
     UNION ALL SELECT 'invoices_disputed', sum(outcome_cases)::text
                 FROM collmine.root_causes(sch, 'disputed', ARRAY['source_system'])
     UNION ALL SELECT 'activity:Dispute Resolved', completed::text
@@ -110,17 +111,18 @@ FROM (VALUES ('kpi_s_netsuite'::name, (SELECT count(*) FROM kpi_s_netsuite.custo
 -- open_amount, status and paid_on_time (of settled invoices; the connector marks written-off
 -- invoices as not paid on time, collmine leaves them out of on-time figures) of the invoices
 -- table are computed by the connector from the source documents; collmine recomputes them
--- from the event history alone
+-- from the event history alone (collmine.invoice_facts, with the same default: the last
+-- payment received on or before the due date)
 CREATE FUNCTION pg_temp.snapshot_diff(sch name) RETURNS TABLE (case_id text, field text, connector text, kpi text)
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY EXECUTE format($q$
         SELECT i.case_id, x.field, x.c, x.k
-          FROM %1$I.invoices i JOIN collmine.invoice_snapshot(%1$L, '2025-06-30') s USING (case_id),
+          FROM %1$I.invoices i JOIN collmine.invoice_facts(%1$L, '2025-06-30') s USING (case_id),
                LATERAL (VALUES ('open_amount', i.open_amount::text, s.open_amount::text),
                                ('status', i.status, s.status),
                                ('paid_on_time', CASE WHEN i.status = 'settled' THEN i.paid_on_time::text END,
-                                CASE WHEN s.status = 'settled' THEN (s.settled_at::date <= s.due_date)::text END)) x(field, c, k)
+                                CASE WHEN s.status = 'settled' THEN s.paid_on_time::text END)) x(field, c, k)
          WHERE x.c IS DISTINCT FROM x.k AND NOT (x.field = 'open_amount' AND x.c::numeric = x.k::numeric)
          ORDER BY 1, 2 LIMIT 10$q$, sch);
 END $$;

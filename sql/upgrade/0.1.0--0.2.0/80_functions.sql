@@ -2,6 +2,220 @@
 -- comment and grant that differs from the released install script (functions and aggregates as
 -- CREATE OR REPLACE). Do not edit: run `make upgrade-functions` after changing sql/parts/.
 
+-- ==== from sql/parts/05_vocabulary.sql ====
+
+CREATE OR REPLACE FUNCTION collmine.activity_roles()
+RETURNS TABLE(role text, activity text, rank integer, description text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT * FROM (VALUES
+        ('invoice_created',        'Invoice Generated',           1,  'the invoice is created: the case starts, its invoice date'),
+        ('invoice_sent',           'Invoice Sent to Customer',    2,  'the invoice reaches the customer'),
+        ('credit_limit_requested', 'Credit Limit Requested',      3,  'a credit limit is requested for the customer'),
+        ('credit_limit_approved',  'Credit Limit Approved',       4,  'a credit limit is approved'),
+        ('dispute_opened',         'Dispute Registered',          5,  'the customer disputes the invoice'),
+        ('dispute_closed',         'Dispute Resolved',            6,  'the dispute is resolved'),
+        ('credit_memo',            'Credit Memo Issued',          7,  'a credit memo reduces the open amount (event amount)'),
+        ('due_date_passed',        'Payment Due Date Passed',     8,  'the due date passed with the invoice still open'),
+        ('dunning_started',        'Dunning Procedure Initiated', 9,  'dunning starts (with reminder: the first dunning step)'),
+        ('reminder',               'Overdue Reminder Sent',       10, 'a reminder or dunning letter is sent'),
+        ('call',                   'Collection Call Made',        11, 'a collector calls the customer'),
+        ('payment_received',       'Payment Received',            12, 'money is received (event amount); on-time payment is judged on it'),
+        ('payment_posted',         'Payment Posted',              13, 'the payment is posted to the invoice (event amount)'),
+        ('settled',                'Invoice Settled',             14, 'the invoice is closed by payments or credits'),
+        ('written_off',            'Invoice Written Off',         15, 'the invoice is closed as a loss (event amount)'),
+        ('promise_to_pay',         'Promise to Pay',              NULL::integer, 'the customer promises to pay (not a template activity)')
+    ) AS r(role, activity, rank, description)
+$$;
+
+COMMENT ON FUNCTION collmine.activity_roles() IS
+    'the roles of activities that the analytics read, each with its default (template) activity name; a log maps its own names to them in <schema>.vocabulary';
+
+CREATE OR REPLACE FUNCTION collmine.template_activities()
+RETURNS TABLE(rank integer, activity text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT r.rank, r.activity FROM collmine.activity_roles() r WHERE r.rank IS NOT NULL
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._create_vocabulary(log_schema name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF to_regclass(format('%I.vocabulary', log_schema)) IS NULL THEN
+        EXECUTE format('CREATE TABLE %I.vocabulary (activity text NOT NULL, role text NOT NULL, '
+                       'PRIMARY KEY (activity, role))', log_schema);
+        EXECUTE format('GRANT SELECT ON %I.vocabulary TO PUBLIC', log_schema);
+        EXECUTE format('COMMENT ON TABLE %I.vocabulary IS %L', log_schema,
+                       'maps this log''s activity names to collmine.activity_roles(); a role without a row keeps its template name');
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._vocabulary_rows(log_schema name)
+RETURNS TABLE(activity text, role text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    voc regclass := to_regclass(format('%I.vocabulary', log_schema));
+BEGIN
+    IF voc IS NOT NULL THEN
+        IF NOT has_table_privilege(voc, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied for table %', voc
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = format('The analytics read the log''s activity names through it: GRANT SELECT ON %s TO %I;', voc, current_user);
+        END IF;
+        RETURN QUERY EXECUTE format('SELECT v.activity::text, v.role::text FROM %s v', voc);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._role_activities(log_schema name, role text)
+RETURNS text[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    acts text[];
+    dflt text;
+BEGIN
+    SELECT r.activity INTO dflt FROM collmine.activity_roles() r WHERE r.role = _role_activities.role;
+    IF dflt IS NULL THEN
+        RAISE EXCEPTION 'unknown activity role "%"', role
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The roles are listed by collmine.activity_roles().';
+    END IF;
+    SELECT array_agg(v.activity ORDER BY v.activity COLLATE "C") INTO acts
+      FROM collmine._vocabulary_rows(log_schema) v WHERE v.role = _role_activities.role;
+    RETURN coalesce(acts, ARRAY[dflt]);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._role_names(log_schema name)
+RETURNS TABLE(activity text, role_name text)
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT DISTINCT ON (v.activity) v.activity, r.activity
+      FROM collmine._vocabulary_rows(log_schema) v JOIN collmine.activity_roles() r ON r.role = v.role
+     ORDER BY v.activity, r.rank NULLS LAST, r.role
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._warn_unknown_activities(log_schema name, activities text[], strict boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a text;
+    found boolean;
+    known text;
+    cev regclass := to_regclass(format('%I.customer_events', log_schema));
+BEGIN
+    FOREACH a IN ARRAY coalesce(activities, '{}') LOOP
+        CONTINUE WHEN a IS NULL
+                   OR a IN (SELECT r.activity FROM collmine.activity_roles() r)
+                   OR a IN (SELECT v.activity FROM collmine._vocabulary_rows(log_schema) v);
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.events e WHERE e.activity = $1)', log_schema)
+            INTO found USING a;
+        IF NOT found AND cev IS NOT NULL AND has_table_privilege(cev, 'SELECT') THEN
+            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s e WHERE e.activity = $1)', cev) INTO found USING a;
+        END IF;
+        IF NOT found THEN
+            EXECUTE format('SELECT string_agg(quote_literal(x.a), '', '' ORDER BY x.a) '
+                           'FROM (SELECT DISTINCT e.activity COLLATE "C" AS a FROM %I.events e ORDER BY 1 LIMIT 40) x',
+                           log_schema)
+                INTO known;
+            known := CASE WHEN known IS NULL THEN 'The log has no events.'
+                          ELSE 'Activity names are case-sensitive. The log''s activities are: ' || known || '.' END
+                     || format(' A name of your own can be mapped to a role in %I.vocabulary (collmine.map_activity).', log_schema);
+            IF strict THEN
+                RAISE EXCEPTION 'activity "%" does not occur in %.events', a, quote_ident(log_schema)
+                    USING ERRCODE = 'undefined_object', HINT = known;
+            END IF;
+            RAISE WARNING 'activity "%" does not occur in %.events', a, quote_ident(log_schema)
+                USING ERRCODE = '01000', HINT = known;
+        END IF;
+    END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._activity_names(log_schema name, activity text, strict boolean DEFAULT false)
+RETURNS text[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r text;
+BEGIN
+    IF activity IS NULL THEN
+        RETURN NULL;
+    END IF;
+    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[activity], strict);
+    IF activity IN (SELECT v.activity FROM collmine._vocabulary_rows(log_schema) v) THEN
+        RETURN ARRAY[activity];
+    END IF;
+    SELECT x.role INTO r FROM collmine.activity_roles() x WHERE x.activity = _activity_names.activity;
+    IF r IS NULL THEN
+        RETURN ARRAY[activity];
+    END IF;
+    RETURN collmine._role_activities(log_schema, r);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.map_activity(log_schema name, activity text, role text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF log_schema IS NULL OR activity IS NULL THEN
+        RAISE EXCEPTION 'log schema and activity must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Call it as collmine.map_activity(''erp'', ''Zahlung eingegangen'', ''payment_received'').';
+    END IF;
+    IF role IS NULL OR role NOT IN (SELECT r.role FROM collmine.activity_roles() r) THEN
+        RAISE EXCEPTION 'unknown activity role "%"', role
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The roles are: ' || (SELECT string_agg(r.role, ', ' ORDER BY r.rank NULLS LAST, r.role)
+                                                 FROM collmine.activity_roles() r) || '.';
+    END IF;
+    IF to_regnamespace(quote_ident(log_schema)) IS NULL THEN
+        RAISE EXCEPTION 'schema "%" does not exist', log_schema
+            USING ERRCODE = 'invalid_schema_name',
+                  HINT = 'Create the log first, e.g. with collmine.create_event_log(''erp'').';
+    END IF;
+    PERFORM collmine._create_vocabulary(log_schema);
+    EXECUTE format('INSERT INTO %I.vocabulary (activity, role) VALUES ($1, $2) ON CONFLICT DO NOTHING', log_schema)
+        USING activity, role;
+END
+$$;
+
+COMMENT ON FUNCTION collmine.map_activity(name, text, text) IS
+    'maps an activity name of a log schema to a role of collmine.activity_roles() in <schema>.vocabulary';
+
+CREATE OR REPLACE FUNCTION collmine.log_vocabulary(log_schema name)
+RETURNS TABLE(role text, activity text, source text)
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.role, a.activity, CASE WHEN EXISTS (SELECT 1 FROM collmine._vocabulary_rows(log_schema) v WHERE v.role = r.role)
+                                    THEN 'vocabulary' ELSE 'template' END
+      FROM collmine.activity_roles() r
+      CROSS JOIN LATERAL unnest(collmine._role_activities(log_schema, r.role)) AS a(activity)
+    UNION ALL
+    SELECT v.role, v.activity, 'unknown role'
+      FROM collmine._vocabulary_rows(log_schema) v
+     WHERE v.role NOT IN (SELECT x.role FROM collmine.activity_roles() x)
+    ORDER BY 1, 2
+$$;
+
+COMMENT ON FUNCTION collmine.log_vocabulary(name) IS
+    'the activity names that play each role in a log schema: its vocabulary rows, else the template name';
+
 -- ==== from sql/parts/10_trace.sql ====
 
 CREATE OR REPLACE AGGREGATE collmine.trace_agg(activity text, ts timestamptz) (
@@ -344,6 +558,38 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine.default_dunning_policy() RETURNS SETOF collmine.rule
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT ROW(r.rule_name, r.template, a.activity, b.activity, r.n,
+               r.min_delay::interval, r.max_delay::interval, r.severity, r.description)::collmine.rule
+    FROM (VALUES
+        (1, 'starts_with_invoice', 'init', 'invoice_created', NULL, NULL, NULL, NULL, 'error',
+         'every case starts with Invoice Generated'),
+        (2, 'invoice_sent_in_2_days', 'response', 'invoice_created', 'invoice_sent', NULL,
+         NULL, '2 days', 'warning', 'the invoice reaches the customer within 2 days'),
+        (3, 'reminder_in_7_days', 'response', 'due_date_passed', 'reminder', NULL,
+         NULL, '7 days', 'error', 'Overdue Reminder Sent within 7 days after Payment Due Date Passed'),
+        (4, 'dunning_after_due_date', 'precedence', 'due_date_passed', 'dunning_started', NULL,
+         NULL, NULL, 'error', 'no Dunning Procedure Initiated before Payment Due Date Passed'),
+        (5, 'no_write_off_without_dunning', 'precedence', 'dunning_started', 'written_off', NULL,
+         NULL, NULL, 'error', 'no Invoice Written Off without an earlier Dunning Procedure Initiated'),
+        (6, 'call_after_reminder', 'precedence', 'reminder', 'call', NULL,
+         NULL, NULL, 'error', 'Collection Call Made only after an Overdue Reminder Sent'),
+        (7, 'dispute_resolved', 'response', 'dispute_opened', 'dispute_closed', NULL,
+         NULL, '30 days', 'warning', 'every dispute is resolved within 30 days'),
+        (8, 'posted_in_3_days', 'response', 'payment_received', 'payment_posted', NULL,
+         NULL, '3 days', 'warning', 'payments are posted within 3 days of receipt'),
+        (9, 'no_reminder_after_settlement', 'not_succession', 'settled', 'reminder', NULL,
+         NULL, NULL, 'error', 'no Overdue Reminder Sent after Invoice Settled'),
+        (10, 'settled_at_most_once', 'absence', 'settled', NULL, 1,
+         NULL, NULL, 'error', 'Invoice Settled happens at most once')
+    ) AS r(k, rule_name, template, role_a, role_b, n, min_delay, max_delay, severity, description)
+    LEFT JOIN collmine.activity_roles() a ON a.role OPERATOR(pg_catalog.=) r.role_a
+    LEFT JOIN collmine.activity_roles() b ON b.role OPERATOR(pg_catalog.=) r.role_b
+    ORDER BY r.k
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.replay(trace collmine.trace, net text) RETURNS collmine.replay_result
     AS 'MODULE_PATHNAME', 'cm_replay' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
@@ -399,6 +645,23 @@ COMMENT ON FUNCTION collmine.replay_fitness(bigint[]) IS
 
 GRANT SELECT ON collmine.staging_columns TO PUBLIC;
 
+CREATE OR REPLACE FUNCTION collmine._invoice_status(settled_at timestamptz, written_off_at timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN written_off_at IS NOT NULL THEN 'written_off'
+                WHEN settled_at IS NOT NULL THEN 'settled' ELSE 'open' END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._paid_at(status text, settled_at timestamptz, basis text, payment_received_at timestamptz)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'settled'
+                THEN coalesce(CASE WHEN basis OPERATOR(pg_catalog.=) 'payment_received' THEN payment_received_at END,
+                              settled_at) END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._paid_on_time(status text, settled_at timestamptz, due_date date, tz text,
                                        basis text DEFAULT 'settled', payment_received_at timestamptz DEFAULT NULL)
 RETURNS boolean
@@ -406,8 +669,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'written_off' THEN false
                 WHEN status OPERATOR(pg_catalog.=) 'settled'
-                    THEN coalesce(CASE WHEN basis OPERATOR(pg_catalog.=) 'payment_received' THEN payment_received_at END,
-                                  settled_at) OPERATOR(pg_catalog.<)
+                    THEN collmine._paid_at(status, settled_at, basis, payment_received_at) OPERATOR(pg_catalog.<)
                          pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
 $$;
 
@@ -450,6 +712,8 @@ BEGIN
         case_id text NOT NULL, kind text NOT NULL, document text, amount numeric, currency text,
         document_at timestamptz, posted_at timestamptz, applied_at timestamptz, reapplied boolean,
         source_system text, source_ref text)$f$, log_schema);
+    -- the log's activity names per role (empty: the template's names; docs/vocabulary.md)
+    PERFORM collmine._create_vocabulary(log_schema);
     -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on events even when the index exists, and
     -- would hold it for the whole build
     IF to_regclass(format('%I.events_case_ts', log_schema)) IS NULL THEN
@@ -459,7 +723,7 @@ END
 $$;
 
 COMMENT ON FUNCTION collmine.create_event_log(name) IS
-    'create <schema>.events, invoices, quality_issues, customer_events and applications (owned by the caller) if missing';
+    'create <schema>.events, invoices, quality_issues, customer_events, applications and vocabulary (owned by the caller) if missing';
 
 CREATE OR REPLACE FUNCTION collmine._cm_add_columns(p_schema name, p_table name, p_columns text[])
 RETURNS void
@@ -543,7 +807,7 @@ DECLARE
     common jsonb := '{"date_format": "YYYY-MM-DD", "timestamp_format": null, "timezone": "UTC",
                       "as_of": null, "on_error": "error", "min_date": "1900-01-01", "max_years_ahead": 5,
                       "customer_events_on_invoices": "none", "due_date_passed_at": "due_date",
-                      "paid_on_time": "settled"}';
+                      "paid_on_time": "payment_received"}';
 BEGIN
     PERFORM collmine._cm_check_source(source);
     RETURN common || CASE source
@@ -1396,8 +1660,8 @@ BEGIN
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
-        CROSS JOIN LATERAL (SELECT CASE WHEN e.end_kind IS NULL THEN 'open' WHEN e.end_kind = 'writeoff' THEN 'written_off'
-                                        ELSE 'settled' END AS status) st
+        CROSS JOIN LATERAL (SELECT collmine._invoice_status(CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
+                                                            CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END) AS status) st
         LEFT JOIN (SELECT v.case_id, max(v.ts) AS last_received FROM pg_temp._cm_ev v
                     WHERE v.activity = 'Payment Received' GROUP BY v.case_id) pr USING (case_id)
         LEFT JOIN (SELECT a.case_id,
@@ -2497,8 +2761,135 @@ $$;
 
 -- ==== from sql/parts/50_kpi.sql ====
 
+CREATE OR REPLACE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+    d date := as_of;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF d IS NULL THEN
+        EXECUTE format('SELECT max(e.ts)::date FROM %I.events e', log_schema) INTO d;
+        d := coalesce(d, current_date);
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH ev AS (
+            SELECT e.case_id,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($4) OR e.activity = ANY ($5)) AS dun,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($5)) AS rem,
+                   bool_or(e.activity = ANY ($6)) AS disp,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($7)) AS settled,
+                   min(e.ts) FILTER (WHERE e.activity = ANY ($8)) AS woff,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($9)) AS recv,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($10)) AS posted,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($11)) AS cred,
+                   sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($8)) AS woff_amt
+              FROM %1$I.events e
+             WHERE e.ts < $1
+             GROUP BY e.case_id),
+        b AS (
+            SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
+                   i.amount::numeric AS amount,
+                   coalesce(i.invoice_date::date, ev.gen::date) AS invoice_date,
+                   i.due_date::date AS due_date, i.terms_days::integer AS terms_days,
+                   coalesce(ev.gen, i.invoice_date::timestamptz) AS generated_at,
+                   ev.dun, ev.rem, coalesce(ev.disp, false) AS disp, ev.settled, ev.woff,
+                   greatest(coalesce(ev.recv, 0), coalesce(ev.posted, 0)) AS paid,
+                   coalesce(ev.cred, 0) AS cred, ev.woff_amt
+              FROM %1$I.invoices i LEFT JOIN ev ON ev.case_id = i.case_id::text),
+        c AS (
+            SELECT b.*,
+                   CASE WHEN b.settled IS NOT NULL OR b.woff IS NOT NULL THEN 0::numeric
+                        ELSE greatest(coalesce(b.amount, 0) - b.paid - b.cred, 0) END AS open_amt
+              FROM b
+             WHERE b.invoice_date <= $2)
+        SELECT c.case_id, c.group_value, c.currency, c.amount, c.invoice_date, c.due_date,
+               c.terms_days, c.generated_at, c.dun, c.rem, c.disp, c.settled, c.woff,
+               c.paid, c.cred,
+               CASE WHEN c.woff IS NULL THEN 0::numeric
+                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END,
+               c.open_amt,
+               collmine._invoice_status(c.settled, c.woff),
+               CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END,
+               CASE WHEN c.open_amt <= 0 THEN NULL
+                    WHEN c.due_date IS NULL OR $2 - c.due_date <= 0 THEN 'current'
+                    WHEN $2 - c.due_date <= 30 THEN '1-30'
+                    WHEN $2 - c.due_date <= 60 THEN '31-60'
+                    WHEN $2 - c.due_date <= 90 THEN '61-90'
+                    ELSE 'over 90' END,
+               $2
+          FROM c
+    $q$, log_schema, grp) USING (d + 1)::timestamptz, d,
+        collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
+        collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
+        collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
+        collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'payment_posted'),
+        collmine._role_activities(log_schema, 'credit_memo');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.invoice_facts(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL,
+                                       on_time_basis text DEFAULT 'payment_received')
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date,
+    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
+    cycle_time interval, posting_lag interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF on_time_basis IS NULL OR on_time_basis NOT IN ('payment_received', 'settled') THEN
+        RAISE EXCEPTION 'invalid on_time_basis: %', coalesce(quote_literal(on_time_basis), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''payment_received'' (paid when the last payment was received, the data template''s reading) or ''settled'' (when the invoice was settled).';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
+             d AS (SELECT (max(s.as_of_date) + 1)::timestamptz AS t FROM s),
+             p AS (SELECT e.case_id::text AS case_id, e.activity = ANY ($4) AS recv, e.ts,
+                          row_number() OVER (PARTITION BY e.case_id, e.activity = ANY ($4) ORDER BY e.ts, e.ord) AS k
+                     FROM %1$I.events e
+                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < (SELECT d.t FROM d)),
+             pl AS (SELECT r.case_id, max(r.ts) AS last_recv, avg(q.ts - r.ts) AS lag
+                      FROM p r LEFT JOIN p q ON q.case_id = r.case_id AND NOT q.recv AND q.k = r.k
+                     WHERE r.recv GROUP BY r.case_id)
+        SELECT s.*, pl.last_recv, x.paid_at,
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_recv),
+               -- (greatest() ignores NULLs: an invoice not paid has no days late)
+               CASE WHEN x.paid_at IS NOT NULL AND s.due_date IS NOT NULL THEN greatest(x.paid_at::date - s.due_date, 0) END,
+               s.settled_at - s.generated_at,
+               pl.lag
+          FROM s LEFT JOIN pl ON pl.case_id = s.case_id
+               CROSS JOIN LATERAL (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_recv) AS paid_at) x
+    $q$, log_schema)
+    USING log_schema, as_of, group_by, collmine._role_activities(log_schema, 'payment_received'),
+          collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
+END
+$$;
+
+COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
+    'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time and posting lag (the one derivation the KPIs read)';
+
 CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
-                                           group_by text DEFAULT NULL)
+                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
 RETURNS TABLE (
     group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
     avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
@@ -2512,18 +2903,16 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
-                      x.settled_at::date AS sd,
-                      collmine._paid_on_time(x.status, x.settled_at, x.due_date, current_setting('TimeZone')) AS on_time
-                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                      x.paid_at::date AS pd, x.days_late, x.paid_on_time AS on_time
+                 FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
-           avg(s.sd - s.invoice_date)::numeric,
-           -- greatest() ignores NULLs, so invoices without a due date are filtered out explicitly
-           (avg(greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL))::numeric,
-           CASE WHEN sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) <> 0
-                THEN sum(s.amount * greatest(s.sd - s.due_date, 0)) FILTER (WHERE s.due_date IS NOT NULL)
-                     / sum(s.amount) FILTER (WHERE s.due_date IS NOT NULL) END,
-           avg(s.sd - s.due_date)::numeric,
+           avg(s.pd - s.invoice_date)::numeric,
+           -- days_late is NULL without a due date: those invoices are left out
+           avg(s.days_late)::numeric,
+           CASE WHEN sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) <> 0
+                THEN sum(s.amount * s.days_late) / sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) END,
+           avg(s.pd - s.due_date)::numeric,
            count(*) FILTER (WHERE s.on_time),
            (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s
@@ -2532,36 +2921,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._warn_unknown_activities(log_schema name, activities text[])
-RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    a text;
-    found boolean;
-    known text;
-BEGIN
-    FOREACH a IN ARRAY activities LOOP
-        CONTINUE WHEN a IS NULL OR a IN (SELECT t.activity FROM collmine.template_activities() t);
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.events e WHERE e.activity = $1)', log_schema)
-            INTO found USING a;
-        IF NOT found THEN
-            EXECUTE format('SELECT string_agg(quote_literal(x.a), '', '' ORDER BY x.a) '
-                           'FROM (SELECT DISTINCT e.activity COLLATE "C" AS a FROM %I.events e ORDER BY 1 LIMIT 40) x',
-                           log_schema)
-                INTO known;
-            RAISE WARNING 'activity "%" does not occur in %.events', a, quote_ident(log_schema)
-                USING ERRCODE = '01000',
-                      HINT = CASE WHEN known IS NULL THEN 'The log has no events.'
-                                  ELSE 'Activity names are case-sensitive. The log''s activities are: ' || known || '.' END;
-        END IF;
-    END LOOP;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
-                                        group_by text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION collmine._activity_pairs(log_schema name, starts text[], ends text[], group_by text DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
                ended_at timestamptz, duration_days numeric)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -2574,40 +2934,70 @@ DECLARE
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
-    IF from_activity IS NULL OR to_activity IS NULL OR from_activity = to_activity THEN
-        RAISE EXCEPTION 'invalid activity pair: % to %', from_activity, to_activity
+    IF starts && ends THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', array_to_string(starts, ', '), array_to_string(ends, ', ')
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
+                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''; check the log''s vocabulary (collmine.log_vocabulary) when they are role names.';
     END IF;
-    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[from_activity, to_activity]);
     -- customer-level activities that a connector keeps once each in customer_events (credit
     -- limits) pair per customer there, each once; case_id is then the customer id, and group_by
     -- reads the customer's first invoice
     -- (a role that may not read customer_events sees the log without them, as privileges say)
     IF to_regclass(format('%I.customer_events', log_schema)) IS NOT NULL
        AND has_table_privilege(to_regclass(format('%I.customer_events', log_schema)), 'SELECT') THEN
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.customer_events WHERE activity = $1)', log_schema)
-            INTO customer_level USING from_activity;
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.customer_events WHERE activity = ANY ($1))', log_schema)
+            INTO customer_level USING starts;
     END IF;
     RETURN QUERY EXECUTE format($q$
         WITH s AS (SELECT e.%3$I::text AS case_id, e.ts,
                           row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.%4$I e WHERE e.activity = $1),
+                     FROM %1$I.%4$I e WHERE e.activity = ANY ($1)),
              f AS (SELECT e.%3$I::text AS case_id, e.ts,
                           row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.%4$I e WHERE e.activity = $2)
+                     FROM %1$I.%4$I e WHERE e.activity = ANY ($2))
         SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
                extract(epoch FROM f.ts - s.ts)::numeric / 86400
           FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n
                  LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%3$I::text = s.case_id
                                     ORDER BY x.case_id LIMIT 1) i ON true
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
-         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING from_activity, to_activity;
+         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING starts, ends;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.duration_stats(log_schema name, from_activity text, to_activity text,
-                                        period_start date, period_end date, group_by text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION collmine._check_activity_pair(start_activity text, end_activity text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF start_activity IS NULL OR end_activity IS NULL OR start_activity = end_activity THEN
+        RAISE EXCEPTION 'invalid activity pair: % to %', start_activity, end_activity
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name two different activities, e.g. ''Payment Received'' and ''Payment Posted''.';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
+                                        group_by text DEFAULT NULL, strict boolean DEFAULT false)
+RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
+               ended_at timestamptz, duration_days numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    PERFORM collmine._check_activity_pair(from_activity, to_activity);
+    RETURN QUERY SELECT * FROM collmine._activity_pairs(log_schema,
+        collmine._activity_names(log_schema, from_activity, strict),
+        collmine._activity_names(log_schema, to_activity, strict), group_by);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._duration_stats(log_schema name, starts text[], ends text[],
+                                         period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
                p90_days numeric, max_days numeric, open_at_end bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
@@ -2626,7 +3016,7 @@ BEGIN
     WITH p AS (SELECT x.*,
                       (x.ended_at >= t0 AND x.ended_at < t1) AS done,
                       (x.started_at < t1 AND (x.ended_at IS NULL OR x.ended_at >= t1)) AS still_open
-                 FROM collmine.activity_pairs(log_schema, from_activity, to_activity, group_by) x)
+                 FROM collmine._activity_pairs(log_schema, starts, ends, group_by) x)
     SELECT p.group_value,
            count(*) FILTER (WHERE p.done),
            avg(p.duration_days) FILTER (WHERE p.done),
@@ -2641,8 +3031,63 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.followup_events(log_schema name, trigger_activity text, within_days integer,
-                                         first_only boolean DEFAULT false, group_by text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION collmine.duration_stats(log_schema name, from_activity text, to_activity text,
+                                        period_start date, period_end date, group_by text DEFAULT NULL,
+                                        strict boolean DEFAULT false)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    PERFORM collmine._check_log(log_schema);
+    PERFORM collmine._check_activity_pair(from_activity, to_activity);
+    RETURN QUERY SELECT * FROM collmine._duration_stats(log_schema,
+        collmine._activity_names(log_schema, from_activity, strict),
+        collmine._activity_names(log_schema, to_activity, strict), period_start, period_end, group_by);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.cycle_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'invoice_created'),
+                                             collmine._role_activities(log_schema, 'settled'), period_start, period_end, group_by) $$;
+
+CREATE OR REPLACE FUNCTION collmine.posting_lag(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'payment_received'),
+                                             collmine._role_activities(log_schema, 'payment_posted'), period_start, period_end, group_by) $$;
+
+CREATE OR REPLACE FUNCTION collmine.dispute_resolution_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'dispute_opened'),
+                                             collmine._role_activities(log_schema, 'dispute_closed'), period_start, period_end, group_by) $$;
+
+CREATE OR REPLACE FUNCTION collmine.credit_approval_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
+               p90_days numeric, max_days numeric, open_at_end bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'credit_limit_requested'),
+                                             collmine._role_activities(log_schema, 'credit_limit_approved'), period_start, period_end, group_by) $$;
+
+CREATE OR REPLACE FUNCTION collmine._followup_events(log_schema name, trigger_activities text[], within_days integer,
+                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, triggered_at timestamptz, paid_within boolean,
                settled_within boolean, window_open boolean)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -2658,29 +3103,110 @@ BEGIN
         RAISE EXCEPTION 'invalid within_days: %', within_days
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of days >= 0, e.g. 30.';
     END IF;
-    PERFORM collmine._warn_unknown_activities(log_schema, ARRAY[trigger_activity]);
     RETURN QUERY EXECUTE format($q$
         WITH t AS (SELECT e.case_id::text AS case_id, e.ts, e.ord,
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.events e WHERE e.activity = $1),
+                     FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
              o AS (SELECT t.case_id, t.ts,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id
-                                     AND p.activity IN ('Payment Received', 'Invoice Settled')
+                                     AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
                                      AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
                                      AND p.ts <= t.ts + $3) AS paid,
                           EXISTS (SELECT 1 FROM %1$I.events p
-                                   WHERE p.case_id::text = t.case_id AND p.activity = 'Invoice Settled'
+                                   WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
                                      AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
                                      AND p.ts <= t.ts + $3) AS settled
                      FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
     $q$, log_schema, grp)
-    USING trigger_activity, first_only, make_interval(days => within_days);
+    USING trigger_activities, first_only, make_interval(days => within_days),
+          collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'settled');
 END
 $$;
+
+CREATE OR REPLACE FUNCTION collmine.followup_events(log_schema name, trigger_activity text, within_days integer,
+                                         first_only boolean DEFAULT false, group_by text DEFAULT NULL,
+                                         strict boolean DEFAULT false)
+RETURNS TABLE (case_id text, group_value text, triggered_at timestamptz, paid_within boolean,
+               settled_within boolean, window_open boolean)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY SELECT * FROM collmine._followup_events(log_schema,
+        collmine._activity_names(log_schema, trigger_activity, strict), within_days, first_only, group_by);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._followup_success(log_schema name, trigger_activities text[], within_days integer,
+                                           period_start date, period_end date,
+                                           first_only boolean DEFAULT false, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
+               settled_within bigint, settled_rate numeric, window_open bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    SELECT f.group_value, count(*),
+           count(*) FILTER (WHERE f.paid_within),
+           (count(*) FILTER (WHERE f.paid_within))::numeric / count(*),
+           count(*) FILTER (WHERE f.settled_within),
+           (count(*) FILTER (WHERE f.settled_within))::numeric / count(*),
+           count(*) FILTER (WHERE f.window_open)
+      FROM collmine._followup_events(log_schema, trigger_activities, within_days, first_only, group_by) f
+     WHERE f.triggered_at >= period_start::timestamptz AND f.triggered_at < (period_end + 1)::timestamptz
+     GROUP BY f.group_value
+     ORDER BY f.group_value;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.followup_success(log_schema name, trigger_activity text, within_days integer,
+                                          period_start date, period_end date,
+                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL,
+                                          strict boolean DEFAULT false)
+RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
+               settled_within bigint, settled_rate numeric, window_open bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY SELECT * FROM collmine._followup_success(log_schema,
+        collmine._activity_names(log_schema, trigger_activity, strict), within_days, period_start, period_end,
+        first_only, group_by);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.collection_success_after_dunning(log_schema name, period_start date, period_end date,
+                                                          within_days integer DEFAULT 30, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
+               settled_within bigint, settled_rate numeric, window_open bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine._followup_success(log_schema, collmine._role_activities(log_schema, 'reminder'),
+                                               within_days, period_start, period_end, true, group_by) $$;
+
+CREATE OR REPLACE FUNCTION collmine.contact_success(log_schema name, period_start date, period_end date,
+                                         within_days integer DEFAULT 14, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, triggers bigint, paid_within bigint, success_rate numeric,
+               settled_within bigint, settled_rate numeric, window_open bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$ SELECT * FROM collmine._followup_success(log_schema, collmine._role_activities(log_schema, 'call'),
+                                               within_days, period_start, period_end, false, group_by) $$;
 
 -- ==== from sql/parts/51_dashboards.sql ====
 
@@ -3081,6 +3607,39 @@ $$;
 
 -- ==== from sql/parts/52_rootcause.sql ====
 
+CREATE OR REPLACE FUNCTION collmine._outcome_expr(log_schema name, outcome text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF outcome IS NULL OR btrim(outcome) = '' THEN
+        RAISE EXCEPTION 'outcome must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use written_off, paid_late, disputed, or a boolean expression over invoices columns such as ''amount > 10000''.';
+    END IF;
+    CASE lower(btrim(outcome))
+    WHEN 'written_off' THEN
+        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
+                      log_schema, collmine._role_activities(log_schema, 'written_off'));
+    WHEN 'disputed' THEN
+        RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
+                      log_schema, collmine._role_activities(log_schema, 'dispute_opened'));
+    WHEN 'paid_late' THEN
+        -- not paid on time by the invoice facts (root_causes joins them as f); NULL (left out)
+        -- for invoices not settled
+        RETURN 'CASE WHEN f.status = ''settled'' THEN NOT f.paid_on_time END';
+    ELSE
+        IF strpos(outcome, ';') > 0 OR strpos(outcome, '--') > 0 OR strpos(outcome, '/*') > 0 THEN
+            RAISE EXCEPTION 'invalid outcome expression: statement separators and comments are not allowed'
+                USING ERRCODE = 'syntax_error',
+                      HINT = 'Give one boolean expression over invoices columns (alias i), e.g. ''i.amount > 10000 AND i.country = ''''DE''''''.';
+        END IF;
+        RETURN '(' || outcome || ')';
+    END CASE;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.root_causes(log_schema name, outcome text, attributes text[] DEFAULT NULL,
                                      min_cases integer DEFAULT 1)
 RETURNS TABLE (
@@ -3133,7 +3692,7 @@ BEGIN
     BEGIN
         EXECUTE format($q$
         WITH b AS MATERIALIZED (
-                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i),
+                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
              tot AS (SELECT count(*)::numeric AS n, (count(*) FILTER (WHERE bb.o))::numeric AS k FROM bb),
              av AS (%3$s),
@@ -3158,7 +3717,11 @@ BEGIN
                      FROM s)
         SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
           FROM r
-        $q$, log_schema, expr, array_to_string(parts, ' UNION ALL ')) INTO ranked USING min_cases, attrs;
+        $q$, log_schema, expr, array_to_string(parts, ' UNION ALL '),
+             -- the invoice facts, for the outcome paid_late
+             CASE WHEN lower(btrim(outcome)) = 'paid_late'
+                  THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END)
+        INTO ranked USING min_cases, attrs;
         RAISE EXCEPTION USING ERRCODE = 'CMRB0';
     EXCEPTION WHEN SQLSTATE 'CMRB0' THEN
         NULL;
@@ -3176,7 +3739,8 @@ $$;
 
 -- ==== from sql/parts/53_log_conformance.sql ====
 
-CREATE OR REPLACE FUNCTION collmine.policy_adherence(log_schema name, rules collmine.rule[], group_by text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION collmine.policy_adherence(log_schema name, rules collmine.rule[], group_by text DEFAULT NULL,
+                                          strict boolean DEFAULT false)
 RETURNS TABLE (group_value text, rule_name text, template text, severity text, cases bigint,
                activated_cases bigint, satisfied_cases bigint, activations bigint,
                violations bigint, adherence double precision)
@@ -3196,7 +3760,15 @@ BEGIN
     END IF;
     rules := collmine.validate_rules(rules);
     PERFORM collmine._warn_unknown_activities(log_schema,
-        ARRAY(SELECT a FROM unnest(rules) r, LATERAL (VALUES (r.activity_a), (r.activity_b)) v(a)));
+        ARRAY(SELECT a FROM unnest(rules) r, LATERAL (VALUES (r.activity_a), (r.activity_b)) v(a)), strict);
+    IF EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
+        SELECT array_agg(ROW(r.rule_name, r.template,
+                             coalesce((SELECT m.role_name FROM collmine._role_names(log_schema) m WHERE m.activity = r.activity_a), r.activity_a),
+                             coalesce((SELECT m.role_name FROM collmine._role_names(log_schema) m WHERE m.activity = r.activity_b), r.activity_b),
+                             r.n, r.min_delay, r.max_delay, r.severity, r.description)::collmine.rule ORDER BY o)
+          INTO rules FROM unnest(rules) WITH ORDINALITY AS r(rule_name, template, activity_a, activity_b, n,
+                                                             min_delay, max_delay, severity, description, o);
+    END IF;
     -- one tally per group; the rule set is a parameter, so every group uses the same one
     -- the log's traces as the other log-schema entry points build them (_log_trace_sql)
     RETURN QUERY EXECUTE format($q$
@@ -3210,12 +3782,12 @@ BEGIN
                AS a(rule_name, template, severity, cases, activated_cases, satisfied_cases,
                     activations, violations, adherence, rule_no)
          ORDER BY g.gv COLLATE "C" NULLS FIRST, a.rule_no
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL)) USING rules;
+    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true)) USING rules;
 END
 $$;
 
-COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text) IS
-    'adherence of a log schema''s invoices to a rule set, one row per group (an invoices column) and rule';
+COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text, boolean) IS
+    'adherence of a log schema''s invoices to a rule set (template names read through the log''s vocabulary), one row per group (an invoices column) and rule';
 
 CREATE OR REPLACE FUNCTION collmine.replay_fitness(log_schema name, net text, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, traces bigint, fitting_traces bigint, produced bigint,
@@ -3238,8 +3810,9 @@ BEGIN
     -- parses the net (its errors come first) and warns about labels the log never uses
     PERFORM collmine._warn_unknown_activities(log_schema,
         ARRAY(SELECT p.transition FROM collmine.petri_net_transitions(net) p WHERE NOT p.silent));
-    -- one replay tally per group over the log's traces as the other log-schema entry points
-    -- build them (_log_trace_sql); the net is a parameter, so every group uses the same one
+    -- one replay tally per group over the log's traces as policy_adherence builds them
+    -- (_log_trace_sql with role names: a net in the template's names replays a log whose
+    -- vocabulary maps other names); the net is a parameter, so every group uses the same one
     RETURN QUERY EXECUTE format($q$
         WITH t AS (%3$s),
              g AS (SELECT (%2$s) AS gv, collmine.replay_tally(t.trace, $1) AS tally
@@ -3249,7 +3822,7 @@ BEGIN
                f.remaining, f.unmapped, f.fitness
           FROM g CROSS JOIN LATERAL collmine.replay_fitness(g.tally) f
          ORDER BY g.gv COLLATE "C" NULLS FIRST
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL)) USING net;
+    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true)) USING net;
 END
 $$;
 
@@ -3269,7 +3842,32 @@ AS $$
       AND t.typcategory OPERATOR(pg_catalog.=) 'N'
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._log_trace_sql(log_schema name, weight text)
+CREATE OR REPLACE FUNCTION collmine._role_named_traces(log_schema name, traces text, role_names boolean)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel text := format('%s', to_regclass(format('%I.events', log_schema)));
+    mapped text;
+BEGIN
+    IF NOT role_names OR NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
+        RETURN traces;
+    END IF;
+    -- the same query over a subquery in place of the relation that _trace_sql checked
+    mapped := replace(traces, format(' FROM %s GROUP BY', rel),
+                      format(' FROM (SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
+                             ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity) e GROUP BY',
+                             rel, log_schema));
+    IF mapped = traces THEN
+        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
+            USING ERRCODE = 'internal_error';
+    END IF;
+    RETURN mapped;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._log_trace_sql(log_schema name, weight text, role_names boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
@@ -3279,7 +3877,7 @@ DECLARE
     traces text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
-    traces := collmine._trace_sql(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord', NULL);
+    traces := collmine._role_named_traces(log_schema, collmine._trace_sql(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord', NULL), role_names);
     IF weight IS NULL THEN
         RETURN traces;
     END IF;
@@ -3370,18 +3968,21 @@ BEGIN
     RETURN QUERY EXECUTE format($q$
         SELECT r.case_id, r.day, collmine._forecast_state(r.rem, r.disp, coalesce(r.paid, false))
           FROM (SELECT e.case_id::text AS case_id, e.ts::date AS day,
-                       count(*) FILTER (WHERE e.activity = 'Overdue Reminder Sent') OVER w AS rem,
-                       count(*) FILTER (WHERE e.activity = 'Dispute Registered') OVER w
-                         - count(*) FILTER (WHERE e.activity = 'Dispute Resolved') OVER w AS disp,
-                       bool_or(e.activity IN ('Payment Received', 'Payment Posted') AND abs(e.amount) > 0) OVER w AS paid,
+                       count(*) FILTER (WHERE e.activity = ANY ($2)) OVER w AS rem,
+                       count(*) FILTER (WHERE e.activity = ANY ($3)) OVER w
+                         - count(*) FILTER (WHERE e.activity = ANY ($4)) OVER w AS disp,
+                       bool_or((e.activity = ANY ($5) OR e.activity = ANY ($6)) AND abs(e.amount) > 0) OVER w AS paid,
                        lead(e.ts::date) OVER w AS next_day
                   FROM %1$I.events e
-                 WHERE e.activity IN ('Overdue Reminder Sent', 'Dispute Registered', 'Dispute Resolved',
-                                      'Payment Received', 'Payment Posted')
+                 WHERE (e.activity = ANY ($2) OR e.activity = ANY ($3) OR e.activity = ANY ($4)
+                        OR e.activity = ANY ($5) OR e.activity = ANY ($6))
                    AND e.ts < $1
                 WINDOW w AS (PARTITION BY e.case_id ORDER BY e.ts, e.ord ROWS UNBOUNDED PRECEDING)) r
          WHERE r.next_day IS DISTINCT FROM r.day
-    $q$, log_schema) USING (as_of + 1)::timestamptz;
+    $q$, log_schema) USING (as_of + 1)::timestamptz,
+        collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
+        collmine._role_activities(log_schema, 'dispute_closed'), collmine._role_activities(log_schema, 'payment_received'),
+        collmine._role_activities(log_schema, 'payment_posted');
 END
 $$;
 
@@ -3872,16 +4473,16 @@ COMMENT ON FUNCTION collmine.aging(name, date, text) IS
 COMMENT ON FUNCTION collmine.receivables_kpis(name, date, date, text) IS
     'DSO (standard and count-back), best possible DSO, ADD and CEI for one period, per group and currency';
 
-COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text) IS
+COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text, text) IS
     'payment behaviour of the invoices settled in a period: days to pay, days late (plain and amount-weighted), on-time rate';
 
 COMMENT ON FUNCTION collmine.terms_compliance(name, date, date, text) IS
     'payment terms compliance and due-date deviations from the terms for a period, grouped by terms by default';
 
-COMMENT ON FUNCTION collmine.activity_pairs(name, text, text, text) IS
+COMMENT ON FUNCTION collmine.activity_pairs(name, text, text, text, boolean) IS
     'every occurrence of start_activity in a case paired with the same-numbered occurrence of end_activity, with its duration in days';
 
-COMMENT ON FUNCTION collmine.duration_stats(name, text, text, date, date, text) IS
+COMMENT ON FUNCTION collmine.duration_stats(name, text, text, date, date, text, boolean) IS
     'duration statistics in days of the activity pairs completed in a period, and how many were still open at its end';
 
 COMMENT ON FUNCTION collmine.cycle_time(name, date, date, text) IS
@@ -3899,10 +4500,10 @@ COMMENT ON FUNCTION collmine.credit_approval_time(name, date, date, text) IS
 COMMENT ON FUNCTION collmine.dunning_adherence(name, date, date, integer, text) IS
     'dunning adherence: of the invoices still open grace_days after their due date, how many were dunned in time, late or not at all';
 
-COMMENT ON FUNCTION collmine.followup_events(name, text, integer, boolean, text) IS
+COMMENT ON FUNCTION collmine.followup_events(name, text, integer, boolean, text, boolean) IS
     'each occurrence of a trigger activity (or the first per case) and whether the invoice was paid or settled within N days after it';
 
-COMMENT ON FUNCTION collmine.followup_success(name, text, integer, date, date, boolean, text) IS
+COMMENT ON FUNCTION collmine.followup_success(name, text, integer, date, date, boolean, text, boolean) IS
     'follow-up success per group for the trigger activities that happened in the period';
 
 COMMENT ON FUNCTION collmine.collection_success_after_dunning(name, date, date, integer, text) IS
