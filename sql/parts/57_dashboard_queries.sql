@@ -5,10 +5,11 @@
 -- create_dashboards makes are just SELECT * FROM collmine.dashboard_<name>('log').
 --
 -- Every business figure comes from the KPI function that defines it (docs/kpis.md): on-time
--- rate and days late from payment_behaviour, write-off rates from write_off_rate, open and
--- overdue amounts from aging, DSO/CEI from receivables_kpis' computation, terms compliance from
--- terms_compliance, dunning and contact outcomes from followup_events, durations from
--- activity_pairs. Those KPI functions read the log with dynamic SQL; what a dashboard needs from
+-- rate and days late from payment_behaviour, write-off rates from write_off_rate, open amounts,
+-- days past due and aging buckets from invoice_snapshot, DSO/CEI from receivables_kpis'
+-- computation, terms compliance from terms_compliance, dunning and contact outcomes from
+-- followup_events, durations from activity_pairs; test/sql/57_dashboard_equality.sql checks
+-- each against its function and against plain SQL. Those KPI functions read the log with dynamic SQL; what a dashboard needs from
 -- the log besides them (invoice attributes, per-case activity counts, the last event) comes from
 -- the small _dashboard_* readers below, whose SQL is fixed except for the quoted schema name.
 --
@@ -105,13 +106,15 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x.as_of_date
+WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x.as_of_date, x.open_amount, x.aging_bucket
                           FROM collmine.invoice_snapshot(log_schema, NULL, 'segment') x),
+     -- open and overdue amounts: the snapshot's open amounts by aging bucket, as aging() sums them
      s AS (SELECT c.group_value, c.currency, count(*) AS invoices,
-                  count(*) FILTER (WHERE c.status = 'open') AS open_invoices
+                  count(*) FILTER (WHERE c.status = 'open') AS open_invoices,
+                  coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0), 0) AS open_amount,
+                  coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0 AND c.aging_bucket <> 'current'), 0) AS overdue_amount
              FROM c GROUP BY c.group_value, c.currency),
      p AS (SELECT coalesce(max(c.as_of_date), current_date) AS as_of FROM c),
-     ag AS (SELECT a.* FROM p CROSS JOIN LATERAL collmine.aging(log_schema, p.as_of, 'segment') a),
      pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine.payment_behaviour(log_schema, '-infinity', p.as_of, 'segment') b),
      wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine.write_off_rate(log_schema, '-infinity', p.as_of, 'segment') w),
      -- each invoice's first reminder, and every call, with their outcome (followup_events)
@@ -131,8 +134,8 @@ SELECT coalesce(s.group_value, '(none)')::text,
        coalesce(s.currency, '(none)')::text,
        s.invoices::bigint,
        s.open_invoices::bigint,
-       coalesce(ag.total_open, 0)::numeric,
-       coalesce(ag.total_open - ag.current_amount, 0)::numeric,
+       s.open_amount::numeric,
+       s.overdue_amount::numeric,
        coalesce(fc.dunned, 0)::bigint,
        (fc.dunned_ok::numeric / nullif(fc.dunned, 0))::numeric,
        coalesce(fc.calls, 0)::bigint,
@@ -143,7 +146,6 @@ SELECT coalesce(s.group_value, '(none)')::text,
        wo.write_off_rate_by_count::numeric,
        wo.write_off_rate_by_value::numeric
   FROM s
-  LEFT JOIN ag ON ag.group_value IS NOT DISTINCT FROM s.group_value AND ag.currency IS NOT DISTINCT FROM s.currency
   LEFT JOIN pb ON pb.group_value IS NOT DISTINCT FROM s.group_value AND pb.currency IS NOT DISTINCT FROM s.currency
   LEFT JOIN wo ON wo.group_value IS NOT DISTINCT FROM s.group_value AND wo.currency IS NOT DISTINCT FROM s.currency
   LEFT JOIN fc ON fc.group_value IS NOT DISTINCT FROM s.group_value AND fc.currency IS NOT DISTINCT FROM s.currency
