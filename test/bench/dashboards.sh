@@ -34,23 +34,9 @@ RUNS=${BENCH_DASH_RUNS:-1}
 OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
 W=$CM_RUN/bench-dashboards; mkdir -p "$W"; chmod 777 "$W"
 PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -p "$PGPORT" -U postgres -d postgres)
+. "$CM_TOP/test/bench/lib.sh"
 . "$CM_TOP/test/bench/gen_erp.sh"
 
-# One run of statement $1: prints "wall_ms cpu_ms".
-run_once() {
-    rm -f "$W/c0" "$W/c1" "$W/out"
-    "${PSQL[@]}" -At > "$W/out" 2> "$W/err" <<SQL || cm_die "dashboard bench: $(head -1 "$W/err")"
-SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/c0
-\timing on
-$1;
-\timing off
-SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/c1
-SQL
-    local ms cpu
-    ms=$(awk '/^Time: /{print $2}' "$W/out")
-    cpu=$(awk -v hz="$(getconf CLK_TCK)" 'FNR == 1 {t[++f] = $14 + $15} END {printf "%d", (t[2] - t[1]) * 1000 / hz}' "$W/c0" "$W/c1")
-    echo "$ms $cpu"
-}
 
 secs() { awk -v m="$1" 'BEGIN{printf "%.1f", m/1000}'; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -67,7 +53,7 @@ for n in $SIZES; do
     for d in $("${PSQL[@]}" -At -c "SELECT unnest(collmine.dashboard_names())"); do
         best=""; bestcpu=""
         for r in $(seq 1 "$RUNS"); do
-            set -- $(run_once "REFRESH MATERIALIZED VIEW dbench_dash.${d}_mv")
+            set -- $(bench_run_once "REFRESH MATERIALIZED VIEW dbench_dash.${d}_mv")
             if [ -z "$best" ] || awk "BEGIN{exit !($1 < $best)}"; then best=$1; fi
             if [ -z "$bestcpu" ] || [ "$2" -lt "$bestcpu" ]; then bestcpu=$2; fi
         done
@@ -106,13 +92,4 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 } > "$W/dashboards.md"
 cat "$W/dashboards.md"
 
-mkdir -p "$(dirname "$OUT")"
-if [ -f "$OUT" ] && grep -q '<!-- dashboard-bench:begin -->' "$OUT" && grep -q '<!-- dashboard-bench:end -->' "$OUT"; then
-    awk -v rep="$W/dashboards.md" '
-        /<!-- dashboard-bench:begin -->/ { print; while ((getline l < rep) > 0) print l; skip = 1; next }
-        /<!-- dashboard-bench:end -->/   { skip = 0 }
-        !skip' "$OUT" > "$W/new.md"
-    cp "$W/new.md" "$OUT"
-else
-    { echo; echo '<!-- dashboard-bench:begin -->'; cat "$W/dashboards.md"; echo '<!-- dashboard-bench:end -->'; } >> "$OUT"
-fi
+bench_splice dashboard-bench "$W/dashboards.md" "$OUT"

@@ -1985,21 +1985,21 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    t text;
-    c text;
+    missing text[];
 BEGIN
     PERFORM collmine._check_log(log_schema);
-    FOREACH t IN ARRAY ARRAY['events', 'invoices'] LOOP
-        FOREACH c IN ARRAY CASE t WHEN 'events' THEN ARRAY['is_automated']
-                                  ELSE ARRAY['customer_id', 'customer_name', 'segment', 'collector',
-                                             'terms', 'dispute_reason'] END LOOP
-            IF NOT collmine._has_column(to_regclass(format('%I.%I', log_schema, t)), c::name) THEN
-                RAISE EXCEPTION 'column "%" of relation "%.%" does not exist', c, log_schema, t
-                    USING ERRCODE = 'undefined_column',
-                          HINT = 'The dashboards need the canonical log layout of docs/architecture.md.';
-            END IF;
-        END LOOP;
-    END LOOP;
+    SELECT array_agg(v.rel || '.' || v.col ORDER BY v.n) INTO missing
+      FROM (VALUES (1, 'events', 'is_automated'), (2, 'invoices', 'customer_id'), (3, 'invoices', 'customer_name'),
+                   (4, 'invoices', 'segment'), (5, 'invoices', 'collector'), (6, 'invoices', 'terms'),
+                   (7, 'invoices', 'dispute_reason')) v(n, rel, col)
+     WHERE NOT collmine._has_column(to_regclass(format('%I.%I', log_schema, v.rel)), v.col::name);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'column "%" of relation "%.%" does not exist',
+              split_part(missing[1], '.', 2), log_schema, split_part(missing[1], '.', 1)
+            USING ERRCODE = 'undefined_column',
+                  HINT = format('The dashboards need the canonical log layout of docs/architecture.md; missing: %s.',
+                                array_to_string(missing, ', '));
+    END IF;
 END
 $$;
 
