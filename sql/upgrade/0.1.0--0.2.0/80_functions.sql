@@ -2830,7 +2830,7 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
-        '  FROM %I.events e ORDER BY e.case_id, e.ts DESC, e.ord DESC', log_schema);
+        '  FROM %I.events e ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema);
 END
 $$;
 
