@@ -61,15 +61,21 @@ $$;
 CREATE TEMP TABLE now_state AS SELECT * FROM pg_temp.state_at((SELECT d FROM asof));
 
 -- Compare three queries with the same columns (keys first); numeric columns are rounded to 6
--- decimals by the queries themselves. Returns one row for the report.
+-- decimals by the queries themselves, so that their rows print alike when equal. Returns one
+-- row for the report.
 CREATE FUNCTION pg_temp.agree(check_name text, dash text, fn text, plain text)
 RETURNS TABLE (kpi text, compared bigint, function_differs bigint, plain_differs bigint)
 LANGUAGE plpgsql AS $$
 DECLARE n bigint; f bigint; p bigint;
 BEGIN
-    EXECUTE format('SELECT count(*) FROM (%s) x', dash) INTO n;
-    EXECUTE format('SELECT count(*) FROM (((%1$s) EXCEPT ALL (%2$s)) UNION ALL ((%2$s) EXCEPT ALL (%1$s))) x', dash, fn) INTO f;
-    EXECUTE format('SELECT count(*) FROM (((%1$s) EXCEPT ALL (%2$s)) UNION ALL ((%2$s) EXCEPT ALL (%1$s))) x', dash, plain) INTO p;
+    -- each query once, its rows as text (the values are rounded, so equal numbers print alike)
+    EXECUTE format('CREATE TEMP TABLE cmp_d AS SELECT x::text AS r FROM (%s) x', dash);
+    EXECUTE format('CREATE TEMP TABLE cmp_f AS SELECT x::text AS r FROM (%s) x', fn);
+    EXECUTE format('CREATE TEMP TABLE cmp_p AS SELECT x::text AS r FROM (%s) x', plain);
+    SELECT count(*) INTO n FROM cmp_d;
+    SELECT count(*) INTO f FROM ((TABLE cmp_d EXCEPT ALL TABLE cmp_f) UNION ALL (TABLE cmp_f EXCEPT ALL TABLE cmp_d)) x;
+    SELECT count(*) INTO p FROM ((TABLE cmp_d EXCEPT ALL TABLE cmp_p) UNION ALL (TABLE cmp_p EXCEPT ALL TABLE cmp_d)) x;
+    DROP TABLE cmp_d, cmp_f, cmp_p;
     RETURN QUERY SELECT check_name, n, f, p;
 END $$;
 CREATE TEMP TABLE report (kpi text, compared bigint, function_differs bigint, plain_differs bigint);
@@ -80,18 +86,17 @@ CREATE TEMP TABLE ov_months AS
   SELECT DISTINCT month AS ms, least((month + interval '1 month')::date - 1, (SELECT d FROM asof)) AS me FROM eq_dash.invoice_to_cash_overview;
 -- plain: beginning AR (end of the day before), ending AR and its current part, sales of the month
 CREATE TEMP TABLE pl_month AS
-  WITH cur AS (SELECT DISTINCT currency FROM eq_log.invoices),
-       e AS (SELECT m.ms, m.me, s.* FROM ov_months m CROSS JOIN LATERAL pg_temp.state_at(m.me) s),
-       b AS (SELECT m.ms, s.* FROM ov_months m CROSS JOIN LATERAL pg_temp.state_at(m.ms - 1) s)
-  SELECT m.ms, m.me, c.currency, m.me - m.ms + 1 AS days, greatest(1, round((m.me - m.ms + 1) / 30.4375)) AS n,
-         (SELECT coalesce(sum(b.open_amt), 0) FROM b WHERE b.ms = m.ms AND b.currency = c.currency) AS beg_ar,
-         (SELECT coalesce(sum(e.open_amt), 0) FROM e WHERE e.ms = m.ms AND e.currency = c.currency) AS end_ar,
-         (SELECT coalesce(sum(e.open_amt), 0) FROM e WHERE e.ms = m.ms AND e.currency = c.currency
-             AND (e.due_date IS NULL OR e.me - e.due_date <= 0)) AS cur_ar,
-         (SELECT count(*) FROM e WHERE e.ms = m.ms AND e.currency = c.currency AND e.invoice_date >= m.ms) AS n_inv,
-         (SELECT coalesce(sum(e.amount), 0) FROM e WHERE e.ms = m.ms AND e.currency = c.currency AND e.invoice_date >= m.ms) AS sales
-    FROM ov_months m CROSS JOIN cur c
-   WHERE EXISTS (SELECT 1 FROM e WHERE e.ms = m.ms AND e.currency = c.currency);
+  WITH e AS (SELECT m.ms, m.me, s.* FROM ov_months m CROSS JOIN LATERAL pg_temp.state_at(m.me) s),
+       b AS (SELECT m.ms, s.currency, sum(s.open_amt) AS beg_ar
+               FROM ov_months m CROSS JOIN LATERAL pg_temp.state_at(m.ms - 1) s GROUP BY 1, 2),
+       g AS (SELECT e.ms, e.me, e.currency, sum(e.open_amt) AS end_ar,
+                    coalesce(sum(e.open_amt) FILTER (WHERE e.due_date IS NULL OR e.me - e.due_date <= 0), 0) AS cur_ar,
+                    count(*) FILTER (WHERE e.invoice_date >= e.ms) AS n_inv,
+                    coalesce(sum(e.amount) FILTER (WHERE e.invoice_date >= e.ms), 0) AS sales
+               FROM e GROUP BY 1, 2, 3)
+  SELECT g.ms, g.me, g.currency, g.me - g.ms + 1 AS days, greatest(1, round((g.me - g.ms + 1) / 30.4375)) AS n,
+         coalesce(b.beg_ar, 0) AS beg_ar, g.end_ar, g.cur_ar, g.n_inv, g.sales
+    FROM g LEFT JOIN b ON b.ms = g.ms AND b.currency = g.currency;
 -- plain count-back DSO: walk back over calendar months from the period end (the first month
 -- counted from its 1st day to the period end), subtracting each month's sales from the AR and
 -- adding its days, until a month's sales exhaust the rest: that month adds rest / sales x days
