@@ -15,16 +15,8 @@
 # Called by test/bench.sh on its cluster; run on its own, it starts a throwaway one.
 set -euo pipefail
 . "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
-
-if [ -z "${CM_BIN:-}" ] || [ -z "${CM_RUN:-}" ] || [ -z "${PGPORT:-}" ]; then
-    cm_ensure_headers; cm_rundir; trap cm_cleanup EXIT; cm_stage
-    CM_CONF="shared_buffers = 2GB
-work_mem = 256MB
-jit = off
-synchronous_commit = off
-max_wal_size = 8GB" cm_start 1
-    "$CM_BIN/psql" -X -q -h "$CM_RUN" -p "$PGPORT" -U postgres -d postgres -c "CREATE EXTENSION IF NOT EXISTS collmine"
-fi
+. "$CM_TOP/test/bench/lib.sh"
+bench_cluster
 
 N=${BENCH_FORECAST_INVOICES:-1000000}
 DAYS=${BENCH_FORECAST_DAYS:-557}
@@ -32,7 +24,6 @@ RUNS=${BENCH_FORECAST_RUNS:-1}
 OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
 W=$CM_RUN/bench-forecast; mkdir -p "$W"; chmod 777 "$W"
 PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -p "$PGPORT" -U postgres -d postgres)
-. "$CM_TOP/test/bench/lib.sh"
 
 cm_log "forecast bench: generating $N invoices (test/sql/55_forecast_gen.inc)"
 "${PSQL[@]}" -c "DROP SCHEMA IF EXISTS fcbench CASCADE" >/dev/null 2>&1

@@ -34,3 +34,18 @@ bench_splice() {
         { echo; echo "<!-- $name:begin -->"; cat "$report"; echo "<!-- $name:end -->"; } >> "$out"
     fi
 }
+
+# bench_cluster: unless CM_BIN, CM_RUN and PGPORT name a running cluster (test/bench.sh's), stage
+# collmine and start a throwaway one with the bench's settings (stopped on exit); then make sure
+# the extension exists. Needs test/pg.sh sourced.
+bench_cluster() {
+    if [ -z "${CM_BIN:-}" ] || [ -z "${CM_RUN:-}" ] || [ -z "${PGPORT:-}" ]; then
+        cm_ensure_headers; cm_rundir; trap cm_cleanup EXIT; cm_stage
+        CM_CONF="shared_buffers = 2GB
+work_mem = 256MB
+jit = off
+synchronous_commit = off
+max_wal_size = 8GB" cm_start 1
+    fi
+    "$CM_BIN/psql" -X -q -h "$CM_RUN" -p "$PGPORT" -U postgres -d postgres -c "CREATE EXTENSION IF NOT EXISTS collmine"
+}
