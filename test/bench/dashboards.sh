@@ -18,23 +18,14 @@
 # throwaway cluster of its own unless CM_BIN, CM_RUN and PGPORT name one.
 set -euo pipefail
 . "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
-
-if [ -z "${CM_BIN:-}" ] || [ -z "${CM_RUN:-}" ] || [ -z "${PGPORT:-}" ]; then
-    cm_ensure_headers; cm_rundir; trap cm_cleanup EXIT; cm_stage
-    CM_CONF="shared_buffers = 2GB
-work_mem = 256MB
-jit = off
-synchronous_commit = off
-max_wal_size = 8GB" cm_start 1
-fi
-"$CM_BIN/psql" -X -q -h "$CM_RUN" -p "$PGPORT" -U postgres -d postgres -c "CREATE EXTENSION IF NOT EXISTS collmine"
+. "$CM_TOP/test/bench/lib.sh"
+bench_cluster
 
 SIZES=${BENCH_DASH_INVOICES:-100000 1000000}
 RUNS=${BENCH_DASH_RUNS:-1}
 OUT=${BENCH_OUT:-$CM_TOP/docs/performance.md}
 W=$CM_RUN/bench-dashboards; mkdir -p "$W"; chmod 777 "$W"
 PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CM_RUN" -p "$PGPORT" -U postgres -d postgres)
-. "$CM_TOP/test/bench/lib.sh"
 . "$CM_TOP/test/bench/gen_erp.sh"
 
 
