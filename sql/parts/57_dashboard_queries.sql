@@ -9,9 +9,10 @@
 -- days past due and aging buckets from invoice_snapshot, DSO/CEI from receivables_kpis'
 -- computation, terms compliance from terms_compliance, dunning and contact outcomes from
 -- followup_events, durations from activity_pairs; test/sql/57_dashboard_equality.sql checks
--- each against its function and against plain SQL. Those KPI functions read the log with dynamic SQL; what a dashboard needs from
--- the log besides them (invoice attributes, per-case activity counts, the last event) comes from
--- the small _dashboard_* readers below, whose SQL is fixed except for the quoted schema name.
+-- each against its function and against plain SQL. Those KPI functions read the log with
+-- dynamic SQL; what a dashboard needs from the log besides them (invoice attributes, per-case
+-- activity counts, the last event) comes from the small _dashboard_* readers below, whose SQL
+-- is fixed except for the quoted schema name.
 --
 -- This file comes after the layers whose functions the dashboards call (52 root causes, 53
 -- policy adherence, 54 log entry points), because a SQL body may only name existing functions.
