@@ -5,7 +5,8 @@
 #   make test       build, stage a private server copy, run every test in a throwaway cluster,
 #                   on PostgreSQL 15, 17 and 18 (`make test PG=17`: one version; test/run-tests.sh)
 #   make demo       the same throwaway set-up, loading the bundled sample and printing results
-#   make bench      the benchmark harness (docs/performance.md)
+#   make bench      the benchmark harness (docs/performance.md), then the dashboard benchmark
+#                   (make bench-dashboards alone)
 #   make dist       collmine-VERSION.zip for PGXN: the committed tree plus the generated scripts
 #                   (docs/release.md)
 #   make fuzz       the fuzzers of test/fuzz for FUZZ_SECONDS per target (default 60)
@@ -98,7 +99,7 @@ build/regress:
 print-tests:
 	@echo $(TESTS)
 
-.PHONY: test demo bench headers print-tests upgrade-functions dist fuzz
+.PHONY: test demo bench bench-dashboards headers print-tests upgrade-functions dist fuzz
 headers:
 	@test/pg.sh ensure-headers
 
@@ -114,6 +115,11 @@ demo:
 
 bench:
 	@bash test/bench.sh
+	@bash test/bench/dashboards.sh
+
+# The dashboard benchmark alone (docs/performance.md, "Dashboards"): BENCH_DASH_INVOICES sizes.
+bench-dashboards:
+	@bash test/bench/dashboards.sh
 
 # Scale-out on Citus (docs/scale-out.md). Both need the Citus source beside the checkout
 # (../shared/vendor/citus, or CM_CITUS_VENDOR); Citus is built once into a cache outside the

@@ -245,8 +245,144 @@ AS $$
      ORDER BY s.group_value, s.currency
 $$;
 
+-- The receivables KPIs of several periods at once (period_starts[k] to period_ends[k]), per
+-- period, group and currency: the one computation behind receivables_kpis (one period) and the
+-- monthly invoice_to_cash_overview dashboard (every month of the log). It reads the log twice
+-- whatever the number of periods: an invoice's open amount is computed only at the period
+-- boundaries at which it exists and is not yet settled or written off (found by width_bucket
+-- on the sorted boundary dates), with the rules of invoice_snapshot (open at D = amount - the
+-- greater of received and posted - credited by D, never below 0; 0 once settled or written off).
+CREATE FUNCTION collmine._receivables_kpis_periods(log_schema name, period_starts date[], period_ends date[],
+                                                   group_by text DEFAULT NULL)
+RETURNS TABLE (
+    period_start date, period_end date, group_value text, currency text, period_days integer, months integer,
+    beginning_ar numeric, ending_ar numeric, ending_current_ar numeric, ending_past_due_ar numeric,
+    invoices_generated bigint, credit_sales numeric,
+    dso numeric, dso_countback numeric, best_possible_dso numeric,
+    average_days_delinquent numeric, cei numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 100
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+    k integer;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF cardinality(period_starts) IS DISTINCT FROM cardinality(period_ends) THEN
+        RAISE EXCEPTION 'invalid periods: % starts and % ends', cardinality(period_starts), cardinality(period_ends)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give one end date per start date.';
+    END IF;
+    FOR k IN 1 .. coalesce(cardinality(period_starts), 0) LOOP
+        PERFORM collmine._check_period(period_starts[k], period_ends[k]);
+    END LOOP;
+    RETURN QUERY EXECUTE format($q$
+        WITH p AS (SELECT x.k, x.s, x.e, (x.e - x.s + 1)::integer AS ndays,
+                          greatest(1, round((x.e - x.s + 1) / 30.4375))::integer AS nmonths
+                     FROM unnest($1::date[], $2::date[]) WITH ORDINALITY AS x(s, e, k)),
+             -- the sorted distinct boundary dates at which open amounts are needed
+             dts AS (SELECT array_agg(DISTINCT v.d ORDER BY v.d) AS d
+                       FROM p CROSS JOIN LATERAL (VALUES (p.s - 1), (p.e)) v(d)),
+             ev AS (SELECT e.case_id,
+                           min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
+                           min(e.ts) FILTER (WHERE e.activity = ANY ($4) OR e.activity = ANY ($5)) AS closed
+                      FROM %1$I.events e
+                     WHERE e.activity = ANY ($3 || $4 || $5)
+                     GROUP BY e.case_id),
+             inv AS (SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
+                            i.amount::numeric AS amount,
+                            coalesce(i.invoice_date::date, ev.gen::date) AS invoice_date,
+                            i.due_date::date AS due_date, ev.closed
+                       FROM %1$I.invoices i LEFT JOIN ev ON ev.case_id = i.case_id::text),
+             -- (invoice, boundary date D) for every D at which the invoice exists and is neither
+             -- settled nor written off by the end of D (closed >= (D + 1)::timestamptz, i.e.
+             -- closed::date > D)
+             pr AS (SELECT inv.case_id, inv.group_value, inv.currency, inv.amount, inv.due_date, dts.d[j] AS d
+                      FROM inv CROSS JOIN dts
+                           CROSS JOIN LATERAL generate_series(width_bucket(inv.invoice_date - 1, dts.d) + 1,
+                                                              CASE WHEN inv.closed IS NULL THEN cardinality(dts.d)
+                                                                   ELSE width_bucket(inv.closed::date - 1, dts.d) END) j
+                     WHERE inv.invoice_date IS NOT NULL),
+             pay AS (SELECT e.case_id::text AS case_id, e.ts, abs(e.amount) AS amt,
+                           e.activity = ANY ($6) AS recv, e.activity = ANY ($7) AS posted, e.activity = ANY ($8) AS memo
+                       FROM %1$I.events e
+                      WHERE e.activity = ANY ($6 || $7 || $8)),
+             op AS (SELECT pr.group_value, pr.currency, pr.d, pr.due_date,
+                           greatest(coalesce(pr.amount, 0)
+                                    - greatest(coalesce(sum(pay.amt) FILTER (WHERE pay.recv), 0),
+                                               coalesce(sum(pay.amt) FILTER (WHERE pay.posted), 0))
+                                    - coalesce(sum(pay.amt) FILTER (WHERE pay.memo), 0), 0) AS open_amt
+                      FROM pr LEFT JOIN pay ON pay.case_id = pr.case_id AND pay.ts < (pr.d + 1)::timestamptz
+                     GROUP BY pr.case_id, pr.group_value, pr.currency, pr.amount, pr.due_date, pr.d),
+             ar AS (SELECT op.group_value, op.currency, op.d, sum(op.open_amt) AS ar,
+                           coalesce(sum(op.open_amt) FILTER (WHERE op.open_amt > 0 AND (op.due_date IS NULL OR op.d - op.due_date <= 0)), 0) AS cur
+                      FROM op GROUP BY op.group_value, op.currency, op.d),
+             ds AS (SELECT inv.group_value, inv.currency, inv.invoice_date AS day, count(*) AS n, sum(inv.amount) AS sales
+                      FROM inv WHERE inv.invoice_date IS NOT NULL
+                     GROUP BY inv.group_value, inv.currency, inv.invoice_date),
+             -- a (group, currency) is reported for a period when it has an invoice by the period end
+             g0 AS (SELECT p.k, p.s, p.e, p.ndays, p.nmonths, ds.group_value, ds.currency,
+                           coalesce(sum(ds.n) FILTER (WHERE ds.day >= p.s), 0)::bigint AS n_inv,
+                           coalesce(sum(ds.sales) FILTER (WHERE ds.day >= p.s), 0) AS sales,
+                           sum(ds.sales) FILTER (WHERE ds.day >= date_trunc('month', p.e::timestamp)::date) AS last_month_sales,
+                           min(ds.day) AS first_day
+                      FROM p JOIN ds ON ds.day <= p.e
+                     GROUP BY p.k, p.s, p.e, p.ndays, p.nmonths, ds.group_value, ds.currency),
+             g AS (SELECT g0.*, coalesce(ab.ar, 0) AS beg_ar, coalesce(ae.ar, 0) AS end_ar, coalesce(ae.cur, 0) AS cur_ar
+                     FROM g0
+                     LEFT JOIN ar ab ON ab.d = g0.s - 1 AND ab.group_value IS NOT DISTINCT FROM g0.group_value
+                                    AND ab.currency IS NOT DISTINCT FROM g0.currency
+                     LEFT JOIN ar ae ON ae.d = g0.e AND ae.group_value IS NOT DISTINCT FROM g0.group_value
+                                    AND ae.currency IS NOT DISTINCT FROM g0.currency),
+             -- count-back: calendar months walking back from period_end (the first one partial)
+             ms AS (SELECT g.k, g.e, g.group_value, g.currency, g.end_ar, g.last_month_sales, m.m,
+                           (date_trunc('month', g.e::timestamp) - make_interval(months => m.m))::date AS m_start
+                      FROM g CROSS JOIN LATERAL generate_series(0,
+                             ((extract(year FROM g.e) * 12 + extract(month FROM g.e))
+                              - (extract(year FROM g.first_day) * 12 + extract(month FROM g.first_day)))::integer) AS m(m)),
+             msales AS (SELECT ds.group_value, ds.currency, date_trunc('month', ds.day::timestamp)::date AS m,
+                               sum(ds.sales) AS sales
+                          FROM ds GROUP BY 1, 2, 3),
+             mw AS (SELECT ms.k, ms.group_value, ms.currency, ms.end_ar, ms.m,
+                           (least(ms.e, (ms.m_start + interval '1 month')::date - 1) - ms.m_start + 1) AS days,
+                           coalesce(CASE WHEN ms.m = 0 THEN ms.last_month_sales ELSE x.sales END, 0) AS sales
+                      FROM ms LEFT JOIN msales x
+                        ON x.group_value IS NOT DISTINCT FROM ms.group_value
+                       AND x.currency IS NOT DISTINCT FROM ms.currency AND x.m = ms.m_start),
+             mc AS (SELECT mw.*,
+                           coalesce(sum(mw.sales) OVER w, 0) AS sales_before,
+                           coalesce(sum(mw.days) OVER w, 0) AS days_before
+                      FROM mw
+                    WINDOW w AS (PARTITION BY mw.k, mw.group_value, mw.currency ORDER BY mw.m
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+             cb AS (SELECT mc.k, mc.group_value, mc.currency,
+                           min(mc.days_before + (mc.end_ar - mc.sales_before) / mc.sales * mc.days) AS dso_cb
+                      FROM mc
+                     WHERE mc.sales > 0 AND mc.sales_before < mc.end_ar AND mc.sales_before + mc.sales >= mc.end_ar
+                     GROUP BY mc.k, mc.group_value, mc.currency)
+        SELECT g.s, g.e, g.group_value, g.currency, g.ndays, g.nmonths,
+               g.beg_ar, g.end_ar, g.cur_ar, g.end_ar - g.cur_ar, g.n_inv, g.sales,
+               CASE WHEN g.sales > 0 THEN g.end_ar / g.sales * g.ndays END,
+               CASE WHEN g.end_ar = 0 THEN 0::numeric ELSE cb.dso_cb END,
+               CASE WHEN g.sales > 0 THEN g.cur_ar / g.sales * g.ndays END,
+               CASE WHEN g.sales > 0 THEN (g.end_ar - g.cur_ar) / g.sales * g.ndays END,
+               CASE WHEN g.beg_ar + g.sales / g.nmonths - g.cur_ar <> 0
+                    THEN (g.beg_ar + g.sales / g.nmonths - g.end_ar)
+                         / (g.beg_ar + g.sales / g.nmonths - g.cur_ar) * 100 END
+          FROM g LEFT JOIN cb
+            ON cb.k = g.k AND cb.group_value IS NOT DISTINCT FROM g.group_value AND cb.currency IS NOT DISTINCT FROM g.currency
+         ORDER BY g.k, g.group_value, g.currency
+    $q$, log_schema, grp) USING period_starts, period_ends,
+        collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'settled'),
+        collmine._role_activities(log_schema, 'written_off'), collmine._role_activities(log_schema, 'payment_received'),
+        collmine._role_activities(log_schema, 'payment_posted'), collmine._role_activities(log_schema, 'credit_memo');
+END
+$$;
+
 -- DSO (standard and count-back), Best Possible DSO, ADD and CEI for one period, per group and
--- currency. Ratios with no credit sales (or a zero CEI denominator) are NULL.
+-- currency. Ratios with no credit sales (or a zero CEI denominator) are NULL. The formulas are
+-- those of _receivables_kpis_periods, which computes any number of periods in one pass.
 CREATE FUNCTION collmine.receivables_kpis(log_schema name, period_start date, period_end date,
                                           group_by text DEFAULT NULL)
 RETURNS TABLE (
@@ -260,66 +396,14 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 #variable_conflict use_column
-DECLARE
-    ndays integer;
-    nmonths integer;
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
-    ndays := period_end - period_start + 1;
-    nmonths := greatest(1, round(ndays / 30.4375))::integer;
     RETURN QUERY
-    WITH e AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(log_schema, period_end, group_by)),
-         b AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(log_schema, period_start - 1, group_by)),
-         r AS (SELECT 'e' AS tag, e.group_value, e.currency, e.open_amount, e.aging_bucket, e.amount, e.invoice_date FROM e
-               UNION ALL
-               SELECT 'b', b.group_value, b.currency, b.open_amount, b.aging_bucket, b.amount, b.invoice_date FROM b),
-         g AS (SELECT r.group_value, r.currency,
-                      coalesce(sum(r.open_amount) FILTER (WHERE r.tag = 'b'), 0) AS beg_ar,
-                      coalesce(sum(r.open_amount) FILTER (WHERE r.tag = 'e'), 0) AS end_ar,
-                      coalesce(sum(r.open_amount) FILTER (WHERE r.tag = 'e' AND r.aging_bucket = 'current'), 0) AS cur_ar,
-                      count(*) FILTER (WHERE r.tag = 'e' AND r.invoice_date >= period_start) AS n_inv,
-                      coalesce(sum(r.amount) FILTER (WHERE r.tag = 'e' AND r.invoice_date >= period_start), 0) AS sales,
-                      min(r.invoice_date) FILTER (WHERE r.tag = 'e') AS first_day
-                 FROM r GROUP BY r.group_value, r.currency),
-         -- count-back: calendar months walking back from period_end (the first one partial)
-         ms AS (SELECT g.group_value, g.currency, g.end_ar, k.k,
-                       (date_trunc('month', period_end::timestamp) - make_interval(months => k.k))::date AS m_start
-                  FROM g CROSS JOIN LATERAL generate_series(0,
-                         ((extract(year FROM period_end) * 12 + extract(month FROM period_end))
-                          - (extract(year FROM g.first_day) * 12 + extract(month FROM g.first_day)))::integer) AS k(k)
-                 WHERE g.first_day IS NOT NULL),
-         msales AS (SELECT e.group_value, e.currency, date_trunc('month', e.invoice_date::timestamp)::date AS m,
-                           sum(e.amount) AS sales
-                      FROM e GROUP BY 1, 2, 3),
-         mw AS (SELECT ms.group_value, ms.currency, ms.end_ar, ms.k,
-                       (least(period_end, (ms.m_start + interval '1 month')::date - 1) - ms.m_start + 1) AS days,
-                       coalesce(x.sales, 0) AS sales
-                  FROM ms LEFT JOIN msales x
-                    ON x.group_value IS NOT DISTINCT FROM ms.group_value
-                   AND x.currency IS NOT DISTINCT FROM ms.currency AND x.m = ms.m_start),
-         mc AS (SELECT mw.*,
-                       coalesce(sum(mw.sales) OVER w, 0) AS sales_before,
-                       coalesce(sum(mw.days) OVER w, 0) AS days_before
-                  FROM mw
-                WINDOW w AS (PARTITION BY mw.group_value, mw.currency ORDER BY mw.k
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
-         cb AS (SELECT mc.group_value, mc.currency,
-                       min(mc.days_before + (mc.end_ar - mc.sales_before) / mc.sales * mc.days) AS dso_cb
-                  FROM mc
-                 WHERE mc.sales > 0 AND mc.sales_before < mc.end_ar AND mc.sales_before + mc.sales >= mc.end_ar
-                 GROUP BY mc.group_value, mc.currency)
-    SELECT g.group_value, g.currency, ndays, nmonths,
-           g.beg_ar, g.end_ar, g.cur_ar, g.end_ar - g.cur_ar, g.n_inv, g.sales,
-           CASE WHEN g.sales > 0 THEN g.end_ar / g.sales * ndays END,
-           CASE WHEN g.end_ar = 0 THEN 0::numeric ELSE cb.dso_cb END,
-           CASE WHEN g.sales > 0 THEN g.cur_ar / g.sales * ndays END,
-           CASE WHEN g.sales > 0 THEN (g.end_ar - g.cur_ar) / g.sales * ndays END,
-           CASE WHEN g.beg_ar + g.sales / nmonths - g.cur_ar <> 0
-                THEN (g.beg_ar + g.sales / nmonths - g.end_ar)
-                     / (g.beg_ar + g.sales / nmonths - g.cur_ar) * 100 END
-      FROM g LEFT JOIN cb
-        ON cb.group_value IS NOT DISTINCT FROM g.group_value AND cb.currency IS NOT DISTINCT FROM g.currency
-     ORDER BY g.group_value, g.currency;
+    SELECT r.group_value, r.currency, r.period_days, r.months, r.beginning_ar, r.ending_ar,
+           r.ending_current_ar, r.ending_past_due_ar, r.invoices_generated, r.credit_sales,
+           r.dso, r.dso_countback, r.best_possible_dso, r.average_days_delinquent, r.cei
+      FROM collmine._receivables_kpis_periods(log_schema, ARRAY[period_start], ARRAY[period_end], group_by) r
+     ORDER BY r.group_value, r.currency;
 END
 $$;
 

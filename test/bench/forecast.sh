@@ -15,16 +15,8 @@
 # Called by test/bench.sh on its cluster; run on its own, it starts a throwaway one.
 set -euo pipefail
 . "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
-
-if [ -z "${CM_BIN:-}" ] || [ -z "${CM_RUN:-}" ] || [ -z "${PGPORT:-}" ]; then
-    cm_ensure_headers; cm_rundir; trap cm_cleanup EXIT; cm_stage
-    CM_CONF="shared_buffers = 2GB
-work_mem = 256MB
-jit = off
-synchronous_commit = off
-max_wal_size = 8GB" cm_start 1
-    "$CM_BIN/psql" -X -q -h "$CM_RUN" -p "$PGPORT" -U postgres -d postgres -c "CREATE EXTENSION IF NOT EXISTS collmine"
-fi
+. "$CM_TOP/test/bench/lib.sh"
+bench_cluster
 
 N=${BENCH_FORECAST_INVOICES:-1000000}
 DAYS=${BENCH_FORECAST_DAYS:-557}
@@ -39,22 +31,6 @@ cm_log "forecast bench: generating $N invoices (test/sql/55_forecast_gen.inc)"
 read -r events open < <("${PSQL[@]}" -At -F ' ' -c \
     "SELECT (SELECT count(*) FROM fcbench.events), (SELECT count(*) FROM fcbench.invoices WHERE status = 'open')")
 
-# One run of query $1: prints "wall_ms cpu_ms".
-run_once() {
-    rm -f "$W/c0" "$W/c1" "$W/out"
-    "${PSQL[@]}" -At > "$W/out" 2> "$W/err" <<SQL || cm_die "forecast bench: $(head -1 "$W/err")"
-SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/c0
-\timing on
-$1;
-\timing off
-SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/c1
-SQL
-    local ms cpu
-    ms=$(awk '/^Time: /{print $2}' "$W/out")
-    cpu=$(awk -v hz="$(getconf CLK_TCK)" 'FNR == 1 {t[++f] = $14 + $15} END {printf "%d", (t[2] - t[1]) * 1000 / hz}' "$W/c0" "$W/c1")
-    echo "$ms $cpu"
-}
-
 declare -A Q=(
   [payment_forecast]="SELECT count(*), sum(p_paid_4w) FROM collmine.payment_forecast('fcbench', '2024-12-31', 13, 'segment')"
   [cash_forecast]="SELECT count(*), sum(expected_cash) FROM collmine.cash_forecast('fcbench', '2024-12-31', 13, 'segment')"
@@ -64,7 +40,7 @@ rows=""
 for name in payment_forecast cash_forecast; do
     best=""; bestcpu=""
     for r in $(seq 1 "$RUNS"); do
-        set -- $(run_once "${Q[$name]}")
+        set -- $(bench_run_once "${Q[$name]}")
         if [ -z "$best" ] || awk "BEGIN{exit !($1 < $best)}"; then best=$1; fi
         if [ -z "$bestcpu" ] || [ "$2" -lt "$bestcpu" ]; then bestcpu=$2; fi
     done
@@ -91,13 +67,4 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 } > "$W/forecast.md"
 cat "$W/forecast.md"
 
-mkdir -p "$(dirname "$OUT")"
-if [ -f "$OUT" ] && grep -q '<!-- forecast-bench:begin -->' "$OUT" && grep -q '<!-- forecast-bench:end -->' "$OUT"; then
-    awk -v rep="$W/forecast.md" '
-        /<!-- forecast-bench:begin -->/ { print; while ((getline l < rep) > 0) print l; skip = 1; next }
-        /<!-- forecast-bench:end -->/   { skip = 0 }
-        !skip' "$OUT" > "$W/new.md"
-    cp "$W/new.md" "$OUT"
-else
-    { echo; echo '<!-- forecast-bench:begin -->'; cat "$W/forecast.md"; echo '<!-- forecast-bench:end -->'; } >> "$OUT"
-fi
+bench_splice forecast-bench "$W/forecast.md" "$OUT"

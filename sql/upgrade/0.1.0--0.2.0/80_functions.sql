@@ -2888,6 +2888,158 @@ $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
     'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time and posting lag (the one derivation the KPIs read)';
 
+CREATE OR REPLACE FUNCTION collmine._receivables_kpis_periods(log_schema name, period_starts date[], period_ends date[],
+                                                   group_by text DEFAULT NULL)
+RETURNS TABLE (
+    period_start date, period_end date, group_value text, currency text, period_days integer, months integer,
+    beginning_ar numeric, ending_ar numeric, ending_current_ar numeric, ending_past_due_ar numeric,
+    invoices_generated bigint, credit_sales numeric,
+    dso numeric, dso_countback numeric, best_possible_dso numeric,
+    average_days_delinquent numeric, cei numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 100
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+    k integer;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    IF cardinality(period_starts) IS DISTINCT FROM cardinality(period_ends) THEN
+        RAISE EXCEPTION 'invalid periods: % starts and % ends', cardinality(period_starts), cardinality(period_ends)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give one end date per start date.';
+    END IF;
+    FOR k IN 1 .. coalesce(cardinality(period_starts), 0) LOOP
+        PERFORM collmine._check_period(period_starts[k], period_ends[k]);
+    END LOOP;
+    RETURN QUERY EXECUTE format($q$
+        WITH p AS (SELECT x.k, x.s, x.e, (x.e - x.s + 1)::integer AS ndays,
+                          greatest(1, round((x.e - x.s + 1) / 30.4375))::integer AS nmonths
+                     FROM unnest($1::date[], $2::date[]) WITH ORDINALITY AS x(s, e, k)),
+             -- the sorted distinct boundary dates at which open amounts are needed
+             dts AS (SELECT array_agg(DISTINCT v.d ORDER BY v.d) AS d
+                       FROM p CROSS JOIN LATERAL (VALUES (p.s - 1), (p.e)) v(d)),
+             ev AS (SELECT e.case_id,
+                           min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
+                           min(e.ts) FILTER (WHERE e.activity = ANY ($4) OR e.activity = ANY ($5)) AS closed
+                      FROM %1$I.events e
+                     WHERE e.activity = ANY ($3 || $4 || $5)
+                     GROUP BY e.case_id),
+             inv AS (SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
+                            i.amount::numeric AS amount,
+                            coalesce(i.invoice_date::date, ev.gen::date) AS invoice_date,
+                            i.due_date::date AS due_date, ev.closed
+                       FROM %1$I.invoices i LEFT JOIN ev ON ev.case_id = i.case_id::text),
+             -- (invoice, boundary date D) for every D at which the invoice exists and is neither
+             -- settled nor written off by the end of D (closed >= (D + 1)::timestamptz, i.e.
+             -- closed::date > D)
+             pr AS (SELECT inv.case_id, inv.group_value, inv.currency, inv.amount, inv.due_date, dts.d[j] AS d
+                      FROM inv CROSS JOIN dts
+                           CROSS JOIN LATERAL generate_series(width_bucket(inv.invoice_date - 1, dts.d) + 1,
+                                                              CASE WHEN inv.closed IS NULL THEN cardinality(dts.d)
+                                                                   ELSE width_bucket(inv.closed::date - 1, dts.d) END) j
+                     WHERE inv.invoice_date IS NOT NULL),
+             pay AS (SELECT e.case_id::text AS case_id, e.ts, abs(e.amount) AS amt,
+                           e.activity = ANY ($6) AS recv, e.activity = ANY ($7) AS posted, e.activity = ANY ($8) AS memo
+                       FROM %1$I.events e
+                      WHERE e.activity = ANY ($6 || $7 || $8)),
+             op AS (SELECT pr.group_value, pr.currency, pr.d, pr.due_date,
+                           greatest(coalesce(pr.amount, 0)
+                                    - greatest(coalesce(sum(pay.amt) FILTER (WHERE pay.recv), 0),
+                                               coalesce(sum(pay.amt) FILTER (WHERE pay.posted), 0))
+                                    - coalesce(sum(pay.amt) FILTER (WHERE pay.memo), 0), 0) AS open_amt
+                      FROM pr LEFT JOIN pay ON pay.case_id = pr.case_id AND pay.ts < (pr.d + 1)::timestamptz
+                     GROUP BY pr.case_id, pr.group_value, pr.currency, pr.amount, pr.due_date, pr.d),
+             ar AS (SELECT op.group_value, op.currency, op.d, sum(op.open_amt) AS ar,
+                           coalesce(sum(op.open_amt) FILTER (WHERE op.open_amt > 0 AND (op.due_date IS NULL OR op.d - op.due_date <= 0)), 0) AS cur
+                      FROM op GROUP BY op.group_value, op.currency, op.d),
+             ds AS (SELECT inv.group_value, inv.currency, inv.invoice_date AS day, count(*) AS n, sum(inv.amount) AS sales
+                      FROM inv WHERE inv.invoice_date IS NOT NULL
+                     GROUP BY inv.group_value, inv.currency, inv.invoice_date),
+             -- a (group, currency) is reported for a period when it has an invoice by the period end
+             g0 AS (SELECT p.k, p.s, p.e, p.ndays, p.nmonths, ds.group_value, ds.currency,
+                           coalesce(sum(ds.n) FILTER (WHERE ds.day >= p.s), 0)::bigint AS n_inv,
+                           coalesce(sum(ds.sales) FILTER (WHERE ds.day >= p.s), 0) AS sales,
+                           sum(ds.sales) FILTER (WHERE ds.day >= date_trunc('month', p.e::timestamp)::date) AS last_month_sales,
+                           min(ds.day) AS first_day
+                      FROM p JOIN ds ON ds.day <= p.e
+                     GROUP BY p.k, p.s, p.e, p.ndays, p.nmonths, ds.group_value, ds.currency),
+             g AS (SELECT g0.*, coalesce(ab.ar, 0) AS beg_ar, coalesce(ae.ar, 0) AS end_ar, coalesce(ae.cur, 0) AS cur_ar
+                     FROM g0
+                     LEFT JOIN ar ab ON ab.d = g0.s - 1 AND ab.group_value IS NOT DISTINCT FROM g0.group_value
+                                    AND ab.currency IS NOT DISTINCT FROM g0.currency
+                     LEFT JOIN ar ae ON ae.d = g0.e AND ae.group_value IS NOT DISTINCT FROM g0.group_value
+                                    AND ae.currency IS NOT DISTINCT FROM g0.currency),
+             -- count-back: calendar months walking back from period_end (the first one partial)
+             ms AS (SELECT g.k, g.e, g.group_value, g.currency, g.end_ar, g.last_month_sales, m.m,
+                           (date_trunc('month', g.e::timestamp) - make_interval(months => m.m))::date AS m_start
+                      FROM g CROSS JOIN LATERAL generate_series(0,
+                             ((extract(year FROM g.e) * 12 + extract(month FROM g.e))
+                              - (extract(year FROM g.first_day) * 12 + extract(month FROM g.first_day)))::integer) AS m(m)),
+             msales AS (SELECT ds.group_value, ds.currency, date_trunc('month', ds.day::timestamp)::date AS m,
+                               sum(ds.sales) AS sales
+                          FROM ds GROUP BY 1, 2, 3),
+             mw AS (SELECT ms.k, ms.group_value, ms.currency, ms.end_ar, ms.m,
+                           (least(ms.e, (ms.m_start + interval '1 month')::date - 1) - ms.m_start + 1) AS days,
+                           coalesce(CASE WHEN ms.m = 0 THEN ms.last_month_sales ELSE x.sales END, 0) AS sales
+                      FROM ms LEFT JOIN msales x
+                        ON x.group_value IS NOT DISTINCT FROM ms.group_value
+                       AND x.currency IS NOT DISTINCT FROM ms.currency AND x.m = ms.m_start),
+             mc AS (SELECT mw.*,
+                           coalesce(sum(mw.sales) OVER w, 0) AS sales_before,
+                           coalesce(sum(mw.days) OVER w, 0) AS days_before
+                      FROM mw
+                    WINDOW w AS (PARTITION BY mw.k, mw.group_value, mw.currency ORDER BY mw.m
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+             cb AS (SELECT mc.k, mc.group_value, mc.currency,
+                           min(mc.days_before + (mc.end_ar - mc.sales_before) / mc.sales * mc.days) AS dso_cb
+                      FROM mc
+                     WHERE mc.sales > 0 AND mc.sales_before < mc.end_ar AND mc.sales_before + mc.sales >= mc.end_ar
+                     GROUP BY mc.k, mc.group_value, mc.currency)
+        SELECT g.s, g.e, g.group_value, g.currency, g.ndays, g.nmonths,
+               g.beg_ar, g.end_ar, g.cur_ar, g.end_ar - g.cur_ar, g.n_inv, g.sales,
+               CASE WHEN g.sales > 0 THEN g.end_ar / g.sales * g.ndays END,
+               CASE WHEN g.end_ar = 0 THEN 0::numeric ELSE cb.dso_cb END,
+               CASE WHEN g.sales > 0 THEN g.cur_ar / g.sales * g.ndays END,
+               CASE WHEN g.sales > 0 THEN (g.end_ar - g.cur_ar) / g.sales * g.ndays END,
+               CASE WHEN g.beg_ar + g.sales / g.nmonths - g.cur_ar <> 0
+                    THEN (g.beg_ar + g.sales / g.nmonths - g.end_ar)
+                         / (g.beg_ar + g.sales / g.nmonths - g.cur_ar) * 100 END
+          FROM g LEFT JOIN cb
+            ON cb.k = g.k AND cb.group_value IS NOT DISTINCT FROM g.group_value AND cb.currency IS NOT DISTINCT FROM g.currency
+         ORDER BY g.k, g.group_value, g.currency
+    $q$, log_schema, grp) USING period_starts, period_ends,
+        collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'settled'),
+        collmine._role_activities(log_schema, 'written_off'), collmine._role_activities(log_schema, 'payment_received'),
+        collmine._role_activities(log_schema, 'payment_posted'), collmine._role_activities(log_schema, 'credit_memo');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.receivables_kpis(log_schema name, period_start date, period_end date,
+                                          group_by text DEFAULT NULL)
+RETURNS TABLE (
+    group_value text, currency text, period_days integer, months integer,
+    beginning_ar numeric, ending_ar numeric, ending_current_ar numeric, ending_past_due_ar numeric,
+    invoices_generated bigint, credit_sales numeric,
+    dso numeric, dso_countback numeric, best_possible_dso numeric,
+    average_days_delinquent numeric, cei numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    SELECT r.group_value, r.currency, r.period_days, r.months, r.beginning_ar, r.ending_ar,
+           r.ending_current_ar, r.ending_past_due_ar, r.invoices_generated, r.credit_sales,
+           r.dso, r.dso_countback, r.best_possible_dso, r.average_days_delinquent, r.cei
+      FROM collmine._receivables_kpis_periods(log_schema, ARRAY[period_start], ARRAY[period_end], group_by) r
+     ORDER BY r.group_value, r.currency;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
                                            group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
 RETURNS TABLE (
@@ -3237,261 +3389,37 @@ RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    q text;
 BEGIN
-    CASE dashboard
-    WHEN 'collection_strategy_by_segment' THEN q := $v$
-WITH s AS (SELECT * FROM collmine.invoice_snapshot(%2$L, NULL, 'segment')),
-     d AS (SELECT f.case_id, f.paid_within
-             FROM collmine.followup_events(%2$L, 'Overdue Reminder Sent', 30, true) f),
-     c AS (SELECT f.case_id, count(*) AS calls, count(*) FILTER (WHERE f.paid_within) AS ok
-             FROM collmine.followup_events(%2$L, 'Collection Call Made', 14, false) f
-            GROUP BY f.case_id)
-SELECT coalesce(s.group_value, '(none)')::text AS segment,
-       coalesce(s.currency, '(none)')::text AS currency,
-       count(*)::bigint AS invoices,
-       (count(*) FILTER (WHERE s.status = 'open'))::bigint AS open_invoices,
-       coalesce(sum(s.open_amount), 0)::numeric AS open_amount,
-       coalesce(sum(s.open_amount) FILTER (WHERE s.days_past_due > 0), 0)::numeric AS overdue_amount,
-       count(d.case_id)::bigint AS dunned_invoices,
-       ((count(*) FILTER (WHERE d.paid_within))::numeric / nullif(count(d.case_id), 0))::numeric AS dunning_success_rate,
-       coalesce(sum(c.calls), 0)::bigint AS calls,
-       (sum(c.ok)::numeric / nullif(sum(c.calls), 0))::numeric AS contact_success_rate,
-       (avg(greatest(s.settled_at::date - s.due_date, 0)) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL))::numeric AS avg_days_late,
-       ((count(*) FILTER (WHERE s.status = 'settled' AND collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))))::numeric
-         / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.due_date IS NOT NULL), 0))::numeric AS on_time_rate,
-       (count(*) FILTER (WHERE s.status = 'written_off'))::bigint AS written_off_invoices,
-       ((count(*) FILTER (WHERE s.status = 'written_off'))::numeric
-         / nullif(count(*) FILTER (WHERE s.status <> 'open'), 0))::numeric AS write_off_rate_by_count,
-       (sum(s.written_off_amount) / nullif(sum(s.amount) FILTER (WHERE s.status <> 'open'), 0))::numeric AS write_off_rate_by_value
-  FROM s LEFT JOIN d ON d.case_id = s.case_id LEFT JOIN c ON c.case_id = s.case_id
- GROUP BY 1, 2
-$v$;
-    WHEN 'overdue_invoices_aging' THEN q := $v$
-WITH s AS (SELECT * FROM collmine.invoice_snapshot(%2$L)),
-     ev AS (SELECT e.case_id::text AS case_id,
-                   count(*) FILTER (WHERE e.activity = 'Overdue Reminder Sent') AS reminders,
-                   count(*) FILTER (WHERE e.activity = 'Collection Call Made') AS calls,
-                   count(*) FILTER (WHERE e.activity = 'Dispute Registered')
-                     - count(*) FILTER (WHERE e.activity = 'Dispute Resolved') AS open_disputes
-              FROM %1$I.events e GROUP BY 1),
-     la AS (SELECT DISTINCT ON (e.case_id) e.case_id::text AS case_id, e.activity::text AS activity, e.ts
-              FROM %1$I.events e ORDER BY e.case_id, e.ts DESC, e.ord DESC)
-SELECT s.case_id::text AS case_id,
-       i.customer_id::text AS customer_id,
-       i.customer_name::text AS customer_name,
-       i.segment::text AS segment,
-       i.collector::text AS collector,
-       s.currency::text AS currency,
-       s.amount::numeric AS amount,
-       s.open_amount::numeric AS open_amount,
-       s.invoice_date::date AS invoice_date,
-       s.due_date::date AS due_date,
-       s.days_past_due::integer AS days_past_due,
-       s.aging_bucket::text AS aging_bucket,
-       coalesce(ev.reminders, 0)::integer AS reminders_sent,
-       coalesce(ev.calls, 0)::integer AS calls_made,
-       (coalesce(ev.open_disputes, 0) > 0)::boolean AS in_dispute,
-       (CASE WHEN coalesce(ev.open_disputes, 0) > 0 THEN 'in dispute'
-             WHEN coalesce(ev.calls, 0) > 0 THEN 'called'
-             WHEN coalesce(ev.reminders, 0) > 0 THEN 'dunning'
-             WHEN s.days_past_due > 0 THEN 'overdue, no action'
-             ELSE 'not yet due' END)::text AS collection_status,
-       la.activity::text AS last_activity,
-       la.ts::timestamptz AS last_activity_at,
-       s.as_of_date::date AS as_of_date
-  FROM s JOIN %1$I.invoices i ON i.case_id::text = s.case_id
-         LEFT JOIN ev ON ev.case_id = s.case_id
-         LEFT JOIN la ON la.case_id = s.case_id
- WHERE s.open_amount > 0
-$v$;
-    WHEN 'dispute_resolution_time' THEN q := $v$
-SELECT p.case_id::text AS case_id,
-       p.pair_no::integer AS dispute_no,
-       i.dispute_reason::text AS dispute_reason,
-       i.segment::text AS segment,
-       i.customer_name::text AS customer_name,
-       i.collector::text AS collector,
-       i.currency::text AS currency,
-       i.amount::numeric AS amount,
-       p.started_at::timestamptz AS registered_at,
-       p.ended_at::timestamptz AS resolved_at,
-       (CASE WHEN p.ended_at IS NULL THEN 'open' ELSE 'resolved' END)::text AS status,
-       p.duration_days::numeric AS resolution_days,
-       (CASE WHEN p.ended_at IS NULL
-             THEN extract(epoch FROM mx.last_ts - p.started_at)::numeric / 86400 END)::numeric AS open_days
-  FROM collmine.activity_pairs(%2$L, 'Dispute Registered', 'Dispute Resolved') p
-       LEFT JOIN %1$I.invoices i ON i.case_id::text = p.case_id
-       CROSS JOIN (SELECT max(e.ts) AS last_ts FROM %1$I.events e) mx
-$v$;
-    WHEN 'write_off_root_causes' THEN q := $v$
-SELECT r.attribute::text AS attribute,
-       r.value::text AS value,
-       r.cases::bigint AS cases,
-       r.outcome_cases::bigint AS written_off_cases,
-       r.outcome_rate::numeric AS write_off_rate,
-       r.baseline_rate::numeric AS baseline_rate,
-       r.lift::numeric AS lift,
-       r.support::numeric AS support,
-       r.outcome_share::numeric AS share_of_write_offs,
-       r.excess_outcomes::numeric AS excess_write_offs,
-       r.z_score::double precision AS z_score,
-       r.p_value::double precision AS p_value,
-       r.rank_in_attribute::bigint AS rank_in_attribute
-  FROM collmine.root_causes(%2$L, 'written_off') r
-$v$;
-    WHEN 'manual_activity_impact' THEN q := $v$
-WITH ev AS (SELECT e.case_id::text AS case_id, e.activity::text AS activity, e.is_automated
-              FROM %1$I.events e),
-     a AS (SELECT ev.activity, count(*) AS n,
-                  count(*) FILTER (WHERE NOT ev.is_automated) AS manual,
-                  count(*) FILTER (WHERE ev.is_automated) AS auto,
-                  count(*) FILTER (WHERE ev.is_automated IS NULL) AS unknown
-             FROM ev GROUP BY ev.activity),
-     ca AS (SELECT ev.activity, ev.case_id, coalesce(bool_or(NOT ev.is_automated), false) AS any_manual
-              FROM ev GROUP BY ev.activity, ev.case_id),
-     cs AS (SELECT s.case_id,
-                   CASE WHEN s.status = 'settled'
-                        THEN extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400 END AS cycle_days,
-                   CASE WHEN s.status = 'settled'
-                        THEN collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))::integer END AS on_time
-              FROM collmine.invoice_snapshot(%2$L) s)
-SELECT a.activity::text AS activity,
-       a.n::bigint AS events,
-       a.manual::bigint AS manual_events,
-       a.auto::bigint AS automated_events,
-       a.unknown::bigint AS unknown_events,
-       (a.manual::numeric / nullif(a.manual + a.auto, 0))::numeric AS manual_share,
-       count(ca.case_id)::bigint AS cases,
-       (count(*) FILTER (WHERE ca.any_manual))::bigint AS cases_with_manual,
-       (avg(cs.cycle_days) FILTER (WHERE ca.any_manual))::numeric AS avg_cycle_days_with_manual,
-       (avg(cs.cycle_days) FILTER (WHERE NOT ca.any_manual))::numeric AS avg_cycle_days_without_manual,
-       (avg(cs.on_time) FILTER (WHERE ca.any_manual))::numeric AS on_time_rate_with_manual,
-       (avg(cs.on_time) FILTER (WHERE NOT ca.any_manual))::numeric AS on_time_rate_without_manual
-  FROM a JOIN ca ON ca.activity = a.activity LEFT JOIN cs ON cs.case_id = ca.case_id
- GROUP BY a.activity, a.n, a.manual, a.auto, a.unknown
-$v$;
-    WHEN 'payment_posting_lag' THEN q := $v$
-SELECT date_trunc('month', p.started_at)::date AS month,
-       count(*)::bigint AS payments,
-       count(p.ended_at)::bigint AS posted,
-       (count(*) - count(p.ended_at))::bigint AS unposted,
-       avg(p.duration_days)::numeric AS avg_lag_days,
-       (percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration_days))::numeric AS median_lag_days,
-       (percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration_days))::numeric AS p90_lag_days,
-       max(p.duration_days)::numeric AS max_lag_days,
-       ((count(*) FILTER (WHERE p.ended_at::date = p.started_at::date))::numeric
-         / nullif(count(p.ended_at), 0))::numeric AS posted_same_day_rate
-  FROM collmine.activity_pairs(%2$L, 'Payment Received', 'Payment Posted') p
- GROUP BY 1
-$v$;
-    WHEN 'payment_terms_compliance' THEN q := $v$
-WITH s AS (SELECT x.*, x.settled_at::date AS sd,
-                  coalesce(x.invoice_date + x.terms_days, x.due_date) AS terms_due,
-                  x.due_date - (x.invoice_date + x.terms_days) AS dev
-             FROM collmine.invoice_snapshot(%2$L, NULL, 'terms') x)
-SELECT coalesce(s.group_value, '(none)')::text AS terms,
-       min(s.terms_days)::integer AS terms_days,
-       count(*)::bigint AS invoices,
-       (count(*) FILTER (WHERE s.status = 'settled' AND s.terms_due IS NOT NULL))::bigint AS settled_invoices,
-       (count(*) FILTER (WHERE s.status = 'settled' AND s.sd <= s.terms_due))::bigint AS paid_within_terms,
-       ((count(*) FILTER (WHERE s.status = 'settled' AND s.sd <= s.terms_due))::numeric
-         / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.terms_due IS NOT NULL), 0))::numeric AS compliance_rate,
-       (avg(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd > s.terms_due))::numeric AS avg_days_beyond_terms,
-       (max(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd > s.terms_due))::integer AS max_days_beyond_terms,
-       (count(*) FILTER (WHERE s.dev <> 0))::bigint AS due_date_deviations,
-       ((count(*) FILTER (WHERE s.dev <> 0))::numeric / nullif(count(s.dev), 0))::numeric AS deviation_rate,
-       (avg(s.dev) FILTER (WHERE s.dev <> 0))::numeric AS avg_due_date_deviation_days,
-       (count(*) FILTER (WHERE s.open_amount > 0 AND s.as_of_date > s.terms_due))::bigint AS open_beyond_terms
-  FROM s
- GROUP BY 1
-$v$;
-    WHEN 'process_map_edges' THEN q := $v$
-SELECT m.currency::text AS currency,
-       e.source::text AS source,
-       e.target::text AS target,
-       e.frequency::bigint AS frequency,
-       e.cases::bigint AS cases,
-       (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric AS median_duration_days,
-       (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric AS p90_duration_days,
-       e.weight::numeric AS amount
-  FROM collmine._process_maps_by_currency(%2$L) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
-$v$;
-    WHEN 'process_map_activities' THEN q := $v$
-SELECT m.currency::text AS currency,
-       a.activity::text AS activity,
-       a.events::bigint AS frequency,
-       a.cases::bigint AS cases,
-       a.starts::bigint AS starts,
-       a.ends::bigint AS ends,
-       a.weight::numeric AS amount
-  FROM collmine._process_maps_by_currency(%2$L) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
-$v$;
-    WHEN 'variants' THEN q := $v$
-SELECT v.rank::bigint AS rank,
-       v.variant_id::bigint AS variant_id,
-       v.variant::text AS variant,
-       v.cases::bigint AS cases,
-       v.share::numeric AS share,
-       v.cumulative_share::numeric AS cumulative_share,
-       (extract(epoch FROM v.median_throughput)::numeric / 86400)::numeric AS median_throughput_days
-  FROM collmine.variants(%2$L) v
-$v$;
-    WHEN 'policy_adherence' THEN q := $v$
-SELECT coalesce(p.group_value, '(none)')::text AS segment,
-       p.rule_name::text AS rule_name,
-       p.template::text AS template,
-       p.severity::text AS severity,
-       p.cases::bigint AS cases,
-       p.activated_cases::bigint AS activated_cases,
-       p.satisfied_cases::bigint AS satisfied_cases,
-       p.violations::bigint AS violations,
-       p.adherence::numeric AS adherence
-  FROM collmine.policy_adherence(%2$L, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
-$v$;
-    WHEN 'invoice_to_cash_overview' THEN q := $v$
-WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot(%2$L)),
-     bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
-     -- the months in which the log has an event, plus the as_of month: as many as the data has,
-     -- however far apart its first and last dates are
-     active AS (SELECT DISTINCT date_trunc('month', e.ts::date::timestamp)::date AS m FROM %1$I.events e
-                UNION SELECT date_trunc('month', b.last_day::timestamp)::date FROM bounds b),
-     months AS (SELECT a.m AS month_start,
-                       least((a.m + interval '1 month')::date - 1, b.last_day) AS month_end
-                  FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
-     k AS (SELECT mo.month_start, r.*
-             FROM months mo CROSS JOIN LATERAL collmine.receivables_kpis(%2$L, mo.month_start, mo.month_end) r),
-     cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
-                    avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
-               FROM s WHERE s.status = 'settled' GROUP BY 1, 2),
-     wo AS (SELECT date_trunc('month', s.written_off_at)::date AS m, s.currency, count(*) AS n,
-                   sum(s.written_off_amount) AS v
-              FROM s WHERE s.status = 'written_off' GROUP BY 1, 2)
-SELECT k.month_start::date AS month,
-       coalesce(k.currency, '(none)')::text AS currency,
-       k.invoices_generated::bigint AS invoices_generated,
-       k.credit_sales::numeric AS credit_sales,
-       k.ending_ar::numeric AS ending_ar,
-       k.ending_past_due_ar::numeric AS ending_past_due_ar,
-       k.dso::numeric AS dso,
-       k.dso_countback::numeric AS dso_countback,
-       k.best_possible_dso::numeric AS best_possible_dso,
-       k.average_days_delinquent::numeric AS average_days_delinquent,
-       k.cei::numeric AS cei,
-       coalesce(cyc.n, 0)::bigint AS settled_invoices,
-       cyc.d::numeric AS avg_cycle_days,
-       coalesce(wo.n, 0)::bigint AS written_off_invoices,
-       coalesce(wo.v, 0)::numeric AS written_off_amount
-  FROM k LEFT JOIN cyc ON cyc.m = k.month_start AND cyc.currency IS NOT DISTINCT FROM k.currency
-         LEFT JOIN wo ON wo.m = k.month_start AND wo.currency IS NOT DISTINCT FROM k.currency
-$v$;
-    ELSE
+    IF dashboard IS NULL OR NOT dashboard = ANY (collmine.dashboard_names()) THEN
         RAISE EXCEPTION 'unknown dashboard: %', dashboard
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = format('Use one of: %s.', array_to_string(collmine.dashboard_names(), ', '));
-    END CASE;
-    RETURN format(q, log_schema, log_schema::text);
+    END IF;
+    RETURN format('SELECT * FROM collmine.%I(%L)', 'dashboard_' || dashboard, log_schema);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._check_dashboard_log(log_schema name)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text[];
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    SELECT array_agg(v.rel || '.' || v.col ORDER BY v.n) INTO missing
+      FROM (VALUES (1, 'events', 'is_automated'), (2, 'invoices', 'customer_id'), (3, 'invoices', 'customer_name'),
+                   (4, 'invoices', 'segment'), (5, 'invoices', 'collector'), (6, 'invoices', 'terms'),
+                   (7, 'invoices', 'dispute_reason')) v(n, rel, col)
+     WHERE NOT collmine._has_column(to_regclass(format('%I.%I', log_schema, v.rel)), v.col::name);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'column "%" of relation "%.%" does not exist',
+              split_part(missing[1], '.', 2), log_schema, split_part(missing[1], '.', 1)
+            USING ERRCODE = 'undefined_column',
+                  HINT = format('The dashboards need the canonical log layout of docs/architecture.md; missing: %s.',
+                                array_to_string(missing, ', '));
+    END IF;
 END
 $$;
 
@@ -3549,7 +3477,7 @@ DECLARE
     d text;
     mv_names text[];
 BEGIN
-    PERFORM collmine._check_log(log_schema);
+    PERFORM collmine._check_dashboard_log(log_schema);
     IF target_schema IS NULL THEN
         RAISE EXCEPTION 'target schema must not be null'
             USING ERRCODE = 'null_value_not_allowed',
@@ -4392,6 +4320,487 @@ COMMENT ON FUNCTION collmine.forecast_calibration(name, date, date, text, intege
 
 COMMENT ON FUNCTION collmine.create_forecast_dashboard(name, name, boolean, boolean) IS
     'Creates the cash_forecast dashboard view (next 13 weeks per segment and currency, security_invoker) and its materialized variant in a schema';
+
+-- ==== from sql/parts/57_dashboard_queries.sql ====
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_invoices(log_schema name)
+RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
+               dispute_reason text, currency text, amount numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT i.case_id::text, i.customer_id::text, i.customer_name::text, i.segment::text, '
+        '       i.collector::text, i.dispute_reason::text, i.currency::text, i.amount::numeric '
+        '  FROM %I.invoices i', log_schema);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_case_activities(log_schema name, activities text[] DEFAULT NULL)
+RETURNS TABLE (case_id text, activity text, events bigint, manual_events bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
+        '  FROM %I.events e WHERE $1 IS NULL OR e.activity = ANY ($1) '
+        ' GROUP BY e.case_id, e.activity', log_schema) USING activities;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_last_events(log_schema name)
+RETURNS TABLE (case_id text, activity text, ts timestamptz)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
+        '  FROM %I.events e ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_last_event_at(log_schema name)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t timestamptz;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    EXECUTE format('SELECT max(e.ts) FROM %I.events e', log_schema) INTO t;
+    RETURN t;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_event_months(log_schema name)
+RETURNS SETOF date
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 24
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT DISTINCT date_trunc(''month'', e.ts::date::timestamp)::date FROM %I.events e', log_schema);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name)
+RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigint, open_amount numeric,
+               overdue_amount numeric, dunned_invoices bigint, dunning_success_rate numeric, calls bigint,
+               contact_success_rate numeric, avg_days_late numeric, on_time_rate numeric,
+               written_off_invoices bigint, write_off_rate_by_count numeric, write_off_rate_by_value numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x.as_of_date, x.open_amount, x.aging_bucket
+                          FROM collmine.invoice_snapshot(log_schema, NULL, 'segment') x),
+     -- open and overdue amounts: the snapshot's open amounts by aging bucket, as aging() sums them
+     s AS (SELECT c.group_value, c.currency, count(*) AS invoices,
+                  count(*) FILTER (WHERE c.status = 'open') AS open_invoices,
+                  coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0), 0) AS open_amount,
+                  coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0 AND c.aging_bucket <> 'current'), 0) AS overdue_amount
+             FROM c GROUP BY c.group_value, c.currency),
+     p AS (SELECT coalesce(max(c.as_of_date), current_date) AS as_of FROM c),
+     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine.payment_behaviour(log_schema, '-infinity', p.as_of, 'segment') b),
+     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine.write_off_rate(log_schema, '-infinity', p.as_of, 'segment') w),
+     -- each invoice's first reminder, and every call, with their outcome (followup_events)
+     f AS (SELECT x.case_id, 'dunning' AS kind, x.paid_within
+             FROM collmine.followup_events(log_schema, 'Overdue Reminder Sent', 30, true) x
+           UNION ALL
+           SELECT x.case_id, 'call', x.paid_within
+             FROM collmine.followup_events(log_schema, 'Collection Call Made', 14, false) x),
+     fc AS (SELECT c.group_value, c.currency,
+                   count(*) FILTER (WHERE f.kind = 'dunning') AS dunned,
+                   count(*) FILTER (WHERE f.kind = 'dunning' AND f.paid_within) AS dunned_ok,
+                   count(*) FILTER (WHERE f.kind = 'call') AS calls,
+                   count(*) FILTER (WHERE f.kind = 'call' AND f.paid_within) AS calls_ok
+              FROM f JOIN c ON c.case_id = f.case_id
+             GROUP BY c.group_value, c.currency)
+SELECT coalesce(s.group_value, '(none)')::text,
+       coalesce(s.currency, '(none)')::text,
+       s.invoices::bigint,
+       s.open_invoices::bigint,
+       s.open_amount::numeric,
+       s.overdue_amount::numeric,
+       coalesce(fc.dunned, 0)::bigint,
+       (fc.dunned_ok::numeric / nullif(fc.dunned, 0))::numeric,
+       coalesce(fc.calls, 0)::bigint,
+       (fc.calls_ok::numeric / nullif(fc.calls, 0))::numeric,
+       pb.avg_days_late::numeric,
+       pb.on_time_rate::numeric,
+       coalesce(wo.written_off_invoices, 0)::bigint,
+       wo.write_off_rate_by_count::numeric,
+       wo.write_off_rate_by_value::numeric
+  FROM s
+  LEFT JOIN pb ON pb.group_value IS NOT DISTINCT FROM s.group_value AND pb.currency IS NOT DISTINCT FROM s.currency
+  LEFT JOIN wo ON wo.group_value IS NOT DISTINCT FROM s.group_value AND wo.currency IS NOT DISTINCT FROM s.currency
+  LEFT JOIN fc ON fc.group_value IS NOT DISTINCT FROM s.group_value AND fc.currency IS NOT DISTINCT FROM s.currency
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name)
+RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
+               currency text, amount numeric, open_amount numeric, invoice_date date, due_date date,
+               days_past_due integer, aging_bucket text, reminders_sent integer, calls_made integer,
+               in_dispute boolean, collection_status text, last_activity text,
+               last_activity_at timestamptz, as_of_date date)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+     -- the log's names of the four roles counted (its vocabulary, else the template's)
+     r AS (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
+                  collmine._role_activities(log_schema, 'call') AS call,
+                  collmine._role_activities(log_schema, 'dispute_opened') AS opened,
+                  collmine._role_activities(log_schema, 'dispute_closed') AS closed),
+     ev AS (SELECT a.case_id,
+                   sum(a.events) FILTER (WHERE a.activity = ANY (r.reminder)) AS reminders,
+                   sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
+                   coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.opened)), 0)
+                     - coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.closed)), 0) AS open_disputes
+              FROM r CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema,
+                       r.reminder || r.call || r.opened || r.closed) a
+             GROUP BY a.case_id)
+SELECT s.case_id::text,
+       i.customer_id::text,
+       i.customer_name::text,
+       i.segment::text,
+       i.collector::text,
+       s.currency::text,
+       s.amount::numeric,
+       s.open_amount::numeric,
+       s.invoice_date::date,
+       s.due_date::date,
+       s.days_past_due::integer,
+       s.aging_bucket::text,
+       coalesce(ev.reminders, 0)::integer,
+       coalesce(ev.calls, 0)::integer,
+       (coalesce(ev.open_disputes, 0) > 0)::boolean,
+       (CASE WHEN coalesce(ev.open_disputes, 0) > 0 THEN 'in dispute'
+             WHEN coalesce(ev.calls, 0) > 0 THEN 'called'
+             WHEN coalesce(ev.reminders, 0) > 0 THEN 'dunning'
+             WHEN s.days_past_due > 0 THEN 'overdue, no action'
+             ELSE 'not yet due' END)::text,
+       la.activity::text,
+       la.ts::timestamptz,
+       s.as_of_date::date
+  FROM s JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = s.case_id
+         LEFT JOIN ev ON ev.case_id = s.case_id
+         LEFT JOIN collmine._dashboard_last_events(log_schema) la ON la.case_id = s.case_id
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_dispute_resolution_time(log_schema name)
+RETURNS TABLE (case_id text, dispute_no integer, dispute_reason text, segment text, customer_name text,
+               collector text, currency text, amount numeric, registered_at timestamptz,
+               resolved_at timestamptz, status text, resolution_days numeric, open_days numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH mx AS MATERIALIZED (SELECT collmine._dashboard_last_event_at(log_schema) AS last_ts)
+SELECT p.case_id::text,
+       p.pair_no::integer,
+       i.dispute_reason::text,
+       i.segment::text,
+       i.customer_name::text,
+       i.collector::text,
+       i.currency::text,
+       i.amount::numeric,
+       p.started_at::timestamptz,
+       p.ended_at::timestamptz,
+       (CASE WHEN p.ended_at IS NULL THEN 'open' ELSE 'resolved' END)::text,
+       p.duration_days::numeric,
+       (CASE WHEN p.ended_at IS NULL
+             THEN extract(epoch FROM mx.last_ts - p.started_at)::numeric / 86400 END)::numeric
+  FROM collmine.activity_pairs(log_schema, 'Dispute Registered', 'Dispute Resolved') p
+       LEFT JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = p.case_id
+       CROSS JOIN mx
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_write_off_root_causes(log_schema name)
+RETURNS TABLE (attribute text, value text, cases bigint, written_off_cases bigint, write_off_rate numeric,
+               baseline_rate numeric, lift numeric, support numeric, share_of_write_offs numeric,
+               excess_write_offs numeric, z_score double precision, p_value double precision,
+               rank_in_attribute bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT r.attribute::text,
+       r.value::text,
+       r.cases::bigint,
+       r.outcome_cases::bigint,
+       r.outcome_rate::numeric,
+       r.baseline_rate::numeric,
+       r.lift::numeric,
+       r.support::numeric,
+       r.outcome_share::numeric,
+       r.excess_outcomes::numeric,
+       r.z_score::double precision,
+       r.p_value::double precision,
+       r.rank_in_attribute::bigint
+  FROM collmine.root_causes(log_schema, 'written_off') r
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name)
+RETURNS TABLE (activity text, events bigint, manual_events bigint, automated_events bigint,
+               unknown_events bigint, manual_share numeric, cases bigint, cases_with_manual bigint,
+               avg_cycle_days_with_manual numeric, avg_cycle_days_without_manual numeric,
+               on_time_rate_with_manual numeric, on_time_rate_without_manual numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.unknown_events, m.manual_share
+             FROM collmine.manual_activity_share(log_schema, '-infinity', 'infinity') m
+            WHERE m.activity IS NOT NULL),
+     ca AS (SELECT c.activity, c.case_id, c.manual_events > 0 AS any_manual
+              FROM collmine._dashboard_case_activities(log_schema) c),
+     cs AS (SELECT s.case_id,
+                   CASE WHEN s.status = 'settled'
+                        THEN extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400 END AS cycle_days,
+                   CASE WHEN s.status = 'settled'
+                        THEN collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))::integer END AS on_time
+              FROM collmine.invoice_snapshot(log_schema) s)
+SELECT a.activity::text,
+       a.events::bigint,
+       a.manual_events::bigint,
+       a.automated_events::bigint,
+       a.unknown_events::bigint,
+       a.manual_share::numeric,
+       count(ca.case_id)::bigint,
+       (count(*) FILTER (WHERE ca.any_manual))::bigint,
+       (avg(cs.cycle_days) FILTER (WHERE ca.any_manual))::numeric,
+       (avg(cs.cycle_days) FILTER (WHERE NOT ca.any_manual))::numeric,
+       (avg(cs.on_time) FILTER (WHERE ca.any_manual))::numeric,
+       (avg(cs.on_time) FILTER (WHERE NOT ca.any_manual))::numeric
+  FROM a JOIN ca ON ca.activity = a.activity LEFT JOIN cs ON cs.case_id = ca.case_id
+ GROUP BY a.activity, a.events, a.manual_events, a.automated_events, a.unknown_events, a.manual_share
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_payment_posting_lag(log_schema name)
+RETURNS TABLE (month date, payments bigint, posted bigint, unposted bigint, avg_lag_days numeric,
+               median_lag_days numeric, p90_lag_days numeric, max_lag_days numeric,
+               posted_same_day_rate numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT date_trunc('month', p.started_at)::date,
+       count(*)::bigint,
+       count(p.ended_at)::bigint,
+       (count(*) - count(p.ended_at))::bigint,
+       avg(p.duration_days)::numeric,
+       (percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration_days))::numeric,
+       (percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration_days))::numeric,
+       max(p.duration_days)::numeric,
+       ((count(*) FILTER (WHERE p.ended_at::date = p.started_at::date))::numeric
+         / nullif(count(p.ended_at), 0))::numeric
+  FROM collmine.activity_pairs(log_schema, 'Payment Received', 'Payment Posted') p
+ GROUP BY 1
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name)
+RETURNS TABLE (terms text, terms_days integer, invoices bigint, settled_invoices bigint,
+               paid_within_terms bigint, compliance_rate numeric, avg_days_beyond_terms numeric,
+               max_days_beyond_terms integer, due_date_deviations bigint, deviation_rate numeric,
+               avg_due_date_deviation_days numeric, open_beyond_terms bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH s AS MATERIALIZED (
+        SELECT x.group_value, min(x.terms_days) AS terms_days, count(*) AS invoices, max(x.as_of_date) AS as_of,
+               max(x.settled_at::date - coalesce(x.invoice_date + x.terms_days, x.due_date))
+                 FILTER (WHERE x.status = 'settled'
+                           AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS max_beyond,
+               count(*) FILTER (WHERE x.open_amount > 0
+                                  AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS open_beyond
+          FROM collmine.invoice_snapshot(log_schema, NULL, 'terms') x
+         GROUP BY x.group_value),
+     t AS (SELECT c.* FROM (SELECT coalesce(max(s.as_of), current_date) AS as_of FROM s) p
+                  CROSS JOIN LATERAL collmine.terms_compliance(log_schema, '-infinity', p.as_of, 'terms') c)
+SELECT coalesce(s.group_value, '(none)')::text,
+       s.terms_days::integer,
+       s.invoices::bigint,
+       coalesce(t.settled_invoices, 0)::bigint,
+       coalesce(t.paid_within_terms, 0)::bigint,
+       t.compliance_rate::numeric,
+       t.avg_days_beyond_terms::numeric,
+       s.max_beyond::integer,
+       coalesce(t.due_date_deviations, 0)::bigint,
+       t.deviation_rate::numeric,
+       t.avg_due_date_deviation_days::numeric,
+       s.open_beyond::bigint
+  FROM s LEFT JOIN t ON t.group_value IS NOT DISTINCT FROM s.group_value
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name)
+RETURNS TABLE (month date, currency text, invoices_generated bigint, credit_sales numeric, ending_ar numeric,
+               ending_past_due_ar numeric, dso numeric, dso_countback numeric, best_possible_dso numeric,
+               average_days_delinquent numeric, cei numeric, settled_invoices bigint, avg_cycle_days numeric,
+               written_off_invoices bigint, written_off_amount numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
+                               x.written_off_at, x.written_off_amount
+                          FROM collmine.invoice_snapshot(log_schema) x),
+     bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
+     -- the months in which the log has an event, plus the as_of month: as many as the data has,
+     -- however far apart its first and last dates are
+     active AS (SELECT m.m FROM collmine._dashboard_event_months(log_schema) m(m)
+                UNION SELECT date_trunc('month', b.last_day::timestamp)::date FROM bounds b),
+     months AS (SELECT a.m AS month_start,
+                       least((a.m + interval '1 month')::date - 1, b.last_day) AS month_end
+                  FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
+     k AS (SELECT r.* FROM collmine._receivables_kpis_periods(log_schema,
+                              ARRAY(SELECT mo.month_start FROM months mo ORDER BY mo.month_start),
+                              ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start)) r),
+     cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
+                    avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
+               FROM s WHERE s.status = 'settled' GROUP BY 1, 2),
+     wo AS (SELECT date_trunc('month', s.written_off_at)::date AS m, s.currency, count(*) AS n,
+                   sum(s.written_off_amount) AS v
+              FROM s WHERE s.status = 'written_off' GROUP BY 1, 2)
+SELECT k.period_start::date,
+       coalesce(k.currency, '(none)')::text,
+       k.invoices_generated::bigint,
+       k.credit_sales::numeric,
+       k.ending_ar::numeric,
+       k.ending_past_due_ar::numeric,
+       k.dso::numeric,
+       k.dso_countback::numeric,
+       k.best_possible_dso::numeric,
+       k.average_days_delinquent::numeric,
+       k.cei::numeric,
+       coalesce(cyc.n, 0)::bigint,
+       cyc.d::numeric,
+       coalesce(wo.n, 0)::bigint,
+       coalesce(wo.v, 0)::numeric
+  FROM k LEFT JOIN cyc ON cyc.m = k.period_start AND cyc.currency IS NOT DISTINCT FROM k.currency
+         LEFT JOIN wo ON wo.m = k.period_start AND wo.currency IS NOT DISTINCT FROM k.currency
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_edges(log_schema name)
+RETURNS TABLE (currency text, source text, target text, frequency bigint, cases bigint,
+               median_duration_days numeric, p90_duration_days numeric, amount numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT m.currency::text,
+       e.source::text,
+       e.target::text,
+       e.frequency::bigint,
+       e.cases::bigint,
+       (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric,
+       (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric,
+       e.weight::numeric
+  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_activities(log_schema name)
+RETURNS TABLE (currency text, activity text, frequency bigint, cases bigint, starts bigint, ends bigint,
+               amount numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT m.currency::text,
+       a.activity::text,
+       a.events::bigint,
+       a.cases::bigint,
+       a.starts::bigint,
+       a.ends::bigint,
+       a.weight::numeric
+  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_variants(log_schema name)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, cases bigint, share numeric,
+               cumulative_share numeric, median_throughput_days numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT v.rank::bigint,
+       v.variant_id::bigint,
+       v.variant::text,
+       v.cases::bigint,
+       v.share::numeric,
+       v.cumulative_share::numeric,
+       (extract(epoch FROM v.median_throughput)::numeric / 86400)::numeric
+  FROM collmine.variants(log_schema) v
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_policy_adherence(log_schema name)
+RETURNS TABLE (segment text, rule_name text, template text, severity text, cases bigint,
+               activated_cases bigint, satisfied_cases bigint, violations bigint, adherence numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT coalesce(p.group_value, '(none)')::text,
+       p.rule_name::text,
+       p.template::text,
+       p.severity::text,
+       p.cases::bigint,
+       p.activated_cases::bigint,
+       p.satisfied_cases::bigint,
+       p.violations::bigint,
+       p.adherence::numeric
+  FROM collmine.policy_adherence(log_schema, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
+$$;
+
+COMMENT ON FUNCTION collmine.dashboard_collection_strategy_by_segment(name) IS
+    'the collection_strategy_by_segment dashboard over the log in log_schema: dunning, call and payment outcomes per segment and currency';
+
+COMMENT ON FUNCTION collmine.dashboard_overdue_invoices_aging(name) IS
+    'the overdue_invoices_aging dashboard over the log in log_schema: every invoice with an open amount, its age and collection status';
+
+COMMENT ON FUNCTION collmine.dashboard_dispute_resolution_time(name) IS
+    'the dispute_resolution_time dashboard over the log in log_schema: every dispute, open or resolved, with its duration';
+
+COMMENT ON FUNCTION collmine.dashboard_write_off_root_causes(name) IS
+    'the write_off_root_causes dashboard over the log in log_schema: root_causes of written-off invoices';
+
+COMMENT ON FUNCTION collmine.dashboard_manual_activity_impact(name) IS
+    'the manual_activity_impact dashboard over the log in log_schema: manual share per activity and the cycle time and on-time rate of cases with and without manual work';
+
+COMMENT ON FUNCTION collmine.dashboard_payment_posting_lag(name) IS
+    'the payment_posting_lag dashboard over the log in log_schema: payment-to-posting lag per month of receipt';
+
+COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name) IS
+    'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms';
+
+COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name) IS
+    'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency';
+
+COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name) IS
+    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map';
+
+COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name) IS
+    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map';
+
+COMMENT ON FUNCTION collmine.dashboard_variants(name) IS
+    'the variants dashboard over the log in log_schema: the process variants by frequency';
+
+COMMENT ON FUNCTION collmine.dashboard_policy_adherence(name) IS
+    'the policy_adherence dashboard over the log in log_schema: adherence to each rule of the default dunning policy per segment';
 
 -- ==== from sql/parts/90_comments.sql ====
 

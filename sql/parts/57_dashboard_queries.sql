@@ -1,0 +1,515 @@
+-- collmine install script, layer 5b (continued): the body of every dashboard as a static SQL
+-- function, collmine.dashboard_<name>(log_schema), parsed and checked when the extension is
+-- installed (CREATE FUNCTION validates a LANGUAGE sql body), so a mistake in a dashboard fails
+-- the install and the test suite, never a customer's create_dashboards. The views that
+-- create_dashboards makes are just SELECT * FROM collmine.dashboard_<name>('log').
+--
+-- Every business figure comes from the KPI function that defines it (docs/kpis.md): on-time
+-- rate and days late from payment_behaviour, write-off rates from write_off_rate, open amounts,
+-- days past due and aging buckets from invoice_snapshot, DSO/CEI from receivables_kpis'
+-- computation, terms compliance from terms_compliance, dunning and contact outcomes from
+-- followup_events, durations from activity_pairs; test/sql/57_dashboard_equality.sql checks
+-- each against its function and against plain SQL. Those KPI functions read the log with
+-- dynamic SQL; what a dashboard needs from the log besides them (invoice attributes, per-case
+-- activity counts, the last event) comes from the small _dashboard_* readers below, whose SQL
+-- is fixed except for the quoted schema name.
+--
+-- This file comes after the layers whose functions the dashboards call (52 root causes, 53
+-- policy adherence, 54 log entry points), because a SQL body may only name existing functions.
+-- "All of the log" as a KPI period is '-infinity' to the log's as-of date (the date of its last
+-- event, as invoice_snapshot takes it).
+
+-- The invoice attributes the dashboards show, typed (a missing column raises 42703 here).
+CREATE FUNCTION collmine._dashboard_invoices(log_schema name)
+RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
+               dispute_reason text, currency text, amount numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT i.case_id::text, i.customer_id::text, i.customer_name::text, i.segment::text, '
+        '       i.collector::text, i.dispute_reason::text, i.currency::text, i.amount::numeric '
+        '  FROM %I.invoices i', log_schema);
+END
+$$;
+
+-- Per case and activity: how many events, how many done by hand (is_automated = false); only
+-- the named activities when activities is not NULL.
+CREATE FUNCTION collmine._dashboard_case_activities(log_schema name, activities text[] DEFAULT NULL)
+RETURNS TABLE (case_id text, activity text, events bigint, manual_events bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
+        '  FROM %I.events e WHERE $1 IS NULL OR e.activity = ANY ($1) '
+        ' GROUP BY e.case_id, e.activity', log_schema) USING activities;
+END
+$$;
+
+-- The last event of each case in (ts, ord) order (all keys descending, so that an index on
+-- events (case_id, ts, ord), which the connectors create, can be read backwards instead of
+-- sorting the log).
+CREATE FUNCTION collmine._dashboard_last_events(log_schema name)
+RETURNS TABLE (case_id text, activity text, ts timestamptz)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
+        '  FROM %I.events e ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema);
+END
+$$;
+
+-- The time of the log's last event (NULL for an empty log).
+CREATE FUNCTION collmine._dashboard_last_event_at(log_schema name)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t timestamptz;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    EXECUTE format('SELECT max(e.ts) FROM %I.events e', log_schema) INTO t;
+    RETURN t;
+END
+$$;
+
+-- The calendar months (first days, in the session TimeZone) in which the log has an event.
+CREATE FUNCTION collmine._dashboard_event_months(log_schema name)
+RETURNS SETOF date
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 24
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT DISTINCT date_trunc(''month'', e.ts::date::timestamp)::date FROM %I.events e', log_schema);
+END
+$$;
+
+-- Collection Strategy Performance by Segment (docs/dashboards/collection-strategy-by-segment.md).
+CREATE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name)
+RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigint, open_amount numeric,
+               overdue_amount numeric, dunned_invoices bigint, dunning_success_rate numeric, calls bigint,
+               contact_success_rate numeric, avg_days_late numeric, on_time_rate numeric,
+               written_off_invoices bigint, write_off_rate_by_count numeric, write_off_rate_by_value numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x.as_of_date, x.open_amount, x.aging_bucket
+                          FROM collmine.invoice_snapshot(log_schema, NULL, 'segment') x),
+     -- open and overdue amounts: the snapshot's open amounts by aging bucket, as aging() sums them
+     s AS (SELECT c.group_value, c.currency, count(*) AS invoices,
+                  count(*) FILTER (WHERE c.status = 'open') AS open_invoices,
+                  coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0), 0) AS open_amount,
+                  coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0 AND c.aging_bucket <> 'current'), 0) AS overdue_amount
+             FROM c GROUP BY c.group_value, c.currency),
+     p AS (SELECT coalesce(max(c.as_of_date), current_date) AS as_of FROM c),
+     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine.payment_behaviour(log_schema, '-infinity', p.as_of, 'segment') b),
+     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine.write_off_rate(log_schema, '-infinity', p.as_of, 'segment') w),
+     -- each invoice's first reminder, and every call, with their outcome (followup_events)
+     f AS (SELECT x.case_id, 'dunning' AS kind, x.paid_within
+             FROM collmine.followup_events(log_schema, 'Overdue Reminder Sent', 30, true) x
+           UNION ALL
+           SELECT x.case_id, 'call', x.paid_within
+             FROM collmine.followup_events(log_schema, 'Collection Call Made', 14, false) x),
+     fc AS (SELECT c.group_value, c.currency,
+                   count(*) FILTER (WHERE f.kind = 'dunning') AS dunned,
+                   count(*) FILTER (WHERE f.kind = 'dunning' AND f.paid_within) AS dunned_ok,
+                   count(*) FILTER (WHERE f.kind = 'call') AS calls,
+                   count(*) FILTER (WHERE f.kind = 'call' AND f.paid_within) AS calls_ok
+              FROM f JOIN c ON c.case_id = f.case_id
+             GROUP BY c.group_value, c.currency)
+SELECT coalesce(s.group_value, '(none)')::text,
+       coalesce(s.currency, '(none)')::text,
+       s.invoices::bigint,
+       s.open_invoices::bigint,
+       s.open_amount::numeric,
+       s.overdue_amount::numeric,
+       coalesce(fc.dunned, 0)::bigint,
+       (fc.dunned_ok::numeric / nullif(fc.dunned, 0))::numeric,
+       coalesce(fc.calls, 0)::bigint,
+       (fc.calls_ok::numeric / nullif(fc.calls, 0))::numeric,
+       pb.avg_days_late::numeric,
+       pb.on_time_rate::numeric,
+       coalesce(wo.written_off_invoices, 0)::bigint,
+       wo.write_off_rate_by_count::numeric,
+       wo.write_off_rate_by_value::numeric
+  FROM s
+  LEFT JOIN pb ON pb.group_value IS NOT DISTINCT FROM s.group_value AND pb.currency IS NOT DISTINCT FROM s.currency
+  LEFT JOIN wo ON wo.group_value IS NOT DISTINCT FROM s.group_value AND wo.currency IS NOT DISTINCT FROM s.currency
+  LEFT JOIN fc ON fc.group_value IS NOT DISTINCT FROM s.group_value AND fc.currency IS NOT DISTINCT FROM s.currency
+$$;
+
+-- Overdue Invoices Aging and Status (docs/dashboards/overdue-invoices-aging.md).
+CREATE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name)
+RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
+               currency text, amount numeric, open_amount numeric, invoice_date date, due_date date,
+               days_past_due integer, aging_bucket text, reminders_sent integer, calls_made integer,
+               in_dispute boolean, collection_status text, last_activity text,
+               last_activity_at timestamptz, as_of_date date)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+     -- the log's names of the four roles counted (its vocabulary, else the template's)
+     r AS (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
+                  collmine._role_activities(log_schema, 'call') AS call,
+                  collmine._role_activities(log_schema, 'dispute_opened') AS opened,
+                  collmine._role_activities(log_schema, 'dispute_closed') AS closed),
+     ev AS (SELECT a.case_id,
+                   sum(a.events) FILTER (WHERE a.activity = ANY (r.reminder)) AS reminders,
+                   sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
+                   coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.opened)), 0)
+                     - coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.closed)), 0) AS open_disputes
+              FROM r CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema,
+                       r.reminder || r.call || r.opened || r.closed) a
+             GROUP BY a.case_id)
+SELECT s.case_id::text,
+       i.customer_id::text,
+       i.customer_name::text,
+       i.segment::text,
+       i.collector::text,
+       s.currency::text,
+       s.amount::numeric,
+       s.open_amount::numeric,
+       s.invoice_date::date,
+       s.due_date::date,
+       s.days_past_due::integer,
+       s.aging_bucket::text,
+       coalesce(ev.reminders, 0)::integer,
+       coalesce(ev.calls, 0)::integer,
+       (coalesce(ev.open_disputes, 0) > 0)::boolean,
+       (CASE WHEN coalesce(ev.open_disputes, 0) > 0 THEN 'in dispute'
+             WHEN coalesce(ev.calls, 0) > 0 THEN 'called'
+             WHEN coalesce(ev.reminders, 0) > 0 THEN 'dunning'
+             WHEN s.days_past_due > 0 THEN 'overdue, no action'
+             ELSE 'not yet due' END)::text,
+       la.activity::text,
+       la.ts::timestamptz,
+       s.as_of_date::date
+  FROM s JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = s.case_id
+         LEFT JOIN ev ON ev.case_id = s.case_id
+         LEFT JOIN collmine._dashboard_last_events(log_schema) la ON la.case_id = s.case_id
+$$;
+
+-- Invoice Dispute Resolution Time (docs/dashboards/dispute-resolution-time.md).
+CREATE FUNCTION collmine.dashboard_dispute_resolution_time(log_schema name)
+RETURNS TABLE (case_id text, dispute_no integer, dispute_reason text, segment text, customer_name text,
+               collector text, currency text, amount numeric, registered_at timestamptz,
+               resolved_at timestamptz, status text, resolution_days numeric, open_days numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH mx AS MATERIALIZED (SELECT collmine._dashboard_last_event_at(log_schema) AS last_ts)
+SELECT p.case_id::text,
+       p.pair_no::integer,
+       i.dispute_reason::text,
+       i.segment::text,
+       i.customer_name::text,
+       i.collector::text,
+       i.currency::text,
+       i.amount::numeric,
+       p.started_at::timestamptz,
+       p.ended_at::timestamptz,
+       (CASE WHEN p.ended_at IS NULL THEN 'open' ELSE 'resolved' END)::text,
+       p.duration_days::numeric,
+       (CASE WHEN p.ended_at IS NULL
+             THEN extract(epoch FROM mx.last_ts - p.started_at)::numeric / 86400 END)::numeric
+  FROM collmine.activity_pairs(log_schema, 'Dispute Registered', 'Dispute Resolved') p
+       LEFT JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = p.case_id
+       CROSS JOIN mx
+$$;
+
+-- Invoice Write-Off Root Cause Analysis (docs/dashboards/write-off-root-causes.md).
+CREATE FUNCTION collmine.dashboard_write_off_root_causes(log_schema name)
+RETURNS TABLE (attribute text, value text, cases bigint, written_off_cases bigint, write_off_rate numeric,
+               baseline_rate numeric, lift numeric, support numeric, share_of_write_offs numeric,
+               excess_write_offs numeric, z_score double precision, p_value double precision,
+               rank_in_attribute bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT r.attribute::text,
+       r.value::text,
+       r.cases::bigint,
+       r.outcome_cases::bigint,
+       r.outcome_rate::numeric,
+       r.baseline_rate::numeric,
+       r.lift::numeric,
+       r.support::numeric,
+       r.outcome_share::numeric,
+       r.excess_outcomes::numeric,
+       r.z_score::double precision,
+       r.p_value::double precision,
+       r.rank_in_attribute::bigint
+  FROM collmine.root_causes(log_schema, 'written_off') r
+$$;
+
+-- Manual Activity Frequency and Impact (docs/dashboards/manual-activity-impact.md). The event
+-- counts are manual_activity_share over the whole log; a case's cycle time is its settlement
+-- less its generation (invoice_snapshot), and on time is _paid_on_time.
+CREATE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name)
+RETURNS TABLE (activity text, events bigint, manual_events bigint, automated_events bigint,
+               unknown_events bigint, manual_share numeric, cases bigint, cases_with_manual bigint,
+               avg_cycle_days_with_manual numeric, avg_cycle_days_without_manual numeric,
+               on_time_rate_with_manual numeric, on_time_rate_without_manual numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.unknown_events, m.manual_share
+             FROM collmine.manual_activity_share(log_schema, '-infinity', 'infinity') m
+            WHERE m.activity IS NOT NULL),
+     ca AS (SELECT c.activity, c.case_id, c.manual_events > 0 AS any_manual
+              FROM collmine._dashboard_case_activities(log_schema) c),
+     cs AS (SELECT s.case_id,
+                   CASE WHEN s.status = 'settled'
+                        THEN extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400 END AS cycle_days,
+                   CASE WHEN s.status = 'settled'
+                        THEN collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))::integer END AS on_time
+              FROM collmine.invoice_snapshot(log_schema) s)
+SELECT a.activity::text,
+       a.events::bigint,
+       a.manual_events::bigint,
+       a.automated_events::bigint,
+       a.unknown_events::bigint,
+       a.manual_share::numeric,
+       count(ca.case_id)::bigint,
+       (count(*) FILTER (WHERE ca.any_manual))::bigint,
+       (avg(cs.cycle_days) FILTER (WHERE ca.any_manual))::numeric,
+       (avg(cs.cycle_days) FILTER (WHERE NOT ca.any_manual))::numeric,
+       (avg(cs.on_time) FILTER (WHERE ca.any_manual))::numeric,
+       (avg(cs.on_time) FILTER (WHERE NOT ca.any_manual))::numeric
+  FROM a JOIN ca ON ca.activity = a.activity LEFT JOIN cs ON cs.case_id = ca.case_id
+ GROUP BY a.activity, a.events, a.manual_events, a.automated_events, a.unknown_events, a.manual_share
+$$;
+
+-- Payment Posting Lag Analysis (docs/dashboards/payment-posting-lag.md): the payment-to-posting
+-- pairs of activity_pairs, by the month the payment was received.
+CREATE FUNCTION collmine.dashboard_payment_posting_lag(log_schema name)
+RETURNS TABLE (month date, payments bigint, posted bigint, unposted bigint, avg_lag_days numeric,
+               median_lag_days numeric, p90_lag_days numeric, max_lag_days numeric,
+               posted_same_day_rate numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT date_trunc('month', p.started_at)::date,
+       count(*)::bigint,
+       count(p.ended_at)::bigint,
+       (count(*) - count(p.ended_at))::bigint,
+       avg(p.duration_days)::numeric,
+       (percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration_days))::numeric,
+       (percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration_days))::numeric,
+       max(p.duration_days)::numeric,
+       ((count(*) FILTER (WHERE p.ended_at::date = p.started_at::date))::numeric
+         / nullif(count(p.ended_at), 0))::numeric
+  FROM collmine.activity_pairs(log_schema, 'Payment Received', 'Payment Posted') p
+ GROUP BY 1
+$$;
+
+-- Payment Terms Compliance and Deviations (docs/dashboards/payment-terms-compliance.md):
+-- terms_compliance over the whole log, plus the terms' days, the latest payment beyond terms
+-- and the open invoices past their terms from invoice_snapshot.
+CREATE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name)
+RETURNS TABLE (terms text, terms_days integer, invoices bigint, settled_invoices bigint,
+               paid_within_terms bigint, compliance_rate numeric, avg_days_beyond_terms numeric,
+               max_days_beyond_terms integer, due_date_deviations bigint, deviation_rate numeric,
+               avg_due_date_deviation_days numeric, open_beyond_terms bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH s AS MATERIALIZED (
+        SELECT x.group_value, min(x.terms_days) AS terms_days, count(*) AS invoices, max(x.as_of_date) AS as_of,
+               max(x.settled_at::date - coalesce(x.invoice_date + x.terms_days, x.due_date))
+                 FILTER (WHERE x.status = 'settled'
+                           AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS max_beyond,
+               count(*) FILTER (WHERE x.open_amount > 0
+                                  AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS open_beyond
+          FROM collmine.invoice_snapshot(log_schema, NULL, 'terms') x
+         GROUP BY x.group_value),
+     t AS (SELECT c.* FROM (SELECT coalesce(max(s.as_of), current_date) AS as_of FROM s) p
+                  CROSS JOIN LATERAL collmine.terms_compliance(log_schema, '-infinity', p.as_of, 'terms') c)
+SELECT coalesce(s.group_value, '(none)')::text,
+       s.terms_days::integer,
+       s.invoices::bigint,
+       coalesce(t.settled_invoices, 0)::bigint,
+       coalesce(t.paid_within_terms, 0)::bigint,
+       t.compliance_rate::numeric,
+       t.avg_days_beyond_terms::numeric,
+       s.max_beyond::integer,
+       coalesce(t.due_date_deviations, 0)::bigint,
+       t.deviation_rate::numeric,
+       t.avg_due_date_deviation_days::numeric,
+       s.open_beyond::bigint
+  FROM s LEFT JOIN t ON t.group_value IS NOT DISTINCT FROM s.group_value
+$$;
+
+-- Invoice-to-cash overview (docs/dashboards/invoice-to-cash-overview.md): one row per month
+-- with an event and currency; the receivables figures are receivables_kpis' of each month
+-- (computed for all months in one pass), cycle time and write-offs come from invoice_snapshot.
+CREATE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name)
+RETURNS TABLE (month date, currency text, invoices_generated bigint, credit_sales numeric, ending_ar numeric,
+               ending_past_due_ar numeric, dso numeric, dso_countback numeric, best_possible_dso numeric,
+               average_days_delinquent numeric, cei numeric, settled_invoices bigint, avg_cycle_days numeric,
+               written_off_invoices bigint, written_off_amount numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
+                               x.written_off_at, x.written_off_amount
+                          FROM collmine.invoice_snapshot(log_schema) x),
+     bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
+     -- the months in which the log has an event, plus the as_of month: as many as the data has,
+     -- however far apart its first and last dates are
+     active AS (SELECT m.m FROM collmine._dashboard_event_months(log_schema) m(m)
+                UNION SELECT date_trunc('month', b.last_day::timestamp)::date FROM bounds b),
+     months AS (SELECT a.m AS month_start,
+                       least((a.m + interval '1 month')::date - 1, b.last_day) AS month_end
+                  FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
+     k AS (SELECT r.* FROM collmine._receivables_kpis_periods(log_schema,
+                              ARRAY(SELECT mo.month_start FROM months mo ORDER BY mo.month_start),
+                              ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start)) r),
+     cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
+                    avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
+               FROM s WHERE s.status = 'settled' GROUP BY 1, 2),
+     wo AS (SELECT date_trunc('month', s.written_off_at)::date AS m, s.currency, count(*) AS n,
+                   sum(s.written_off_amount) AS v
+              FROM s WHERE s.status = 'written_off' GROUP BY 1, 2)
+SELECT k.period_start::date,
+       coalesce(k.currency, '(none)')::text,
+       k.invoices_generated::bigint,
+       k.credit_sales::numeric,
+       k.ending_ar::numeric,
+       k.ending_past_due_ar::numeric,
+       k.dso::numeric,
+       k.dso_countback::numeric,
+       k.best_possible_dso::numeric,
+       k.average_days_delinquent::numeric,
+       k.cei::numeric,
+       coalesce(cyc.n, 0)::bigint,
+       cyc.d::numeric,
+       coalesce(wo.n, 0)::bigint,
+       coalesce(wo.v, 0)::numeric
+  FROM k LEFT JOIN cyc ON cyc.m = k.period_start AND cyc.currency IS NOT DISTINCT FROM k.currency
+         LEFT JOIN wo ON wo.m = k.period_start AND wo.currency IS NOT DISTINCT FROM k.currency
+$$;
+
+-- Process map, edges (docs/dashboards/process-map-edges.md): each currency's map, money-weighted.
+CREATE FUNCTION collmine.dashboard_process_map_edges(log_schema name)
+RETURNS TABLE (currency text, source text, target text, frequency bigint, cases bigint,
+               median_duration_days numeric, p90_duration_days numeric, amount numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT m.currency::text,
+       e.source::text,
+       e.target::text,
+       e.frequency::bigint,
+       e.cases::bigint,
+       (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric,
+       (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric,
+       e.weight::numeric
+  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+$$;
+
+-- Process map, activities (docs/dashboards/process-map-activities.md).
+CREATE FUNCTION collmine.dashboard_process_map_activities(log_schema name)
+RETURNS TABLE (currency text, activity text, frequency bigint, cases bigint, starts bigint, ends bigint,
+               amount numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT m.currency::text,
+       a.activity::text,
+       a.events::bigint,
+       a.cases::bigint,
+       a.starts::bigint,
+       a.ends::bigint,
+       a.weight::numeric
+  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+$$;
+
+-- Process variants (docs/dashboards/variants.md).
+CREATE FUNCTION collmine.dashboard_variants(log_schema name)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, cases bigint, share numeric,
+               cumulative_share numeric, median_throughput_days numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT v.rank::bigint,
+       v.variant_id::bigint,
+       v.variant::text,
+       v.cases::bigint,
+       v.share::numeric,
+       v.cumulative_share::numeric,
+       (extract(epoch FROM v.median_throughput)::numeric / 86400)::numeric
+  FROM collmine.variants(log_schema) v
+$$;
+
+-- Policy adherence per segment and rule of the default dunning policy (docs/dashboards/policy-adherence.md).
+CREATE FUNCTION collmine.dashboard_policy_adherence(log_schema name)
+RETURNS TABLE (segment text, rule_name text, template text, severity text, cases bigint,
+               activated_cases bigint, satisfied_cases bigint, violations bigint, adherence numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT coalesce(p.group_value, '(none)')::text,
+       p.rule_name::text,
+       p.template::text,
+       p.severity::text,
+       p.cases::bigint,
+       p.activated_cases::bigint,
+       p.satisfied_cases::bigint,
+       p.violations::bigint,
+       p.adherence::numeric
+  FROM collmine.policy_adherence(log_schema, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
+$$;
+
+COMMENT ON FUNCTION collmine.dashboard_collection_strategy_by_segment(name) IS
+    'the collection_strategy_by_segment dashboard over the log in log_schema: dunning, call and payment outcomes per segment and currency';
+COMMENT ON FUNCTION collmine.dashboard_overdue_invoices_aging(name) IS
+    'the overdue_invoices_aging dashboard over the log in log_schema: every invoice with an open amount, its age and collection status';
+COMMENT ON FUNCTION collmine.dashboard_dispute_resolution_time(name) IS
+    'the dispute_resolution_time dashboard over the log in log_schema: every dispute, open or resolved, with its duration';
+COMMENT ON FUNCTION collmine.dashboard_write_off_root_causes(name) IS
+    'the write_off_root_causes dashboard over the log in log_schema: root_causes of written-off invoices';
+COMMENT ON FUNCTION collmine.dashboard_manual_activity_impact(name) IS
+    'the manual_activity_impact dashboard over the log in log_schema: manual share per activity and the cycle time and on-time rate of cases with and without manual work';
+COMMENT ON FUNCTION collmine.dashboard_payment_posting_lag(name) IS
+    'the payment_posting_lag dashboard over the log in log_schema: payment-to-posting lag per month of receipt';
+COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name) IS
+    'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms';
+COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name) IS
+    'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency';
+COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name) IS
+    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map';
+COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name) IS
+    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map';
+COMMENT ON FUNCTION collmine.dashboard_variants(name) IS
+    'the variants dashboard over the log in log_schema: the process variants by frequency';
+COMMENT ON FUNCTION collmine.dashboard_policy_adherence(name) IS
+    'the policy_adherence dashboard over the log in log_schema: adherence to each rule of the default dunning policy per segment';
