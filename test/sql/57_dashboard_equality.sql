@@ -144,7 +144,9 @@ INSERT INTO report SELECT * FROM pg_temp.agree('overview: write-offs of the mont
 
 -- ==== collection_strategy_by_segment, over the whole log as of its last day ====
 -- open and overdue amounts (aging), days late and on-time rate (payment_behaviour: settled
--- invoices with a due date; on time = settled before the end of the due date), write-off rates
+-- invoices with a due date, measured at the pay date = the last Payment Received, or the
+-- settlement when no payment was received; on time = paid before the end of the due date),
+-- write-off rates
 -- (write_off_rate: written off / closed, by count and by invoiced value)
 INSERT INTO report SELECT * FROM pg_temp.agree('strategy: open and overdue amount (aging)',
   $q$ SELECT segment, currency, round(open_amount, 6), round(overdue_amount, 6) FROM eq_dash.collection_strategy_by_segment WHERE open_amount > 0 $q$,
@@ -157,9 +159,12 @@ INSERT INTO report SELECT * FROM pg_temp.agree('strategy: average days late and 
   $q$ SELECT segment, currency, round(avg_days_late, 6), round(on_time_rate, 6) FROM eq_dash.collection_strategy_by_segment WHERE on_time_rate IS NOT NULL $q$,
   $q$ SELECT coalesce(group_value, '(none)'), currency, round(avg_days_late, 6), round(on_time_rate, 6)
         FROM collmine.payment_behaviour('eq_log', '-infinity', (SELECT d FROM asof), 'segment') WHERE on_time_rate IS NOT NULL $q$,
-  $q$ SELECT coalesce(segment, '(none)'), currency, round(avg(greatest(settled_at::date - due_date, 0)), 6),
-             round(avg((settled_at < (due_date + 1)::timestamptz)::integer), 6)
-        FROM now_state WHERE status = 'settled' AND due_date IS NOT NULL GROUP BY 1, 2 $q$);
+  $q$ SELECT coalesce(n.segment, '(none)'), n.currency, round(avg(greatest(p.paid::date - n.due_date, 0)), 6),
+             round(avg((p.paid < (n.due_date + 1)::timestamptz)::integer), 6)
+        FROM now_state n
+             CROSS JOIN LATERAL (SELECT coalesce(max(e.ts), n.settled_at) AS paid FROM eq_log.events e
+                                  WHERE e.case_id = n.case_id AND e.activity = 'Payment Received') p
+       WHERE n.status = 'settled' AND n.due_date IS NOT NULL GROUP BY 1, 2 $q$);
 INSERT INTO report SELECT * FROM pg_temp.agree('strategy: write-offs and write-off rates (write_off_rate)',
   $q$ SELECT segment, currency, written_off_invoices, round(write_off_rate_by_count, 6), round(write_off_rate_by_value, 6)
         FROM eq_dash.collection_strategy_by_segment $q$,

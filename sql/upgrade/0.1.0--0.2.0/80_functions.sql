@@ -4568,12 +4568,10 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
             WHERE m.activity IS NOT NULL),
      ca AS (SELECT c.activity, c.case_id, c.manual_events > 0 AS any_manual
               FROM collmine._dashboard_case_activities(log_schema) c),
-     cs AS (SELECT s.case_id,
-                   CASE WHEN s.status = 'settled'
-                        THEN extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400 END AS cycle_days,
-                   CASE WHEN s.status = 'settled'
-                        THEN collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'))::integer END AS on_time
-              FROM collmine.invoice_snapshot(log_schema) s)
+     cs AS (SELECT f.case_id,
+                   extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
+                   CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
+              FROM collmine.invoice_facts(log_schema) f)
 SELECT a.activity::text,
        a.events::bigint,
        a.manual_events::bigint,
