@@ -117,15 +117,22 @@ CREATE AGGREGATE collmine._variant_rep(collmine.trace) (
     PARALLEL = SAFE
 );
 
+-- What variants() groups cases by: a 64-bit hash of the activity sequence, read from the
+-- canonical trace a word at a time (trace_variant_id, FNV-1a over every name byte by byte, costs
+-- several times more per case, so the id is computed once per group instead).
+CREATE FUNCTION collmine._variant_key(collmine.trace) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'variant_group_key' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- Everything variants() reports about one variant, from one aggregate over its cases: the
--- variant (as trace_variant and trace_activities give it, and as a bytea that sorts like the
--- activities under COLLATE "C", cheap to compare) of its first trace (every further trace is checked against it, so a collision of
--- the 64-bit id is an error, never a merge), the number of cases and of events their traces
--- skipped, and the mean, median, min and max throughput, the same values as avg,
--- percentile_cont(0.5), min and max of trace_throughput. The state keeps each case's
--- throughput as 8 bytes for the exact median; it is internal with combine, serialize and
--- deserialize, so the grouping runs in parallel workers.
+-- variant id, the variant (as trace_variant and trace_activities give it, and as a bytea that
+-- sorts like the activities under COLLATE "C", cheap to compare) of its first trace (every
+-- further trace is checked against it, so a collision of the grouping key is an error, never a
+-- merge), the number of cases and of events their traces skipped, and the mean, median, min
+-- and max throughput, the same values as avg, percentile_cont(0.5), min and max of
+-- trace_throughput. The state keeps each case's throughput as 8 bytes for the exact median; it
+-- is internal with combine, serialize and deserialize, so the grouping runs in parallel workers.
 CREATE TYPE collmine._variant_stats AS (
+    variant_id bigint,
     variant text,
     activities text[],
     order_key bytea,
@@ -158,23 +165,13 @@ CREATE AGGREGATE collmine._variant_agg(collmine.trace) (
     PARALLEL = SAFE
 );
 
--- Runs a variants query and returns its rows, then reports what it left out (src/variant_rows.c):
--- the query's columns are left_out, skipped and then the rows' columns; a row with a non-NULL
--- left_out only carries that count. One pass, and no cursor, so the query may run in parallel.
-CREATE FUNCTION collmine._variant_rows(query text)
-RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
-               share double precision, cumulative_share double precision, weight numeric,
-               mean_throughput interval, median_throughput interval,
-               min_throughput interval, max_throughput interval)
-    AS 'MODULE_PATHNAME', 'variant_rows' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
-
 -- The query behind variants() over a trace query with _trace_sql's columns, in the form
--- _variant_rows runs. Cases are grouped by their 64-bit variant id (hash aggregation on an
--- integer, no text[] per case), each group summarized by _variant_agg; the grouping may run in
--- parallel workers and partitionwise. Ties in frequency are ordered by the activity sequence in
+-- _variants runs. Cases are grouped by _variant_key (hash aggregation on an integer, no
+-- text[] per case), each group summarized by _variant_agg; the grouping may run in parallel
+-- workers and partitionwise. Ties in frequency are ordered by the activity sequence in
 -- byte order (order_key), whatever the database's collation. The events of a NULL case id form
--- a group of their own (variant id and cases NULL, so it sorts last and adds nothing to the
--- sums) that only counts them.
+-- a group of their own (key and cases NULL, so it sorts last and adds nothing to the sums) that
+-- only counts them.
 CREATE FUNCTION collmine._variants_sql(trace_sql text)
 RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -183,12 +180,12 @@ AS $$
     SELECT format($q$
         SELECT left_out, skipped,
                row_number() OVER ranked,
-               vid, variant, activities, cases,
+               variant_id, variant, activities, cases,
                cases::double precision / sum(cases) OVER (),
                (sum(cases) OVER (ranked ROWS UNBOUNDED PRECEDING))::double precision / sum(cases) OVER (),
                wt, mean_throughput, median_throughput, min_throughput, max_throughput
-        FROM (SELECT CASE WHEN g.vid IS NULL THEN g.null_events END AS left_out, g.vid, g.wt, (g.st).*
-              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine.trace_variant_id(trace) END AS vid,
+        FROM (SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out, g.wt, (g.st).*
+              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
                            collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
                            sum(weight) AS wt,
                            (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
@@ -199,19 +196,19 @@ AS $$
         trace_sql)
 $$;
 
--- The one body of every variants() form: it takes a trace query with _trace_sql's columns.
+-- The one body of every variants() form: it takes a trace query with _trace_sql's columns,
+-- runs _variants_sql's query over it and returns its rows, then reports what it left out
+-- (src/variant_entry.c). The query's columns are left_out, skipped and then the rows' columns; a
+-- row with a non-NULL left_out only carries that count. It runs once, through SPI and not a
+-- cursor, so it may get parallel workers. Two rows with the same variant id (two variants
+-- whose ids collide) are an error, as they were when cases were grouped by the id.
 CREATE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SET search_path = pg_catalog
-AS $$
-BEGIN
-    RETURN QUERY SELECT * FROM collmine._variant_rows(collmine._variants_sql(trace_sql));
-END
-$$;
+    AS 'MODULE_PATHNAME', 'variants_run' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog;
 
 CREATE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
                                   order_col name DEFAULT NULL, weight_col name DEFAULT NULL)

@@ -1,6 +1,6 @@
--- variants() groups cases by the 64-bit variant id; _variant_agg (and the older _variant_rep)
--- keeps each group's first trace and checks every other trace of the group against it, so an
--- id collision is an error.
+-- variants() groups cases by a 64-bit hash (_variant_key); _variant_agg (and the older
+-- _variant_rep, which grouped by the variant id) keeps each group's first trace and checks every
+-- other trace of the group against it, so a collision is an error.
 SET timezone = 'UTC';
 -- two traces of different variants fed to one group (as a collision would): an error
 SELECT collmine._variant_rep(t) FROM (VALUES
@@ -35,7 +35,8 @@ FROM (VALUES (1, interval '1 day 01:00'), (1, '00:30'), (1, '3 days'),
              (5, NULL::interval)) v(g, x)
 GROUP BY g ORDER BY g;
 
--- _variant_agg, the one aggregate behind variants(): the same collision check as _variant_rep
+-- _variant_agg, the one aggregate behind variants(): the same collision check as _variant_rep;
+-- here the two variant ids differ, so it was the grouping key that collided
 SELECT collmine._variant_agg(t) FROM (VALUES
   ('{"v":1,"skipped":0,"events":[["a","2024-01-01T00:00:00Z"],["b","2024-01-02T00:00:00Z"]]}'::collmine.trace),
   ('{"v":1,"skipped":0,"events":[["b","2024-01-01T00:00:00Z"],["a","2024-01-02T00:00:00Z"]]}'::collmine.trace)) v(t);

@@ -3,6 +3,7 @@
 -- functions, _variant_rows, _variants_sql and the new body of _variants are restated by
 -- 80_functions.sql. _variant_rep and _median_interval stay as they were.
 CREATE TYPE collmine._variant_stats AS (
+    variant_id bigint,
     variant text,
     activities text[],
     order_key bytea,

@@ -77,6 +77,9 @@ CREATE OR REPLACE AGGREGATE collmine._variant_rep(collmine.trace) (
     PARALLEL = SAFE
 );
 
+CREATE OR REPLACE FUNCTION collmine._variant_key(collmine.trace) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'variant_group_key' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 CREATE OR REPLACE FUNCTION collmine._variant_agg_trans(internal, collmine.trace) RETURNS internal
     AS 'MODULE_PATHNAME', 'variant_agg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -104,13 +107,6 @@ CREATE OR REPLACE AGGREGATE collmine._variant_agg(collmine.trace) (
     PARALLEL = SAFE
 );
 
-CREATE OR REPLACE FUNCTION collmine._variant_rows(query text)
-RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
-               share double precision, cumulative_share double precision, weight numeric,
-               mean_throughput interval, median_throughput interval,
-               min_throughput interval, max_throughput interval)
-    AS 'MODULE_PATHNAME', 'variant_rows' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
-
 CREATE OR REPLACE FUNCTION collmine._variants_sql(trace_sql text)
 RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -119,12 +115,12 @@ AS $$
     SELECT format($q$
         SELECT left_out, skipped,
                row_number() OVER ranked,
-               vid, variant, activities, cases,
+               variant_id, variant, activities, cases,
                cases::double precision / sum(cases) OVER (),
                (sum(cases) OVER (ranked ROWS UNBOUNDED PRECEDING))::double precision / sum(cases) OVER (),
                wt, mean_throughput, median_throughput, min_throughput, max_throughput
-        FROM (SELECT CASE WHEN g.vid IS NULL THEN g.null_events END AS left_out, g.vid, g.wt, (g.st).*
-              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine.trace_variant_id(trace) END AS vid,
+        FROM (SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out, g.wt, (g.st).*
+              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
                            collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
                            sum(weight) AS wt,
                            (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
@@ -140,13 +136,8 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SET search_path = pg_catalog
-AS $$
-BEGIN
-    RETURN QUERY SELECT * FROM collmine._variant_rows(collmine._variants_sql(trace_sql));
-END
-$$;
+    AS 'MODULE_PATHNAME', 'variants_run' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog;
 
 CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
                                   order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
