@@ -54,7 +54,8 @@ PG_FUNCTION_INFO_V1(variant_agg_final);
 /* One variant's state, in the aggregate context. */
 typedef struct VariantState
 {
-	TraceData  *rep;			/* the first trace: its activity sequence is the variant */
+	TraceData  *rep;			/* the first trace (stored right behind the state): its activity
+								 * sequence is the variant */
 	int64		cases;
 	int64		skipped;		/* events the cases' traces left out */
 	int64		ntp;			/* throughputs held: cases with at least one event */
@@ -178,13 +179,14 @@ median_interval(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(interpolate_interval(elems[first], elems[second], pos - first));
 }
 
-/* A new, empty state for the variant of trace rep (copied). */
+/* A new, empty state for the variant of trace rep, copied behind the state in one allocation. */
 static VariantState *
 state_new(MemoryContext cxt, const TraceData *rep, int64 cap)
 {
-	VariantState *st = MemoryContextAllocZero(cxt, sizeof(VariantState));
+	VariantState *st = MemoryContextAlloc(cxt, MAXALIGN(sizeof(VariantState)) + VARSIZE(rep));
 
-	st->rep = MemoryContextAlloc(cxt, VARSIZE(rep));
+	memset(st, 0, sizeof(VariantState));
+	st->rep = (TraceData *) ((char *) st + MAXALIGN(sizeof(VariantState)));
 	memcpy(st->rep, rep, VARSIZE(rep));
 	st->cap = Max(cap, VARIANT_TP_INIT);
 	st->tp = MemoryContextAllocHuge(cxt, sizeof(int64) * st->cap);
@@ -290,7 +292,6 @@ variant_agg_combine(PG_FUNCTION_ARGS)
 	if (GetMemoryChunkContext(b) == cxt)
 	{
 		pfree(b->tp);
-		pfree(b->rep);
 		pfree(b);
 	}
 	PG_RETURN_POINTER(a);

@@ -10,11 +10,13 @@
  * receiver that passes the variant rows on into the result and keeps the counts, so the
  * planner may give the query parallel workers; then it calls collmine._report_left_out.
  *
- * The query's columns are (left_out bigint, skipped bigint, <the rows' columns>): a row with a
- * non-NULL left_out carries only that count (the events without a case) and is not returned;
- * every other row is returned without the first two columns, its skipped events counted. The
- * rows are grouped by a cheap hash, not by the variant id, so two variants whose ids collide
- * arrive as two rows: the receiver reports that, as the grouping by id did.
+ * The query gives one row per variant, in rank order, with the counts in front (see Q_* below):
+ * a row with a non-NULL left_out carries only that count (the events without a case) and is
+ * not returned; for every other row the receiver counts its skipped events and adds the rank
+ * and the two shares, which only need the row's place and the total (a window per figure
+ * would keep a copy of every row). The rows are grouped by a cheap hash, not by the variant id,
+ * so two variants whose ids collide arrive as two rows: the receiver reports that, as the
+ * grouping by id did.
  */
 #include "postgres.h"
 
@@ -36,13 +38,28 @@ typedef struct RowsDest
 	CmSrf	   *srf;
 	int64		left_out;
 	int64		skipped;
+	int64		rank;			/* rows returned so far */
+	int64		running;		/* their cases */
 	HTAB	   *ids;			/* variant ids seen */
 } RowsDest;
 
-/* Result column of the variant id. */
-#define ROWS_VARIANT_ID	1
+/*
+ * The query's columns: left_out, skipped, total (cases of all variants), then the result's
+ * columns without rank, share and cumulative_share, which the receiver adds (Q_* positions).
+ */
+#define Q_LEFT_OUT		0
+#define Q_SKIPPED		1
+#define Q_TOTAL			2
+#define Q_VARIANT_ID	3
+#define Q_CASES			6
+#define Q_COLUMNS		12
+/* result column -> query column, -1 for the ones the receiver computes */
+static const int result_from_query[] = {-1, 3, 4, 5, 6, -1, -1, 7, 8, 9, 10, 11};
+#define R_RANK			0
+#define R_SHARE			5
+#define R_CUMULATIVE	6
 
-/* The query must give the two counts and then exactly the result's columns. */
+/* The query must give the counts and then the result's columns, of the result's types. */
 static void
 rows_startup(DestReceiver *self, int operation, TupleDesc desc)
 {
@@ -50,41 +67,71 @@ rows_startup(DestReceiver *self, int operation, TupleDesc desc)
 	TupleDesc	out = d->srf->desc;
 	int			i;
 
-	if (desc->natts != out->natts + 2 ||
-		TupleDescAttr(desc, 0)->atttypid != INT8OID || TupleDescAttr(desc, 1)->atttypid != INT8OID)
-		elog(ERROR, "_variants: the query does not have the result's columns");
+	if (desc->natts != Q_COLUMNS || out->natts != lengthof(result_from_query))
+		elog(ERROR, "_variants: the query does not have the expected columns");
+	for (i = 0; i < Q_COLUMNS; i++)
+		if (i <= Q_TOTAL && TupleDescAttr(desc, i)->atttypid != INT8OID)
+			elog(ERROR, "_variants: column %d of the query is not a bigint", i + 1);
 	for (i = 0; i < out->natts; i++)
-		if (TupleDescAttr(desc, i + 2)->atttypid != TupleDescAttr(out, i)->atttypid)
-			elog(ERROR, "_variants: column %d of the query has the wrong type", i + 3);
+		if (result_from_query[i] >= 0 &&
+			TupleDescAttr(desc, result_from_query[i])->atttypid != TupleDescAttr(out, i)->atttypid)
+			elog(ERROR, "_variants: column %d of the query has the wrong type", result_from_query[i] + 1);
 }
 
-/* One row of the query. */
+/* Two variants with one id: reported, as grouping by the id reported them. */
+static void
+check_new_id(RowsDest *d, int64 id)
+{
+	bool		found;
+
+	(void) hash_search(d->ids, &id, HASH_ENTER, &found);
+	if (found)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("two different variants have the same 64-bit variant id " INT64_FORMAT, id),
+				 errhint("Group by collmine.trace_activities(trace) for this log, and please report the two variants.")));
+}
+
+/*
+ * One row of the query, in rank order. The rank counts the rows; share and cumulative share
+ * divide the row's cases and the running sum by the total as double precision, the same
+ * values as row_number() and sum() OVER windows converted to double precision.
+ */
 static bool
 rows_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	RowsDest   *d = (RowsDest *) self;
+	Datum		values[lengthof(result_from_query)];
+	bool		nulls[lengthof(result_from_query)];
+	double		total;
+	int64		cases;
+	int			i;
 
 	slot_getallattrs(slot);
-	if (!slot->tts_isnull[0])
+	if (!slot->tts_isnull[Q_LEFT_OUT])
 	{
-		d->left_out += DatumGetInt64(slot->tts_values[0]);
+		d->left_out += DatumGetInt64(slot->tts_values[Q_LEFT_OUT]);
 		return true;
 	}
-	if (!slot->tts_isnull[1])
-		d->skipped += DatumGetInt64(slot->tts_values[1]);
-	if (!slot->tts_isnull[2 + ROWS_VARIANT_ID])
-	{
-		int64		id = DatumGetInt64(slot->tts_values[2 + ROWS_VARIANT_ID]);
-		bool		found;
-
-		(void) hash_search(d->ids, &id, HASH_ENTER, &found);
-		if (found)
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("two different variants have the same 64-bit variant id " INT64_FORMAT, id),
-					 errhint("Group by collmine.trace_activities(trace) for this log, and please report the two variants.")));
-	}
-	cm_srf_row(d->srf, slot->tts_values + 2, slot->tts_isnull + 2);
+	if (slot->tts_isnull[Q_TOTAL] || slot->tts_isnull[Q_CASES] || slot->tts_isnull[Q_VARIANT_ID])
+		elog(ERROR, "_variants: a variant row without cases");
+	if (!slot->tts_isnull[Q_SKIPPED])
+		d->skipped += DatumGetInt64(slot->tts_values[Q_SKIPPED]);
+	check_new_id(d, DatumGetInt64(slot->tts_values[Q_VARIANT_ID]));
+	for (i = 0; i < lengthof(result_from_query); i++)
+		if (result_from_query[i] >= 0)
+		{
+			values[i] = slot->tts_values[result_from_query[i]];
+			nulls[i] = slot->tts_isnull[result_from_query[i]];
+		}
+	cases = DatumGetInt64(slot->tts_values[Q_CASES]);
+	total = (double) DatumGetInt64(slot->tts_values[Q_TOTAL]);
+	d->running += cases;
+	values[R_RANK] = Int64GetDatum(++d->rank);
+	values[R_SHARE] = Float8GetDatum((double) cases / total);
+	values[R_CUMULATIVE] = Float8GetDatum((double) d->running / total);
+	nulls[R_RANK] = nulls[R_SHARE] = nulls[R_CUMULATIVE] = false;
+	cm_srf_row(d->srf, values, nulls);
 	return true;
 }
 

@@ -156,7 +156,7 @@ CREATE FUNCTION collmine._variant_agg_final(internal) RETURNS collmine._variant_
 CREATE AGGREGATE collmine._variant_agg(collmine.trace) (
     SFUNC = collmine._variant_agg_trans,
     STYPE = internal,
-    SSPACE = 256,
+    SSPACE = 512,
     COMBINEFUNC = collmine._variant_agg_combine,
     SERIALFUNC = collmine._variant_agg_serialize,
     DESERIALFUNC = collmine._variant_agg_deserialize,
@@ -178,12 +178,9 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format($q$
-        SELECT left_out, skipped,
-               row_number() OVER ranked,
-               variant_id, variant, activities, cases,
-               cases::double precision / sum(cases) OVER (),
-               (sum(cases) OVER (ranked ROWS UNBOUNDED PRECEDING))::double precision / sum(cases) OVER (),
-               wt, mean_throughput, median_throughput, min_throughput, max_throughput
+        SELECT left_out, skipped, (sum(cases) OVER ())::bigint AS total,
+               variant_id, variant, activities, cases, wt,
+               mean_throughput, median_throughput, min_throughput, max_throughput
         FROM (SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out, g.wt, (g.st).*
               FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
                            collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
@@ -191,17 +188,18 @@ AS $$
                            (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
                     FROM (%s) s
                     GROUP BY 1) g) v
-        WINDOW ranked AS (ORDER BY cases DESC NULLS LAST, order_key)
         ORDER BY cases DESC NULLS LAST, order_key$q$,
         trace_sql)
 $$;
 
 -- The one body of every variants() form: it takes a trace query with _trace_sql's columns,
 -- runs _variants_sql's query over it and returns its rows, then reports what it left out
--- (src/variant_entry.c). The query's columns are left_out, skipped and then the rows' columns; a
--- row with a non-NULL left_out only carries that count. It runs once, through SPI and not a
--- cursor, so it may get parallel workers. Two rows with the same variant id (two variants
--- whose ids collide) are an error, as they were when cases were grouped by the id.
+-- (src/variant_entry.c). The query gives one row per variant in rank order: left_out (non-NULL
+-- only on the row that counts the events without a case id), skipped, the total of cases, and
+-- the result's columns except rank, share and cumulative_share, which _variants adds from the
+-- row's place and the total. It runs once, through SPI and not a cursor, so it may get
+-- parallel workers. Two rows with the same variant id (two variants whose ids collide) are an
+-- error, as they were when cases were grouped by the id.
 CREATE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,

@@ -1,6 +1,6 @@
 -- Issue 10 (variants() fast and parallel): variants() now summarizes each variant with one
 -- aggregate, collmine._variant_agg, whose result type is new; the aggregate, its support
--- functions, _variant_rows, _variants_sql and the new body of _variants are restated by
+-- functions, _variant_key, _variants_sql and the new body of _variants (now in C) are restated by
 -- 80_functions.sql. _variant_rep and _median_interval stay as they were.
 CREATE TYPE collmine._variant_stats AS (
     variant_id bigint,

@@ -98,7 +98,7 @@ CREATE OR REPLACE FUNCTION collmine._variant_agg_final(internal) RETURNS collmin
 CREATE OR REPLACE AGGREGATE collmine._variant_agg(collmine.trace) (
     SFUNC = collmine._variant_agg_trans,
     STYPE = internal,
-    SSPACE = 256,
+    SSPACE = 512,
     COMBINEFUNC = collmine._variant_agg_combine,
     SERIALFUNC = collmine._variant_agg_serialize,
     DESERIALFUNC = collmine._variant_agg_deserialize,
@@ -113,12 +113,9 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format($q$
-        SELECT left_out, skipped,
-               row_number() OVER ranked,
-               variant_id, variant, activities, cases,
-               cases::double precision / sum(cases) OVER (),
-               (sum(cases) OVER (ranked ROWS UNBOUNDED PRECEDING))::double precision / sum(cases) OVER (),
-               wt, mean_throughput, median_throughput, min_throughput, max_throughput
+        SELECT left_out, skipped, (sum(cases) OVER ())::bigint AS total,
+               variant_id, variant, activities, cases, wt,
+               mean_throughput, median_throughput, min_throughput, max_throughput
         FROM (SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out, g.wt, (g.st).*
               FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
                            collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
@@ -126,7 +123,6 @@ AS $$
                            (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
                     FROM (%s) s
                     GROUP BY 1) g) v
-        WINDOW ranked AS (ORDER BY cases DESC NULLS LAST, order_key)
         ORDER BY cases DESC NULLS LAST, order_key$q$,
         trace_sql)
 $$;
