@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 
 #include "common.h"
+#include "variant.h"
 
 /* trace.c and trace_funcs.c: the binary form, the variant as text and as text[] */
 extern Datum trace_send(PG_FUNCTION_ARGS);
@@ -517,35 +518,35 @@ order_key(const TraceData *t)
 	return PointerGetDatum(key);
 }
 
-/* The variant's row of statistics (collmine._variant_stats). */
+/* The variant's row of statistics (collmine._variant_stats, fields as in variant.h). */
 Datum
 variant_agg_final(PG_FUNCTION_ARGS)
 {
 	VariantState *st;
 	TupleDesc	desc;
-	Datum		values[10];
-	bool		nulls[10] = {false};
+	Datum		values[VS_NFIELDS];
+	bool		nulls[VS_NFIELDS] = {false};
 
 	(void) cm_agg_context(fcinfo, "_variant_agg_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (VariantState *) PG_GETARG_POINTER(0);
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != 10)
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
 		elog(ERROR, "return type must be collmine._variant_stats");
-	values[0] = Int64GetDatum((int64) trace_variant_hash(st->rep));
-	values[1] = DirectFunctionCall1(trace_variant, PointerGetDatum(st->rep));
-	values[2] = DirectFunctionCall1(trace_activities, PointerGetDatum(st->rep));
-	values[3] = order_key(st->rep);
-	values[4] = Int64GetDatum(st->cases);
-	values[5] = Int64GetDatum(st->skipped);
+	values[VS_VARIANT_ID] = Int64GetDatum((int64) trace_variant_hash(st->rep));
+	values[VS_VARIANT] = DirectFunctionCall1(trace_variant, PointerGetDatum(st->rep));
+	values[VS_ACTIVITIES] = DirectFunctionCall1(trace_activities, PointerGetDatum(st->rep));
+	values[VS_ORDER_KEY] = order_key(st->rep);
+	values[VS_CASES] = Int64GetDatum(st->cases);
+	values[VS_SKIPPED] = Int64GetDatum(st->skipped);
 	if (st->ntp == 0)
-		nulls[6] = nulls[7] = nulls[8] = nulls[9] = true;
+		nulls[VS_MEAN] = nulls[VS_MEDIAN] = nulls[VS_MIN] = nulls[VS_MAX] = true;
 	else
 	{
-		values[6] = mean_tp(st);
-		values[7] = median_tp(st);
-		values[8] = cm_usecs_interval(st->min_tp);
-		values[9] = cm_usecs_interval(st->max_tp);
+		values[VS_MEAN] = mean_tp(st);
+		values[VS_MEDIAN] = median_tp(st);
+		values[VS_MIN] = cm_usecs_interval(st->min_tp);
+		values[VS_MAX] = cm_usecs_interval(st->max_tp);
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

@@ -10,11 +10,11 @@
  * receiver that passes the variant rows on into the result and keeps the counts, so the
  * planner may give the query parallel workers; then it calls collmine._report_left_out.
  *
- * The query gives one row per variant, in rank order, with the counts in front (see Q_* below):
- * a row with a non-NULL left_out carries only that count (the events without a case) and is
- * not returned; for every other row the receiver counts its skipped events and adds the rank
- * and the two shares, which only need the row's place and the total (a window per figure
- * would keep a copy of every row). The rows are grouped by a cheap hash, not by the variant id,
+ * The query gives one row per variant, in rank order (see Q_* below): a row with a non-NULL
+ * left_out carries only that count (the events without a case) and is not returned; every
+ * other row carries the variant's _variant_stats, which the receiver takes apart, counting the
+ * skipped events and adding the rank and the two shares, which only need the row's place and
+ * the total (a window per figure would keep a copy of every row). The rows are grouped by a cheap hash, not by the variant id,
  * so two variants whose ids collide arrive as two rows: the receiver reports that, as the
  * grouping by id did.
  */
@@ -26,8 +26,10 @@
 #include "tcop/dest.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/typcache.h"
 
 #include "compat.h"
+#include "variant.h"
 
 PG_FUNCTION_INFO_V1(variants_run);
 
@@ -36,6 +38,7 @@ typedef struct RowsDest
 {
 	DestReceiver pub;
 	CmSrf	   *srf;
+	TupleDesc	stats_desc;		/* of collmine._variant_stats */
 	int64		left_out;
 	int64		skipped;
 	int64		rank;			/* rows returned so far */
@@ -43,39 +46,35 @@ typedef struct RowsDest
 	HTAB	   *ids;			/* variant ids seen */
 } RowsDest;
 
-/*
- * The query's columns: left_out, skipped, total (cases of all variants), then the result's
- * columns without rank, share and cumulative_share, which the receiver adds (Q_* positions).
- */
+/* The query's columns: left_out, the total of cases, the variant's _variant_stats, the weight. */
 #define Q_LEFT_OUT		0
-#define Q_SKIPPED		1
-#define Q_TOTAL			2
-#define Q_VARIANT_ID	3
-#define Q_CASES			6
-#define Q_COLUMNS		12
-/* result column -> query column, -1 for the ones the receiver computes */
-static const int result_from_query[] = {-1, 3, 4, 5, 6, -1, -1, 7, 8, 9, 10, 11};
-#define R_RANK			0
-#define R_SHARE			5
-#define R_CUMULATIVE	6
+#define Q_TOTAL			1
+#define Q_STATS			2
+#define Q_WEIGHT		3
+#define Q_COLUMNS		4
 
-/* The query must give the counts and then the result's columns, of the result's types. */
+/* The result's columns. */
+enum
+{
+	R_RANK, R_VARIANT_ID, R_VARIANT, R_ACTIVITIES, R_CASES, R_SHARE, R_CUMULATIVE, R_WEIGHT,
+	R_MEAN, R_MEDIAN, R_MIN, R_MAX, R_COLUMNS
+};
+
+/* The query must give the columns above; the stats' row type is looked up once. */
 static void
 rows_startup(DestReceiver *self, int operation, TupleDesc desc)
 {
 	RowsDest   *d = (RowsDest *) self;
-	TupleDesc	out = d->srf->desc;
-	int			i;
+	Form_pg_attribute stats = TupleDescAttr(desc, Q_STATS);
 
-	if (desc->natts != Q_COLUMNS || out->natts != lengthof(result_from_query))
+	if (desc->natts != Q_COLUMNS || d->srf->desc->natts != R_COLUMNS ||
+		TupleDescAttr(desc, Q_LEFT_OUT)->atttypid != INT8OID ||
+		TupleDescAttr(desc, Q_TOTAL)->atttypid != INT8OID ||
+		TupleDescAttr(desc, Q_WEIGHT)->atttypid != NUMERICOID)
 		elog(ERROR, "_variants: the query does not have the expected columns");
-	for (i = 0; i < Q_COLUMNS; i++)
-		if (i <= Q_TOTAL && TupleDescAttr(desc, i)->atttypid != INT8OID)
-			elog(ERROR, "_variants: column %d of the query is not a bigint", i + 1);
-	for (i = 0; i < out->natts; i++)
-		if (result_from_query[i] >= 0 &&
-			TupleDescAttr(desc, result_from_query[i])->atttypid != TupleDescAttr(out, i)->atttypid)
-			elog(ERROR, "_variants: column %d of the query has the wrong type", result_from_query[i] + 1);
+	d->stats_desc = lookup_rowtype_tupdesc_copy(stats->atttypid, stats->atttypmod);
+	if (d->stats_desc->natts != VS_NFIELDS)
+		elog(ERROR, "_variants: the query's third column is not a collmine._variant_stats");
 }
 
 /* Two variants with one id: reported, as grouping by the id reported them. */
@@ -93,19 +92,22 @@ check_new_id(RowsDest *d, int64 id)
 }
 
 /*
- * One row of the query, in rank order. The rank counts the rows; share and cumulative share
- * divide the row's cases and the running sum by the total as double precision, the same
- * values as row_number() and sum() OVER windows converted to double precision.
+ * One row of the query, in rank order. Its _variant_stats is taken apart once here (not field
+ * by field in the query). The rank counts the rows; share and cumulative share divide the
+ * row's cases and the running sum by the total as double precision, the same values as
+ * row_number() and sum() OVER windows converted to double precision.
  */
 static bool
 rows_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	RowsDest   *d = (RowsDest *) self;
-	Datum		values[lengthof(result_from_query)];
-	bool		nulls[lengthof(result_from_query)];
+	HeapTupleHeader rec;
+	HeapTupleData tuple;
+	Datum		f[VS_NFIELDS];
+	bool		fnull[VS_NFIELDS];
+	Datum		values[R_COLUMNS];
+	bool		nulls[R_COLUMNS] = {false};
 	double		total;
-	int64		cases;
-	int			i;
 
 	slot_getallattrs(slot);
 	if (!slot->tts_isnull[Q_LEFT_OUT])
@@ -113,24 +115,37 @@ rows_receive(TupleTableSlot *slot, DestReceiver *self)
 		d->left_out += DatumGetInt64(slot->tts_values[Q_LEFT_OUT]);
 		return true;
 	}
-	if (slot->tts_isnull[Q_TOTAL] || slot->tts_isnull[Q_CASES] || slot->tts_isnull[Q_VARIANT_ID])
-		elog(ERROR, "_variants: a variant row without cases");
-	if (!slot->tts_isnull[Q_SKIPPED])
-		d->skipped += DatumGetInt64(slot->tts_values[Q_SKIPPED]);
-	check_new_id(d, DatumGetInt64(slot->tts_values[Q_VARIANT_ID]));
-	for (i = 0; i < lengthof(result_from_query); i++)
-		if (result_from_query[i] >= 0)
-		{
-			values[i] = slot->tts_values[result_from_query[i]];
-			nulls[i] = slot->tts_isnull[result_from_query[i]];
-		}
-	cases = DatumGetInt64(slot->tts_values[Q_CASES]);
+	if (slot->tts_isnull[Q_STATS] || slot->tts_isnull[Q_TOTAL])
+		elog(ERROR, "_variants: a variant row without its statistics");
+	rec = DatumGetHeapTupleHeader(slot->tts_values[Q_STATS]);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = rec;
+	heap_deform_tuple(&tuple, d->stats_desc, f, fnull);
+	if (fnull[VS_VARIANT_ID] || fnull[VS_CASES] || fnull[VS_SKIPPED])
+		elog(ERROR, "_variants: a variant row without its counts");
+	d->skipped += DatumGetInt64(f[VS_SKIPPED]);
+	check_new_id(d, DatumGetInt64(f[VS_VARIANT_ID]));
 	total = (double) DatumGetInt64(slot->tts_values[Q_TOTAL]);
-	d->running += cases;
+	d->running += DatumGetInt64(f[VS_CASES]);
 	values[R_RANK] = Int64GetDatum(++d->rank);
-	values[R_SHARE] = Float8GetDatum((double) cases / total);
+	values[R_VARIANT_ID] = f[VS_VARIANT_ID];
+	values[R_VARIANT] = f[VS_VARIANT];
+	values[R_ACTIVITIES] = f[VS_ACTIVITIES];
+	values[R_CASES] = f[VS_CASES];
+	values[R_SHARE] = Float8GetDatum((double) DatumGetInt64(f[VS_CASES]) / total);
 	values[R_CUMULATIVE] = Float8GetDatum((double) d->running / total);
-	nulls[R_RANK] = nulls[R_SHARE] = nulls[R_CUMULATIVE] = false;
+	values[R_WEIGHT] = slot->tts_values[Q_WEIGHT];
+	nulls[R_WEIGHT] = slot->tts_isnull[Q_WEIGHT];
+	values[R_MEAN] = f[VS_MEAN];
+	nulls[R_MEAN] = fnull[VS_MEAN];
+	values[R_MEDIAN] = f[VS_MEDIAN];
+	nulls[R_MEDIAN] = fnull[VS_MEDIAN];
+	values[R_MIN] = f[VS_MIN];
+	nulls[R_MIN] = fnull[VS_MIN];
+	values[R_MAX] = f[VS_MAX];
+	nulls[R_MAX] = fnull[VS_MAX];
 	cm_srf_row(d->srf, values, nulls);
 	return true;
 }

@@ -178,26 +178,24 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format($q$
-        SELECT left_out, skipped, (sum(cases) OVER ())::bigint AS total,
-               variant_id, variant, activities, cases, wt,
-               mean_throughput, median_throughput, min_throughput, max_throughput
-        FROM (SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out, g.wt, (g.st).*
-              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
-                           collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
-                           sum(weight) AS wt,
-                           (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
-                    FROM (%s) s
-                    GROUP BY 1) g) v
-        ORDER BY cases DESC NULLS LAST, order_key$q$,
+        SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
+               (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
+        FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
+                     collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
+                     sum(weight) AS wt,
+                     (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
+              FROM (%s) s
+              GROUP BY 1) g
+        ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
         trace_sql)
 $$;
 
 -- The one body of every variants() form: it takes a trace query with _trace_sql's columns,
 -- runs _variants_sql's query over it and returns its rows, then reports what it left out
 -- (src/variant_entry.c). The query gives one row per variant in rank order: left_out (non-NULL
--- only on the row that counts the events without a case id), skipped, the total of cases, and
--- the result's columns except rank, share and cumulative_share, which _variants adds from the
--- row's place and the total. It runs once, through SPI and not a cursor, so it may get
+-- only on the row that counts the events without a case id), the total of cases, the
+-- variant's _variant_stats and its weight; _variants takes the stats apart and adds rank,
+-- share and cumulative_share from the row's place and the total. It runs once, through SPI and not a cursor, so it may get
 -- parallel workers. Two rows with the same variant id (two variants whose ids collide) are an
 -- error, as they were when cases were grouped by the id.
 CREATE FUNCTION collmine._variants(trace_sql text)

@@ -113,17 +113,15 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format($q$
-        SELECT left_out, skipped, (sum(cases) OVER ())::bigint AS total,
-               variant_id, variant, activities, cases, wt,
-               mean_throughput, median_throughput, min_throughput, max_throughput
-        FROM (SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out, g.wt, (g.st).*
-              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
-                           collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
-                           sum(weight) AS wt,
-                           (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
-                    FROM (%s) s
-                    GROUP BY 1) g) v
-        ORDER BY cases DESC NULLS LAST, order_key$q$,
+        SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
+               (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
+        FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
+                     collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
+                     sum(weight) AS wt,
+                     (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
+              FROM (%s) s
+              GROUP BY 1) g
+        ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
         trace_sql)
 $$;
 
