@@ -9,8 +9,7 @@
 typedef enum VariantStatsField
 {
 	VS_VARIANT_ID,
-	VS_VARIANT,
-	VS_ACTIVITIES,
+	VS_REP,
 	VS_ORDER_KEY,
 	VS_CASES,
 	VS_SKIPPED,

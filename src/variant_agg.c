@@ -37,11 +37,9 @@
 #include "common.h"
 #include "variant.h"
 
-/* trace.c and trace_funcs.c: the binary form, the variant as text and as text[] */
+/* trace.c: the binary form */
 extern Datum trace_send(PG_FUNCTION_ARGS);
 extern Datum trace_recv(PG_FUNCTION_ARGS);
-extern Datum trace_variant(PG_FUNCTION_ARGS);
-extern Datum trace_activities(PG_FUNCTION_ARGS);
 
 PG_FUNCTION_INFO_V1(variant_rep_trans);
 PG_FUNCTION_INFO_V1(median_interval);
@@ -534,8 +532,7 @@ variant_agg_final(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
 		elog(ERROR, "return type must be collmine._variant_stats");
 	values[VS_VARIANT_ID] = Int64GetDatum((int64) trace_variant_hash(st->rep));
-	values[VS_VARIANT] = DirectFunctionCall1(trace_variant, PointerGetDatum(st->rep));
-	values[VS_ACTIVITIES] = DirectFunctionCall1(trace_activities, PointerGetDatum(st->rep));
+	values[VS_REP] = PointerGetDatum(st->rep);
 	values[VS_ORDER_KEY] = order_key(st->rep);
 	values[VS_CASES] = Int64GetDatum(st->cases);
 	values[VS_SKIPPED] = Int64GetDatum(st->skipped);

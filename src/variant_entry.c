@@ -13,8 +13,10 @@
  * The query gives one row per variant, in rank order (see Q_* below): a row with a non-NULL
  * left_out carries only that count (the events without a case) and is not returned; every
  * other row carries the variant's _variant_stats, which the receiver takes apart, counting the
- * skipped events and adding the rank and the two shares, which only need the row's place and
- * the total (a window per figure would keep a copy of every row). The rows are grouped by a cheap hash, not by the variant id,
+ * skipped events, writing the variant's text and activity array from its first trace (only
+ * now, so that the rows sorted before are narrow), and adding the rank and the two shares,
+ * which only need the row's place and the total (a window per figure would keep a copy of
+ * every row). The rows are grouped by a cheap hash, not by the variant id,
  * so two variants whose ids collide arrive as two rows: the receiver reports that, as the
  * grouping by id did.
  */
@@ -26,6 +28,7 @@
 #include "tcop/dest.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/typcache.h"
 
 #include "compat.h"
@@ -33,12 +36,17 @@
 
 PG_FUNCTION_INFO_V1(variants_run);
 
+/* trace_funcs.c: the variant of a trace as text and as text[] */
+extern Datum trace_variant(PG_FUNCTION_ARGS);
+extern Datum trace_activities(PG_FUNCTION_ARGS);
+
 /* The receiver: the variant rows go into the result, the counts into the totals. */
 typedef struct RowsDest
 {
 	DestReceiver pub;
 	CmSrf	   *srf;
 	TupleDesc	stats_desc;		/* of collmine._variant_stats */
+	MemoryContext row_cxt;		/* one row's text and array, reset after each */
 	int64		left_out;
 	int64		skipped;
 	int64		rank;			/* rows returned so far */
@@ -73,6 +81,7 @@ rows_startup(DestReceiver *self, int operation, TupleDesc desc)
 		TupleDescAttr(desc, Q_WEIGHT)->atttypid != NUMERICOID)
 		elog(ERROR, "_variants: the query does not have the expected columns");
 	d->stats_desc = lookup_rowtype_tupdesc_copy(stats->atttypid, stats->atttypmod);
+	d->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "variants row", ALLOCSET_DEFAULT_SIZES);
 	if (d->stats_desc->natts != VS_NFIELDS)
 		elog(ERROR, "_variants: the query's third column is not a collmine._variant_stats");
 }
@@ -108,6 +117,7 @@ rows_receive(TupleTableSlot *slot, DestReceiver *self)
 	Datum		values[R_COLUMNS];
 	bool		nulls[R_COLUMNS] = {false};
 	double		total;
+	MemoryContext old;
 
 	slot_getallattrs(slot);
 	if (!slot->tts_isnull[Q_LEFT_OUT])
@@ -131,8 +141,13 @@ rows_receive(TupleTableSlot *slot, DestReceiver *self)
 	d->running += DatumGetInt64(f[VS_CASES]);
 	values[R_RANK] = Int64GetDatum(++d->rank);
 	values[R_VARIANT_ID] = f[VS_VARIANT_ID];
-	values[R_VARIANT] = f[VS_VARIANT];
-	values[R_ACTIVITIES] = f[VS_ACTIVITIES];
+	if (fnull[VS_REP])
+		elog(ERROR, "_variants: a variant row without its trace");
+	/* the text and the array are built here, after the sort, so that the rows sorted are narrow */
+	old = MemoryContextSwitchTo(d->row_cxt);
+	values[R_VARIANT] = DirectFunctionCall1(trace_variant, f[VS_REP]);
+	values[R_ACTIVITIES] = DirectFunctionCall1(trace_activities, f[VS_REP]);
+	MemoryContextSwitchTo(old);
 	values[R_CASES] = f[VS_CASES];
 	values[R_SHARE] = Float8GetDatum((double) DatumGetInt64(f[VS_CASES]) / total);
 	values[R_CUMULATIVE] = Float8GetDatum((double) d->running / total);
@@ -147,6 +162,7 @@ rows_receive(TupleTableSlot *slot, DestReceiver *self)
 	values[R_MAX] = f[VS_MAX];
 	nulls[R_MAX] = fnull[VS_MAX];
 	cm_srf_row(d->srf, values, nulls);
+	MemoryContextReset(d->row_cxt);
 	return true;
 }
 

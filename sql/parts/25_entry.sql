@@ -124,17 +124,16 @@ CREATE FUNCTION collmine._variant_key(collmine.trace) RETURNS bigint
     AS 'MODULE_PATHNAME', 'variant_group_key' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Everything variants() reports about one variant, from one aggregate over its cases: the
--- variant id, the variant (as trace_variant and trace_activities give it, and as a bytea that
--- sorts like the activities under COLLATE "C", cheap to compare) of its first trace (every
--- further trace is checked against it, so a collision of the grouping key is an error, never a
--- merge), the number of cases and of events their traces skipped, and the mean, median, min
+-- variant id, the first trace (rep: every further trace is checked against it, so a collision
+-- of the grouping key is an error, never a merge; _variants writes the variant's text and
+-- activities from it) and a bytea that sorts like its activities under COLLATE "C" (cheap to
+-- compare), the number of cases and of events their traces skipped, and the mean, median, min
 -- and max throughput, the same values as avg, percentile_cont(0.5), min and max of
 -- trace_throughput. The state keeps each case's throughput as 8 bytes for the exact median; it
 -- is internal with combine, serialize and deserialize, so the grouping runs in parallel workers.
 CREATE TYPE collmine._variant_stats AS (
     variant_id bigint,
-    variant text,
-    activities text[],
+    rep collmine.trace,
     order_key bytea,
     cases bigint,
     skipped bigint,

@@ -4,8 +4,7 @@
 -- 80_functions.sql. _variant_rep and _median_interval stay as they were.
 CREATE TYPE collmine._variant_stats AS (
     variant_id bigint,
-    variant text,
-    activities text[],
+    rep collmine.trace,
     order_key bytea,
     cases bigint,
     skipped bigint,
