@@ -16,9 +16,8 @@
  * skipped events, writing the variant's text and activity array from its first trace (only
  * now, so that the rows sorted before are narrow), and adding the rank and the two shares,
  * which only need the row's place and the total (a window per figure would keep a copy of
- * every row). The rows are grouped by a cheap hash, not by the variant id,
- * so two variants whose ids collide arrive as two rows: the receiver reports that, as the
- * grouping by id did.
+ * every row). The rows are grouped by a cheap hash, not by the variant id, so two variants
+ * whose ids collide arrive as two rows: the receiver reports that, as the grouping by id did.
  */
 #include "postgres.h"
 
