@@ -21,20 +21,27 @@ cm_agg_context(FunctionCallInfo fcinfo, const char *fname)
 }
 
 /* Days and time, never months: durations in process mining are exact, not calendar spans. */
+void
+cm_usecs_to_interval(int64 usecs, Interval *iv)
+{
+	iv->month = 0;
+	iv->day = (int32) (usecs / USECS_PER_DAY);
+	iv->time = usecs % USECS_PER_DAY;
+}
+
+/* The same as a palloc'd interval datum. */
 Datum
 cm_usecs_interval(int64 usecs)
 {
 	Interval   *iv = palloc(sizeof(Interval));
 
-	iv->month = 0;
-	iv->day = (int32) (usecs / USECS_PER_DAY);
-	iv->time = usecs % USECS_PER_DAY;
+	cm_usecs_to_interval(usecs, iv);
 	return IntervalPGetDatum(iv);
 }
 
 /* end - start, checked: timestamps near both ends of the range differ by more than int64 holds. */
-Datum
-cm_interval_between(TimestampTz start, TimestampTz end)
+int64
+cm_usecs_between(TimestampTz start, TimestampTz end)
 {
 	int64		usecs;
 
@@ -42,5 +49,12 @@ cm_interval_between(TimestampTz start, TimestampTz end)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("interval out of range")));
-	return cm_usecs_interval(usecs);
+	return usecs;
+}
+
+/* end - start as an interval datum. */
+Datum
+cm_interval_between(TimestampTz start, TimestampTz end)
+{
+	return cm_usecs_interval(cm_usecs_between(start, end));
 }

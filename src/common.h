@@ -12,9 +12,11 @@
 extern MemoryContext cm_agg_context(FunctionCallInfo fcinfo, const char *fname);
 
 /* A duration in microseconds as an interval of days and time (24-hour days, like justify_hours). */
+extern void cm_usecs_to_interval(int64 usecs, Interval *iv);
 extern Datum cm_usecs_interval(int64 usecs);
 
-/* end - start as such an interval; an error instead of overflow for extreme timestamps. */
+/* end - start in microseconds, or as such an interval; an error instead of overflow. */
+extern int64 cm_usecs_between(TimestampTz start, TimestampTz end);
 extern Datum cm_interval_between(TimestampTz start, TimestampTz end);
 
 #endif

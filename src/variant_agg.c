@@ -1,25 +1,72 @@
 /*
- * variant_agg.c: collmine._variant_rep(trace), the representative trace of one variant.
+ * variant_agg.c: collmine._variant_agg(trace), everything variants() reports about one variant
+ * in one pass over its cases.
  *
- * variants() groups cases by their 64-bit variant id (an integer hash key, no text[] built or
- * sorted per case). A hash can collide, so each group keeps its first trace and checks every
- * further trace of the group against it: two traces are the same variant exactly when their
- * activity sequences are equal, which for canonical traces (first-occurrence dictionaries)
- * means equal activity index arrays and equal dictionaries. A collision is reported, never
- * merged silently. The state is the trace itself, so the aggregate is parallel without
- * serialization, and the check doubles as the combine function. The file also has the exact
- * median of a variant's throughputs.
+ * variants() groups cases by a 64-bit hash of their activity sequence (_variant_key: an integer
+ * key, no text[] built or sorted per case) and runs this aggregate per group. Its state keeps the group's first trace
+ * as the representative, the number of cases and of skipped events, and the throughput of every
+ * case as int64 microseconds: 8 bytes per case, for the exact median; the group's stable
+ * variant id (trace_variant_id) is computed once, from the representative. A hash can collide, so
+ * every further trace of the group is checked against the representative: two traces are the
+ * same variant exactly when their activity sequences are equal, which for canonical traces
+ * (first-occurrence dictionaries) means equal activity index arrays and equal dictionaries. A
+ * collision is reported, never merged silently. The state is `internal` with combine,
+ * serialize and deserialize, so the grouping runs in parallel workers and partitionwise.
+ *
+ * The statistics are the ones the SQL aggregates gave before, to the microsecond and in the
+ * same interval form: the mean is avg(interval) (days and times summed separately, then
+ * interval_div), the median percentile_cont(0.5) (the same two rows and interpolation), min and
+ * max the smallest and largest throughput. The file also keeps the older building blocks
+ * _variant_rep and _median_interval.
  */
 #include "trace.h"
 
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "common/int.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "common.h"
+#include "variant.h"
+
+/* trace.c: the binary form */
+extern Datum trace_send(PG_FUNCTION_ARGS);
+extern Datum trace_recv(PG_FUNCTION_ARGS);
+
 PG_FUNCTION_INFO_V1(variant_rep_trans);
+PG_FUNCTION_INFO_V1(median_interval);
+PG_FUNCTION_INFO_V1(variant_group_key);
+PG_FUNCTION_INFO_V1(variant_agg_trans);
+PG_FUNCTION_INFO_V1(variant_agg_combine);
+PG_FUNCTION_INFO_V1(variant_agg_serialize);
+PG_FUNCTION_INFO_V1(variant_agg_deserialize);
+PG_FUNCTION_INFO_V1(variant_agg_final);
+
+/* One variant's state, in the aggregate context. */
+typedef struct VariantState
+{
+	TraceData  *rep;			/* the first trace (stored right behind the state): its activity
+								 * sequence is the variant */
+	int64		cases;
+	int64		skipped;		/* events the cases' traces left out */
+	int64		ntp;			/* throughputs held: cases with at least one event */
+	int64		cap;
+	int64	   *tp;				/* throughputs in microseconds, unordered */
+	int64		sum_day;		/* the throughputs summed as avg(interval) sums them: */
+	int64		sum_time;		/* the day and time parts separately */
+	int64		min_tp;
+	int64		max_tp;
+} VariantState;
+
+#define VARIANT_TP_INIT	4
 
 /* True when two canonical traces have the same activity sequence. */
 static bool
@@ -33,23 +80,64 @@ same_variant(const TraceData *a, const TraceData *b)
 		memcmp(TraceNames(a), TraceNames(b), a->names_len) == 0;
 }
 
-/* Transition and combine (strict: the first trace of a group becomes the state). */
+/* The error for two different variants in one group (a collision of the 64-bit id or key). */
+static void
+check_same_variant(const TraceData *rep, const TraceData *t)
+{
+	uint64		id;
+
+	if (same_variant(rep, t))
+		return;
+	id = trace_variant_hash(rep);
+	if (id == trace_variant_hash(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("two different variants have the same 64-bit variant id " INT64_FORMAT, (int64) id),
+				 errhint("Group by collmine.trace_activities(trace) for this log, and please report the two variants.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("two different variants have the same 64-bit grouping key (variant ids " INT64_FORMAT " and " INT64_FORMAT ")",
+					(int64) id, (int64) trace_variant_hash(t)),
+			 errhint("Group by collmine.trace_activities(trace) for this log, and please report the two variants.")));
+}
+
+/*
+ * _variant_key(trace): what variants() groups by, a 64-bit hash of the part of a canonical
+ * trace that is its variant (activity index array, name offsets and names; equal exactly for
+ * the same activity sequence). hash_bytes_extended reads those bytes a word at a time, where
+ * the stable variant id (FNV-1a over every event's name, byte by byte) costs several times
+ * more per case; the id is computed once per group instead. A collision merges two variants
+ * into one group, which _variant_agg reports as an error.
+ */
+Datum
+variant_group_key(PG_FUNCTION_ARGS)
+{
+	TraceData  *t = PG_GETARG_TRACE_P(0);
+	Size		len = sizeof(int32) * ((Size) t->nevents + t->nacts + 1) + t->names_len;
+
+	PG_RETURN_INT64((int64) hash_bytes_extended((const unsigned char *) TraceAct(t), len, (uint64) t->nevents));
+}
+
+/* Transition and combine of _variant_rep (strict: the first trace of a group becomes the state). */
 Datum
 variant_rep_trans(PG_FUNCTION_ARGS)
 {
-	TraceData  *rep = PG_GETARG_TRACE_P(0);
-	TraceData  *t = PG_GETARG_TRACE_P(1);
-
-	if (!same_variant(rep, t))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("two different variants have the same 64-bit variant id " INT64_FORMAT,
-						(int64) trace_variant_hash(rep)),
-				 errhint("Group by collmine.trace_activities(trace) for this log, and please report the two variants.")));
+	check_same_variant(PG_GETARG_TRACE_P(0), PG_GETARG_TRACE_P(1));
 	PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 }
 
-PG_FUNCTION_INFO_V1(median_interval);
+/*
+ * percentile_cont's value between two neighbouring rows, in its own interval arithmetic:
+ * interval_pl(interval_mul(interval_mi(hi, lo), fraction), lo).
+ */
+static Datum
+interpolate_interval(Datum lo, Datum hi, double fraction)
+{
+	Datum		diff = DirectFunctionCall2(interval_mi, hi, lo);
+	Datum		mul = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(fraction));
+
+	return DirectFunctionCall2(interval_pl, mul, lo);
+}
 
 /* qsort comparator: interval_cmp, the btree order percentile_cont sorts by. */
 static int
@@ -60,10 +148,7 @@ interval_sort_cmp(const void *a, const void *b)
 
 /*
  * _median_interval(interval[]): percentile_cont(0.5) of the non-NULL elements, with the same
- * rows and the same interval arithmetic as PostgreSQL's percentile_cont (rows floor and ceil of
- * 0.5 * (n - 1), then interval_pl(interval_mul(interval_mi(hi, lo), fraction), lo)). variants()
- * collects each variant's throughputs with array_agg, because an ordered-set aggregate under
- * hash aggregation keeps one sort open per variant (thousands of them on real logs).
+ * rows (floor and ceil of 0.5 * (n - 1)) and the same interval arithmetic as percentile_cont.
  */
 Datum
 median_interval(PG_FUNCTION_ARGS)
@@ -90,10 +175,375 @@ median_interval(PG_FUNCTION_ARGS)
 	second = (int64) ceil(pos);
 	if (first == second)
 		PG_RETURN_DATUM(elems[first]);
-	{
-		Datum		diff = DirectFunctionCall2(interval_mi, elems[second], elems[first]);
-		Datum		mul = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(pos - first));
+	PG_RETURN_DATUM(interpolate_interval(elems[first], elems[second], pos - first));
+}
 
-		PG_RETURN_DATUM(DirectFunctionCall2(interval_pl, mul, elems[first]));
+/* A new, empty state for the variant of trace rep, copied behind the state in one allocation. */
+static VariantState *
+state_new(MemoryContext cxt, const TraceData *rep, int64 cap)
+{
+	VariantState *st = MemoryContextAlloc(cxt, MAXALIGN(sizeof(VariantState)) + VARSIZE(rep));
+
+	memset(st, 0, sizeof(VariantState));
+	st->rep = (TraceData *) ((char *) st + MAXALIGN(sizeof(VariantState)));
+	memcpy(st->rep, rep, VARSIZE(rep));
+	st->cap = Max(cap, VARIANT_TP_INIT);
+	st->tp = MemoryContextAllocHuge(cxt, sizeof(int64) * st->cap);
+	st->min_tp = PG_INT64_MAX;
+	st->max_tp = PG_INT64_MIN;
+	return st;
+}
+
+/* Room for n more throughputs (the array doubles, so adding one is amortized constant). */
+static void
+state_reserve(VariantState *st, int64 n)
+{
+	int64		cap = st->cap;
+
+	if (st->ntp + n <= cap)
+		return;
+	while (cap < st->ntp + n)
+		cap *= 2;
+	st->tp = repalloc_huge(st->tp, sizeof(int64) * cap);
+	st->cap = cap;
+}
+
+/* The error avg(interval) raises when its sum leaves the range. */
+static void
+interval_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("interval out of range")));
+}
+
+/* Add one case's throughput (microseconds). */
+static void
+state_add_tp(VariantState *st, int64 us)
+{
+	Interval	iv;
+
+	cm_usecs_to_interval(us, &iv);
+	st->sum_day += iv.day;		/* at most 2^31 per case: int64 cannot overflow here */
+	if (pg_add_s64_overflow(st->sum_time, iv.time, &st->sum_time))
+		interval_overflow();
+	st->tp[st->ntp++] = us;
+	st->min_tp = Min(st->min_tp, us);
+	st->max_tp = Max(st->max_tp, us);
+}
+
+/* Transition: one case's trace (non-strict, so that the first one creates the state). */
+Datum
+variant_agg_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_trans");
+	VariantState *st = PG_ARGISNULL(0) ? NULL : (VariantState *) PG_GETARG_POINTER(0);
+	TraceData  *t;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(st);
+	t = PG_GETARG_TRACE_P(1);
+	if (st == NULL)
+		st = state_new(cxt, t, 0);
+	else
+		check_same_variant(st->rep, t);
+	st->cases++;
+	st->skipped += t->nskipped;
+	if (t->nevents > 0)
+	{
+		state_reserve(st, 1);
+		state_add_tp(st, cm_usecs_between(TraceTs(t)[0], TraceTs(t)[t->nevents - 1]));
 	}
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Combine: the right state is a deserialized value in the aggregate context, adopted as it is
+ * when the left one is empty; otherwise its counts and throughputs are added to the left.
+ */
+Datum
+variant_agg_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_combine");
+	VariantState *a = PG_ARGISNULL(0) ? NULL : (VariantState *) PG_GETARG_POINTER(0);
+	VariantState *b = PG_ARGISNULL(1) ? NULL : (VariantState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+	{
+		if (GetMemoryChunkContext(b) == cxt)
+			PG_RETURN_POINTER(b);
+		a = state_new(cxt, b->rep, b->ntp);
+	}
+	else
+		check_same_variant(a->rep, b->rep);
+	a->cases += b->cases;
+	a->skipped += b->skipped;
+	a->sum_day += b->sum_day;
+	if (pg_add_s64_overflow(a->sum_time, b->sum_time, &a->sum_time))
+		interval_overflow();
+	state_reserve(a, b->ntp);
+	memcpy(a->tp + a->ntp, b->tp, sizeof(int64) * b->ntp);
+	a->ntp += b->ntp;
+	a->min_tp = Min(a->min_tp, b->min_tp);
+	a->max_tp = Max(a->max_tp, b->max_tp);
+	if (GetMemoryChunkContext(b) == cxt)
+	{
+		pfree(b->tp);
+		pfree(b);
+	}
+	PG_RETURN_POINTER(a);
+}
+
+/*
+ * Serialize: counts and sums, the throughputs, then the representative in the trace's binary
+ * form (trace_send). Private to one query, but read back defensively.
+ */
+Datum
+variant_agg_serialize(PG_FUNCTION_ARGS)
+{
+	VariantState *st = (VariantState *) PG_GETARG_POINTER(0);
+	bytea	   *rep = DatumGetByteaPP(DirectFunctionCall1(trace_send, PointerGetDatum(st->rep)));
+	StringInfoData buf;
+	int64		k;
+
+	(void) cm_agg_context(fcinfo, "_variant_agg_serialize");
+	pq_begintypsend(&buf);
+	enlargeStringInfo(&buf, 56 + st->ntp * 8 + VARSIZE_ANY_EXHDR(rep));
+	pq_sendint64(&buf, st->cases);
+	pq_sendint64(&buf, st->skipped);
+	pq_sendint64(&buf, st->sum_day);
+	pq_sendint64(&buf, st->sum_time);
+	pq_sendint64(&buf, st->ntp);
+	for (k = 0; k < st->ntp; k++)
+		pq_sendint64(&buf, st->tp[k]);
+	pq_sendbytes(&buf, VARDATA_ANY(rep), VARSIZE_ANY_EXHDR(rep));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Report a corrupt serialized state. */
+static void
+bad_state(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid serialized _variant_agg state: %s", what)));
+}
+
+/* Deserialize into the aggregate context, checking every count against the bytes left. */
+Datum
+variant_agg_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_deserialize");
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	VariantState head;
+	VariantState *st;
+	int64		ntp,
+				k;
+	TraceData  *rep;
+
+	buf.data = VARDATA_ANY(bytes);
+	buf.len = VARSIZE_ANY_EXHDR(bytes);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	memset(&head, 0, sizeof(head));
+	head.cases = pq_getmsgint64(&buf);
+	head.skipped = pq_getmsgint64(&buf);
+	head.sum_day = pq_getmsgint64(&buf);
+	head.sum_time = pq_getmsgint64(&buf);
+	ntp = pq_getmsgint64(&buf);
+	if (ntp < 0 || ntp > (buf.len - buf.cursor) / 8 || ntp > head.cases || head.skipped < 0 || head.sum_day < 0)
+		bad_state("counts do not match the data");
+	/* the throughputs wait in the buffer until the representative is read from behind them */
+	k = buf.cursor;
+	buf.cursor += ntp * 8;
+	rep = DatumGetTraceP(DirectFunctionCall1(trace_recv, PointerGetDatum(&buf)));
+	st = state_new(cxt, rep, ntp);
+	st->cases = head.cases;
+	st->skipped = head.skipped;
+	st->sum_day = head.sum_day;
+	st->sum_time = head.sum_time;
+	buf.cursor = k;
+	for (k = 0; k < ntp; k++)
+	{
+		int64		us = pq_getmsgint64(&buf);
+
+		if (us < 0)
+			bad_state("negative throughput");
+		st->tp[k] = us;
+		st->min_tp = Min(st->min_tp, us);
+		st->max_tp = Max(st->max_tp, us);
+	}
+	st->ntp = ntp;
+	PG_RETURN_POINTER(st);
+}
+
+/* Swap two throughputs. */
+static inline void
+swap_tp(int64 *a, int64 *b)
+{
+	int64		t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Reorder v[0..n) so that v[k] is the value a sort would put there, everything before it no
+ * larger and everything after it no smaller (quickselect: linear on average, no extra memory).
+ */
+static void
+select_nth(int64 *v, int64 n, int64 k)
+{
+	int64		lo = 0,
+				hi = n - 1;
+
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+		int64		pivot,
+					i,
+					j;
+
+		CHECK_FOR_INTERRUPTS();
+		/* median of three as the pivot, so sorted and reverse-sorted input stay linear */
+		if (v[mid] < v[lo])
+			swap_tp(&v[mid], &v[lo]);
+		if (v[hi] < v[lo])
+			swap_tp(&v[hi], &v[lo]);
+		if (v[hi] < v[mid])
+			swap_tp(&v[hi], &v[mid]);
+		pivot = v[mid];
+		i = lo;
+		j = hi;
+		while (i <= j)
+		{
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j)
+			{
+				swap_tp(&v[i], &v[j]);
+				i++;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+/* percentile_cont(0.5) of the throughputs: rows floor and ceil of 0.5 * (n - 1). */
+static Datum
+median_tp(VariantState *st)
+{
+	int64		n = st->ntp;
+	int64		first = (n - 1) / 2;
+	int64		second,
+				k;
+
+	select_nth(st->tp, n, first);
+	if (n % 2 == 1)
+		return cm_usecs_interval(st->tp[first]);
+	/* the next row in sort order is the smallest value after the selected one */
+	second = st->tp[first + 1];
+	for (k = first + 2; k < n; k++)
+		second = Min(second, st->tp[k]);
+	return interpolate_interval(cm_usecs_interval(st->tp[first]), cm_usecs_interval(second), 0.5);
+}
+
+/*
+ * avg(interval) of the throughputs: the summed interval divided by the count with interval_div.
+ * A sum beyond an interval's days (more than 2^31 days in one variant) made avg() fail; it gives
+ * the exact mean in microseconds instead.
+ */
+static Datum
+mean_tp(const VariantState *st)
+{
+	Interval	sum;
+
+	if (st->sum_day <= PG_INT32_MAX)
+	{
+		sum.month = 0;
+		sum.day = (int32) st->sum_day;
+		sum.time = st->sum_time;
+		return DirectFunctionCall2(interval_div, IntervalPGetDatum(&sum), Float8GetDatum((double) st->ntp));
+	}
+	return cm_usecs_interval((int64) (((int128) st->sum_day * USECS_PER_DAY + st->sum_time) / st->ntp));
+}
+
+/*
+ * The variant's sort key: each activity's bytes followed by a zero byte. Compared as bytea
+ * (memcmp, then the shorter first) it orders exactly as the activities text[] under COLLATE
+ * "C": the first differing activity decides, bytewise; an activity that is a prefix of the
+ * other ends in the zero byte, which is below every byte text can hold, so it comes first as
+ * in text order; and a sequence that is a prefix of the other has the shorter key.
+ */
+static Datum
+order_key(const TraceData *t)
+{
+	Size		len = VARHDRSZ + t->nevents;
+	bytea	   *key;
+	char	   *p;
+	int			i;
+
+	for (i = 0; i < t->nevents; i++)
+	{
+		int			n;
+
+		(void) TraceActName(t, TraceAct(t)[i], &n);
+		len += n;
+	}
+	key = palloc(len);
+	SET_VARSIZE(key, len);
+	p = VARDATA(key);
+	for (i = 0; i < t->nevents; i++)
+	{
+		int			n;
+		const char *name = TraceActName(t, TraceAct(t)[i], &n);
+
+		memcpy(p, name, n);
+		p[n] = '\0';
+		p += n + 1;
+	}
+	return PointerGetDatum(key);
+}
+
+/* The variant's row of statistics (collmine._variant_stats, fields as in variant.h). */
+Datum
+variant_agg_final(PG_FUNCTION_ARGS)
+{
+	VariantState *st;
+	TupleDesc	desc;
+	Datum		values[VS_NFIELDS];
+	bool		nulls[VS_NFIELDS] = {false};
+
+	(void) cm_agg_context(fcinfo, "_variant_agg_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (VariantState *) PG_GETARG_POINTER(0);
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
+		elog(ERROR, "return type must be collmine._variant_stats");
+	values[VS_VARIANT_ID] = Int64GetDatum((int64) trace_variant_hash(st->rep));
+	values[VS_REP] = PointerGetDatum(st->rep);
+	values[VS_ORDER_KEY] = order_key(st->rep);
+	values[VS_CASES] = Int64GetDatum(st->cases);
+	values[VS_SKIPPED] = Int64GetDatum(st->skipped);
+	if (st->ntp == 0)
+		nulls[VS_MEAN] = nulls[VS_MEDIAN] = nulls[VS_MIN] = nulls[VS_MAX] = true;
+	else
+	{
+		values[VS_MEAN] = mean_tp(st);
+		values[VS_MEDIAN] = median_tp(st);
+		values[VS_MIN] = cm_usecs_interval(st->min_tp);
+		values[VS_MAX] = cm_usecs_interval(st->max_tp);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

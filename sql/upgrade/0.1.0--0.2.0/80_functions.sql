@@ -379,67 +379,61 @@ CREATE OR REPLACE AGGREGATE collmine._variant_rep(collmine.trace) (
     PARALLEL = SAFE
 );
 
+CREATE OR REPLACE FUNCTION collmine._variant_key(collmine.trace) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'variant_group_key' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._variant_agg_trans(internal, collmine.trace) RETURNS internal
+    AS 'MODULE_PATHNAME', 'variant_agg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._variant_agg_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'variant_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._variant_agg_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'variant_agg_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._variant_agg_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'variant_agg_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._variant_agg_final(internal) RETURNS collmine._variant_stats
+    AS 'MODULE_PATHNAME', 'variant_agg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE collmine._variant_agg(collmine.trace) (
+    SFUNC = collmine._variant_agg_trans,
+    STYPE = internal,
+    SSPACE = 512,
+    COMBINEFUNC = collmine._variant_agg_combine,
+    SERIALFUNC = collmine._variant_agg_serialize,
+    DESERIALFUNC = collmine._variant_agg_deserialize,
+    FINALFUNC = collmine._variant_agg_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE FUNCTION collmine._variants_sql(trace_sql text)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format($q$
+        SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
+               (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
+        FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
+                     collmine._variant_agg(trace) FILTER (WHERE case_id IS NOT NULL) AS st,
+                     sum(weight) AS wt,
+                     (sum(events) FILTER (WHERE case_id IS NULL))::bigint AS null_events
+              FROM (%s) s
+              GROUP BY 1) g
+        ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
+        trace_sql)
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SET search_path = pg_catalog
-AS $$
-DECLARE
-    r record;
-    null_events bigint := 0;
-    skipped bigint := 0;
-BEGIN
-    FOR r IN EXECUTE format($q$
-        WITH v AS (
-            SELECT case_id IS NULL AS null_row,
-                   CASE WHEN case_id IS NOT NULL THEN collmine.trace_variant_id(trace) END AS vid,
-                   collmine._variant_rep(trace) FILTER (WHERE case_id IS NOT NULL) AS rep,
-                   CASE WHEN case_id IS NULL THEN sum(events) ELSE count(*) END AS n,
-                   sum(weight) AS w,
-                   avg(tp) AS mean_tp,
-                   array_agg(tp) FILTER (WHERE tp IS NOT NULL) AS tps,
-                   min(tp) AS min_tp,
-                   max(tp) AS max_tp,
-                   sum(skipped) AS skipped
-            FROM (SELECT case_id, trace, events, weight, collmine.trace_throughput(trace) AS tp,
-                         collmine.trace_skipped(trace) AS skipped
-                  FROM (%s) s OFFSET 0) per_case
-            GROUP BY 1, 2
-        ),
-        va AS (SELECT *, collmine.trace_activities(rep) AS acts, collmine._median_interval(tps) AS median_tp FROM v)
-        SELECT null_row, vid, acts, n, w, mean_tp, median_tp, min_tp, max_tp, skipped,
-               sum(n) OVER (PARTITION BY null_row) AS total,
-               sum(n) OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C" ROWS UNBOUNDED PRECEDING) AS running,
-               row_number() OVER (PARTITION BY null_row ORDER BY n DESC, acts COLLATE "C") AS rnk
-        FROM va
-        ORDER BY null_row, rnk$q$,
-        trace_sql)
-    LOOP
-        IF r.null_row THEN
-            null_events := r.n;
-            CONTINUE;
-        END IF;
-        skipped := skipped + r.skipped;
-        rank := r.rnk;
-        variant_id := r.vid;
-        variant := array_to_string(r.acts, ' -> ');
-        activities := r.acts;
-        cases := r.n;
-        share := r.n::double precision / r.total;
-        cumulative_share := r.running::double precision / r.total;
-        weight := r.w;
-        mean_throughput := r.mean_tp;
-        median_throughput := r.median_tp;
-        min_throughput := r.min_tp;
-        max_throughput := r.max_tp;
-        RETURN NEXT;
-    END LOOP;
-    PERFORM collmine._report_left_out(null_events, skipped);
-END
-$$;
+    AS 'MODULE_PATHNAME', 'variants_run' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog;
 
 CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
                                   order_col name DEFAULT NULL, weight_col name DEFAULT NULL)

@@ -1,0 +1,243 @@
+/*
+ * variant_entry.c: collmine._variants(trace_sql), the one body of every variants() form: the
+ * rows of the query that _variants_sql builds over a trace query, and the report of what that
+ * query left out.
+ *
+ * variants() must return one row per variant and afterwards say how many events it left out
+ * (NULL case ids, NULL activities or timestamps), and both come from a single pass over the
+ * log. A PL/pgSQL loop over the query could do that, but a loop reads through a cursor, and a
+ * cursor never runs in parallel. This function runs the query once through SPI with a
+ * receiver that passes the variant rows on into the result and keeps the counts, so the
+ * planner may give the query parallel workers; then it calls collmine._report_left_out.
+ *
+ * The query gives one row per variant, in rank order (see Q_* below): a row with a non-NULL
+ * left_out carries only that count (the events without a case) and is not returned; every
+ * other row carries the variant's _variant_stats, which the receiver takes apart, counting the
+ * skipped events, writing the variant's text and activity array from its first trace (only
+ * now, so that the rows sorted before are narrow), and adding the rank and the two shares,
+ * which only need the row's place and the total (a window per figure would keep a copy of
+ * every row). The rows are grouped by a cheap hash, not by the variant id, so two variants
+ * whose ids collide arrive as two rows: the receiver reports that, as the grouping by id did.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "tcop/dest.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "compat.h"
+#include "variant.h"
+
+PG_FUNCTION_INFO_V1(variants_run);
+
+/* trace_funcs.c: the variant of a trace as text and as text[] */
+extern Datum trace_variant(PG_FUNCTION_ARGS);
+extern Datum trace_activities(PG_FUNCTION_ARGS);
+
+/* The receiver: the variant rows go into the result, the counts into the totals. */
+typedef struct RowsDest
+{
+	DestReceiver pub;
+	CmSrf	   *srf;
+	TupleDesc	stats_desc;		/* of collmine._variant_stats */
+	MemoryContext row_cxt;		/* one row's text and array, reset after each */
+	int64		left_out;
+	int64		skipped;
+	int64		rank;			/* rows returned so far */
+	int64		running;		/* their cases */
+	HTAB	   *ids;			/* variant ids seen */
+} RowsDest;
+
+/* The query's columns: left_out, the total of cases, the variant's _variant_stats, the weight. */
+#define Q_LEFT_OUT		0
+#define Q_TOTAL			1
+#define Q_STATS			2
+#define Q_WEIGHT		3
+#define Q_COLUMNS		4
+
+/* The result's columns. */
+enum
+{
+	R_RANK, R_VARIANT_ID, R_VARIANT, R_ACTIVITIES, R_CASES, R_SHARE, R_CUMULATIVE, R_WEIGHT,
+	R_MEAN, R_MEDIAN, R_MIN, R_MAX, R_COLUMNS
+};
+
+/* The query must give the columns above; the stats' row type is looked up once. */
+static void
+rows_startup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	RowsDest   *d = (RowsDest *) self;
+	Form_pg_attribute stats = TupleDescAttr(desc, Q_STATS);
+
+	if (desc->natts != Q_COLUMNS || d->srf->desc->natts != R_COLUMNS ||
+		TupleDescAttr(desc, Q_LEFT_OUT)->atttypid != INT8OID ||
+		TupleDescAttr(desc, Q_TOTAL)->atttypid != INT8OID ||
+		TupleDescAttr(desc, Q_WEIGHT)->atttypid != NUMERICOID)
+		elog(ERROR, "_variants: the query does not have the expected columns");
+	d->stats_desc = lookup_rowtype_tupdesc_copy(stats->atttypid, stats->atttypmod);
+	d->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "variants row", ALLOCSET_DEFAULT_SIZES);
+	if (d->stats_desc->natts != VS_NFIELDS)
+		elog(ERROR, "_variants: the query's third column is not a collmine._variant_stats");
+}
+
+/* Two variants with one id: reported, as grouping by the id reported them. */
+static void
+check_new_id(RowsDest *d, int64 id)
+{
+	bool		found;
+
+	(void) hash_search(d->ids, &id, HASH_ENTER, &found);
+	if (found)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("two different variants have the same 64-bit variant id " INT64_FORMAT, id),
+				 errhint("Group by collmine.trace_activities(trace) for this log, and please report the two variants.")));
+}
+
+/*
+ * One row of the query, in rank order. Its _variant_stats is taken apart once here (not field
+ * by field in the query). The rank counts the rows; share and cumulative share divide the
+ * row's cases and the running sum by the total as double precision, the same values as
+ * row_number() and sum() OVER windows converted to double precision.
+ */
+static bool
+rows_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RowsDest   *d = (RowsDest *) self;
+	HeapTupleHeader rec;
+	HeapTupleData tuple;
+	Datum		f[VS_NFIELDS];
+	bool		fnull[VS_NFIELDS];
+	Datum		values[R_COLUMNS];
+	bool		nulls[R_COLUMNS] = {false};
+	double		total;
+	MemoryContext old;
+
+	slot_getallattrs(slot);
+	if (!slot->tts_isnull[Q_LEFT_OUT])
+	{
+		d->left_out += DatumGetInt64(slot->tts_values[Q_LEFT_OUT]);
+		return true;
+	}
+	if (slot->tts_isnull[Q_STATS] || slot->tts_isnull[Q_TOTAL])
+		elog(ERROR, "_variants: a variant row without its statistics");
+	rec = DatumGetHeapTupleHeader(slot->tts_values[Q_STATS]);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = rec;
+	heap_deform_tuple(&tuple, d->stats_desc, f, fnull);
+	if (fnull[VS_VARIANT_ID] || fnull[VS_CASES] || fnull[VS_SKIPPED])
+		elog(ERROR, "_variants: a variant row without its counts");
+	d->skipped += DatumGetInt64(f[VS_SKIPPED]);
+	check_new_id(d, DatumGetInt64(f[VS_VARIANT_ID]));
+	total = (double) DatumGetInt64(slot->tts_values[Q_TOTAL]);
+	d->running += DatumGetInt64(f[VS_CASES]);
+	values[R_RANK] = Int64GetDatum(++d->rank);
+	values[R_VARIANT_ID] = f[VS_VARIANT_ID];
+	if (fnull[VS_REP])
+		elog(ERROR, "_variants: a variant row without its trace");
+	/* the text and the array are built here, after the sort, so that the rows sorted are narrow */
+	old = MemoryContextSwitchTo(d->row_cxt);
+	values[R_VARIANT] = DirectFunctionCall1(trace_variant, f[VS_REP]);
+	values[R_ACTIVITIES] = DirectFunctionCall1(trace_activities, f[VS_REP]);
+	MemoryContextSwitchTo(old);
+	values[R_CASES] = f[VS_CASES];
+	values[R_SHARE] = Float8GetDatum((double) DatumGetInt64(f[VS_CASES]) / total);
+	values[R_CUMULATIVE] = Float8GetDatum((double) d->running / total);
+	values[R_WEIGHT] = slot->tts_values[Q_WEIGHT];
+	nulls[R_WEIGHT] = slot->tts_isnull[Q_WEIGHT];
+	values[R_MEAN] = f[VS_MEAN];
+	nulls[R_MEAN] = fnull[VS_MEAN];
+	values[R_MEDIAN] = f[VS_MEDIAN];
+	nulls[R_MEDIAN] = fnull[VS_MEDIAN];
+	values[R_MIN] = f[VS_MIN];
+	nulls[R_MIN] = fnull[VS_MIN];
+	values[R_MAX] = f[VS_MAX];
+	nulls[R_MAX] = fnull[VS_MAX];
+	cm_srf_row(d->srf, values, nulls);
+	MemoryContextReset(d->row_cxt);
+	return true;
+}
+
+/* Nothing to release: the rows live in the result's tuplestore. */
+static void
+rows_shutdown(DestReceiver *self)
+{
+}
+
+static void
+rows_destroy(DestReceiver *self)
+{
+}
+
+/* The variants query over a trace query, from collmine._variants_sql (the SQL lives there). */
+static char *
+variants_query(text *trace_sql)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {PointerGetDatum(trace_sql)};
+	bool		isnull;
+	Datum		q;
+
+	if (SPI_execute_with_args("SELECT collmine._variants_sql($1)", 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "_variants: collmine._variants_sql failed");
+	q = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "_variants: collmine._variants_sql returned NULL");
+	return TextDatumGetCString(q);
+}
+
+/* _variants(trace_sql text): see the header. */
+Datum
+variants_run(PG_FUNCTION_ARGS)
+{
+	text	   *trace_sql = PG_GETARG_TEXT_PP(0);
+	CmSrf		srf = cm_srf_begin(fcinfo);
+	char	   *query;
+	RowsDest	dest;
+	SPIExecuteOptions options;
+	Oid			argtypes[2] = {INT8OID, INT8OID};
+	Datum		args[2];
+	int			rc;
+
+	memset(&dest, 0, sizeof(dest));
+	dest.pub.receiveSlot = rows_receive;
+	dest.pub.rStartup = rows_startup;
+	dest.pub.rShutdown = rows_shutdown;
+	dest.pub.rDestroy = rows_destroy;
+	dest.pub.mydest = DestTuplestore;	/* rows are kept, as RETURN QUERY keeps them */
+	dest.srf = &srf;
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(int64);
+		ctl.hcxt = CurrentMemoryContext;
+		dest.ids = hash_create("variant ids", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	SPI_connect();
+	query = variants_query(trace_sql);
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = &dest.pub;
+	/* no row limit, so that the executor may use the parallel workers the plan asks for */
+	rc = SPI_execute_extended(query, &options);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "_variants: the query is not a SELECT (SPI result %d)", rc);
+	args[0] = Int64GetDatum(dest.left_out);
+	args[1] = Int64GetDatum(dest.skipped);
+	rc = SPI_execute_with_args("SELECT collmine._report_left_out($1, $2)", 2, argtypes, args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "_variants: the report failed (SPI result %d)", rc);
+	SPI_finish();
+	return (Datum) 0;
+}
