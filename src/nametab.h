@@ -98,6 +98,60 @@ nametab_equal(const char *a, const char *b, int32 len)
 	return true;
 }
 
+/*
+ * A name's key: its length and two words that, for names of at most 16 bytes, hold every byte
+ * (first and last 8 bytes, overlapping; shorter names as in nametab_hash). Equal keys then mean
+ * equal names; longer names also need their middle bytes compared (nametab_key_rest_equal).
+ */
+typedef struct NameKey
+{
+	uint64		w0;
+	uint64		w1;
+	int32		len;
+} NameKey;
+
+#define NAMEKEY_FULL	16		/* longest name a key holds completely */
+
+/* The key of a name: two loads, no loop. */
+static inline NameKey
+nametab_key(const char *name, int32 len)
+{
+	NameKey		k;
+
+	k.len = len;
+	k.w1 = 0;
+	if (len >= 8)
+	{
+		k.w0 = nametab_load8(name);
+		k.w1 = nametab_load8(name + len - 8);
+	}
+	else if (len >= 4)
+		k.w0 = nametab_load4(name) | nametab_load4(name + len - 4) << 32;
+	else if (len > 0)
+		k.w0 = (uint64) (uint8) name[0] | (uint64) (uint8) name[len / 2] << 8 |
+			(uint64) (uint8) name[len - 1] << 16;
+	else
+		k.w0 = 0;
+	return k;
+}
+
+/* Hash of a key (both words, two multiplies). */
+static inline uint32
+nametab_key_hash(const NameKey *k)
+{
+	uint64		h = nametab_mix((uint64) k->len * UINT64CONST(0x9E3779B97F4A7C15), k->w0);
+
+	h = nametab_mix(h, k->w1);
+	return (uint32) h;
+}
+
+/* For two names with equal keys: are the bytes the key leaves out (8 .. len - 9) equal too? */
+static inline bool
+nametab_key_rest_equal(const char *a, const char *b, int32 len)
+{
+	return len <= NAMEKEY_FULL || nametab_equal(a + 8, b + 8, len - 16);
+}
+
 /* Id of a name already in the table, or -1; inline for per-event lookups. */
 static inline int32
 nametab_find(const NameTab *tab, const char *name, int32 len, uint32 h)

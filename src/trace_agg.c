@@ -28,16 +28,27 @@ PG_FUNCTION_INFO_V1(trace_agg_serialize);
 PG_FUNCTION_INFO_V1(trace_agg_deserialize);
 PG_FUNCTION_INFO_V1(trace_agg_final);
 
+/* A slot of the dictionary's key index: a name's key and its id (-1: empty). */
+typedef struct DictSlot
+{
+	NameKey		key;
+	int32		id;
+} DictSlot;
+
 /* The query-level activity dictionary of one support function (lives in its fn_mcxt). */
 typedef struct AggDict
 {
-	NameTab		tab;			/* name -> dense id, names copied */
-	int32		last;			/* id of the last name looked up, or -1 */
+	NameTab		tab;			/* dense id -> name (copied); ids in insertion order */
+	DictSlot   *slots;			/* name key -> id, open addressing, at most half full */
+	int32		mask;			/* slots - 1, a power of two minus one */
+	int32		last;			/* slot of the last name looked up, or -1 */
+	int64		names_total;	/* bytes of all names in tab (bounds a trace's name pool) */
 	/* scratch for building one trace: local[id] is valid when stamp[id] == gen */
 	int32		scratch_cap;
 	uint32		gen;
 	int32	   *local;
 	uint32	   *stamp;
+	int32	   *firsts;			/* ids in order of first occurrence in the trace being built */
 } AggDict;
 
 /* One event in a state: 24 bytes, no pointers. */
@@ -67,6 +78,18 @@ typedef struct TraceAggState
  * the SSPACE of the aggregate in sql/parts/10_trace.sql). */
 #define STATE_FIRST_BYTES	128
 
+/* Empty key-index slots for ids: the table sized at most half full. */
+static void
+dict_slots_alloc(AggDict *d, int32 nslots)
+{
+	int32		i;
+
+	d->slots = MemoryContextAllocHuge(d->tab.cxt, sizeof(DictSlot) * nslots);
+	for (i = 0; i < nslots; i++)
+		d->slots[i].id = -1;
+	d->mask = nslots - 1;
+}
+
 /* The dictionary of this support function, created on first use for the rest of the query. */
 static AggDict *
 dict_for(FunctionCallInfo fcinfo)
@@ -77,27 +100,83 @@ dict_for(FunctionCallInfo fcinfo)
 	{
 		d = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggDict));
 		nametab_init(&d->tab, fcinfo->flinfo->fn_mcxt, true);
+		dict_slots_alloc(d, 64);
 		d->last = -1;
 		fcinfo->flinfo->fn_extra = d;
 	}
 	return d;
 }
 
-/* Id of an activity name: the last hit is checked first, then one cheap hash. */
+/* Does slot s hold the name with key k? */
+static inline bool
+dict_slot_is(const AggDict *d, const DictSlot *s, const NameKey *k, const char *name)
+{
+	return s->key.len == k->len && s->key.w0 == k->w0 && s->key.w1 == k->w1 &&
+		nametab_key_rest_equal(d->tab.names[s->id], name, k->len);
+}
+
+/* Add a name not yet in the dictionary; doubles the key index when it becomes half full. */
+static pg_noinline int32
+dict_add(AggDict *d, const NameKey *k, const char *name, int32 i)
+{
+	int32		id = nametab_intern(&d->tab, name, k->len);
+
+	d->names_total += k->len;
+	d->slots[i].key = *k;
+	d->slots[i].id = id;
+	if (d->tab.count * 2 > d->mask + 1)
+	{
+		DictSlot   *old = d->slots;
+		int32		oldn = d->mask + 1,
+					j;
+
+		dict_slots_alloc(d, oldn * 2);
+		for (j = 0; j < oldn; j++)
+			if (old[j].id >= 0)
+			{
+				int32		x = nametab_key_hash(&old[j].key) & d->mask;
+
+				while (d->slots[x].id >= 0)
+					x = (x + 1) & d->mask;
+				d->slots[x] = old[j];
+			}
+		pfree(old);
+	}
+	return id;
+}
+
+/*
+ * Id of an activity name: its key (two word loads) is compared with the last hit's, then looked
+ * up in the key index; names of at most 16 bytes are never read again, longer ones only in their
+ * middle bytes.
+ */
 static inline int32
 dict_id(AggDict *d, const char *name, int32 len)
 {
-	int32		last = d->last;
-	uint32		h;
+	NameKey		k = nametab_key(name, len);
+	int32		i;
 
-	if (last >= 0 && d->tab.lens[last] == len && nametab_equal(d->tab.names[last], name, len))
-		return last;
-	h = nametab_hash(name, len);
-	last = nametab_find(&d->tab, name, len, h);
-	if (unlikely(last < 0))
-		last = nametab_intern_hashed(&d->tab, name, len, h);
-	d->last = last;
-	return last;
+	if (d->last >= 0)
+	{
+		const DictSlot *s = &d->slots[d->last];
+
+		if (dict_slot_is(d, s, &k, name))
+			return s->id;
+	}
+	for (i = nametab_key_hash(&k) & d->mask;; i = (i + 1) & d->mask)
+	{
+		const DictSlot *s = &d->slots[i];
+
+		if (s->id < 0)
+			break;
+		if (dict_slot_is(d, s, &k, name))
+		{
+			d->last = i;
+			return s->id;
+		}
+	}
+	d->last = -1;
+	return dict_add(d, &k, name, i);
 }
 
 /* Make the build scratch cover every id and start a new generation. */
@@ -114,9 +193,11 @@ dict_scratch_begin(AggDict *d)
 		{
 			pfree(d->local);
 			pfree(d->stamp);
+			pfree(d->firsts);
 		}
 		d->local = MemoryContextAllocHuge(cxt, sizeof(int32) * cap);
 		d->stamp = MemoryContextAllocHuge(cxt, sizeof(uint32) * cap);
+		d->firsts = MemoryContextAllocHuge(cxt, sizeof(int32) * cap);
 		memset(d->stamp, 0, sizeof(uint32) * cap);
 		d->scratch_cap = cap;
 		d->gen = 0;
@@ -180,15 +261,13 @@ state_new(MemoryContext cxt, AggDict *dict, int32 cap)
 	return st;
 }
 
-/* Room for extra more events: doubles the allocation (amortised O(1)), up to the trace limit. */
-static TraceAggState *
-state_reserve(TraceAggState *st, int32 extra)
+/* Grow a full state to room for extra more events by doubling its bytes (amortised O(1)). */
+static pg_noinline TraceAggState *
+state_grow(TraceAggState *st, int32 extra)
 {
 	int64		need = (int64) st->n + extra;
 	Size		bytes;
 
-	if (likely(need <= st->cap))
-		return st;
 	if (need > TRACE_MAX_EVENTS)
 		(void) trace_size(TRACE_MAX_EVENTS + 1, 0, 0);	/* reports the limit */
 	bytes = Max(state_bytes(st->cap), STATE_FIRST_BYTES);
@@ -197,6 +276,15 @@ state_reserve(TraceAggState *st, int32 extra)
 	st = repalloc_huge(st, bytes);
 	st->cap = (int32) Min((bytes - STATE_HDR) / sizeof(AggEvent), TRACE_MAX_EVENTS);
 	return st;
+}
+
+/* Room for extra more events; the per-event call is one compare. */
+static inline TraceAggState *
+state_reserve(TraceAggState *st, int32 extra)
+{
+	if (likely((int64) st->n + extra <= st->cap))
+		return st;
+	return state_grow(st, extra);
 }
 
 /* Append one event (room must be reserved); keeps the sorted flag true only while in order. */
@@ -209,8 +297,15 @@ state_push(TraceAggState *st, int32 act, TimestampTz ts, int64 ord)
 	e->ord = ord;
 	e->act = act;
 	e->pad = 0;
-	if (st->sorted && st->n > 0 && event_cmp(e - 1, e, st->dict) > 0)
-		st->sorted = false;
+	if (st->sorted && st->n > 0)
+	{
+		const AggEvent *p = e - 1;
+
+		/* the common cases inline: a later time, or the same time and a larger order key */
+		if (p->ts > ts || (p->ts == ts && (p->ord > ord ||
+										   (p->ord == ord && event_cmp(p, e, st->dict) > 0))))
+			st->sorted = false;
+	}
 	st->n++;
 }
 
@@ -218,12 +313,16 @@ state_push(TraceAggState *st, int32 act, TimestampTz ts, int64 ord)
 static Datum
 trans_common(FunctionCallInfo fcinfo, bool with_ord)
 {
-	MemoryContext cxt = cm_agg_context(fcinfo, "trace_agg_trans");
 	AggDict    *dict = dict_for(fcinfo);
-	TraceAggState *st = PG_ARGISNULL(0) ? state_new(cxt, dict, 0) : (TraceAggState *) PG_GETARG_POINTER(0);
+	TraceAggState *st;
 	TimestampTz ts;
 	int64		ord = 0;
 
+	/* an internal state only ever comes from an aggregate, so the context is checked once */
+	if (PG_ARGISNULL(0))
+		st = state_new(cm_agg_context(fcinfo, "trace_agg_trans"), dict, 0);
+	else
+		st = (TraceAggState *) PG_GETARG_POINTER(0);
 	if (with_ord)
 	{
 		st->has_ord = true;
@@ -498,28 +597,83 @@ state_sort(TraceAggState *st)
 	st->sorted = true;
 }
 
-/* The canonical trace of a sorted state (the layout of trace.h), written in one pass. */
+/* Name pools up to this many bytes are bounded by the whole dictionary when a trace is sized. */
+#define ONE_PASS_NAMES_MAX	4096
+
+/* Write the dictionary part of a trace (offsets and name pool) from the first-occurrence ids. */
+static void
+write_names(TraceData *t, const AggDict *d, int32 nacts)
+{
+	int32	   *off = TraceNameOff(t);
+	char	   *pool = TraceNames(t);
+	int32		l;
+
+	off[0] = 0;
+	for (l = 0; l < nacts; l++)
+	{
+		int32		a = d->firsts[l];
+		int32		len = d->tab.lens[a];
+
+		memcpy(pool + off[l], d->tab.names[a], len);
+		off[l + 1] = off[l] + len;
+	}
+}
+
+/*
+ * The canonical trace of a sorted state (the layout of trace.h), in one pass over the events:
+ * the event arrays sit at offsets that depend only on the event count, so they are written
+ * while activities are numbered in first-occurrence order; the dictionary follows. The value is
+ * allocated for the largest dictionary it could have (every name of the query's dictionary, when
+ * those are few bytes) and given its exact size; with a large query dictionary a first pass
+ * counts the trace's own names instead.
+ */
 static TraceData *
 trace_from_state(const TraceAggState *st)
 {
 	AggDict    *d = st->dict;
-	int64		names_len;
-	int32		nacts = number_local(st, &names_len);
 	int32		n = st->n,
+				nacts = 0,
 				i;
+	int64		names_len = 0;
+	Size		alloc;
 	TraceData  *t;
-	Size		size;
 	TimestampTz *ts;
 	int64	   *ord;
-	int32	   *act,
-			   *off;
-	char	   *pool;
+	int32	   *act;
 
-	if (names_len > MaxAllocSize)
-		(void) trace_size(TRACE_MAX_EVENTS + 1, 0, 0);
-	size = trace_size(n, nacts, (int) names_len);
-	t = palloc(size);
-	SET_VARSIZE(t, size);
+	if (d->names_total <= ONE_PASS_NAMES_MAX)
+		alloc = trace_size(n, Min(n, d->tab.count), (int) d->names_total);
+	else
+	{
+		int32		exact = number_local(st, &names_len);
+
+		if (names_len > MaxAllocSize)
+			(void) trace_size(TRACE_MAX_EVENTS + 1, 0, 0);
+		alloc = trace_size(n, exact, (int) names_len);
+		names_len = 0;
+	}
+	t = palloc(alloc);
+	ts = TraceTs(t);
+	ord = (int64 *) (ts + n);
+	act = (int32 *) (ord + n);
+	dict_scratch_begin(d);
+	for (i = 0; i < n; i++)
+	{
+		const AggEvent *e = &st->ev[i];
+		int32		a = e->act;
+
+		ts[i] = e->ts;
+		ord[i] = e->ord;
+		if (d->stamp[a] != d->gen)
+		{
+			d->stamp[a] = d->gen;
+			d->local[a] = nacts;
+			d->firsts[nacts++] = a;
+			names_len += d->tab.lens[a];
+		}
+		act[i] = d->local[a];
+	}
+	SET_VARSIZE(t, trace_size(n, nacts, (int) names_len));
 	t->version = TRACE_VERSION;
 	t->flags = st->has_ord ? TRACE_HAS_ORD : 0;
 	t->reserved = 0;
@@ -527,30 +681,7 @@ trace_from_state(const TraceAggState *st)
 	t->nacts = nacts;
 	t->nskipped = skipped_for_trace(st->nskipped);
 	t->names_len = (int32) names_len;
-	ts = TraceTs(t);
-	ord = TraceOrd(t);
-	act = TraceAct(t);
-	off = TraceNameOff(t);
-	pool = TraceNames(t);
-	off[0] = 0;
-	for (i = 0; i < n; i++)
-	{
-		const AggEvent *e = &st->ev[i];
-		int32		l = d->local[e->act];
-
-		ts[i] = e->ts;
-		ord[i] = e->ord;
-		act[i] = l;
-		/* a local id is written to the pool when it is first met, so in ascending order */
-		if (d->stamp[e->act] == d->gen)
-		{
-			int32		len = d->tab.lens[e->act];
-
-			memcpy(pool + off[l], d->tab.names[e->act], len);
-			off[l + 1] = off[l] + len;
-			d->stamp[e->act] = d->gen - 1;	/* written */
-		}
-	}
+	write_names(t, d, nacts);
 	return t;
 }
 
