@@ -73,10 +73,10 @@ typedef struct TraceAggState
 } TraceAggState;
 
 #define STATE_HDR	offsetof(TraceAggState, ev)
-/* The first allocation holds 4 events in 128 bytes; states grow by doubling their bytes, so every
- * size is one of AllocSet's power-of-two chunks (a typical invoice of 5 to 9 events takes 256,
- * the SSPACE of the aggregate in sql/parts/10_trace.sql). */
-#define STATE_FIRST_BYTES	128
+/* The first allocation holds 9 events in 256 bytes (a typical invoice of 5 to 9 events, the
+ * SSPACE of the aggregate in sql/parts/10_trace.sql, never grows); states grow by doubling their
+ * bytes, so every size is one of AllocSet's power-of-two chunks. */
+#define STATE_FIRST_BYTES	256
 
 /* Empty key-index slots for ids: the table sized at most half full. */
 static void
@@ -90,29 +90,33 @@ dict_slots_alloc(AggDict *d, int32 nslots)
 	d->mask = nslots - 1;
 }
 
-/* The dictionary of this support function, created on first use for the rest of the query. */
-static AggDict *
+/* A new dictionary for a support function, kept in its fn_extra for the rest of the query. */
+static pg_noinline AggDict *
+dict_create(FunctionCallInfo fcinfo)
+{
+	AggDict    *d = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggDict));
+
+	nametab_init(&d->tab, fcinfo->flinfo->fn_mcxt, true);
+	dict_slots_alloc(d, 64);
+	d->last = -1;
+	fcinfo->flinfo->fn_extra = d;
+	return d;
+}
+
+/* The dictionary of this support function, created on first use. */
+static pg_attribute_always_inline AggDict *
 dict_for(FunctionCallInfo fcinfo)
 {
 	AggDict    *d = (AggDict *) fcinfo->flinfo->fn_extra;
 
-	if (d == NULL)
-	{
-		d = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggDict));
-		nametab_init(&d->tab, fcinfo->flinfo->fn_mcxt, true);
-		dict_slots_alloc(d, 64);
-		d->last = -1;
-		fcinfo->flinfo->fn_extra = d;
-	}
-	return d;
+	return likely(d != NULL) ? d : dict_create(fcinfo);
 }
 
 /* Does slot s hold the name with key k? */
 static inline bool
 dict_slot_is(const AggDict *d, const DictSlot *s, const NameKey *k, const char *name)
 {
-	return s->key.len == k->len && s->key.w0 == k->w0 && s->key.w1 == k->w1 &&
-		nametab_key_rest_equal(d->tab.names[s->id], name, k->len);
+	return nametab_key_equal(&s->key, k) && nametab_key_rest_equal(d->tab.names[s->id], name, k->len);
 }
 
 /* Add a name not yet in the dictionary; doubles the key index when it becomes half full. */
@@ -146,11 +150,11 @@ dict_add(AggDict *d, const NameKey *k, const char *name, int32 i)
 }
 
 /*
- * Id of an activity name: its key (two word loads) is compared with the last hit's, then looked
- * up in the key index; names of at most 16 bytes are never read again, longer ones only in their
- * middle bytes.
+ * Id of an activity name: its key (three word loads) is compared with the last hit's, then
+ * looked up in the key index; names of at most 24 bytes are never read again, longer ones only
+ * in their middle bytes.
  */
-static inline int32
+static pg_attribute_always_inline int32
 dict_id(AggDict *d, const char *name, int32 len)
 {
 	NameKey		k = nametab_key(name, len);
@@ -343,8 +347,13 @@ trans_common(FunctionCallInfo fcinfo, bool with_ord)
 		PG_RETURN_POINTER(st);
 	}
 	{
-		text	   *act = PG_GETARG_TEXT_PP(1);
-		int32		id = dict_id(st->dict, VARDATA_ANY(act), VARSIZE_ANY_EXHDR(act));
+		struct varlena *act = (struct varlena *) PG_GETARG_POINTER(1);
+		int32		id;
+
+		/* PG_GETARG_TEXT_PP without a call for the usual plain or short-header value */
+		if (unlikely(VARATT_IS_COMPRESSED(act) || VARATT_IS_EXTERNAL(act)))
+			act = pg_detoast_datum_packed(act);
+		id = dict_id(st->dict, VARDATA_ANY(act), VARSIZE_ANY_EXHDR(act));
 
 		st = state_reserve(st, 1);
 		state_push(st, id, ts, ord);
