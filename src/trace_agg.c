@@ -14,6 +14,7 @@
 #include "trace.h"
 
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -51,7 +52,7 @@ typedef struct AggDict
 	int32	   *firsts;			/* ids in order of first occurrence in the trace being built */
 } AggDict;
 
-/* One event in a state: 24 bytes, no pointers. */
+/* One event, decoded (the state holds it encoded, see TraceAggState). */
 typedef struct AggEvent
 {
 	TimestampTz ts;
@@ -60,23 +61,35 @@ typedef struct AggEvent
 	int32		pad;			/* zero */
 } AggEvent;
 
-/* A case's state: one allocation in the aggregate context, events inline. */
+/*
+ * A case's state: one allocation in the aggregate context, events inline and delta-encoded in
+ * arrival order. Each event is three varints (7 bits a byte): the zigzag difference of its
+ * time to the previous event's, the same for its order key (wrapping 64-bit arithmetic, so any
+ * two keys have a difference), and its activity id. An invoice's events are minutes to weeks
+ * apart with consecutive order keys and few activities, so an event takes 5 to 9 bytes instead
+ * of the 24 of AggEvent.
+ */
 typedef struct TraceAggState
 {
 	AggDict    *dict;			/* the dictionary the act ids refer to */
-	int32		n;				/* events held */
-	int32		cap;			/* events that fit in this allocation */
 	int64		nskipped;		/* NULL activity, NULL or infinite timestamp */
+	TimestampTz last_ts;		/* the last event added (0 before the first) */
+	int64		last_ord;
+	int32		last_act;
+	int32		n;				/* events held */
+	int32		used;			/* bytes of buf holding events */
+	int32		cap;			/* bytes of buf that may start an event (EVENT_MAX_BYTES fit after) */
 	bool		has_ord;
-	bool		sorted;			/* ev[] is in canonical order */
-	AggEvent	ev[FLEXIBLE_ARRAY_MEMBER];
+	bool		sorted;			/* events arrived in canonical order */
+	uint8		buf[FLEXIBLE_ARRAY_MEMBER];
 } TraceAggState;
 
-#define STATE_HDR	offsetof(TraceAggState, ev)
-/* The first allocation holds 9 events in 256 bytes (a typical invoice of 5 to 9 events, the
- * SSPACE of the aggregate in sql/parts/10_trace.sql, never grows); states grow by doubling their
- * bytes, so every size is one of AllocSet's power-of-two chunks. */
-#define STATE_FIRST_BYTES	256
+#define STATE_HDR	offsetof(TraceAggState, buf)
+#define EVENT_MAX_BYTES	25		/* two 64-bit varints (10 bytes each) and a 32-bit one (5) */
+/* The first allocation holds about 10 events in 128 bytes (a typical invoice of 5 to 9 events
+ * never grows); states grow by doubling their bytes, so every size is one of AllocSet's
+ * power-of-two chunks. */
+#define STATE_FIRST_BYTES	128
 
 /* Empty key-index slots for ids: the table sized at most half full. */
 static void
@@ -242,75 +255,146 @@ event_cmp_arg(const void *a, const void *b, void *arg)
 	return event_cmp((const AggEvent *) a, (const AggEvent *) b, (const AggDict *) arg);
 }
 
-/* Bytes of a state holding cap events. */
-static Size
-state_bytes(int32 cap)
-{
-	return STATE_HDR + (Size) cap * sizeof(AggEvent);
-}
-
-/* A new empty state for at least cap events, in the aggregate context. */
+/* A new empty state with room for at least bytes of events, in the aggregate context. */
 static TraceAggState *
-state_new(MemoryContext cxt, AggDict *dict, int32 cap)
+state_new(MemoryContext cxt, AggDict *dict, Size bytes)
 {
-	Size		bytes = Max(state_bytes(cap), STATE_FIRST_BYTES);
-	TraceAggState *st = MemoryContextAllocExtended(cxt, bytes, MCXT_ALLOC_HUGE);
+	Size		size = STATE_FIRST_BYTES;
+	TraceAggState *st;
 
+	while (size < STATE_HDR + bytes + EVENT_MAX_BYTES)
+		size *= 2;
+	st = MemoryContextAllocExtended(cxt, size, MCXT_ALLOC_HUGE);
 	st->dict = dict;
-	st->n = 0;
-	st->cap = (int32) ((bytes - STATE_HDR) / sizeof(AggEvent));
 	st->nskipped = 0;
+	st->last_ts = 0;
+	st->last_ord = 0;
+	st->last_act = -1;
+	st->n = 0;
+	st->used = 0;
+	st->cap = (int32) (size - STATE_HDR - EVENT_MAX_BYTES);
 	st->has_ord = false;
 	st->sorted = true;
 	return st;
 }
 
-/* Grow a full state to room for extra more events by doubling its bytes (amortised O(1)). */
+/* Double a full state's bytes (amortised O(1)); the event limit is checked here. */
 static pg_noinline TraceAggState *
-state_grow(TraceAggState *st, int32 extra)
+state_grow(TraceAggState *st)
 {
-	int64		need = (int64) st->n + extra;
-	Size		bytes;
+	Size		size = STATE_HDR + st->cap + EVENT_MAX_BYTES;
 
-	if (need > TRACE_MAX_EVENTS)
+	if (st->n >= TRACE_MAX_EVENTS)
 		(void) trace_size(TRACE_MAX_EVENTS + 1, 0, 0);	/* reports the limit */
-	bytes = Max(state_bytes(st->cap), STATE_FIRST_BYTES);
-	while (bytes < state_bytes((int32) need))
-		bytes *= 2;
-	st = repalloc_huge(st, bytes);
-	st->cap = (int32) Min((bytes - STATE_HDR) / sizeof(AggEvent), TRACE_MAX_EVENTS);
+	size *= 2;
+	st = repalloc_huge(st, size);
+	st->cap = (int32) (size - STATE_HDR - EVENT_MAX_BYTES);
 	return st;
 }
 
-/* Room for extra more events; the per-event call is one compare. */
+/* Room for one more event of any size: one compare. */
 static inline TraceAggState *
-state_reserve(TraceAggState *st, int32 extra)
+state_reserve(TraceAggState *st)
 {
-	if (likely((int64) st->n + extra <= st->cap))
+	if (likely(st->used <= st->cap))
 		return st;
-	return state_grow(st, extra);
+	return state_grow(st);
+}
+
+/* Zigzag: small negative and positive differences both become small unsigned numbers. */
+static inline uint64
+zigzag(uint64 d)
+{
+	return (d << 1) ^ (uint64) ((int64) d >> 63);
+}
+
+/* Inverse of zigzag. */
+static inline uint64
+unzigzag(uint64 z)
+{
+	return (z >> 1) ^ (0 - (z & 1));
+}
+
+/* Write v as a varint; returns the byte after it. */
+static inline uint8 *
+put_varint(uint8 *p, uint64 v)
+{
+	while (v >= 0x80)
+	{
+		*p++ = (uint8) v | 0x80;
+		v >>= 7;
+	}
+	*p++ = (uint8) v;
+	return p;
+}
+
+/* Read a varint written by put_varint; returns the byte after it. */
+static inline const uint8 *
+get_varint(const uint8 *p, uint64 *v)
+{
+	uint64		r = *p & 0x7f;
+	int			shift = 7;
+
+	while (*p++ & 0x80)
+	{
+		r |= (uint64) (*p & 0x7f) << shift;
+		shift += 7;
+	}
+	*v = r;
+	return p;
 }
 
 /* Append one event (room must be reserved); keeps the sorted flag true only while in order. */
 static inline void
 state_push(TraceAggState *st, int32 act, TimestampTz ts, int64 ord)
 {
-	AggEvent   *e = &st->ev[st->n];
+	uint8	   *p = st->buf + st->used;
 
-	e->ts = ts;
-	e->ord = ord;
-	e->act = act;
-	e->pad = 0;
-	if (st->sorted && st->n > 0)
+	if (st->sorted && st->n > 0 &&
+		(st->last_ts > ts || (st->last_ts == ts && (st->last_ord > ord ||
+													(st->last_ord == ord && st->last_act != act)))))
 	{
-		const AggEvent *p = e - 1;
+		/* the rare ties on (ts, ord) are ordered by name */
+		AggEvent	prev = {st->last_ts, st->last_ord, st->last_act, 0};
+		AggEvent	cur = {ts, ord, act, 0};
 
-		/* the common cases inline: a later time, or the same time and a larger order key */
-		if (p->ts > ts || (p->ts == ts && (p->ord > ord ||
-										   (p->ord == ord && event_cmp(p, e, st->dict) > 0))))
+		if (event_cmp(&prev, &cur, st->dict) > 0)
 			st->sorted = false;
 	}
+	p = put_varint(p, zigzag((uint64) ts - (uint64) st->last_ts));
+	p = put_varint(p, zigzag((uint64) ord - (uint64) st->last_ord));
+	p = put_varint(p, (uint32) act);
+	st->used = (int32) (p - st->buf);
+	st->last_ts = ts;
+	st->last_ord = ord;
+	st->last_act = act;
 	st->n++;
+}
+
+/* The events of a state decoded in arrival order, palloc'd in the current memory context. */
+static AggEvent *
+state_events(const TraceAggState *st)
+{
+	AggEvent   *ev = palloc_extended(sizeof(AggEvent) * Max(st->n, 1), MCXT_ALLOC_HUGE);
+	const uint8 *p = st->buf;
+	uint64		ts = 0,
+				ord = 0,
+				v;
+	int32		i;
+
+	for (i = 0; i < st->n; i++)
+	{
+		p = get_varint(p, &v);
+		ts += unzigzag(v);
+		p = get_varint(p, &v);
+		ord += unzigzag(v);
+		p = get_varint(p, &v);
+		ev[i].ts = (TimestampTz) ts;
+		ev[i].ord = (int64) ord;
+		ev[i].act = (int32) v;
+		ev[i].pad = 0;
+	}
+	return ev;
 }
 
 /* Shared transition: NULL activity or unusable timestamp is counted, not dropped silently. */
@@ -355,7 +439,7 @@ trans_common(FunctionCallInfo fcinfo, bool with_ord)
 			act = pg_detoast_datum_packed(act);
 		id = dict_id(st->dict, VARDATA_ANY(act), VARSIZE_ANY_EXHDR(act));
 
-		st = state_reserve(st, 1);
+		st = state_reserve(st);
 		state_push(st, id, ts, ord);
 	}
 	PG_RETURN_POINTER(st);
@@ -379,18 +463,20 @@ trace_agg_trans_ord(PG_FUNCTION_ARGS)
 static TraceAggState *
 state_merge(TraceAggState *dst, const TraceAggState *src)
 {
+	AggEvent   *ev = state_events(src);
 	int32		i;
 
-	dst = state_reserve(dst, src->n);
 	for (i = 0; i < src->n; i++)
 	{
-		const AggEvent *e = &src->ev[i];
-		int32		act = e->act;
+		int32		act = ev[i].act;
 
+		CHECK_FOR_INTERRUPTS();
 		if (src->dict != dst->dict)
 			act = dict_id(dst->dict, src->dict->tab.names[act], src->dict->tab.lens[act]);
-		state_push(dst, act, e->ts, e->ord);
+		dst = state_reserve(dst);
+		state_push(dst, act, ev[i].ts, ev[i].ord);
 	}
+	pfree(ev);
 	dst->nskipped += src->nskipped;
 	dst->has_ord |= src->has_ord;
 	return dst;
@@ -411,7 +497,7 @@ trace_agg_combine(PG_FUNCTION_ARGS)
 	if (b == NULL)
 		PG_RETURN_POINTER(a);
 	if (a == NULL && GetMemoryChunkContext(b) != cxt)
-		a = state_new(cxt, b->dict, b->n);
+		a = state_new(cxt, b->dict, b->used);
 	if (a == NULL || (a->n == 0 && GetMemoryChunkContext(b) == cxt))
 	{
 		if (a != NULL)
@@ -439,21 +525,20 @@ skipped_for_trace(int64 nskipped)
 }
 
 /*
- * Number the activities of a state's events 0, 1, ... in order of first occurrence (in the
- * dictionary's scratch); returns how many, and their total name bytes in *names_len.
+ * Number the activities of events 0, 1, ... in order of first occurrence (in the dictionary's
+ * scratch); returns how many, and their total name bytes in *names_len.
  */
 static int32
-number_local(const TraceAggState *st, int64 *names_len)
+number_local(AggDict *d, const AggEvent *ev, int32 n, int64 *names_len)
 {
-	AggDict    *d = st->dict;
 	int32		nacts = 0;
 	int64		bytes = 0;
 	int32		i;
 
 	dict_scratch_begin(d);
-	for (i = 0; i < st->n; i++)
+	for (i = 0; i < n; i++)
 	{
-		int32		a = st->ev[i].act;
+		int32		a = ev[i].act;
 
 		if (d->stamp[a] != d->gen)
 		{
@@ -475,13 +560,15 @@ trace_agg_serialize(PG_FUNCTION_ARGS)
 {
 	TraceAggState *st = (TraceAggState *) PG_GETARG_POINTER(0);
 	AggDict    *d = st->dict;
+	AggEvent   *ev;
 	StringInfoData buf;
 	int64		names_len;
 	int32		nacts,
 				i;
 
 	(void) cm_agg_context(fcinfo, "trace_agg_serialize");
-	nacts = number_local(st, &names_len);
+	ev = state_events(st);
+	nacts = number_local(d, ev, st->n, &names_len);
 	pq_begintypsend(&buf);
 	enlargeStringInfo(&buf, 17 + nacts * 4 + names_len + st->n * 20);
 	pq_sendbyte(&buf, st->has_ord ? 1 : 0);
@@ -489,7 +576,7 @@ trace_agg_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, nacts);
 	for (i = 0; i < st->n; i++)
 	{
-		int32		a = st->ev[i].act;
+		int32		a = ev[i].act;
 
 		/* each name once, at its first occurrence, so that the reader numbers them alike */
 		if (d->stamp[a] == d->gen)
@@ -500,14 +587,15 @@ trace_agg_serialize(PG_FUNCTION_ARGS)
 		}
 	}
 	/* the stamps were spent on writing names: number again for the event indexes */
-	(void) number_local(st, &names_len);
+	(void) number_local(d, ev, st->n, &names_len);
 	pq_sendint32(&buf, st->n);
 	for (i = 0; i < st->n; i++)
 	{
-		pq_sendint64(&buf, st->ev[i].ts);
-		pq_sendint64(&buf, st->ev[i].ord);
-		pq_sendint32(&buf, d->local[st->ev[i].act]);
+		pq_sendint64(&buf, ev[i].ts);
+		pq_sendint64(&buf, ev[i].ord);
+		pq_sendint32(&buf, d->local[ev[i].act]);
 	}
+	pfree(ev);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -564,7 +652,7 @@ trace_agg_deserialize(PG_FUNCTION_ARGS)
 		bad_state("event count does not match the data");
 	if (n > TRACE_MAX_EVENTS)
 		(void) trace_size(n, 0, 0);
-	st = state_new(cxt, dict, n);
+	st = state_new(cxt, dict, (Size) n * 8);
 	st->has_ord = has_ord;
 	st->nskipped = nskipped;
 	for (i = 0; i < n; i++)
@@ -575,6 +663,7 @@ trace_agg_deserialize(PG_FUNCTION_ARGS)
 
 		if (k < 0 || k >= nnames)
 			bad_state("name index out of range");
+		st = state_reserve(st);
 		state_push(st, ids[k], ts, ord);
 	}
 	if (buf.cursor != buf.len)
@@ -583,27 +672,24 @@ trace_agg_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* Sort a state's events into canonical order in place; insertion sort for short cases. */
+/* Sort decoded events into canonical order; insertion sort for short cases. */
 static void
-state_sort(TraceAggState *st)
+events_sort(AggEvent *ev, int32 n, AggDict *d)
 {
 	int32		i,
 				j;
 
-	if (st->sorted)
-		return;
-	if (st->n > 16)
-		qsort_arg(st->ev, st->n, sizeof(AggEvent), event_cmp_arg, st->dict);
+	if (n > 16)
+		qsort_arg(ev, n, sizeof(AggEvent), event_cmp_arg, d);
 	else
-		for (i = 1; i < st->n; i++)
+		for (i = 1; i < n; i++)
 		{
-			AggEvent	x = st->ev[i];
+			AggEvent	x = ev[i];
 
-			for (j = i; j > 0 && event_cmp(&st->ev[j - 1], &x, st->dict) > 0; j--)
-				st->ev[j] = st->ev[j - 1];
-			st->ev[j] = x;
+			for (j = i; j > 0 && event_cmp(&ev[j - 1], &x, d) > 0; j--)
+				ev[j] = ev[j - 1];
+			ev[j] = x;
 		}
-	st->sorted = true;
 }
 
 /* Name pools up to this many bytes are bounded by the whole dictionary when a trace is sized. */
@@ -629,7 +715,8 @@ write_names(TraceData *t, const AggDict *d, int32 nacts)
 }
 
 /*
- * The canonical trace of a sorted state (the layout of trace.h), in one pass over the events:
+ * The canonical trace of a state's events in canonical order (the layout of trace.h), in one
+ * pass over the events:
  * the event arrays sit at offsets that depend only on the event count, so they are written
  * while activities are numbered in first-occurrence order; the dictionary follows. The value is
  * allocated for the largest dictionary it could have (every name of the query's dictionary, when
@@ -637,7 +724,7 @@ write_names(TraceData *t, const AggDict *d, int32 nacts)
  * counts the trace's own names instead.
  */
 static TraceData *
-trace_from_state(const TraceAggState *st)
+trace_from_events(const TraceAggState *st, const AggEvent *ev)
 {
 	AggDict    *d = st->dict;
 	int32		n = st->n,
@@ -654,7 +741,7 @@ trace_from_state(const TraceAggState *st)
 		alloc = trace_size(n, Min(n, d->tab.count), (int) d->names_total);
 	else
 	{
-		int32		exact = number_local(st, &names_len);
+		int32		exact = number_local(d, ev, n, &names_len);
 
 		if (names_len > MaxAllocSize)
 			(void) trace_size(TRACE_MAX_EVENTS + 1, 0, 0);
@@ -668,7 +755,7 @@ trace_from_state(const TraceAggState *st)
 	dict_scratch_begin(d);
 	for (i = 0; i < n; i++)
 	{
-		const AggEvent *e = &st->ev[i];
+		const AggEvent *e = &ev[i];
 		int32		a = e->act;
 
 		ts[i] = e->ts;
@@ -695,20 +782,25 @@ trace_from_state(const TraceAggState *st)
 }
 
 /*
- * Final: sort the state's events in place and build the canonical trace from them. Sorting
- * does not change the state's content (the same multiset of events, in the order the trace
- * would have anyway), so the state stays valid for further transitions and final calls, as
- * FINALFUNC_MODIFY = READ_ONLY promises.
+ * Final: decode the state's events, sort them when they did not arrive in order, and build the
+ * canonical trace from them. The state itself is not changed, so it stays valid for further
+ * transitions and final calls, as FINALFUNC_MODIFY = READ_ONLY promises.
  */
 Datum
 trace_agg_final(PG_FUNCTION_ARGS)
 {
 	TraceAggState *st;
+	AggEvent   *ev;
+	TraceData  *t;
 
 	(void) cm_agg_context(fcinfo, "trace_agg_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (TraceAggState *) PG_GETARG_POINTER(0);
-	state_sort(st);
-	PG_RETURN_TRACE_P(trace_from_state(st));
+	ev = state_events(st);
+	if (!st->sorted)
+		events_sort(ev, st->n, st->dict);
+	t = trace_from_events(st, ev);
+	pfree(ev);
+	PG_RETURN_TRACE_P(t);
 }
