@@ -425,33 +425,55 @@ state_push(TraceAggState *st, int32 act, TimestampTz ts, int64 ord)
 	st->n++;
 }
 
+/* A reader of a state's events in arrival order. */
+typedef struct EventCursor
+{
+	const uint8 *p;				/* the next event's tag byte */
+	uint64		ts;				/* the previous event's time and order key */
+	uint64		ord;
+} EventCursor;
+
+/* Start reading a state's events. */
+static inline void
+cursor_begin(EventCursor *c, const TraceAggState *st)
+{
+	c->p = st->buf;
+	c->ts = 0;
+	c->ord = 0;
+}
+
+/* Decode the next event (the caller counts them: the state's n). */
+static pg_attribute_always_inline void
+cursor_next(EventCursor *c, AggEvent *e)
+{
+	const uint8 *p = c->p;
+	int			lt = *p & 15,
+				lo = *p >> 4;
+	uint64		v;
+
+	p++;
+	c->ts += unzigzag(get_word(p, lt));
+	p += lt;
+	c->ord += unzigzag(get_word(p, lo));
+	p += lo;
+	c->p = get_varint(p, &v);
+	e->ts = (TimestampTz) c->ts;
+	e->ord = (int64) c->ord;
+	e->act = (int32) v;
+	e->pad = 0;
+}
+
 /* The events of a state decoded in arrival order, palloc'd in the current memory context. */
 static AggEvent *
 state_events(const TraceAggState *st)
 {
 	AggEvent   *ev = palloc_extended(sizeof(AggEvent) * Max(st->n, 1), MCXT_ALLOC_HUGE);
-	const uint8 *p = st->buf;
-	uint64		ts = 0,
-				ord = 0,
-				v;
+	EventCursor c;
 	int32		i;
 
+	cursor_begin(&c, st);
 	for (i = 0; i < st->n; i++)
-	{
-		int			lt = *p & 15,
-					lo = *p >> 4;
-
-		p++;
-		ts += unzigzag(get_word(p, lt));
-		p += lt;
-		ord += unzigzag(get_word(p, lo));
-		p += lo;
-		p = get_varint(p, &v);
-		ev[i].ts = (TimestampTz) ts;
-		ev[i].ord = (int64) ord;
-		ev[i].act = (int32) v;
-		ev[i].pad = 0;
-	}
+		cursor_next(&c, &ev[i]);
 	return ev;
 }
 
@@ -773,17 +795,18 @@ write_names(TraceData *t, const AggDict *d, int32 nacts)
 }
 
 /*
- * The canonical trace of a state's events in canonical order (the layout of trace.h), in one
- * pass over the events:
- * the event arrays sit at offsets that depend only on the event count, so they are written
- * while activities are numbered in first-occurrence order; the dictionary follows. The value is
- * allocated for the largest dictionary it could have (every name of the query's dictionary, when
- * those are few bytes) and given its exact size; with a large query dictionary a first pass
- * counts the trace's own names instead.
+ * The canonical trace of a state's events in canonical order (the layout of trace.h): ev, or
+ * when NULL the state itself decoded on the fly (its events arrived in order). One pass over
+ * the events: the event arrays sit at offsets that depend only on the event count, so they are
+ * written while activities are numbered in first-occurrence order; the dictionary follows. The
+ * value is allocated for the largest dictionary it could have (every name of the query's
+ * dictionary, when those are few bytes) and given its exact size; with a large query
+ * dictionary a first pass over ev counts the trace's own names instead.
  */
 static TraceData *
 trace_from_events(const TraceAggState *st, const AggEvent *ev)
 {
+	EventCursor c;
 	AggDict    *d = st->dict;
 	int32		n = st->n,
 				nacts = 0,
@@ -799,7 +822,10 @@ trace_from_events(const TraceAggState *st, const AggEvent *ev)
 		alloc = trace_size(n, Min(n, d->tab.count), (int) d->names_total);
 	else
 	{
-		int32		exact = number_local(d, ev, n, &names_len);
+		int32		exact;
+
+		Assert(ev != NULL);
+		exact = number_local(d, ev, n, &names_len);
 
 		if (names_len > MaxAllocSize)
 			(void) trace_size(TRACE_MAX_EVENTS + 1, 0, 0);
@@ -811,10 +837,16 @@ trace_from_events(const TraceAggState *st, const AggEvent *ev)
 	ord = (int64 *) (ts + n);
 	act = (int32 *) (ord + n);
 	dict_scratch_begin(d);
+	cursor_begin(&c, st);
 	for (i = 0; i < n; i++)
 	{
-		const AggEvent *e = &ev[i];
-		int32		a = e->act;
+		AggEvent	dec;
+		const AggEvent *e = ev ? &ev[i] : &dec;
+		int32		a;
+
+		if (ev == NULL)
+			cursor_next(&c, &dec);
+		a = e->act;
 
 		ts[i] = e->ts;
 		ord[i] = e->ord;
@@ -855,6 +887,9 @@ trace_agg_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (TraceAggState *) PG_GETARG_POINTER(0);
+	/* events that arrived in order are decoded straight into the trace */
+	if (st->sorted && st->dict->names_total <= ONE_PASS_NAMES_MAX)
+		PG_RETURN_TRACE_P(trace_from_events(st, NULL));
 	ev = state_events(st);
 	if (!st->sorted)
 		events_sort(ev, st->n, st->dict);
