@@ -2,10 +2,10 @@
  * trace_agg.c: the per-case aggregate collmine.trace_agg(activity, ts [, ord]).
  *
  * Activity names are interned once per query in a dictionary kept in the support function's
- * fn_extra (so one hash per event, and none when an event repeats the previous event's
- * activity); each case's state is then one allocation: a small header followed by compact
- * (ts, ord, activity id) records, unsorted. The final function sorts those records in place
- * (not at all when they arrived in order) and writes the canonical trace straight from them.
+ * fn_extra (one key lookup per event, none when an event repeats the previous event's
+ * activity); each case's state is then one allocation: a small header followed by the events
+ * delta-encoded in arrival order (TraceAggState). The final function decodes them straight
+ * into the canonical trace when they arrived in order, and sorts a decoded copy otherwise.
  * Because the final order is a total order on the event content, the result does not depend on
  * input order, on how rows were split among parallel workers, or on the order partial states
  * are combined. The state is `internal` with serialize/deserialize so that partial aggregation
@@ -92,9 +92,9 @@ typedef struct TraceAggState
  * loads 8 bytes where a difference starts, so 8 more bytes after the last event are readable. */
 #define EVENT_MAX_BYTES	22
 #define STATE_SLACK		(EVENT_MAX_BYTES + 8)
-/* The first allocation holds about 10 events in 128 bytes (a typical invoice of 5 to 9 events
- * never grows); states grow by doubling their bytes, so every size is one of AllocSet's
- * power-of-two chunks. */
+/* The first allocation, 128 bytes, holds about 6 events (48 bytes after the header and the
+ * slack), 256 bytes about 25; states grow by doubling their bytes, so every size is one of
+ * AllocSet's power-of-two chunks. */
 #define STATE_FIRST_BYTES	128
 
 /* Empty key-index slots for ids: the table sized at most half full. */
