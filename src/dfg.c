@@ -186,9 +186,30 @@ edge_rehash(DfgExpanded *e)
 	e->edge_mask = newmask;
 }
 
-/* The edge from -> to, created empty when new. */
-static DfgMemEdge *
-edge_lookup(DfgExpanded *e, int32 from, int32 to)
+/* Activities whose edges a dense matrix indexes (a DFG_MATRIX_MAX^2 int32 matrix is 64 kB). */
+#define DFG_MATRIX_MAX	128
+
+/* Cover activities 0 .. need - 1 by the edge matrix (a power-of-two side), refilled from the edges. */
+static void
+matrix_cover(DfgExpanded *e, int need)
+{
+	int			dim = Max(e->matrix_dim, 16);
+	int			x;
+
+	while (dim < need)
+		dim *= 2;
+	if (e->edge_matrix)
+		pfree(e->edge_matrix);
+	e->edge_matrix = MemoryContextAllocZero(e->cxt, (Size) dim * dim * sizeof(int32));
+	e->matrix_dim = dim;
+	for (x = 0; x < e->nedges; x++)
+		if (e->edges[x].s.from < dim && e->edges[x].s.to < dim)
+			e->edge_matrix[e->edges[x].s.from * dim + e->edges[x].s.to] = x + 1;
+}
+
+/* The edge from -> to by hashing, created empty when new (and entered in the matrix). */
+static pg_noinline DfgMemEdge *
+edge_lookup_hashed(DfgExpanded *e, int32 from, int32 to)
 {
 	int			i = edge_hash(from, to) & e->edge_mask;
 	int32		s;
@@ -222,7 +243,28 @@ edge_lookup(DfgExpanded *e, int32 from, int32 to)
 		edge_rehash(e);
 		x = &e->edges[e->nedges - 1];
 	}
+	if (Max(from, to) < DFG_MATRIX_MAX)
+	{
+		if (Max(from, to) >= e->matrix_dim)
+			matrix_cover(e, Max(from, to) + 1);
+		else
+			e->edge_matrix[from * e->matrix_dim + to] = e->nedges;
+	}
 	return x;
+}
+
+/* The edge from -> to, created empty when new: a matrix read for the first activities' edges. */
+static inline DfgMemEdge *
+edge_lookup(DfgExpanded *e, int32 from, int32 to)
+{
+	if ((uint32) from < (uint32) e->matrix_dim && (uint32) to < (uint32) e->matrix_dim)
+	{
+		int32		s = e->edge_matrix[from * e->matrix_dim + to];
+
+		if (likely(s != 0))
+			return &e->edges[s - 1];
+	}
+	return edge_lookup_hashed(e, from, to);
 }
 
 /* Count one occurrence of an edge with duration d (us) in the current trace. */

@@ -160,6 +160,8 @@ typedef struct DfgExpanded
 	DfgMemEdge *edges;
 	int32	   *edge_slots;		/* open addressing: edge index + 1, 0 = empty */
 	int			edge_mask;
+	int32	   *edge_matrix;	/* edge index + 1 at [from * matrix_dim + to], 0 = not known */
+	int			matrix_dim;		/* activities it covers (0: none yet) */
 
 	int32	   *map;			/* scratch: trace dictionary index -> activity index */
 	int			map_cap;

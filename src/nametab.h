@@ -98,6 +98,73 @@ nametab_equal(const char *a, const char *b, int32 len)
 	return true;
 }
 
+/*
+ * A name's key: its length and three words that, for names of at most 24 bytes, hold every byte
+ * (bytes 0-7, 8-15 and the last 8, overlapping; shorter names as in nametab_hash, unused words
+ * zero). Equal keys then mean equal names; longer names also need their bytes 16 .. len - 9
+ * compared (nametab_key_rest_equal). Activity names are mostly shorter than that.
+ */
+typedef struct NameKey
+{
+	uint64		w0;
+	uint64		w1;
+	uint64		w2;
+	int32		len;
+} NameKey;
+
+#define NAMEKEY_FULL	24		/* longest name a key holds completely */
+
+/* The key of a name: up to three loads, no loop. */
+static inline NameKey
+nametab_key(const char *name, int32 len)
+{
+	NameKey		k;
+
+	k.len = len;
+	k.w1 = 0;
+	k.w2 = 0;
+	if (len >= 8)
+	{
+		k.w0 = nametab_load8(name);
+		k.w2 = nametab_load8(name + len - 8);
+		if (len > 16)
+			k.w1 = nametab_load8(name + 8);
+	}
+	else if (len >= 4)
+		k.w0 = nametab_load4(name) | nametab_load4(name + len - 4) << 32;
+	else if (len > 0)
+		k.w0 = (uint64) (uint8) name[0] | (uint64) (uint8) name[len / 2] << 8 |
+			(uint64) (uint8) name[len - 1] << 16;
+	else
+		k.w0 = 0;
+	return k;
+}
+
+/* Hash of a key (every word, three multiplies). */
+static inline uint32
+nametab_key_hash(const NameKey *k)
+{
+	uint64		h = nametab_mix((uint64) k->len * UINT64CONST(0x9E3779B97F4A7C15), k->w0);
+
+	h = nametab_mix(h, k->w1);
+	h = nametab_mix(h, k->w2);
+	return (uint32) h;
+}
+
+/* Equal keys? */
+static inline bool
+nametab_key_equal(const NameKey *a, const NameKey *b)
+{
+	return a->len == b->len && a->w0 == b->w0 && a->w1 == b->w1 && a->w2 == b->w2;
+}
+
+/* For two names with equal keys: are the bytes the key leaves out (16 .. len - 9) equal too? */
+static inline bool
+nametab_key_rest_equal(const char *a, const char *b, int32 len)
+{
+	return len <= NAMEKEY_FULL || nametab_equal(a + 16, b + 16, len - 24);
+}
+
 /* Id of a name already in the table, or -1; inline for per-event lookups. */
 static inline int32
 nametab_find(const NameTab *tab, const char *name, int32 len, uint32 h)

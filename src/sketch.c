@@ -33,25 +33,16 @@ index_by_log(int64 x)
 }
 
 /*
- * The bucket without log() per value. x's exponent bits pick an octave [2^e, 2^(e+1)), its next
- * SKETCH_SUB_BITS bits one of SKETCH_SUB slices of it; a slice is narrower (ratio at most
- * 1 + 1/128) than a bucket (ratio gamma = 1.0202), so it holds at most one bucket boundary.
- * Each octave's table, built on first use from index_by_log itself, keeps per slice the bucket
- * of its first value and the first value of the next bucket (0 when the slice has none), so the
- * result equals index_by_log bit for bit.
+ * The bucket without log() per value (the inline sketch_index of sketch.h). x's exponent bits
+ * pick an octave [2^e, 2^(e+1)), its next SKETCH_SUB_BITS bits one of SKETCH_SUB slices of it; a
+ * slice is narrower (ratio at most 1 + 1/128) than a bucket (ratio gamma = 1.0202), so it holds
+ * at most one bucket boundary. Each octave's table, built on first use from index_by_log
+ * itself, keeps per slice the bucket of its first value and the first value of the next bucket
+ * (0 when the slice has none), so the result equals index_by_log bit for bit.
  */
-#define SKETCH_SUB_BITS	7
-#define SKETCH_SUB		(1 << SKETCH_SUB_BITS)
-
-typedef struct SketchOctave
-{
-	int16		base[SKETCH_SUB];	/* bucket of the slice's first value */
-	int64		split[SKETCH_SUB];	/* first value of bucket base + 1, 0 none, -1 use log() */
-} SketchOctave;
-
-static SketchOctave *sketch_octaves[64];
-static int16 sketch_small[SKETCH_SUB];	/* buckets of 1 .. SKETCH_SUB - 1 */
-static bool sketch_small_done = false;
+SketchOctave *sketch_octaves[64];
+int16		sketch_small[SKETCH_SUB];
+bool		sketch_small_done = false;
 
 /* Build the table of octave e (e >= SKETCH_SUB_BITS), once per process. */
 static SketchOctave *
@@ -95,14 +86,13 @@ build_octave(int e)
 	return o;
 }
 
-/* Bucket of a positive duration: the smallest i with x <= gamma^i. */
+/* Bucket of a positive duration the inline lookup could not answer: builds a table, or uses log(). */
 int
-sketch_index(int64 x)
+sketch_index_slow(int64 x)
 {
 	int			e;
 	const SketchOctave *o;
-	int			k,
-				i;
+	int			k;
 	int64		s;
 
 	Assert(x > 0);
@@ -118,16 +108,15 @@ sketch_index(int64 x)
 	}
 	e = pg_leftmost_one_pos64((uint64) x);
 	o = sketch_octaves[e];
-	if (unlikely(o == NULL))
+	if (o == NULL)
 		o = build_octave(e);
 	k = (int) ((x >> (e - SKETCH_SUB_BITS)) & (SKETCH_SUB - 1));
-	i = o->base[k];
 	s = o->split[k];
-	if (likely(s == 0))
-		return i;
-	if (unlikely(s < 0))
+	if (s == 0)
+		return o->base[k];
+	if (s < 0)
 		return index_by_log(x);
-	return x >= s ? i + 1 : i;
+	return x >= s ? o->base[k] + 1 : o->base[k];
 }
 
 /* Representative 2 * gamma^i / (gamma + 1): within alpha of every value in the bucket. */
@@ -141,7 +130,7 @@ sketch_value(int index)
 
 /* Count n values in a bucket, growing the dense run to cover it (doubling, so amortised O(1)). */
 void
-sketch_store_add(SketchStore *s, int index, int64 n, MemoryContext cxt)
+sketch_store_add_slow(SketchStore *s, int index, int64 n, MemoryContext cxt)
 {
 	if (s->len == 0)
 	{

@@ -14,6 +14,7 @@
 #define COLLMINE_SKETCH_H
 
 #include "compat.h"
+#include "port/pg_bitutils.h"
 
 #define SKETCH_ALPHA		0.01
 #define SKETCH_MAX_INDEX	2300	/* ceil(log_gamma(2^63)) is 2184 */
@@ -34,14 +35,70 @@ typedef struct SketchStore
 	int64	   *counts;
 } SketchStore;
 
-/* Bucket of a positive duration. */
-extern int	sketch_index(int64 x);
+/*
+ * The bucket without log() per value (sketch.c explains the tables): x's exponent bits pick an
+ * octave, its next SKETCH_SUB_BITS bits a slice that holds at most one bucket boundary. The
+ * lookup is inline because dfg_agg does it per edge occurrence; building a table, and the
+ * slices that must fall back to the defining formula, happen in sketch_index_slow.
+ */
+#define SKETCH_SUB_BITS	7
+#define SKETCH_SUB		(1 << SKETCH_SUB_BITS)
+
+typedef struct SketchOctave
+{
+	int16		base[SKETCH_SUB];	/* bucket of the slice's first value */
+	int64		split[SKETCH_SUB];	/* first value of bucket base + 1, 0 none, -1 use log() */
+} SketchOctave;
+
+extern SketchOctave *sketch_octaves[64];	/* built on first use, per process */
+extern int16 sketch_small[SKETCH_SUB];	/* buckets of 1 .. SKETCH_SUB - 1 */
+extern bool sketch_small_done;
+
+/* Bucket of a positive duration the tables cannot answer yet (builds them) or at all. */
+extern int	sketch_index_slow(int64 x);
+
+/* Bucket of a positive duration: the smallest i with x <= gamma^i. */
+static inline int
+sketch_index(int64 x)
+{
+	if (x >= SKETCH_SUB)
+	{
+		int			e = pg_leftmost_one_pos64((uint64) x);
+		const SketchOctave *o = sketch_octaves[e];
+
+		if (likely(o != NULL))
+		{
+			int			k = (int) ((x >> (e - SKETCH_SUB_BITS)) & (SKETCH_SUB - 1));
+			int64		s = o->split[k];
+
+			if (likely(s == 0))
+				return o->base[k];
+			if (s > 0)
+				return x >= s ? o->base[k] + 1 : o->base[k];
+		}
+	}
+	else if (likely(sketch_small_done))
+		return sketch_small[x];
+	return sketch_index_slow(x);
+}
 
 /* Representative value of a log bucket (microseconds, not rounded). */
 extern double sketch_value(int index);
 
+/* sketch_store_add when the store has no counter for index yet (grows it in cxt). */
+extern void sketch_store_add_slow(SketchStore *s, int index, int64 n, MemoryContext cxt);
+
 /* Count n values in bucket index; grows the store in memory context cxt. */
-extern void sketch_store_add(SketchStore *s, int index, int64 n, MemoryContext cxt);
+static inline void
+sketch_store_add(SketchStore *s, int index, int64 n, MemoryContext cxt)
+{
+	uint32		k = (uint32) (index - s->lo);
+
+	if (likely(k < (uint32) s->len))
+		s->counts[k] += n;
+	else
+		sketch_store_add_slow(s, index, n, cxt);
+}
 
 /* Non-empty buckets of a store. */
 extern int	sketch_store_nonzero(const SketchStore *s);

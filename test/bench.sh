@@ -127,6 +127,9 @@ SQL
 item plain_kpi_throughput plain no "" "duration KPI: mean of max(ts) - min(ts) per case" <<'SQL'
 SELECT avg(d) FROM (SELECT max(ts) - min(ts) AS d FROM :log GROUP BY case_id) s
 SQL
+item plain_trace_columns plain no "" "the columns trace_agg reads, through built-in aggregates: count(activity), max(ts), max(ord) per case" <<'SQL'
+SELECT count(*) AS cases, sum(n) AS events FROM (SELECT case_id, count(activity) AS n, max(ts), max(ord) FROM :log GROUP BY case_id) s
+SQL
 
 # --- the cluster ---------------------------------------------------------------------------
 cm_ensure_headers
