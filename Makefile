@@ -69,6 +69,10 @@ $(error cannot find PGXS through $(PG_CONFIG): install PostgreSQL (Debian: postg
 endif
 include $(PGXS)
 
+# PGXS tracks no header dependencies: every object depends on every header in src/, so that a
+# changed header never leaves a stale object behind (it fails to load: "undefined symbol").
+$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) collmine.control
 	@mkdir -p $(dir $@)
 	{ echo "-- generated from sql/parts/*.sql by the Makefile; edit those files, not this one"; \
