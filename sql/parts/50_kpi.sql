@@ -125,8 +125,13 @@ BEGIN
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($10)) AS posted,
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($11)) AS cred,
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($8)) AS woff_amt
-              FROM %1$I.events e
-             WHERE e.ts < $1
+              -- in case order, so that the aggregate streams one case at a time from the
+              -- connectors' index on events (case_id, ts, ord): hashed, a million cases' sums
+              -- outgrow work_mem and spill to disk
+              FROM (SELECT e.case_id, e.activity, e.ts, e.amount
+                      FROM %1$I.events e
+                     WHERE e.ts < $1 AND e.activity = ANY ($3 || $4 || $5 || $6 || $7 || $8 || $9 || $10 || $11)
+                     ORDER BY e.case_id) e
              GROUP BY e.case_id),
         b AS (
             SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
@@ -726,15 +731,19 @@ BEGIN
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
-             o AS (SELECT t.case_id, t.ts,
+             -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
+             -- connectors' index on events (case_id, ts, ord) per trigger; MATERIALIZED, so
+             -- that settled, read twice below, is looked up once
+             o AS MATERIALIZED (
+                   SELECT t.case_id, t.ts,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id
                                      AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
-                                     AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
+                                     AND (p.ts, p.ord) > (t.ts, t.ord)
                                      AND p.ts <= t.ts + $3) AS paid,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
-                                     AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
+                                     AND (p.ts, p.ord) > (t.ts, t.ord)
                                      AND p.ts <= t.ts + $3) AS settled
                      FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)

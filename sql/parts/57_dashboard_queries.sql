@@ -187,9 +187,9 @@ WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_
      -- the log's names of the four roles counted (its vocabulary, else the template's);
      -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
      r AS MATERIALIZED (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
-                  collmine._role_activities(log_schema, 'call') AS call,
-                  collmine._role_activities(log_schema, 'dispute_opened') AS opened,
-                  collmine._role_activities(log_schema, 'dispute_closed') AS closed),
+                               collmine._role_activities(log_schema, 'call') AS call,
+                               collmine._role_activities(log_schema, 'dispute_opened') AS opened,
+                               collmine._role_activities(log_schema, 'dispute_closed') AS closed),
      ev AS (SELECT a.case_id,
                    sum(a.events) FILTER (WHERE a.activity = ANY (r.reminder)) AS reminders,
                    sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
@@ -306,22 +306,28 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
      cf AS MATERIALIZED (SELECT c.activities, c.manual_activities, cs.cycle_days, cs.on_time
                            FROM collmine._dashboard_case_activity_sets(log_schema) c
                                 LEFT JOIN cs ON cs.case_id = c.case_id),
-     ca AS (SELECT u.activity, u.activity = ANY (cf.manual_activities) AS any_manual, cf.cycle_days, cf.on_time
-              FROM cf CROSS JOIN LATERAL unnest(cf.activities) u(activity))
+     -- per activity, before the join with a, which would otherwise be rescanned per case
+     ca AS (SELECT u.activity, count(*) AS cases,
+                   count(*) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cases_with_manual,
+                   avg(cf.cycle_days) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cycle_with,
+                   avg(cf.cycle_days) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS cycle_without,
+                   avg(cf.on_time) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS on_time_with,
+                   avg(cf.on_time) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS on_time_without
+              FROM cf CROSS JOIN LATERAL unnest(cf.activities) u(activity)
+             GROUP BY u.activity)
 SELECT a.activity::text,
        a.events::bigint,
        a.manual_events::bigint,
        a.automated_events::bigint,
        a.unknown_events::bigint,
        a.manual_share::numeric,
-       count(*)::bigint,
-       (count(*) FILTER (WHERE ca.any_manual))::bigint,
-       (avg(ca.cycle_days) FILTER (WHERE ca.any_manual))::numeric,
-       (avg(ca.cycle_days) FILTER (WHERE NOT ca.any_manual))::numeric,
-       (avg(ca.on_time) FILTER (WHERE ca.any_manual))::numeric,
-       (avg(ca.on_time) FILTER (WHERE NOT ca.any_manual))::numeric
+       ca.cases::bigint,
+       ca.cases_with_manual::bigint,
+       ca.cycle_with::numeric,
+       ca.cycle_without::numeric,
+       ca.on_time_with::numeric,
+       ca.on_time_without::numeric
   FROM a JOIN ca ON ca.activity = a.activity
- GROUP BY a.activity, a.events, a.manual_events, a.automated_events, a.unknown_events, a.manual_share
 $$;
 
 -- Payment Posting Lag Analysis (docs/dashboards/payment-posting-lag.md): the payment-to-posting
