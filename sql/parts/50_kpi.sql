@@ -88,6 +88,24 @@ BEGIN
 END
 $$;
 
+-- The date a snapshot is taken at: as_of, or when NULL the date of the log's last event (today
+-- for an empty log). The one reading of "as_of NULL" for invoice_snapshot and invoice_facts.
+CREATE FUNCTION collmine._snapshot_date(log_schema name, as_of date)
+RETURNS date
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d date := as_of;
+BEGIN
+    IF d IS NULL THEN
+        EXECUTE format('SELECT max(e.ts)::date FROM %I.events e', log_schema) INTO d;
+        d := coalesce(d, current_date);
+    END IF;
+    RETURN d;
+END
+$$;
+
 -- Per-invoice state as of the end of day as_of, computed from the event history: the base of
 -- every balance and aging KPI. as_of NULL means the date of the last event in the log.
 CREATE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
@@ -104,14 +122,11 @@ SET jit = off
 AS $$
 DECLARE
     grp text;
-    d date := as_of;
+    d date;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
-    IF d IS NULL THEN
-        EXECUTE format('SELECT max(e.ts)::date FROM %I.events e', log_schema) INTO d;
-        d := coalesce(d, current_date);
-    END IF;
+    d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
         WITH ev AS (
             SELECT e.case_id,
@@ -125,8 +140,13 @@ BEGIN
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($10)) AS posted,
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($11)) AS cred,
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($8)) AS woff_amt
-              FROM %1$I.events e
-             WHERE e.ts < $1
+              -- in case order, so that the aggregate streams one case at a time from the
+              -- connectors' index on events (case_id, ts, ord): hashed, a million cases' sums
+              -- outgrow work_mem and spill to disk
+              FROM (SELECT e.case_id, e.activity, e.ts, e.amount
+                      FROM %1$I.events e
+                     WHERE e.ts < $1 AND e.activity = ANY ($3 || $4 || $5 || $6 || $7 || $8 || $9 || $10 || $11)
+                     ORDER BY e.case_id) e
              GROUP BY e.case_id),
         b AS (
             SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
@@ -190,22 +210,31 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
+DECLARE
+    d date;
 BEGIN
     IF on_time_basis IS NULL OR on_time_basis NOT IN ('payment_received', 'settled') THEN
         RAISE EXCEPTION 'invalid on_time_basis: %', coalesce(quote_literal(on_time_basis), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use ''payment_received'' (paid when the last payment was received, the data template''s reading) or ''settled'' (when the invoice was settled).';
     END IF;
+    PERFORM collmine._check_log(log_schema);
+    -- the snapshot's date, resolved once here (and given to it) rather than read back from its
+    -- rows, so that the snapshot is read once, streamed, not materialized
+    d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
-        WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
-             d AS (SELECT (max(s.as_of_date) + 1)::timestamptz AS t FROM s),
+        WITH s AS (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
              p AS (SELECT e.case_id::text AS case_id, e.activity = ANY ($4) AS recv, e.ts,
                           row_number() OVER (PARTITION BY e.case_id, e.activity = ANY ($4) ORDER BY e.ts, e.ord) AS k
                      FROM %1$I.events e
-                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < (SELECT d.t FROM d)),
-             pl AS (SELECT r.case_id, max(r.ts) AS last_recv, avg(q.ts - r.ts) AS lag
-                      FROM p r LEFT JOIN p q ON q.case_id = r.case_id AND NOT q.recv AND q.k = r.k
-                     WHERE r.recv GROUP BY r.case_id)
+                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < ($2 + 1)::timestamptz),
+             -- the k-th receipt and the k-th posting side by side (at most one of each per k),
+             -- grouped rather than self-joined: p is read once
+             pk AS (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS recv_ts,
+                           max(p.ts) FILTER (WHERE NOT p.recv) AS posted_ts
+                      FROM p GROUP BY p.case_id, p.k),
+             pl AS (SELECT pk.case_id, max(pk.recv_ts) AS last_recv, avg(pk.posted_ts - pk.recv_ts) AS lag
+                      FROM pk GROUP BY pk.case_id)
         SELECT s.*, pl.last_recv, x.paid_at,
                collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_recv),
                -- (greatest() ignores NULLs: an invoice not paid has no days late)
@@ -215,7 +244,7 @@ BEGIN
           FROM s LEFT JOIN pl ON pl.case_id = s.case_id
                CROSS JOIN LATERAL (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_recv) AS paid_at) x
     $q$, log_schema)
-    USING log_schema, as_of, group_by, collmine._role_activities(log_schema, 'payment_received'),
+    USING log_schema, d, group_by, collmine._role_activities(log_schema, 'payment_received'),
           collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
 END
 $$;
@@ -726,15 +755,19 @@ BEGIN
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
-             o AS (SELECT t.case_id, t.ts,
+             -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
+             -- connectors' index on events (case_id, ts, ord) per trigger; MATERIALIZED, so
+             -- that settled, read twice below, is looked up once
+             o AS MATERIALIZED (
+                   SELECT t.case_id, t.ts,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id
                                      AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
-                                     AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
+                                     AND (p.ts, p.ord) > (t.ts, t.ord)
                                      AND p.ts <= t.ts + $3) AS paid,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
-                                     AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
+                                     AND (p.ts, p.ord) > (t.ts, t.ord)
                                      AND p.ts <= t.ts + $3) AS settled
                      FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)

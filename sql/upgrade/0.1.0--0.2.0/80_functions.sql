@@ -2755,6 +2755,22 @@ $$;
 
 -- ==== from sql/parts/50_kpi.sql ====
 
+CREATE OR REPLACE FUNCTION collmine._snapshot_date(log_schema name, as_of date)
+RETURNS date
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d date := as_of;
+BEGIN
+    IF d IS NULL THEN
+        EXECUTE format('SELECT max(e.ts)::date FROM %I.events e', log_schema) INTO d;
+        d := coalesce(d, current_date);
+    END IF;
+    RETURN d;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
 RETURNS TABLE (
     case_id text, group_value text, currency text, amount numeric,
@@ -2769,14 +2785,11 @@ SET jit = off
 AS $$
 DECLARE
     grp text;
-    d date := as_of;
+    d date;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
-    IF d IS NULL THEN
-        EXECUTE format('SELECT max(e.ts)::date FROM %I.events e', log_schema) INTO d;
-        d := coalesce(d, current_date);
-    END IF;
+    d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
         WITH ev AS (
             SELECT e.case_id,
@@ -2790,8 +2803,13 @@ BEGIN
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($10)) AS posted,
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($11)) AS cred,
                    sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($8)) AS woff_amt
-              FROM %1$I.events e
-             WHERE e.ts < $1
+              -- in case order, so that the aggregate streams one case at a time from the
+              -- connectors' index on events (case_id, ts, ord): hashed, a million cases' sums
+              -- outgrow work_mem and spill to disk
+              FROM (SELECT e.case_id, e.activity, e.ts, e.amount
+                      FROM %1$I.events e
+                     WHERE e.ts < $1 AND e.activity = ANY ($3 || $4 || $5 || $6 || $7 || $8 || $9 || $10 || $11)
+                     ORDER BY e.case_id) e
              GROUP BY e.case_id),
         b AS (
             SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
@@ -2849,22 +2867,31 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
+DECLARE
+    d date;
 BEGIN
     IF on_time_basis IS NULL OR on_time_basis NOT IN ('payment_received', 'settled') THEN
         RAISE EXCEPTION 'invalid on_time_basis: %', coalesce(quote_literal(on_time_basis), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use ''payment_received'' (paid when the last payment was received, the data template''s reading) or ''settled'' (when the invoice was settled).';
     END IF;
+    PERFORM collmine._check_log(log_schema);
+    -- the snapshot's date, resolved once here (and given to it) rather than read back from its
+    -- rows, so that the snapshot is read once, streamed, not materialized
+    d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
-        WITH s AS MATERIALIZED (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
-             d AS (SELECT (max(s.as_of_date) + 1)::timestamptz AS t FROM s),
+        WITH s AS (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
              p AS (SELECT e.case_id::text AS case_id, e.activity = ANY ($4) AS recv, e.ts,
                           row_number() OVER (PARTITION BY e.case_id, e.activity = ANY ($4) ORDER BY e.ts, e.ord) AS k
                      FROM %1$I.events e
-                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < (SELECT d.t FROM d)),
-             pl AS (SELECT r.case_id, max(r.ts) AS last_recv, avg(q.ts - r.ts) AS lag
-                      FROM p r LEFT JOIN p q ON q.case_id = r.case_id AND NOT q.recv AND q.k = r.k
-                     WHERE r.recv GROUP BY r.case_id)
+                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < ($2 + 1)::timestamptz),
+             -- the k-th receipt and the k-th posting side by side (at most one of each per k),
+             -- grouped rather than self-joined: p is read once
+             pk AS (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS recv_ts,
+                           max(p.ts) FILTER (WHERE NOT p.recv) AS posted_ts
+                      FROM p GROUP BY p.case_id, p.k),
+             pl AS (SELECT pk.case_id, max(pk.recv_ts) AS last_recv, avg(pk.posted_ts - pk.recv_ts) AS lag
+                      FROM pk GROUP BY pk.case_id)
         SELECT s.*, pl.last_recv, x.paid_at,
                collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_recv),
                -- (greatest() ignores NULLs: an invoice not paid has no days late)
@@ -2874,7 +2901,7 @@ BEGIN
           FROM s LEFT JOIN pl ON pl.case_id = s.case_id
                CROSS JOIN LATERAL (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_recv) AS paid_at) x
     $q$, log_schema)
-    USING log_schema, as_of, group_by, collmine._role_activities(log_schema, 'payment_received'),
+    USING log_schema, d, group_by, collmine._role_activities(log_schema, 'payment_received'),
           collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
 END
 $$;
@@ -3254,15 +3281,19 @@ BEGIN
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
-             o AS (SELECT t.case_id, t.ts,
+             -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
+             -- connectors' index on events (case_id, ts, ord) per trigger; MATERIALIZED, so
+             -- that settled, read twice below, is looked up once
+             o AS MATERIALIZED (
+                   SELECT t.case_id, t.ts,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id
                                      AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
-                                     AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
+                                     AND (p.ts, p.ord) > (t.ts, t.ord)
                                      AND p.ts <= t.ts + $3) AS paid,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
-                                     AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord))
+                                     AND (p.ts, p.ord) > (t.ts, t.ord)
                                      AND p.ts <= t.ts + $3) AS settled
                      FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
@@ -4348,6 +4379,21 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._dashboard_case_activity_sets(log_schema name)
+RETURNS TABLE (case_id text, activities text[], manual_activities text[])
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format(
+        'SELECT e.case_id::text, array_agg(DISTINCT e.activity::text), '
+        '       coalesce(array_agg(DISTINCT e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') '
+        '  FROM %I.events e GROUP BY e.case_id', log_schema);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._dashboard_last_events(log_schema name)
 RETURNS TABLE (case_id text, activity text, ts timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -4454,11 +4500,12 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
-     -- the log's names of the four roles counted (its vocabulary, else the template's)
-     r AS (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
-                  collmine._role_activities(log_schema, 'call') AS call,
-                  collmine._role_activities(log_schema, 'dispute_opened') AS opened,
-                  collmine._role_activities(log_schema, 'dispute_closed') AS closed),
+     -- the log's names of the four roles counted (its vocabulary, else the template's);
+     -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
+     r AS MATERIALIZED (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
+                               collmine._role_activities(log_schema, 'call') AS call,
+                               collmine._role_activities(log_schema, 'dispute_opened') AS opened,
+                               collmine._role_activities(log_schema, 'dispute_closed') AS closed),
      ev AS (SELECT a.case_id,
                    sum(a.events) FILTER (WHERE a.activity = ANY (r.reminder)) AS reminders,
                    sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
@@ -4560,26 +4607,38 @@ AS $$
 WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.unknown_events, m.manual_share
              FROM collmine.manual_activity_share(log_schema, '-infinity', 'infinity') m
             WHERE m.activity IS NOT NULL),
-     ca AS (SELECT c.activity, c.case_id, c.manual_events > 0 AS any_manual
-              FROM collmine._dashboard_case_activities(log_schema) c),
      cs AS (SELECT f.case_id,
                    extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
                    CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
-              FROM collmine.invoice_facts(log_schema) f)
+              FROM collmine.invoice_facts(log_schema) f),
+     -- each case's activity sets (_dashboard_case_activity_sets) with its facts, joined while
+     -- there is one row per case: unnested first, the join would sort or hash a row per
+     -- (case, activity), millions at 1M invoices
+     cf AS MATERIALIZED (SELECT c.activities, c.manual_activities, cs.cycle_days, cs.on_time
+                           FROM collmine._dashboard_case_activity_sets(log_schema) c
+                                LEFT JOIN cs ON cs.case_id = c.case_id),
+     -- per activity, before the join with a, which would otherwise be rescanned per case
+     ca AS (SELECT u.activity, count(*) AS cases,
+                   count(*) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cases_with_manual,
+                   avg(cf.cycle_days) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cycle_with,
+                   avg(cf.cycle_days) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS cycle_without,
+                   avg(cf.on_time) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS on_time_with,
+                   avg(cf.on_time) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS on_time_without
+              FROM cf CROSS JOIN LATERAL unnest(cf.activities) u(activity)
+             GROUP BY u.activity)
 SELECT a.activity::text,
        a.events::bigint,
        a.manual_events::bigint,
        a.automated_events::bigint,
        a.unknown_events::bigint,
        a.manual_share::numeric,
-       count(ca.case_id)::bigint,
-       (count(*) FILTER (WHERE ca.any_manual))::bigint,
-       (avg(cs.cycle_days) FILTER (WHERE ca.any_manual))::numeric,
-       (avg(cs.cycle_days) FILTER (WHERE NOT ca.any_manual))::numeric,
-       (avg(cs.on_time) FILTER (WHERE ca.any_manual))::numeric,
-       (avg(cs.on_time) FILTER (WHERE NOT ca.any_manual))::numeric
-  FROM a JOIN ca ON ca.activity = a.activity LEFT JOIN cs ON cs.case_id = ca.case_id
- GROUP BY a.activity, a.events, a.manual_events, a.automated_events, a.unknown_events, a.manual_share
+       ca.cases::bigint,
+       ca.cases_with_manual::bigint,
+       ca.cycle_with::numeric,
+       ca.cycle_without::numeric,
+       ca.on_time_with::numeric,
+       ca.on_time_without::numeric
+  FROM a JOIN ca ON ca.activity = a.activity
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_payment_posting_lag(log_schema name)
