@@ -884,16 +884,23 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
+    -- per (group, activity), then the group totals summed from those rows: the same rows as
+    -- GROUPING SETS ((group, activity), (group)), which Citus cannot run on a distributed log
     RETURN QUERY EXECUTE format($q$
-        SELECT g.gv, g.act, count(*),
-               count(*) FILTER (WHERE NOT g.auto), count(*) FILTER (WHERE g.auto),
-               count(*) FILTER (WHERE g.auto IS NULL),
-               (count(*) FILTER (WHERE NOT g.auto))::numeric / nullif(count(g.auto), 0)
-          FROM (SELECT (%2$s) AS gv, e.activity::text AS act, e.is_automated AS auto
-                  FROM %1$I.events e LEFT JOIN %1$I.invoices i ON i.case_id::text = e.case_id::text
-                 WHERE e.ts >= $1 AND e.ts < $2) g
-         GROUP BY GROUPING SETS ((g.gv, g.act), (g.gv))
-         ORDER BY g.gv, g.act NULLS FIRST
+        WITH c AS MATERIALIZED (
+            SELECT (%2$s) AS gv, e.activity::text AS act, count(*) AS n,
+                   count(*) FILTER (WHERE NOT e.is_automated) AS m,
+                   count(*) FILTER (WHERE e.is_automated) AS a,
+                   count(*) FILTER (WHERE e.is_automated IS NULL) AS u
+              FROM %1$I.events e LEFT JOIN %1$I.invoices i ON i.case_id::text = e.case_id::text
+             WHERE e.ts >= $1 AND e.ts < $2
+             GROUP BY 1, 2)
+        SELECT c.gv, c.act, c.n, c.m, c.a, c.u, c.m::numeric / nullif(c.m + c.a, 0) FROM c
+        UNION ALL
+        SELECT c.gv, NULL::text, sum(c.n)::bigint, sum(c.m)::bigint, sum(c.a)::bigint, sum(c.u)::bigint,
+               sum(c.m) / nullif(sum(c.m) + sum(c.a), 0)
+          FROM c GROUP BY c.gv
+         ORDER BY 1, 2 NULLS FIRST
     $q$, log_schema, grp) USING period_start::timestamptz, (period_end + 1)::timestamptz;
 END
 $$;

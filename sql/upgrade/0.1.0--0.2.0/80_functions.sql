@@ -3385,6 +3385,41 @@ SET jit = off
 AS $$ SELECT * FROM collmine._followup_success(log_schema, collmine._role_activities(log_schema, 'call'),
                                                within_days, period_start, period_end, false, group_by) $$;
 
+CREATE OR REPLACE FUNCTION collmine.manual_activity_share(log_schema name, period_start date, period_end date,
+                                               group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, activity text, events bigint, manual_events bigint,
+               automated_events bigint, unknown_events bigint, manual_share numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    -- per (group, activity), then the group totals summed from those rows: the same rows as
+    -- GROUPING SETS ((group, activity), (group)), which Citus cannot run on a distributed log
+    RETURN QUERY EXECUTE format($q$
+        WITH c AS MATERIALIZED (
+            SELECT (%2$s) AS gv, e.activity::text AS act, count(*) AS n,
+                   count(*) FILTER (WHERE NOT e.is_automated) AS m,
+                   count(*) FILTER (WHERE e.is_automated) AS a,
+                   count(*) FILTER (WHERE e.is_automated IS NULL) AS u
+              FROM %1$I.events e LEFT JOIN %1$I.invoices i ON i.case_id::text = e.case_id::text
+             WHERE e.ts >= $1 AND e.ts < $2
+             GROUP BY 1, 2)
+        SELECT c.gv, c.act, c.n, c.m, c.a, c.u, c.m::numeric / nullif(c.m + c.a, 0) FROM c
+        UNION ALL
+        SELECT c.gv, NULL::text, sum(c.n)::bigint, sum(c.m)::bigint, sum(c.a)::bigint, sum(c.u)::bigint,
+               sum(c.m) / nullif(sum(c.m) + sum(c.a), 0)
+          FROM c GROUP BY c.gv
+         ORDER BY 1, 2 NULLS FIRST
+    $q$, log_schema, grp) USING period_start::timestamptz, (period_end + 1)::timestamptz;
+END
+$$;
+
 -- ==== from sql/parts/51_dashboards.sql ====
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_names()
