@@ -88,22 +88,29 @@ BEGIN
 END
 $$;
 
--- The date a snapshot is taken at: as_of, or when NULL the date of the log's last event (today
--- for an empty log). The one reading of "as_of NULL" for invoice_snapshot and invoice_facts.
-CREATE FUNCTION collmine._snapshot_date(log_schema name, as_of date)
-RETURNS date
+-- The time of the log's last event (NULL for an empty log): the data's "now", which the
+-- snapshot date and the dashboards' open durations are measured to.
+CREATE FUNCTION collmine._last_event_at(log_schema name)
+RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    d date := as_of;
+    t timestamptz;
 BEGIN
-    IF d IS NULL THEN
-        EXECUTE format('SELECT max(e.ts)::date FROM %I.events e', log_schema) INTO d;
-        d := coalesce(d, current_date);
-    END IF;
-    RETURN d;
+    EXECUTE format('SELECT max(e.ts) FROM %I.events e', log_schema) INTO t;
+    RETURN t;
 END
+$$;
+
+-- The date a snapshot is taken at: as_of, or when NULL the date of the log's last event (today
+-- for an empty log). The one reading of "as_of NULL" for invoice_snapshot and invoice_facts.
+CREATE FUNCTION collmine._snapshot_date(log_schema name, as_of date)
+RETURNS date
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(as_of, collmine._last_event_at(log_schema)::date, current_date)
 $$;
 
 -- Per-invoice state as of the end of day as_of, computed from the event history: the base of
@@ -574,8 +581,8 @@ BEGIN
 END
 $$;
 
--- Every occurrence of start_activity in a case paired with the same-numbered occurrence of
--- end_activity. A template name stands for its role's activities in the log's vocabulary; a
+-- Every occurrence of from_activity in a case paired with the same-numbered occurrence of
+-- to_activity. A template name stands for its role's activities in the log's vocabulary; a
 -- name the log does not know is reported (warning, or error with strict).
 CREATE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
                                         group_by text DEFAULT NULL, strict boolean DEFAULT false)

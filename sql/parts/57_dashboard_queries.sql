@@ -88,21 +88,6 @@ BEGIN
 END
 $$;
 
--- The time of the log's last event (NULL for an empty log).
-CREATE FUNCTION collmine._dashboard_last_event_at(log_schema name)
-RETURNS timestamptz
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    t timestamptz;
-BEGIN
-    PERFORM collmine._check_log(log_schema);
-    EXECUTE format('SELECT max(e.ts) FROM %I.events e', log_schema) INTO t;
-    RETURN t;
-END
-$$;
-
 -- The calendar months (first days, in the session TimeZone) in which the log has an event.
 CREATE FUNCTION collmine._dashboard_event_months(log_schema name)
 RETURNS SETOF date
@@ -235,7 +220,7 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH mx AS MATERIALIZED (SELECT collmine._dashboard_last_event_at(log_schema) AS last_ts)
+WITH mx AS MATERIALIZED (SELECT collmine._last_event_at(log_schema) AS last_ts)
 SELECT p.case_id::text,
        p.pair_no::integer,
        i.dispute_reason::text,

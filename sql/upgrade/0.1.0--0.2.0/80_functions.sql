@@ -2755,20 +2755,25 @@ $$;
 
 -- ==== from sql/parts/50_kpi.sql ====
 
-CREATE OR REPLACE FUNCTION collmine._snapshot_date(log_schema name, as_of date)
-RETURNS date
+CREATE OR REPLACE FUNCTION collmine._last_event_at(log_schema name)
+RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    d date := as_of;
+    t timestamptz;
 BEGIN
-    IF d IS NULL THEN
-        EXECUTE format('SELECT max(e.ts)::date FROM %I.events e', log_schema) INTO d;
-        d := coalesce(d, current_date);
-    END IF;
-    RETURN d;
+    EXECUTE format('SELECT max(e.ts) FROM %I.events e', log_schema) INTO t;
+    RETURN t;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._snapshot_date(log_schema name, as_of date)
+RETURNS date
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(as_of, collmine._last_event_at(log_schema)::date, current_date)
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
@@ -4443,20 +4448,6 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_last_event_at(log_schema name)
-RETURNS timestamptz
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    t timestamptz;
-BEGIN
-    PERFORM collmine._check_log(log_schema);
-    EXECUTE format('SELECT max(e.ts) FROM %I.events e', log_schema) INTO t;
-    RETURN t;
-END
-$$;
-
 CREATE OR REPLACE FUNCTION collmine._dashboard_event_months(log_schema name)
 RETURNS SETOF date
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 24
@@ -4585,7 +4576,7 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH mx AS MATERIALIZED (SELECT collmine._dashboard_last_event_at(log_schema) AS last_ts)
+WITH mx AS MATERIALIZED (SELECT collmine._last_event_at(log_schema) AS last_ts)
 SELECT p.case_id::text,
        p.pair_no::integer,
        i.dispute_reason::text,
