@@ -3,6 +3,26 @@
 -- should not have to assemble them: traces per invoice, one tally per group, one row per group
 -- and rule.
 
+-- The one grouping of the log-schema conformance entry points: a CTE g of one tally per group
+-- (gv: grp, an expression over the invoices row i from _group_expr), tallied by the aggregate
+-- `tally`(trace, $1) over the log's traces as policy_adherence and replay_fitness read them
+-- (_log_trace_sql with role names: a model in the template's names checks a log whose
+-- vocabulary maps other names).
+CREATE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN format($q$
+        WITH t AS (%3$s),
+             g AS (SELECT (%2$s) AS gv, %4$s(t.trace, $1) AS tally
+                     FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
+                    GROUP BY 1)
+    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true), tally);
+END
+$$;
+
 -- A log in words of its own is checked against rules written with the template's names
 -- (collmine.default_dunning_policy()) through its vocabulary: the traces carry each mapped
 -- activity's role name (its template name), and a rule that names a mapped activity of the log
@@ -29,28 +49,25 @@ BEGIN
     rules := collmine.validate_rules(rules);
     PERFORM collmine._warn_unknown_activities(log_schema,
         ARRAY(SELECT a FROM unnest(rules) r, LATERAL (VALUES (r.activity_a), (r.activity_b)) v(a)), strict);
-    IF EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
-        SELECT array_agg(ROW(r.rule_name, r.template,
-                             coalesce((SELECT m.role_name FROM collmine._role_names(log_schema) m WHERE m.activity = r.activity_a), r.activity_a),
-                             coalesce((SELECT m.role_name FROM collmine._role_names(log_schema) m WHERE m.activity = r.activity_b), r.activity_b),
-                             r.n, r.min_delay, r.max_delay, r.severity, r.description)::collmine.rule ORDER BY o)
-          INTO rules FROM unnest(rules) WITH ORDINALITY AS r(rule_name, template, activity_a, activity_b, n,
-                                                             min_delay, max_delay, severity, description, o);
-    END IF;
+    -- a rule naming a mapped activity names its role (no change without vocabulary rows);
+    -- the log's role names are read once
+    WITH m AS MATERIALIZED (SELECT * FROM collmine._role_names(log_schema))
+    SELECT array_agg(ROW(r.rule_name, r.template, coalesce(ma.role_name, r.activity_a),
+                         coalesce(mb.role_name, r.activity_b),
+                         r.n, r.min_delay, r.max_delay, r.severity, r.description)::collmine.rule ORDER BY o)
+      INTO rules FROM unnest(rules) WITH ORDINALITY AS r(rule_name, template, activity_a, activity_b, n,
+                                                         min_delay, max_delay, severity, description, o)
+                 LEFT JOIN m ma ON ma.activity = r.activity_a
+                 LEFT JOIN m mb ON mb.activity = r.activity_b;
     -- one tally per group; the rule set is a parameter, so every group uses the same one
-    -- the log's traces as the other log-schema entry points build them (_log_trace_sql)
-    RETURN QUERY EXECUTE format($q$
-        WITH t AS (%3$s),
-             g AS (SELECT (%2$s) AS gv, collmine.policy_tally(t.trace, $1) AS tally
-                     FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
-                    GROUP BY 1)
+    RETURN QUERY EXECUTE collmine._log_tally_sql(log_schema, grp, 'collmine.policy_tally') || $q$
         SELECT g.gv, a.rule_name, a.template, a.severity, a.cases, a.activated_cases,
                a.satisfied_cases, a.activations, a.violations, a.adherence
           FROM g CROSS JOIN LATERAL collmine.policy_adherence($1, g.tally) WITH ORDINALITY
                AS a(rule_name, template, severity, cases, activated_cases, satisfied_cases,
                     activations, violations, adherence, rule_no)
          ORDER BY g.gv COLLATE "C" NULLS FIRST, a.rule_no
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true)) USING rules;
+    $q$ USING rules;
 END
 $$;
 COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text, boolean) IS
@@ -77,19 +94,13 @@ BEGIN
     -- parses the net (its errors come first) and warns about labels the log never uses
     PERFORM collmine._warn_unknown_activities(log_schema,
         ARRAY(SELECT p.transition FROM collmine.petri_net_transitions(net) p WHERE NOT p.silent));
-    -- one replay tally per group over the log's traces as policy_adherence builds them
-    -- (_log_trace_sql with role names: a net in the template's names replays a log whose
-    -- vocabulary maps other names); the net is a parameter, so every group uses the same one
-    RETURN QUERY EXECUTE format($q$
-        WITH t AS (%3$s),
-             g AS (SELECT (%2$s) AS gv, collmine.replay_tally(t.trace, $1) AS tally
-                     FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
-                    GROUP BY 1)
+    -- one replay tally per group; the net is a parameter, so every group uses the same one
+    RETURN QUERY EXECUTE collmine._log_tally_sql(log_schema, grp, 'collmine.replay_tally') || $q$
         SELECT g.gv, f.traces, f.fitting_traces, f.produced, f.consumed, f.missing,
                f.remaining, f.unmapped, f.fitness
           FROM g CROSS JOIN LATERAL collmine.replay_fitness(g.tally) f
          ORDER BY g.gv COLLATE "C" NULLS FIRST
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true)) USING net;
+    $q$ USING net;
 END
 $$;
 COMMENT ON FUNCTION collmine.replay_fitness(name, text, text) IS
