@@ -20,6 +20,15 @@ cm_agg_context(FunctionCallInfo fcinfo, const char *fname)
 	return aggcxt;
 }
 
+/* One message for every aggregate's deserializer, naming the aggregate and what was wrong. */
+void
+cm_bad_agg_state(const char *agg, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid serialized %s state: %s", agg, what)));
+}
+
 /* Days and time, never months: durations in process mining are exact, not calendar spans. */
 void
 cm_usecs_to_interval(int64 usecs, Interval *iv)

@@ -679,15 +679,6 @@ trace_agg_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* Report a corrupt serialized state. */
-static void
-bad_state(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid serialized trace_agg state: %s", what)));
-}
-
 /* Deserialize into one allocation in the aggregate context, checking every count and index. */
 Datum
 trace_agg_deserialize(PG_FUNCTION_ARGS)
@@ -712,10 +703,10 @@ trace_agg_deserialize(PG_FUNCTION_ARGS)
 	has_ord = pq_getmsgbyte(&buf) != 0;
 	nskipped = pq_getmsgint64(&buf);
 	if (nskipped < 0)
-		bad_state("negative skipped count");
+		cm_bad_agg_state("trace_agg", "negative skipped count");
 	nnames = pq_getmsgint(&buf, 4);
 	if (nnames < 0 || nnames > buf.len - buf.cursor)
-		bad_state("name count does not match the data");
+		cm_bad_agg_state("trace_agg", "name count does not match the data");
 	ids = palloc(sizeof(int32) * Max(nnames, 1));
 	for (i = 0; i < nnames; i++)
 	{
@@ -723,13 +714,13 @@ trace_agg_deserialize(PG_FUNCTION_ARGS)
 		const char *name;
 
 		if (len < 0 || len > buf.len - buf.cursor)
-			bad_state("name length does not match the data");
+			cm_bad_agg_state("trace_agg", "name length does not match the data");
 		name = pq_getmsgbytes(&buf, len);
 		ids[i] = dict_id(dict, name, len);
 	}
 	n = pq_getmsgint(&buf, 4);
 	if (n < 0 || (int64) n * 20 > buf.len - buf.cursor)
-		bad_state("event count does not match the data");
+		cm_bad_agg_state("trace_agg", "event count does not match the data");
 	if (n > TRACE_MAX_EVENTS)
 		(void) trace_size(n, 0, 0);
 	st = state_new(cxt, dict, (Size) n * 8);
@@ -742,12 +733,12 @@ trace_agg_deserialize(PG_FUNCTION_ARGS)
 		int32		k = pq_getmsgint(&buf, 4);
 
 		if (k < 0 || k >= nnames)
-			bad_state("name index out of range");
+			cm_bad_agg_state("trace_agg", "name index out of range");
 		st = state_reserve(st);
 		state_push(st, ids[k], ts, ord);
 	}
 	if (buf.cursor != buf.len)
-		bad_state("trailing bytes");
+		cm_bad_agg_state("trace_agg", "trailing bytes");
 	pfree(ids);
 	PG_RETURN_POINTER(st);
 }

@@ -322,15 +322,6 @@ variant_agg_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* Report a corrupt serialized state. */
-static void
-bad_state(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid serialized _variant_agg state: %s", what)));
-}
-
 /* Deserialize into the aggregate context, checking every count against the bytes left. */
 Datum
 variant_agg_deserialize(PG_FUNCTION_ARGS)
@@ -355,7 +346,7 @@ variant_agg_deserialize(PG_FUNCTION_ARGS)
 	head.sum_time = pq_getmsgint64(&buf);
 	ntp = pq_getmsgint64(&buf);
 	if (ntp < 0 || ntp > (buf.len - buf.cursor) / 8 || ntp > head.cases || head.skipped < 0 || head.sum_day < 0)
-		bad_state("counts do not match the data");
+		cm_bad_agg_state("_variant_agg", "counts do not match the data");
 	/* the throughputs wait in the buffer until the representative is read from behind them */
 	k = buf.cursor;
 	buf.cursor += ntp * 8;
@@ -371,7 +362,7 @@ variant_agg_deserialize(PG_FUNCTION_ARGS)
 		int64		us = pq_getmsgint64(&buf);
 
 		if (us < 0)
-			bad_state("negative throughput");
+			cm_bad_agg_state("_variant_agg", "negative throughput");
 		st->tp[k] = us;
 		st->min_tp = Min(st->min_tp, us);
 		st->max_tp = Max(st->max_tp, us);
