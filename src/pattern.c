@@ -12,13 +12,16 @@
  *
  * The pattern compiles to a Thompson NFA that is simulated in lock-step (Pike VM), so matching
  * costs O(events x pattern size) and never backtracks. The compiled program is cached per call
- * site. Activity literals are resolved against each trace's dictionary once per trace.
+ * site. Activity literals are resolved against each trace's dictionary once per trace; a
+ * literal that none of a statement's traces contained is reported when it ends (name_watch.c).
  */
 #include "trace.h"
 
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+
+#include "name_watch.h"
 
 PG_FUNCTION_INFO_V1(trace_matches);
 
@@ -71,6 +74,15 @@ typedef struct Pattern
 	int32		ninst;
 	PatInst    *prog;
 } Pattern;
+
+/* What a call site keeps: its compiled pattern, and the watch of the pattern's literals. */
+typedef struct PatternCache
+{
+	Pattern    *pat;
+	void	   *slot;			/* name_watch's own */
+	NameWatch  *watch;			/* NULL when the call site is not watched */
+	int32	   *litidx;			/* each literal's index in the watch */
+} PatternCache;
 
 typedef struct PatParser
 {
@@ -503,8 +515,9 @@ add_thread(const Pattern *pat, int32 *list, int32 *n, int32 *mark, int32 gen, in
  * occur in the trace, so a test costs at most the trace's activity count, however long the set.
  */
 static void
-resolve_sets(const Pattern *pat, const TraceData *t, int32 *setacts, int32 *setlen)
+resolve_sets(const PatternCache *cache, const TraceData *t, int32 *setacts, int32 *setlen)
 {
+	const Pattern *pat = cache->pat;
 	int32	   *litmap = palloc(sizeof(int32) * Max(pat->nlits, 1));
 	int32	   *seen = palloc0(sizeof(int32) * Max(t->nacts, 1));
 	int32		k,
@@ -515,6 +528,8 @@ resolve_sets(const Pattern *pat, const TraceData *t, int32 *setacts, int32 *setl
 		CHECK_FOR_INTERRUPTS();
 		litmap[k] = trace_find_activity(t, pat->lits[k], pat->litlens[k]);
 		setlen[k] = -1;
+		if (litmap[k] >= 0 && cache->litidx != NULL)
+			name_watch_seen(cache->watch, cache->litidx[k]);
 	}
 	for (pc = 0; pc < pat->ninst; pc++)
 	{
@@ -552,8 +567,9 @@ sym_matches(const PatInst *in, const int32 *setacts, const int32 *setlen, int32 
 
 /* Pike VM: run all threads in lock-step over the trace; true when MATCH is live at the end. */
 static bool
-pattern_run(const Pattern *pat, const TraceData *t)
+pattern_run(const PatternCache *cache, const TraceData *t)
 {
+	const Pattern *pat = cache->pat;
 	int32	   *setacts = palloc(sizeof(int32) * Max(pat->nlits, 1));
 	int32	   *setlen = palloc(sizeof(int32) * Max(pat->nlits, 1));
 	int32	   *clist = palloc(sizeof(int32) * pat->ninst);
@@ -567,7 +583,7 @@ pattern_run(const Pattern *pat, const TraceData *t)
 				k;
 	bool		matched = false;
 
-	resolve_sets(pat, t, setacts, setlen);
+	resolve_sets(cache, t, setacts, setlen);
 	for (k = 0; k < pat->ninst; k++)
 		mark[k] = 0;
 	add_thread(pat, clist, &cn, mark, gen, 0, stack);
@@ -605,6 +621,20 @@ pattern_run(const Pattern *pat, const TraceData *t)
 	return matched;
 }
 
+/* Watch the pattern's literals from the call site's first trace on (name_watch.c). */
+static void
+pattern_watch(FunctionCallInfo fcinfo, PatternCache *cache)
+{
+	int32		k;
+
+	cache->watch = name_watch(fcinfo, &cache->slot, "trace_matches", 0x2);
+	if (!name_watch_first_call(cache->watch))
+		return;
+	cache->litidx = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(int32) * Max(cache->pat->nlits, 1));
+	for (k = 0; k < cache->pat->nlits; k++)
+		cache->litidx[k] = name_watch_add(cache->watch, cache->pat->lits[k], cache->pat->litlens[k]);
+}
+
 /* trace_matches(trace, pattern): compile once per call site, run per trace. */
 Datum
 trace_matches(PG_FUNCTION_ARGS)
@@ -613,14 +643,13 @@ trace_matches(PG_FUNCTION_ARGS)
 	text	   *ptext = PG_GETARG_TEXT_PP(1);
 	const char *src = VARDATA_ANY(ptext);
 	int			len = VARSIZE_ANY_EXHDR(ptext);
-	Pattern    *pat = (Pattern *) fcinfo->flinfo->fn_extra;
+	PatternCache *cache = (PatternCache *) fcinfo->flinfo->fn_extra;
 
-	if (pat == NULL || pat->source_len != len || memcmp(pat->source, src, len) != 0)
-	{
-		MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
-
-		pat = pattern_compile(src, len, cxt);
-		fcinfo->flinfo->fn_extra = pat;
-	}
-	PG_RETURN_BOOL(pattern_run(pat, t));
+	if (cache == NULL)
+		fcinfo->flinfo->fn_extra = cache =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PatternCache));
+	if (cache->pat == NULL || cache->pat->source_len != len || memcmp(cache->pat->source, src, len) != 0)
+		cache->pat = pattern_compile(src, len, fcinfo->flinfo->fn_mcxt);
+	pattern_watch(fcinfo, cache);
+	PG_RETURN_BOOL(pattern_run(cache, t));
 }

@@ -4,7 +4,9 @@
  * Activities, length, start and end, throughput, durations between occurrences (Celonis's
  * CALC_THROUGHPUT), occurrences and rework, (directly) follows, first and last times, variant
  * string and id, prefixes as of a date, projections, and the steps and events as rows.
- * Activity arguments that the trace does not contain are not errors: they give NULL, 0 or false.
+ * Activity arguments that the trace does not contain are not errors: they give NULL, 0 or false;
+ * a constant one that none of a statement's traces contained is reported when the statement
+ * ends (name_watch.c).
  */
 #include "trace.h"
 
@@ -14,6 +16,7 @@
 #include "utils/timestamp.h"
 
 #include "common.h"
+#include "name_watch.h"
 #include "nametab.h"
 
 PG_FUNCTION_INFO_V1(trace_length);
@@ -180,10 +183,11 @@ Datum
 trace_duration(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
+	NameWatch  *w = name_watch(fcinfo, &fcinfo->flinfo->fn_extra, "trace_duration", 0x6);
 	bool		from_last = parse_occurrence(PG_GETARG_TEXT_PP(3));
 	bool		to_last = parse_occurrence(PG_GETARG_TEXT_PP(4));
-	int			i = occurrence(t, trace_find_activity_text(t, PG_GETARG_TEXT_PP(1)), from_last);
-	int			j = occurrence(t, trace_find_activity_text(t, PG_GETARG_TEXT_PP(2)), to_last);
+	int			i = occurrence(t, trace_find_arg(fcinfo, w, t, 1), from_last);
+	int			j = occurrence(t, trace_find_arg(fcinfo, w, t, 2), to_last);
 
 	if (i < 0 || j < 0)
 		PG_RETURN_NULL();
@@ -195,7 +199,8 @@ Datum
 trace_count(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
-	int			a = trace_find_activity_text(t, PG_GETARG_TEXT_PP(1));
+	NameWatch  *w = name_watch(fcinfo, &fcinfo->flinfo->fn_extra, "trace_count", 0x2);
+	int			a = trace_find_arg(fcinfo, w, t, 1);
 	int			i,
 				n = 0;
 
@@ -242,8 +247,9 @@ Datum
 trace_directly_follows(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
-	int			a = trace_find_activity_text(t, PG_GETARG_TEXT_PP(1));
-	int			b = trace_find_activity_text(t, PG_GETARG_TEXT_PP(2));
+	NameWatch  *w = name_watch(fcinfo, &fcinfo->flinfo->fn_extra, "trace_directly_follows", 0x6);
+	int			a = trace_find_arg(fcinfo, w, t, 1);
+	int			b = trace_find_arg(fcinfo, w, t, 2);
 	int			i;
 
 	if (a < 0 || b < 0)
@@ -259,8 +265,9 @@ Datum
 trace_eventually_follows(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
-	int			i = occurrence(t, trace_find_activity_text(t, PG_GETARG_TEXT_PP(1)), false);
-	int			j = occurrence(t, trace_find_activity_text(t, PG_GETARG_TEXT_PP(2)), true);
+	NameWatch  *w = name_watch(fcinfo, &fcinfo->flinfo->fn_extra, "trace_eventually_follows", 0x6);
+	int			i = occurrence(t, trace_find_arg(fcinfo, w, t, 1), false);
+	int			j = occurrence(t, trace_find_arg(fcinfo, w, t, 2), true);
 
 	PG_RETURN_BOOL(i >= 0 && j > i);
 }
@@ -270,7 +277,8 @@ Datum
 trace_first_time(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
-	int			i = occurrence(t, trace_find_activity_text(t, PG_GETARG_TEXT_PP(1)), false);
+	NameWatch  *w = name_watch(fcinfo, &fcinfo->flinfo->fn_extra, "trace_first_time", 0x2);
+	int			i = occurrence(t, trace_find_arg(fcinfo, w, t, 1), false);
 
 	if (i < 0)
 		PG_RETURN_NULL();
@@ -282,7 +290,8 @@ Datum
 trace_last_time(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
-	int			i = occurrence(t, trace_find_activity_text(t, PG_GETARG_TEXT_PP(1)), true);
+	NameWatch  *w = name_watch(fcinfo, &fcinfo->flinfo->fn_extra, "trace_last_time", 0x2);
+	int			i = occurrence(t, trace_find_arg(fcinfo, w, t, 1), true);
 
 	if (i < 0)
 		PG_RETURN_NULL();
@@ -387,6 +396,7 @@ trace_project(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	NameWatch  *w = name_watch(fcinfo, &fcinfo->flinfo->fn_extra, "trace_project", 0x2);
 	Datum	   *elems;
 	bool	   *enulls;
 	int			nelems,
@@ -401,13 +411,20 @@ trace_project(PG_FUNCTION_ARGS)
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &nelems);
 	for (i = 0; i < nelems; i++)
 	{
-		int			a;
+		text	   *name;
+		int			a,
+					idx;
 
 		if (enulls[i])
 			continue;
-		a = trace_find_activity_text(t, DatumGetTextPP(elems[i]));
+		name = DatumGetTextPP(elems[i]);
+		a = trace_find_activity_text(t, name);
+		idx = name_watch_add(w, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
 		if (a >= 0)
+		{
 			wanted[a] = true;
+			name_watch_seen(w, idx);
+		}
 	}
 	for (i = 0; i < t->nevents; i++)
 		keep[i] = wanted[TraceAct(t)[i]];
