@@ -47,7 +47,7 @@ name_watch_report(void *arg)
 	int			i;
 
 	/* not during an abort (the statement failed) or a commit's cleanup: only a finished statement */
-	if (w->off || w->traces == 0 || !IsTransactionState())
+	if (w->traces == 0 || !IsTransactionState())
 		return;
 	for (i = 0; i < w->nnames; i++)
 		if (!w->seen[i])
@@ -88,12 +88,15 @@ name_watch(FunctionCallInfo fcinfo, void **slot, const char *func, uint32 name_a
 		w = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(NameWatch));
 		w->func = func;
 		w->cxt = fcinfo->flinfo->fn_mcxt;
-		w->off = IsInParallelMode() || IsParallelWorker() || !name_args_stable(fcinfo, name_args);
+		w->off = !name_args_stable(fcinfo, name_args) || IsInParallelMode() || IsParallelWorker();
 		for (i = 0; i < lengthof(w->argidx); i++)
 			w->argidx[i] = -1;
-		w->cb.func = name_watch_report;
-		w->cb.arg = w;
-		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &w->cb);
+		if (!w->off)
+		{
+			w->cb.func = name_watch_report;
+			w->cb.arg = w;
+			MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &w->cb);
+		}
 		*slot = w;
 	}
 	if (w->off)

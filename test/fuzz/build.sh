@@ -23,7 +23,7 @@ libdir=$("$PG_CONFIG" --pkglibdir); [ -f "$libdir/libpgcommon.a" ] || libdir=$("
 flags=(-g -O1 -fwrapv -fno-strict-aliasing -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -Wno-ignored-attributes -I"$inc" -I"$top/src" -I"$top/test/fuzz")
 # the parser files, compiled unchanged (with -fwrapv, as the server builds everything), and the shim
-sources=(src/textio.c src/trace.c src/nametab.c src/dfg_io.c src/dfg.c src/sketch.c src/pattern.c src/petri.c src/fingerprint.c
+sources=(src/textio.c src/trace.c src/nametab.c src/dfg_io.c src/dfg.c src/sketch.c src/pattern.c src/name_watch.c src/petri.c src/fingerprint.c
          test/fuzz/shim.c test/fuzz/stubs.c)
 objs=()
 for s in "${sources[@]}"; do

@@ -620,3 +620,24 @@ pq_sendbytes(StringInfo buf, cm_sendbytes_data data, int datalen)
 {
 	appendBinaryStringInfo(buf, data, datalen);
 }
+
+/*
+ * name_watch.c asks whether a trace function's activity arguments are constants of the query;
+ * a fuzzed call has no query expression, as a DirectFunctionCall in the server has none, so
+ * the answer is no and the call site is not watched (the parallel-mode checks after it and the
+ * end-of-statement report are then never reached: stubs.c traps them).
+ */
+bool
+get_fn_expr_arg_stable(FmgrInfo *flinfo, int argnum)
+{
+	return false;
+}
+
+int			ParallelWorkerNumber = -1;
+
+void
+MemoryContextRegisterResetCallback(MemoryContext context, MemoryContextCallback *cb)
+{
+	fprintf(stderr, "collmine fuzz: MemoryContextRegisterResetCallback reached (an unwatched call site registers none)\n");
+	abort();
+}

@@ -17,6 +17,8 @@ name(void) \
 	abort(); \
 }
 
+TRAP(IsTransactionState)
+TRAP(IsInParallelMode)
 TRAP(DirectFunctionCall2Coll)
 TRAP(DirectFunctionCall3Coll)
 TRAP(numeric_cmp)
