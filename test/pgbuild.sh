@@ -16,6 +16,12 @@
 # installing it) and tries again; there is no unchecked fallback). apt also checks each downloaded
 # file against the hashes in the signed Sources index.
 #
+# When the mirror answers 404 for the files of the version the index lists (it did for 17.12 in
+# November 2026) but still serves an earlier point release of the same Debian revision, that one
+# is used, checked the way dscverify checks a .dsc: the .dsc's signature against Debian's
+# uploader keys (the debian-keyring package, installed when missing) and the tarball against the
+# signed SHA-256 (pb_fetch_earlier). BUILD-INFO records which version was built and why.
+#
 # What is built: the upstream tarball inside the source package (postgresql-NN_X.Y.orig.tar.*),
 # without Debian's patches, configured without ICU, readline and documentation; contrib only
 # postgres_fdw (test/t/60_fdw_shards.sh). Built into $CM_PG_CACHE/pg-X.Y (default
@@ -116,22 +122,76 @@ pb_need_tools() {
         || { apt-get update -qq >/dev/null 2>&1 || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; }
 }
 
-# Build version $2 of major $1 into $3 (a fresh directory), from the source package.
-pb_build() {
-    local major=$1 version=$2 prefix=$3 work tarball src
-    work=$(mktemp -d "$CM_PG_CACHE/build-$major.XXXXXX")
-    if ! (cd "$work" && pb_apt_get source --download-only "postgresql-$major=$version" >"$work/source.log" 2>&1); then
-        grep -E '^(E|W|Err)' "$work/source.log" >&2 || cat "$work/source.log" >&2
-        # The mirror lists the package but answers 404 for its files: the source cannot be had
-        # here (status 3, which `make test` reports as a skip); any other failure is an error.
-        if grep -q '404' "$work/source.log"; then
-            rm -rf "$work"
-            pb_log "the mirror does not serve the source of postgresql-$major=$version (404)"
-            exit 3
-        fi
-        rm -rf "$work"
-        pb_die "apt-get source postgresql-$major=$version failed"
+# The Directory field of source package postgresql-NN in the private index (its folder in the pool).
+pb_pool_dir() {
+    { PB_TOOL=apt-cache pb_apt_get showsrc "postgresql-$1" 2>/dev/null || true; } \
+        | awk -v v="$2" '/^Version:/ { hit = ($2 == v) } hit && /^Directory:/ { print $2; exit }'
+}
+
+# The mirror keeps the files of earlier point releases in the pool for a while after the index
+# moves on, and sometimes serves those while answering 404 for the release the index lists.
+# Fetch the newest earlier point release (same Debian revision suffix, up to 6 back) into the
+# current directory, trusted the way dscverify trusts a .dsc: its inline signature must verify
+# against the machine's debian-keyring (the keys of Debian's uploaders, from Debian's own
+# package, installed when missing), and each file must match the SHA-256 in the signed part.
+# Prints the version fetched; status 3 when none could be had.
+pb_fetch_earlier() {
+    local major=$1 version=$2 upstream rev minor m v dir base signed f sum size
+    upstream=${version%%-*}; rev=${version#"$upstream"}; minor=${upstream#*.}
+    case "$minor" in ''|*[!0-9]*) return 3 ;; esac
+    dir=$(pb_pool_dir "$major" "$version")
+    [ -n "$dir" ] || return 3
+    base="$(pb_mirror)/$dir"
+    if [ ! -f /usr/share/keyrings/debian-keyring.gpg ]; then
+        [ "$(id -u)" -eq 0 ] || { pb_log "debian-keyring is needed to check an earlier release (sudo apt-get install debian-keyring)"; return 3; }
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debian-keyring >/dev/null 2>&1 || return 3
     fi
+    for m in $(seq $((minor - 1)) -1 $((minor > 6 ? minor - 6 : 0))); do
+        v="$major.$m$rev"
+        curl -sf -o "postgresql-${major}_$v.dsc" "$base/postgresql-${major}_$v.dsc" || continue
+        signed="postgresql-${major}_$v.dsc.verified"
+        if ! gpgv --keyring /usr/share/keyrings/debian-keyring.gpg --output "$signed" \
+                "postgresql-${major}_$v.dsc" >/dev/null 2>&1; then
+            pb_log "postgresql-${major}_$v.dsc: signature does not verify against debian-keyring; not used"
+            continue
+        fi
+        # the upstream tarball named in the signed part, fetched and checked against its hash
+        read -r sum size f < <(awk '/^Checksums-Sha256:/ { on = 1; next } /^[^ ]/ { on = 0 }
+                                     on && $3 ~ /\.orig\.tar\./ { print; exit }' "$signed")
+        [ -n "${f:-}" ] || continue
+        curl -sf -o "$f" "$base/$f" || continue
+        if [ "$(sha256sum "$f" | cut -d' ' -f1)" != "$sum" ]; then
+            pb_log "$f: SHA-256 differs from the signed .dsc; not used"; rm -f "$f"; continue
+        fi
+        pb_log "using postgresql-$major=$v: the mirror serves it, its .dsc is signed by a Debian uploader and the tarball matches"
+        echo "$v"; return 0
+    done
+    return 3
+}
+
+# Fetch the source of version $2 of major $1 into the directory $3 (apt-get source, or an
+# earlier point release when the mirror does not serve that one). Prints the version fetched.
+pb_fetch() {
+    local major=$1 version=$2 work=$3 v
+    if (cd "$work" && pb_apt_get source --download-only "postgresql-$major=$version" >"$work/source.log" 2>&1); then
+        echo "$version"; return 0
+    fi
+    grep -E '^(E|W|Err)' "$work/source.log" >&2 || cat "$work/source.log" >&2
+    # The mirror lists the package but answers 404 for its files: an earlier point release, or
+    # else the source cannot be had here (status 3, which `make test` reports as a skip); any
+    # other failure is an error.
+    grep -q '404' "$work/source.log" || pb_die "apt-get source postgresql-$major=$version failed"
+    pb_log "the mirror does not serve the source of postgresql-$major=$version (404); trying earlier point releases"
+    if v=$(cd "$work" && pb_fetch_earlier "$major" "$version"); then
+        echo "$v"; return 0
+    fi
+    pb_log "no earlier point release of postgresql-$major could be fetched and checked"
+    return 3
+}
+
+# Build the source fetched into $work (a fresh directory) for version $2 of major $1 into $3.
+pb_build() {
+    local major=$1 version=$2 prefix=$3 work=$4 tarball src
     tarball=$(ls "$work"/postgresql-"$major"_*.orig.tar.* | head -1)
     [ -f "$tarball" ] || pb_die "no upstream tarball in the source package postgresql-$major=$version"
     tar -C "$work" -xf "$tarball"
@@ -145,8 +205,8 @@ pb_build() {
         make -s install DESTDIR="$work/root" >>"$work/build.log" 2>&1
         make -s -C contrib/postgres_fdw install DESTDIR="$work/root" >>"$work/build.log" 2>&1
     ) || { tail -50 "$work/build.log" >&2; pb_die "building PostgreSQL $version failed (kept $work)"; }
-    printf 'postgresql-%s %s from Debian suite %s, built %s\n' "$major" "$version" \
-        "$(eval echo "\$CM_PG_SUITE_$major")" "$(date -u +%FT%TZ)" > "$work/root$prefix/BUILD-INFO"
+    printf 'postgresql-%s %s from Debian suite %s%s, built %s\n' "$major" "$version" \
+        "$(eval echo "\$CM_PG_SUITE_$major")" "${PB_FALLBACK_NOTE:-}" "$(date -u +%FT%TZ)" > "$work/root$prefix/BUILD-INFO"
     # installed under DESTDIR and moved into place whole: a cache entry is complete or absent
     rm -rf "$prefix"
     mv "$work/root$prefix" "$prefix"
@@ -155,7 +215,7 @@ pb_build() {
 
 # Print pg_config of a cached build of major $1, building it first when the cache has none.
 pb_ensure() {
-    local major=$1 suite version final
+    local major=$1 suite version final work rc
     suite=$(eval echo "\${CM_PG_SUITE_$major:-}")
     [ -n "$suite" ] || pb_die "no source suite known for PostgreSQL $major (known: 17, 18; 15 is Debian's package)"
     mkdir -p "$CM_PG_CACHE"
@@ -172,7 +232,15 @@ pb_ensure() {
     version=$(pb_version "$major")
     [ -n "$version" ] || pb_die "source package postgresql-$major not found in suite $suite"
     final=$CM_PG_CACHE/pg-${version%%-*}
-    [ -f "$final/BUILD-INFO" ] || pb_build "$major" "$version" "$final"
+    if [ ! -f "$final/BUILD-INFO" ]; then
+        work=$(mktemp -d "$CM_PG_CACHE/build-$major.XXXXXX")
+        local listed=$version
+        rc=0; version=$(pb_fetch "$major" "$version" "$work") || rc=$?
+        [ "$rc" -eq 0 ] || { rm -rf "$work"; exit "$rc"; }
+        [ "$version" = "$listed" ] || PB_FALLBACK_NOTE=" (which lists $listed, not served by the mirror; this earlier point release's .dsc verified against debian-keyring)"
+        final=$CM_PG_CACHE/pg-${version%%-*}
+        if [ -f "$final/BUILD-INFO" ]; then rm -rf "$work"; else pb_build "$major" "$version" "$final" "$work"; fi
+    fi
     echo "$final/bin/pg_config"
 }
 
