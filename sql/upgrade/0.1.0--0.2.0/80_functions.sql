@@ -686,7 +686,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION collmine._payment_facts_sql(events text, received text, posted text, until text)
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 AS $$
     SELECT pg_catalog.format($q$
         SELECT pk.case_id, max(pk.recv_ts) AS last_received_at, avg(pk.posted_ts - pk.recv_ts) AS posting_lag
