@@ -105,6 +105,65 @@ AS $$
                          pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
 $$;
 
+-- Days overdue, the data template's "(Current Date or Payment Date) - Due Date", signed: zero
+-- or less means not overdue (negative: paid, or still, that many days before the due date). The
+-- one definition, used by the connectors' invoices.days_overdue and collmine.invoice_facts
+-- (days_overdue, and days_late = its positive part for paid invoices). The day it counts to:
+-- for a settled invoice its pay date, the date in time zone tz of paid_at (collmine._paid_at,
+-- the same moment _paid_on_time judges: the last Payment Received, or the settlement when no
+-- payment settled it, e.g. a credit memo); for a written-off invoice the day it was written off
+-- (it stopped being a receivable then, and it was never paid); for an open invoice as_of_date,
+-- the data's "current date". NULL without a due date.
+-- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
+CREATE FUNCTION collmine._days_overdue(status text, paid_at timestamptz, written_off_at timestamptz,
+                                       as_of_date date, due_date date, tz text)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE status WHEN 'settled' THEN pg_catalog.timezone(tz, paid_at)::pg_catalog.date
+                       WHEN 'written_off' THEN pg_catalog.timezone(tz, written_off_at)::pg_catalog.date
+                       ELSE as_of_date END OPERATOR(pg_catalog.-) due_date
+$$;
+
+-- Invoice To Cash Cycle Time, the data template's "Timestamp('Invoice Settled') -
+-- Timestamp('Invoice Generated')": only for a settled invoice (a write-off is not a
+-- settlement: NULL, as for an open invoice). The one definition, used by the connectors'
+-- invoices.cycle_time and collmine.invoice_facts.
+CREATE FUNCTION collmine._cycle_time(status text, settled_at timestamptz, generated_at timestamptz)
+RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'settled' THEN settled_at OPERATOR(pg_catalog.-) generated_at END
+$$;
+
+-- The payment facts of each case of an event log, as the text of a query for EXECUTE with the
+-- columns case_id, last_received_at (its last Payment Received) and posting_lag: the data
+-- template's Payment Posting Lag, "Timestamp('Payment Posted') - Timestamp('Payment
+-- Received')", for an invoice paid in several payments the mean over its k-th Payment Received
+-- and k-th Payment Posted in (ts, ord) order, over the k that have both (the pairing of the KPI
+-- posting_lag, collmine.activity_pairs). The one definition, run by collmine.invoice_facts and
+-- the connectors' invoices (last_received_at for paid_on_time and days_overdue, posting_lag).
+-- events: a relation or parenthesized subquery with case_id, activity, ts, ord; received,
+-- posted: SQL expressions of text[] (the activities of each role); until: an SQL expression of
+-- timestamptz (events before it count).
+CREATE FUNCTION collmine._payment_facts_sql(events text, received text, posted text, until text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
+AS $$
+    SELECT pg_catalog.format($q$
+        SELECT pk.case_id, max(pk.recv_ts) AS last_received_at, avg(pk.posted_ts - pk.recv_ts) AS posting_lag
+          -- the k-th receipt and the k-th posting side by side (at most one of each per k),
+          -- grouped rather than self-joined: the events are read once
+          FROM (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS recv_ts,
+                       max(p.ts) FILTER (WHERE NOT p.recv) AS posted_ts
+                  FROM (SELECT e.case_id::text AS case_id, e.activity = ANY (%2$s) AS recv, e.ts,
+                               row_number() OVER (PARTITION BY e.case_id, e.activity = ANY (%2$s) ORDER BY e.ts, e.ord) AS k
+                          FROM %1$s e
+                         WHERE (e.activity = ANY (%2$s) OR e.activity = ANY (%3$s)) AND e.ts < %4$s) p
+                 GROUP BY p.case_id, p.k) pk
+         GROUP BY pk.case_id$q$, events, received, posted, until)
+$$;
+
 -- Create the canonical event log and invoice tables (docs/architecture.md) and the table that
 -- keeps the data-quality findings of the last build, if they do not exist yet.
 CREATE FUNCTION collmine.create_event_log(log_schema name)
@@ -1240,8 +1299,11 @@ END
 $$;
 
 -- Step: write the canonical invoices of one source into <schema> (after _cm_write_log has
--- removed the old ones): the workspace's invoices with their status, amounts, settlement and
--- the measures derived from them, as of the data's "now" (as_of).
+-- written its events): the workspace's invoices with their status, amounts, settlement and
+-- the measures derived from them, as of the data's "now" (as_of). Each measure is the one
+-- definition that collmine.invoice_facts uses too: status (_invoice_status), paid on time
+-- (_paid_on_time, at _paid_at), days overdue (_days_overdue), cycle time (_cycle_time), and the
+-- last payment received and the posting lag from the source's events (_payment_facts_sql).
 CREATE FUNCTION collmine._cm_write_invoices(p_source text, p_schema name, s jsonb, as_of timestamptz)
 RETURNS void
 LANGUAGE plpgsql
@@ -1251,7 +1313,7 @@ AS $$
 DECLARE
     tz text := s->>'timezone';
 BEGIN
-    EXECUTE format($q$INSERT INTO %I.invoices
+    EXECUTE format($q$INSERT INTO %1$I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
                st.status,
@@ -1259,31 +1321,37 @@ BEGIN
                %2$L, i.terms_days, i.invoice_date, i.due_date, i.amount,
                coalesce(ap.paid, 0), coalesce(ap.credited, 0), coalesce(ap.written_off, 0),
                i.amount - coalesce(ap.paid, 0) - coalesce(ap.credited, 0) - coalesce(ap.written_off, 0) - coalesce(ap.other, 0),
-               CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
-               CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END,
-               greatest(0, coalesce((e.end_ts AT TIME ZONE %3$L)::date, (%4$L::timestamptz AT TIME ZONE %3$L)::date) - i.due_date),
-               collmine._paid_on_time(st.status, e.end_ts, i.due_date, %3$L, %5$L, pr.last_received),
-               e.end_ts - i.invoice_ts,
-               ap.lag,
+               st.settled_at, st.written_off_at,
+               collmine._days_overdue(st.status, x.paid_at, st.written_off_at, (%4$L::timestamptz AT TIME ZONE %3$L)::date,
+                                      i.due_date, %3$L),
+               collmine._paid_on_time(st.status, st.settled_at, i.due_date, %3$L, %5$L, pf.last_received_at),
+               collmine._cycle_time(st.status, st.settled_at, i.invoice_ts),
+               pf.posting_lag,
                %4$L::timestamptz,
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
-        CROSS JOIN LATERAL (SELECT collmine._invoice_status(CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
-                                                            CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END) AS status) st
-        LEFT JOIN (SELECT v.case_id, max(v.ts) AS last_received FROM pg_temp._cm_ev v
-                    WHERE v.activity = 'Payment Received' GROUP BY v.case_id) pr USING (case_id)
+        CROSS JOIN LATERAL (SELECT se.settled_at, se.written_off_at,
+                                   collmine._invoice_status(se.settled_at, se.written_off_at) AS status
+                              FROM (SELECT CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END AS settled_at,
+                                           CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END AS written_off_at) se) st
+        LEFT JOIN (%6$s) pf USING (case_id)
+        CROSS JOIN LATERAL (SELECT collmine._paid_at(st.status, st.settled_at, %5$L, pf.last_received_at) AS paid_at) x
         LEFT JOIN (SELECT a.case_id,
                           sum(a.amount) FILTER (WHERE a.kind = 'payment') AS paid,
                           sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,
                           sum(a.amount) FILTER (WHERE a.kind = 'writeoff') AS written_off,
-                          sum(a.amount) FILTER (WHERE a.kind NOT IN ('payment', 'credit', 'writeoff')) AS other,
-                          avg(coalesce(a.posted_ts, a.applied_ts) - a.doc_ts) FILTER (WHERE a.kind = 'payment' AND a.unposted IS NOT TRUE) AS lag
+                          sum(a.amount) FILTER (WHERE a.kind NOT IN ('payment', 'credit', 'writeoff')) AS other
                    FROM pg_temp._cm_app a GROUP BY a.case_id) ap USING (case_id)
         LEFT JOIN (SELECT DISTINCT ON (r.case_id) r.case_id, r.detail FROM pg_temp._cm_raw r
                    WHERE r.activity IN ('dispute:disputed', 'dispute:reason')
                    ORDER BY r.case_id, r.activity = 'dispute:reason' DESC, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
-        p_schema, p_source, tz, as_of, s->>'paid_on_time');
+        p_schema, p_source, tz, as_of, s->>'paid_on_time',
+        -- from the source's events just written by _cm_write_log, all of them (as the status is)
+        collmine._payment_facts_sql(format('(SELECT * FROM %I.events WHERE source_system = %L)', p_schema, p_source),
+                                    quote_literal(ARRAY['Payment Received']) || '::text[]',
+                                    quote_literal(ARRAY['Payment Posted']) || '::text[]',
+                                    quote_literal('infinity') || '::timestamptz'));
 END
 $$;
 

@@ -200,8 +200,9 @@ $$;
 -- due: collmine.invoice_snapshot) and the facts derived from it once, for every KPI and the
 -- root causes: when the invoice counts as paid (paid_at: its last payment received by default,
 -- the data template's reading, or its settlement with on_time_basis => 'settled'), whether
--- that was on time (collmine._paid_on_time), the days late, the cycle time (invoice created to
--- settled) and the mean posting lag (the k-th payment received to the k-th payment posted).
+-- that was on time (collmine._paid_on_time), the cycle time (collmine._cycle_time), the posting
+-- lag (collmine._payment_facts_sql), the days overdue (collmine._days_overdue) and the days late
+-- (its positive part, for paid invoices): each the one definition the connectors use too.
 CREATE FUNCTION collmine.invoice_facts(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL,
                                        on_time_basis text DEFAULT 'payment_received')
 RETURNS TABLE (
@@ -212,7 +213,7 @@ RETURNS TABLE (
     paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
     status text, days_past_due integer, aging_bucket text, as_of_date date,
     last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
-    cycle_time interval, posting_lag interval)
+    cycle_time interval, posting_lag interval, days_overdue integer)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -231,32 +232,27 @@ BEGIN
     d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
         WITH s AS (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
-             p AS (SELECT e.case_id::text AS case_id, e.activity = ANY ($4) AS recv, e.ts,
-                          row_number() OVER (PARTITION BY e.case_id, e.activity = ANY ($4) ORDER BY e.ts, e.ord) AS k
-                     FROM %1$I.events e
-                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < ($2 + 1)::timestamptz),
-             -- the k-th receipt and the k-th posting side by side (at most one of each per k),
-             -- grouped rather than self-joined: p is read once
-             pk AS (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS recv_ts,
-                           max(p.ts) FILTER (WHERE NOT p.recv) AS posted_ts
-                      FROM p GROUP BY p.case_id, p.k),
-             pl AS (SELECT pk.case_id, max(pk.recv_ts) AS last_recv, avg(pk.posted_ts - pk.recv_ts) AS lag
-                      FROM pk GROUP BY pk.case_id)
-        SELECT s.*, pl.last_recv, x.paid_at,
-               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_recv),
-               -- (greatest() ignores NULLs: an invoice not paid has no days late)
-               CASE WHEN x.paid_at IS NOT NULL AND s.due_date IS NOT NULL THEN greatest(x.paid_at::date - s.due_date, 0) END,
-               s.settled_at - s.generated_at,
-               pl.lag
+             pl AS (%2$s)
+        SELECT s.*, pl.last_received_at, x.paid_at,
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_received_at),
+               -- (an invoice not paid, or without a due date, has no days late; greatest() would
+               -- read a NULL days_overdue as 0)
+               CASE WHEN x.paid_at IS NOT NULL AND x.days_overdue IS NOT NULL THEN greatest(x.days_overdue, 0) END,
+               collmine._cycle_time(s.status, s.settled_at, s.generated_at),
+               pl.posting_lag,
+               x.days_overdue
           FROM s LEFT JOIN pl ON pl.case_id = s.case_id
-               CROSS JOIN LATERAL (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_recv) AS paid_at) x
-    $q$, log_schema)
+               CROSS JOIN LATERAL (SELECT y.paid_at,
+                                          collmine._days_overdue(s.status, y.paid_at, s.written_off_at, s.as_of_date, s.due_date,
+                                                                 current_setting('TimeZone')) AS days_overdue
+                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_received_at) AS paid_at) y) x
+    $q$, log_schema, collmine._payment_facts_sql(format('%I.events', log_schema), '$4', '$5', '($2 + 1)::timestamptz'))
     USING log_schema, d, group_by, collmine._role_activities(log_schema, 'payment_received'),
           collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
 END
 $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
-    'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time and posting lag (the one derivation the KPIs read)';
+    'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time, posting lag and days overdue (the one derivation the KPIs and the connectors'' invoices share)';
 
 -- Aging buckets of the open balance as of a date, per group and currency.
 CREATE FUNCTION collmine.aging(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
@@ -461,7 +457,7 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
-                      x.paid_at::date AS pd, x.days_late, x.paid_on_time AS on_time
+                      x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
                  FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
@@ -470,7 +466,7 @@ BEGIN
            avg(s.days_late)::numeric,
            CASE WHEN sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) <> 0
                 THEN sum(s.amount * s.days_late) / sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) END,
-           avg(s.pd - s.due_date)::numeric,
+           avg(s.days_overdue)::numeric,
            count(*) FILTER (WHERE s.on_time),
            (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s
@@ -698,9 +694,35 @@ SET jit = off
 AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'credit_limit_requested'),
                                              collmine._role_activities(log_schema, 'credit_limit_approved'), period_start, period_end, group_by) $$;
 
--- Dunning adherence: of the invoices still open grace_days after their due date (that day
--- falling in the period), how many had dunning started (Dunning Procedure Initiated or Overdue
--- Reminder Sent) by the end of that day, how many later, how many not at all by period_end.
+-- Dunning adherence of one invoice, the one definition (collmine.dunning_adherence counts it):
+-- the invoice needs dunning when it is still open (neither settled nor written off) at its
+-- deadline, the end of day due_date + grace_days in the session's TimeZone
+-- (_dunning_deadline); then it was dunned 'in_time' when its first dunning (Dunning Procedure
+-- Initiated or Overdue Reminder Sent: invoice_snapshot's first_dunning_at) came before the
+-- deadline, 'late' when later, 'not_dunned' when not at all (by the snapshot's date). NULL:
+-- no dunning was needed (closed before the deadline, or no due date).
+CREATE FUNCTION collmine._dunning_deadline(due_date date, grace_days integer)
+RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT (due_date OPERATOR(pg_catalog.+) grace_days OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz
+$$;
+
+CREATE FUNCTION collmine._dunning_outcome(deadline timestamptz, settled_at timestamptz, written_off_at timestamptz,
+                                          first_dunning_at timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN deadline IS NULL OR settled_at OPERATOR(pg_catalog.<) deadline
+                     OR written_off_at OPERATOR(pg_catalog.<) deadline THEN NULL
+                WHEN first_dunning_at OPERATOR(pg_catalog.<) deadline THEN 'in_time'
+                WHEN first_dunning_at IS NOT NULL THEN 'late'
+                ELSE 'not_dunned' END
+$$;
+
+-- Dunning adherence: of the invoices whose dunning deadline (due_date + grace_days) falls in
+-- the period and that needed dunning then, how many were dunned in time, late (by period_end)
+-- or not at all (collmine._dunning_outcome).
 CREATE FUNCTION collmine.dunning_adherence(log_schema name, period_start date, period_end date,
                                            grace_days integer DEFAULT 7, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, dunning_due bigint, dunned_in_time bigint, adherence_rate numeric,
@@ -717,18 +739,18 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of days >= 0, e.g. 7.';
     END IF;
     RETURN QUERY
-    WITH s AS (SELECT x.*, (x.due_date + grace_days + 1)::timestamptz AS deadline
+    WITH d AS (SELECT x.group_value,
+                      collmine._dunning_outcome(collmine._dunning_deadline(x.due_date, grace_days),
+                                                x.settled_at, x.written_off_at, x.first_dunning_at) AS outcome
                  FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
-                WHERE x.due_date + grace_days BETWEEN period_start AND period_end),
-         d AS (SELECT s.* FROM s
-                WHERE (s.settled_at IS NULL OR s.settled_at >= s.deadline)
-                  AND (s.written_off_at IS NULL OR s.written_off_at >= s.deadline))
+                WHERE x.due_date + grace_days BETWEEN period_start AND period_end)
     SELECT d.group_value, count(*),
-           count(*) FILTER (WHERE d.first_dunning_at < d.deadline),
-           (count(*) FILTER (WHERE d.first_dunning_at < d.deadline))::numeric / count(*),
-           count(*) FILTER (WHERE d.first_dunning_at >= d.deadline),
-           count(*) FILTER (WHERE d.first_dunning_at IS NULL)
+           count(*) FILTER (WHERE d.outcome = 'in_time'),
+           (count(*) FILTER (WHERE d.outcome = 'in_time'))::numeric / count(*),
+           count(*) FILTER (WHERE d.outcome = 'late'),
+           count(*) FILTER (WHERE d.outcome = 'not_dunned')
       FROM d
+     WHERE d.outcome IS NOT NULL
      GROUP BY d.group_value
      ORDER BY d.group_value;
 END

@@ -51,7 +51,11 @@ SELECT * FROM collmine.d365bc_build('cm_bc', '{"as_of": "2024-04-30 23:59:00+00"
 SELECT case_id, ts, activity, user_id, is_automated, amount, currency
 FROM cm_bc.events ORDER BY case_id, ord;
 
--- terms_days is due date minus document date (30); the blank currency is the local currency
+-- terms_days is due date minus document date (30); the blank currency is the local currency.
+-- PSI-1 last paid (PMT-2 received, its document date) 04-10, due 03-31: 10 days overdue
+--   (settled 04-11); posting lags 03-10 -> 03-12 and 04-10 -> 04-11: mean 36 hours. PSI-2 paid
+--   04-10, due 04-01: 9 days; lag 1 day. PSI-3 written off 04-20, due 02-09: 71 days (to the
+--   write-off); no cycle time (not settled).
 SELECT case_id, customer_name, segment, business_unit, collector, country, terms, terms_days, currency,
        status, dispute_reason, amount_paid, amount_credited, amount_written_off, open_amount,
        settled_at, written_off_at, days_overdue, paid_on_time, cycle_time, posting_lag

@@ -56,8 +56,9 @@ SELECT * FROM collmine.d365fo_build('cm_fo', '{"as_of": "2024-04-30 23:59:00+00"
 SELECT case_id, ts, activity, user_id, is_automated, amount
 FROM cm_fo.events ORDER BY case_id, ord;
 
--- CIV-1 settled 04-11, due 03-31: 11 days late, posting lags 2 days and 1 day: mean 36 hours.
--- CIV-3 written off 04-20, due 02-09: 71 days.
+-- CIV-1 last paid (PAY-2 received) 04-10, due 03-31: 10 days overdue (settled 04-11); posting
+--   lags 2 days and 1 day: mean 36 hours. CIV-2 paid 04-10, due 04-01: 9 days.
+-- CIV-3 written off 04-20, due 02-09: 71 days (to the write-off); no cycle time (not settled).
 SELECT case_id, customer_id, segment, business_unit, country, terms, terms_days, status, dispute_reason,
        amount, amount_paid, amount_written_off, open_amount, settled_at, written_off_at,
        days_overdue, paid_on_time, cycle_time, posting_lag

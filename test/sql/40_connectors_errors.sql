@@ -146,7 +146,9 @@ SELECT 'clean again' AS error, pg_temp.sqlstate_of($$SELECT * FROM collmine.nets
 -- a build leaves none of its temporary tables in the session
 SELECT count(*) AS cm_temp_tables FROM pg_class
  WHERE relnamespace = pg_my_temp_schema() AND relname LIKE '\_cm\_%';
--- with the index in place, a build takes no SHARE lock on events (a writer would wait for it)
+-- with the index in place, a build takes no SHARE lock on events (a writer would wait for it);
+-- it reads back the events it wrote (AccessShareLock, which blocks no reader or writer) for
+-- the invoices' payment measures (collmine._payment_facts_sql)
 BEGIN;
 SELECT count(*) AS activities FROM collmine.netsuite_build('cm_err');
 SELECT mode FROM pg_locks WHERE relation = 'cm_err.events'::regclass AND locktype = 'relation' ORDER BY mode;

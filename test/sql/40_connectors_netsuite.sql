@@ -89,23 +89,27 @@ SELECT * FROM collmine.netsuite_build('cm_ns', '{"as_of": "2024-04-30 23:59:00+0
 SELECT case_id, ts, activity, user_id, is_automated, amount, currency
 FROM cm_ns.events ORDER BY case_id, ord;
 
--- INV1 settled before due: on time, 0 days overdue, cycle 19 days 6 hours, posting lag 8h
---   (received 00:00, posted 08:00 each time).
--- INV2 settled 04-11, due 04-01: 10 days overdue. INV3: 7 days. INV4 written off 04-20, due
---   02-09: 71 days (2024 is a leap year). INV5 open, as_of 04-30 before due: 0. Country is the
---   customer's billing country.
+-- days_overdue is the template's "(Current Date or Payment Date) - Due Date", signed (zero or
+-- less: not overdue), the payment date being the last Payment Received (the date paid_on_time
+-- judges); cycle_time is Invoice Settled - Invoice Generated, for settled invoices only.
+-- INV1 last paid (PY2) 03-20, due 03-31: on time, -11 days overdue; cycle 19 days 6 hours;
+--   posting lag 8h (received 00:00, posted 08:00 each time).
+-- INV2 last paid (PY3) 04-10, due 04-01: 9 days overdue (settled 04-11). INV3: paid 04-10, due
+--   04-04: 6. INV4 written off 04-20, due 02-09: 71 days (2024 is a leap year), counted to the
+--   write-off; no cycle time (never settled). INV5 open, as_of 04-30, due 05-15: -15. INV6 paid
+--   03-05, due 03-31: -26. Country is the customer's billing country.
 SELECT case_id, customer_name, segment, business_unit, collector, country, terms, terms_days, currency,
        status, dispute_reason, amount, amount_paid, amount_credited, amount_written_off, open_amount,
        settled_at, written_off_at, days_overdue, paid_on_time, cycle_time, posting_lag
 FROM cm_ns.invoices ORDER BY case_id;
 
 -- cross-check in plain SQL: settled_at is the last application of a settled invoice, and
--- cycle_time is settled/written off minus generated (expected: no rows)
+-- cycle_time is settled minus generated, NULL unless settled (expected: no rows)
 SELECT i.case_id FROM cm_ns.invoices i
 WHERE i.status = 'settled' AND i.settled_at IS DISTINCT FROM
       (SELECT max(applied_at) FROM cm_ns.applications a WHERE a.case_id = i.case_id)
-   OR i.cycle_time IS DISTINCT FROM coalesce(i.settled_at, i.written_off_at) -
-      (SELECT ts FROM cm_ns.events e WHERE e.case_id = i.case_id AND e.activity = 'Invoice Generated');
+   OR i.cycle_time IS DISTINCT FROM CASE WHEN i.status = 'settled' THEN i.settled_at -
+      (SELECT ts FROM cm_ns.events e WHERE e.case_id = i.case_id AND e.activity = 'Invoice Generated') END;
 
 -- ord orders events with equal timestamps by the template's rank: Dunning Procedure Initiated
 -- before Overdue Reminder Sent at INV2 04-08 06:00

@@ -98,12 +98,65 @@ SELECT * FROM pg_temp.sample_diff('cm_sample_d365bc', 'd365bc');
 -- the deliberate problems of --dirty are reported, and nothing else is
 SELECT check_name, severity, problems FROM collmine.data_quality('cm_sample_d365bc');
 
+-- One definition per measure (issue 11.2): for every invoice of the three samples, the
+-- connector's invoices columns equal collmine.invoice_facts as of the build's as_of date, and
+-- equal the data template's text written here in plain SQL from the log's events: days overdue
+-- = (the pay date: the last Payment Received, or the settlement with basis 'settled' or without
+-- a payment; the write-off date; as_of when open) - the due date; cycle time = Invoice Settled -
+-- Invoice Generated, settled invoices only; posting lag = the mean over k of the k-th Payment
+-- Posted - the k-th Payment Received. Each prints its differences (expected: none), after the
+-- number of invoices it compared.
+CREATE FUNCTION pg_temp.measures_diff(sch text, basis text) RETURNS TABLE(case_id text, measure text, connector text, other text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        WITH f AS (SELECT * FROM collmine.invoice_facts(%1$L,
+                       (SELECT (max(last_data_update) AT TIME ZONE 'UTC')::date FROM %1$I.invoices), NULL, %2$L)),
+             ev AS (SELECT e.case_id, e.activity, e.ts,
+                           row_number() OVER (PARTITION BY e.case_id, e.activity ORDER BY e.ts, e.ord) AS k
+                      FROM %1$I.events e WHERE e.activity IN ('Payment Received', 'Payment Posted')),
+             pay AS (SELECT r.case_id, max(r.ts) AS last_received, avg(p.ts - r.ts) AS lag
+                       FROM ev r LEFT JOIN ev p ON p.case_id = r.case_id AND p.k = r.k AND p.activity = 'Payment Posted'
+                      WHERE r.activity = 'Payment Received' GROUP BY r.case_id),
+             gen AS (SELECT e.case_id, min(e.ts) AS ts FROM %1$I.events e WHERE e.activity = 'Invoice Generated' GROUP BY e.case_id),
+             plain AS (SELECT i.case_id,
+                              (CASE i.status WHEN 'settled' THEN CASE WHEN %2$L = 'settled' THEN i.settled_at
+                                                                      ELSE coalesce(pay.last_received, i.settled_at) END
+                                             WHEN 'written_off' THEN i.written_off_at
+                                             ELSE i.last_data_update END AT TIME ZONE 'UTC')::date - i.due_date AS days_overdue,
+                              CASE WHEN i.status = 'settled' THEN i.settled_at - gen.ts END AS cycle_time,
+                              pay.lag AS posting_lag
+                         FROM %1$I.invoices i LEFT JOIN pay USING (case_id) LEFT JOIN gen USING (case_id))
+        SELECT i.case_id, m.measure, m.connector, m.other
+          FROM %1$I.invoices i LEFT JOIN f USING (case_id) LEFT JOIN plain p USING (case_id)
+          CROSS JOIN LATERAL (VALUES
+              ('facts: row', i.case_id, f.case_id),
+              ('facts: status', i.status, f.status),
+              ('facts: days_overdue', i.days_overdue::text, f.days_overdue::text),
+              ('facts: paid_on_time', i.paid_on_time::text, f.paid_on_time::text),
+              ('facts: cycle_time', i.cycle_time::text, f.cycle_time::text),
+              ('facts: posting_lag', i.posting_lag::text, f.posting_lag::text),
+              ('plain: days_overdue', i.days_overdue::text, p.days_overdue::text),
+              ('plain: cycle_time', i.cycle_time::text, p.cycle_time::text),
+              ('plain: posting_lag', i.posting_lag::text, p.posting_lag::text)) m(measure, connector, other)
+         WHERE m.connector IS DISTINCT FROM m.other
+         ORDER BY 1, 2 $q$, sch, basis);
+END $$;
+SELECT count(*) AS netsuite_invoices FROM cm_sample_netsuite.invoices;
+SELECT * FROM pg_temp.measures_diff('cm_sample_netsuite', 'settled');
+SELECT count(*) AS d365fo_invoices FROM cm_sample_d365fo.invoices;
+SELECT * FROM pg_temp.measures_diff('cm_sample_d365fo', 'settled');
+SELECT count(*) AS d365bc_invoices FROM cm_sample_d365bc.invoices;
+SELECT * FROM pg_temp.measures_diff('cm_sample_d365bc', 'settled');
+
 -- ord is a deterministic tie-breaker: unique per source, and a rebuild gives the same numbering
 CREATE TEMP TABLE first_ord AS SELECT case_id, activity, ts, source_ref, ord FROM cm_sample_netsuite.events;
 SELECT count(*) = count(DISTINCT ord) AS ord_unique FROM cm_sample_netsuite.events;
 SELECT count(*) AS rows FROM collmine.netsuite_build('cm_sample_netsuite', '{"date_format": "MM/DD/YYYY", "timestamp_format": "MM/DD/YYYY HH12:MI am", "as_of": "2025-06-30T23:59:00Z", "customer_events_on_invoices": "open_invoices"}');
 SELECT count(*) AS ord_changes FROM first_ord f FULL JOIN cm_sample_netsuite.events e USING (case_id, activity, ts, source_ref, ord)
 WHERE f.ord IS NULL OR e.ord IS NULL;
+-- (that rebuild has the default basis, the template's: the measures of the pay date again)
+SELECT * FROM pg_temp.measures_diff('cm_sample_netsuite', 'payment_received');
 
 -- physical row order does not matter: the same exports loaded in another (deterministically
 -- shuffled) order give the same events with the same ord

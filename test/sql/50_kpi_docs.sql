@@ -31,14 +31,14 @@ SELECT case_id, currency, status, paid_amount, open_amount, days_past_due, aging
 --  A4 | EUR | written_off |   0 |    0 |    |
 --  U5 | USD | settled     | 800 |    0 |    |
 --  U6 | USD | open        |   0 | 1000 | 47 | 31-60     (1200 less a 200 credit memo)
-SELECT case_id, status, paid_at, paid_on_time, days_late, cycle_time, posting_lag
+SELECT case_id, status, paid_at, paid_on_time, days_overdue, days_late, cycle_time, posting_lag
   FROM collmine.invoice_facts('demo') ORDER BY case_id;
---  A1 | settled     | 2024-02-05 09:00:00+00 | f | 36 | 66 days 06:00:00 | 15:00:00   (lags 1 day and 6 h)
---  A2 | settled     | 2024-01-20 10:00:00+00 | t |  0 | 17 days 01:00:00 | 2 days
---  A3 | settled     | 2024-02-20 09:00:00+00 | f | 26 | 37 days          | 1 day
---  A4 | written_off |                        | f |    |                  |
---  U5 | settled     | 2024-01-30 10:00:00+00 | f | 10 | 21 days 01:00:00 | 1 day
---  U6 | open        |                        |   |    |                  |
+--  A1 | settled     | 2024-02-05 09:00:00+00 | f |  36 | 36 | 66 days 06:00:00 | 15:00:00   (lags 1 day and 6 h)
+--  A2 | settled     | 2024-01-20 10:00:00+00 | t | -15 |  0 | 17 days 01:00:00 | 2 days
+--  A3 | settled     | 2024-02-20 09:00:00+00 | f |  26 | 26 | 37 days          | 1 day
+--  A4 | written_off |                        | f |  81 |    |                  |            (to the write-off, 01-20)
+--  U5 | settled     | 2024-01-30 10:00:00+00 | f |  10 | 10 | 21 days 01:00:00 | 1 day
+--  U6 | open        |                        |   |  68 |    |                  |            (to as_of, 2024-02-21)
 SELECT * FROM collmine.aging('demo', '2023-12-31', 'segment');
 --  ENT | EUR | 1 |  300 |    0 |    0 | 0 | 300 | 0 | 2023-12-31   (A4: 61 days past due)
 --  ENT | USD | 1 | 1200 |    0 | 1200 | 0 |   0 | 0 | 2023-12-31   (U6: 16 days)

@@ -667,6 +667,41 @@ AS $$
                          pg_catalog.timezone(tz, (due_date OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp) END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._days_overdue(status text, paid_at timestamptz, written_off_at timestamptz,
+                                       as_of_date date, due_date date, tz text)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE status WHEN 'settled' THEN pg_catalog.timezone(tz, paid_at)::pg_catalog.date
+                       WHEN 'written_off' THEN pg_catalog.timezone(tz, written_off_at)::pg_catalog.date
+                       ELSE as_of_date END OPERATOR(pg_catalog.-) due_date
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._cycle_time(status text, settled_at timestamptz, generated_at timestamptz)
+RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'settled' THEN settled_at OPERATOR(pg_catalog.-) generated_at END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._payment_facts_sql(events text, received text, posted text, until text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
+AS $$
+    SELECT pg_catalog.format($q$
+        SELECT pk.case_id, max(pk.recv_ts) AS last_received_at, avg(pk.posted_ts - pk.recv_ts) AS posting_lag
+          -- the k-th receipt and the k-th posting side by side (at most one of each per k),
+          -- grouped rather than self-joined: the events are read once
+          FROM (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS recv_ts,
+                       max(p.ts) FILTER (WHERE NOT p.recv) AS posted_ts
+                  FROM (SELECT e.case_id::text AS case_id, e.activity = ANY (%2$s) AS recv, e.ts,
+                               row_number() OVER (PARTITION BY e.case_id, e.activity = ANY (%2$s) ORDER BY e.ts, e.ord) AS k
+                          FROM %1$s e
+                         WHERE (e.activity = ANY (%2$s) OR e.activity = ANY (%3$s)) AND e.ts < %4$s) p
+                 GROUP BY p.case_id, p.k) pk
+         GROUP BY pk.case_id$q$, events, received, posted, until)
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.create_event_log(log_schema name)
 RETURNS void
 LANGUAGE plpgsql
@@ -1636,7 +1671,7 @@ AS $$
 DECLARE
     tz text := s->>'timezone';
 BEGIN
-    EXECUTE format($q$INSERT INTO %I.invoices
+    EXECUTE format($q$INSERT INTO %1$I.invoices
         SELECT i.case_id, i.customer_id, i.customer_name, i.segment, i.business_unit, i.collector,
                i.country, i.terms, i.currency,
                st.status,
@@ -1644,31 +1679,37 @@ BEGIN
                %2$L, i.terms_days, i.invoice_date, i.due_date, i.amount,
                coalesce(ap.paid, 0), coalesce(ap.credited, 0), coalesce(ap.written_off, 0),
                i.amount - coalesce(ap.paid, 0) - coalesce(ap.credited, 0) - coalesce(ap.written_off, 0) - coalesce(ap.other, 0),
-               CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
-               CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END,
-               greatest(0, coalesce((e.end_ts AT TIME ZONE %3$L)::date, (%4$L::timestamptz AT TIME ZONE %3$L)::date) - i.due_date),
-               collmine._paid_on_time(st.status, e.end_ts, i.due_date, %3$L, %5$L, pr.last_received),
-               e.end_ts - i.invoice_ts,
-               ap.lag,
+               st.settled_at, st.written_off_at,
+               collmine._days_overdue(st.status, x.paid_at, st.written_off_at, (%4$L::timestamptz AT TIME ZONE %3$L)::date,
+                                      i.due_date, %3$L),
+               collmine._paid_on_time(st.status, st.settled_at, i.due_date, %3$L, %5$L, pf.last_received_at),
+               collmine._cycle_time(st.status, st.settled_at, i.invoice_ts),
+               pf.posting_lag,
                %4$L::timestamptz,
                i.source_status, i.credit_limit
         FROM pg_temp._cm_inv i
         LEFT JOIN pg_temp._cm_end e USING (case_id)
-        CROSS JOIN LATERAL (SELECT collmine._invoice_status(CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END,
-                                                            CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END) AS status) st
-        LEFT JOIN (SELECT v.case_id, max(v.ts) AS last_received FROM pg_temp._cm_ev v
-                    WHERE v.activity = 'Payment Received' GROUP BY v.case_id) pr USING (case_id)
+        CROSS JOIN LATERAL (SELECT se.settled_at, se.written_off_at,
+                                   collmine._invoice_status(se.settled_at, se.written_off_at) AS status
+                              FROM (SELECT CASE WHEN e.end_kind <> 'writeoff' THEN e.end_ts END AS settled_at,
+                                           CASE WHEN e.end_kind = 'writeoff' THEN e.end_ts END AS written_off_at) se) st
+        LEFT JOIN (%6$s) pf USING (case_id)
+        CROSS JOIN LATERAL (SELECT collmine._paid_at(st.status, st.settled_at, %5$L, pf.last_received_at) AS paid_at) x
         LEFT JOIN (SELECT a.case_id,
                           sum(a.amount) FILTER (WHERE a.kind = 'payment') AS paid,
                           sum(a.amount) FILTER (WHERE a.kind = 'credit') AS credited,
                           sum(a.amount) FILTER (WHERE a.kind = 'writeoff') AS written_off,
-                          sum(a.amount) FILTER (WHERE a.kind NOT IN ('payment', 'credit', 'writeoff')) AS other,
-                          avg(coalesce(a.posted_ts, a.applied_ts) - a.doc_ts) FILTER (WHERE a.kind = 'payment' AND a.unposted IS NOT TRUE) AS lag
+                          sum(a.amount) FILTER (WHERE a.kind NOT IN ('payment', 'credit', 'writeoff')) AS other
                    FROM pg_temp._cm_app a GROUP BY a.case_id) ap USING (case_id)
         LEFT JOIN (SELECT DISTINCT ON (r.case_id) r.case_id, r.detail FROM pg_temp._cm_raw r
                    WHERE r.activity IN ('dispute:disputed', 'dispute:reason')
                    ORDER BY r.case_id, r.activity = 'dispute:reason' DESC, r.ts DESC, r.sort_key DESC, r.source_ref DESC) dr USING (case_id)$q$,
-        p_schema, p_source, tz, as_of, s->>'paid_on_time');
+        p_schema, p_source, tz, as_of, s->>'paid_on_time',
+        -- from the source's events just written by _cm_write_log, all of them (as the status is)
+        collmine._payment_facts_sql(format('(SELECT * FROM %I.events WHERE source_system = %L)', p_schema, p_source),
+                                    quote_literal(ARRAY['Payment Received']) || '::text[]',
+                                    quote_literal(ARRAY['Payment Posted']) || '::text[]',
+                                    quote_literal('infinity') || '::timestamptz'));
 END
 $$;
 
@@ -2867,7 +2908,7 @@ RETURNS TABLE (
     paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
     status text, days_past_due integer, aging_bucket text, as_of_date date,
     last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
-    cycle_time interval, posting_lag interval)
+    cycle_time interval, posting_lag interval, days_overdue integer)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -2886,33 +2927,28 @@ BEGIN
     d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
         WITH s AS (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
-             p AS (SELECT e.case_id::text AS case_id, e.activity = ANY ($4) AS recv, e.ts,
-                          row_number() OVER (PARTITION BY e.case_id, e.activity = ANY ($4) ORDER BY e.ts, e.ord) AS k
-                     FROM %1$I.events e
-                    WHERE (e.activity = ANY ($4) OR e.activity = ANY ($5)) AND e.ts < ($2 + 1)::timestamptz),
-             -- the k-th receipt and the k-th posting side by side (at most one of each per k),
-             -- grouped rather than self-joined: p is read once
-             pk AS (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS recv_ts,
-                           max(p.ts) FILTER (WHERE NOT p.recv) AS posted_ts
-                      FROM p GROUP BY p.case_id, p.k),
-             pl AS (SELECT pk.case_id, max(pk.recv_ts) AS last_recv, avg(pk.posted_ts - pk.recv_ts) AS lag
-                      FROM pk GROUP BY pk.case_id)
-        SELECT s.*, pl.last_recv, x.paid_at,
-               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_recv),
-               -- (greatest() ignores NULLs: an invoice not paid has no days late)
-               CASE WHEN x.paid_at IS NOT NULL AND s.due_date IS NOT NULL THEN greatest(x.paid_at::date - s.due_date, 0) END,
-               s.settled_at - s.generated_at,
-               pl.lag
+             pl AS (%2$s)
+        SELECT s.*, pl.last_received_at, x.paid_at,
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_received_at),
+               -- (an invoice not paid, or without a due date, has no days late; greatest() would
+               -- read a NULL days_overdue as 0)
+               CASE WHEN x.paid_at IS NOT NULL AND x.days_overdue IS NOT NULL THEN greatest(x.days_overdue, 0) END,
+               collmine._cycle_time(s.status, s.settled_at, s.generated_at),
+               pl.posting_lag,
+               x.days_overdue
           FROM s LEFT JOIN pl ON pl.case_id = s.case_id
-               CROSS JOIN LATERAL (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_recv) AS paid_at) x
-    $q$, log_schema)
+               CROSS JOIN LATERAL (SELECT y.paid_at,
+                                          collmine._days_overdue(s.status, y.paid_at, s.written_off_at, s.as_of_date, s.due_date,
+                                                                 current_setting('TimeZone')) AS days_overdue
+                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_received_at) AS paid_at) y) x
+    $q$, log_schema, collmine._payment_facts_sql(format('%I.events', log_schema), '$4', '$5', '($2 + 1)::timestamptz'))
     USING log_schema, d, group_by, collmine._role_activities(log_schema, 'payment_received'),
           collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
 END
 $$;
 
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
-    'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time and posting lag (the one derivation the KPIs read)';
+    'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time, posting lag and days overdue (the one derivation the KPIs and the connectors'' invoices share)';
 
 CREATE OR REPLACE FUNCTION collmine._receivables_kpis_periods(log_schema name, period_starts date[], period_ends date[],
                                                    group_by text DEFAULT NULL)
@@ -3081,7 +3117,7 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
-                      x.paid_at::date AS pd, x.days_late, x.paid_on_time AS on_time
+                      x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
                  FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
@@ -3090,7 +3126,7 @@ BEGIN
            avg(s.days_late)::numeric,
            CASE WHEN sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) <> 0
                 THEN sum(s.amount * s.days_late) / sum(s.amount) FILTER (WHERE s.days_late IS NOT NULL) END,
-           avg(s.pd - s.due_date)::numeric,
+           avg(s.days_overdue)::numeric,
            count(*) FILTER (WHERE s.on_time),
            (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s
@@ -3263,6 +3299,58 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activities(log_schema, 'credit_limit_requested'),
                                              collmine._role_activities(log_schema, 'credit_limit_approved'), period_start, period_end, group_by) $$;
+
+CREATE OR REPLACE FUNCTION collmine._dunning_deadline(due_date date, grace_days integer)
+RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT (due_date OPERATOR(pg_catalog.+) grace_days OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dunning_outcome(deadline timestamptz, settled_at timestamptz, written_off_at timestamptz,
+                                          first_dunning_at timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN deadline IS NULL OR settled_at OPERATOR(pg_catalog.<) deadline
+                     OR written_off_at OPERATOR(pg_catalog.<) deadline THEN NULL
+                WHEN first_dunning_at OPERATOR(pg_catalog.<) deadline THEN 'in_time'
+                WHEN first_dunning_at IS NOT NULL THEN 'late'
+                ELSE 'not_dunned' END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dunning_adherence(log_schema name, period_start date, period_end date,
+                                           grace_days integer DEFAULT 7, group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, dunning_due bigint, dunned_in_time bigint, adherence_rate numeric,
+               dunned_late bigint, not_dunned bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    IF grace_days IS NULL OR grace_days < 0 THEN
+        RAISE EXCEPTION 'invalid grace_days: %', grace_days
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of days >= 0, e.g. 7.';
+    END IF;
+    RETURN QUERY
+    WITH d AS (SELECT x.group_value,
+                      collmine._dunning_outcome(collmine._dunning_deadline(x.due_date, grace_days),
+                                                x.settled_at, x.written_off_at, x.first_dunning_at) AS outcome
+                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x
+                WHERE x.due_date + grace_days BETWEEN period_start AND period_end)
+    SELECT d.group_value, count(*),
+           count(*) FILTER (WHERE d.outcome = 'in_time'),
+           (count(*) FILTER (WHERE d.outcome = 'in_time'))::numeric / count(*),
+           count(*) FILTER (WHERE d.outcome = 'late'),
+           count(*) FILTER (WHERE d.outcome = 'not_dunned')
+      FROM d
+     WHERE d.outcome IS NOT NULL
+     GROUP BY d.group_value
+     ORDER BY d.group_value;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION collmine._followup_events(log_schema name, trigger_activities text[], within_days integer,
                                           first_only boolean DEFAULT false, group_by text DEFAULT NULL)
