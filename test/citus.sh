@@ -17,7 +17,9 @@
 #     distributed (co-located) by the invoice id equals the single-node build, and so do a
 #     KPI, aging, the policy tally and all twelve dashboards (views and materialized views);
 #     the KPI's invoice-to-events join runs on the workers; and the build over distributed
-#     staging tables still fails for the reason docs/scale-out.md gives.
+#     staging tables (every log table distributed or replicated too) equals it as well;
+#   - policy_adherence(log_schema, ...) and replay_fitness(log_schema, net, group_by) equal the
+#     single-node results, with the tallies split over the workers.
 # Prints ok/not ok lines and "N passed, N failed"; exits non-zero on any failure. Without the
 # Citus source (../shared/vendor/citus, or $CM_CITUS_VENDOR) it says so and exits 0.
 set -euo pipefail
@@ -215,10 +217,13 @@ SELECT create_distributed_table('erpd.invoices', 'case_id', colocate_with => 'er
 \i $CM_RUN/load-erpd.psql
 SQL
 ) && ok "netsuite_build writes into distributed events and invoices" || notok "netsuite_build into distributed tables: $out"
-# Why the staging stays on the coordinator (docs/scale-out.md): with the staging tables
-# distributed too, the build fails. This check fails when that changes, so that the page is
-# updated: the build's settings are transaction-local GUCs that pushed-down expressions cannot
-# see on the workers, and its joins of staging tables are not on one distribution column.
+# The build over distributed staging (docs/scale-out.md): staging tables distributed by their
+# own ids (transactionline co-located with transaction), the small dimensions as reference
+# tables, and every table of the log schema distributed or replicated: events, invoices and
+# applications by case id (co-located), customer_events by customer id, the quality report and
+# the vocabulary as reference tables (a finding's case id may be NULL). The build reads each
+# distributed staging table once into the coordinator's session (_cm_dedup) and writes the log
+# tables in place; every log table must equal the single-node build's.
 out=$(coord 2>&1 <<SQL
 SET client_min_messages = warning;
 SELECT count(*) FROM collmine.create_staging('netsuite', 'erps');
@@ -228,20 +233,21 @@ SELECT create_distributed_table('erps.' || t, 'previousdoc', colocate_with => 'e
   FROM unnest('{nexttransactionlinelink,previoustransactionlinelink}'::text[]) t;
 SELECT create_distributed_table('erps.' || t, 'id') FROM unnest('{systemnote,phonecall,message}'::text[]) t;
 SELECT create_reference_table('erps.' || t) FROM unnest('{customer,term,subsidiary,customrecord_3805_dunning_eval_result,employee,currency}'::text[]) t;
-SET citus.enable_local_execution = off;
-SET citus.enable_repartition_joins = on;
+SELECT collmine.create_event_log('erps');
+SELECT create_distributed_table('erps.events', 'case_id');
+SELECT create_distributed_table('erps.' || t, 'case_id', colocate_with => 'erps.events') FROM unnest('{invoices,applications}'::text[]) t;
+SELECT create_distributed_table('erps.customer_events', 'customer_id');
+SELECT create_reference_table('erps.' || t) FROM unnest('{quality_issues,vocabulary}'::text[]) t;
 \i $CM_RUN/load-erps.psql
 SQL
-) || true
-# 0.1.0's build first failed on the settings (unrecognized configuration parameter
-# "collmine.cm_..."); 0.2.0's reaches the coordinator's placements of the reference tables first.
-# Either way the build over distributed staging fails, which is what the page documents.
-first=$(grep -m1 -E 'ERROR' <<<"$out" | sed 's/^psql:[^:]*:[0-9]*: //' || true)
-if [ -n "$first" ]; then
-    ok "the build over distributed staging fails as documented (first error: $first)"
-else
-    notok "the build over distributed staging now succeeds: update docs/scale-out.md and this check"
-fi
+) && ok "netsuite_build over distributed staging into a distributed log schema" || notok "netsuite_build over distributed staging: $out"
+check "the staging and log tables of erps are Citus tables (11 distributed, 8 reference)" \
+    "SELECT count(*) FILTER (WHERE partmethod = 'h') = 11 AND count(*) FILTER (WHERE partmethod = 'n') = 8
+       FROM pg_dist_partition WHERE logicalrelid::text LIKE 'erps.%'"
+for t in events invoices applications customer_events quality_issues vocabulary; do
+    same "over distributed staging: $t equals the single-node build's" \
+        "SELECT x::text FROM erps.$t x ORDER BY 1" "SELECT x::text FROM erp.$t x ORDER BY 1" 0
+done
 check "events and invoices are distributed by case_id and co-located" \
     "SELECT count(*) = 2 AND count(DISTINCT colocationid) = 1 AND bool_and(column_to_column_name(logicalrelid, partkey) = 'case_id')
        FROM pg_dist_partition WHERE logicalrelid IN ('erpd.events'::regclass, 'erpd.invoices'::regclass)"
@@ -271,6 +277,42 @@ dtally() {
                     FROM (SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM $1.events GROUP BY case_id) s) x"
 }
 same "dunning policy adherence on the ERP log equals single-node" "$(dtally erpd)" "$(dtally erp)" 10
+# The log-schema conformance entry points (docs/scale-out.md), each against the single-node
+# build: policy adherence per rule and per segment, and token replay on a sequence net of the
+# template's activities, for the whole log and per segment, on the log built from local staging
+# (erpd) and from distributed staging (erps).
+NET="collmine.sequence_net(ARRAY['Invoice Generated', 'Invoice Sent to Customer', 'Payment Due Date Passed',
+                                 'Payment Received', 'Payment Posted', 'Invoice Settled'])"
+POL="ARRAY(SELECT collmine.default_dunning_policy())"
+for x in erpd erps; do
+    same "policy_adherence('$x', dunning policy) equals single-node" \
+        "SELECT * FROM collmine.policy_adherence('$x', $POL)" "SELECT * FROM collmine.policy_adherence('erp', $POL)" 10
+    same "policy_adherence('$x', dunning policy, group_by => 'segment') equals single-node" \
+        "SELECT * FROM collmine.policy_adherence('$x', $POL, group_by => 'segment')" \
+        "SELECT * FROM collmine.policy_adherence('erp', $POL, group_by => 'segment')" 20
+    same "replay_fitness('$x', net) equals single-node" \
+        "SELECT * FROM collmine.replay_fitness('$x', $NET)" "SELECT * FROM collmine.replay_fitness('erp', $NET)"
+    same "replay_fitness('$x', net, group_by => 'segment') equals single-node" \
+        "SELECT * FROM collmine.replay_fitness('$x', $NET, 'segment')" "SELECT * FROM collmine.replay_fitness('erp', $NET, 'segment')" 2
+done
+rtally() {
+    echo "SELECT (collmine.replay_fitness(collmine.replay_tally(t, $NET))).*
+            FROM (SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM $1.events GROUP BY case_id) s"
+}
+same "replay_tally / replay_fitness over the traces equal single-node" "$(rtally erpd)" "$(rtally erp)"
+expect "replay_tally is split into worker_partial_agg / coord_combine_agg" t "$(split_agg "$(rtally erpd)")"
+p=$(entry_plan "SELECT count(*) FROM collmine.replay_fitness('erpd', $NET)")
+if grep -Eq 'worker_partial_agg\(.*collmine\.replay_tally\(' <<<"$p" && grep -q coord_combine_agg <<<"$p"; then
+    ok "replay_fitness('erpd', net) tallies on the workers (auto_explain)"
+else
+    notok "replay_fitness('erpd', net) tallies on the workers (auto_explain)"; printf '%s\n' "$p" | grep -E 'Query:|Error|ERROR' | head -10 | cut -c1-300 | sed 's/^/# /'
+fi
+p=$(entry_plan "SELECT count(*) FROM collmine.policy_adherence('erpd', $POL)")
+if grep -Eq 'worker_partial_agg\(.*collmine\.policy_tally\(' <<<"$p" && grep -q coord_combine_agg <<<"$p"; then
+    ok "policy_adherence('erpd', rules) tallies on the workers (auto_explain)"
+else
+    notok "policy_adherence('erpd', rules) tallies on the workers (auto_explain)"; printf '%s\n' "$p" | grep -E 'Query:|Error|ERROR' | head -10 | cut -c1-300 | sed 's/^/# /'
+fi
 same "process map with money (weight = amount) equals single-node" \
     "SELECT collmine.process_map('erpd.events', $args, 'amount')::text" \
     "SELECT collmine.process_map('erp.events', $args, 'amount')::text"

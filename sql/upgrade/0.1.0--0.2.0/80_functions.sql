@@ -1284,6 +1284,56 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_citus_table(rel regclass)
+RETURNS boolean
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    r boolean;
+BEGIN
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)' INTO r USING rel;
+    RETURN r;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._cm_dedup(p_schema name, p_table text, p_key text[])
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    keyexpr text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(p_key) k);
+    tmp text := '_cm_d_' || md5(p_table);
+    rel text := format('%I.%I', p_schema, p_table);
+    dups bigint;
+BEGIN
+    IF collmine._cm_citus_table(rel::regclass) THEN
+        EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', '_cm_c_' || md5(p_table));
+        EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM %s', '_cm_c_' || md5(p_table), rel);
+        rel := format('pg_temp.%I', '_cm_c_' || md5(p_table));
+    END IF;
+    EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
+        SELECT 'duplicate_row', 'warning', %3$L, concat_ws('/', %2$s), count(*) || ' rows with this key; one kept'
+        FROM %1$s GROUP BY %2$s HAVING count(*) > 1$q$, rel, keyexpr, p_table);
+    GET DIAGNOSTICS dups = ROW_COUNT;
+    IF dups = 0 THEN
+        -- fresh loads have no statistics yet; without them joins get nested-loop plans
+        EXECUTE format('ANALYZE %s', rel);
+        RETURN rel;
+    END IF;
+    EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
+    EXECUTE format($q$CREATE TEMP TABLE %1$I AS
+        SELECT DISTINCT ON (%3$s) * FROM %2$s t ORDER BY %3$s, t::text$q$, tmp, rel, keyexpr);
+    EXECUTE format('ANALYZE pg_temp.%I', tmp);
+    RETURN format('pg_temp.%I', tmp);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._cm_stage(p_schema name, p_keys jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
