@@ -93,6 +93,15 @@ CREATE TABLE rl.events_by_activity (LIKE rl_local.events);
 SELECT create_distributed_table('rl.events_by_activity', 'activity', shard_count => 32);
 INSERT INTO rl.events_by_activity SELECT * FROM rl_local.events;
 ANALYZE rl_local.events;
+-- events without a case id (a group of their own in variants(), which only counts them): on a
+-- copy distributed by activity, since a distribution column cannot hold NULL
+CREATE TABLE rl_local.events_nullcase AS
+SELECT * FROM rl_local.events
+UNION ALL SELECT NULL, 'Confirmation of receipt', '2011-01-01 00:00+00', -1, NULL
+UNION ALL SELECT NULL, 'T02 Check confirmation of receipt', '2011-01-02 00:00+00', -2, NULL;
+CREATE TABLE rl.events_nullcase (LIKE rl_local.events);
+SELECT create_distributed_table('rl.events_nullcase', 'activity', shard_count => 32);
+INSERT INTO rl.events_nullcase SELECT * FROM rl_local.events_nullcase;
 -- a few rules over the log's own activities, for policy_tally
 CREATE TABLE rl_local.rules AS
 SELECT ARRAY[
@@ -120,6 +129,9 @@ same "process map edges (frequencies, durations) equal single-node" \
 same "variants() equal single-node (every column, 116 variants)" \
     "SELECT * FROM collmine.variants('rl.events', $args)" \
     "SELECT * FROM collmine.variants('rl_local.events', $args)" 116
+same "variants() with events without a case id, log distributed by activity, equal single-node" \
+    "SELECT * FROM collmine.variants('rl.events_nullcase', $args)" \
+    "SELECT * FROM collmine.variants('rl_local.events_nullcase', $args)" 116
 same "traces() equal single-node (1434 traces, text form)" \
     "SELECT case_id, trace::text FROM collmine.traces('rl.events', $args) ORDER BY 1" \
     "SELECT case_id, trace::text FROM collmine.traces('rl_local.events', $args) ORDER BY 1" 1434
@@ -195,6 +207,29 @@ if grep -q coord_combine_agg <<<"$p" && grep -Eq 'worker_partial_agg\(.*collmine
 else
     notok "process_map() executes the split plan (auto_explain of its dynamic SQL)"; printf '%s\n' "$p" | head -40 | sed 's/^/# /'
 fi
+# variants() on the distributed log: its grouping is split (docs/scale-out.md): each shard
+# sends one row per variant (the representative trace and the throughputs), not every trace.
+p=$(entry_plan "SELECT count(*) FROM collmine.variants('rl.events', $args)")
+if grep -Eq 'Query: .*worker_partial_agg\(.*collmine\._variant_rep\(.*array_agg\(' <<<"$p" && grep -q coord_combine_agg <<<"$p" &&
+   [ "$(grep -E '^ *Query: ' <<<"$p" | grep -Ec 'collmine\._variant_agg\(')" = 0 ]; then
+    ok "variants() groups the variants on the workers (worker_partial_agg of _variant_rep, array_agg; auto_explain)"
+else
+    notok "variants() groups the variants on the workers (auto_explain)"; printf '%s\n' "$p" | grep -E 'Query:|Error|ERROR' | head -10 | cut -c1-400 | sed 's/^/# /'
+fi
+p=$(entry_plan "SELECT count(*) FROM collmine.variants('rl_local.events', $args)")
+if grep -Eq 'worker_partial_agg\(.*collmine\._variant_rep\(' <<<"$p"; then
+    notok "negative: variants() over a local table has no split plan (auto_explain)"
+else
+    ok "negative: variants() over a local table has no split plan, the check fails there (auto_explain)"
+fi
+# What travels, in text form (as worker_partial_agg and array_agg send it): one row per
+# (shard, variant) against one trace per case.
+echo "# variants() on 32 shards sends about $(coord -c "
+    SELECT pg_size_pretty(sum(octet_length(r::text)))
+      FROM (SELECT get_shard_id_for_distribution_column('rl.events', case_id) AS shard, collmine._variant_key(t) AS k,
+                   collmine._variant_rep(t), count(*), sum(collmine.trace_skipped(t)), count(tp), sum(tp), array_agg(tp), min(tp), max(tp)
+              FROM (SELECT case_id, t, collmine.trace_throughput(t) AS tp FROM ($T) s) s GROUP BY 1, 2) r") to the coordinator; its traces are $(coord -c "
+    SELECT pg_size_pretty(sum(octet_length(t::text))) FROM ($T) s")"
 p=$(entry_plan "SELECT count(*) FROM collmine.variants('rl.events', $args)")
 if grep -Eq 'Query: .*collmine\.trace_agg\(' <<<"$p"; then
     ok "variants() builds the traces on the workers (auto_explain)"
@@ -313,6 +348,12 @@ if grep -Eq 'worker_partial_agg\(.*collmine\.policy_tally\(' <<<"$p" && grep -q 
 else
     notok "policy_adherence('erpd', rules) tallies on the workers (auto_explain)"; printf '%s\n' "$p" | grep -E 'Query:|Error|ERROR' | head -10 | cut -c1-300 | sed 's/^/# /'
 fi
+for x in erpd erps; do
+    same "variants('$x') equals single-node (every column)" \
+        "SELECT * FROM collmine.variants('$x')" "SELECT * FROM collmine.variants('erp')" 100
+    same "variants('$x', weight => 'amount') equals single-node (every column)" \
+        "SELECT * FROM collmine.variants('$x', weight => 'amount')" "SELECT * FROM collmine.variants('erp', weight => 'amount')" 100
+done
 same "process map with money (weight = amount) equals single-node" \
     "SELECT collmine.process_map('erpd.events', $args, 'amount')::text" \
     "SELECT collmine.process_map('erp.events', $args, 'amount')::text"

@@ -409,12 +409,35 @@ CREATE OR REPLACE AGGREGATE collmine._variant_agg(collmine.trace) (
     PARALLEL = SAFE
 );
 
-CREATE OR REPLACE FUNCTION collmine._variants_sql(trace_sql text)
-RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+CREATE OR REPLACE FUNCTION collmine._citus_distributed(q text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
-    SELECT format($q$
+DECLARE
+    line text;
+    old text;
+    found boolean := false;
+BEGIN
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    old := current_setting('citus.explain_distributed_queries', true);
+    PERFORM set_config('citus.explain_distributed_queries', 'off', true);
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        found := found OR line LIKE '%Custom Scan (Citus %';
+    END LOOP;
+    PERFORM set_config('citus.explain_distributed_queries', coalesce(old, 'on'), true);
+    RETURN found;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._variants_sql(trace_sql text)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN NOT collmine._citus_distributed(trace_sql) THEN format($q$
         SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
                (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
         FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
@@ -425,6 +448,28 @@ AS $$
               GROUP BY 1) g
         ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
         trace_sql)
+    ELSE format($q$
+        SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
+               (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
+        FROM (SELECT x.vkey, x.wt, x.null_events,
+                     CASE WHEN x.vkey IS NOT NULL THEN
+                         ROW(collmine.trace_variant_id(x.rep), x.rep, k.order_key, x.cases, x.skipped,
+                             CASE WHEN x.ntp > 0 THEN x.sum_tp / x.ntp END, collmine._median_interval(x.tps),
+                             x.min_tp, x.max_tp)::collmine._variant_stats END AS st
+              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
+                           collmine._variant_rep(trace) AS rep, count(trace) AS cases,
+                           sum(collmine.trace_skipped(trace))::bigint AS skipped,
+                           count(tp) AS ntp, sum(tp) AS sum_tp, array_agg(tp) AS tps,
+                           min(tp) AS min_tp, max(tp) AS max_tp,
+                           sum(weight) AS wt, sum(events)::bigint AS null_events
+                    FROM (SELECT s.*, collmine.trace_throughput(s.trace) AS tp FROM (%s) s) s
+                    GROUP BY 1) x
+              CROSS JOIN LATERAL (SELECT coalesce(string_agg(convert_to(a.a, current_setting('server_encoding'))
+                                                             || '\x00'::bytea, ''::bytea ORDER BY a.o), ''::bytea) AS order_key
+                                  FROM unnest(collmine.trace_activities(x.rep)) WITH ORDINALITY AS a(a, o)) k) g
+        ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
+        trace_sql)
+    END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._variants(trace_sql text)
