@@ -17,7 +17,8 @@
 #     distributed (co-located) by the invoice id equals the single-node build, and so do a
 #     KPI, aging, the policy tally and all twelve dashboards (views and materialized views);
 #     the KPI's invoice-to-events join runs on the workers; and the build over distributed
-#     staging tables (every log table distributed or replicated too) equals it as well;
+#     staging tables (every log table distributed or replicated too) equals it as well, and so
+#     do the Dynamics 365 builds of the regression tests' hand-made exports;
 #   - policy_adherence(log_schema, ...) and replay_fitness(log_schema, net, group_by) equal the
 #     single-node results, with the tallies split over the workers.
 # Prints ok/not ok lines and "N passed, N failed"; exits non-zero on any failure. Without the
@@ -252,6 +253,18 @@ SELECT create_distributed_table('erpd.invoices', 'case_id', colocate_with => 'er
 \i $CM_RUN/load-erpd.psql
 SQL
 ) && ok "netsuite_build writes into distributed events and invoices" || notok "netsuite_build into distributed tables: $out"
+# The SQL that creates log schema $1 with every table distributed or replicated: events,
+# invoices and applications by case id (co-located), customer_events by customer id, the
+# quality report and the vocabulary as reference tables (a finding's case id may be NULL).
+dist_log() {
+    cat <<SQL
+SELECT collmine.create_event_log('$1');
+SELECT create_distributed_table('$1.events', 'case_id');
+SELECT create_distributed_table('$1.' || t, 'case_id', colocate_with => '$1.events') FROM unnest('{invoices,applications}'::text[]) t;
+SELECT create_distributed_table('$1.customer_events', 'customer_id');
+SELECT create_reference_table('$1.' || t) FROM unnest('{quality_issues,vocabulary}'::text[]) t;
+SQL
+}
 # The build over distributed staging (docs/scale-out.md): staging tables distributed by their
 # own ids (transactionline co-located with transaction), the small dimensions as reference
 # tables, and every table of the log schema distributed or replicated: events, invoices and
@@ -268,11 +281,7 @@ SELECT create_distributed_table('erps.' || t, 'previousdoc', colocate_with => 'e
   FROM unnest('{nexttransactionlinelink,previoustransactionlinelink}'::text[]) t;
 SELECT create_distributed_table('erps.' || t, 'id') FROM unnest('{systemnote,phonecall,message}'::text[]) t;
 SELECT create_reference_table('erps.' || t) FROM unnest('{customer,term,subsidiary,customrecord_3805_dunning_eval_result,employee,currency}'::text[]) t;
-SELECT collmine.create_event_log('erps');
-SELECT create_distributed_table('erps.events', 'case_id');
-SELECT create_distributed_table('erps.' || t, 'case_id', colocate_with => 'erps.events') FROM unnest('{invoices,applications}'::text[]) t;
-SELECT create_distributed_table('erps.customer_events', 'customer_id');
-SELECT create_reference_table('erps.' || t) FROM unnest('{quality_issues,vocabulary}'::text[]) t;
+$(dist_log erps)
 \i $CM_RUN/load-erps.psql
 SQL
 ) && ok "netsuite_build over distributed staging into a distributed log schema" || notok "netsuite_build over distributed staging: $out"
@@ -283,6 +292,29 @@ for t in events invoices applications customer_events quality_issues vocabulary;
     same "over distributed staging: $t equals the single-node build's" \
         "SELECT x::text FROM erps.$t x ORDER BY 1" "SELECT x::text FROM erp.$t x ORDER BY 1" 0
 done
+# The Dynamics 365 builds read their staging through the same step: each hand-made export of
+# the regression tests (its statements up to the first build) built once on local staging and
+# once with every staging table distributed by its first column into a distributed log schema.
+d365() {  # source, regression test file, its line with the first build, schema there
+    local src=$1 file=$2 last=$3 sch=$4 out
+    out=$(coord 2>&1 <<SQL
+SET client_min_messages = warning;
+$(sed -n "1,${last}p" "$file")
+SELECT count(*) FROM collmine.create_staging('$src', '${sch}_dist');
+SELECT count(create_distributed_table(format('%I.%I', c.table_schema, c.table_name), c.column_name))
+  FROM information_schema.columns c WHERE c.table_schema = '${sch}_dist' AND c.ordinal_position = 1
+   AND c.table_name IN (SELECT table_name FROM collmine.staging_columns WHERE source = '$src');
+$(dist_log ${sch}_dist)
+$(sed -n "1,${last}p" "$file" | sed -E "s/\b$sch\b/${sch}_dist/g")
+SQL
+    ) && ok "${src}_build over distributed staging into a distributed log schema" || { notok "${src}_build over distributed staging: $out"; return; }
+    for t in events invoices applications customer_events quality_issues; do
+        same "$src over distributed staging: $t equals the single-node build's" \
+            "SELECT x::text FROM ${sch}_dist.$t x ORDER BY 1" "SELECT x::text FROM $sch.$t x ORDER BY 1" 0
+    done
+}
+d365 d365bc test/sql/40_connectors_d365bc.sql 40 cm_bc
+d365 d365fo test/sql/40_connectors_d365fo.sql 44 cm_fo
 check "events and invoices are distributed by case_id and co-located" \
     "SELECT count(*) = 2 AND count(DISTINCT colocationid) = 1 AND bool_and(column_to_column_name(logicalrelid, partkey) = 'case_id')
        FROM pg_dist_partition WHERE logicalrelid IN ('erpd.events'::regclass, 'erpd.invoices'::regclass)"
