@@ -13,6 +13,8 @@
 #   - EXPLAIN shows the per-case trace_agg running on the shards and dfg_agg/policy_tally split
 #     into worker_partial_agg (workers) and coord_combine_agg (coordinator); the check is shown
 #     to fail on a log distributed by activity and on an aggregate Citus cannot split;
+#     variants() groups on the shards (its check fails on a local table), also with events
+#     without a case id;
 #   - the bundled NetSuite sample built by collmine.netsuite_build into events and invoices
 #     distributed (co-located) by the invoice id equals the single-node build, and so do a
 #     KPI, aging, the policy tally and all twelve dashboards (views and materialized views);

@@ -206,10 +206,10 @@ $$;
 -- splits into a part on every shard and a combine on the coordinator: _variant_rep (state
 -- collmine.trace; each further trace is checked against the representative, so a collision is
 -- still an error), count, sum, min, max, and array_agg of the throughputs for the exact median
--- (_median_interval, percentile_cont's rows and interpolation). Each shard then sends one row per
--- variant with its cases' throughputs (8 to 16 bytes a case) instead of every trace. The mean
--- is avg(interval)'s: the summed interval divided by the count; the sort key order_key is
--- _variant_agg's, each activity's bytes followed by a zero byte.
+-- (_median_interval, percentile_cont's rows and interpolation). Each shard then sends one row
+-- per variant with its cases' throughputs (an interval, 16 bytes a case) instead of every
+-- trace. The mean is avg(interval)'s: the summed interval divided by the count; the sort key
+-- order_key is _variant_agg's, each activity's bytes followed by a zero byte.
 CREATE FUNCTION collmine._variants_sql(trace_sql text)
 RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
