@@ -92,12 +92,16 @@ cm_citus_stage() {
 }
 
 # Start clusters with Citus preloaded. Nodes reach each other over the private Unix socket
-# directory ($CM_RUN) and their distinct ports; SSL does not apply to Unix sockets.
+# directory ($CM_RUN) and their distinct ports; SSL does not apply to Unix sockets. A node that
+# connects to itself (Citus does so for some plans, e.g. a query over an intermediate result
+# that it cannot run locally) uses citus.local_hostname, by default localhost over TCP, where
+# these servers do not listen: it is the socket directory here.
 cm_citus_start() {
     local n
     for n in "$@"; do
         CM_CONF="shared_preload_libraries = 'citus'
 citus.node_conninfo = 'sslmode=disable'
+citus.local_hostname = '$CM_RUN'
 max_connections = 200
 ${CM_CITUS_CONF:-}" cm_start "$n"
     done

@@ -13,11 +13,16 @@
 #   - EXPLAIN shows the per-case trace_agg running on the shards and dfg_agg/policy_tally split
 #     into worker_partial_agg (workers) and coord_combine_agg (coordinator); the check is shown
 #     to fail on a log distributed by activity and on an aggregate Citus cannot split;
+#     variants() groups on the shards (its check fails on a local table), also with events
+#     without a case id;
 #   - the bundled NetSuite sample built by collmine.netsuite_build into events and invoices
 #     distributed (co-located) by the invoice id equals the single-node build, and so do a
 #     KPI, aging, the policy tally and all twelve dashboards (views and materialized views);
 #     the KPI's invoice-to-events join runs on the workers; and the build over distributed
-#     staging tables still fails for the reason docs/scale-out.md gives.
+#     staging tables (every log table distributed or replicated too) equals it as well, and so
+#     do the Dynamics 365 builds of the regression tests' hand-made exports;
+#   - policy_adherence(log_schema, ...) and replay_fitness(log_schema, net, group_by) equal the
+#     single-node results, with the tallies split over the workers.
 # Prints ok/not ok lines and "N passed, N failed"; exits non-zero on any failure. Without the
 # Citus source (../shared/vendor/citus, or $CM_CITUS_VENDOR) it says so and exits 0.
 set -euo pipefail
@@ -91,6 +96,15 @@ CREATE TABLE rl.events_by_activity (LIKE rl_local.events);
 SELECT create_distributed_table('rl.events_by_activity', 'activity', shard_count => 32);
 INSERT INTO rl.events_by_activity SELECT * FROM rl_local.events;
 ANALYZE rl_local.events;
+-- events without a case id (a group of their own in variants(), which only counts them): on a
+-- copy distributed by activity, since a distribution column cannot hold NULL
+CREATE TABLE rl_local.events_nullcase AS
+SELECT * FROM rl_local.events
+UNION ALL SELECT NULL, 'Confirmation of receipt', '2011-01-01 00:00+00', -1, NULL
+UNION ALL SELECT NULL, 'T02 Check confirmation of receipt', '2011-01-02 00:00+00', -2, NULL;
+CREATE TABLE rl.events_nullcase (LIKE rl_local.events);
+SELECT create_distributed_table('rl.events_nullcase', 'activity', shard_count => 32);
+INSERT INTO rl.events_nullcase SELECT * FROM rl_local.events_nullcase;
 -- a few rules over the log's own activities, for policy_tally
 CREATE TABLE rl_local.rules AS
 SELECT ARRAY[
@@ -118,6 +132,9 @@ same "process map edges (frequencies, durations) equal single-node" \
 same "variants() equal single-node (every column, 116 variants)" \
     "SELECT * FROM collmine.variants('rl.events', $args)" \
     "SELECT * FROM collmine.variants('rl_local.events', $args)" 116
+same "variants() with events without a case id, log distributed by activity, equal single-node" \
+    "SELECT * FROM collmine.variants('rl.events_nullcase', $args)" \
+    "SELECT * FROM collmine.variants('rl_local.events_nullcase', $args)" 116
 same "traces() equal single-node (1434 traces, text form)" \
     "SELECT case_id, trace::text FROM collmine.traces('rl.events', $args) ORDER BY 1" \
     "SELECT case_id, trace::text FROM collmine.traces('rl_local.events', $args) ORDER BY 1" 1434
@@ -193,6 +210,29 @@ if grep -q coord_combine_agg <<<"$p" && grep -Eq 'worker_partial_agg\(.*collmine
 else
     notok "process_map() executes the split plan (auto_explain of its dynamic SQL)"; printf '%s\n' "$p" | head -40 | sed 's/^/# /'
 fi
+# variants() on the distributed log: its grouping is split (docs/scale-out.md): each shard
+# sends one row per variant (the representative trace and the throughputs), not every trace.
+p=$(entry_plan "SELECT count(*) FROM collmine.variants('rl.events', $args)")
+if grep -Eq 'Query: .*worker_partial_agg\(.*collmine\._variant_rep\(.*array_agg\(' <<<"$p" && grep -q coord_combine_agg <<<"$p" &&
+   [ "$(grep -E '^ *Query: ' <<<"$p" | grep -Ec 'collmine\._variant_agg\(')" = 0 ]; then
+    ok "variants() groups the variants on the workers (worker_partial_agg of _variant_rep, array_agg; auto_explain)"
+else
+    notok "variants() groups the variants on the workers (auto_explain)"; printf '%s\n' "$p" | grep -E 'Query:|Error|ERROR' | head -10 | cut -c1-400 | sed 's/^/# /'
+fi
+p=$(entry_plan "SELECT count(*) FROM collmine.variants('rl_local.events', $args)")
+if grep -Eq 'worker_partial_agg\(.*collmine\._variant_rep\(' <<<"$p"; then
+    notok "negative: variants() over a local table has no split plan (auto_explain)"
+else
+    ok "negative: variants() over a local table has no split plan, the check fails there (auto_explain)"
+fi
+# What travels, in text form (as worker_partial_agg and array_agg send it): one row per
+# (shard, variant) against one trace per case.
+echo "# variants() on 32 shards sends about $(coord -c "
+    SELECT pg_size_pretty(sum(octet_length(r::text)))
+      FROM (SELECT get_shard_id_for_distribution_column('rl.events', case_id) AS shard, collmine._variant_key(t) AS k,
+                   collmine._variant_rep(t), count(*), sum(collmine.trace_skipped(t)), count(tp), sum(tp), array_agg(tp), min(tp), max(tp)
+              FROM (SELECT case_id, t, collmine.trace_throughput(t) AS tp FROM ($T) s) s GROUP BY 1, 2) r") to the coordinator; its traces are $(coord -c "
+    SELECT pg_size_pretty(sum(octet_length(t::text))) FROM ($T) s")"
 p=$(entry_plan "SELECT count(*) FROM collmine.variants('rl.events', $args)")
 if grep -Eq 'Query: .*collmine\.trace_agg\(' <<<"$p"; then
     ok "variants() builds the traces on the workers (auto_explain)"
@@ -215,10 +255,25 @@ SELECT create_distributed_table('erpd.invoices', 'case_id', colocate_with => 'er
 \i $CM_RUN/load-erpd.psql
 SQL
 ) && ok "netsuite_build writes into distributed events and invoices" || notok "netsuite_build into distributed tables: $out"
-# Why the staging stays on the coordinator (docs/scale-out.md): with the staging tables
-# distributed too, the build fails. This check fails when that changes, so that the page is
-# updated: the build's settings are transaction-local GUCs that pushed-down expressions cannot
-# see on the workers, and its joins of staging tables are not on one distribution column.
+# The SQL that creates log schema $1 with every table distributed or replicated: events,
+# invoices and applications by case id (co-located), customer_events by customer id, the
+# quality report and the vocabulary as reference tables (a finding's case id may be NULL).
+dist_log() {
+    cat <<SQL
+SELECT collmine.create_event_log('$1');
+SELECT create_distributed_table('$1.events', 'case_id');
+SELECT create_distributed_table('$1.' || t, 'case_id', colocate_with => '$1.events') FROM unnest('{invoices,applications}'::text[]) t;
+SELECT create_distributed_table('$1.customer_events', 'customer_id');
+SELECT create_reference_table('$1.' || t) FROM unnest('{quality_issues,vocabulary}'::text[]) t;
+SQL
+}
+# The build over distributed staging (docs/scale-out.md): staging tables distributed by their
+# own ids (transactionline co-located with transaction), the small dimensions as reference
+# tables, and every table of the log schema distributed or replicated: events, invoices and
+# applications by case id (co-located), customer_events by customer id, the quality report and
+# the vocabulary as reference tables (a finding's case id may be NULL). The build reads each
+# distributed staging table once into the coordinator's session (_cm_dedup) and writes the log
+# tables in place; every log table must equal the single-node build's.
 out=$(coord 2>&1 <<SQL
 SET client_min_messages = warning;
 SELECT count(*) FROM collmine.create_staging('netsuite', 'erps');
@@ -228,20 +283,40 @@ SELECT create_distributed_table('erps.' || t, 'previousdoc', colocate_with => 'e
   FROM unnest('{nexttransactionlinelink,previoustransactionlinelink}'::text[]) t;
 SELECT create_distributed_table('erps.' || t, 'id') FROM unnest('{systemnote,phonecall,message}'::text[]) t;
 SELECT create_reference_table('erps.' || t) FROM unnest('{customer,term,subsidiary,customrecord_3805_dunning_eval_result,employee,currency}'::text[]) t;
-SET citus.enable_local_execution = off;
-SET citus.enable_repartition_joins = on;
+$(dist_log erps)
 \i $CM_RUN/load-erps.psql
 SQL
-) || true
-# 0.1.0's build first failed on the settings (unrecognized configuration parameter
-# "collmine.cm_..."); 0.2.0's reaches the coordinator's placements of the reference tables first.
-# Either way the build over distributed staging fails, which is what the page documents.
-first=$(grep -m1 -E 'ERROR' <<<"$out" | sed 's/^psql:[^:]*:[0-9]*: //' || true)
-if [ -n "$first" ]; then
-    ok "the build over distributed staging fails as documented (first error: $first)"
-else
-    notok "the build over distributed staging now succeeds: update docs/scale-out.md and this check"
-fi
+) && ok "netsuite_build over distributed staging into a distributed log schema" || notok "netsuite_build over distributed staging: $out"
+check "the staging and log tables of erps are Citus tables (11 distributed, 8 reference)" \
+    "SELECT count(*) FILTER (WHERE partmethod = 'h') = 11 AND count(*) FILTER (WHERE partmethod = 'n') = 8
+       FROM pg_dist_partition WHERE logicalrelid::text LIKE 'erps.%'"
+for t in events invoices applications customer_events quality_issues vocabulary; do
+    same "over distributed staging: $t equals the single-node build's" \
+        "SELECT x::text FROM erps.$t x ORDER BY 1" "SELECT x::text FROM erp.$t x ORDER BY 1" 0
+done
+# The Dynamics 365 builds read their staging through the same step: each hand-made export of
+# the regression tests (its statements up to the first build) built once on local staging and
+# once with every staging table distributed by its first column into a distributed log schema.
+d365() {  # source, regression test file, its line with the first build, schema there
+    local src=$1 file=$2 last=$3 sch=$4 out
+    out=$(coord 2>&1 <<SQL
+SET client_min_messages = warning;
+$(sed -n "1,${last}p" "$file")
+SELECT count(*) FROM collmine.create_staging('$src', '${sch}_dist');
+SELECT count(create_distributed_table(format('%I.%I', c.table_schema, c.table_name), c.column_name))
+  FROM information_schema.columns c WHERE c.table_schema = '${sch}_dist' AND c.ordinal_position = 1
+   AND c.table_name IN (SELECT table_name FROM collmine.staging_columns WHERE source = '$src');
+$(dist_log ${sch}_dist)
+$(sed -n "1,${last}p" "$file" | sed -E "s/\b$sch\b/${sch}_dist/g")
+SQL
+    ) && ok "${src}_build over distributed staging into a distributed log schema" || { notok "${src}_build over distributed staging: $out"; return; }
+    for t in events invoices applications customer_events quality_issues; do
+        same "$src over distributed staging: $t equals the single-node build's" \
+            "SELECT x::text FROM ${sch}_dist.$t x ORDER BY 1" "SELECT x::text FROM $sch.$t x ORDER BY 1" 0
+    done
+}
+d365 d365bc test/sql/40_connectors_d365bc.sql 40 cm_bc
+d365 d365fo test/sql/40_connectors_d365fo.sql 44 cm_fo
 check "events and invoices are distributed by case_id and co-located" \
     "SELECT count(*) = 2 AND count(DISTINCT colocationid) = 1 AND bool_and(column_to_column_name(logicalrelid, partkey) = 'case_id')
        FROM pg_dist_partition WHERE logicalrelid IN ('erpd.events'::regclass, 'erpd.invoices'::regclass)"
@@ -271,6 +346,48 @@ dtally() {
                     FROM (SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM $1.events GROUP BY case_id) s) x"
 }
 same "dunning policy adherence on the ERP log equals single-node" "$(dtally erpd)" "$(dtally erp)" 10
+# The log-schema conformance entry points (docs/scale-out.md), each against the single-node
+# build: policy adherence per rule and per segment, and token replay on a sequence net of the
+# template's activities, for the whole log and per segment, on the log built from local staging
+# (erpd) and from distributed staging (erps).
+NET="collmine.sequence_net(ARRAY['Invoice Generated', 'Invoice Sent to Customer', 'Payment Due Date Passed',
+                                 'Payment Received', 'Payment Posted', 'Invoice Settled'])"
+POL="ARRAY(SELECT collmine.default_dunning_policy())"
+for x in erpd erps; do
+    same "policy_adherence('$x', dunning policy) equals single-node" \
+        "SELECT * FROM collmine.policy_adherence('$x', $POL)" "SELECT * FROM collmine.policy_adherence('erp', $POL)" 10
+    same "policy_adherence('$x', dunning policy, group_by => 'segment') equals single-node" \
+        "SELECT * FROM collmine.policy_adherence('$x', $POL, group_by => 'segment')" \
+        "SELECT * FROM collmine.policy_adherence('erp', $POL, group_by => 'segment')" 20
+    same "replay_fitness('$x', net) equals single-node" \
+        "SELECT * FROM collmine.replay_fitness('$x', $NET)" "SELECT * FROM collmine.replay_fitness('erp', $NET)"
+    same "replay_fitness('$x', net, group_by => 'segment') equals single-node" \
+        "SELECT * FROM collmine.replay_fitness('$x', $NET, 'segment')" "SELECT * FROM collmine.replay_fitness('erp', $NET, 'segment')" 2
+done
+rtally() {
+    echo "SELECT (collmine.replay_fitness(collmine.replay_tally(t, $NET))).*
+            FROM (SELECT case_id, collmine.trace_agg(activity, ts, ord) AS t FROM $1.events GROUP BY case_id) s"
+}
+same "replay_tally / replay_fitness over the traces equal single-node" "$(rtally erpd)" "$(rtally erp)"
+expect "replay_tally is split into worker_partial_agg / coord_combine_agg" t "$(split_agg "$(rtally erpd)")"
+p=$(entry_plan "SELECT count(*) FROM collmine.replay_fitness('erpd', $NET)")
+if grep -Eq 'worker_partial_agg\(.*collmine\.replay_tally\(' <<<"$p" && grep -q coord_combine_agg <<<"$p"; then
+    ok "replay_fitness('erpd', net) tallies on the workers (auto_explain)"
+else
+    notok "replay_fitness('erpd', net) tallies on the workers (auto_explain)"; printf '%s\n' "$p" | grep -E 'Query:|Error|ERROR' | head -10 | cut -c1-300 | sed 's/^/# /'
+fi
+p=$(entry_plan "SELECT count(*) FROM collmine.policy_adherence('erpd', $POL)")
+if grep -Eq 'worker_partial_agg\(.*collmine\.policy_tally\(' <<<"$p" && grep -q coord_combine_agg <<<"$p"; then
+    ok "policy_adherence('erpd', rules) tallies on the workers (auto_explain)"
+else
+    notok "policy_adherence('erpd', rules) tallies on the workers (auto_explain)"; printf '%s\n' "$p" | grep -E 'Query:|Error|ERROR' | head -10 | cut -c1-300 | sed 's/^/# /'
+fi
+for x in erpd erps; do
+    same "variants('$x') equals single-node (every column)" \
+        "SELECT * FROM collmine.variants('$x')" "SELECT * FROM collmine.variants('erp')" 100
+    same "variants('$x', weight => 'amount') equals single-node (every column)" \
+        "SELECT * FROM collmine.variants('$x', weight => 'amount')" "SELECT * FROM collmine.variants('erp', weight => 'amount')" 100
+done
 same "process map with money (weight = amount) equals single-node" \
     "SELECT collmine.process_map('erpd.events', $args, 'amount')::text" \
     "SELECT collmine.process_map('erp.events', $args, 'amount')::text"

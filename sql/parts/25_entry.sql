@@ -164,6 +164,33 @@ CREATE AGGREGATE collmine._variant_agg(collmine.trace) (
     PARALLEL = SAFE
 );
 
+-- Whether Citus plans query q as a distributed query (false without Citus, and at no cost
+-- then): variants() picks the form of its grouping by it. EXPLAIN only plans (VOLATILE only
+-- because PostgreSQL runs no EXPLAIN in a function marked otherwise); with
+-- citus.explain_distributed_queries off it does not ask the workers for their plans.
+CREATE FUNCTION collmine._citus_distributed(q text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    line text;
+    old text;
+    found boolean := false;
+BEGIN
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    old := current_setting('citus.explain_distributed_queries', true);
+    PERFORM set_config('citus.explain_distributed_queries', 'off', true);
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        found := found OR line LIKE '%Custom Scan (Citus %';
+    END LOOP;
+    PERFORM set_config('citus.explain_distributed_queries', coalesce(old, 'on'), true);
+    RETURN found;
+END
+$$;
+
 -- The query behind variants() over a trace query with _trace_sql's columns, in the form
 -- _variants runs. Cases are grouped by _variant_key (hash aggregation on an integer, no
 -- text[] per case), each group summarized by _variant_agg; the grouping may run in parallel
@@ -171,12 +198,24 @@ CREATE AGGREGATE collmine._variant_agg(collmine.trace) (
 -- byte order (order_key), whatever the database's collation. The events of a NULL case id form
 -- a group of their own (key and cases NULL, so it sorts last and adds nothing to the sums) that
 -- only counts them.
+--
+-- On a log that Citus distributes (by case id), _variant_agg cannot be split: its state is
+-- internal, and Citus splits a custom aggregate only when its state type has a text form
+-- (worker_partial_agg returns it through the type's output function), so it would ship every
+-- trace to the coordinator. There the same _variant_stats are built from aggregates that Citus
+-- splits into a part on every shard and a combine on the coordinator: _variant_rep (state
+-- collmine.trace; each further trace is checked against the representative, so a collision is
+-- still an error), count, sum, min, max, and array_agg of the throughputs for the exact median
+-- (_median_interval, percentile_cont's rows and interpolation). Each shard then sends one row
+-- per variant with its cases' throughputs (an interval, 16 bytes a case) instead of every
+-- trace. The mean is avg(interval)'s: the summed interval divided by the count; the sort key
+-- order_key is _variant_agg's, each activity's bytes followed by a zero byte.
 CREATE FUNCTION collmine._variants_sql(trace_sql text)
 RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
-    SELECT format($q$
+    SELECT CASE WHEN NOT collmine._citus_distributed(trace_sql) THEN format($q$
         SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
                (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
         FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
@@ -187,6 +226,28 @@ AS $$
               GROUP BY 1) g
         ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
         trace_sql)
+    ELSE format($q$
+        SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
+               (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
+        FROM (SELECT x.vkey, x.wt, x.null_events,
+                     CASE WHEN x.vkey IS NOT NULL THEN
+                         ROW(collmine.trace_variant_id(x.rep), x.rep, k.order_key, x.cases, x.skipped,
+                             CASE WHEN x.ntp > 0 THEN x.sum_tp / x.ntp END, collmine._median_interval(x.tps),
+                             x.min_tp, x.max_tp)::collmine._variant_stats END AS st
+              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
+                           collmine._variant_rep(trace) AS rep, count(trace) AS cases,
+                           sum(collmine.trace_skipped(trace))::bigint AS skipped,
+                           count(tp) AS ntp, sum(tp) AS sum_tp, array_agg(tp) AS tps,
+                           min(tp) AS min_tp, max(tp) AS max_tp,
+                           sum(weight) AS wt, sum(events)::bigint AS null_events
+                    FROM (SELECT s.*, collmine.trace_throughput(s.trace) AS tp FROM (%s) s) s
+                    GROUP BY 1) x
+              CROSS JOIN LATERAL (SELECT coalesce(string_agg(convert_to(a.a, current_setting('server_encoding'))
+                                                             || '\x00'::bytea, ''::bytea ORDER BY a.o), ''::bytea) AS order_key
+                                  FROM unnest(collmine.trace_activities(x.rep)) WITH ORDINALITY AS a(a, o)) k) g
+        ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
+        trace_sql)
+    END
 $$;
 
 -- The one body of every variants() form: it takes a trace query with _trace_sql's columns,

@@ -892,9 +892,31 @@ BEGIN
 END
 $$;
 
+-- Whether Citus manages the relation (distributed, reference or Citus-local table). False when
+-- Citus is not installed; collmine does not depend on it.
+CREATE FUNCTION collmine._cm_citus_table(rel regclass)
+RETURNS boolean
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    r boolean;
+BEGIN
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)' INTO r USING rel;
+    RETURN r;
+END
+$$;
+
 -- Report duplicated source keys of a staging table and return the name of the relation to read:
 -- the staging table itself when its keys are unique, else a de-duplicated temporary copy (first
--- row per key by the full row text, so the choice does not depend on row order).
+-- row per key by the full row text, so the choice does not depend on row order). A staging
+-- table that Citus distributes is read once into a temporary copy on the coordinator first: the
+-- build's steps join the staging tables on keys other than any one distribution column (a link
+-- table on both of its documents, notes and calls on the transaction they name), which Citus
+-- cannot push down, so the build runs on the coordinator from the copies (docs/scale-out.md).
 CREATE FUNCTION collmine._cm_dedup(p_schema name, p_table text, p_key text[])
 RETURNS text
 LANGUAGE plpgsql
@@ -904,20 +926,26 @@ AS $$
 DECLARE
     keyexpr text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(p_key) k);
     tmp text := '_cm_d_' || md5(p_table);
+    rel text := format('%I.%I', p_schema, p_table);
     dups bigint;
 BEGIN
+    IF collmine._cm_citus_table(rel::regclass) THEN
+        EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', '_cm_c_' || md5(p_table));
+        EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM %s', '_cm_c_' || md5(p_table), rel);
+        rel := format('pg_temp.%I', '_cm_c_' || md5(p_table));
+    END IF;
     EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         SELECT 'duplicate_row', 'warning', %3$L, concat_ws('/', %2$s), count(*) || ' rows with this key; one kept'
-        FROM %1$I.%4$I GROUP BY %2$s HAVING count(*) > 1$q$, p_schema, keyexpr, p_table, p_table);
+        FROM %1$s GROUP BY %2$s HAVING count(*) > 1$q$, rel, keyexpr, p_table);
     GET DIAGNOSTICS dups = ROW_COUNT;
     IF dups = 0 THEN
         -- fresh loads have no statistics yet; without them joins get nested-loop plans
-        EXECUTE format('ANALYZE %I.%I', p_schema, p_table);
-        RETURN format('%I.%I', p_schema, p_table);
+        EXECUTE format('ANALYZE %s', rel);
+        RETURN rel;
     END IF;
     EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
     EXECUTE format($q$CREATE TEMP TABLE %1$I AS
-        SELECT DISTINCT ON (%3$s) * FROM %2$I.%4$I t ORDER BY %3$s, t::text$q$, tmp, p_schema, keyexpr, p_table);
+        SELECT DISTINCT ON (%3$s) * FROM %2$s t ORDER BY %3$s, t::text$q$, tmp, rel, keyexpr);
     EXECUTE format('ANALYZE pg_temp.%I', tmp);
     RETURN format('pg_temp.%I', tmp);
 END

@@ -92,7 +92,12 @@ SQL[variants_by_id]="SELECT count(*), sum(cases) FROM (SELECT collmine.trace_var
 BYTES[variants_by_id]=analyze
 DESC[variants_entry]="collmine.variants(), the entry point (shares, exact median throughput per variant)"
 SQL[variants_entry]="SELECT count(*) FROM collmine.variants(':log', 'case_id', 'activity', 'ts', 'ord')"
-BYTES[variants_entry]=analyze
+# on a distributed log variants() splits its grouping (collmine._variants_sql): per shard, one
+# row per variant with the partial aggregates, as text
+BYTES[variants_entry]=payload
+PAYLOAD[variants_entry]="SELECT sum(octet_length(r::text)) FROM (SELECT collmine._variant_key(t), collmine._variant_rep(t),
+    count(t), sum(collmine.trace_skipped(t)), count(tp), sum(tp), array_agg(tp), min(tp), max(tp)
+    FROM (SELECT t, collmine.trace_throughput(t) AS tp FROM (${T//:log/%s}) s) s GROUP BY 1) r"
 
 # CPU ticks (user+system, own and reaped children) of every process of cluster $1.
 cluster_ticks() {

@@ -409,12 +409,35 @@ CREATE OR REPLACE AGGREGATE collmine._variant_agg(collmine.trace) (
     PARALLEL = SAFE
 );
 
-CREATE OR REPLACE FUNCTION collmine._variants_sql(trace_sql text)
-RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+CREATE OR REPLACE FUNCTION collmine._citus_distributed(q text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
-    SELECT format($q$
+DECLARE
+    line text;
+    old text;
+    found boolean := false;
+BEGIN
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    old := current_setting('citus.explain_distributed_queries', true);
+    PERFORM set_config('citus.explain_distributed_queries', 'off', true);
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        found := found OR line LIKE '%Custom Scan (Citus %';
+    END LOOP;
+    PERFORM set_config('citus.explain_distributed_queries', coalesce(old, 'on'), true);
+    RETURN found;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._variants_sql(trace_sql text)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN NOT collmine._citus_distributed(trace_sql) THEN format($q$
         SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
                (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
         FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
@@ -425,6 +448,28 @@ AS $$
               GROUP BY 1) g
         ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
         trace_sql)
+    ELSE format($q$
+        SELECT CASE WHEN g.vkey IS NULL THEN g.null_events END AS left_out,
+               (sum((g.st).cases) OVER ())::bigint AS total, g.st, g.wt
+        FROM (SELECT x.vkey, x.wt, x.null_events,
+                     CASE WHEN x.vkey IS NOT NULL THEN
+                         ROW(collmine.trace_variant_id(x.rep), x.rep, k.order_key, x.cases, x.skipped,
+                             CASE WHEN x.ntp > 0 THEN x.sum_tp / x.ntp END, collmine._median_interval(x.tps),
+                             x.min_tp, x.max_tp)::collmine._variant_stats END AS st
+              FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
+                           collmine._variant_rep(trace) AS rep, count(trace) AS cases,
+                           sum(collmine.trace_skipped(trace))::bigint AS skipped,
+                           count(tp) AS ntp, sum(tp) AS sum_tp, array_agg(tp) AS tps,
+                           min(tp) AS min_tp, max(tp) AS max_tp,
+                           sum(weight) AS wt, sum(events)::bigint AS null_events
+                    FROM (SELECT s.*, collmine.trace_throughput(s.trace) AS tp FROM (%s) s) s
+                    GROUP BY 1) x
+              CROSS JOIN LATERAL (SELECT coalesce(string_agg(convert_to(a.a, current_setting('server_encoding'))
+                                                             || '\x00'::bytea, ''::bytea ORDER BY a.o), ''::bytea) AS order_key
+                                  FROM unnest(collmine.trace_activities(x.rep)) WITH ORDINALITY AS a(a, o)) k) g
+        ORDER BY (g.st).cases DESC NULLS LAST, (g.st).order_key$q$,
+        trace_sql)
+    END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._variants(trace_sql text)
@@ -1316,6 +1361,56 @@ BEGIN
              ORDER BY c.relname LOOP
         EXECUTE format('DROP TABLE pg_temp.%I', t);
     END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._cm_citus_table(rel regclass)
+RETURNS boolean
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, collmine
+AS $$
+DECLARE
+    r boolean;
+BEGIN
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)' INTO r USING rel;
+    RETURN r;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._cm_dedup(p_schema name, p_table text, p_key text[])
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    keyexpr text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(p_key) k);
+    tmp text := '_cm_d_' || md5(p_table);
+    rel text := format('%I.%I', p_schema, p_table);
+    dups bigint;
+BEGIN
+    IF collmine._cm_citus_table(rel::regclass) THEN
+        EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', '_cm_c_' || md5(p_table));
+        EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM %s', '_cm_c_' || md5(p_table), rel);
+        rel := format('pg_temp.%I', '_cm_c_' || md5(p_table));
+    END IF;
+    EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
+        SELECT 'duplicate_row', 'warning', %3$L, concat_ws('/', %2$s), count(*) || ' rows with this key; one kept'
+        FROM %1$s GROUP BY %2$s HAVING count(*) > 1$q$, rel, keyexpr, p_table);
+    GET DIAGNOSTICS dups = ROW_COUNT;
+    IF dups = 0 THEN
+        -- fresh loads have no statistics yet; without them joins get nested-loop plans
+        EXECUTE format('ANALYZE %s', rel);
+        RETURN rel;
+    END IF;
+    EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
+    EXECUTE format($q$CREATE TEMP TABLE %1$I AS
+        SELECT DISTINCT ON (%3$s) * FROM %2$s t ORDER BY %3$s, t::text$q$, tmp, rel, keyexpr);
+    EXECUTE format('ANALYZE pg_temp.%I', tmp);
+    RETURN format('pg_temp.%I', tmp);
 END
 $$;
 
