@@ -3135,11 +3135,16 @@ BEGIN
                      FROM %1$I.%4$I e WHERE e.activity = ANY ($2))
         SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
                extract(epoch FROM f.ts - s.ts)::numeric / 86400
-          FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n
-                 LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%3$I::text = s.case_id
-                                    ORDER BY x.case_id LIMIT 1) i ON true
+          FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n %5$s
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
-         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING starts, ends;
+         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END,
+         -- the invoice is looked up only for its group value: without group_by, a million
+         -- index probes at 1M invoices for nothing
+         CASE WHEN group_by IS NOT NULL THEN format(
+             'LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%2$I::text = s.case_id '
+             '                   ORDER BY x.case_id LIMIT 1) i ON true',
+             log_schema, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END) ELSE '' END)
+        USING starts, ends;
 END
 $$;
 
@@ -4410,7 +4415,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_case_activities(log_schema name, activities text[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION collmine._dashboard_case_activities(log_schema name, cases text[], activities text[] DEFAULT NULL)
 RETURNS TABLE (case_id text, activity text, events bigint, manual_events bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
@@ -4420,8 +4425,8 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
-        '  FROM %I.events e WHERE $1 IS NULL OR e.activity = ANY ($1) '
-        ' GROUP BY e.case_id, e.activity', log_schema) USING activities;
+        '  FROM %I.events e WHERE e.case_id = ANY ($2) AND ($1 IS NULL OR e.activity = ANY ($1)) '
+        ' GROUP BY e.case_id, e.activity', log_schema) USING activities, cases;
 END
 $$;
 
@@ -4434,13 +4439,13 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT e.case_id::text, array_agg(DISTINCT e.activity::text), '
-        '       coalesce(array_agg(DISTINCT e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') '
+        'SELECT e.case_id::text, array_agg(e.activity::text), '
+        '       coalesce(array_agg(e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') '
         '  FROM %I.events e GROUP BY e.case_id', log_schema);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_last_events(log_schema name)
+CREATE OR REPLACE FUNCTION collmine._dashboard_last_events(log_schema name, cases text[])
 RETURNS TABLE (case_id text, activity text, ts timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
@@ -4450,7 +4455,8 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
-        '  FROM %I.events e ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema);
+        '  FROM %I.events e WHERE e.case_id = ANY ($1) '
+        ' ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema) USING cases;
 END
 $$;
 
@@ -4531,7 +4537,9 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+     -- the open invoices, whose events are looked up case by case
+     o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
      -- the log's names of the four roles counted (its vocabulary, else the template's);
      -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
      r AS MATERIALIZED (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
@@ -4543,7 +4551,7 @@ WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_
                    sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
                    coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.opened)), 0)
                      - coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.closed)), 0) AS open_disputes
-              FROM r CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema,
+              FROM r CROSS JOIN o CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema, o.cases,
                        r.reminder || r.call || r.opened || r.closed) a
              GROUP BY a.case_id)
 SELECT s.case_id::text,
@@ -4571,7 +4579,8 @@ SELECT s.case_id::text,
        s.as_of_date::date
   FROM s JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = s.case_id
          LEFT JOIN ev ON ev.case_id = s.case_id
-         LEFT JOIN collmine._dashboard_last_events(log_schema) la ON la.case_id = s.case_id
+         LEFT JOIN (SELECT l.* FROM o CROSS JOIN LATERAL collmine._dashboard_last_events(log_schema, o.cases) l) la
+                ON la.case_id = s.case_id
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_dispute_resolution_time(log_schema name)
@@ -4649,14 +4658,16 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
      cf AS MATERIALIZED (SELECT c.activities, c.manual_activities, cs.cycle_days, cs.on_time
                            FROM collmine._dashboard_case_activity_sets(log_schema) c
                                 LEFT JOIN cs ON cs.case_id = c.case_id),
-     -- per activity, before the join with a, which would otherwise be rescanned per case
+     -- per activity, before the join with a, which would otherwise be rescanned per case;
+     -- each activity of a case once (its first position in the case's list)
      ca AS (SELECT u.activity, count(*) AS cases,
                    count(*) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cases_with_manual,
                    avg(cf.cycle_days) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cycle_with,
                    avg(cf.cycle_days) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS cycle_without,
                    avg(cf.on_time) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS on_time_with,
                    avg(cf.on_time) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS on_time_without
-              FROM cf CROSS JOIN LATERAL unnest(cf.activities) u(activity)
+              FROM cf CROSS JOIN LATERAL unnest(cf.activities) WITH ORDINALITY u(activity, n)
+             WHERE u.n = array_position(cf.activities, u.activity)
              GROUP BY u.activity)
 SELECT a.activity::text,
        a.events::bigint,
