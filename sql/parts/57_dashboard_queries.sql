@@ -50,7 +50,7 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
-        '  FROM %I.events e WHERE e.case_id = ANY ($2) AND ($1 IS NULL OR e.activity = ANY ($1)) '
+        '  FROM %I.events e WHERE e.case_id::text = ANY ($2) AND ($1 IS NULL OR e.activity = ANY ($1)) '
         ' GROUP BY e.case_id, e.activity', log_schema) USING activities, cases;
 END
 $$;
@@ -88,7 +88,7 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
-        '  FROM %I.events e WHERE e.case_id = ANY ($1) '
+        '  FROM %I.events e WHERE e.case_id::text = ANY ($1) '
         ' ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema) USING cases;
 END
 $$;
@@ -174,7 +174,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 WITH s AS MATERIALIZED (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
-     -- the open invoices, whose events are looked up case by case
+     -- the open invoices: only their events are read below
      o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
      -- the log's names of the four roles counted (its vocabulary, else the template's);
      -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
