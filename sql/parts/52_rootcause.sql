@@ -119,12 +119,12 @@ BEGIN
     -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
     -- changes in the session (set_config(..., false), for one) does not outlive the call; only the
     -- ranked rows, kept as jsonb, leave the block.
+    -- b keeps only the outcome and the ranked columns (%5$s): all of them (i.*) made a million
+    -- wide rows spill to disk at 1M invoices
     BEGIN
         EXECUTE format($q$
         WITH b AS MATERIALIZED (
-                 -- only the ranked columns are kept: all of them (i.*) made a million wide rows
-                 -- spill to disk at 1M invoices
-                 SELECT %5$s, (%2$s)::boolean AS o FROM %1$I.invoices i %4$s),
+                 SELECT (%2$s)::boolean AS o, %5$s FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
              tot AS (SELECT count(*)::numeric AS n, (count(*) FILTER (WHERE bb.o))::numeric AS k FROM bb),
              av AS (%3$s),
