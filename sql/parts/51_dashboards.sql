@@ -23,17 +23,36 @@ AS $$ SELECT ARRAY['collection_strategy_by_segment', 'overdue_invoices_aging',
 
 -- The process map of each currency's invoices, weighted by the invoice amount: the one source of
 -- the process_map_edges and process_map_activities dashboards (money is never summed across
--- currencies; a case without an invoices row or currency is in '(none)').
+-- currencies; a case without an invoices row or currency is in '(none)'). One aggregate over
+-- the log's trace query, as _process_map builds a single map: the traces stream into dfg_agg
+-- instead of passing one by one through traces() and two result sets (at 1M invoices each
+-- holds a million traces and spills to disk), with the same report of events left out.
 CREATE FUNCTION collmine._process_maps_by_currency(log_schema name)
 RETURNS TABLE (currency text, map collmine.dfg)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    r record;
+    null_events bigint := 0;
+    skipped bigint := 0;
 BEGIN
-    RETURN QUERY EXECUTE format(
-        'SELECT coalesce(i.currency::text, ''(none)''), collmine.dfg_agg(t.trace, i.amount::numeric) '
-        '  FROM collmine.traces($1) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
-        ' GROUP BY 1', log_schema) USING log_schema;
+    FOR r IN EXECUTE format(
+        'SELECT coalesce(i.currency::text, ''(none)'') AS currency, '
+        '       collmine.dfg_agg(t.trace, i.amount::numeric) FILTER (WHERE t.case_id IS NOT NULL) AS map, '
+        '       count(t.case_id) AS cases, '
+        '       coalesce(sum(t.events) FILTER (WHERE t.case_id IS NULL), 0) AS null_events, '
+        '       coalesce(sum(collmine.trace_skipped(t.trace)) FILTER (WHERE t.case_id IS NOT NULL), 0) AS skipped '
+        '  FROM (%s) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
+        ' GROUP BY 1', collmine._log_trace_sql(log_schema, NULL), log_schema) LOOP
+        null_events := null_events + r.null_events;
+        skipped := skipped + r.skipped;
+        CONTINUE WHEN r.cases = 0;
+        currency := r.currency;
+        map := r.map;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM collmine._report_left_out(null_events, skipped);
 END
 $$;
 

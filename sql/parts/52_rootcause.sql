@@ -81,6 +81,7 @@ DECLARE
     attrs text[];
     a text;
     parts text[] := '{}';
+    cols text[] := '{}';
     expr text;
     ranked jsonb;
 BEGIN
@@ -111,14 +112,19 @@ BEGIN
         -- validates the column name (error with the list of columns otherwise)
         PERFORM collmine._group_expr(log_schema, a);
         parts := parts || format('SELECT %L::text AS attribute, b.%I::text AS value, b.o FROM b', a, a);
+        IF NOT format('i.%I', a) = ANY (cols) THEN
+            cols := cols || format('i.%I', a);
+        END IF;
     END LOOP;
     -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
     -- changes in the session (set_config(..., false), for one) does not outlive the call; only the
     -- ranked rows, kept as jsonb, leave the block.
+    -- b keeps only the outcome and the ranked columns (%5$s): all of them (i.*) made a million
+    -- wide rows spill to disk at 1M invoices
     BEGIN
         EXECUTE format($q$
         WITH b AS MATERIALIZED (
-                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i %4$s),
+                 SELECT (%2$s)::boolean AS o, %5$s FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
              tot AS (SELECT count(*)::numeric AS n, (count(*) FILTER (WHERE bb.o))::numeric AS k FROM bb),
              av AS (%3$s),
@@ -146,7 +152,8 @@ BEGIN
         $q$, log_schema, expr, array_to_string(parts, ' UNION ALL '),
              -- the invoice facts, for the outcome paid_late
              CASE WHEN lower(btrim(outcome)) = 'paid_late'
-                  THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END)
+                  THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END,
+             array_to_string(cols, ', '))
         INTO ranked USING min_cases, attrs;
         RAISE EXCEPTION USING ERRCODE = 'CMRB0';
     EXCEPTION WHEN SQLSTATE 'CMRB0' THEN

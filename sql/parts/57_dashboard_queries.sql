@@ -36,9 +36,11 @@ BEGIN
 END
 $$;
 
--- Per case and activity: how many events, how many done by hand (is_automated = false); only
--- the named activities when activities is not NULL.
-CREATE FUNCTION collmine._dashboard_case_activities(log_schema name, activities text[] DEFAULT NULL)
+-- Per case of cases and activity: how many events, how many done by hand (is_automated =
+-- false); only the named activities when activities is not NULL. Only the cases named: the
+-- caller needs a few (the open invoices), read from the connectors' index on events (case_id,
+-- ts, ord) rather than by a pass over the whole log.
+CREATE FUNCTION collmine._dashboard_case_activities(log_schema name, cases text[], activities text[] DEFAULT NULL)
 RETURNS TABLE (case_id text, activity text, events bigint, manual_events bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
@@ -48,14 +50,17 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
-        '  FROM %I.events e WHERE $1 IS NULL OR e.activity = ANY ($1) '
-        ' GROUP BY e.case_id, e.activity', log_schema) USING activities;
+        '  FROM %I.events e WHERE e.case_id::text = ANY ($2) AND ($1 IS NULL OR e.activity = ANY ($1)) '
+        ' GROUP BY e.case_id, e.activity', log_schema) USING activities, cases;
 END
 $$;
 
--- Per case: the activities it has and those of them done by hand at least once
--- (is_automated = false), each set sorted and without duplicates. One row per case, not per
--- (case, activity): at 1M invoices the per-pair rows (six million) outgrow work_mem and spill.
+-- Per case: its activities and those done by hand (is_automated = false), one element per
+-- event, so an activity repeats as often as it occurs and the order is unspecified (callers
+-- take each activity of a case once, by array_position). One row per case, not per (case,
+-- activity): at 1M invoices the per-pair rows (six million) outgrow work_mem and spill; and no
+-- DISTINCT, which would sort each case's events twice (two small sorts per case cost as much
+-- as the rest of the pass).
 CREATE FUNCTION collmine._dashboard_case_activity_sets(log_schema name)
 RETURNS TABLE (case_id text, activities text[], manual_activities text[])
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -65,16 +70,15 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT e.case_id::text, array_agg(DISTINCT e.activity::text), '
-        '       coalesce(array_agg(DISTINCT e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') '
+        'SELECT e.case_id::text, array_agg(e.activity::text), '
+        '       coalesce(array_agg(e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') '
         '  FROM %I.events e GROUP BY e.case_id', log_schema);
 END
 $$;
 
--- The last event of each case in (ts, ord) order (all keys descending, so that an index on
--- events (case_id, ts, ord), which the connectors create, can be read backwards instead of
--- sorting the log).
-CREATE FUNCTION collmine._dashboard_last_events(log_schema name)
+-- The last event in (ts, ord) order of each case of cases (all keys descending, so that the
+-- connectors' index on events (case_id, ts, ord) is read backwards for just those cases).
+CREATE FUNCTION collmine._dashboard_last_events(log_schema name, cases text[])
 RETURNS TABLE (case_id text, activity text, ts timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
@@ -84,7 +88,8 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
-        '  FROM %I.events e ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema);
+        '  FROM %I.events e WHERE e.case_id::text = ANY ($1) '
+        ' ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema) USING cases;
 END
 $$;
 
@@ -168,7 +173,9 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+     -- the open invoices: only their events are read below
+     o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
      -- the log's names of the four roles counted (its vocabulary, else the template's);
      -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
      r AS MATERIALIZED (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
@@ -180,7 +187,7 @@ WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_
                    sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
                    coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.opened)), 0)
                      - coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.closed)), 0) AS open_disputes
-              FROM r CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema,
+              FROM r CROSS JOIN o CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema, o.cases,
                        r.reminder || r.call || r.opened || r.closed) a
              GROUP BY a.case_id)
 SELECT s.case_id::text,
@@ -208,7 +215,8 @@ SELECT s.case_id::text,
        s.as_of_date::date
   FROM s JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = s.case_id
          LEFT JOIN ev ON ev.case_id = s.case_id
-         LEFT JOIN collmine._dashboard_last_events(log_schema) la ON la.case_id = s.case_id
+         LEFT JOIN (SELECT l.* FROM o CROSS JOIN LATERAL collmine._dashboard_last_events(log_schema, o.cases) l) la
+                ON la.case_id = s.case_id
 $$;
 
 -- Invoice Dispute Resolution Time (docs/dashboards/dispute-resolution-time.md).
@@ -291,14 +299,16 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
      cf AS MATERIALIZED (SELECT c.activities, c.manual_activities, cs.cycle_days, cs.on_time
                            FROM collmine._dashboard_case_activity_sets(log_schema) c
                                 LEFT JOIN cs ON cs.case_id = c.case_id),
-     -- per activity, before the join with a, which would otherwise be rescanned per case
+     -- per activity, before the join with a, which would otherwise be rescanned per case;
+     -- each activity of a case once (its first position in the case's list)
      ca AS (SELECT u.activity, count(*) AS cases,
                    count(*) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cases_with_manual,
                    avg(cf.cycle_days) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cycle_with,
                    avg(cf.cycle_days) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS cycle_without,
                    avg(cf.on_time) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS on_time_with,
                    avg(cf.on_time) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS on_time_without
-              FROM cf CROSS JOIN LATERAL unnest(cf.activities) u(activity)
+              FROM cf CROSS JOIN LATERAL unnest(cf.activities) WITH ORDINALITY u(activity, n)
+             WHERE u.n = array_position(cf.activities, u.activity)
              GROUP BY u.activity)
 SELECT a.activity::text,
        a.events::bigint,

@@ -3266,11 +3266,16 @@ BEGIN
                      FROM %1$I.%4$I e WHERE e.activity = ANY ($2))
         SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
                extract(epoch FROM f.ts - s.ts)::numeric / 86400
-          FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n
-                 LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%3$I::text = s.case_id
-                                    ORDER BY x.case_id LIMIT 1) i ON true
+          FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n %5$s
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
-         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END) USING starts, ends;
+         CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END,
+         -- the invoice is looked up only for its group value: without group_by, a million
+         -- index probes at 1M invoices for nothing
+         CASE WHEN group_by IS NOT NULL THEN format(
+             'LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%2$I::text = s.case_id '
+             '                   ORDER BY x.case_id LIMIT 1) i ON true',
+             log_schema, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END) ELSE '' END)
+        USING starts, ends;
 END
 $$;
 
@@ -3470,20 +3475,19 @@ BEGIN
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
              -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
-             -- connectors' index on events (case_id, ts, ord) per trigger; MATERIALIZED, so
-             -- that settled, read twice below, is looked up once
+             -- connectors' index on events (case_id, ts, ord) per trigger, read once for both
+             -- outcomes (an aggregate over no rows is one row of NULLs: not paid, not
+             -- settled); MATERIALIZED, so that settled, read twice below, is looked up once
              o AS MATERIALIZED (
-                   SELECT t.case_id, t.ts,
-                          EXISTS (SELECT 1 FROM %1$I.events p
-                                   WHERE p.case_id::text = t.case_id
-                                     AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
-                                     AND (p.ts, p.ord) > (t.ts, t.ord)
-                                     AND p.ts <= t.ts + $3) AS paid,
-                          EXISTS (SELECT 1 FROM %1$I.events p
-                                   WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
-                                     AND (p.ts, p.ord) > (t.ts, t.ord)
-                                     AND p.ts <= t.ts + $3) AS settled
-                     FROM t WHERE NOT $2 OR t.n = 1)
+                   SELECT t.case_id, t.ts, coalesce(w.paid, false) AS paid, coalesce(w.settled, false) AS settled
+                     FROM t CROSS JOIN LATERAL (
+                              SELECT bool_or(true) AS paid, bool_or(p.activity = ANY ($5)) AS settled
+                                FROM %1$I.events p
+                               WHERE p.case_id::text = t.case_id
+                                 AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
+                                 AND (p.ts, p.ord) > (t.ts, t.ord)
+                                 AND p.ts <= t.ts + $3) w
+                    WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
     $q$, log_schema, grp)
@@ -3624,11 +3628,27 @@ RETURNS TABLE (currency text, map collmine.dfg)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    r record;
+    null_events bigint := 0;
+    skipped bigint := 0;
 BEGIN
-    RETURN QUERY EXECUTE format(
-        'SELECT coalesce(i.currency::text, ''(none)''), collmine.dfg_agg(t.trace, i.amount::numeric) '
-        '  FROM collmine.traces($1) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
-        ' GROUP BY 1', log_schema) USING log_schema;
+    FOR r IN EXECUTE format(
+        'SELECT coalesce(i.currency::text, ''(none)'') AS currency, '
+        '       collmine.dfg_agg(t.trace, i.amount::numeric) FILTER (WHERE t.case_id IS NOT NULL) AS map, '
+        '       count(t.case_id) AS cases, '
+        '       coalesce(sum(t.events) FILTER (WHERE t.case_id IS NULL), 0) AS null_events, '
+        '       coalesce(sum(collmine.trace_skipped(t.trace)) FILTER (WHERE t.case_id IS NOT NULL), 0) AS skipped '
+        '  FROM (%s) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
+        ' GROUP BY 1', collmine._log_trace_sql(log_schema, NULL), log_schema) LOOP
+        null_events := null_events + r.null_events;
+        skipped := skipped + r.skipped;
+        CONTINUE WHEN r.cases = 0;
+        currency := r.currency;
+        map := r.map;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM collmine._report_left_out(null_events, skipped);
 END
 $$;
 
@@ -3831,6 +3851,7 @@ DECLARE
     attrs text[];
     a text;
     parts text[] := '{}';
+    cols text[] := '{}';
     expr text;
     ranked jsonb;
 BEGIN
@@ -3861,14 +3882,19 @@ BEGIN
         -- validates the column name (error with the list of columns otherwise)
         PERFORM collmine._group_expr(log_schema, a);
         parts := parts || format('SELECT %L::text AS attribute, b.%I::text AS value, b.o FROM b', a, a);
+        IF NOT format('i.%I', a) = ANY (cols) THEN
+            cols := cols || format('i.%I', a);
+        END IF;
     END LOOP;
     -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
     -- changes in the session (set_config(..., false), for one) does not outlive the call; only the
     -- ranked rows, kept as jsonb, leave the block.
+    -- b keeps only the outcome and the ranked columns (%5$s): all of them (i.*) made a million
+    -- wide rows spill to disk at 1M invoices
     BEGIN
         EXECUTE format($q$
         WITH b AS MATERIALIZED (
-                 SELECT i.*, (%2$s)::boolean AS o FROM %1$I.invoices i %4$s),
+                 SELECT (%2$s)::boolean AS o, %5$s FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
              tot AS (SELECT count(*)::numeric AS n, (count(*) FILTER (WHERE bb.o))::numeric AS k FROM bb),
              av AS (%3$s),
@@ -3896,7 +3922,8 @@ BEGIN
         $q$, log_schema, expr, array_to_string(parts, ' UNION ALL '),
              -- the invoice facts, for the outcome paid_late
              CASE WHEN lower(btrim(outcome)) = 'paid_late'
-                  THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END)
+                  THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END,
+             array_to_string(cols, ', '))
         INTO ranked USING min_cases, attrs;
         RAISE EXCEPTION USING ERRCODE = 'CMRB0';
     EXCEPTION WHEN SQLSTATE 'CMRB0' THEN
@@ -4593,7 +4620,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_case_activities(log_schema name, activities text[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION collmine._dashboard_case_activities(log_schema name, cases text[], activities text[] DEFAULT NULL)
 RETURNS TABLE (case_id text, activity text, events bigint, manual_events bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
@@ -4603,8 +4630,8 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
-        '  FROM %I.events e WHERE $1 IS NULL OR e.activity = ANY ($1) '
-        ' GROUP BY e.case_id, e.activity', log_schema) USING activities;
+        '  FROM %I.events e WHERE e.case_id::text = ANY ($2) AND ($1 IS NULL OR e.activity = ANY ($1)) '
+        ' GROUP BY e.case_id, e.activity', log_schema) USING activities, cases;
 END
 $$;
 
@@ -4617,13 +4644,13 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT e.case_id::text, array_agg(DISTINCT e.activity::text), '
-        '       coalesce(array_agg(DISTINCT e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') '
+        'SELECT e.case_id::text, array_agg(e.activity::text), '
+        '       coalesce(array_agg(e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') '
         '  FROM %I.events e GROUP BY e.case_id', log_schema);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_last_events(log_schema name)
+CREATE OR REPLACE FUNCTION collmine._dashboard_last_events(log_schema name, cases text[])
 RETURNS TABLE (case_id text, activity text, ts timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
@@ -4633,7 +4660,8 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
-        '  FROM %I.events e ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema);
+        '  FROM %I.events e WHERE e.case_id::text = ANY ($1) '
+        ' ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema) USING cases;
 END
 $$;
 
@@ -4714,7 +4742,9 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+     -- the open invoices: only their events are read below
+     o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
      -- the log's names of the four roles counted (its vocabulary, else the template's);
      -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
      r AS MATERIALIZED (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
@@ -4726,7 +4756,7 @@ WITH s AS (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_
                    sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
                    coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.opened)), 0)
                      - coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.closed)), 0) AS open_disputes
-              FROM r CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema,
+              FROM r CROSS JOIN o CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema, o.cases,
                        r.reminder || r.call || r.opened || r.closed) a
              GROUP BY a.case_id)
 SELECT s.case_id::text,
@@ -4754,7 +4784,8 @@ SELECT s.case_id::text,
        s.as_of_date::date
   FROM s JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = s.case_id
          LEFT JOIN ev ON ev.case_id = s.case_id
-         LEFT JOIN collmine._dashboard_last_events(log_schema) la ON la.case_id = s.case_id
+         LEFT JOIN (SELECT l.* FROM o CROSS JOIN LATERAL collmine._dashboard_last_events(log_schema, o.cases) l) la
+                ON la.case_id = s.case_id
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_dispute_resolution_time(log_schema name)
@@ -4832,14 +4863,16 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
      cf AS MATERIALIZED (SELECT c.activities, c.manual_activities, cs.cycle_days, cs.on_time
                            FROM collmine._dashboard_case_activity_sets(log_schema) c
                                 LEFT JOIN cs ON cs.case_id = c.case_id),
-     -- per activity, before the join with a, which would otherwise be rescanned per case
+     -- per activity, before the join with a, which would otherwise be rescanned per case;
+     -- each activity of a case once (its first position in the case's list)
      ca AS (SELECT u.activity, count(*) AS cases,
                    count(*) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cases_with_manual,
                    avg(cf.cycle_days) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cycle_with,
                    avg(cf.cycle_days) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS cycle_without,
                    avg(cf.on_time) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS on_time_with,
                    avg(cf.on_time) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS on_time_without
-              FROM cf CROSS JOIN LATERAL unnest(cf.activities) u(activity)
+              FROM cf CROSS JOIN LATERAL unnest(cf.activities) WITH ORDINALITY u(activity, n)
+             WHERE u.n = array_position(cf.activities, u.activity)
              GROUP BY u.activity)
 SELECT a.activity::text,
        a.events::bigint,
