@@ -102,7 +102,8 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN collmine._process_map(collmine._log_trace_sql(log_schema, weight), weight IS NOT NULL);
+    RETURN collmine._process_map_of(to_regclass(format('%I.events', log_schema)), 'case_id',
+                                    collmine._log_trace_sql(log_schema, weight), weight IS NOT NULL);
 END
 $$;
 COMMENT ON FUNCTION collmine.process_map(name, text) IS

@@ -475,6 +475,50 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._in_case_order(log regclass, case_col name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT EXISTS (SELECT 1
+                     FROM pg_catalog.pg_index i
+                     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                     JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                    WHERE i.indrelid = log AND am.amname = 'btree' AND i.indisvalid
+                      AND i.indpred IS NULL AND a.attname = case_col)
+       AND coalesce((SELECT max(abs(s.correlation))
+                       FROM pg_catalog.pg_class c
+                       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                       JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+                      WHERE c.oid = log AND s.attname = case_col), 0) >= 0.9
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._process_map_in_case_order(trace_sql text, weighted boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+SET enable_hashagg = off
+SET enable_sort = off
+AS $$
+BEGIN
+    RETURN collmine._process_map(trace_sql, weighted);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._process_map_of(log regclass, case_col name, trace_sql text, weighted boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF collmine._in_case_order(log, case_col) THEN
+        RETURN collmine._process_map_in_case_order(trace_sql, weighted);
+    END IF;
+    RETURN collmine._process_map(trace_sql, weighted);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.process_map(log regclass, case_col name, activity_col name, ts_col name,
                                      order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
 RETURNS collmine.dfg
@@ -482,8 +526,9 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
 BEGIN
-    RETURN collmine._process_map(collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col),
-                                 weight_col IS NOT NULL);
+    RETURN collmine._process_map_of(log, case_col,
+                                    collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col),
+                                    weight_col IS NOT NULL);
 END
 $$;
 
@@ -3919,7 +3964,8 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN collmine._process_map(collmine._log_trace_sql(log_schema, weight), weight IS NOT NULL);
+    RETURN collmine._process_map_of(to_regclass(format('%I.events', log_schema)), 'case_id',
+                                    collmine._log_trace_sql(log_schema, weight), weight IS NOT NULL);
 END
 $$;
 
