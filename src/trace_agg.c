@@ -479,47 +479,14 @@ state_events(const TraceAggState *st)
 static Datum
 trans_common(FunctionCallInfo fcinfo, bool with_ord)
 {
-	AggDict    *dict = dict_for(fcinfo);
 	TraceAggState *st;
-	TimestampTz ts;
-	int64		ord = 0;
 
 	/* an internal state only ever comes from an aggregate, so the context is checked once */
 	if (PG_ARGISNULL(0))
-		st = state_new(cm_agg_context(fcinfo, "trace_agg_trans"), dict, 0);
+		st = trace_case_new(fcinfo, cm_agg_context(fcinfo, "trace_agg_trans"));
 	else
 		st = (TraceAggState *) PG_GETARG_POINTER(0);
-	if (with_ord)
-	{
-		st->has_ord = true;
-		/* a NULL order key sorts after every real key at the same timestamp */
-		ord = PG_ARGISNULL(3) ? PG_INT64_MAX : PG_GETARG_INT64(3);
-		if (!PG_ARGISNULL(3) && ord == PG_INT64_MAX)
-			cm_order_key_reserved();
-	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		st->nskipped++;
-		PG_RETURN_POINTER(st);
-	}
-	ts = PG_GETARG_TIMESTAMPTZ(2);
-	if (!TRACE_TS_USABLE(ts))
-	{
-		st->nskipped++;
-		PG_RETURN_POINTER(st);
-	}
-	{
-		struct varlena *act = (struct varlena *) PG_GETARG_POINTER(1);
-		int32		id;
-
-		/* PG_GETARG_TEXT_PP without a call for the usual plain or short-header value */
-		if (unlikely(VARATT_IS_COMPRESSED(act) || VARATT_IS_EXTERNAL(act)))
-			act = pg_detoast_datum_packed(act);
-		id = dict_id(st->dict, VARDATA_ANY(act), VARSIZE_ANY_EXHDR(act));
-
-		st = state_append(st, id, ts, ord);
-	}
-	PG_RETURN_POINTER(st);
+	PG_RETURN_POINTER(trace_case_add(fcinfo, st, 1, 2, with_ord ? 3 : -1));
 }
 
 /* trace_agg(activity, ts) */
@@ -858,28 +825,101 @@ trace_from_events(const TraceAggState *st, const AggEvent *ev)
 }
 
 /*
- * Final: decode the state's events, sort them when they did not arrive in order, and build the
- * canonical trace from them. The state itself is not changed, so it stays valid for further
- * transitions and final calls, as FINALFUNC_MODIFY = READ_ONLY promises.
+ * Final: the canonical trace of the state's events (trace_case_trace). The state itself is not
+ * changed, so it stays valid for further transitions and final calls, as FINALFUNC_MODIFY =
+ * READ_ONLY promises.
  */
 Datum
 trace_agg_final(PG_FUNCTION_ARGS)
 {
-	TraceAggState *st;
-	AggEvent   *ev;
-	TraceData  *t;
-
 	(void) cm_agg_context(fcinfo, "trace_agg_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (TraceAggState *) PG_GETARG_POINTER(0);
-	/* events that arrived in order are decoded straight into the trace */
+	PG_RETURN_TRACE_P(trace_case_trace((TraceAggState *) PG_GETARG_POINTER(0)));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * one case's state for aggregates that group the cases themselves (trace.h, dfg_stream.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/* An empty case in cxt, using fcinfo's query dictionary. */
+TraceCase *
+trace_case_new(FunctionCallInfo fcinfo, MemoryContext cxt)
+{
+	return state_new(cxt, dict_for(fcinfo), 0);
+}
+
+/*
+ * Add the event in fcinfo's arguments act_arg, ts_arg and ord_arg (-1: no order key), exactly as
+ * trace_agg(activity, ts [, ord]) does: a NULL activity or an unusable timestamp is counted as
+ * skipped, a NULL order key sorts after every real key at the same timestamp.
+ */
+TraceCase *
+trace_case_add(FunctionCallInfo fcinfo, TraceCase *st, int act_arg, int ts_arg, int ord_arg)
+{
+	TimestampTz ts;
+	int64		ord = 0;
+
+	if (ord_arg >= 0)
+	{
+		st->has_ord = true;
+		ord = PG_ARGISNULL(ord_arg) ? PG_INT64_MAX : PG_GETARG_INT64(ord_arg);
+		if (!PG_ARGISNULL(ord_arg) && ord == PG_INT64_MAX)
+			cm_order_key_reserved();
+	}
+	if (PG_ARGISNULL(act_arg) || PG_ARGISNULL(ts_arg))
+	{
+		st->nskipped++;
+		return st;
+	}
+	ts = PG_GETARG_TIMESTAMPTZ(ts_arg);
+	if (!TRACE_TS_USABLE(ts))
+	{
+		st->nskipped++;
+		return st;
+	}
+	{
+		struct varlena *act = (struct varlena *) PG_GETARG_POINTER(act_arg);
+		int32		id;
+
+		/* PG_GETARG_TEXT_PP without a call for the usual plain or short-header value */
+		if (unlikely(VARATT_IS_COMPRESSED(act) || VARATT_IS_EXTERNAL(act)))
+			act = pg_detoast_datum_packed(act);
+		id = dict_id(st->dict, VARDATA_ANY(act), VARSIZE_ANY_EXHDR(act));
+		return state_append(st, id, ts, ord);
+	}
+}
+
+/*
+ * The canonical trace of a case: events that arrived in order are decoded straight into it,
+ * others are decoded, sorted and then written. The case is not changed.
+ */
+TraceData *
+trace_case_trace(TraceCase *st)
+{
+	AggEvent   *ev;
+	TraceData  *t;
+
 	if (st->sorted && st->dict->names_total <= ONE_PASS_NAMES_MAX)
-		PG_RETURN_TRACE_P(trace_from_events(st, NULL));
+		return trace_from_events(st, NULL);
 	ev = state_events(st);
 	if (!st->sorted)
 		events_sort(ev, st->n, st->dict);
 	t = trace_from_events(st, ev);
 	pfree(ev);
-	PG_RETURN_TRACE_P(t);
+	return t;
+}
+
+/* Empty the case for the next one, keeping its allocation (and so its chunk size). */
+void
+trace_case_reset(TraceCase *st)
+{
+	st->nskipped = 0;
+	st->last_ts = 0;
+	st->last_ord = 0;
+	st->last_act = -1;
+	st->n = 0;
+	st->used = 0;
+	st->has_ord = false;
+	st->sorted = true;
 }
