@@ -108,7 +108,17 @@ SELECT e.source, e.target, e.frequency
 -- _dfg_stream refuses events that are not in case order rather than split a case.
 SELECT collmine._dfg_stream(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('b'), ('a')) v(c);
 
--- The log-schema form decides the same way for <schema>.events (connectors write it in
--- (case_id, ts, ord) order with that index): covered by 54_log_entry's expected maps.
+-- A log schema's events, written in (case_id, ts, ord) order as the connectors write them and
+-- analyzed: process_map(log_schema) takes the relation form's streamed path, same map.
+SET client_min_messages = warning;
+SELECT collmine.create_event_log('t26log');
+RESET client_min_messages;
+INSERT INTO t26log.events (case_id, activity, ts, ord)
+  SELECT case_id, activity, ts, ord FROM plain_log ORDER BY case_id, ts, ord;
+ANALYZE t26log.events;
+SELECT collmine._case_correlation('t26log.events', 'case_id') >= 0.999 AS streams_as_it_lies,
+       collmine.dfg_send(collmine.process_map('t26log'))
+         = (SELECT collmine.dfg_send(m) FROM maps WHERE copy = 'plain_log') AS same_map;
 SET client_min_messages = warning;
 DROP SCHEMA t26 CASCADE;
+DROP SCHEMA t26log CASCADE;
