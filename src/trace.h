@@ -129,4 +129,25 @@ extern int	trace_event_cmp(const void *a, const void *b);
 extern uint64 variant_hash_step(uint64 h, const char *name, int len);
 extern uint64 trace_variant_hash(const TraceData *t);
 
+/*
+ * One case's events, collected the way trace_agg collects them (trace_agg.c), for aggregates that
+ * group the cases themselves (dfg_stream.c). Names share the query dictionary kept in the calling
+ * support function's fn_extra; the state lives in the memory context given to trace_case_new.
+ */
+typedef struct TraceAggState TraceCase;
+
+/* An empty case in cxt, using fcinfo's query dictionary. */
+extern TraceCase *trace_case_new(FunctionCallInfo fcinfo, MemoryContext cxt);
+
+/* Add the event in fcinfo's arguments act_arg, ts_arg and ord_arg (-1: no order key), as
+ * trace_agg(activity, ts [, ord]) does; returns the case, which may have moved. */
+extern TraceCase *trace_case_add(FunctionCallInfo fcinfo, TraceCase *tc, int act_arg, int ts_arg,
+								 int ord_arg);
+
+/* The canonical trace of the case's events, palloc'd in the current memory context. */
+extern TraceData *trace_case_trace(TraceCase *tc);
+
+/* Empty the case for the next one, keeping its allocation. */
+extern void trace_case_reset(TraceCase *tc);
+
 #endif

@@ -81,19 +81,22 @@ typedef struct TraceAggState
 	int32		last_act;
 	int32		n;				/* events held */
 	int32		used;			/* bytes of buf holding events */
-	int32		cap;			/* bytes of buf that may start an event (STATE_SLACK fit after) */
+	int32		cap;			/* bytes of buf (the allocation after the header) */
 	bool		has_ord;
 	bool		sorted;			/* events arrived in canonical order */
 	uint8		buf[FLEXIBLE_ARRAY_MEMBER];
 } TraceAggState;
 
 #define STATE_HDR	offsetof(TraceAggState, buf)
-/* An event writes at most 1 + 8 + 8 + 5 bytes from its start (whole 8-byte stores); a reader
- * loads 8 bytes where a difference starts, so 8 more bytes after the last event are readable. */
-#define EVENT_MAX_BYTES	22
-#define STATE_SLACK		(EVENT_MAX_BYTES + 8)
-/* The first allocation, 128 bytes, holds about 6 events (48 bytes after the header and the
- * slack), 256 bytes about 25; states grow by doubling their bytes, so every size is one of
+/*
+ * An event of lt and lo difference bytes needs 1 + lt + lo + 8 bytes of buf from its start: its
+ * writer stores whole 8-byte words where each difference starts (then the activity varint, at
+ * most 5 bytes), and a reader loads 8 bytes there. Room is checked against that exact figure, so
+ * an invoice of 7 to 8 events fits the first 128 bytes instead of needing 256.
+ */
+#define EVENT_ROOM(lt, lo)	(1 + (lt) + (lo) + 8)
+#define EVENT_MAX_ROOM		EVENT_ROOM(8, 8)
+/* The first allocation is 128 bytes; states grow by doubling their bytes, so every size is one of
  * AllocSet's power-of-two chunks. */
 #define STATE_FIRST_BYTES	128
 
@@ -268,7 +271,7 @@ state_new(MemoryContext cxt, AggDict *dict, Size bytes)
 	Size		size = STATE_FIRST_BYTES;
 	TraceAggState *st;
 
-	while (size < STATE_HDR + bytes + STATE_SLACK)
+	while (size < STATE_HDR + bytes + EVENT_MAX_ROOM)
 		size *= 2;
 	st = MemoryContextAllocExtended(cxt, size, MCXT_ALLOC_HUGE);
 	st->dict = dict;
@@ -278,7 +281,7 @@ state_new(MemoryContext cxt, AggDict *dict, Size bytes)
 	st->last_act = -1;
 	st->n = 0;
 	st->used = 0;
-	st->cap = (int32) (size - STATE_HDR - STATE_SLACK);
+	st->cap = (int32) (size - STATE_HDR);
 	st->has_ord = false;
 	st->sorted = true;
 	return st;
@@ -288,23 +291,14 @@ state_new(MemoryContext cxt, AggDict *dict, Size bytes)
 static pg_noinline TraceAggState *
 state_grow(TraceAggState *st)
 {
-	Size		size = STATE_HDR + st->cap + STATE_SLACK;
+	Size		size = STATE_HDR + st->cap;
 
 	if (st->n >= TRACE_MAX_EVENTS)
 		(void) trace_size(TRACE_MAX_EVENTS + 1, 0, 0);	/* reports the limit */
 	size *= 2;
 	st = repalloc_huge(st, size);
-	st->cap = (int32) (size - STATE_HDR - STATE_SLACK);
+	st->cap = (int32) (size - STATE_HDR);
 	return st;
-}
-
-/* Room for one more event of any size: one compare. */
-static inline TraceAggState *
-state_reserve(TraceAggState *st)
-{
-	if (likely(st->used <= st->cap))
-		return st;
-	return state_grow(st);
 }
 
 /* Zigzag: small negative and positive differences both become small unsigned numbers. */
@@ -388,12 +382,21 @@ get_word(const uint8 *p, int len)
 	return v & mask[len];
 }
 
-/* Append one event (room must be reserved); keeps the sorted flag true only while in order. */
-static pg_attribute_always_inline void
-state_push(TraceAggState *st, int32 act, TimestampTz ts, int64 ord)
+/*
+ * Append one event, growing the state when its exact room (EVENT_ROOM) is not there; returns the
+ * state, which may have moved. Keeps the sorted flag true only while events come in order.
+ */
+static pg_attribute_always_inline TraceAggState *
+state_append(TraceAggState *st, int32 act, TimestampTz ts, int64 ord)
 {
-	uint8	   *p = st->buf + st->used;
+	uint64		zts = zigzag((uint64) ts - (uint64) st->last_ts);
+	uint64		zord = zigzag((uint64) ord - (uint64) st->last_ord);
+	int			lt = word_bytes(zts),
+				lo = word_bytes(zord);
+	uint8	   *p;
 
+	if (unlikely(st->used + EVENT_ROOM(lt, lo) > st->cap))
+		st = state_grow(st);
 	if (st->sorted && st->n > 0 &&
 		(st->last_ts > ts || (st->last_ts == ts && (st->last_ord > ord ||
 													(st->last_ord == ord && st->last_act != act)))))
@@ -405,24 +408,19 @@ state_push(TraceAggState *st, int32 act, TimestampTz ts, int64 ord)
 		if (event_cmp(&prev, &cur, st->dict) > 0)
 			st->sorted = false;
 	}
-	{
-		uint64		zts = zigzag((uint64) ts - (uint64) st->last_ts);
-		uint64		zord = zigzag((uint64) ord - (uint64) st->last_ord);
-		int			lt = word_bytes(zts),
-					lo = word_bytes(zord);
-
-		*p++ = (uint8) (lt | lo << 4);
-		put_word(p, zts);
-		p += lt;
-		put_word(p, zord);
-		p += lo;
-		p = put_varint(p, (uint32) act);
-	}
+	p = st->buf + st->used;
+	*p++ = (uint8) (lt | lo << 4);
+	put_word(p, zts);
+	p += lt;
+	put_word(p, zord);
+	p += lo;
+	p = put_varint(p, (uint32) act);
 	st->used = (int32) (p - st->buf);
 	st->last_ts = ts;
 	st->last_ord = ord;
 	st->last_act = act;
 	st->n++;
+	return st;
 }
 
 /* A reader of a state's events in arrival order. */
@@ -481,48 +479,14 @@ state_events(const TraceAggState *st)
 static Datum
 trans_common(FunctionCallInfo fcinfo, bool with_ord)
 {
-	AggDict    *dict = dict_for(fcinfo);
 	TraceAggState *st;
-	TimestampTz ts;
-	int64		ord = 0;
 
 	/* an internal state only ever comes from an aggregate, so the context is checked once */
 	if (PG_ARGISNULL(0))
-		st = state_new(cm_agg_context(fcinfo, "trace_agg_trans"), dict, 0);
+		st = trace_case_new(fcinfo, cm_agg_context(fcinfo, "trace_agg_trans"));
 	else
 		st = (TraceAggState *) PG_GETARG_POINTER(0);
-	if (with_ord)
-	{
-		st->has_ord = true;
-		/* a NULL order key sorts after every real key at the same timestamp */
-		ord = PG_ARGISNULL(3) ? PG_INT64_MAX : PG_GETARG_INT64(3);
-		if (!PG_ARGISNULL(3) && ord == PG_INT64_MAX)
-			cm_order_key_reserved();
-	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		st->nskipped++;
-		PG_RETURN_POINTER(st);
-	}
-	ts = PG_GETARG_TIMESTAMPTZ(2);
-	if (!TRACE_TS_USABLE(ts))
-	{
-		st->nskipped++;
-		PG_RETURN_POINTER(st);
-	}
-	{
-		struct varlena *act = (struct varlena *) PG_GETARG_POINTER(1);
-		int32		id;
-
-		/* PG_GETARG_TEXT_PP without a call for the usual plain or short-header value */
-		if (unlikely(VARATT_IS_COMPRESSED(act) || VARATT_IS_EXTERNAL(act)))
-			act = pg_detoast_datum_packed(act);
-		id = dict_id(st->dict, VARDATA_ANY(act), VARSIZE_ANY_EXHDR(act));
-
-		st = state_reserve(st);
-		state_push(st, id, ts, ord);
-	}
-	PG_RETURN_POINTER(st);
+	PG_RETURN_POINTER(trace_case_add(fcinfo, st, 1, 2, with_ord ? 3 : -1));
 }
 
 /* trace_agg(activity, ts) */
@@ -553,8 +517,7 @@ state_merge(TraceAggState *dst, const TraceAggState *src)
 		CHECK_FOR_INTERRUPTS();
 		if (src->dict != dst->dict)
 			act = dict_id(dst->dict, src->dict->tab.names[act], src->dict->tab.lens[act]);
-		dst = state_reserve(dst);
-		state_push(dst, act, ev[i].ts, ev[i].ord);
+		dst = state_append(dst, act, ev[i].ts, ev[i].ord);
 	}
 	pfree(ev);
 	dst->nskipped += src->nskipped;
@@ -734,8 +697,7 @@ trace_agg_deserialize(PG_FUNCTION_ARGS)
 
 		if (k < 0 || k >= nnames)
 			cm_bad_agg_state("trace_agg", "name index out of range");
-		st = state_reserve(st);
-		state_push(st, ids[k], ts, ord);
+		st = state_append(st, ids[k], ts, ord);
 	}
 	if (buf.cursor != buf.len)
 		cm_bad_agg_state("trace_agg", "trailing bytes");
@@ -863,28 +825,101 @@ trace_from_events(const TraceAggState *st, const AggEvent *ev)
 }
 
 /*
- * Final: decode the state's events, sort them when they did not arrive in order, and build the
- * canonical trace from them. The state itself is not changed, so it stays valid for further
- * transitions and final calls, as FINALFUNC_MODIFY = READ_ONLY promises.
+ * Final: the canonical trace of the state's events (trace_case_trace). The state itself is not
+ * changed, so it stays valid for further transitions and final calls, as FINALFUNC_MODIFY =
+ * READ_ONLY promises.
  */
 Datum
 trace_agg_final(PG_FUNCTION_ARGS)
 {
-	TraceAggState *st;
-	AggEvent   *ev;
-	TraceData  *t;
-
 	(void) cm_agg_context(fcinfo, "trace_agg_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (TraceAggState *) PG_GETARG_POINTER(0);
-	/* events that arrived in order are decoded straight into the trace */
+	PG_RETURN_TRACE_P(trace_case_trace((TraceAggState *) PG_GETARG_POINTER(0)));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * one case's state for aggregates that group the cases themselves (trace.h, dfg_stream.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/* An empty case in cxt, using fcinfo's query dictionary. */
+TraceCase *
+trace_case_new(FunctionCallInfo fcinfo, MemoryContext cxt)
+{
+	return state_new(cxt, dict_for(fcinfo), 0);
+}
+
+/*
+ * Add the event in fcinfo's arguments act_arg, ts_arg and ord_arg (-1: no order key), exactly as
+ * trace_agg(activity, ts [, ord]) does: a NULL activity or an unusable timestamp is counted as
+ * skipped, a NULL order key sorts after every real key at the same timestamp.
+ */
+TraceCase *
+trace_case_add(FunctionCallInfo fcinfo, TraceCase *st, int act_arg, int ts_arg, int ord_arg)
+{
+	TimestampTz ts;
+	int64		ord = 0;
+
+	if (ord_arg >= 0)
+	{
+		st->has_ord = true;
+		ord = PG_ARGISNULL(ord_arg) ? PG_INT64_MAX : PG_GETARG_INT64(ord_arg);
+		if (!PG_ARGISNULL(ord_arg) && ord == PG_INT64_MAX)
+			cm_order_key_reserved();
+	}
+	if (PG_ARGISNULL(act_arg) || PG_ARGISNULL(ts_arg))
+	{
+		st->nskipped++;
+		return st;
+	}
+	ts = PG_GETARG_TIMESTAMPTZ(ts_arg);
+	if (!TRACE_TS_USABLE(ts))
+	{
+		st->nskipped++;
+		return st;
+	}
+	{
+		struct varlena *act = (struct varlena *) PG_GETARG_POINTER(act_arg);
+		int32		id;
+
+		/* PG_GETARG_TEXT_PP without a call for the usual plain or short-header value */
+		if (unlikely(VARATT_IS_COMPRESSED(act) || VARATT_IS_EXTERNAL(act)))
+			act = pg_detoast_datum_packed(act);
+		id = dict_id(st->dict, VARDATA_ANY(act), VARSIZE_ANY_EXHDR(act));
+		return state_append(st, id, ts, ord);
+	}
+}
+
+/*
+ * The canonical trace of a case: events that arrived in order are decoded straight into it,
+ * others are decoded, sorted and then written. The case is not changed.
+ */
+TraceData *
+trace_case_trace(TraceCase *st)
+{
+	AggEvent   *ev;
+	TraceData  *t;
+
 	if (st->sorted && st->dict->names_total <= ONE_PASS_NAMES_MAX)
-		PG_RETURN_TRACE_P(trace_from_events(st, NULL));
+		return trace_from_events(st, NULL);
 	ev = state_events(st);
 	if (!st->sorted)
 		events_sort(ev, st->n, st->dict);
 	t = trace_from_events(st, ev);
 	pfree(ev);
-	PG_RETURN_TRACE_P(t);
+	return t;
+}
+
+/* Empty the case for the next one, keeping its allocation (and so its chunk size). */
+void
+trace_case_reset(TraceCase *st)
+{
+	st->nskipped = 0;
+	st->last_ts = 0;
+	st->last_ord = 0;
+	st->last_act = -1;
+	st->n = 0;
+	st->used = 0;
+	st->has_ord = false;
+	st->sorted = true;
 }

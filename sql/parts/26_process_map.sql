@@ -27,15 +27,167 @@ BEGIN
 END
 $$;
 
+-- How closely the table's physical order follows the order of its case column: the planner's
+-- statistics (pg_stats.correlation, absolute value; 0 without statistics or for a view).
+CREATE FUNCTION collmine._case_correlation(log regclass, case_col name)
+RETURNS double precision
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce((SELECT max(abs(s.correlation))
+                       FROM pg_catalog.pg_class c
+                       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                       JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+                      WHERE c.oid = log AND s.attname = case_col), 0)
+$$;
+
+-- Does the log arrive in case order for the asking? True when a valid plain btree index leads
+-- with the case column and the table is stored in that order (_case_correlation >= 0.9, as after
+-- CLUSTER, or for the events table that the connectors write in (case_id, ts, ord) order). Then
+-- one trace per case can be built from an index scan, one case at a time, with no hash table of
+-- cases and no spill at any work_mem.
+CREATE FUNCTION collmine._in_case_order(log regclass, case_col name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT EXISTS (SELECT 1
+                     FROM pg_catalog.pg_index i
+                     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                     JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                    WHERE i.indrelid = log AND am.amname = 'btree' AND i.indisvalid
+                      AND i.indpred IS NULL AND a.attname = case_col)
+       AND collmine._case_correlation(log, case_col) >= 0.9
+$$;
+
+-- _process_map over a log stored in case order (_in_case_order): without hash aggregation and
+-- explicit sorts the planner reads the events through the case index, so each case's trace is
+-- built, added to the map and freed before the next case starts. The function's SET clauses
+-- last for this call only; the result is the same map as the hashed plan's.
+CREATE FUNCTION collmine._process_map_in_case_order(trace_sql text, weighted boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+SET enable_hashagg = off
+SET enable_sort = off
+AS $$
+BEGIN
+    RETURN collmine._process_map(trace_sql, weighted);
+END
+$$;
+
+-- The process map of events that arrive grouped by case, in one aggregate (src/dfg_stream.c):
+-- each case's events are collected in one reused state and its trace added to the map when the
+-- next case starts. What process_map() runs over a log stored in case order; it refuses input
+-- whose case values are not in ascending order of the case type (in the argument's collation).
+CREATE FUNCTION collmine._dfg_stream_trans(internal, anyelement, text, timestamptz) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dfg_stream_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._dfg_stream_trans(internal, anyelement, text, timestamptz, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dfg_stream_trans_ord' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._dfg_stream_final(internal) RETURNS collmine.dfg
+    AS 'MODULE_PATHNAME', 'dfg_stream_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE collmine._dfg_stream(anyelement, text, timestamptz) (
+    SFUNC = collmine._dfg_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE collmine._dfg_stream(anyelement, text, timestamptz, bigint) (
+    SFUNC = collmine._dfg_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+-- The unweighted process map of a relation whose events are stored in case order, streamed:
+-- _dfg_stream builds the map case after case from the events in table order (via_index false:
+-- a sequential scan, for a table stored exactly in case order; _dfg_stream raises
+-- internal_error at the first event out of order) or read through the case index (via_index:
+-- sorts are disabled for this call, so the planner takes the index). Serial, and without
+-- synchronized scans, so that table order is file order. The case value is passed in its
+-- column's own collation, the order of the index and of the ORDER BY. Same map and the same
+-- report of left-out events as _process_map over _trace_sql's query.
+CREATE FUNCTION collmine._process_map_streamed(log regclass, case_col name, activity_col name, ts_col name,
+                                               order_col name, via_index boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+SET enable_sort = off
+SET max_parallel_workers_per_gather = 0
+SET synchronize_seqscans = off
+AS $$
+DECLARE
+    coll text;
+    d collmine.dfg;
+    null_events bigint;
+BEGIN
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      INTO coll
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = case_col;
+    EXECUTE format(
+        'SELECT collmine._dfg_stream(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
+        'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
+        coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
+        log, CASE WHEN via_index THEN format(' ORDER BY %I', case_col) ELSE '' END)
+    INTO d, null_events;
+    PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
+    RETURN d;
+END
+$$;
+
+-- The process map of a relation's events: in case order through its case index when the relation
+-- is stored that way, otherwise by hashing the cases.
+CREATE FUNCTION collmine._process_map_of(log regclass, case_col name, trace_sql text, weighted boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF collmine._in_case_order(log, case_col) THEN
+        RETURN collmine._process_map_in_case_order(trace_sql, weighted);
+    END IF;
+    RETURN collmine._process_map(trace_sql, weighted);
+END
+$$;
+
 CREATE FUNCTION collmine.process_map(log regclass, case_col name, activity_col name, ts_col name,
                                      order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
 RETURNS collmine.dfg
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    trace_sql text;
+    msg text;
 BEGIN
-    RETURN collmine._process_map(collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col),
-                                 weight_col IS NOT NULL);
+    -- _trace_sql also checks the arguments and columns, for both paths
+    trace_sql := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
+    IF weight_col IS NULL THEN
+        -- stored exactly in case order by the statistics: stream the table as it lies
+        IF collmine._case_correlation(log, case_col) >= 0.999 THEN
+            BEGIN
+                RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, false);
+            EXCEPTION WHEN internal_error THEN
+                -- an event out of case order after all: read the log another way
+                GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+                IF msg NOT LIKE 'collmine._dfg_stream: events are not in case order%' THEN
+                    RAISE;
+                END IF;
+            END;
+        END IF;
+        IF collmine._in_case_order(log, case_col) THEN
+            RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, true);
+        END IF;
+    END IF;
+    RETURN collmine._process_map_of(log, case_col, trace_sql, weight_col IS NOT NULL);
 END
 $$;
 COMMENT ON FUNCTION collmine.process_map(regclass, name, name, name, name, name) IS

@@ -102,7 +102,14 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN collmine._process_map(collmine._log_trace_sql(log_schema, weight), weight IS NOT NULL);
+    IF weight IS NULL THEN
+        -- the trace query would be the relation form's over <schema>.events: take that form, so
+        -- that an events table stored in case order (as the connectors write it) is streamed
+        PERFORM collmine._check_log(log_schema);
+        RETURN collmine.process_map(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord');
+    END IF;
+    RETURN collmine._process_map_of(to_regclass(format('%I.events', log_schema)), 'case_id',
+                                    collmine._log_trace_sql(log_schema, weight), true);
 END
 $$;
 COMMENT ON FUNCTION collmine.process_map(name, text) IS

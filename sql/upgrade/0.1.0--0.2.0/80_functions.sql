@@ -520,15 +520,146 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._case_correlation(log regclass, case_col name)
+RETURNS double precision
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce((SELECT max(abs(s.correlation))
+                       FROM pg_catalog.pg_class c
+                       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                       JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+                      WHERE c.oid = log AND s.attname = case_col), 0)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._in_case_order(log regclass, case_col name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT EXISTS (SELECT 1
+                     FROM pg_catalog.pg_index i
+                     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                     JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                    WHERE i.indrelid = log AND am.amname = 'btree' AND i.indisvalid
+                      AND i.indpred IS NULL AND a.attname = case_col)
+       AND collmine._case_correlation(log, case_col) >= 0.9
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._process_map_in_case_order(trace_sql text, weighted boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+SET enable_hashagg = off
+SET enable_sort = off
+AS $$
+BEGIN
+    RETURN collmine._process_map(trace_sql, weighted);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dfg_stream_trans(internal, anyelement, text, timestamptz) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dfg_stream_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._dfg_stream_trans(internal, anyelement, text, timestamptz, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dfg_stream_trans_ord' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._dfg_stream_final(internal) RETURNS collmine.dfg
+    AS 'MODULE_PATHNAME', 'dfg_stream_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE collmine._dfg_stream(anyelement, text, timestamptz) (
+    SFUNC = collmine._dfg_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE collmine._dfg_stream(anyelement, text, timestamptz, bigint) (
+    SFUNC = collmine._dfg_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE FUNCTION collmine._process_map_streamed(log regclass, case_col name, activity_col name, ts_col name,
+                                               order_col name, via_index boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+SET enable_sort = off
+SET max_parallel_workers_per_gather = 0
+SET synchronize_seqscans = off
+AS $$
+DECLARE
+    coll text;
+    d collmine.dfg;
+    null_events bigint;
+BEGIN
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      INTO coll
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = case_col;
+    EXECUTE format(
+        'SELECT collmine._dfg_stream(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
+        'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
+        coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
+        log, CASE WHEN via_index THEN format(' ORDER BY %I', case_col) ELSE '' END)
+    INTO d, null_events;
+    PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
+    RETURN d;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._process_map_of(log regclass, case_col name, trace_sql text, weighted boolean)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF collmine._in_case_order(log, case_col) THEN
+        RETURN collmine._process_map_in_case_order(trace_sql, weighted);
+    END IF;
+    RETURN collmine._process_map(trace_sql, weighted);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.process_map(log regclass, case_col name, activity_col name, ts_col name,
                                      order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
 RETURNS collmine.dfg
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    trace_sql text;
+    msg text;
 BEGIN
-    RETURN collmine._process_map(collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col),
-                                 weight_col IS NOT NULL);
+    -- _trace_sql also checks the arguments and columns, for both paths
+    trace_sql := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
+    IF weight_col IS NULL THEN
+        -- stored exactly in case order by the statistics: stream the table as it lies
+        IF collmine._case_correlation(log, case_col) >= 0.999 THEN
+            BEGIN
+                RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, false);
+            EXCEPTION WHEN internal_error THEN
+                -- an event out of case order after all: read the log another way
+                GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+                IF msg NOT LIKE 'collmine._dfg_stream: events are not in case order%' THEN
+                    RAISE;
+                END IF;
+            END;
+        END IF;
+        IF collmine._in_case_order(log, case_col) THEN
+            RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, true);
+        END IF;
+    END IF;
+    RETURN collmine._process_map_of(log, case_col, trace_sql, weight_col IS NOT NULL);
 END
 $$;
 
@@ -4129,7 +4260,14 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN collmine._process_map(collmine._log_trace_sql(log_schema, weight), weight IS NOT NULL);
+    IF weight IS NULL THEN
+        -- the trace query would be the relation form's over <schema>.events: take that form, so
+        -- that an events table stored in case order (as the connectors write it) is streamed
+        PERFORM collmine._check_log(log_schema);
+        RETURN collmine.process_map(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord');
+    END IF;
+    RETURN collmine._process_map_of(to_regclass(format('%I.events', log_schema)), 'case_id',
+                                    collmine._log_trace_sql(log_schema, weight), true);
 END
 $$;
 
