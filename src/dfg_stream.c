@@ -115,7 +115,7 @@ stream_new_case(DfgStream *s, Datum v)
 	c = DatumGetInt32(FunctionCall2Coll(s->cmp, s->collation, s->case_val, v));
 	if (c > 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
+				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("collmine._dfg_stream: events are not in case order"),
 				 errhint("It is used by process_map() on an index scan ordered by the case column; call collmine.process_map() instead.")));
 	return c < 0;

@@ -175,8 +175,8 @@ BEGIN
         IF collmine._case_correlation(log, case_col) >= 0.999 THEN
             BEGIN
                 RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, false);
-            EXCEPTION WHEN internal_error THEN
-                -- an event out of case order after all: read the log another way
+            EXCEPTION WHEN data_exception THEN
+                -- an event out of case order after all (22000, this message only): read the log another way
                 GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
                 IF msg NOT LIKE 'collmine._dfg_stream: events are not in case order%' THEN
                     RAISE;
