@@ -177,7 +177,7 @@ sample_mem() {
 # One run of item $1 on table $2 with $3 workers: prints "ms peak_kb md5 cpu_ms", or "ERR message".
 # cpu_ms is the backend's own user + system CPU time (from /proc/self/stat), without workers'.
 run_once() {
-    local name=$1 log=$2 workers=$3 ms peak md5 cpu kids0 kids1 tmpb
+    local name=$1 log=$2 workers=$3 ms peak md5 cpu kids0 kids1 tmpb pre
     rm -f "$W/pid" "$W/peak" "$W/out" "$W/err" "$W/cpu0" "$W/cpu1" "$W/tmp0" "$W/tmp1"
     kids0=$(children_cpu_ticks)
     sample_mem "$W/pid" "$W/peak" &
@@ -210,7 +210,10 @@ SQL
     kids1=$(children_cpu_ticks)
     # temp-file bytes the query wrote (pg_stat_database, flushed before each read; per query)
     tmpb=$(( ( $(cat "$W/tmp1") - $(cat "$W/tmp0") ) / REPS ))
-    echo "$ms $peak $md5 $((cpu / REPS)) $(( (cpu + (kids1 - kids0) * 1000 / $(getconf CLK_TCK)) / REPS )) $tmpb"
+    # total CPU: the postmaster's reaped children since kids0 are the workers and the backend
+    # itself (it has exited: sample_mem waited for it), less the backend's CPU before the query
+    pre=$(awk 'NR == 1 {print $14 + $15}' "$W/cpu0")
+    echo "$ms $peak $md5 $((cpu / REPS)) $(( (kids1 - kids0 - pre) * 1000 / $(getconf CLK_TCK) / REPS )) $tmpb"
 }
 
 # CPU ticks (user + system) of the postmaster's exited children: parallel workers end up here.

@@ -189,6 +189,28 @@ AS $$
         trace_sql)
 $$;
 
+-- The cases of part `part` of `parts` (0-based): hashtext of the case id in its collation,
+-- modulo parts; a NULL case id is in part 0. The support function estimates 1/parts of the rows.
+CREATE FUNCTION collmine._case_in_part_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'case_in_part_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION collmine._case_in_part(case_id text, part integer, parts integer) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'case_in_part' LANGUAGE C IMMUTABLE PARALLEL SAFE
+    SUPPORT collmine._case_in_part_support;
+
+-- A trace query with _trace_sql's columns split into `parts` copies over disjoint sets of whole
+-- cases (_case_in_part), joined by UNION ALL: the same rows, but the planner can give each copy
+-- to its own parallel worker (a Parallel Append; the filter goes below each copy's GROUP BY),
+-- where the plain query on an ordinary table gets no parallel plan (src/variant_split.c).
+CREATE FUNCTION collmine._case_split_sql(trace_sql text, parts integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT string_agg(format('SELECT * FROM (%s) s WHERE collmine._case_in_part(s.case_id, %s, %s)',
+                             trace_sql, k, parts), ' UNION ALL ' ORDER BY k)
+    FROM generate_series(0, greatest(parts, 1) - 1) AS k
+$$;
+
 -- The one body of every variants() form: it takes a trace query with _trace_sql's columns,
 -- runs _variants_sql's query over it and returns its rows, then reports what it left out
 -- (src/variant_entry.c). The query gives one row per variant in rank order: left_out (non-NULL
@@ -203,6 +225,12 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
     AS 'MODULE_PATHNAME', 'variants_run' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog;
+
+-- How many disjoint sets of cases _variants would split the log of a trace query into for a
+-- parallel plan under the current settings: 1 when it runs the plain query (src/variant_entry.c).
+CREATE FUNCTION collmine._variants_parts(trace_sql text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'variants_parts' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
     SET search_path = pg_catalog;
 
 CREATE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
