@@ -218,20 +218,24 @@ $$;
 -- variant's _variant_stats and its weight; _variants takes the stats apart and adds rank,
 -- share and cumulative_share from the row's place and the total. It runs once, through SPI and not a cursor, so it may get
 -- parallel workers. Two rows with the same variant id (two variants whose ids collide) are an
--- error, as they were when cases were grouped by the id.
+-- error, as they were when cases were grouped by the id. Its parallel plans hand each process
+-- whole partitions or case sets (a Parallel Append of non-partial plans), so the leader only
+-- gathers: a leader that takes a part reads no worker's rows until it is done with it, and with
+-- 2 workers on 2 cores it is a third process on them, which delays the end.
 CREATE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
     AS 'MODULE_PATHNAME', 'variants_run' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-    SET search_path = pg_catalog;
+    SET search_path = pg_catalog SET parallel_leader_participation = off;
 
 -- How many disjoint sets of cases _variants would split the log of a trace query into for a
--- parallel plan under the current settings: 1 when it runs the plain query (src/variant_entry.c).
+-- parallel plan under the current settings (and _variants' own): 1 when it runs the plain query
+-- (src/variant_entry.c).
 CREATE FUNCTION collmine._variants_parts(trace_sql text) RETURNS integer
     AS 'MODULE_PATHNAME', 'variants_parts' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-    SET search_path = pg_catalog;
+    SET search_path = pg_catalog SET parallel_leader_participation = off;
 
 CREATE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
                                   order_col name DEFAULT NULL, weight_col name DEFAULT NULL)

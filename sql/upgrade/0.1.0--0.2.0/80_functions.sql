@@ -450,11 +450,11 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
     AS 'MODULE_PATHNAME', 'variants_run' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-    SET search_path = pg_catalog;
+    SET search_path = pg_catalog SET parallel_leader_participation = off;
 
 CREATE OR REPLACE FUNCTION collmine._variants_parts(trace_sql text) RETURNS integer
     AS 'MODULE_PATHNAME', 'variants_parts' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-    SET search_path = pg_catalog;
+    SET search_path = pg_catalog SET parallel_leader_participation = off;
 
 CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
                                   order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
