@@ -51,9 +51,10 @@ EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 1
 
 # --- the measured items --------------------------------------------------------------------
 # item NAME GROUP PARALLEL "REQUIRED collmine FUNCTIONS" "DESCRIPTION" <<'SQL' ... SQL
-# Every item runs serially on the log as an ordinary table. Items marked PARALLEL=yes also run on
-# a copy hash-partitioned by case_id (enable_partitionwise_aggregate = on), serially and with 2
-# workers: there each worker aggregates whole partitions (Parallel Append), no state is combined.
+# Every item runs serially on the log as an ordinary table. Items marked PARALLEL=yes also run
+# with 2 workers on it, and on a copy hash-partitioned by case_id (enable_partitionwise_aggregate
+# = on), serially and with 2 workers: there each worker aggregates whole partitions (Parallel
+# Append), no state is combined.
 # :log is the event log table. Each query returns a small result (it is hashed to compare runs),
 # never one row per case, so that client transfer is not measured.
 ITEMS=(); declare -A I_GROUP I_PAR I_REQ I_DESC I_SQL
@@ -321,6 +322,7 @@ for size in $LOGS; do
         selected "$name" || continue
         measure "$name" "$log" "$events" "$cases" "$label" 0 heap
         if [ "${I_PAR[$name]}" = yes ] && [ "$PARTS" -gt 0 ]; then
+            measure "$name" "$log" "$events" "$cases" "$label" 2 heap
             measure "$name" "${log}_p" "$events" "$cases" "$label" 0 "hash$PARTS"
             measure "$name" "${log}_p" "$events" "$cases" "$label" 2 "hash$PARTS"
         fi
