@@ -274,6 +274,7 @@ measure() {
 selected() { [ -z "$ONLY" ] || [ "${I_GROUP[$1]}" = baseline ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 started=$(date +%s)
+commit=$(git -C "$CM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)   # the code measured
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 REAL_NOTE=""
 LOGS=$SIZES
@@ -354,7 +355,7 @@ pgv=$("${PSQL[@]}" -At -c "SELECT current_setting('server_version')")
     -v runs="$RUNS" -v nproc="$(nproc)" -v cpu="$cpu" -v mem="$mem" -v pgv="$pgv" \
     -v elapsed="$elapsed" -v when="$(date -u +%Y-%m-%d)" -v runs_large="$RUNS_LARGE" \
     -v load_before="$load_before" -v load_after="$load_after" -v real_note="$REAL_NOTE" \
-    -v commit="$(git -C "$CM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    -v commit="$commit" \
     -f "$CM_TOP/test/bench/report.sql" > "$W/report.md"
 
 mkdir -p "$(dirname "$OUT")"
