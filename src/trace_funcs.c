@@ -67,17 +67,51 @@ trace_skipped(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(PG_GETARG_TRACE_P(0)->nskipped);
 }
 
-/* The activity sequence as text[]. */
+/*
+ * The activity sequence as text[], written straight into one allocation: the same bytes as
+ * construct_array of the names (4-byte headers, each element int-aligned), without a text and
+ * a copy per event (variants() builds it once per variant, on long traces).
+ */
 Datum
 trace_activities(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
-	Datum	   *elems = palloc(sizeof(Datum) * Max(t->nevents, 1));
+	Size		size = ARR_OVERHEAD_NONULLS(1);
+	ArrayType  *arr;
+	char	   *p;
 	int			i;
 
+	if (t->nevents == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(TEXTOID));
 	for (i = 0; i < t->nevents; i++)
-		elems[i] = PointerGetDatum(event_name_text(t, i));
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, t->nevents, TEXTOID, -1, false, TYPALIGN_INT));
+	{
+		int			len;
+
+		(void) TraceActName(t, TraceAct(t)[i], &len);
+		size += INTALIGN(VARHDRSZ + len);
+	}
+	if (!AllocSizeIsValid(size))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("array size exceeds the maximum allowed (%d)", (int) MaxAllocSize)));
+	arr = (ArrayType *) palloc0(size);
+	SET_VARSIZE(arr, size);
+	arr->ndim = 1;
+	arr->dataoffset = 0;
+	arr->elemtype = TEXTOID;
+	*ARR_DIMS(arr) = t->nevents;
+	*ARR_LBOUND(arr) = 1;
+	p = ARR_DATA_PTR(arr);
+	for (i = 0; i < t->nevents; i++)
+	{
+		int			len;
+		const char *name = TraceActName(t, TraceAct(t)[i], &len);
+
+		SET_VARSIZE(p, VARHDRSZ + len);
+		memcpy(VARDATA(p), name, len);
+		p += INTALIGN(VARHDRSZ + len);
+	}
+	PG_RETURN_ARRAYTYPE_P(arr);
 }
 
 /* First activity, NULL for an empty trace. */
@@ -303,20 +337,41 @@ Datum
 trace_variant(PG_FUNCTION_ARGS)
 {
 	TraceData  *t = PG_GETARG_TRACE_P(0);
-	StringInfoData buf;
+	static const char sep[] = " -> ";
+	Size		size = VARHDRSZ;
+	text	   *result;
+	char	   *p;
 	int			i;
 
-	initStringInfo(&buf);
+	/* sized first, then written once: no buffer doubling and no final copy */
+	for (i = 0; i < t->nevents; i++)
+	{
+		int			len;
+
+		(void) TraceActName(t, TraceAct(t)[i], &len);
+		size += len + (i > 0 ? sizeof(sep) - 1 : 0);
+	}
+	if (!AllocSizeIsValid(size))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the variant text of this trace is too long (%zu bytes)", size)));
+	result = (text *) palloc(size);
+	SET_VARSIZE(result, size);
+	p = VARDATA(result);
 	for (i = 0; i < t->nevents; i++)
 	{
 		int			len;
 		const char *name = TraceActName(t, TraceAct(t)[i], &len);
 
 		if (i > 0)
-			appendStringInfoString(&buf, " -> ");
-		appendBinaryStringInfo(&buf, name, len);
+		{
+			memcpy(p, sep, sizeof(sep) - 1);
+			p += sizeof(sep) - 1;
+		}
+		memcpy(p, name, len);
+		p += len;
 	}
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+	PG_RETURN_TEXT_P(result);
 }
 
 /* Stable 64-bit variant id (see trace_variant_hash). */

@@ -18,13 +18,23 @@
  * which only need the row's place and the total (a window per figure would keep a copy of
  * every row). The rows are grouped by a cheap hash, not by the variant id, so two variants
  * whose ids collide arrive as two rows: the receiver reports that, as the grouping by id did.
+ *
+ * The query is planned with parallel plans allowed. When its plan has no Gather (the log is an
+ * ordinary table: per-case aggregates run in parallel only partitionwise) and parallel workers
+ * may be used, the query over the trace query split into disjoint sets of cases
+ * (collmine._case_split_sql, src/variant_split.c) is planned too, and run instead when it does
+ * get a parallel plan.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "nodes/plannodes.h"
+#include "optimizer/cost.h"
+#include "nodes/parsenodes.h"
 #include "tcop/dest.h"
+#include "utils/plancache.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -34,6 +44,7 @@
 #include "variant.h"
 
 PG_FUNCTION_INFO_V1(variants_run);
+PG_FUNCTION_INFO_V1(variants_parts);
 
 /* trace_funcs.c: the variant of a trace as text and as text[] */
 extern Datum trace_variant(PG_FUNCTION_ARGS);
@@ -176,16 +187,20 @@ rows_destroy(DestReceiver *self)
 {
 }
 
-/* The variants query over a trace query, from collmine._variants_sql (the SQL lives there). */
+/*
+ * The variants query over a trace query, from collmine._variants_sql (the SQL lives there); with
+ * parts > 1 over the trace query split into that many disjoint sets of cases.
+ */
 static char *
-variants_query(text *trace_sql)
+variants_query(text *trace_sql, int parts)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {PointerGetDatum(trace_sql)};
+	Oid			argtypes[2] = {TEXTOID, INT4OID};
+	Datum		args[2] = {PointerGetDatum(trace_sql), Int32GetDatum(parts)};
 	bool		isnull;
 	Datum		q;
 
-	if (SPI_execute_with_args("SELECT collmine._variants_sql($1)", 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+	if (SPI_execute_with_args("SELECT collmine._variants_sql(CASE WHEN $2 > 1 THEN collmine._case_split_sql($1, $2) ELSE $1 END)",
+							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "_variants: collmine._variants_sql failed");
 	q = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -194,13 +209,88 @@ variants_query(text *trace_sql)
 	return TextDatumGetCString(q);
 }
 
+/* The query planned with parallel plans allowed (SPI_prepare alone would not allow them). */
+static SPIPlanPtr
+prepare_query(const char *query)
+{
+	SPIPrepareOptions options;
+	SPIPlanPtr	plan;
+
+	memset(&options, 0, sizeof(options));
+	options.cursorOptions = CURSOR_OPT_PARALLEL_OK;
+	plan = SPI_prepare_extended(query, &options);
+	if (plan == NULL)
+		elog(ERROR, "_variants: the query could not be planned (SPI result %d)", SPI_result);
+	return plan;
+}
+
+/* Whether the plan runs parallel workers (a Gather or Gather Merge needs parallel mode). */
+static bool
+plan_is_parallel(SPIPlanPtr plan)
+{
+	CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
+	bool		parallel = false;
+	ListCell   *lc;
+
+	if (cplan == NULL)
+		return false;
+	foreach(lc, cplan->stmt_list)
+	{
+		PlannedStmt *stmt = lfirst_node(PlannedStmt, lc);
+
+		parallel |= stmt->parallelModeNeeded;
+	}
+	ReleaseCachedPlan(cplan, NULL);	/* the plan is not saved: no resource owner holds it */
+	return parallel;
+}
+
+/*
+ * The plan _variants runs and, in *parts, the number of case sets it splits the log into: the
+ * plain query's plan when it is parallel or no worker may be used (parts = 1); else the split
+ * query's when that one is parallel. As many sets as workers per Gather (at least 2, at most
+ * 4), since each set costs a scan of the whole log.
+ */
+static SPIPlanPtr
+choose_plan(text *trace_sql, int *parts)
+{
+	SPIPlanPtr	plain = prepare_query(variants_query(trace_sql, 1));
+	SPIPlanPtr	split;
+	int			n = Min(Max(max_parallel_workers_per_gather, 2), 4);
+
+	*parts = 1;
+	if (max_parallel_workers_per_gather < 1 || plan_is_parallel(plain))
+		return plain;
+	split = prepare_query(variants_query(trace_sql, n));
+	if (!plan_is_parallel(split))
+	{
+		SPI_freeplan(split);
+		return plain;
+	}
+	SPI_freeplan(plain);
+	*parts = n;
+	return split;
+}
+
+/* _variants_parts(trace_sql text): how many case sets _variants would split the log into. */
+Datum
+variants_parts(PG_FUNCTION_ARGS)
+{
+	int			parts;
+
+	SPI_connect();
+	(void) choose_plan(PG_GETARG_TEXT_PP(0), &parts);
+	SPI_finish();
+	PG_RETURN_INT32(parts);
+}
+
 /* _variants(trace_sql text): see the header. */
 Datum
 variants_run(PG_FUNCTION_ARGS)
 {
 	text	   *trace_sql = PG_GETARG_TEXT_PP(0);
 	CmSrf		srf = cm_srf_begin(fcinfo);
-	char	   *query;
+	SPIPlanPtr	plan;
+	int			parts;
 	RowsDest	dest;
 	SPIExecuteOptions options;
 	Oid			argtypes[2] = {INT8OID, INT8OID};
@@ -225,12 +315,12 @@ variants_run(PG_FUNCTION_ARGS)
 	}
 
 	SPI_connect();
-	query = variants_query(trace_sql);
+	plan = choose_plan(trace_sql, &parts);
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = &dest.pub;
 	/* no row limit, so that the executor may use the parallel workers the plan asks for */
-	rc = SPI_execute_extended(query, &options);
+	rc = SPI_execute_plan_extended(plan, &options);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "_variants: the query is not a SELECT (SPI result %d)", rc);
 	args[0] = Int64GetDatum(dest.left_out);

@@ -14,14 +14,17 @@
 # "not available". The Markdown goes between the bench markers of docs/performance.md.
 #
 # Environment:
-#   BENCH_SIZES    target event counts, default "1000000 10000000"
+#   BENCH_SIZES    target event counts, default "1000000 10000000"; opt-in 100000000 (100M: about
+#                  10 GB of table, see docs/performance.md, "100M events")
 #   BENCH_RUNS     runs per measurement (best is reported), default 3
 #   BENCH_RUNS_LARGE  runs of the items that no target depends on, on logs over 2M events,
 #                  default 1 (keeps the 10M run within about 15 minutes on 2 cores)
 #   BENCH_TIMEOUT  statement timeout per run in seconds, default 900
 #   BENCH_OUT      Markdown file to update, default docs/performance.md
 #   BENCH_ONLY     space-separated item names to run (baselines always run), default all
-#   BENCH_PARTS    hash partitions of the partitioned copy of each log, default 4
+#   BENCH_PARTS    hash partitions of the partitioned copy of each log, default 4; 0 makes no
+#                  partitioned copy and runs nothing in parallel (the 100M-event run: the copy
+#                  would double the disk space and the run time)
 #   BENCH_GEN      sql (default): test/bench/gen_events.sql; netsuite: the ERP generator
 #                  (test/gen/erpgen.pl) and collmine.netsuite_build, see test/bench/gen_erp.sh
 #   BENCH_REAL     a real log to measure as well, default the BPIC 2012 log at
@@ -48,9 +51,10 @@ EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 1
 
 # --- the measured items --------------------------------------------------------------------
 # item NAME GROUP PARALLEL "REQUIRED collmine FUNCTIONS" "DESCRIPTION" <<'SQL' ... SQL
-# Every item runs serially on the log as an ordinary table. Items marked PARALLEL=yes also run on
-# a copy hash-partitioned by case_id (enable_partitionwise_aggregate = on), serially and with 2
-# workers: there each worker aggregates whole partitions (Parallel Append), no state is combined.
+# Every item runs serially on the log as an ordinary table. Items marked PARALLEL=yes also run
+# with 2 workers on it, and on a copy hash-partitioned by case_id (enable_partitionwise_aggregate
+# = on), serially and with 2 workers: there each worker aggregates whole partitions (Parallel
+# Append), no state is combined.
 # :log is the event log table. Each query returns a small result (it is hashed to compare runs),
 # never one row per case, so that client transfer is not measured.
 ITEMS=(); declare -A I_GROUP I_PAR I_REQ I_DESC I_SQL
@@ -174,8 +178,8 @@ sample_mem() {
 # One run of item $1 on table $2 with $3 workers: prints "ms peak_kb md5 cpu_ms", or "ERR message".
 # cpu_ms is the backend's own user + system CPU time (from /proc/self/stat), without workers'.
 run_once() {
-    local name=$1 log=$2 workers=$3 ms peak md5 cpu kids0 kids1
-    rm -f "$W/pid" "$W/peak" "$W/out" "$W/err" "$W/cpu0" "$W/cpu1"
+    local name=$1 log=$2 workers=$3 ms peak md5 cpu kids0 kids1 tmpb pre
+    rm -f "$W/pid" "$W/peak" "$W/out" "$W/err" "$W/cpu0" "$W/cpu1" "$W/tmp0" "$W/tmp1"
     kids0=$(children_cpu_ticks)
     sample_mem "$W/pid" "$W/peak" &
     local sampler=$!
@@ -184,11 +188,15 @@ SET max_parallel_workers_per_gather = $workers;
 SET enable_partitionwise_aggregate = on;
 SET statement_timeout = '${TIMEOUT}s';
 SELECT pg_backend_pid() \g $W/pid
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT temp_bytes FROM pg_catalog.pg_stat_database WHERE datname = current_database() \g $W/tmp0
 SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/cpu0
 \timing on
 $(for ((k = 0; k < REPS; k++)); do printf '%s;\n' "${I_SQL[$name]}"; done)
 \timing off
 SELECT pg_catalog.pg_read_file('/proc/self/stat') \g $W/cpu1
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT temp_bytes FROM pg_catalog.pg_stat_database WHERE datname = current_database() \g $W/tmp1
 SQL
     then
         wait "$sampler" || true
@@ -201,7 +209,12 @@ SQL
     cpu=$(awk -v hz="$(getconf CLK_TCK)" 'FNR == 1 {t[++f] = $14 + $15} END {printf "%d", (t[2] - t[1]) * 1000 / hz}' "$W/cpu0" "$W/cpu1")
     sleep 0.2   # let the postmaster reap the parallel workers
     kids1=$(children_cpu_ticks)
-    echo "$ms $peak $md5 $((cpu / REPS)) $(( (cpu + (kids1 - kids0) * 1000 / $(getconf CLK_TCK)) / REPS ))"
+    # temp-file bytes the query wrote (pg_stat_database, flushed before each read; per query)
+    tmpb=$(( ( $(cat "$W/tmp1") - $(cat "$W/tmp0") ) / REPS ))
+    # total CPU: the postmaster's reaped children since kids0 are the workers and the backend
+    # itself (it has exited: sample_mem waited for it), less the backend's CPU before the query
+    pre=$(awk 'NR == 1 {print $14 + $15}' "$W/cpu0")
+    echo "$ms $peak $md5 $((cpu / REPS)) $(( (kids1 - kids0 - pre) * 1000 / $(getconf CLK_TCK) / REPS )) $tmpb"
 }
 
 # CPU ticks (user + system) of the postmaster's exited children: parallel workers end up here.
@@ -229,7 +242,7 @@ SQL
 RESULTS=$W/results.tsv; : > "$RESULTS"
 # Measure item $1 on table $2 ($3 events, $4 cases, label $5, layout $7) with $6 workers.
 measure() {
-    local name=$1 log=$2 events=$3 cases=$4 label=$5 workers=$6 layout=$7 missing="" f r res all="" best="" peak=0 md5="" status=ok cpu="" tcpu="" cpus="" tcpus=""
+    local name=$1 log=$2 events=$3 cases=$4 label=$5 workers=$6 layout=$7 missing="" f r res all="" best="" peak=0 md5="" status=ok cpu="" tcpu="" cpus="" tcpus="" tmpb=0
     for f in ${I_REQ[$name]}; do has_fn "$f" || missing="$missing collmine.$f"; done
     if [ -n "$missing" ]; then
         status="not available (needs${missing})"
@@ -244,6 +257,7 @@ measure() {
             cpus="$cpus $4"
             tcpus="$tcpus $5"
             [ "$2" -gt "$peak" ] && peak=$2
+            [ "$6" -gt "$tmpb" ] && tmpb=$6
             if [ -n "$md5" ] && [ "$md5" != "$3" ]; then status="error: results differ between runs"; fi
             md5=$3
         done
@@ -252,14 +266,15 @@ measure() {
     fi
     local plan=""
     [ -n "$missing" ] || plan=$(plan_summary "$name" "$log" "$workers")
-    cm_log "$(printf '%-5s %-6s %-26s workers=%s best=%s ms peak=%s KB %s' "$label" "$layout" "$name" "$workers" "${best:-—}" "$peak" "$status")"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
-        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" "$plan" "$tcpu" >> "$RESULTS"
+    cm_log "$(printf '%-5s %-6s %-26s workers=%s best=%s ms peak=%s KB temp=%s B %s' "$label" "$layout" "$name" "$workers" "${best:-—}" "$peak" "$tmpb" "$status")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
+        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" "$plan" "$tcpu" "$tmpb" >> "$RESULTS"
 }
 
 selected() { [ -z "$ONLY" ] || [ "${I_GROUP[$1]}" = baseline ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 started=$(date +%s)
+commit=$(git -C "$CM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)   # the code measured
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 REAL_NOTE=""
 LOGS=$SIZES
@@ -295,8 +310,8 @@ for size in $LOGS; do
         esac
     fi
     read -r events cases < <("${PSQL[@]}" -At -F ' ' -c "SELECT count(*), count(DISTINCT case_id) FROM $log")
-    cm_log "$log: $events events, $cases cases; copying into ${log}_p ($PARTS hash partitions)"
-    {
+    cm_log "$log: $events events, $cases cases; $(du -sh "$CM_RUN" | cut -f1) in the run directory, $(df -h --output=avail "$CM_RUN" | tail -1 | tr -d ' ') free"
+    [ "$PARTS" -gt 0 ] && cm_log "copying $log into ${log}_p ($PARTS hash partitions)" && {
         echo "CREATE TABLE ${log}_p (LIKE $log) PARTITION BY HASH (case_id);"
         for ((k = 0; k < PARTS; k++)); do
             echo "CREATE TABLE ${log}_p$k PARTITION OF ${log}_p FOR VALUES WITH (MODULUS $PARTS, REMAINDER $k);"
@@ -307,12 +322,13 @@ for size in $LOGS; do
     for name in "${ITEMS[@]}"; do
         selected "$name" || continue
         measure "$name" "$log" "$events" "$cases" "$label" 0 heap
-        if [ "${I_PAR[$name]}" = yes ]; then
+        if [ "${I_PAR[$name]}" = yes ] && [ "$PARTS" -gt 0 ]; then
+            measure "$name" "$log" "$events" "$cases" "$label" 2 heap
             measure "$name" "${log}_p" "$events" "$cases" "$label" 0 "hash$PARTS"
             measure "$name" "${log}_p" "$events" "$cases" "$label" 2 "hash$PARTS"
         fi
     done
-    "${PSQL[@]}" -c "DROP TABLE $log, ${log}_p"
+    "${PSQL[@]}" -c "DROP TABLE $log" -c "DROP TABLE IF EXISTS ${log}_p"
 done
 elapsed=$(( $(date +%s) - started ))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -326,7 +342,8 @@ for name in "${ITEMS[@]}"; do
 done > "$W/items.tsv"
 "${PSQL[@]}" <<SQL
 CREATE TABLE bench.results (label text, events bigint, cases bigint, item text, grp text, layout text, workers int,
-    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8, plan text, total_cpu_ms float8);
+    best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8, plan text, total_cpu_ms float8,
+    temp_bytes bigint);
 CREATE TABLE bench.items (idx int, item text, grp text, description text, sql text);
 \copy bench.results FROM '$RESULTS' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
 \copy bench.items FROM '$W/items.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
@@ -338,7 +355,7 @@ pgv=$("${PSQL[@]}" -At -c "SELECT current_setting('server_version')")
     -v runs="$RUNS" -v nproc="$(nproc)" -v cpu="$cpu" -v mem="$mem" -v pgv="$pgv" \
     -v elapsed="$elapsed" -v when="$(date -u +%Y-%m-%d)" -v runs_large="$RUNS_LARGE" \
     -v load_before="$load_before" -v load_after="$load_after" -v real_note="$REAL_NOTE" \
-    -v commit="$(git -C "$CM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    -v commit="$commit" \
     -f "$CM_TOP/test/bench/report.sql" > "$W/report.md"
 
 mkdir -p "$(dirname "$OUT")"

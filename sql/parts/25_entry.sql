@@ -250,6 +250,28 @@ AS $$
     END
 $$;
 
+-- The cases of part `part` of `parts` (0-based): hashtext of the case id in its collation,
+-- modulo parts; a NULL case id is in part 0. The support function estimates 1/parts of the rows.
+CREATE FUNCTION collmine._case_in_part_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'case_in_part_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION collmine._case_in_part(case_id text, part integer, parts integer) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'case_in_part' LANGUAGE C IMMUTABLE PARALLEL SAFE
+    SUPPORT collmine._case_in_part_support;
+
+-- A trace query with _trace_sql's columns split into `parts` copies over disjoint sets of whole
+-- cases (_case_in_part), joined by UNION ALL: the same rows, but the planner can give each copy
+-- to its own parallel worker (a Parallel Append; the filter goes below each copy's GROUP BY),
+-- where the plain query on an ordinary table gets no parallel plan (src/variant_split.c).
+CREATE FUNCTION collmine._case_split_sql(trace_sql text, parts integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT string_agg(format('SELECT * FROM (%s) s WHERE collmine._case_in_part(s.case_id, %s, %s)',
+                             trace_sql, k, parts), ' UNION ALL ' ORDER BY k)
+    FROM generate_series(0, greatest(parts, 1) - 1) AS k
+$$;
+
 -- The one body of every variants() form: it takes a trace query with _trace_sql's columns,
 -- runs _variants_sql's query over it and returns its rows, then reports what it left out
 -- (src/variant_entry.c). The query gives one row per variant in rank order: left_out (non-NULL
@@ -257,14 +279,24 @@ $$;
 -- variant's _variant_stats and its weight; _variants takes the stats apart and adds rank,
 -- share and cumulative_share from the row's place and the total. It runs once, through SPI and not a cursor, so it may get
 -- parallel workers. Two rows with the same variant id (two variants whose ids collide) are an
--- error, as they were when cases were grouped by the id.
+-- error, as they were when cases were grouped by the id. Its parallel plans hand each process
+-- whole partitions or case sets (a Parallel Append of non-partial plans), so the leader only
+-- gathers: a leader that takes a part reads no worker's rows until it is done with it, and with
+-- 2 workers on 2 cores it is a third process on them, which delays the end.
 CREATE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
     AS 'MODULE_PATHNAME', 'variants_run' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-    SET search_path = pg_catalog;
+    SET search_path = pg_catalog SET parallel_leader_participation = off;
+
+-- How many disjoint sets of cases _variants would split the log of a trace query into for a
+-- parallel plan under the current settings (and _variants' own): 1 when it runs the plain query
+-- (src/variant_entry.c).
+CREATE FUNCTION collmine._variants_parts(trace_sql text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'variants_parts' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog SET parallel_leader_participation = off;
 
 CREATE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
                                   order_col name DEFAULT NULL, weight_col name DEFAULT NULL)

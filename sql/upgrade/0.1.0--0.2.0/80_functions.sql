@@ -472,13 +472,34 @@ AS $$
     END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._case_in_part_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'case_in_part_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._case_in_part(case_id text, part integer, parts integer) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'case_in_part' LANGUAGE C IMMUTABLE PARALLEL SAFE
+    SUPPORT collmine._case_in_part_support;
+
+CREATE OR REPLACE FUNCTION collmine._case_split_sql(trace_sql text, parts integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT string_agg(format('SELECT * FROM (%s) s WHERE collmine._case_in_part(s.case_id, %s, %s)',
+                             trace_sql, k, parts), ' UNION ALL ' ORDER BY k)
+    FROM generate_series(0, greatest(parts, 1) - 1) AS k
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
     AS 'MODULE_PATHNAME', 'variants_run' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-    SET search_path = pg_catalog;
+    SET search_path = pg_catalog SET parallel_leader_participation = off;
+
+CREATE OR REPLACE FUNCTION collmine._variants_parts(trace_sql text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'variants_parts' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog SET parallel_leader_participation = off;
 
 CREATE OR REPLACE FUNCTION collmine.variants(log regclass, case_col name, activity_col name, ts_col name,
                                   order_col name DEFAULT NULL, weight_col name DEFAULT NULL)
