@@ -790,19 +790,20 @@ BEGIN
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
              -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
-             -- connectors' index on events (case_id, ts, ord) per trigger, read once for both
-             -- outcomes (an aggregate over no rows is one row of NULLs: not paid, not
-             -- settled); MATERIALIZED, so that settled, read twice below, is looked up once
+             -- connectors' index on events (case_id, ts, ord) per trigger; MATERIALIZED, so
+             -- that settled, read twice below, is looked up once
              o AS MATERIALIZED (
-                   SELECT t.case_id, t.ts, coalesce(w.paid, false) AS paid, coalesce(w.settled, false) AS settled
-                     FROM t CROSS JOIN LATERAL (
-                              SELECT bool_or(true) AS paid, bool_or(p.activity = ANY ($5)) AS settled
-                                FROM %1$I.events p
-                               WHERE p.case_id::text = t.case_id
-                                 AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
-                                 AND (p.ts, p.ord) > (t.ts, t.ord)
-                                 AND p.ts <= t.ts + $3) w
-                    WHERE NOT $2 OR t.n = 1)
+                   SELECT t.case_id, t.ts,
+                          EXISTS (SELECT 1 FROM %1$I.events p
+                                   WHERE p.case_id::text = t.case_id
+                                     AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
+                                     AND (p.ts, p.ord) > (t.ts, t.ord)
+                                     AND p.ts <= t.ts + $3) AS paid,
+                          EXISTS (SELECT 1 FROM %1$I.events p
+                                   WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
+                                     AND (p.ts, p.ord) > (t.ts, t.ord)
+                                     AND p.ts <= t.ts + $3) AS settled
+                     FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
     $q$, log_schema, grp)
