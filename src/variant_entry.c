@@ -19,32 +19,24 @@
  * every row). The rows are grouped by a cheap hash, not by the variant id, so two variants
  * whose ids collide arrive as two rows: the receiver reports that, as the grouping by id did.
  *
- * The query is planned with parallel plans allowed. When its plan has no Gather (the log is an
- * ordinary table: per-case aggregates run in parallel only partitionwise), or a parallel plan
- * that splits cases between workers (partial traces merged by the leader, slower than serial),
- * and parallel workers may be used, the query over the trace query split into disjoint sets of
- * cases (collmine._case_split_sql, src/variant_split.c) is planned too, and run instead when it
- * does get a parallel plan, provided the log is big enough for the split to pay
- * (split_worth_it); else a plan that would split cases is replaced by the serial one.
+ * The plan comes from split_choose_plan (src/split_plan.c): the plain query's, the query over
+ * the log split into disjoint sets of whole cases, or the serial plan, whichever of them keeps
+ * each case in one process and uses the workers when that pays.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
-#include "miscadmin.h"
-#include "nodes/plannodes.h"
-#include "optimizer/cost.h"
-#include "optimizer/paths.h"
 #include "nodes/parsenodes.h"
 #include "tcop/dest.h"
-#include "utils/plancache.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 
 #include "compat.h"
+#include "split_plan.h"
 #include "variant.h"
 
 PG_FUNCTION_INFO_V1(variants_run);
@@ -196,7 +188,7 @@ rows_destroy(DestReceiver *self)
  * parts > 1 over the trace query split into that many disjoint sets of cases.
  */
 static char *
-variants_query(text *trace_sql, int parts)
+variants_query(text *trace_sql, int parts, void *arg)
 {
 	Oid			argtypes[2] = {TEXTOID, INT4OID};
 	Datum		args[2] = {PointerGetDatum(trace_sql), Int32GetDatum(parts)};
@@ -213,172 +205,6 @@ variants_query(text *trace_sql, int parts)
 	return TextDatumGetCString(q);
 }
 
-/* The query planned, with parallel plans allowed or not (SPI_prepare alone would not allow them). */
-static SPIPlanPtr
-prepare_query(const char *query, bool parallel_ok)
-{
-	SPIPrepareOptions options;
-	SPIPlanPtr	plan;
-
-	memset(&options, 0, sizeof(options));
-	options.cursorOptions = parallel_ok ? CURSOR_OPT_PARALLEL_OK : 0;
-	plan = SPI_prepare_extended(query, &options);
-	if (plan == NULL)
-		elog(ERROR, "_variants: the query could not be planned (SPI result %d)", SPI_result);
-	return plan;
-}
-
-/* Whether the plan runs parallel workers (a Gather or Gather Merge needs parallel mode). */
-static bool
-plan_is_parallel(SPIPlanPtr plan)
-{
-	CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
-	bool		parallel = false;
-	ListCell   *lc;
-
-	if (cplan == NULL)
-		return false;
-	foreach(lc, cplan->stmt_list)
-	{
-		PlannedStmt *stmt = lfirst_node(PlannedStmt, lc);
-
-		parallel |= stmt->parallelModeNeeded;
-	}
-	ReleaseCachedPlan(cplan, NULL);	/* the plan is not saved: no resource owner holds it */
-	return parallel;
-}
-
-/* Estimated bytes the plan's leaf nodes (its scans) produce: rows times width, summed. */
-static double
-plan_input_bytes(Plan *plan)
-{
-	double		bytes = 0;
-	ListCell   *lc;
-
-	if (plan == NULL)
-		return 0;
-	check_stack_depth();
-	if (plan->lefttree == NULL && plan->righttree == NULL)
-		bytes = plan->plan_rows * plan->plan_width;
-	bytes += plan_input_bytes(plan->lefttree) + plan_input_bytes(plan->righttree);
-	if (IsA(plan, Append))
-		foreach(lc, ((Append *) plan)->appendplans)
-			bytes += plan_input_bytes((Plan *) lfirst(lc));
-	else if (IsA(plan, MergeAppend))
-		foreach(lc, ((MergeAppend *) plan)->mergeplans)
-			bytes += plan_input_bytes((Plan *) lfirst(lc));
-	else if (IsA(plan, SubqueryScan))
-		bytes += plan_input_bytes(((SubqueryScan *) plan)->subplan);
-	return bytes;
-}
-
-/*
- * Whether the log is big enough for the split to pay: each case set costs one more scan of the
- * whole log and each worker a start, so on a small log the split loses to the serial plan.
- * Measured by make bench with 2 workers: BPIC 2012 (262k events, about 12 MB of scanned
- * columns) 0.79x as fast as serial; 1M generated events (about 45 MB) 1.36x. The bar is four
- * times min_parallel_table_scan_size, PostgreSQL's own size below which a table gets no
- * parallel scan: 32 MB by default (0 when a test sets that setting to 0).
- */
-static bool
-split_worth_it(SPIPlanPtr plain)
-{
-	CachedPlan *cplan = SPI_plan_get_cached_plan(plain);
-	double		bytes = 0;
-	ListCell   *lc;
-
-	if (cplan == NULL)
-		return false;
-	foreach(lc, cplan->stmt_list)
-		bytes += plan_input_bytes(lfirst_node(PlannedStmt, lc)->planTree);
-	ReleaseCachedPlan(cplan, NULL);
-	return bytes >= 4.0 * (double) min_parallel_table_scan_size * BLCKSZ;
-}
-
-/* The plan's deepest aggregate, the one over the events: the per-case trace_agg. */
-static Agg *
-deepest_agg(Plan *plan)
-{
-	Agg		   *agg = NULL;
-
-	if (plan == NULL)
-		return NULL;
-	check_stack_depth();
-	if (IsA(plan, Append) && ((Append *) plan)->appendplans != NIL)
-		agg = deepest_agg((Plan *) linitial(((Append *) plan)->appendplans));
-	else if (IsA(plan, MergeAppend) && ((MergeAppend *) plan)->mergeplans != NIL)
-		agg = deepest_agg((Plan *) linitial(((MergeAppend *) plan)->mergeplans));
-	else if (IsA(plan, SubqueryScan))
-		agg = deepest_agg(((SubqueryScan *) plan)->subplan);
-	if (agg == NULL)
-		agg = deepest_agg(plan->lefttree);
-	if (agg == NULL)
-		agg = deepest_agg(plan->righttree);
-	return agg != NULL ? agg : (IsA(plan, Agg) ? (Agg *) plan : NULL);
-}
-
-/*
- * Whether a parallel plan splits cases between workers: its per-case aggregate is partial, so
- * each worker builds part of a case's trace and the leader merges them, which costs more than it
- * saves (1M events at the default work_mem: 475 ms against 385 ms serial). A partitionwise plan
- * or the split query keeps whole cases in one worker.
- */
-static bool
-plan_merges_cases(SPIPlanPtr plan)
-{
-	CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
-	bool		merges = false;
-	ListCell   *lc;
-
-	if (cplan == NULL)
-		return false;
-	foreach(lc, cplan->stmt_list)
-	{
-		PlannedStmt *stmt = lfirst_node(PlannedStmt, lc);
-		Agg		   *agg = deepest_agg(stmt->planTree);
-
-		merges |= stmt->parallelModeNeeded && agg != NULL && agg->aggsplit != AGGSPLIT_SIMPLE;
-	}
-	ReleaseCachedPlan(cplan, NULL);
-	return merges;
-}
-
-/*
- * The plan _variants runs and, in *parts, the number of case sets it splits the log into. The
- * plain query's plan when no worker may be used or when it is parallel with whole cases per
- * worker (partitionwise). Otherwise, when the log is big enough for a split to pay, the split
- * query's if that one is parallel: as many sets as workers per Gather (at least 2, at most 4),
- * since each set costs a scan of the whole log. Otherwise the plain query's, planned serial if
- * its parallel plan would split cases between workers.
- */
-static SPIPlanPtr
-choose_plan(text *trace_sql, int *parts)
-{
-	char	   *plain_query = variants_query(trace_sql, 1);
-	SPIPlanPtr	plain = prepare_query(plain_query, true);
-	SPIPlanPtr	split;
-	int			n = Min(Max(max_parallel_workers_per_gather, 2), 4);
-
-	*parts = 1;
-	if (max_parallel_workers_per_gather < 1 || (plan_is_parallel(plain) && !plan_merges_cases(plain)))
-		return plain;
-	if (split_worth_it(plain))
-	{
-		split = prepare_query(variants_query(trace_sql, n), true);
-		if (plan_is_parallel(split))
-		{
-			SPI_freeplan(plain);
-			*parts = n;
-			return split;
-		}
-		SPI_freeplan(split);
-	}
-	if (!plan_merges_cases(plain))
-		return plain;
-	SPI_freeplan(plain);
-	return prepare_query(plain_query, false);
-}
-
 /* _variants_parts(trace_sql text): how many case sets _variants would split the log into. */
 Datum
 variants_parts(PG_FUNCTION_ARGS)
@@ -386,7 +212,8 @@ variants_parts(PG_FUNCTION_ARGS)
 	int			parts;
 
 	SPI_connect();
-	(void) choose_plan(PG_GETARG_TEXT_PP(0), &parts);
+	(void) split_choose_plan(variants_query, PG_GETARG_TEXT_PP(0), NULL, &parts);
+	parts = Max(parts, 1);
 	SPI_finish();
 	PG_RETURN_INT32(parts);
 }
@@ -423,7 +250,7 @@ variants_run(PG_FUNCTION_ARGS)
 	}
 
 	SPI_connect();
-	plan = choose_plan(trace_sql, &parts);
+	plan = split_choose_plan(variants_query, trace_sql, NULL, &parts);
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = &dest.pub;

@@ -272,6 +272,12 @@ AS $$
     FROM generate_series(0, greatest(parts, 1) - 1) AS k
 $$;
 
+-- Which plan a query over a trace query should run (src/split_plan.c), for a PL/pgSQL caller:
+-- the query is format(query_format, trace query); 1: as it is; n > 1: over
+-- collmine._case_split_sql(trace_sql, n); 0: as it is, serially (through a cursor).
+CREATE FUNCTION collmine._case_split_choice(query_format text, trace_sql text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'case_split_choice' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
 -- The one body of every variants() form: it takes a trace query with _trace_sql's columns,
 -- runs _variants_sql's query over it and returns its rows, then reports what it left out
 -- (src/variant_entry.c). The query gives one row per variant in rank order: left_out (non-NULL

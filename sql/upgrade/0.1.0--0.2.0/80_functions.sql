@@ -489,6 +489,9 @@ AS $$
     FROM generate_series(0, greatest(parts, 1) - 1) AS k
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._case_split_choice(query_format text, trace_sql text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'case_split_choice' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
 CREATE OR REPLACE FUNCTION collmine._variants(trace_sql text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
@@ -522,20 +525,32 @@ CREATE OR REPLACE FUNCTION collmine._process_map(trace_sql text, weighted boolea
 RETURNS collmine.dfg
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
+SET parallel_leader_participation = off
 AS $$
 DECLARE
     d collmine.dfg;
     null_events bigint;
     skipped bigint;
-BEGIN
-    EXECUTE format(
+    q text := format(
         'SELECT collmine.dfg_agg(trace%s) FILTER (WHERE case_id IS NOT NULL), '
         '       coalesce(sum(events) FILTER (WHERE case_id IS NULL), 0), '
         '       coalesce(sum(collmine.trace_skipped(trace)) FILTER (WHERE case_id IS NOT NULL), 0) '
-        'FROM (%s) t',
-        CASE WHEN weighted THEN ', weight' ELSE '' END,
-        trace_sql)
-    INTO d, null_events, skipped;
+        'FROM (%%s) t',
+        CASE WHEN weighted THEN ', weight' ELSE '' END);
+    -- whole cases per process: the plan as it is, over the log split into case sets, or serial
+    -- (collmine._case_split_choice); the leader only gathers, as in variants()
+    parts integer := collmine._case_split_choice(q, trace_sql);
+    c refcursor;
+BEGIN
+    q := format(q, CASE WHEN parts > 1 THEN collmine._case_split_sql(trace_sql, parts) ELSE trace_sql END);
+    IF parts = 0 THEN
+        -- a cursor never runs in parallel
+        OPEN c NO SCROLL FOR EXECUTE q;
+        FETCH c INTO d, null_events, skipped;
+        CLOSE c;
+    ELSE
+        EXECUTE q INTO d, null_events, skipped;
+    END IF;
     PERFORM collmine._report_left_out(null_events, skipped);
     RETURN d;
 END
