@@ -51,7 +51,8 @@ plan_input_bytes(Plan *plan)
 	if (plan == NULL)
 		return 0;
 	check_stack_depth();
-	if (plan->lefttree == NULL && plan->righttree == NULL)
+	if (plan->lefttree == NULL && plan->righttree == NULL &&
+		!IsA(plan, Append) && !IsA(plan, MergeAppend) && !IsA(plan, SubqueryScan))
 		bytes = plan->plan_rows * plan->plan_width;
 	bytes += plan_input_bytes(plan->lefttree) + plan_input_bytes(plan->righttree);
 	if (IsA(plan, Append))
