@@ -153,8 +153,32 @@ case_building(SPIPlanPtr plan)
 }
 
 /*
- * The plan to run for a query over a trace query (build(trace_sql, parts, arg) writes it; with
- * parts > 1 over the trace query split into that many disjoint sets of whole cases) and, in
+ * The query over a trace query that an SQL expression writes (writer: an expression of w.t, the
+ * trace query, split into parts disjoint sets of whole cases when parts > 1, and w.a, the text
+ * writer_arg): collmine._variants_sql(w.t) for variants(), pg_catalog.format(w.a, w.t) for a
+ * PL/pgSQL caller's query.
+ */
+static char *
+split_query(const char *writer, text *trace_sql, text *writer_arg, int parts)
+{
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, INT4OID};
+	Datum		args[3] = {PointerGetDatum(trace_sql), PointerGetDatum(writer_arg), Int32GetDatum(parts)};
+	char		nulls[3] = {' ', writer_arg == NULL ? 'n' : ' ', ' '};
+	bool		isnull;
+	Datum		q;
+
+	if (SPI_execute_with_args(psprintf("SELECT %s FROM (SELECT CASE WHEN $3 > 1 THEN collmine._case_split_sql($1, $3) "
+									   "ELSE $1 END AS t, $2 AS a) w", writer),
+							  3, argtypes, args, nulls, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "collmine: the query over the traces could not be written (%s)", writer);
+	q = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "collmine: the query over the traces is NULL (%s)", writer);
+	return TextDatumGetCString(q);
+}
+
+/*
+ * The plan to run for the query that writer writes over a trace query (split_query) and, in
  * *parts, which: 1 the plain query's plan, when no worker may be used or its plan does not
  * merge cases; else, when the log is big enough for a split to pay, n > 1 the split query's if
  * its workers build whole cases (a Parallel Append of the sets), as many sets as workers per
@@ -162,9 +186,9 @@ case_building(SPIPlanPtr plan)
  * plain query's serial plan.
  */
 SPIPlanPtr
-split_choose_plan(SplitQueryBuilder build, text *trace_sql, void *arg, int *parts)
+split_choose_plan(const char *writer, text *trace_sql, text *writer_arg, int *parts)
 {
-	char	   *plain_query = build(trace_sql, 1, arg);
+	char	   *plain_query = split_query(writer, trace_sql, writer_arg, 1);
 	SPIPlanPtr	plain = split_prepare(plain_query, true);
 	SPIPlanPtr	split;
 	int			n = Min(Max(max_parallel_workers_per_gather, 2), 4);
@@ -178,7 +202,7 @@ split_choose_plan(SplitQueryBuilder build, text *trace_sql, void *arg, int *part
 		return plain;
 	if (split_worth_it(plain))
 	{
-		split = split_prepare(build(trace_sql, n, arg), true);
+		split = split_prepare(split_query(writer, trace_sql, writer_arg, n), true);
 		if (case_building(split) == CASES_IN_WORKERS)
 		{
 			SPI_freeplan(plain);
@@ -194,24 +218,6 @@ split_choose_plan(SplitQueryBuilder build, text *trace_sql, void *arg, int *part
 	return split_prepare(plain_query, false);
 }
 
-/* The SQL of a format (one %s: the trace query) over the trace query, split into parts sets. */
-static char *
-format_query(text *trace_sql, int parts, void *arg)
-{
-	Oid			argtypes[3] = {TEXTOID, TEXTOID, INT4OID};
-	Datum		args[3] = {PointerGetDatum(arg), PointerGetDatum(trace_sql), Int32GetDatum(parts)};
-	bool		isnull;
-	Datum		q;
-
-	if (SPI_execute_with_args("SELECT pg_catalog.format($1, CASE WHEN $3 > 1 THEN collmine._case_split_sql($2, $3) ELSE $2 END)",
-							  3, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "collmine._case_split_choice: the query could not be written");
-	q = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		elog(ERROR, "collmine._case_split_choice: the query is NULL");
-	return TextDatumGetCString(q);
-}
-
 /*
  * _case_split_choice(query_format text, trace_sql text): split_choose_plan's choice for the query
  * format(query_format, trace query), for a PL/pgSQL caller that runs the query itself: 1 as it
@@ -224,7 +230,7 @@ case_split_choice(PG_FUNCTION_ARGS)
 	int			parts;
 
 	SPI_connect();
-	(void) split_choose_plan(format_query, PG_GETARG_TEXT_PP(1), PG_GETARG_TEXT_PP(0), &parts);
+	(void) split_choose_plan("pg_catalog.format(w.a, w.t)", PG_GETARG_TEXT_PP(1), PG_GETARG_TEXT_PP(0), &parts);
 	SPI_finish();
 	PG_RETURN_INT32(parts);
 }

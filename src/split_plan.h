@@ -6,10 +6,7 @@
 
 #include "executor/spi.h"
 
-/* Writes the query over the trace query, split into parts case sets when parts > 1. */
-typedef char *(*SplitQueryBuilder) (text *trace_sql, int parts, void *arg);
-
 extern SPIPlanPtr split_prepare(const char *query, bool parallel_ok);
-extern SPIPlanPtr split_choose_plan(SplitQueryBuilder build, text *trace_sql, void *arg, int *parts);
+extern SPIPlanPtr split_choose_plan(const char *writer, text *trace_sql, text *writer_arg, int *parts);
 
 #endif

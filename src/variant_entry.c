@@ -183,27 +183,8 @@ rows_destroy(DestReceiver *self)
 {
 }
 
-/*
- * The variants query over a trace query, from collmine._variants_sql (the SQL lives there); with
- * parts > 1 over the trace query split into that many disjoint sets of cases.
- */
-static char *
-variants_query(text *trace_sql, int parts, void *arg)
-{
-	Oid			argtypes[2] = {TEXTOID, INT4OID};
-	Datum		args[2] = {PointerGetDatum(trace_sql), Int32GetDatum(parts)};
-	bool		isnull;
-	Datum		q;
-
-	if (SPI_execute_with_args("SELECT collmine._variants_sql(CASE WHEN $2 > 1 THEN collmine._case_split_sql($1, $2) ELSE $1 END)",
-							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "_variants: collmine._variants_sql failed");
-	q = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		elog(ERROR, "_variants: collmine._variants_sql returned NULL");
-	return TextDatumGetCString(q);
-}
+/* The variants query over a trace query: collmine._variants_sql writes it (the SQL lives there). */
+#define VARIANTS_QUERY "collmine._variants_sql(w.t)"
 
 /* _variants_parts(trace_sql text): how many case sets _variants would split the log into. */
 Datum
@@ -212,7 +193,7 @@ variants_parts(PG_FUNCTION_ARGS)
 	int			parts;
 
 	SPI_connect();
-	(void) split_choose_plan(variants_query, PG_GETARG_TEXT_PP(0), NULL, &parts);
+	(void) split_choose_plan(VARIANTS_QUERY, PG_GETARG_TEXT_PP(0), NULL, &parts);
 	parts = Max(parts, 1);
 	SPI_finish();
 	PG_RETURN_INT32(parts);
@@ -250,7 +231,7 @@ variants_run(PG_FUNCTION_ARGS)
 	}
 
 	SPI_connect();
-	plan = split_choose_plan(variants_query, trace_sql, NULL, &parts);
+	plan = split_choose_plan(VARIANTS_QUERY, trace_sql, NULL, &parts);
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = &dest.pub;
