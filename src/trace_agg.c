@@ -275,15 +275,8 @@ state_new(MemoryContext cxt, AggDict *dict, Size bytes)
 		size *= 2;
 	st = MemoryContextAllocExtended(cxt, size, MCXT_ALLOC_HUGE);
 	st->dict = dict;
-	st->nskipped = 0;
-	st->last_ts = 0;
-	st->last_ord = 0;
-	st->last_act = -1;
-	st->n = 0;
-	st->used = 0;
 	st->cap = (int32) (size - STATE_HDR);
-	st->has_ord = false;
-	st->sorted = true;
+	trace_case_reset(st);
 	return st;
 }
 
