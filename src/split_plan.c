@@ -41,28 +41,38 @@ split_prepare(const char *query, bool parallel_ok)
 	return plan;
 }
 
+/* A plan node's child plans: its outer and inner plans, an Append's, a subquery scan's. */
+static List *
+plan_children(Plan *plan)
+{
+	List	   *children = NIL;
+
+	if (plan->lefttree != NULL)
+		children = lappend(children, plan->lefttree);
+	if (plan->righttree != NULL)
+		children = lappend(children, plan->righttree);
+	if (IsA(plan, Append))
+		children = list_concat(children, ((Append *) plan)->appendplans);
+	else if (IsA(plan, MergeAppend))
+		children = list_concat(children, ((MergeAppend *) plan)->mergeplans);
+	else if (IsA(plan, SubqueryScan))
+		children = lappend(children, ((SubqueryScan *) plan)->subplan);
+	return children;
+}
+
 /* Estimated bytes the plan's leaf nodes (its scans) produce: rows times width, summed. */
 static double
 plan_input_bytes(Plan *plan)
 {
+	List	   *children = plan_children(plan);
 	double		bytes = 0;
 	ListCell   *lc;
 
-	if (plan == NULL)
-		return 0;
 	check_stack_depth();
-	if (plan->lefttree == NULL && plan->righttree == NULL &&
-		!IsA(plan, Append) && !IsA(plan, MergeAppend) && !IsA(plan, SubqueryScan))
-		bytes = plan->plan_rows * plan->plan_width;
-	bytes += plan_input_bytes(plan->lefttree) + plan_input_bytes(plan->righttree);
-	if (IsA(plan, Append))
-		foreach(lc, ((Append *) plan)->appendplans)
-			bytes += plan_input_bytes((Plan *) lfirst(lc));
-	else if (IsA(plan, MergeAppend))
-		foreach(lc, ((MergeAppend *) plan)->mergeplans)
-			bytes += plan_input_bytes((Plan *) lfirst(lc));
-	else if (IsA(plan, SubqueryScan))
-		bytes += plan_input_bytes(((SubqueryScan *) plan)->subplan);
+	if (children == NIL)
+		return plan->plan_rows * plan->plan_width;
+	foreach(lc, children)
+		bytes += plan_input_bytes((Plan *) lfirst(lc));
 	return bytes;
 }
 
@@ -94,22 +104,14 @@ static Agg *
 deepest_agg(Plan *plan, bool below_gather, bool *agg_below_gather)
 {
 	Agg		   *agg = NULL;
+	ListCell   *lc;
 
-	if (plan == NULL)
-		return NULL;
 	check_stack_depth();
 	below_gather |= IsA(plan, Gather) || IsA(plan, GatherMerge);
-	if (IsA(plan, Append) && ((Append *) plan)->appendplans != NIL)
-		agg = deepest_agg((Plan *) linitial(((Append *) plan)->appendplans), below_gather, agg_below_gather);
-	else if (IsA(plan, MergeAppend) && ((MergeAppend *) plan)->mergeplans != NIL)
-		agg = deepest_agg((Plan *) linitial(((MergeAppend *) plan)->mergeplans), below_gather, agg_below_gather);
-	else if (IsA(plan, SubqueryScan))
-		agg = deepest_agg(((SubqueryScan *) plan)->subplan, below_gather, agg_below_gather);
-	if (agg == NULL)
-		agg = deepest_agg(plan->lefttree, below_gather, agg_below_gather);
-	if (agg == NULL)
-		agg = deepest_agg(plan->righttree, below_gather, agg_below_gather);
-	if (agg == NULL && IsA(plan, Agg))
+	foreach(lc, plan_children(plan))
+		if ((agg = deepest_agg((Plan *) lfirst(lc), below_gather, agg_below_gather)) != NULL)
+			return agg;
+	if (IsA(plan, Agg))
 	{
 		agg = (Agg *) plan;
 		*agg_below_gather = below_gather;
