@@ -89,14 +89,21 @@ BEGIN
 END
 $$;
 
--- The process map of events that arrive grouped by case, in one aggregate (src/dfg_stream.c):
--- each case's events are collected in one reused state and its trace added to the map when the
--- next case starts. What process_map() runs over a log stored in case order; it refuses input
--- whose case values are not in ascending order of the case type (in the argument's collation).
+-- The process map of events that arrive one case after another, in one aggregate
+-- (src/dfg_stream.c, src/case_stream.c): each case's events are collected in one reused state and
+-- its trace added to the map when the next case starts. _dfg_stream takes the cases in ascending
+-- order of the case type (in the argument's collation) and refuses input that is not;
+-- _dfg_stream_grouped takes them in any order as long as a case never comes back once another one
+-- started (it keeps a 64-bit hash per case to check that) and refuses input where one does. Both
+-- refuse with 22000 data_exception, which process_map() catches to read the log another way.
 CREATE FUNCTION collmine._dfg_stream_trans(internal, anyelement, text, timestamptz) RETURNS internal
     AS 'MODULE_PATHNAME', 'dfg_stream_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION collmine._dfg_stream_trans(internal, anyelement, text, timestamptz, bigint) RETURNS internal
     AS 'MODULE_PATHNAME', 'dfg_stream_trans_ord' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._dfg_stream_grouped_trans(internal, anyelement, text, timestamptz) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dfg_stream_grouped_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._dfg_stream_grouped_trans(internal, anyelement, text, timestamptz, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dfg_stream_grouped_trans_ord' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION collmine._dfg_stream_final(internal) RETURNS collmine.dfg
     AS 'MODULE_PATHNAME', 'dfg_stream_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE AGGREGATE collmine._dfg_stream(anyelement, text, timestamptz) (
@@ -113,17 +120,35 @@ CREATE AGGREGATE collmine._dfg_stream(anyelement, text, timestamptz, bigint) (
     FINALFUNC_MODIFY = READ_WRITE,
     PARALLEL = SAFE
 );
+CREATE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz) (
+    SFUNC = collmine._dfg_stream_grouped_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz, bigint) (
+    SFUNC = collmine._dfg_stream_grouped_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
 
--- The unweighted process map of a relation whose events are stored in case order, streamed:
--- _dfg_stream builds the map case after case from the events in table order (via_index false:
--- a sequential scan, for a table stored exactly in case order; _dfg_stream raises
--- internal_error at the first event out of order) or read through the case index (via_index:
--- sorts are disabled for this call, so the planner takes the index). Serial, and without
--- synchronized scans, so that table order is file order. The case value is passed in its
--- column's own collation, the order of the index and of the ORDER BY. Same map and the same
--- report of left-out events as _process_map over _trace_sql's query.
+-- The unweighted process map of a relation whose events are stored case after case, streamed
+-- (_dfg_stream*), by `how`:
+--   'index'    through the case index, in case order (sorts are disabled for this call, so the
+--              planner takes the index), checked by _dfg_stream;
+--   'table'    the table as it lies, for a table stored exactly in case order, checked by
+--              _dfg_stream;
+--   'grouped'  the table as it lies, for a table whose cases' events are adjacent in any order
+--              of the cases (written invoice after invoice), checked by _dfg_stream_grouped.
+-- The last two refuse an input that is not so with 22000, which process_map() catches. Serial,
+-- and without synchronized scans, so that table order is file order. The case value is passed
+-- in its column's own collation, the order of the index and of the ORDER BY. Same map and the
+-- same report of left-out events as _process_map over _trace_sql's query.
 CREATE FUNCTION collmine._process_map_streamed(log regclass, case_col name, activity_col name, ts_col name,
-                                               order_col name, via_index boolean)
+                                               order_col name, how text)
 RETURNS collmine.dfg
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
@@ -143,15 +168,41 @@ BEGIN
       LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
      WHERE a.attrelid = log AND a.attname = case_col;
     EXECUTE format(
-        'SELECT collmine._dfg_stream(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
+        'SELECT collmine.%9$I(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
         'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
         coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
-        log, CASE WHEN via_index THEN format(' ORDER BY %I', case_col) ELSE '' END)
+        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
+        CASE WHEN how = 'grouped' THEN '_dfg_stream_grouped' ELSE '_dfg_stream' END)
     INTO d, null_events;
     PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
     RETURN d;
+END
+$$;
+
+-- _process_map_streamed(..., how) for how 'table' or 'grouped' (streamed true), or streamed false
+-- when the stream refused the input (an event out of case order, or a case that came back): then
+-- the log must be read another way. Any other error is raised.
+CREATE FUNCTION collmine._process_map_try_stream(log regclass, case_col name, activity_col name, ts_col name,
+                                                 order_col name, how text, OUT streamed boolean, OUT map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    msg text;
+BEGIN
+    map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
+    streamed := true;
+EXCEPTION WHEN data_exception THEN
+    -- src/case_stream.h: CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH
+    GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+    IF msg NOT LIKE 'collmine.\_dfg\_stream%: events are not in case order'
+       AND msg NOT LIKE 'collmine.\_dfg\_stream%: events are not grouped by case'
+       AND msg NOT LIKE 'collmine.\_dfg\_stream%: the case column''s type has no hash function' THEN
+        RAISE;
+    END IF;
+    streamed := false;
 END
 $$;
 
@@ -178,25 +229,28 @@ SET search_path = pg_catalog
 AS $$
 DECLARE
     trace_sql text;
-    msg text;
+    ok boolean;
+    d collmine.dfg;
 BEGIN
     -- _trace_sql also checks the arguments and columns, for both paths
     trace_sql := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
     IF weight_col IS NULL THEN
         -- stored exactly in case order by the statistics: stream the table as it lies
         IF collmine._case_correlation(log, case_col) >= 0.999 THEN
-            BEGIN
-                RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, false);
-            EXCEPTION WHEN data_exception THEN
-                -- an event out of case order after all (22000, this message only): read the log another way
-                GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-                IF msg NOT LIKE 'collmine._dfg_stream: events are not in case order%' THEN
-                    RAISE;
-                END IF;
-            END;
+            SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'table');
+            IF ok THEN
+                RETURN d;
+            END IF;
         END IF;
         IF collmine._in_case_order(log, case_col) THEN
-            RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, true);
+            RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, 'index');
+        END IF;
+        -- written case after case in some other order (an export by document, a load per
+        -- invoice): stream it as it lies; a log in time order is refused at the first case that
+        -- comes back, after a few rows
+        SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'grouped');
+        IF ok THEN
+            RETURN d;
         END IF;
     END IF;
     RETURN collmine._process_map_of(log, case_col, trace_sql, weight_col IS NOT NULL);

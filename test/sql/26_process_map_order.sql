@@ -1,7 +1,9 @@
 -- process_map() over a log stored in case order. Unweighted, the map is streamed case after
 -- case by collmine._dfg_stream: from the table as it lies when the statistics say it is stored
 -- exactly in case order (an event out of order makes it fall back), else through the case index
--- when there is one (collmine._in_case_order). Weighted, and for log schemas, the traces are
+-- when there is one (collmine._in_case_order), else, by _dfg_stream_grouped, from the table as
+-- it lies when each case's events are adjacent in any order of the cases (a case that comes back
+-- makes it fall back to hashing). Weighted, and for log schemas, the traces are
 -- built one case at a time from the index (GroupAggregate). Every path must give the same value,
 -- byte for byte, as the hashed plan's, on a real log (receipt.csv, 1,434 cases, 8,577 events;
 -- provenance: test/data/real-logs/README.md), with the same report of left-out events.
@@ -54,8 +56,9 @@ SELECT case_id::text AS case_id, collmine.trace_agg(activity::text, ts::timestam
        NULL::numeric AS weight, count(*) AS events FROM sorted_log GROUP BY case_id;
 ROLLBACK;
 
--- Same maps, byte for byte, whichever path and copy: unweighted (plain: hashed; sorted:
--- streamed as it lies; late: streamed through the index after the fallback; shuffled: hashed)
+-- Same maps, byte for byte, whichever path and copy: unweighted (plain and shuffled: hashed after
+-- the grouped stream refused them; sorted: streamed as it lies; late: streamed through the index
+-- after the fallback)
 -- and weighted (sorted and late: GroupAggregate over the index), the paths forced on copies that
 -- would not choose them (still exact, only slower), and the two-level query of the docs.
 CREATE TABLE maps AS
@@ -64,7 +67,7 @@ CREATE TABLE maps AS
     FROM unnest(ARRAY['plain_log', 'sorted_log', 'shuffled_log', 'late_log']) AS c
   UNION ALL
   SELECT 'forced ' || c,
-         collmine._process_map_streamed(c::regclass, 'case_id', 'activity', 'ts', 'ord', true),
+         collmine._process_map_streamed(c::regclass, 'case_id', 'activity', 'ts', 'ord', 'index'),
          collmine._process_map_in_case_order(collmine._trace_sql(c::regclass, 'case_id', 'activity', 'ts', 'ord', 'amount'), true)
     FROM unnest(ARRAY['plain_log', 'shuffled_log']) AS c
   UNION ALL
@@ -107,6 +110,46 @@ SELECT e.source, e.target, e.frequency
 
 -- _dfg_stream refuses events that are not in case order rather than split a case.
 SELECT collmine._dfg_stream(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('b'), ('a')) v(c);
+
+-- Which copies stream as they lie with the grouped check: only sorted_log. shuffled_log
+-- interleaves the cases, late_log's lowest case comes back at the end, and receipt.csv (so
+-- plain_log, in file order) lists each case's events together except for a few cases that come
+-- back later: counted independently below, the runs of one case in table order outnumber the
+-- cases.
+SELECT c AS copy, (collmine._process_map_try_stream(c::regclass, 'case_id', 'activity', 'ts', 'ord', 'grouped')).streamed
+  FROM unnest(ARRAY['plain_log', 'sorted_log', 'shuffled_log', 'late_log']) AS c ORDER BY 1;
+SELECT count(*) FILTER (WHERE p IS DISTINCT FROM case_id) AS runs, count(DISTINCT case_id) AS cases
+  FROM (SELECT case_id, lag(case_id) OVER (ORDER BY ctid) AS p FROM plain_log) s;
+
+-- A hand-made log whose cases are grouped but not sorted (c, a, b), with events out of time
+-- order inside case a and two case values equal but not byte for byte (numeric 2.0 and 2.00).
+-- Worked out by hand: case 3 = x→y; case 1 = x→y→z (rows given z, x, y; times 1, 2, 3 order
+-- them x, y, z); case 2 = x→z (2.0 at day 1, 2.00 at day 2). Edges: x→y 2, y→z 1, x→z 1;
+-- starts x 3; ends y 1, z 2.
+CREATE TABLE grouped_log (case_id numeric, activity text, ts timestamptz);
+INSERT INTO grouped_log VALUES
+  (3, 'x', '2024-01-01'), (3, 'y', '2024-01-02'),
+  (1, 'z', '2024-01-03'), (1, 'x', '2024-01-01'), (1, 'y', '2024-01-02'),
+  (2.0, 'x', '2024-01-01'), (2.00, 'z', '2024-01-02');
+SELECT e.source, e.target, e.frequency
+  FROM collmine.dfg_edges((SELECT collmine._dfg_stream_grouped(case_id, activity, ts) FROM grouped_log)) e
+ ORDER BY 1, 2;
+SELECT (collmine._process_map_try_stream('grouped_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed,
+       collmine.dfg_cases(m) AS cases, collmine.dfg_events(m) AS events,
+       collmine.dfg_send(m) = (SELECT collmine.dfg_send(collmine.dfg_agg(t))
+                                 FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM grouped_log GROUP BY case_id) s) AS same_as_hashed
+  FROM (SELECT collmine.process_map('grouped_log', 'case_id', 'activity', 'ts') AS m) x;
+
+-- _dfg_stream_grouped refuses a case that comes back (a, b, a) rather than split it, and a case
+-- type that cannot be hashed; process_map() then hashes the cases (same map as the two-level
+-- query) and says nothing of it.
+SELECT collmine._dfg_stream_grouped(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('a'), ('b'), ('a')) v(c);
+SELECT collmine._dfg_stream_grouped(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES (point(1, 2))) v(c);
+INSERT INTO grouped_log VALUES (3, 'z', '2024-01-04');
+SELECT (collmine._process_map_try_stream('grouped_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed,
+       collmine.dfg_send(collmine.process_map('grouped_log', 'case_id', 'activity', 'ts'))
+     = (SELECT collmine.dfg_send(collmine.dfg_agg(t))
+          FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM grouped_log GROUP BY case_id) s) AS same_after_refusal;
 
 -- A log schema's events, written in (case_id, ts, ord) order as the connectors write them and
 -- analyzed: process_map(log_schema) takes the relation form's streamed path, same map.

@@ -601,6 +601,12 @@ CREATE OR REPLACE FUNCTION collmine._dfg_stream_trans(internal, anyelement, text
 CREATE OR REPLACE FUNCTION collmine._dfg_stream_trans(internal, anyelement, text, timestamptz, bigint) RETURNS internal
     AS 'MODULE_PATHNAME', 'dfg_stream_trans_ord' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+CREATE OR REPLACE FUNCTION collmine._dfg_stream_grouped_trans(internal, anyelement, text, timestamptz) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dfg_stream_grouped_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._dfg_stream_grouped_trans(internal, anyelement, text, timestamptz, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dfg_stream_grouped_trans_ord' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 CREATE OR REPLACE FUNCTION collmine._dfg_stream_final(internal) RETURNS collmine.dfg
     AS 'MODULE_PATHNAME', 'dfg_stream_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -620,8 +626,24 @@ CREATE OR REPLACE AGGREGATE collmine._dfg_stream(anyelement, text, timestamptz, 
     PARALLEL = SAFE
 );
 
+CREATE OR REPLACE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz) (
+    SFUNC = collmine._dfg_stream_grouped_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz, bigint) (
+    SFUNC = collmine._dfg_stream_grouped_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
 CREATE OR REPLACE FUNCTION collmine._process_map_streamed(log regclass, case_col name, activity_col name, ts_col name,
-                                               order_col name, via_index boolean)
+                                               order_col name, how text)
 RETURNS collmine.dfg
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
@@ -641,15 +663,38 @@ BEGIN
       LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
      WHERE a.attrelid = log AND a.attname = case_col;
     EXECUTE format(
-        'SELECT collmine._dfg_stream(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
+        'SELECT collmine.%9$I(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
         'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
         coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
-        log, CASE WHEN via_index THEN format(' ORDER BY %I', case_col) ELSE '' END)
+        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
+        CASE WHEN how = 'grouped' THEN '_dfg_stream_grouped' ELSE '_dfg_stream' END)
     INTO d, null_events;
     PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
     RETURN d;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._process_map_try_stream(log regclass, case_col name, activity_col name, ts_col name,
+                                                 order_col name, how text, OUT streamed boolean, OUT map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    msg text;
+BEGIN
+    map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
+    streamed := true;
+EXCEPTION WHEN data_exception THEN
+    -- src/case_stream.h: CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH
+    GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+    IF msg NOT LIKE 'collmine.\_dfg\_stream%: events are not in case order'
+       AND msg NOT LIKE 'collmine.\_dfg\_stream%: events are not grouped by case'
+       AND msg NOT LIKE 'collmine.\_dfg\_stream%: the case column''s type has no hash function' THEN
+        RAISE;
+    END IF;
+    streamed := false;
 END
 $$;
 
@@ -674,25 +719,28 @@ SET search_path = pg_catalog
 AS $$
 DECLARE
     trace_sql text;
-    msg text;
+    ok boolean;
+    d collmine.dfg;
 BEGIN
     -- _trace_sql also checks the arguments and columns, for both paths
     trace_sql := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
     IF weight_col IS NULL THEN
         -- stored exactly in case order by the statistics: stream the table as it lies
         IF collmine._case_correlation(log, case_col) >= 0.999 THEN
-            BEGIN
-                RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, false);
-            EXCEPTION WHEN data_exception THEN
-                -- an event out of case order after all (22000, this message only): read the log another way
-                GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-                IF msg NOT LIKE 'collmine._dfg_stream: events are not in case order%' THEN
-                    RAISE;
-                END IF;
-            END;
+            SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'table');
+            IF ok THEN
+                RETURN d;
+            END IF;
         END IF;
         IF collmine._in_case_order(log, case_col) THEN
-            RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, true);
+            RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, 'index');
+        END IF;
+        -- written case after case in some other order (an export by document, a load per
+        -- invoice): stream it as it lies; a log in time order is refused at the first case that
+        -- comes back, after a few rows
+        SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'grouped');
+        IF ok THEN
+            RETURN d;
         END IF;
     END IF;
     RETURN collmine._process_map_of(log, case_col, trace_sql, weight_col IS NOT NULL);
