@@ -46,7 +46,7 @@ RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
 GEN=${BENCH_GEN:-sql}
 REAL_REPS=${BENCH_REAL_REPS:-10}
 REAL=${BENCH_REAL-$(cd "$(dirname "$0")/.." && pwd)/../shared/data/real-logs/bpic2012.csv.gz}
-KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map plain_process_map collmine_variants_entry plain_variants "   # the targets use these
+KEY_ITEMS=" baseline_scan baseline_groupby collmine_process_map collmine_process_map_entry plain_process_map collmine_variants_entry plain_variants "   # the targets use these
 EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 100
 
 # --- the measured items --------------------------------------------------------------------
@@ -74,6 +74,9 @@ SELECT count(t) AS cases, sum(pg_catalog.pg_column_size(t)) AS bytes FROM ($TRAC
 SQL
 item collmine_process_map collmine yes "trace_agg dfg_agg dfg_edges" "process map: dfg_agg over the traces, edges listed" <<SQL
 SELECT * FROM collmine.dfg_edges((SELECT collmine.dfg_agg(t) FROM ($TRACES) s))
+SQL
+item collmine_process_map_entry collmine yes "process_map dfg_edges" "collmine.process_map(): the entry point, which streams a log stored case after case and hashes the cases otherwise" <<'SQL'
+SELECT * FROM collmine.dfg_edges(collmine.process_map(:'log', 'case_id', 'activity', 'ts', 'ord'))
 SQL
 item collmine_variants collmine yes "trace_agg trace_variant_id" "variants with case counts (trace_variant_id)" <<SQL
 SELECT collmine.trace_variant_id(t) AS variant, count(*) AS cases FROM ($TRACES) s GROUP BY 1

@@ -191,9 +191,15 @@ FROM t;
 WITH l AS (SELECT label, events FROM sizes),
 t AS (
   SELECT l.events, 1 AS k, l.label,
-         format('process map ≤ 1.5× the GROUP BY floor in serial backend CPU (%s)', l.label) AS target,
-         format('%s×', pg_temp.n((pg_temp.c('collmine_process_map', l.label) / pg_temp.c('baseline_groupby', l.label))::numeric, 2)) AS measured,
-         pg_temp.c('collmine_process_map', l.label) / pg_temp.c('baseline_groupby', l.label) <= 1.5 AS met
+         format('`collmine.process_map()` ≤ 1.5× the GROUP BY floor in serial backend CPU (%s)', l.label) AS target,
+         format('%s×', pg_temp.n((pg_temp.c('collmine_process_map_entry', l.label) / pg_temp.c('baseline_groupby', l.label))::numeric, 2)) AS measured,
+         pg_temp.c('collmine_process_map_entry', l.label) / pg_temp.c('baseline_groupby', l.label) <= 1.5 AS met
+  FROM l
+  UNION ALL
+  SELECT l.events, 1.5, l.label,
+         format('the same for the hashed two-level query, `dfg_agg` over `trace_agg` per case (%s)', l.label),
+         format('%s×', pg_temp.n((pg_temp.c('collmine_process_map', l.label) / pg_temp.c('baseline_groupby', l.label))::numeric, 2)),
+         pg_temp.c('collmine_process_map', l.label) / pg_temp.c('baseline_groupby', l.label) <= 1.5
   FROM l
   UNION ALL
   SELECT l.events, 2, l.label,
@@ -231,8 +237,9 @@ t AS (
   FROM l
   UNION ALL
   SELECT l.events, 5, l.label,
-         'BPIC 2012 process map, serial wall time (median); the best published in-database result is 172 ms (a native operator inside H2), a different machine',
-         format('%s ms', pg_temp.n(pg_temp.t('collmine_process_map', l.label)::numeric, 0)), NULL
+         'BPIC 2012 process map, serial wall time (median), `collmine.process_map()` and the two-level query; the best published in-database result is 172 ms (a native operator inside H2), a different machine',
+         format('%s ms and %s ms', pg_temp.n(pg_temp.t('collmine_process_map_entry', l.label)::numeric, 0),
+                pg_temp.n(pg_temp.t('collmine_process_map', l.label)::numeric, 0)), NULL
   FROM l WHERE l.label = 'bpic2012'
   UNION ALL
   SELECT l.events, 6 + x.o, l.label,
@@ -240,7 +247,7 @@ t AS (
                 x.item, pg_temp.n((m.cap_kb / 1024)::numeric, 0), l.label),
          format('%s MB peak, %s MB temp files', pg_temp.n((r.peak_kb / 1024.0)::numeric, 1), pg_temp.n((r.temp_bytes / 1048576.0)::numeric, 0)),
          r.peak_kb <= m.cap_kb
-  FROM l CROSS JOIN (VALUES (0, 'collmine_process_map'), (1, 'collmine_variants_entry')) x(o, item)
+  FROM l CROSS JOIN (VALUES (0, 'collmine_process_map'), (0.5, 'collmine_process_map_entry'), (1, 'collmine_variants_entry')) x(o, item)
          CROSS JOIN (SELECT pg_size_bytes(current_setting('work_mem')) / 1024 * current_setting('hash_mem_multiplier')::float8 + 131072 AS cap_kb) m
          JOIN bench.results r ON r.item = x.item AND r.label = l.label AND r.workers = 0 AND r.layout = 'heap' AND r.status = 'ok')
 SELECT E'### Targets of issue 10\n\nSame-run ratios of medians. CPU is the backend''s own (serial runs have no workers).\n\n'
