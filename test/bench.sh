@@ -23,7 +23,7 @@
 #   BENCH_OUT      Markdown file to update, default docs/performance.md
 #   BENCH_ONLY     space-separated item names to run (baselines always run), default all
 #   BENCH_PARTS    hash partitions of the partitioned copy of each log, default 4; 0 makes no
-#                  partitioned copy and runs nothing in parallel (the 100M-event run: the copy
+#                  partitioned copy and no copy in time order, and runs nothing in parallel (the 100M-event run: the copies
 #                  would double the disk space and the run time)
 #   BENCH_GEN      sql (default): test/bench/gen_events.sql; netsuite: the ERP generator
 #                  (test/gen/erpgen.pl) and collmine.netsuite_build, see test/bench/gen_erp.sh
@@ -52,9 +52,10 @@ EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 1
 # --- the measured items --------------------------------------------------------------------
 # item NAME GROUP PARALLEL "REQUIRED collmine FUNCTIONS" "DESCRIPTION" <<'SQL' ... SQL
 # Every item runs serially on the log as an ordinary table. Items marked PARALLEL=yes also run
-# with 2 workers on it, and on a copy hash-partitioned by case_id (enable_partitionwise_aggregate
+# with 2 workers on it, on a copy hash-partitioned by case_id (enable_partitionwise_aggregate
 # = on), serially and with 2 workers: there each worker aggregates whole partitions (Parallel
-# Append), no state is combined.
+# Append), no state is combined; and on a copy in time order (layout "time"), serially and with
+# 2 workers.
 # :log is the event log table. Each query returns a small result (it is hashed to compare runs),
 # never one row per case, so that client transfer is not measured.
 ITEMS=(); declare -A I_GROUP I_PAR I_REQ I_DESC I_SQL
@@ -321,6 +322,10 @@ for size in $LOGS; do
         done
         echo "INSERT INTO ${log}_p SELECT * FROM $log;"
         echo "VACUUM (FREEZE, ANALYZE) ${log}_p;"
+        # the same events as an ordinary table in time order, as many exports list them: no
+        # case's events are adjacent, so the entry points cannot stream it (layout "time")
+        echo "CREATE TABLE ${log}_t AS SELECT * FROM $log ORDER BY ts, case_id, ord;"
+        echo "VACUUM (FREEZE, ANALYZE) ${log}_t;"
     } | "${PSQL[@]}"
     for name in "${ITEMS[@]}"; do
         selected "$name" || continue
@@ -329,9 +334,11 @@ for size in $LOGS; do
             measure "$name" "$log" "$events" "$cases" "$label" 2 heap
             measure "$name" "${log}_p" "$events" "$cases" "$label" 0 "hash$PARTS"
             measure "$name" "${log}_p" "$events" "$cases" "$label" 2 "hash$PARTS"
+            measure "$name" "${log}_t" "$events" "$cases" "$label" 0 time
+            measure "$name" "${log}_t" "$events" "$cases" "$label" 2 time
         fi
     done
-    "${PSQL[@]}" -c "DROP TABLE $log" -c "DROP TABLE IF EXISTS ${log}_p"
+    "${PSQL[@]}" -c "DROP TABLE $log" -c "DROP TABLE IF EXISTS ${log}_p" -c "DROP TABLE IF EXISTS ${log}_t"
 done
 elapsed=$(( $(date +%s) - started ))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -24,20 +24,36 @@ SELECT DISTINCT label, events, cases FROM bench.results;
 CREATE TEMP VIEW small AS SELECT * FROM sizes WHERE label <> 'bpic2012' ORDER BY events LIMIT 1;
 CREATE TEMP VIEW big AS SELECT * FROM sizes WHERE label <> 'bpic2012' ORDER BY events DESC LIMIT 1;
 
--- Best time (ms) of an item at a size with a worker count; NULL when not measured.
-CREATE FUNCTION pg_temp.t(p_item text, p_label text, p_workers int DEFAULT 0, p_heap boolean DEFAULT true) RETURNS float8
+-- The layouts: 'heap' the log as generated or loaded; 'hashN' its copy hash-partitioned by case
+-- id; 'time' its copy as an ordinary table in time order. A layout argument 'hash' means the
+-- partitioned copy, whatever N.
+CREATE FUNCTION pg_temp.is_layout(p_layout text, p_want text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_want = 'hash' THEN p_layout LIKE 'hash%' ELSE p_layout = p_want END
+$$;
+
+-- Best time (ms) of an item at a size with a worker count on a layout; NULL when not measured.
+CREATE FUNCTION pg_temp.t(p_item text, p_label text, p_workers int DEFAULT 0, p_layout text DEFAULT 'heap') RETURNS float8
 LANGUAGE sql STABLE AS $$
     SELECT best_ms FROM bench.results
     WHERE item = p_item AND label = p_label AND workers = p_workers AND status = 'ok'
-      AND (layout = 'heap') = p_heap
+      AND pg_temp.is_layout(layout, p_layout)
 $$;
 
 -- Total CPU time (ms: backend and parallel workers) of an item at a size and worker count.
-CREATE FUNCTION pg_temp.tc(p_item text, p_label text, p_workers int, p_heap boolean DEFAULT false) RETURNS float8
+CREATE FUNCTION pg_temp.tc(p_item text, p_label text, p_workers int, p_layout text DEFAULT 'hash') RETURNS float8
 LANGUAGE sql STABLE AS $$
     SELECT nullif(total_cpu_ms, 0) FROM bench.results
     WHERE item = p_item AND label = p_label AND workers = p_workers AND status = 'ok'
-      AND (layout = 'heap') = p_heap
+      AND pg_temp.is_layout(layout, p_layout)
+$$;
+
+-- Do the 2-worker runs of an item on a layout give the serial runs' results?
+CREATE FUNCTION pg_temp.same(p_item text, p_label text, p_layout text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT bool_and(p.md5 = s.md5) FROM bench.results s JOIN bench.results p USING (item, label)
+     WHERE item = p_item AND label = p_label AND s.workers = 0 AND p.workers = 2
+       AND pg_temp.is_layout(p.layout, p_layout)
 $$;
 
 -- Backend CPU time (ms) of an item at a size, serial, ordinary table.
@@ -88,8 +104,9 @@ SELECT string_agg(tbl, E'\n' ORDER BY events) FROM (
   FROM sizes s JOIN r ON r.label = s.label AND r.workers = 0 AND r.layout = 'heap' JOIN base b ON b.label = s.label
   GROUP BY s.label, s.events, s.cases) x;
 
-SELECT E'### Serial vs 2 parallel workers, ordinary table and log hash-partitioned by case_id\n\n'
-    'Layout heap: the ordinary table. Layout hash4: the same data copied into a table hash-partitioned by case_id, `enable_partitionwise_aggregate = on`. '
+SELECT E'### Serial vs 2 parallel workers: the log as it lies, hash-partitioned by case_id, and in time order\n\n'
+    'Layout heap: the ordinary table as generated (invoice after invoice) or loaded. Layout hash4: the same data copied into a table hash-partitioned by case_id, `enable_partitionwise_aggregate = on`. '
+    'Layout time: the same data copied into an ordinary table in time order, so that no case''s events are adjacent and the entry points cannot stream it. '
     'Total CPU is the backend''s plus that of the parallel workers (read from the postmaster''s reaped children). '
     '"Same results" compares the sorted output of the 2-worker run with the serial run on the partitioned '
     'log and with the serial run on the ordinary table.' || E'\n\n'
@@ -142,11 +159,9 @@ WITH v AS (
          pg_temp.c('baseline_groupby', bg.label) AS gb_c,
          pg_temp.c('plain_process_map', bg.label) AS plain_pm_c,
          pg_temp.c('collmine_process_map', sm.label) AS pm_small_c,
-         pg_temp.t('collmine_process_map', bg.label, 0, false) AS pm_part,
-         pg_temp.t('collmine_process_map', bg.label, 2, false) AS pm_par,
-         (SELECT bool_and(p.md5 = s.md5) FROM bench.results s JOIN bench.results p USING (item, label)
-           WHERE item = 'collmine_process_map' AND label = bg.label AND s.workers = 0 AND p.workers = 2
-             AND p.layout <> 'heap') AS par_same,
+         pg_temp.t('collmine_process_map', bg.label, 0, 'hash') AS pm_part,
+         pg_temp.t('collmine_process_map', bg.label, 2, 'hash') AS pm_par,
+         pg_temp.same('collmine_process_map', bg.label, 'hash') AS par_same,
          (SELECT max(peak_kb) FROM bench.results WHERE item = 'collmine_process_map' AND status = 'ok' AND workers = 0) AS pm_kb,
          pg_size_bytes(current_setting('work_mem')) / 1024 * current_setting('hash_mem_multiplier')::float8 + 131072 AS mem_cap_kb
   FROM big bg, small sm),
@@ -209,32 +224,19 @@ t AS (
   FROM l
   UNION ALL
   SELECT l.events, 3 + x.o, l.label,
-         format('`%s` with 2 workers faster than serial, total CPU ≤ 1.15× serial, equal results (%s, partitioned)', x.item, l.label),
+         format('`%s` with 2 workers faster than serial, total CPU ≤ 1.15× serial, equal results (%s, %s)', x.item, l.label,
+                CASE y.layout WHEN 'hash' THEN 'partitioned' ELSE 'ordinary table in time order' END),
          format('%s× faster, total CPU %s×, results %s',
-                pg_temp.n((pg_temp.t(x.item, l.label, 0, false) / pg_temp.t(x.item, l.label, 2, false))::numeric, 2),
-                pg_temp.n((pg_temp.tc(x.item, l.label, 2) / pg_temp.tc(x.item, l.label, 0))::numeric, 2),
-                CASE WHEN (SELECT bool_and(p.md5 = s.md5) FROM bench.results s JOIN bench.results p USING (item, label)
-                           WHERE item = x.item AND label = l.label AND s.workers = 0 AND p.workers = 2 AND p.layout <> 'heap')
-                     THEN 'equal' ELSE 'DIFFERENT' END),
-         pg_temp.t(x.item, l.label, 0, false) / pg_temp.t(x.item, l.label, 2, false) > 1
-           AND pg_temp.tc(x.item, l.label, 2) / pg_temp.tc(x.item, l.label, 0) <= 1.15
-           AND (SELECT bool_and(p.md5 = s.md5) FROM bench.results s JOIN bench.results p USING (item, label)
-                WHERE item = x.item AND label = l.label AND s.workers = 0 AND p.workers = 2 AND p.layout <> 'heap')
-  FROM l, (VALUES (0, 'collmine_process_map'), (1, 'collmine_variants_entry')) x(o, item)
-  UNION ALL
-  SELECT l.events, 4.5, l.label,
-         format('`collmine_variants_entry` with 2 workers faster than serial, total CPU ≤ 1.15× serial, equal results (%s, ordinary table)', l.label),
-         format('%s× faster, total CPU %s×, results %s',
-                pg_temp.n((pg_temp.t('collmine_variants_entry', l.label, 0, true) / pg_temp.t('collmine_variants_entry', l.label, 2, true))::numeric, 2),
-                pg_temp.n((pg_temp.tc('collmine_variants_entry', l.label, 2, true) / pg_temp.tc('collmine_variants_entry', l.label, 0, true))::numeric, 2),
-                CASE WHEN (SELECT bool_and(p.md5 = s.md5) FROM bench.results s JOIN bench.results p USING (item, label, layout)
-                           WHERE item = 'collmine_variants_entry' AND label = l.label AND s.workers = 0 AND p.workers = 2 AND p.layout = 'heap')
-                     THEN 'equal' ELSE 'DIFFERENT' END),
-         pg_temp.t('collmine_variants_entry', l.label, 0, true) / pg_temp.t('collmine_variants_entry', l.label, 2, true) > 1
-           AND pg_temp.tc('collmine_variants_entry', l.label, 2, true) / pg_temp.tc('collmine_variants_entry', l.label, 0, true) <= 1.15
-           AND (SELECT bool_and(p.md5 = s.md5) FROM bench.results s JOIN bench.results p USING (item, label, layout)
-                WHERE item = 'collmine_variants_entry' AND label = l.label AND s.workers = 0 AND p.workers = 2 AND p.layout = 'heap')
-  FROM l
+                pg_temp.n((pg_temp.t(x.item, l.label, 0, y.layout) / pg_temp.t(x.item, l.label, 2, y.layout))::numeric, 2),
+                pg_temp.n((pg_temp.tc(x.item, l.label, 2, y.layout) / pg_temp.tc(x.item, l.label, 0, y.layout))::numeric, 2),
+                CASE WHEN pg_temp.same(x.item, l.label, y.layout) THEN 'equal' ELSE 'DIFFERENT' END),
+         pg_temp.t(x.item, l.label, 0, y.layout) / pg_temp.t(x.item, l.label, 2, y.layout) > 1
+           AND pg_temp.tc(x.item, l.label, 2, y.layout) / pg_temp.tc(x.item, l.label, 0, y.layout) <= 1.15
+           AND pg_temp.same(x.item, l.label, y.layout)
+  FROM l, (VALUES (0, 'collmine_process_map'), (0.5, 'collmine_process_map_entry'), (1, 'collmine_variants'),
+                  (1.5, 'collmine_variants_entry')) x(o, item),
+       (VALUES ('hash'), ('time')) y(layout)
+  WHERE pg_temp.t(x.item, l.label, 0, y.layout) IS NOT NULL
   UNION ALL
   SELECT l.events, 5, l.label,
          'BPIC 2012 process map, serial wall time (median), `collmine.process_map()` and the two-level query; the best published in-database result is 172 ms (a native operator inside H2), a different machine',
