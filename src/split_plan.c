@@ -236,3 +236,16 @@ case_split_choice(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_INT32(parts);
 }
+
+/*
+ * _in_parallel_mode(): whether this process runs inside a parallel plan (as its leader, for a
+ * PARALLEL RESTRICTED function). There no subtransaction can start, so process_map() must not
+ * try a streamed read that it would catch the refusal of; it hashes the cases instead.
+ */
+PG_FUNCTION_INFO_V1(in_parallel_mode);
+
+Datum
+in_parallel_mode(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(IsInParallelMode());
+}

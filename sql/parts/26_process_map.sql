@@ -181,7 +181,76 @@ BEGIN
 END
 $$;
 
--- _process_map_streamed(..., how) for how 'table' or 'grouped' (streamed true), or streamed false
+-- Whether this process runs inside a parallel plan (src/split_plan.c): no subtransaction can
+-- start there, so process_map() cannot try a streamed read and catch its refusal.
+CREATE FUNCTION collmine._in_parallel_mode() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'in_parallel_mode' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+-- Is log a partitioned table whose every level is partitioned by the case column alone? Then no
+-- case spans two leaf partitions, and each leaf can be mapped on its own, by its own worker
+-- (_process_map_streamed_parts). Any other key (a date range, an expression, two columns) could
+-- put a case's events in two leaves.
+CREATE FUNCTION collmine._partitioned_by_case(log regclass, case_col name)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(bool_and(pt.partnatts = 1 AND pt.partattrs[0] <> 0 AND a.attname = case_col), false)
+      FROM pg_catalog.pg_partition_tree(log) t
+      JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = t.relid
+      LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+     WHERE NOT t.isleaf
+$$;
+
+-- The unweighted process map of a table partitioned by the case column (_partitioned_by_case)
+-- whose leaves are each stored case after case: one _dfg_stream_grouped per leaf, read as it
+-- lies, the maps merged by dfg_union. Each leaf's aggregate is a whole, non-partial plan, so with
+-- workers a Parallel Append gives each leaf to one process and no case is split between two;
+-- the leader only gathers (as in _variants). A leaf that is not grouped refuses with 22000, as
+-- _process_map_streamed does. The same map, byte for byte, as one stream over the whole table.
+CREATE FUNCTION collmine._process_map_streamed_parts(log regclass, case_col name, activity_col name, ts_col name,
+                                                     order_col name)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+SET synchronize_seqscans = off
+SET parallel_leader_participation = off
+AS $$
+DECLARE
+    coll text;
+    branches text;
+    d collmine.dfg;
+    null_events bigint;
+BEGIN
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      INTO coll
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = case_col;
+    SELECT string_agg(format(
+             'SELECT collmine._dfg_stream_grouped(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL) AS m, '
+             'count(*) FILTER (WHERE c IS NULL) AS n '
+             'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM ONLY %7$s) s',
+             coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+             case_col, activity_col, ts_col,
+             CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
+             t.relid::regclass), ' UNION ALL ' ORDER BY t.relid)
+      INTO branches
+      FROM pg_catalog.pg_partition_tree(log) t
+     WHERE t.isleaf;
+    IF branches IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('SELECT collmine.dfg_union(m), sum(n)::bigint FROM (%s) u', branches)
+    INTO d, null_events;
+    PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
+    RETURN d;
+END
+$$;
+
+-- _process_map_streamed(..., how) for how 'table' or 'grouped', or _process_map_streamed_parts for
+-- how 'partitions' (streamed true), or streamed false
 -- when the stream refused the input (an event out of case order, or a case that came back): then
 -- the log must be read another way. Any other error is raised.
 CREATE FUNCTION collmine._process_map_try_stream(log regclass, case_col name, activity_col name, ts_col name,
@@ -192,7 +261,11 @@ AS $$
 DECLARE
     msg text;
 BEGIN
-    map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
+    IF how = 'partitions' THEN
+        map := collmine._process_map_streamed_parts(log, case_col, activity_col, ts_col, order_col);
+    ELSE
+        map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
+    END IF;
     streamed := true;
 EXCEPTION WHEN data_exception THEN
     -- src/case_stream.h: CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH
@@ -234,7 +307,11 @@ DECLARE
 BEGIN
     -- _trace_sql also checks the arguments and columns, for both paths
     trace_sql := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
-    IF weight_col IS NULL THEN
+    -- Not inside a parallel plan, where the refusal of a stream could not be caught (no
+    -- subtransaction); not on Citus, where a distributed table is pulled to the coordinator
+    -- whole before a stream could refuse it.
+    IF weight_col IS NULL AND NOT collmine._in_parallel_mode()
+       AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         -- stored exactly in case order by the statistics: stream the table as it lies
         IF collmine._case_correlation(log, case_col) >= 0.999 THEN
             SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'table');
@@ -246,9 +323,13 @@ BEGIN
             RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, 'index');
         END IF;
         -- written case after case in some other order (an export by document, a load per
-        -- invoice): stream it as it lies; a log in time order is refused at the first case that
-        -- comes back, after a few rows
-        SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'grouped');
+        -- invoice): stream it as it lies, each leaf partition in its own worker when it is
+        -- partitioned by the case; a log in time order is refused at the first case that comes
+        -- back, after a few rows
+        SELECT * INTO ok, d
+          FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col,
+                                                CASE WHEN collmine._partitioned_by_case(log, case_col)
+                                                     THEN 'partitions' ELSE 'grouped' END);
         IF ok THEN
             RETURN d;
         END IF;

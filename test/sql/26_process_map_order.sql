@@ -19,7 +19,10 @@ CREATE TABLE raw (event_seq bigint, case_id text, activity text, ts text, c5 tex
 CREATE TABLE plain_log AS
   SELECT case_id, activity, ts::timestamptz AS ts, event_seq AS ord, length(case_id) * 10.5 AS amount FROM raw;
 CREATE TABLE sorted_log AS SELECT * FROM plain_log ORDER BY case_id, ts, ord;
-CREATE INDEX ON sorted_log (case_id, ts, ord);
+CREATE INDEX sorted_log_case ON sorted_log (case_id, ts, ord);
+-- rewritten page after page in index order: stored exactly in case order whatever the version's
+-- insert path does (see "INSERT does not keep rows" below)
+CLUSTER sorted_log USING sorted_log_case;
 CREATE TABLE shuffled_log AS SELECT * FROM plain_log ORDER BY md5(ord::text);
 CREATE INDEX ON shuffled_log (case_id, ts, ord);
 -- sorted but for the first event of the lowest case, moved to the end: the statistics still
@@ -111,18 +114,27 @@ SELECT e.source, e.target, e.frequency
 -- _dfg_stream refuses events that are not in case order rather than split a case.
 SELECT collmine._dfg_stream(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('b'), ('a')) v(c);
 
--- Which copies stream as they lie with the grouped check: only sorted_log. shuffled_log
--- interleaves the cases and late_log's lowest case comes back at the end. receipt.csv lists
--- each case's events together, but the table that \copy filled holds a few rows away from
--- their neighbours (COPY does not promise file order), and plain_log copies it in table order:
--- counted independently below, the runs of one case in table order outnumber the cases, and in
--- event_seq (file) order they do not.
-SELECT c AS copy, (collmine._process_map_try_stream(c::regclass, 'case_id', 'activity', 'ts', 'ord', 'grouped')).streamed
-  FROM unnest(ARRAY['plain_log', 'sorted_log', 'shuffled_log', 'late_log']) AS c ORDER BY 1;
-SELECT count(*) FILTER (WHERE p IS DISTINCT FROM case_id) AS runs,
-       count(*) FILTER (WHERE pf IS DISTINCT FROM case_id) AS runs_in_file_order,
-       count(DISTINCT case_id) AS cases
-  FROM (SELECT case_id, lag(case_id) OVER (ORDER BY ctid) AS p, lag(case_id) OVER (ORDER BY ord) AS pf FROM plain_log) s;
+-- Which copies stream as they lie with the grouped check: sorted_log, stored in case order;
+-- not shuffled_log, which interleaves the cases, nor late_log, whose lowest case comes back at
+-- the end. plain_log holds receipt.csv's rows in the order \copy stored them: the file lists each
+-- case's events together (counted in event_seq order below), but COPY does not promise to store
+-- rows in file order (a row can go back to an earlier page with room for it), so whether it
+-- streams depends on the server version; on every copy the stream must agree with an
+-- independent count of the runs of one case in table order.
+CREATE FUNCTION pg_temp.runs(rel regclass, OUT runs bigint, OUT cases bigint) LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('SELECT count(*) FILTER (WHERE p IS DISTINCT FROM case_id), count(DISTINCT case_id)
+                    FROM (SELECT case_id, lag(case_id) OVER (ORDER BY ctid) AS p FROM %s) s', rel)
+  INTO runs, cases;
+END $$;
+SELECT c AS copy, CASE WHEN c <> 'plain_log' THEN x.streamed END AS streamed,
+       x.streamed = (r.runs = r.cases) AS agrees_with_count
+  FROM unnest(ARRAY['plain_log', 'sorted_log', 'shuffled_log', 'late_log']) AS c,
+       LATERAL collmine._process_map_try_stream(c::regclass, 'case_id', 'activity', 'ts', 'ord', 'grouped') x,
+       LATERAL pg_temp.runs(c::regclass) r
+ ORDER BY 1;
+SELECT count(*) FILTER (WHERE pf IS DISTINCT FROM case_id) = count(DISTINCT case_id) AS file_is_grouped
+  FROM (SELECT case_id, lag(case_id) OVER (ORDER BY ord) AS pf FROM plain_log) s;
 
 -- A hand-made log whose cases are grouped but not sorted (c, a, b), with events out of time
 -- order inside case a and two case values equal but not byte for byte (numeric 2.0 and 2.00).
@@ -153,6 +165,87 @@ SELECT (collmine._process_map_try_stream('grouped_log', 'case_id', 'activity', '
        collmine.dfg_send(collmine.process_map('grouped_log', 'case_id', 'activity', 'ts'))
      = (SELECT collmine.dfg_send(collmine.dfg_agg(t))
           FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM grouped_log GROUP BY case_id) s) AS same_after_refusal;
+
+-- A log partitioned by the case column: each leaf is streamed on its own (a Parallel Append can
+-- give each to one worker, since no case spans two leaves) and the maps merged, the same map byte
+-- for byte, serial or with workers forced. Partitioned by anything else (here the time), a
+-- case can span two leaves: the leaves are not mapped apart, and the whole table is streamed
+-- as one (refused here, since a case's events sit in two leaves) or hashed.
+CREATE TABLE part_log (LIKE sorted_log) PARTITION BY HASH (case_id);
+CREATE TABLE part_log_0 PARTITION OF part_log FOR VALUES WITH (MODULUS 3, REMAINDER 0);
+CREATE TABLE part_log_1 PARTITION OF part_log FOR VALUES WITH (MODULUS 3, REMAINDER 1);
+CREATE TABLE part_log_2 PARTITION OF part_log FOR VALUES WITH (MODULUS 3, REMAINDER 2);
+INSERT INTO part_log SELECT * FROM sorted_log;
+CREATE TABLE time_part_log (LIKE sorted_log) PARTITION BY RANGE (ts);
+CREATE TABLE time_part_log_0 PARTITION OF time_part_log FOR VALUES FROM (MINVALUE) TO ('2011-11-01');
+CREATE TABLE time_part_log_1 PARTITION OF time_part_log FOR VALUES FROM ('2011-11-01') TO (MAXVALUE);
+INSERT INTO time_part_log SELECT * FROM sorted_log;
+-- sub-partitioned: by the case and then by the case again (kept), or then by time (not kept)
+CREATE TABLE sub_log (LIKE sorted_log) PARTITION BY LIST (case_id);
+CREATE TABLE sub_log_a PARTITION OF sub_log FOR VALUES IN ('case-10011') PARTITION BY HASH (case_id);
+CREATE TABLE sub_log_a0 PARTITION OF sub_log_a FOR VALUES WITH (MODULUS 1, REMAINDER 0);
+CREATE TABLE sub_log_rest PARTITION OF sub_log DEFAULT PARTITION BY RANGE (ts);
+CREATE TABLE sub_log_rest0 PARTITION OF sub_log_rest DEFAULT;
+ANALYZE part_log;
+ANALYZE time_part_log;
+SELECT collmine._partitioned_by_case('part_log', 'case_id') AS by_case,
+       collmine._partitioned_by_case('part_log', 'activity') AS by_activity,
+       collmine._partitioned_by_case('time_part_log', 'case_id') AS by_time,
+       collmine._partitioned_by_case('sub_log', 'case_id') AS sub_by_time,
+       collmine._partitioned_by_case('sub_log_a', 'case_id') AS sub_by_case,
+       collmine._partitioned_by_case('sorted_log', 'case_id') AS not_partitioned;
+-- INSERT does not keep rows in insertion order exactly either: a short row can go back to a page
+-- that a longer one did not fit (the free space map), so a leaf filled from sorted_log can hold a
+-- case in two places; then the leaves are refused. Whether that happens depends on the version's
+-- insert path, so only the agreement with an independent count per leaf is shown. CLUSTER
+-- rewrites each leaf in case order, after which they stream.
+SELECT (collmine._process_map_try_stream('part_log', 'case_id', 'activity', 'ts', 'ord', 'partitions')).streamed
+         = (SELECT bool_and(r.runs = r.cases) FROM pg_partition_tree('part_log') t, LATERAL pg_temp.runs(t.relid) r
+             WHERE t.isleaf) AS parts_agree_with_count,
+       (collmine._process_map_try_stream('time_part_log', 'case_id', 'activity', 'ts', 'ord', 'grouped')).streamed AS time_parts_streamed;
+CREATE INDEX part_log_case ON part_log (case_id, ts, ord);
+CLUSTER part_log USING part_log_case;
+ANALYZE part_log;
+SELECT (collmine._process_map_try_stream('part_log', 'case_id', 'activity', 'ts', 'ord', 'partitions')).streamed AS parts_streamed_clustered;
+SELECT collmine.dfg_send(collmine._process_map_streamed_parts('part_log', 'case_id', 'activity', 'ts', 'ord'))
+         = (SELECT collmine.dfg_send(m) FROM maps WHERE copy = 'plain_log') AS same_parts,
+       collmine.dfg_send(collmine.process_map('part_log', 'case_id', 'activity', 'ts', 'ord'))
+         = (SELECT collmine.dfg_send(m) FROM maps WHERE copy = 'plain_log') AS same_process_map,
+       collmine.dfg_send(collmine.process_map('time_part_log', 'case_id', 'activity', 'ts', 'ord'))
+         = (SELECT collmine.dfg_send(m) FROM maps WHERE copy = 'plain_log') AS same_time_parts;
+BEGIN;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+-- the plan each leaf's stream gets under these settings: a Parallel Append of whole leaves, each
+-- an Aggregate over a Seq Scan (not a Parallel Seq Scan, which would split a leaf)
+CREATE FUNCTION pg_temp.plan_lines(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q;
+END $$;
+SELECT bool_or(l LIKE '%Parallel Append%') AS parallel_append,
+       count(*) FILTER (WHERE l LIKE '%->  Seq Scan on part_log_%') AS whole_leaf_scans,
+       bool_or(l LIKE '%Parallel Seq Scan%') AS split_leaf_scans
+  FROM pg_temp.plan_lines($q$
+SELECT collmine.dfg_union(m) FROM (
+  SELECT collmine._dfg_stream_grouped(case_id, activity, ts, ord) AS m FROM ONLY part_log_0
+  UNION ALL SELECT collmine._dfg_stream_grouped(case_id, activity, ts, ord) FROM ONLY part_log_1
+  UNION ALL SELECT collmine._dfg_stream_grouped(case_id, activity, ts, ord) FROM ONLY part_log_2) u$q$) l;
+-- called alone (no table in the statement, so no parallel plan around it), so that its own
+-- query may get workers; process_map() inside a parallel plan hashes the cases instead, since
+-- it could not catch a refusal there (no subtransaction in parallel mode)
+CREATE TEMP TABLE parts_map AS
+  SELECT collmine._process_map_streamed_parts('part_log', 'case_id', 'activity', 'ts', 'ord') AS m;
+SELECT collmine.dfg_send(m) = (SELECT collmine.dfg_send(m) FROM maps WHERE copy = 'plain_log') AS same_parts_parallel
+  FROM parts_map;
+SELECT bool_or(l LIKE '%Gather%') AS inside_a_parallel_plan
+  FROM pg_temp.plan_lines($q$
+SELECT collmine.dfg_send(collmine.process_map('part_log', 'case_id', 'activity', 'ts', 'ord'))
+         = (SELECT collmine.dfg_send(m) FROM maps WHERE copy = 'plain_log')$q$) l;
+SELECT collmine.dfg_send(collmine.process_map('part_log', 'case_id', 'activity', 'ts', 'ord'))
+         = (SELECT collmine.dfg_send(m) FROM maps WHERE copy = 'plain_log') AS same_inside_parallel_plan;
+ROLLBACK;
 
 -- A log schema's events, written in (case_id, ts, ord) order as the connectors write them and
 -- analyzed: process_map(log_schema) takes the relation form's streamed path, same map.

@@ -676,6 +676,62 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._in_parallel_mode() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'in_parallel_mode' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+CREATE OR REPLACE FUNCTION collmine._partitioned_by_case(log regclass, case_col name)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(bool_and(pt.partnatts = 1 AND pt.partattrs[0] <> 0 AND a.attname = case_col), false)
+      FROM pg_catalog.pg_partition_tree(log) t
+      JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = t.relid
+      LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+     WHERE NOT t.isleaf
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._process_map_streamed_parts(log regclass, case_col name, activity_col name, ts_col name,
+                                                     order_col name)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+SET synchronize_seqscans = off
+SET parallel_leader_participation = off
+AS $$
+DECLARE
+    coll text;
+    branches text;
+    d collmine.dfg;
+    null_events bigint;
+BEGIN
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      INTO coll
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = case_col;
+    SELECT string_agg(format(
+             'SELECT collmine._dfg_stream_grouped(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL) AS m, '
+             'count(*) FILTER (WHERE c IS NULL) AS n '
+             'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM ONLY %7$s) s',
+             coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+             case_col, activity_col, ts_col,
+             CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
+             t.relid::regclass), ' UNION ALL ' ORDER BY t.relid)
+      INTO branches
+      FROM pg_catalog.pg_partition_tree(log) t
+     WHERE t.isleaf;
+    IF branches IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('SELECT collmine.dfg_union(m), sum(n)::bigint FROM (%s) u', branches)
+    INTO d, null_events;
+    PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
+    RETURN d;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._process_map_try_stream(log regclass, case_col name, activity_col name, ts_col name,
                                                  order_col name, how text, OUT streamed boolean, OUT map collmine.dfg)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
@@ -684,7 +740,11 @@ AS $$
 DECLARE
     msg text;
 BEGIN
-    map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
+    IF how = 'partitions' THEN
+        map := collmine._process_map_streamed_parts(log, case_col, activity_col, ts_col, order_col);
+    ELSE
+        map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
+    END IF;
     streamed := true;
 EXCEPTION WHEN data_exception THEN
     -- src/case_stream.h: CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH
@@ -724,7 +784,11 @@ DECLARE
 BEGIN
     -- _trace_sql also checks the arguments and columns, for both paths
     trace_sql := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
-    IF weight_col IS NULL THEN
+    -- Not inside a parallel plan, where the refusal of a stream could not be caught (no
+    -- subtransaction); not on Citus, where a distributed table is pulled to the coordinator
+    -- whole before a stream could refuse it.
+    IF weight_col IS NULL AND NOT collmine._in_parallel_mode()
+       AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         -- stored exactly in case order by the statistics: stream the table as it lies
         IF collmine._case_correlation(log, case_col) >= 0.999 THEN
             SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'table');
@@ -736,9 +800,13 @@ BEGIN
             RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, 'index');
         END IF;
         -- written case after case in some other order (an export by document, a load per
-        -- invoice): stream it as it lies; a log in time order is refused at the first case that
-        -- comes back, after a few rows
-        SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'grouped');
+        -- invoice): stream it as it lies, each leaf partition in its own worker when it is
+        -- partitioned by the case; a log in time order is refused at the first case that comes
+        -- back, after a few rows
+        SELECT * INTO ok, d
+          FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col,
+                                                CASE WHEN collmine._partitioned_by_case(log, case_col)
+                                                     THEN 'partitions' ELSE 'grouped' END);
         IF ok THEN
             RETURN d;
         END IF;
