@@ -20,7 +20,8 @@
 #     KPI, aging, the policy tally and all twelve dashboards (views and materialized views);
 #     the KPI's invoice-to-events join runs on the workers; and the build over distributed
 #     staging tables (every log table distributed or replicated too) equals it as well, and so
-#     do the Dynamics 365 builds of the regression tests' hand-made exports;
+#     do the Dynamics 365 builds of the regression tests' hand-made exports, and a NetSuite
+#     saved-search export (netsuite_from_saved_search) distributed with its staging tables;
 #   - policy_adherence(log_schema, ...) and replay_fitness(log_schema, net, group_by) equal the
 #     single-node results, with the tallies split over the workers.
 # Prints ok/not ok lines and "N passed, N failed"; exits non-zero on any failure. Without the
@@ -317,6 +318,33 @@ SQL
 }
 d365 d365bc test/sql/40_connectors_d365bc.sql 40 cm_bc
 d365 d365fo test/sql/40_connectors_d365fo.sql 44 cm_fo
+# A NetSuite saved-search export (display column names) turned into the SuiteQL staging tables
+# by netsuite_from_saved_search, then built: the regression test's hand-made export, once on
+# local staging and once with the export and every staging table it fills distributed (the
+# export by internal id, the SuiteQL tables as in erps) into a distributed log schema.
+ss_first=$(grep -n "collmine.create_staging('netsuite', 'cm_ss')" test/sql/40_connectors_netsuite.sql | cut -d: -f1)
+ss_last=$(grep -n "collmine.netsuite_build('cm_ss'" test/sql/40_connectors_netsuite.sql | cut -d: -f1)
+ss_block() { sed -n "${ss_first},$((ss_last + 1))p" test/sql/40_connectors_netsuite.sql | sed -E "s/\bcm_ss\b/$1/g"; }
+out=$(coord 2>&1 <<SQL
+SET client_min_messages = warning;
+$(ss_block cm_ss)
+SELECT count(*) FROM collmine.create_staging('netsuite', 'cm_ssd');
+SELECT create_distributed_table('cm_ssd.transaction_search', 'Internal ID');
+SELECT create_distributed_table('cm_ssd.transaction', 'id');
+SELECT create_distributed_table('cm_ssd.transactionline', 'transaction', colocate_with => 'cm_ssd.transaction');
+SELECT create_distributed_table('cm_ssd.' || t, 'previousdoc', colocate_with => 'cm_ssd.transaction')
+  FROM unnest('{nexttransactionlinelink,previoustransactionlinelink}'::text[]) t;
+SELECT create_distributed_table('cm_ssd.' || t, 'id') FROM unnest('{systemnote,phonecall,message}'::text[]) t;
+SELECT create_reference_table('cm_ssd.' || t) FROM unnest('{customer,term,subsidiary,customrecord_3805_dunning_eval_result,employee,currency}'::text[]) t;
+$(dist_log cm_ssd)
+$(ss_block cm_ssd | grep -v "create_staging('netsuite', 'cm_ssd')")
+SQL
+) && ok "netsuite_from_saved_search and netsuite_build over a distributed saved-search export" \
+  || notok "netsuite_from_saved_search over a distributed export: $out"
+for t in transaction transactionline nexttransactionlinelink customer events invoices applications quality_issues; do
+    same "saved search over distributed staging: $t equals the single-node build's" \
+        "SELECT x::text FROM cm_ssd.$t x ORDER BY 1" "SELECT x::text FROM cm_ss.$t x ORDER BY 1" 0
+done
 check "events and invoices are distributed by case_id and co-located" \
     "SELECT count(*) = 2 AND count(DISTINCT colocationid) = 1 AND bool_and(column_to_column_name(logicalrelid, partkey) = 'case_id')
        FROM pg_dist_partition WHERE logicalrelid IN ('erpd.events'::regclass, 'erpd.invoices'::regclass)"

@@ -917,6 +917,28 @@ $$;
 -- build's steps join the staging tables on keys other than any one distribution column (a link
 -- table on both of its documents, notes and calls on the transaction they name), which Citus
 -- cannot push down, so the build runs on the coordinator from the copies (docs/scale-out.md).
+-- The relation to read a staging table from on the coordinator: the table itself, or, for a table
+-- that Citus distributes, a temporary copy of it read once (see _cm_dedup for why the connectors'
+-- steps cannot run over the shards).
+CREATE FUNCTION collmine._cm_citus_local(p_schema name, p_table text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    rel text := format('%I.%I', p_schema, p_table);
+    tmp name := '_cm_c_' || md5(p_table);
+BEGIN
+    IF NOT collmine._cm_citus_table(rel::regclass) THEN
+        RETURN rel;
+    END IF;
+    EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
+    EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM %s', tmp, rel);
+    RETURN format('pg_temp.%I', tmp);
+END
+$$;
+
 CREATE FUNCTION collmine._cm_dedup(p_schema name, p_table text, p_key text[])
 RETURNS text
 LANGUAGE plpgsql
@@ -926,14 +948,9 @@ AS $$
 DECLARE
     keyexpr text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(p_key) k);
     tmp text := '_cm_d_' || md5(p_table);
-    rel text := format('%I.%I', p_schema, p_table);
+    rel text := collmine._cm_citus_local(p_schema, p_table);
     dups bigint;
 BEGIN
-    IF collmine._cm_citus_table(rel::regclass) THEN
-        EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', '_cm_c_' || md5(p_table));
-        EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM %s', '_cm_c_' || md5(p_table), rel);
-        rel := format('pg_temp.%I', '_cm_c_' || md5(p_table));
-    END IF;
     EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         SELECT 'duplicate_row', 'warning', %3$L, concat_ws('/', %2$s), count(*) || ' rows with this key; one kept'
         FROM %1$s GROUP BY %2$s HAVING count(*) > 1$q$, rel, keyexpr, p_table);

@@ -1663,6 +1663,25 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_citus_local(p_schema name, p_table text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, collmine
+SET client_min_messages = warning
+AS $$
+DECLARE
+    rel text := format('%I.%I', p_schema, p_table);
+    tmp name := '_cm_c_' || md5(p_table);
+BEGIN
+    IF NOT collmine._cm_citus_table(rel::regclass) THEN
+        RETURN rel;
+    END IF;
+    EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', tmp);
+    EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM %s', tmp, rel);
+    RETURN format('pg_temp.%I', tmp);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._cm_dedup(p_schema name, p_table text, p_key text[])
 RETURNS text
 LANGUAGE plpgsql
@@ -1672,14 +1691,9 @@ AS $$
 DECLARE
     keyexpr text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(p_key) k);
     tmp text := '_cm_d_' || md5(p_table);
-    rel text := format('%I.%I', p_schema, p_table);
+    rel text := collmine._cm_citus_local(p_schema, p_table);
     dups bigint;
 BEGIN
-    IF collmine._cm_citus_table(rel::regclass) THEN
-        EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', '_cm_c_' || md5(p_table));
-        EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM %s', '_cm_c_' || md5(p_table), rel);
-        rel := format('pg_temp.%I', '_cm_c_' || md5(p_table));
-    END IF;
     EXECUTE format($q$INSERT INTO pg_temp._cm_issue (check_name, severity, source_table, source_ref, detail)
         SELECT 'duplicate_row', 'warning', %3$L, concat_ws('/', %2$s), count(*) || ' rows with this key; one kept'
         FROM %1$s GROUP BY %2$s HAVING count(*) > 1$q$, rel, keyexpr, p_table);
@@ -2767,9 +2781,13 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     n bigint;
+    src text;
 BEGIN
     PERFORM collmine._cm_require(log_schema, 'netsuite',
         ARRAY['systemnote', 'phonecall', 'message', 'term', 'subsidiary', 'customrecord_3805_dunning_eval_result']);
+    -- the export as the coordinator reads it (a copy when Citus distributes it: the steps below
+    -- join it with itself on the document number, which is no distribution column)
+    src := collmine._cm_citus_local(log_schema, 'transaction_search');
     -- the saved search replaces what the SuiteQL tables it feeds held before
     EXECUTE format('TRUNCATE %1$I.transaction, %1$I.transactionline, %1$I.nexttransactionlinelink, %1$I.customer', log_schema);
     -- one transaction per internal id; display type names become SuiteQL type ids
@@ -2783,28 +2801,28 @@ BEGIN
                              WHEN 'Customer Refund' THEN 'CustRfnd' ELSE s."Type" END,
                s."Date", s."Date Created", s."Due Date/Receive By", s."Date Closed", s."Name", s."Status",
                s."Amount", s."Amount Paid", s."Amount Remaining", s."Currency", s."Created By", s."Terms", s."Memo"
-        FROM %1$I.transaction_search s
+        FROM %2$s s
         WHERE coalesce(s."Internal ID", '') <> ''
-        ORDER BY s."Internal ID", s::text$q$, log_schema);
+        ORDER BY s."Internal ID", s::text$q$, log_schema, src);
     GET DIAGNOSTICS n = ROW_COUNT;
     EXECUTE format($q$INSERT INTO %1$I.transactionline (transaction, id, mainline, subsidiary, entity)
         SELECT DISTINCT ON (s."Internal ID") s."Internal ID", '0', 'T', s."Subsidiary", s."Name"
-        FROM %1$I.transaction_search s WHERE coalesce(s."Internal ID", '') <> ''
-        ORDER BY s."Internal ID", s::text$q$, log_schema);
+        FROM %2$s s WHERE coalesce(s."Internal ID", '') <> ''
+        ORDER BY s."Internal ID", s::text$q$, log_schema, src);
     EXECUTE format($q$INSERT INTO %1$I.customer (id, companyname, salesrep)
         SELECT DISTINCT ON (s."Name") s."Name", s."Name", s."Sales Rep"
-        FROM %1$I.transaction_search s WHERE coalesce(s."Name", '') <> ''
-        ORDER BY s."Name", s."Sales Rep" NULLS LAST$q$, log_schema);
+        FROM %2$s s WHERE coalesce(s."Name", '') <> ''
+        ORDER BY s."Name", s."Sales Rep" NULLS LAST$q$, log_schema, src);
     -- "Applying Transaction" is display text such as "Payment #PYMT0042": find that document in
     -- the export by its number; the application happened on the applying document's date
     EXECUTE format($q$INSERT INTO %1$I.nexttransactionlinelink (previousdoc, previoustype, nextdoc, nexttype, linktype, foreignamount, lastmodifieddate)
         SELECT DISTINCT s."Internal ID", 'CustInvc', coalesce(a."Internal ID", 'unknown ' || s."Applying Transaction"),
                a."Type", 'Payment', s."Applying Link Amount", a."Date"
-        FROM %1$I.transaction_search s
-        LEFT JOIN (SELECT DISTINCT ON (x."Document Number") x.* FROM %1$I.transaction_search x
+        FROM %2$s s
+        LEFT JOIN (SELECT DISTINCT ON (x."Document Number") x.* FROM %2$s x
                    ORDER BY x."Document Number", x."Internal ID") a
                ON a."Document Number" = coalesce(substring(s."Applying Transaction" FROM '#\s*(\S+)\s*$'), btrim(s."Applying Transaction"))
-        WHERE s."Type" = 'Invoice' AND coalesce(s."Applying Transaction", '') <> ''$q$, log_schema);
+        WHERE s."Type" = 'Invoice' AND coalesce(s."Applying Transaction", '') <> ''$q$, log_schema, src);
     RETURN n;
 END
 $$;
