@@ -1,6 +1,17 @@
 /*
  * case_stream.c: events that arrive one case after another, collected one case at a time, with
  * the input's order checked (case_stream.h).
+ *
+ * A grouped stream reads runs: rows of one case value in a row. A run of one row may be a row
+ * stored away from its case (case_stream.h), so it is set aside (held, by the case's hash) and
+ * joined to its case when the case's run comes; a held row whose case never comes is a case of
+ * its own, handed on at the end. A run of several rows is its case, except that it stays open
+ * while the next run has one row: if the case comes back right after that row, the row was out
+ * of place inside it and the case goes on. A case handed on is remembered (its 64-bit hash), and
+ * a case that comes back after that is refused: it cannot be taken back from the consumer. So
+ * every row reaches its case, and a case is handed on once, with all its rows, or the input is
+ * refused. The rows set aside are bounded by work_mem (256 bytes each); past it the input is
+ * refused too.
  */
 #include "common.h"
 #include "case_stream.h"
@@ -8,7 +19,9 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/typcache.h"
 
 /* The set of the hashes of the cases seen: open addressing, 0 marks a free slot. */
@@ -74,7 +87,23 @@ seen_grow(CaseSeen *s)
 	s->mask = n - 1;
 }
 
-/* Remember h (never 0); false when it was seen before. */
+/* Was h remembered? */
+static bool
+seen_has(const CaseSeen *s, uint64 h)
+{
+	uint64		i;
+
+	if (h == 0)
+		h = 1;
+	for (i = h & s->mask; s->slots[i] != 0; i = (i + 1) & s->mask)
+	{
+		if (s->slots[i] == h)
+			return true;
+	}
+	return false;
+}
+
+/* Remember h (0 is stored as 1); false when it was seen before. */
 static bool
 seen_add(CaseSeen *s, uint64 h)
 {
@@ -98,6 +127,20 @@ refuse(const CaseStream *cs, const char *why)
 			 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
 }
 
+/* The runs set aside: one-row runs by their case's hash, at most max of them. */
+struct CaseHeld
+{
+	HTAB	   *tab;
+	int64		n;
+	int64		max;
+};
+
+typedef struct HeldEntry
+{
+	uint64		hash;			/* the key */
+	CaseRun		run;
+} HeldEntry;
+
 CaseStream *
 case_stream_new(FunctionCallInfo fcinfo, MemoryContext cxt, int case_arg, CaseStreamMode mode,
 				const char *who)
@@ -112,6 +155,7 @@ case_stream_new(FunctionCallInfo fcinfo, MemoryContext cxt, int case_arg, CaseSt
 				 errmsg("could not determine the type of the case column")));
 	cs = MemoryContextAllocZero(cxt, sizeof(CaseStream));
 	cs->cxt = cxt;
+	cs->fcinfo = fcinfo;
 	cs->who = who;
 	cs->mode = mode;
 	cs->collation = PG_GET_COLLATION();
@@ -127,116 +171,318 @@ case_stream_new(FunctionCallInfo fcinfo, MemoryContext cxt, int case_arg, CaseSt
 	}
 	else
 	{
+		HASHCTL		ctl;
+
 		tc = lookup_type_cache(typid, TYPECACHE_EQ_OPR_FINFO | TYPECACHE_HASH_EXTENDED_PROC_FINFO);
 		if (!OidIsValid(tc->eq_opr_finfo.fn_oid) || !OidIsValid(tc->hash_extended_proc_finfo.fn_oid))
 			refuse(cs, CASE_STREAM_NO_HASH);
 		cs->eq = &tc->eq_opr_finfo;
 		cs->hash = &tc->hash_extended_proc_finfo;
 		cs->seen = seen_new(cxt);
+		cs->held = MemoryContextAllocZero(cxt, sizeof(CaseHeld));
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(HeldEntry);
+		ctl.hcxt = cxt;
+		cs->held->tab = hash_create("collmine rows set aside", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		cs->held->max = Max((int64) work_mem * 1024 / 256, 1024);
 	}
 	cs->typlen = tc->typlen;
 	cs->typbyval = tc->typbyval;
-	cs->cur = trace_case_new(fcinfo, cxt);
 	return cs;
 }
 
-/* Are v's bytes those of the current case value? Inline for values by value and plain or
+/* Are a's and b's bytes the same case value? Inline for values by value and plain or
  * short-header varlenas, which is what a case column holds; datum_image_eq for the rest. */
 static inline bool
-same_image(const CaseStream *cs, Datum v)
+same_image(const CaseStream *cs, Datum a, Datum b)
 {
 	if (cs->typbyval)
-		return cs->case_val == v;
+		return a == b;
 	if (cs->typlen == -1)
 	{
-		const struct varlena *a = (const struct varlena *) DatumGetPointer(cs->case_val);
-		const struct varlena *b = (const struct varlena *) DatumGetPointer(v);
+		const struct varlena *x = (const struct varlena *) DatumGetPointer(a);
+		const struct varlena *y = (const struct varlena *) DatumGetPointer(b);
 
-		if (!VARATT_IS_EXTERNAL(a) && !VARATT_IS_COMPRESSED(a) &&
-			!VARATT_IS_EXTERNAL(b) && !VARATT_IS_COMPRESSED(b))
-			return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
-				memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+		if (!VARATT_IS_EXTERNAL(x) && !VARATT_IS_COMPRESSED(x) &&
+			!VARATT_IS_EXTERNAL(y) && !VARATT_IS_COMPRESSED(y))
+			return VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) &&
+				memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0;
 	}
-	return datum_image_eq(cs->case_val, v, cs->typbyval, cs->typlen);
+	return datum_image_eq(a, b, cs->typbyval, cs->typlen);
 }
 
-/*
- * Does v start a new case? Equal bytes are the same case without a call; otherwise the type's
- * comparison (sorted) or equality (grouped) decides. A lower value in a sorted stream, or a case
- * seen before in a grouped one, refuses the input.
- */
+/* Is b the case a (grouped: the type's equality, after the bytes)? */
 static bool
-starts_case(CaseStream *cs, Datum v)
+same_case(const CaseStream *cs, Datum a, Datum b)
 {
-	if (same_image(cs, v))
-		return false;
-	if (cs->mode == CASE_STREAM_SORTED)
-	{
-		int32		c = DatumGetInt32(FunctionCall2Coll(cs->cmp, cs->collation, cs->case_val, v));
-
-		if (c > 0)
-			refuse(cs, CASE_STREAM_NOT_SORTED);
-		return c < 0;
-	}
-	return !DatumGetBool(FunctionCall2Coll(cs->eq, cs->collation, cs->case_val, v));
+	return same_image(cs, a, b) ||
+		DatumGetBool(FunctionCall2Coll(cs->eq, cs->collation, a, b));
 }
 
-/* Make v the current case; in a grouped stream, refuse it when its hash was seen. */
+/* The case value's hash in the column's collation (grouped). */
+static uint64
+case_hash(const CaseStream *cs, Datum v)
+{
+	return DatumGetUInt64(FunctionCall2Coll(cs->hash, cs->collation, v, Int64GetDatum(0)));
+}
+
+/* A collector for a new case: the spare one when there is one. */
+static TraceCase *
+new_collector(CaseStream *cs)
+{
+	TraceCase  *tc = cs->spare;
+
+	if (tc != NULL)
+	{
+		cs->spare = NULL;
+		return tc;
+	}
+	return trace_case_new(cs->fcinfo, cs->cxt);
+}
+
+/* Free a run's case value and weight, keeping its collector as the spare (emptied). */
 static void
-begin_case(CaseStream *cs, Datum v)
+release_run(CaseStream *cs, CaseRun *r)
+{
+	if (!cs->typbyval)
+		pfree(DatumGetPointer(r->val));
+	if (r->has_weight)
+		pfree(DatumGetPointer(r->weight));
+	trace_case_reset(r->tc);
+	if (cs->spare == NULL)
+		cs->spare = r->tc;
+	else
+		pfree(r->tc);
+	r->tc = NULL;
+}
+
+/* Hand a complete case to done, then release it; a grouped case is remembered, once. */
+static void
+hand_on(CaseStream *cs, CaseRun *r, CaseStreamDone done, void *arg)
+{
+	TraceData  *t;
+
+	if (cs->mode == CASE_STREAM_GROUPED && !seen_add(cs->seen, r->hash))
+		refuse(cs, CASE_STREAM_NOT_GROUPED);
+	t = trace_case_trace(r->tc);
+	done(arg, t, r->weight, r->has_weight);
+	pfree(t);
+	cs->cases++;
+	release_run(cs, r);
+}
+
+/* Keep w (numeric) as the run's weight when it is the largest so far; on a tie the later value,
+ * as max() keeps it, which shows only in its scale (1.0 against 1.00). */
+static void
+note_weight(CaseStream *cs, CaseRun *r, Datum w)
 {
 	MemoryContext old;
 
-	if (cs->mode == CASE_STREAM_GROUPED)
+	if (r->has_weight)
 	{
-		uint64		h = DatumGetUInt64(FunctionCall2Coll(cs->hash, cs->collation, v, Int64GetDatum(0)));
-
-		if (!seen_add(cs->seen, h))
-			refuse(cs, CASE_STREAM_NOT_GROUPED);
+		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, r->weight, w)) > 0)
+			return;
+		pfree(DatumGetPointer(r->weight));
 	}
-	if (cs->have_case && !cs->typbyval)
-		pfree(DatumGetPointer(cs->case_val));
 	old = MemoryContextSwitchTo(cs->cxt);
-	cs->case_val = datumCopy(v, cs->typbyval, cs->typlen);
+	r->weight = PointerGetDatum(PG_DETOAST_DATUM_COPY(w));
+	MemoryContextSwitchTo(old);
+	r->has_weight = true;
+}
+
+/* Fold a later run's weight into an earlier one's (the later value wins a tie, as above). */
+static void
+merge_weight(CaseStream *cs, CaseRun *into, CaseRun *later)
+{
+	if (later->has_weight)
+	{
+		note_weight(cs, into, later->weight);
+		pfree(DatumGetPointer(later->weight));
+		later->has_weight = false;
+	}
+}
+
+/* Set a one-row run aside under its case's hash, joined to what is held for the case already. */
+static void
+hold(CaseStream *cs, CaseRun *r)
+{
+	bool		found;
+	HeldEntry  *e = hash_search(cs->held->tab, &r->hash, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		if (++cs->held->n > cs->held->max)
+			refuse(cs, CASE_STREAM_NOT_GROUPED);
+		e->run = *r;
+		r->tc = NULL;
+		return;
+	}
+	/* a second out-of-place row of the case (or a hash collision, which is refused) */
+	if (!same_case(cs, e->run.val, r->val))
+		refuse(cs, CASE_STREAM_NOT_GROUPED);
+	e->run.tc = trace_case_absorb(e->run.tc, r->tc);
+	merge_weight(cs, &e->run, r);
+	release_run(cs, r);
+}
+
+/*
+ * Start a run of case v: refused when the case was handed on already; what was set aside for it
+ * becomes the start of its collector, so its rows keep their order.
+ */
+static void
+start_run(CaseStream *cs, Datum v)
+{
+	uint64		h = case_hash(cs, v);
+	HeldEntry  *e;
+	MemoryContext old;
+
+	if (seen_has(cs->seen, h))
+		refuse(cs, CASE_STREAM_NOT_GROUPED);
+	e = cs->held->n > 0 ? hash_search(cs->held->tab, &h, HASH_FIND, NULL) : NULL;
+	if (e != NULL)
+	{
+		if (!same_case(cs, e->run.val, v))
+			refuse(cs, CASE_STREAM_NOT_GROUPED);
+		cs->cur = e->run;
+		hash_search(cs->held->tab, &h, HASH_REMOVE, NULL);
+		cs->held->n--;
+	}
+	else
+	{
+		memset(&cs->cur, 0, sizeof(CaseRun));
+		cs->cur.tc = new_collector(cs);
+		old = MemoryContextSwitchTo(cs->cxt);
+		cs->cur.val = datumCopy(v, cs->typbyval, cs->typlen);
+		MemoryContextSwitchTo(old);
+		cs->cur.hash = h;
+	}
+	cs->cur.rows = 0;
+	cs->have_case = true;
+}
+
+/* The current run ends (grouped): set aside if it is one row, else kept open for a row out of
+ * place; the case held open before it, if any, is complete then. */
+static void
+end_run(CaseStream *cs, CaseStreamDone done, void *arg)
+{
+	if (cs->have_open)
+	{
+		/* the current run is one row (a longer one closed the open case) */
+		hand_on(cs, &cs->open, done, arg);
+		cs->have_open = false;
+	}
+	if (cs->cur.rows <= 1)
+		hold(cs, &cs->cur);
+	else
+	{
+		cs->open = cs->cur;
+		cs->have_open = true;
+	}
+	cs->have_case = false;
+}
+
+/* The grouped stream's routing of one event's case value v. */
+static void
+grouped_route(CaseStream *cs, Datum v, CaseStreamDone done, void *arg)
+{
+	if (cs->have_case && same_case(cs, cs->cur.val, v))
+	{
+		/* a second row: the current run is no row out of place, so the open case is complete */
+		if (cs->have_open && cs->cur.rows >= 1)
+		{
+			hand_on(cs, &cs->open, done, arg);
+			cs->have_open = false;
+		}
+	}
+	else if (cs->have_open && same_case(cs, cs->open.val, v))
+	{
+		/* X, one row of Y, X: that row was out of place inside X; X goes on */
+		hold(cs, &cs->cur);
+		cs->cur = cs->open;
+		cs->have_open = false;
+	}
+	else
+	{
+		if (cs->have_case)
+			end_run(cs, done, arg);
+		start_run(cs, v);
+	}
+	cs->cur.rows++;
+}
+
+/* The sorted stream's routing: a new case when v is greater than the current one, refused when
+ * lower; the current case is complete when the next one starts. */
+static void
+sorted_route(CaseStream *cs, Datum v, CaseStreamDone done, void *arg)
+{
+	MemoryContext old;
+
+	if (cs->have_case)
+	{
+		int32		c;
+
+		if (same_image(cs, cs->cur.val, v))
+			return;
+		c = DatumGetInt32(FunctionCall2Coll(cs->cmp, cs->collation, cs->cur.val, v));
+		if (c > 0)
+			refuse(cs, CASE_STREAM_NOT_SORTED);
+		if (c == 0)
+			return;
+		hand_on(cs, &cs->cur, done, arg);
+	}
+	memset(&cs->cur, 0, sizeof(CaseRun));
+	cs->cur.tc = new_collector(cs);
+	old = MemoryContextSwitchTo(cs->cxt);
+	cs->cur.val = datumCopy(v, cs->typbyval, cs->typlen);
 	MemoryContextSwitchTo(old);
 	cs->have_case = true;
 }
 
-/* Hand the collected case to done and empty it. */
-static void
-finish_case(CaseStream *cs, CaseStreamDone done, void *arg)
-{
-	TraceData  *t = trace_case_trace(cs->cur);
-
-	done(arg, t);
-	pfree(t);
-	trace_case_reset(cs->cur);
-	cs->cases++;
-}
-
-bool
+void
 case_stream_add(CaseStream *cs, FunctionCallInfo fcinfo, int case_arg, int act_arg, int ts_arg,
-				int ord_arg, CaseStreamDone done, void *arg)
+				int ord_arg, int weight_arg, CaseStreamDone done, void *arg)
 {
 	Datum		v = PG_GETARG_DATUM(case_arg);
-	bool		started = false;
 
-	if (!cs->have_case || starts_case(cs, v))
-	{
-		if (cs->have_case)
-			finish_case(cs, done, arg);
-		begin_case(cs, v);
-		started = true;
-	}
-	cs->cur = trace_case_add(fcinfo, cs->cur, act_arg, ts_arg, ord_arg);
-	return started;
+	cs->fcinfo = fcinfo;		/* the holder of the query dictionary for a new collector */
+	if (cs->mode == CASE_STREAM_SORTED)
+		sorted_route(cs, v, done, arg);
+	else
+		grouped_route(cs, v, done, arg);
+	cs->cur.tc = trace_case_add(fcinfo, cs->cur.tc, act_arg, ts_arg, ord_arg);
+	if (weight_arg >= 0 && !PG_ARGISNULL(weight_arg))
+		note_weight(cs, &cs->cur, PG_GETARG_DATUM(weight_arg));
 }
 
 void
 case_stream_finish(CaseStream *cs, CaseStreamDone done, void *arg)
 {
-	if (!cs->have_case)
-		return;
-	finish_case(cs, done, arg);
-	cs->have_case = false;
+	if (cs->have_open)
+	{
+		hand_on(cs, &cs->open, done, arg);
+		cs->have_open = false;
+	}
+	if (cs->have_case)
+	{
+		hand_on(cs, &cs->cur, done, arg);
+		cs->have_case = false;
+	}
+	if (cs->held != NULL && cs->held->n > 0)
+	{
+		HASH_SEQ_STATUS it;
+		HeldEntry  *e;
+
+		/* each held row whose case never came is a case of its own; in hash order, which no
+		 * consumer depends on (a map and the variants' statistics are sums) */
+		hash_seq_init(&it, cs->held->tab);
+		while ((e = hash_seq_search(&it)) != NULL)
+		{
+			CHECK_FOR_INTERRUPTS();
+			hand_on(cs, &e->run, done, arg);
+		}
+		hash_destroy(cs->held->tab);
+		cs->held->tab = NULL;
+		cs->held->n = 0;
+	}
 }

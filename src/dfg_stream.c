@@ -31,9 +31,9 @@ typedef struct DfgStream
 	CaseStream *cases;
 } DfgStream;
 
-/* Add a finished case's trace to the map. */
+/* Add a finished case's trace to the map (unweighted). */
 static void
-add_case(void *arg, TraceData *t)
+add_case(void *arg, TraceData *t, Datum weight, bool has_weight)
 {
 	dfg_expanded_add_trace((DfgExpanded *) arg, t, DFG_WEIGHT_SCALE);
 }
@@ -54,7 +54,7 @@ stream_trans(FunctionCallInfo fcinfo, CaseStreamMode mode, bool with_ord)
 		s->map = dfg_expanded_new(cxt);
 		s->cases = case_stream_new(fcinfo, cxt, 1, mode, who);
 	}
-	(void) case_stream_add(s->cases, fcinfo, 1, 2, 3, with_ord ? 4 : -1, add_case, s->map);
+	case_stream_add(s->cases, fcinfo, 1, 2, 3, with_ord ? 4 : -1, -1, add_case, s->map);
 	PG_RETURN_POINTER(s);
 }
 

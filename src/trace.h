@@ -150,4 +150,8 @@ extern TraceData *trace_case_trace(TraceCase *tc);
 /* Empty the case for the next one, keeping its allocation. */
 extern void trace_case_reset(TraceCase *tc);
 
+/* Append src's events (and skipped count) to dst, as if they had come after dst's; returns dst,
+ * which may have moved. src is left as it was. */
+extern TraceCase *trace_case_absorb(TraceCase *dst, const TraceCase *src);
+
 #endif

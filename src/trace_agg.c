@@ -903,6 +903,13 @@ trace_case_trace(TraceCase *st)
 	return t;
 }
 
+/* Append src's events to dst (case_stream.c joins a case's rows stored apart). */
+TraceCase *
+trace_case_absorb(TraceCase *dst, const TraceCase *src)
+{
+	return state_merge(dst, src);
+}
+
 /* Empty the case for the next one, keeping its allocation (and so its chunk size). */
 void
 trace_case_reset(TraceCase *st)

@@ -139,11 +139,10 @@ CREATE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz, big
 -- (_dfg_stream*), by `how`:
 --   'index'    through the case index, in case order (sorts are disabled for this call, so the
 --              planner takes the index), checked by _dfg_stream;
---   'table'    the table as it lies, for a table stored exactly in case order, checked by
---              _dfg_stream;
---   'grouped'  the table as it lies, for a table whose cases' events are adjacent in any order
---              of the cases (written invoice after invoice), checked by _dfg_stream_grouped.
--- The last two refuse an input that is not so with 22000, which process_map() catches. Serial,
+--   'grouped'  the table as it lies, for a table whose cases' events are adjacent, in any order
+--              of the cases (written invoice after invoice; a row out of place here and there
+--              is joined to its case, src/case_stream.c), checked by _dfg_stream_grouped, which
+--              refuses other input with 22000; process_map() catches that. Serial,
 -- and without synchronized scans, so that table order is file order. The case value is passed
 -- in its column's own collation, the order of the index and of the ORDER BY. Same map and the
 -- same report of left-out events as _process_map over _trace_sql's query.
@@ -161,6 +160,10 @@ DECLARE
     d collmine.dfg;
     null_events bigint;
 BEGIN
+    IF how IS NULL OR how NOT IN ('index', 'grouped') THEN
+        RAISE EXCEPTION 'collmine._process_map_streamed: how must be index or grouped, not %', how
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Call collmine.process_map() instead.';
+    END IF;
     SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
       INTO coll
       FROM pg_catalog.pg_attribute a
@@ -249,8 +252,8 @@ BEGIN
 END
 $$;
 
--- _process_map_streamed(..., how) for how 'table' or 'grouped', or _process_map_streamed_parts for
--- how 'partitions' (streamed true), or streamed false
+-- _process_map_streamed(..., how) for how 'grouped', or _process_map_streamed_parts for how
+-- 'partitions' (streamed true), or streamed false
 -- when the stream refused the input (an event out of case order, or a case that came back): then
 -- the log must be read another way. Any other error is raised.
 CREATE FUNCTION collmine._process_map_try_stream(log regclass, case_col name, activity_col name, ts_col name,
@@ -312,26 +315,19 @@ BEGIN
     -- whole before a stream could refuse it.
     IF weight_col IS NULL AND NOT collmine._in_parallel_mode()
        AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
-        -- stored exactly in case order by the statistics: stream the table as it lies
-        IF collmine._case_correlation(log, case_col) >= 0.999 THEN
-            SELECT * INTO ok, d FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col, 'table');
-            IF ok THEN
-                RETURN d;
-            END IF;
-        END IF;
-        IF collmine._in_case_order(log, case_col) THEN
-            RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, 'index');
-        END IF;
-        -- written case after case in some other order (an export by document, a load per
-        -- invoice): stream it as it lies, each leaf partition in its own worker when it is
-        -- partitioned by the case; a log in time order is refused at the first case that comes
-        -- back, after a few rows
+        -- stored case after case (in case order or in any order of the cases, a row out of place
+        -- here and there): stream the table as it lies, each leaf partition in its own worker
+        -- when it is partitioned by the case; a log in time order is refused after a few rows
         SELECT * INTO ok, d
           FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col,
                                                 CASE WHEN collmine._partitioned_by_case(log, case_col)
                                                      THEN 'partitions' ELSE 'grouped' END);
         IF ok THEN
             RETURN d;
+        END IF;
+        -- nearly in case order with a case index: stream it through the index
+        IF collmine._in_case_order(log, case_col) THEN
+            RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, 'index');
         END IF;
     END IF;
     RETURN collmine._process_map_of(log, case_col, trace_sql, weight_col IS NOT NULL);

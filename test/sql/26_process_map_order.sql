@@ -1,9 +1,9 @@
--- process_map() over a log stored in case order. Unweighted, the map is streamed case after
--- case by collmine._dfg_stream: from the table as it lies when the statistics say it is stored
--- exactly in case order (an event out of order makes it fall back), else through the case index
--- when there is one (collmine._in_case_order), else, by _dfg_stream_grouped, from the table as
--- it lies when each case's events are adjacent in any order of the cases (a case that comes back
--- makes it fall back to hashing). Weighted, and for log schemas, the traces are
+-- process_map() over a log stored case after case. Unweighted, the map is streamed case after
+-- case: from the table as it lies by collmine._dfg_stream_grouped when each case's events are
+-- adjacent, in any order of the cases (a row out of place here and there is joined to its case;
+-- a case that comes back after it was complete makes it fall back), else through the case index
+-- by _dfg_stream when there is one and the table is stored nearly in that order
+-- (collmine._in_case_order), else the cases are hashed. Weighted, and for log schemas, the traces are
 -- built one case at a time from the index (GroupAggregate). Every path must give the same value,
 -- byte for byte, as the hashed plan's, on a real log (receipt.csv, 1,434 cases, 8,577 events;
 -- provenance: test/data/real-logs/README.md), with the same report of left-out events.
@@ -25,9 +25,8 @@ CREATE INDEX sorted_log_case ON sorted_log (case_id, ts, ord);
 CLUSTER sorted_log USING sorted_log_case;
 CREATE TABLE shuffled_log AS SELECT * FROM plain_log ORDER BY md5(ord::text);
 CREATE INDEX ON shuffled_log (case_id, ts, ord);
--- sorted but for the first event of the lowest case, moved to the end: the statistics still
--- say "exactly in case order" (correlation 0.999 or more), so streaming the table is tried,
--- meets the event out of order and falls back to the index
+-- sorted but for the first event of the lowest case, moved to the end: streaming the table as it
+-- lies is tried, meets that case again after it was complete and falls back to the index
 CREATE TABLE late_log AS
   SELECT * FROM plain_log
    ORDER BY ord = (SELECT ord FROM plain_log ORDER BY case_id, ts, ord LIMIT 1), case_id, ts, ord;
@@ -45,8 +44,8 @@ SELECT collmine._in_case_order('plain_log', 'case_id') AS plain,
        collmine._in_case_order('shuffled_log', 'case_id') AS shuffled,
        collmine._in_case_order('late_log', 'case_id') AS late,
        collmine._in_case_order('sorted_log', 'activity') AS other_column,
-       collmine._case_correlation('sorted_log', 'case_id') >= 0.999 AS sorted_streams_as_it_lies,
-       collmine._case_correlation('late_log', 'case_id') >= 0.999 AS late_streams_as_it_lies;
+       collmine._case_correlation('sorted_log', 'case_id') >= 0.999 AS sorted_exactly,
+       collmine._case_correlation('late_log', 'case_id') >= 0.999 AS late_nearly_exactly;
 
 -- The plan the in-case-order path gets for the trace query (the settings of
 -- _process_map_in_case_order): one case at a time from the index.
@@ -100,7 +99,7 @@ UPDATE plain_gaps SET activity = NULL WHERE ord % 89 = 0;
 UPDATE plain_gaps SET ts = NULL WHERE ord % 83 = 0;
 CREATE TABLE sorted_gaps AS SELECT * FROM plain_gaps ORDER BY case_id, ts, ord;
 ANALYZE sorted_gaps;
-SELECT collmine._case_correlation('sorted_gaps', 'case_id') >= 0.999 AS streams_as_it_lies;
+SELECT (collmine._process_map_try_stream('sorted_gaps', 'case_id', 'activity', 'ts', 'ord', 'grouped')).streamed AS streams_as_it_lies;
 SELECT collmine.dfg_send(collmine.process_map('sorted_gaps', 'case_id', 'activity', 'ts', 'ord'))
      = collmine.dfg_send(collmine.process_map('plain_gaps', 'case_id', 'activity', 'ts', 'ord')) AS same_with_gaps;
 
@@ -114,27 +113,54 @@ SELECT e.source, e.target, e.frequency
 -- _dfg_stream refuses events that are not in case order rather than split a case.
 SELECT collmine._dfg_stream(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('b'), ('a')) v(c);
 
--- Which copies stream as they lie with the grouped check: sorted_log, stored in case order;
--- not shuffled_log, which interleaves the cases, nor late_log, whose lowest case comes back at
--- the end. plain_log holds receipt.csv's rows in the order \copy stored them: the file lists each
--- case's events together (counted in event_seq order below), but COPY does not promise to store
--- rows in file order (a row can go back to an earlier page with room for it), so whether it
--- streams depends on the server version; on every copy the stream must agree with an
--- independent count of the runs of one case in table order.
-CREATE FUNCTION pg_temp.runs(rel regclass, OUT runs bigint, OUT cases bigint) LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format('SELECT count(*) FILTER (WHERE p IS DISTINCT FROM case_id), count(DISTINCT case_id)
-                    FROM (SELECT case_id, lag(case_id) OVER (ORDER BY ctid) AS p FROM %s) s', rel)
-  INTO runs, cases;
-END $$;
-SELECT c AS copy, CASE WHEN c <> 'plain_log' THEN x.streamed END AS streamed,
-       x.streamed = (r.runs = r.cases) AS agrees_with_count
-  FROM unnest(ARRAY['plain_log', 'sorted_log', 'shuffled_log', 'late_log']) AS c,
-       LATERAL collmine._process_map_try_stream(c::regclass, 'case_id', 'activity', 'ts', 'ord', 'grouped') x,
-       LATERAL pg_temp.runs(c::regclass) r
+-- Which copies stream as they lie with the grouped check: sorted_log, stored in case order; not
+-- shuffled_log, which interleaves the cases, nor late_log, whose lowest case comes back at the
+-- end, after the case's other rows were handed on. plain_log holds receipt.csv's rows in the
+-- order \copy stored them: the file lists each case's events together (counted in event_seq
+-- order below), but COPY does not promise to store rows in file order (a short row can go back
+-- to an earlier page with room for it), so the table order has a few more runs of one case than
+-- there are cases; whether it streams depends on how the version's COPY places them (one row out
+-- of place is tolerated, see moved_log below), so only its map is checked (maps, above).
+SELECT c AS copy, x.streamed
+  FROM unnest(ARRAY['sorted_log', 'shuffled_log', 'late_log']) AS c,
+       LATERAL collmine._process_map_try_stream(c::regclass, 'case_id', 'activity', 'ts', 'ord', 'grouped') x
  ORDER BY 1;
 SELECT count(*) FILTER (WHERE pf IS DISTINCT FROM case_id) = count(DISTINCT case_id) AS file_is_grouped
   FROM (SELECT case_id, lag(case_id) OVER (ORDER BY ord) AS pf FROM plain_log) s;
+
+-- Rows stored away from their case (written in this order by one INSERT of narrow rows of one
+-- width, so that the table holds them in it): one row of y inside a's run (row 3) and one
+-- between b and c (row 9) before y's own run (rows 12-13); z, a case of one row between a and b;
+-- u, a case of one row inside v's run. Worked out by hand, each case's events by time: a =
+-- a1 a2 a3 a4, z = z1, b = b1 b2, c = c1 c2, y = y1 y2 y3 y4, v = v1 v2 v3, u = u1: 7 cases,
+-- 17 events, 10 edges of one occurrence each (a1→a2, a2→a3, a3→a4, b1→b2, c1→c2, y1→y2,
+-- y2→y3, y3→y4, v1→v2, v2→v3), starts a1 b1 c1 u1 v1 y1 z1.
+CREATE TABLE moved_log (case_id text, activity text, ts timestamptz);
+INSERT INTO moved_log VALUES
+  ('a', 'a1', '2024-01-01'), ('a', 'a2', '2024-01-02'), ('y', 'y1', '2024-01-05'),
+  ('a', 'a3', '2024-01-03'), ('a', 'a4', '2024-01-04'), ('z', 'z1', '2024-01-01'),
+  ('b', 'b1', '2024-01-01'), ('b', 'b2', '2024-01-02'), ('y', 'y2', '2024-01-06'),
+  ('c', 'c1', '2024-01-01'), ('c', 'c2', '2024-01-02'), ('y', 'y3', '2024-01-07'),
+  ('y', 'y4', '2024-01-08'), ('v', 'v1', '2024-01-01'), ('v', 'v2', '2024-01-02'),
+  ('u', 'u1', '2024-01-03'), ('v', 'v3', '2024-01-03');
+SELECT e.source, e.target, e.frequency
+  FROM collmine.dfg_edges((SELECT collmine._dfg_stream_grouped(case_id, activity, ts) FROM moved_log)) e
+ ORDER BY 1, 2;
+SELECT collmine.dfg_cases(m) AS cases, collmine.dfg_events(m) AS events,
+       (SELECT string_agg(a.activity, ' ' ORDER BY a.activity) FROM collmine.dfg_activities(m) a WHERE a.starts > 0) AS starts,
+       collmine.dfg_send(m) = (SELECT collmine.dfg_send(collmine.dfg_agg(t))
+                                 FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM moved_log GROUP BY case_id) s) AS same_as_hashed
+  FROM (SELECT collmine._dfg_stream_grouped(case_id, activity, ts) AS m FROM moved_log) x;
+-- The rows set aside are bounded by work_mem (256 bytes a row, at least 1,024 rows): 1,100 cases
+-- of one row each are streamed at the default work_mem and refused at 64kB (then hashed).
+CREATE TABLE single_log AS
+  SELECT 'S' || lpad(i::text, 5, '0') AS case_id, 'only' AS activity, timestamptz '2024-01-01' AS ts
+    FROM generate_series(1, 1100) i;
+SELECT (collmine._process_map_try_stream('single_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS default_work_mem;
+SET work_mem = '64kB';
+SELECT (collmine._process_map_try_stream('single_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS small_work_mem,
+       collmine.dfg_cases(collmine.process_map('single_log', 'case_id', 'activity', 'ts')) AS cases;
+RESET work_mem;
 
 -- A hand-made log whose cases are grouped but not sorted (c, a, b), with events out of time
 -- order inside case a and two case values equal but not byte for byte (numeric 2.0 and 2.00).
@@ -155,10 +181,10 @@ SELECT (collmine._process_map_try_stream('grouped_log', 'case_id', 'activity', '
                                  FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM grouped_log GROUP BY case_id) s) AS same_as_hashed
   FROM (SELECT collmine.process_map('grouped_log', 'case_id', 'activity', 'ts') AS m) x;
 
--- _dfg_stream_grouped refuses a case that comes back (a, b, a) rather than split it, and a case
--- type that cannot be hashed; process_map() then hashes the cases (same map as the two-level
--- query) and says nothing of it.
-SELECT collmine._dfg_stream_grouped(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('a'), ('b'), ('a')) v(c);
+-- _dfg_stream_grouped refuses a case that comes back after it was handed on (a, a, b, b, a: b's
+-- second row completes a) rather than split it, and a case type that cannot be hashed;
+-- process_map() then hashes the cases (same map as the two-level query) and says nothing of it.
+SELECT collmine._dfg_stream_grouped(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('a'), ('a'), ('b'), ('b'), ('a')) v(c);
 SELECT collmine._dfg_stream_grouped(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES (point(1, 2))) v(c);
 INSERT INTO grouped_log VALUES (3, 'z', '2024-01-04');
 SELECT (collmine._process_map_try_stream('grouped_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed,
@@ -194,15 +220,10 @@ SELECT collmine._partitioned_by_case('part_log', 'case_id') AS by_case,
        collmine._partitioned_by_case('sub_log', 'case_id') AS sub_by_time,
        collmine._partitioned_by_case('sub_log_a', 'case_id') AS sub_by_case,
        collmine._partitioned_by_case('sorted_log', 'case_id') AS not_partitioned;
--- INSERT does not keep rows in insertion order exactly either: a short row can go back to a page
--- that a longer one did not fit (the free space map), so a leaf filled from sorted_log can hold a
--- case in two places; then the leaves are refused. Whether that happens depends on the version's
--- insert path, so only the agreement with an independent count per leaf is shown. CLUSTER
+-- INSERT does not keep rows in insertion order exactly either (a short row can go back to an
+-- earlier page), so how part_log's leaves lie depends on the version's insert path; CLUSTER
 -- rewrites each leaf in case order, after which they stream.
-SELECT (collmine._process_map_try_stream('part_log', 'case_id', 'activity', 'ts', 'ord', 'partitions')).streamed
-         = (SELECT bool_and(r.runs = r.cases) FROM pg_partition_tree('part_log') t, LATERAL pg_temp.runs(t.relid) r
-             WHERE t.isleaf) AS parts_agree_with_count,
-       (collmine._process_map_try_stream('time_part_log', 'case_id', 'activity', 'ts', 'ord', 'grouped')).streamed AS time_parts_streamed;
+SELECT (collmine._process_map_try_stream('time_part_log', 'case_id', 'activity', 'ts', 'ord', 'grouped')).streamed AS time_parts_streamed;
 CREATE INDEX part_log_case ON part_log (case_id, ts, ord);
 CLUSTER part_log USING part_log_case;
 ANALYZE part_log;
@@ -255,7 +276,7 @@ RESET client_min_messages;
 INSERT INTO t26log.events (case_id, activity, ts, ord)
   SELECT case_id, activity, ts, ord FROM plain_log ORDER BY case_id, ts, ord;
 ANALYZE t26log.events;
-SELECT collmine._case_correlation('t26log.events', 'case_id') >= 0.999 AS streams_as_it_lies,
+SELECT collmine._case_correlation('t26log.events', 'case_id') >= 0.999 AS in_case_order,
        collmine.dfg_send(collmine.process_map('t26log'))
          = (SELECT collmine.dfg_send(m) FROM maps WHERE copy = 'plain_log') AS same_map;
 SET client_min_messages = warning;
