@@ -118,7 +118,7 @@ seen_add(CaseSeen *s, uint64 h)
 }
 
 /* Refuse the input: the SQL callers catch 22000 with these messages and read the log another way. */
-static pg_attribute_noreturn() void
+static cm_noreturn void
 refuse(const CaseStream *cs, const char *why)
 {
 	ereport(ERROR,
