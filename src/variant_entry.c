@@ -253,9 +253,9 @@ variants_run(PG_FUNCTION_ARGS)
 }
 
 /*
- * _variants_rows(query text): _variants over a query that already gives its rows (left_out,
- * total, st, wt in rank order), as variants() writes it around the streamed aggregate
- * _variants_stream; planned as it is.
+ * _variants_stream_rows(query text): _variants over a query that already gives its rows
+ * (left_out, total, st, wt in rank order), as _variants_stream_sql writes it around the streamed
+ * aggregate _variants_stream; planned as it is.
  */
 Datum
 variants_rows(PG_FUNCTION_ARGS)
@@ -267,7 +267,7 @@ variants_rows(PG_FUNCTION_ARGS)
 	SPI_connect();
 	plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
-		elog(ERROR, "_variants_rows: could not plan the query (SPI result %d)", SPI_result);
+		elog(ERROR, "_variants_stream_rows: could not plan the query (SPI result %d)", SPI_result);
 	run_variants(&srf, plan);
 	SPI_finish();
 	return (Datum) 0;

@@ -15,8 +15,8 @@
  * the sum over its cases of the case's largest weight (max(weight) per case, as _trace_sql
  * takes it; NULL when no case has one), and the number of events with a NULL case id, which
  * belong to no case. The final function returns them as collmine._variant_row values, one per
- * variant and one with only that count, which _variants_rows sorts into rank order and reads as
- * it reads _variants_sql's rows.
+ * variant and one with only that count, in rank order, which _variants_stream_rows reads as
+ * _variants reads _variants_sql's rows.
  *
  * The input order is checked, not trusted (case_stream.h): an input that would merge or split a
  * case is refused with 22000, and variants() then reads the log another way.
@@ -62,11 +62,20 @@ typedef struct VariantStream
 	bool		case_has_weight;
 } VariantStream;
 
-/* The fields of collmine._variant_row, in its declared order. */
+/* The fields of collmine._variant_row, in its declared order: the columns _variants reads. */
 enum
 {
-	VR_LEFT_OUT, VR_STATS, VR_WEIGHT, VR_NFIELDS
+	VR_LEFT_OUT, VR_TOTAL, VR_STATS, VR_WEIGHT, VR_NFIELDS
 };
+
+/* One variant's row while the rows are put into rank order. */
+typedef struct RankedRow
+{
+	Datum		stats;			/* its collmine._variant_stats */
+	int64		cases;
+	bytea	   *order_key;		/* the stats' order_key */
+	VariantEntry *entry;
+} RankedRow;
 
 /* The variant of key, created empty when new. */
 static VariantEntry *
@@ -208,16 +217,18 @@ variants_stream_trans_ord(PG_FUNCTION_ARGS)
 	return stream_trans(fcinfo, true);
 }
 
-/* A collmine._variant_row value of desc. */
+/* A collmine._variant_row value of desc; NULL for a field whose Datum is 0 and flagged so. */
 static Datum
-variant_row(TupleDesc desc, Datum left_out, bool left_out_null, Datum stats, bool stats_null,
-			Datum weight, bool weight_null)
+variant_row(TupleDesc desc, bool left_out_null, Datum left_out, bool total_null, Datum total,
+			bool stats_null, Datum stats, bool weight_null, Datum weight)
 {
 	Datum		values[VR_NFIELDS];
 	bool		nulls[VR_NFIELDS];
 
 	values[VR_LEFT_OUT] = left_out;
 	nulls[VR_LEFT_OUT] = left_out_null;
+	values[VR_TOTAL] = total;
+	nulls[VR_TOTAL] = total_null;
 	values[VR_STATS] = stats;
 	nulls[VR_STATS] = stats_null;
 	values[VR_WEIGHT] = weight;
@@ -226,22 +237,76 @@ variant_row(TupleDesc desc, Datum left_out, bool left_out_null, Datum stats, boo
 }
 
 /*
- * Final of both: the last case is folded in, then one collmine._variant_row per variant (its
- * _variant_stats and weight) and, when there were events with a NULL case id, one with only their
- * count, in no particular order; no input row gives NULL.
+ * Rank order, as _variants_sql's ORDER BY (st).cases DESC, (st).order_key: more cases first, ties
+ * by the order key compared as bytea compares (memcmp, then the shorter first).
+ */
+static int
+rank_cmp(const void *a, const void *b)
+{
+	const RankedRow *x = (const RankedRow *) a;
+	const RankedRow *y = (const RankedRow *) b;
+	int			lx,
+				ly,
+				c;
+
+	if (x->cases != y->cases)
+		return x->cases > y->cases ? -1 : 1;
+	lx = VARSIZE_ANY_EXHDR(x->order_key);
+	ly = VARSIZE_ANY_EXHDR(y->order_key);
+	c = memcmp(VARDATA_ANY(x->order_key), VARDATA_ANY(y->order_key), Min(lx, ly));
+	if (c != 0)
+		return c;
+	return lx < ly ? -1 : (lx > ly ? 1 : 0);
+}
+
+/* Each variant's _variant_stats with its cases and order key read back for rank_cmp. */
+static RankedRow *
+ranked_rows(VariantStream *s, TupleDesc stats_desc, int *n, int64 *total)
+{
+	RankedRow  *rows = palloc(sizeof(RankedRow) * Max(hash_get_num_entries(s->variants), 1));
+	HASH_SEQ_STATUS it;
+	VariantEntry *e;
+
+	*n = 0;
+	*total = 0;
+	hash_seq_init(&it, s->variants);
+	while ((e = hash_seq_search(&it)) != NULL)
+	{
+		HeapTupleData tuple;
+		bool		isnull;
+		RankedRow  *r = &rows[(*n)++];
+
+		CHECK_FOR_INTERRUPTS();
+		r->entry = e;
+		r->stats = variant_state_stats(e->st, stats_desc);
+		tuple.t_len = HeapTupleHeaderGetDatumLength(DatumGetHeapTupleHeader(r->stats));
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = DatumGetHeapTupleHeader(r->stats);
+		r->cases = DatumGetInt64(heap_getattr(&tuple, VS_CASES + 1, stats_desc, &isnull));
+		r->order_key = DatumGetByteaPP(heap_getattr(&tuple, VS_ORDER_KEY + 1, stats_desc, &isnull));
+		*total += r->cases;
+	}
+	return rows;
+}
+
+/*
+ * Final of both: the last case is folded in, then the rows _variants reads (see
+ * collmine._variant_row) in rank order: one per variant with the total of cases, its
+ * _variant_stats and weight, and last, when there were events with a NULL case id, one with only
+ * their count. No input row gives NULL.
  */
 Datum
 variants_stream_final(PG_FUNCTION_ARGS)
 {
 	VariantStream *s;
-	Oid			array_type = get_fn_expr_rettype(fcinfo->flinfo);
-	Oid			row_type = get_element_type(array_type);
+	Oid			row_type = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
 	TupleDesc	row_desc,
 				stats_desc;
+	RankedRow  *ranked;
 	Datum	   *rows;
-	int			n = 0;
-	HASH_SEQ_STATUS it;
-	VariantEntry *e;
+	int			n;
+	int64		total;
 
 	(void) cm_agg_context(fcinfo, "collmine._variants_stream");
 	if (PG_ARGISNULL(0))
@@ -255,18 +320,23 @@ variants_stream_final(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be collmine._variant_row[]");
 	stats_desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(TupleDescAttr(row_desc, VR_STATS)->atttypid, -1));
 	if (stats_desc->natts != VS_NFIELDS)
-		elog(ERROR, "collmine._variant_row's second field must be a collmine._variant_stats");
+		elog(ERROR, "collmine._variant_row's third field must be a collmine._variant_stats");
 	row_desc = BlessTupleDesc(row_desc);
-	rows = palloc(sizeof(Datum) * (hash_get_num_entries(s->variants) + 1));
-	hash_seq_init(&it, s->variants);
-	while ((e = hash_seq_search(&it)) != NULL)
+	ranked = ranked_rows(s, stats_desc, &n, &total);
+	qsort(ranked, n, sizeof(RankedRow), rank_cmp);
+	rows = palloc(sizeof(Datum) * (n + 1));
+	for (int k = 0; k < n; k++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		rows[n++] = variant_row(row_desc, (Datum) 0, true, variant_state_stats(e->st, stats_desc), false,
-								e->weight, !e->has_weight);
+		rows[k] = variant_row(row_desc, true, (Datum) 0, false, Int64GetDatum(total),
+							  false, ranked[k].stats,
+							  !ranked[k].entry->has_weight, ranked[k].entry->weight);
 	}
 	if (s->null_case_events > 0)
-		rows[n++] = variant_row(row_desc, Int64GetDatum(s->null_case_events), false, (Datum) 0, true,
-								(Datum) 0, true);
+	{
+		rows[n] = variant_row(row_desc, false, Int64GetDatum(s->null_case_events),
+							  n == 0, Int64GetDatum(total), true, (Datum) 0, true, (Datum) 0);
+		n++;
+	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(rows, n, row_type, -1, false, TYPALIGN_DOUBLE));
 }

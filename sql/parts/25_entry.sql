@@ -323,8 +323,8 @@ BEGIN
     -- tried in turn until one takes the input as it comes; otherwise the cases are hashed
     FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
         BEGIN
-            RETURN QUERY SELECT * FROM collmine._variants_streamed(log, case_col, activity_col, ts_col,
-                                                                   order_col, weight_col, how);
+            RETURN QUERY SELECT * FROM collmine._variants_stream_rows(collmine._variants_stream_sql(
+                log, case_col, activity_col, ts_col, order_col, weight_col, how));
             RETURN;
         EXCEPTION WHEN data_exception THEN
             -- refused before any row or report: nothing to take back

@@ -2,11 +2,13 @@
 -- (sql/parts/26_process_map.sql): one aggregate reads the events as they lie, folds each case
 -- into its variant when the next case starts, and never hashes or sorts the cases.
 
--- One row of the streamed variants: a variant's statistics (st) and weight (wt, the sum over
--- its cases of each case's largest weight), or, with st NULL, the count of events that have a
--- NULL case id (left_out). _variants_rows sorts them into rank order.
+-- One row of the streamed variants, with the columns _variants reads from _variants_sql's query:
+-- a variant's statistics (st), the total of cases and the variant's weight (wt, the sum over its
+-- cases of each case's largest weight), or, with st NULL, the count of events that have a NULL
+-- case id (left_out).
 CREATE TYPE collmine._variant_row AS (
     left_out bigint,
+    total bigint,
     st collmine._variant_stats,
     wt numeric
 );
@@ -21,7 +23,8 @@ CREATE TYPE collmine._variant_row AS (
 -- case, 8 bytes a case, checks that) and refuses input where one does. Both refuse with 22000
 -- data_exception, which variants() catches to read the log another way. An event with a NULL
 -- case id is only counted. The result: one collmine._variant_row per variant, and one for the
--- count of events with a NULL case id when there are any.
+-- count of events with a NULL case id when there are any, in rank order (_variants_sql's ORDER BY:
+-- more cases first, ties by order_key), the count last.
 CREATE FUNCTION collmine._variants_stream_trans(internal, anyelement, text, timestamptz, numeric, boolean)
     RETURNS internal
     AS 'MODULE_PATHNAME', 'variants_stream_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -45,55 +48,51 @@ CREATE AGGREGATE collmine._variants_stream(anyelement, text, timestamptz, bigint
     PARALLEL = SAFE
 );
 
--- _variants over a query that gives its rows itself (left_out, total, st, wt in rank order, as
--- _variants_sql's query gives them), planned as it is: the same rows, the same checks and the
--- same report of left-out events (src/variant_entry.c).
-CREATE FUNCTION collmine._variants_rows(query text)
+-- _variants over a query that gives its rows itself, in rank order (_variants_sql's columns
+-- left_out, total, st, wt: the rows of _variants_stream unnested): the same rows, the same checks
+-- and the same report of left-out events (src/variant_entry.c). For the streamed reads of
+-- _variants_stream_sql: serial (a stream below the cost of hashing the cases beats two workers
+-- hashing them), without sorts (so that the 'index' read takes the case index), without
+-- synchronized scans (so that table order is file order) and without JIT (the per-event work is
+-- all in the aggregate).
+CREATE FUNCTION collmine._variants_stream_rows(query text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
     AS 'MODULE_PATHNAME', 'variants_rows' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-    SET search_path = pg_catalog;
+    SET search_path = pg_catalog
+    SET enable_sort = off
+    SET max_parallel_workers_per_gather = 0
+    SET synchronize_seqscans = off
+    SET jit = off;
 
--- The variants of a relation whose events are stored case after case, streamed
--- (_variants_stream), by `how` as _process_map_streamed reads the relation: 'index' through the
--- case index in case order, 'table' as it lies when stored in case order, 'grouped' as it lies
--- when each case's events are adjacent. The last two refuse an input that is not so with 22000,
--- which variants() catches. Serial (a stream below the cost of hashing the cases beats two
--- workers hashing them), and without synchronized scans, so that table order is file order.
--- The weight, when named, is the column cast to numeric (variants() streams only a numeric
--- one, whose largest value per case is then the same as _trace_sql's max(column)::numeric).
--- Same rows and the same report of left-out events as _variants over _trace_sql's query.
-CREATE FUNCTION collmine._variants_streamed(log regclass, case_col name, activity_col name, ts_col name,
-                                            order_col name, weight_col name, how text)
-RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
-               share double precision, cumulative_share double precision, weight numeric,
-               mean_throughput interval, median_throughput interval,
-               min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+-- The query that streams the variants of a relation whose events are stored case after case
+-- (_variants_stream), for _variants_stream_rows, reading the relation by `how` as
+-- _process_map_streamed reads it: 'index' through the case index in case order, 'table' as it
+-- lies when stored in case order, 'grouped' as it lies when each case's events are adjacent. The
+-- last two refuse an input that is not so with 22000, which variants() catches. The weight, when
+-- named, is the column cast to numeric (variants() streams only a numeric one, whose largest
+-- value per case is then the same as _trace_sql's max(column)::numeric).
+CREATE FUNCTION collmine._variants_stream_sql(log regclass, case_col name, activity_col name, ts_col name,
+                                              order_col name, weight_col name, how text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
-SET enable_sort = off
-SET max_parallel_workers_per_gather = 0
-SET synchronize_seqscans = off
 AS $$
-BEGIN
-    RETURN QUERY SELECT * FROM collmine._variants_rows(format(
-        'SELECT r.left_out, (sum((r.st).cases) OVER ())::bigint AS total, r.st, r.wt '
-        'FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) '
-        '             FROM (SELECT %4$I AS c, %5$I::text AS a, %6$I::timestamptz AS t%7$s, %8$s AS w FROM %9$s%10$s) s)) r '
-        'ORDER BY (r.st).cases DESC NULLS LAST, (r.st).order_key',
+    SELECT format(
+        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) '
+        'FROM (SELECT %4$I AS c, %5$I::text AS a, %6$I::timestamptz AS t%7$s, %8$s AS w FROM %9$s%10$s) s))',
         collmine._collate_clause(log, case_col),
         CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         how = 'grouped',
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
         CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
-        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END));
-END
+        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
 $$;
 
--- The ways _variants_streamed may read a relation for variants(), in the order to try them:
+-- The ways _variants_stream_sql may read a relation for variants(), in the order to try them:
 -- 'table' when the statistics say it is stored exactly in case order (_case_correlation >=
 -- 0.999), 'index' when it has a case index and is stored in that order (_in_case_order), then
 -- 'grouped' (a log written invoice after invoice; one in time order is refused at the first case

@@ -523,8 +523,8 @@ BEGIN
     -- tried in turn until one takes the input as it comes; otherwise the cases are hashed
     FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
         BEGIN
-            RETURN QUERY SELECT * FROM collmine._variants_streamed(log, case_col, activity_col, ts_col,
-                                                                   order_col, weight_col, how);
+            RETURN QUERY SELECT * FROM collmine._variants_stream_rows(collmine._variants_stream_sql(
+                log, case_col, activity_col, ts_col, order_col, weight_col, how));
             RETURN;
         EXCEPTION WHEN data_exception THEN
             -- refused before any row or report: nothing to take back
@@ -805,40 +805,34 @@ CREATE OR REPLACE AGGREGATE collmine._variants_stream(anyelement, text, timestam
     PARALLEL = SAFE
 );
 
-CREATE OR REPLACE FUNCTION collmine._variants_rows(query text)
+CREATE OR REPLACE FUNCTION collmine._variants_stream_rows(query text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
     AS 'MODULE_PATHNAME', 'variants_rows' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-    SET search_path = pg_catalog;
+    SET search_path = pg_catalog
+    SET enable_sort = off
+    SET max_parallel_workers_per_gather = 0
+    SET synchronize_seqscans = off
+    SET jit = off;
 
-CREATE OR REPLACE FUNCTION collmine._variants_streamed(log regclass, case_col name, activity_col name, ts_col name,
-                                            order_col name, weight_col name, how text)
-RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
-               share double precision, cumulative_share double precision, weight numeric,
-               mean_throughput interval, median_throughput interval,
-               min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+CREATE OR REPLACE FUNCTION collmine._variants_stream_sql(log regclass, case_col name, activity_col name, ts_col name,
+                                              order_col name, weight_col name, how text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
-SET enable_sort = off
-SET max_parallel_workers_per_gather = 0
-SET synchronize_seqscans = off
 AS $$
-BEGIN
-    RETURN QUERY SELECT * FROM collmine._variants_rows(format(
-        'SELECT r.left_out, (sum((r.st).cases) OVER ())::bigint AS total, r.st, r.wt '
-        'FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) '
-        '             FROM (SELECT %4$I AS c, %5$I::text AS a, %6$I::timestamptz AS t%7$s, %8$s AS w FROM %9$s%10$s) s)) r '
-        'ORDER BY (r.st).cases DESC NULLS LAST, (r.st).order_key',
+    SELECT format(
+        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) '
+        'FROM (SELECT %4$I AS c, %5$I::text AS a, %6$I::timestamptz AS t%7$s, %8$s AS w FROM %9$s%10$s) s))',
         collmine._collate_clause(log, case_col),
         CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         how = 'grouped',
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
         CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
-        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END));
-END
+        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._variants_stream_ways(log regclass, case_col name, weight_col name)
