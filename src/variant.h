@@ -7,6 +7,7 @@
 #ifndef COLLMINE_VARIANT_H
 #define COLLMINE_VARIANT_H
 
+#include "access/htup.h"
 #include "access/tupdesc.h"
 #include "trace.h"
 
@@ -37,7 +38,7 @@ extern uint64 variant_key(const TraceData *t);
  */
 extern VariantState *variant_state_add(MemoryContext cxt, VariantState *st, const TraceData *t);
 
-/* The state as a collmine._variant_stats row of desc (blessed); reorders its throughputs. */
-extern Datum variant_state_stats(VariantState *st, TupleDesc desc);
+/* The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs. */
+extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc);
 
 #endif

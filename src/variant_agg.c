@@ -519,7 +519,7 @@ order_key(const TraceData *t)
 }
 
 /* The _variant_stats row of a state (variant.h). */
-Datum
+HeapTuple
 variant_state_stats(VariantState *st, TupleDesc desc)
 {
 	Datum		values[VS_NFIELDS];
@@ -539,7 +539,7 @@ variant_state_stats(VariantState *st, TupleDesc desc)
 		values[VS_MIN] = cm_usecs_interval(st->min_tp);
 		values[VS_MAX] = cm_usecs_interval(st->max_tp);
 	}
-	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+	return heap_form_tuple(desc, values, nulls);
 }
 
 /* The variant's row of statistics (collmine._variant_stats, fields as in variant.h). */
@@ -553,5 +553,5 @@ variant_agg_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
 		elog(ERROR, "return type must be collmine._variant_stats");
-	PG_RETURN_DATUM(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc))));
 }

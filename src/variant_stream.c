@@ -71,7 +71,7 @@ enum
 /* One variant's row while the rows are put into rank order. */
 typedef struct RankedRow
 {
-	Datum		stats;			/* its collmine._variant_stats */
+	HeapTuple	stats;			/* its collmine._variant_stats */
 	int64		cases;
 	bytea	   *order_key;		/* the stats' order_key */
 	VariantEntry *entry;
@@ -272,19 +272,14 @@ ranked_rows(VariantStream *s, TupleDesc stats_desc, int *n, int64 *total)
 	hash_seq_init(&it, s->variants);
 	while ((e = hash_seq_search(&it)) != NULL)
 	{
-		HeapTupleData tuple;
 		bool		isnull;
 		RankedRow  *r = &rows[(*n)++];
 
 		CHECK_FOR_INTERRUPTS();
 		r->entry = e;
 		r->stats = variant_state_stats(e->st, stats_desc);
-		tuple.t_len = HeapTupleHeaderGetDatumLength(DatumGetHeapTupleHeader(r->stats));
-		ItemPointerSetInvalid(&tuple.t_self);
-		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = DatumGetHeapTupleHeader(r->stats);
-		r->cases = DatumGetInt64(heap_getattr(&tuple, VS_CASES + 1, stats_desc, &isnull));
-		r->order_key = DatumGetByteaPP(heap_getattr(&tuple, VS_ORDER_KEY + 1, stats_desc, &isnull));
+		r->cases = DatumGetInt64(heap_getattr(r->stats, VS_CASES + 1, stats_desc, &isnull));
+		r->order_key = DatumGetByteaPP(heap_getattr(r->stats, VS_ORDER_KEY + 1, stats_desc, &isnull));
 		*total += r->cases;
 	}
 	return rows;
@@ -329,8 +324,10 @@ variants_stream_final(PG_FUNCTION_ARGS)
 	{
 		CHECK_FOR_INTERRUPTS();
 		rows[k] = variant_row(row_desc, true, (Datum) 0, false, Int64GetDatum(total),
-							  false, ranked[k].stats,
+							  false, HeapTupleGetDatum(ranked[k].stats),
 							  !ranked[k].entry->has_weight, ranked[k].entry->weight);
+		/* copied into the row: its room is reused for the next rows */
+		heap_freetuple(ranked[k].stats);
 	}
 	if (s->null_case_events > 0)
 	{
