@@ -25,8 +25,6 @@
 #include "case_stream.h"
 #include "variant.h"
 
-#include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -34,7 +32,6 @@
 #include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
-#include "utils/numeric.h"
 #include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(variants_stream_trans);
