@@ -135,31 +135,6 @@ CREATE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz, big
     PARALLEL = SAFE
 );
 
--- The COLLATE clause of a relation's column ('' for a type without collation): the streams get
--- the case value in its column's own collation, the order of the index and of an ORDER BY.
-CREATE FUNCTION collmine._collate_clause(log regclass, col name)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
-      FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = log AND a.attname = col
-$$;
-
--- Is msg (of a 22000 data_exception) a stream's refusal of its input (src/case_stream.h:
--- CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH, after the aggregate's name)? Then the caller
--- reads the log another way; any other 22000 is raised.
-CREATE FUNCTION collmine._stream_refused(msg text)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
-$$;
-
 -- The unweighted process map of a relation whose events are stored case after case, streamed
 -- (_dfg_stream*), by `how`:
 --   'index'    through the case index, in case order (sorts are disabled for this call, so the
@@ -182,13 +157,20 @@ SET max_parallel_workers_per_gather = 0
 SET synchronize_seqscans = off
 AS $$
 DECLARE
+    coll text;
     d collmine.dfg;
     null_events bigint;
 BEGIN
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      INTO coll
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = case_col;
     EXECUTE format(
         'SELECT collmine.%9$I(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
         'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
-        collmine._collate_clause(log, case_col), CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
         log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
@@ -213,8 +195,11 @@ BEGIN
     map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
     streamed := true;
 EXCEPTION WHEN data_exception THEN
+    -- src/case_stream.h: CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH
     GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-    IF NOT collmine._stream_refused(msg) THEN
+    IF msg NOT LIKE 'collmine.\_dfg\_stream%: events are not in case order'
+       AND msg NOT LIKE 'collmine.\_dfg\_stream%: events are not grouped by case'
+       AND msg NOT LIKE 'collmine.\_dfg\_stream%: the case column''s type has no hash function' THEN
         RAISE;
     END IF;
     streamed := false;

@@ -661,26 +661,6 @@ CREATE OR REPLACE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, times
     PARALLEL = SAFE
 );
 
-CREATE OR REPLACE FUNCTION collmine._collate_clause(log regclass, col name)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
-      FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = log AND a.attname = col
-$$;
-
-CREATE OR REPLACE FUNCTION collmine._stream_refused(msg text)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
-$$;
-
 CREATE OR REPLACE FUNCTION collmine._process_map_streamed(log regclass, case_col name, activity_col name, ts_col name,
                                                order_col name, how text)
 RETURNS collmine.dfg
@@ -691,13 +671,20 @@ SET max_parallel_workers_per_gather = 0
 SET synchronize_seqscans = off
 AS $$
 DECLARE
+    coll text;
     d collmine.dfg;
     null_events bigint;
 BEGIN
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      INTO coll
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = case_col;
     EXECUTE format(
         'SELECT collmine.%9$I(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
         'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
-        collmine._collate_clause(log, case_col), CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
         log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
@@ -719,8 +706,11 @@ BEGIN
     map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
     streamed := true;
 EXCEPTION WHEN data_exception THEN
+    -- src/case_stream.h: CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH
     GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-    IF NOT collmine._stream_refused(msg) THEN
+    IF msg NOT LIKE 'collmine.\_dfg\_stream%: events are not in case order'
+       AND msg NOT LIKE 'collmine.\_dfg\_stream%: events are not grouped by case'
+       AND msg NOT LIKE 'collmine.\_dfg\_stream%: the case column''s type has no hash function' THEN
         RAISE;
     END IF;
     streamed := false;
@@ -777,6 +767,26 @@ END
 $$;
 
 -- ==== from sql/parts/27_variants_stream.sql ====
+
+CREATE OR REPLACE FUNCTION collmine._collate_clause(log regclass, col name)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = col
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._stream_refused(msg text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
+$$;
 
 CREATE OR REPLACE FUNCTION collmine._variants_stream_trans(internal, anyelement, text, timestamptz, numeric, boolean)
     RETURNS internal
