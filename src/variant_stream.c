@@ -25,6 +25,7 @@
 #include "case_stream.h"
 #include "variant.h"
 
+#include "access/xact.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -37,6 +38,7 @@
 PG_FUNCTION_INFO_V1(variants_stream_trans);
 PG_FUNCTION_INFO_V1(variants_stream_trans_ord);
 PG_FUNCTION_INFO_V1(variants_stream_final);
+PG_FUNCTION_INFO_V1(variants_stream_allowed);
 
 /* One variant: its statistics and its weight so far. */
 typedef struct VariantEntry
@@ -333,4 +335,15 @@ variants_stream_final(PG_FUNCTION_ARGS)
 		n++;
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(rows, n, row_type, -1, false, TYPALIGN_DOUBLE));
+}
+
+/*
+ * _variants_stream_allowed(): false inside a parallel operation (a query with a Gather running,
+ * whose leader runs variants() above it), where no subtransaction can start, so variants() could
+ * not catch a stream's refusal and must not try one.
+ */
+Datum
+variants_stream_allowed(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(!IsInParallelMode());
 }

@@ -122,8 +122,12 @@ $$;
 -- 0.999), 'index' when it has a case index and is stored in that order (_in_case_order), then
 -- 'grouped' (a log written invoice after invoice; one in time order is refused at the first case
 -- that comes back, after a few rows). None when the weight column is not numeric (its largest
--- value is then taken in its own type's order, which only the hashed plan does) or when Citus
--- distributes the relation (its shards group their cases where they lie).
+-- value is then taken in its own type's order, which only the hashed plan does), when Citus
+-- distributes the relation (its shards group their cases where they lie), or inside a parallel
+-- operation, where the subtransaction that catches a refusal cannot start
+-- (_variants_stream_allowed).
+CREATE FUNCTION collmine._variants_stream_allowed() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'variants_stream_allowed' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 CREATE FUNCTION collmine._variants_stream_ways(log regclass, case_col name, weight_col name)
 RETURNS text[]
 LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
@@ -137,7 +141,8 @@ BEGIN
                         WHERE a.attrelid = log AND a.attname = weight_col AND t.typcategory = 'N') THEN
         RETURN ways;
     END IF;
-    IF collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
+    IF NOT collmine._variants_stream_allowed()
+       OR collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         RETURN ways;
     END IF;
     IF collmine._case_correlation(log, case_col) >= 0.999 THEN

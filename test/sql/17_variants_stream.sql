@@ -193,6 +193,21 @@ SELECT streams('parted_log', 'grouped')
           FROM collmine.variants('parted_log', 'case_id', 'activity', 'ts', 'ord', 'amount') v)
      = (SELECT digest FROM runs WHERE copy = 'plain_log' AND path = 'hashed' AND weighted AND with_ord) AS same_rows;
 
+-- Inside a parallel operation (variants() joined above a Gather, in the leader) no
+-- subtransaction can start, so no stream is tried: the hashed plan, the same rows.
+BEGIN;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM plain_log e JOIN collmine.variants('sorted_log', 'case_id', 'activity', 'ts', 'ord') v ON v.cases = e.ord;
+SELECT count(*) AS joined, count(DISTINCT v.variant_id) AS variants
+  FROM plain_log e JOIN collmine.variants('sorted_log', 'case_id', 'activity', 'ts', 'ord') v ON v.cases = e.ord;
+ROLLBACK;
+SELECT count(*) AS joined, count(DISTINCT v.variant_id) AS variants
+  FROM plain_log e JOIN collmine.variants('sorted_log', 'case_id', 'activity', 'ts', 'ord') v ON v.cases = e.ord;
+
 -- Left-out events are reported once, whichever way: NULL case ids (a WARNING) and NULL
 -- activities or times (a NOTICE); streamed as it lies (sorted_gaps), and after the refused
 -- streams, hashed (plain_gaps).

@@ -845,6 +845,9 @@ AS $$
         log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._variants_stream_allowed() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'variants_stream_allowed' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
 CREATE OR REPLACE FUNCTION collmine._variants_stream_ways(log regclass, case_col name, weight_col name)
 RETURNS text[]
 LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
@@ -858,7 +861,8 @@ BEGIN
                         WHERE a.attrelid = log AND a.attname = weight_col AND t.typcategory = 'N') THEN
         RETURN ways;
     END IF;
-    IF collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
+    IF NOT collmine._variants_stream_allowed()
+       OR collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         RETURN ways;
     END IF;
     IF collmine._case_correlation(log, case_col) >= 0.999 THEN
