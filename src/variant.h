@@ -1,9 +1,15 @@
 /*
- * variant.h: the row _variant_agg's final function returns (collmine._variant_stats) and
- * _variants reads back, field by field: one list of positions for both sides.
+ * variant.h: one variant's statistics (variant_agg.c), folded case by case by _variant_agg and
+ * by the streamed _variants_stream (variant_stream.c), and the row both return
+ * (collmine._variant_stats), which _variants reads back field by field: one list of positions
+ * for both sides.
  */
 #ifndef COLLMINE_VARIANT_H
 #define COLLMINE_VARIANT_H
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "trace.h"
 
 /* Attribute positions (0-based) of collmine._variant_stats, in its declared order. */
 typedef enum VariantStatsField
@@ -19,5 +25,20 @@ typedef enum VariantStatsField
 	VS_MAX,
 	VS_NFIELDS
 } VariantStatsField;
+
+/* One variant's cases so far: its first trace, counts and throughputs (variant_agg.c). */
+typedef struct VariantState VariantState;
+
+/* What variants() groups cases by: a 64-bit hash of a canonical trace's activity sequence. */
+extern uint64 variant_key(const TraceData *t);
+
+/*
+ * Fold one case's trace into its variant's state, created in cxt when st is NULL; a trace of
+ * another variant (a collision of the grouping key) is an error. Returns the state.
+ */
+extern VariantState *variant_state_add(MemoryContext cxt, VariantState *st, const TraceData *t);
+
+/* The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs. */
+extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc);
 
 #endif

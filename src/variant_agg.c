@@ -50,8 +50,8 @@ PG_FUNCTION_INFO_V1(variant_agg_serialize);
 PG_FUNCTION_INFO_V1(variant_agg_deserialize);
 PG_FUNCTION_INFO_V1(variant_agg_final);
 
-/* One variant's state, in the aggregate context. */
-typedef struct VariantState
+/* One variant's state, in the aggregate context (opaque in variant.h). */
+struct VariantState
 {
 	TraceData  *rep;			/* the first trace (stored right behind the state): its activity
 								 * sequence is the variant */
@@ -64,7 +64,7 @@ typedef struct VariantState
 	int64		sum_time;		/* the day and time parts separately */
 	int64		min_tp;
 	int64		max_tp;
-} VariantState;
+};
 
 #define VARIANT_TP_INIT	4
 
@@ -102,20 +102,26 @@ check_same_variant(const TraceData *rep, const TraceData *t)
 }
 
 /*
- * _variant_key(trace): what variants() groups by, a 64-bit hash of the part of a canonical
- * trace that is its variant (activity index array, name offsets and names; equal exactly for
- * the same activity sequence). hash_bytes_extended reads those bytes a word at a time, where
- * the stable variant id (FNV-1a over every event's name, byte by byte) costs several times
- * more per case; the id is computed once per group instead. A collision merges two variants
- * into one group, which _variant_agg reports as an error.
+ * What variants() groups by, a 64-bit hash of the part of a canonical trace that is its variant
+ * (activity index array, name offsets and names; equal exactly for the same activity sequence).
+ * hash_bytes_extended reads those bytes a word at a time, where the stable variant id (FNV-1a
+ * over every event's name, byte by byte) costs several times more per case; the id is computed
+ * once per group instead. A collision merges two variants into one group, which
+ * variant_state_add reports as an error.
  */
+uint64
+variant_key(const TraceData *t)
+{
+	Size		len = sizeof(int32) * ((Size) t->nevents + t->nacts + 1) + t->names_len;
+
+	return hash_bytes_extended((const unsigned char *) TraceAct(t), len, (uint64) t->nevents);
+}
+
+/* _variant_key(trace): variant_key as a bigint. */
 Datum
 variant_group_key(PG_FUNCTION_ARGS)
 {
-	TraceData  *t = PG_GETARG_TRACE_P(0);
-	Size		len = sizeof(int32) * ((Size) t->nevents + t->nacts + 1) + t->names_len;
-
-	PG_RETURN_INT64((int64) hash_bytes_extended((const unsigned char *) TraceAct(t), len, (uint64) t->nevents));
+	PG_RETURN_INT64((int64) variant_key(PG_GETARG_TRACE_P(0)));
 }
 
 /* Transition and combine of _variant_rep (strict: the first trace of a group becomes the state). */
@@ -232,17 +238,10 @@ state_add_tp(VariantState *st, int64 us)
 	st->max_tp = Max(st->max_tp, us);
 }
 
-/* Transition: one case's trace (non-strict, so that the first one creates the state). */
-Datum
-variant_agg_trans(PG_FUNCTION_ARGS)
+/* One case into its variant's state (variant.h). */
+VariantState *
+variant_state_add(MemoryContext cxt, VariantState *st, const TraceData *t)
 {
-	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_trans");
-	VariantState *st = PG_ARGISNULL(0) ? NULL : (VariantState *) PG_GETARG_POINTER(0);
-	TraceData  *t;
-
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(st);
-	t = PG_GETARG_TRACE_P(1);
 	if (st == NULL)
 		st = state_new(cxt, t, 0);
 	else
@@ -254,7 +253,19 @@ variant_agg_trans(PG_FUNCTION_ARGS)
 		state_reserve(st, 1);
 		state_add_tp(st, cm_usecs_between(TraceTs(t)[0], TraceTs(t)[t->nevents - 1]));
 	}
-	PG_RETURN_POINTER(st);
+	return st;
+}
+
+/* Transition: one case's trace (non-strict, so that the first one creates the state). */
+Datum
+variant_agg_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_trans");
+	VariantState *st = PG_ARGISNULL(0) ? NULL : (VariantState *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(st);
+	PG_RETURN_POINTER(variant_state_add(cxt, st, PG_GETARG_TRACE_P(1)));
 }
 
 /*
@@ -507,21 +518,13 @@ order_key(const TraceData *t)
 	return PointerGetDatum(key);
 }
 
-/* The variant's row of statistics (collmine._variant_stats, fields as in variant.h). */
-Datum
-variant_agg_final(PG_FUNCTION_ARGS)
+/* The _variant_stats row of a state (variant.h). */
+HeapTuple
+variant_state_stats(VariantState *st, TupleDesc desc)
 {
-	VariantState *st;
-	TupleDesc	desc;
 	Datum		values[VS_NFIELDS];
 	bool		nulls[VS_NFIELDS] = {false};
 
-	(void) cm_agg_context(fcinfo, "_variant_agg_final");
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (VariantState *) PG_GETARG_POINTER(0);
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
-		elog(ERROR, "return type must be collmine._variant_stats");
 	values[VS_VARIANT_ID] = Int64GetDatum((int64) trace_variant_hash(st->rep));
 	values[VS_REP] = PointerGetDatum(st->rep);
 	values[VS_ORDER_KEY] = order_key(st->rep);
@@ -536,5 +539,19 @@ variant_agg_final(PG_FUNCTION_ARGS)
 		values[VS_MIN] = cm_usecs_interval(st->min_tp);
 		values[VS_MAX] = cm_usecs_interval(st->max_tp);
 	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+	return heap_form_tuple(desc, values, nulls);
+}
+
+/* The variant's row of statistics (collmine._variant_stats, fields as in variant.h). */
+Datum
+variant_agg_final(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+
+	(void) cm_agg_context(fcinfo, "_variant_agg_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
+		elog(ERROR, "return type must be collmine._variant_stats");
+	PG_RETURN_DATUM(HeapTupleGetDatum(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc))));
 }

@@ -41,6 +41,7 @@
 
 PG_FUNCTION_INFO_V1(variants_run);
 PG_FUNCTION_INFO_V1(variants_parts);
+PG_FUNCTION_INFO_V1(variants_rows);
 
 /* trace_funcs.c: the variant of a trace as text and as text[] */
 extern Datum trace_variant(PG_FUNCTION_ARGS);
@@ -199,19 +200,16 @@ variants_parts(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(parts);
 }
 
-/* _variants(trace_sql text): see the header. */
-Datum
-variants_run(PG_FUNCTION_ARGS)
+/* Run plan (SPI connected) with the receiver into srf, then report what it left out. */
+static void
+run_variants(CmSrf *srf, SPIPlanPtr plan)
 {
-	text	   *trace_sql = PG_GETARG_TEXT_PP(0);
-	CmSrf		srf = cm_srf_begin(fcinfo);
-	SPIPlanPtr	plan;
-	int			parts;
 	RowsDest	dest;
 	SPIExecuteOptions options;
 	Oid			argtypes[2] = {INT8OID, INT8OID};
 	Datum		args[2];
 	int			rc;
+	HASHCTL		ctl;
 
 	memset(&dest, 0, sizeof(dest));
 	dest.pub.receiveSlot = rows_receive;
@@ -219,19 +217,13 @@ variants_run(PG_FUNCTION_ARGS)
 	dest.pub.rShutdown = rows_shutdown;
 	dest.pub.rDestroy = rows_destroy;
 	dest.pub.mydest = DestTuplestore;	/* rows are kept, as RETURN QUERY keeps them */
-	dest.srf = &srf;
-	{
-		HASHCTL		ctl;
+	dest.srf = srf;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(int64);
+	ctl.hcxt = CurrentMemoryContext;
+	dest.ids = hash_create("variant ids", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(int64);
-		ctl.entrysize = sizeof(int64);
-		ctl.hcxt = CurrentMemoryContext;
-		dest.ids = hash_create("variant ids", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-
-	SPI_connect();
-	plan = split_choose_plan(VARIANTS_QUERY, trace_sql, NULL, &parts);
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = &dest.pub;
@@ -244,6 +236,39 @@ variants_run(PG_FUNCTION_ARGS)
 	rc = SPI_execute_with_args("SELECT collmine._report_left_out($1, $2)", 2, argtypes, args, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "_variants: the report failed (SPI result %d)", rc);
+}
+
+/* _variants(trace_sql text): see the header. */
+Datum
+variants_run(PG_FUNCTION_ARGS)
+{
+	text	   *trace_sql = PG_GETARG_TEXT_PP(0);
+	CmSrf		srf = cm_srf_begin(fcinfo);
+	int			parts;
+
+	SPI_connect();
+	run_variants(&srf, split_choose_plan(VARIANTS_QUERY, trace_sql, NULL, &parts));
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * _variants_stream_rows(query text): _variants over a query that already gives its rows
+ * (left_out, total, st, wt in rank order), as _variants_stream_sql writes it around the streamed
+ * aggregate _variants_stream; planned as it is.
+ */
+Datum
+variants_rows(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	CmSrf		srf = cm_srf_begin(fcinfo);
+	SPIPlanPtr	plan;
+
+	SPI_connect();
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "_variants_stream_rows: could not plan the query (SPI result %d)", SPI_result);
+	run_variants(&srf, plan);
 	SPI_finish();
 	return (Datum) 0;
 }

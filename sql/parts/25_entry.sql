@@ -313,9 +313,28 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    -- _trace_sql also checks the arguments and columns, for every path
+    trace_sql text := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
+    how text;
+    msg text;
 BEGIN
-    RETURN QUERY SELECT * FROM collmine._variants(
-        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col));
+    -- a log stored case after case is streamed (sql/parts/27_variants_stream.sql), each way
+    -- tried in turn until one takes the input as it comes; otherwise the cases are hashed
+    FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
+        BEGIN
+            RETURN QUERY SELECT * FROM collmine._variants_stream_rows(collmine._variants_stream_sql(
+                log, case_col, activity_col, ts_col, order_col, weight_col, how));
+            RETURN;
+        EXCEPTION WHEN data_exception THEN
+            -- refused before any row or report: nothing to take back
+            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+            IF NOT collmine._stream_refused(msg) THEN
+                RAISE;
+            END IF;
+        END;
+    END LOOP;
+    RETURN QUERY SELECT * FROM collmine._variants(trace_sql);
 END
 $$;
 COMMENT ON FUNCTION collmine.variants(regclass, name, name, name, name, name) IS

@@ -156,7 +156,6 @@ SET max_parallel_workers_per_gather = 0
 SET synchronize_seqscans = off
 AS $$
 DECLARE
-    coll text;
     d collmine.dfg;
     null_events bigint;
 BEGIN
@@ -164,16 +163,10 @@ BEGIN
         RAISE EXCEPTION 'collmine._process_map_streamed: how must be index or grouped, not %', how
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Call collmine.process_map() instead.';
     END IF;
-    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
-      INTO coll
-      FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = log AND a.attname = case_col;
     EXECUTE format(
         'SELECT collmine.%9$I(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
         'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
-        coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        collmine._collate_clause(log, case_col), CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
         log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
@@ -220,17 +213,11 @@ SET synchronize_seqscans = off
 SET parallel_leader_participation = off
 AS $$
 DECLARE
-    coll text;
+    coll text := collmine._collate_clause(log, case_col);
     branches text;
     d collmine.dfg;
     null_events bigint;
 BEGIN
-    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
-      INTO coll
-      FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = log AND a.attname = case_col;
     SELECT string_agg(format(
              'SELECT collmine._dfg_stream_grouped(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL) AS m, '
              'count(*) FILTER (WHERE c IS NULL) AS n '
@@ -271,11 +258,8 @@ BEGIN
     END IF;
     streamed := true;
 EXCEPTION WHEN data_exception THEN
-    -- src/case_stream.h: CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH
     GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-    IF msg NOT LIKE 'collmine.\_dfg\_stream%: events are not in case order'
-       AND msg NOT LIKE 'collmine.\_dfg\_stream%: events are not grouped by case'
-       AND msg NOT LIKE 'collmine.\_dfg\_stream%: the case column''s type has no hash function' THEN
+    IF NOT collmine._stream_refused(msg) THEN
         RAISE;
     END IF;
     streamed := false;

@@ -513,9 +513,28 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    -- _trace_sql also checks the arguments and columns, for every path
+    trace_sql text := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
+    how text;
+    msg text;
 BEGIN
-    RETURN QUERY SELECT * FROM collmine._variants(
-        collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col));
+    -- a log stored case after case is streamed (sql/parts/27_variants_stream.sql), each way
+    -- tried in turn until one takes the input as it comes; otherwise the cases are hashed
+    FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
+        BEGIN
+            RETURN QUERY SELECT * FROM collmine._variants_stream_rows(collmine._variants_stream_sql(
+                log, case_col, activity_col, ts_col, order_col, weight_col, how));
+            RETURN;
+        EXCEPTION WHEN data_exception THEN
+            -- refused before any row or report: nothing to take back
+            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+            IF NOT collmine._stream_refused(msg) THEN
+                RAISE;
+            END IF;
+        END;
+    END LOOP;
+    RETURN QUERY SELECT * FROM collmine._variants(trace_sql);
 END
 $$;
 
@@ -652,7 +671,6 @@ SET max_parallel_workers_per_gather = 0
 SET synchronize_seqscans = off
 AS $$
 DECLARE
-    coll text;
     d collmine.dfg;
     null_events bigint;
 BEGIN
@@ -660,16 +678,10 @@ BEGIN
         RAISE EXCEPTION 'collmine._process_map_streamed: how must be index or grouped, not %', how
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Call collmine.process_map() instead.';
     END IF;
-    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
-      INTO coll
-      FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = log AND a.attname = case_col;
     EXECUTE format(
         'SELECT collmine.%9$I(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
         'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
-        coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        collmine._collate_clause(log, case_col), CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
         log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
@@ -704,17 +716,11 @@ SET synchronize_seqscans = off
 SET parallel_leader_participation = off
 AS $$
 DECLARE
-    coll text;
+    coll text := collmine._collate_clause(log, case_col);
     branches text;
     d collmine.dfg;
     null_events bigint;
 BEGIN
-    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
-      INTO coll
-      FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = log AND a.attname = case_col;
     SELECT string_agg(format(
              'SELECT collmine._dfg_stream_grouped(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL) AS m, '
              'count(*) FILTER (WHERE c IS NULL) AS n '
@@ -751,11 +757,8 @@ BEGIN
     END IF;
     streamed := true;
 EXCEPTION WHEN data_exception THEN
-    -- src/case_stream.h: CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH
     GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-    IF msg NOT LIKE 'collmine.\_dfg\_stream%: events are not in case order'
-       AND msg NOT LIKE 'collmine.\_dfg\_stream%: events are not grouped by case'
-       AND msg NOT LIKE 'collmine.\_dfg\_stream%: the case column''s type has no hash function' THEN
+    IF NOT collmine._stream_refused(msg) THEN
         RAISE;
     END IF;
     streamed := false;
@@ -809,6 +812,106 @@ BEGIN
         END IF;
     END IF;
     RETURN collmine._process_map_of(log, case_col, trace_sql, weight_col IS NOT NULL);
+END
+$$;
+
+-- ==== from sql/parts/27_variants_stream.sql ====
+
+CREATE OR REPLACE FUNCTION collmine._collate_clause(log regclass, col name)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = col
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._stream_refused(msg text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._variants_stream_trans(internal, anyelement, text, timestamptz, numeric, boolean)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'variants_stream_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._variants_stream_trans(internal, anyelement, text, timestamptz, bigint, numeric, boolean)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'variants_stream_trans_ord' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._variants_stream_final(internal) RETURNS collmine._variant_row[]
+    AS 'MODULE_PATHNAME', 'variants_stream_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE collmine._variants_stream(anyelement, text, timestamptz, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE collmine._variants_stream(anyelement, text, timestamptz, bigint, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE FUNCTION collmine._variants_stream_rows(query text)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+    AS 'MODULE_PATHNAME', 'variants_rows' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog
+    SET enable_sort = off
+    SET max_parallel_workers_per_gather = 0
+    SET synchronize_seqscans = off
+    SET jit = off;
+
+CREATE OR REPLACE FUNCTION collmine._variants_stream_sql(log regclass, case_col name, activity_col name, ts_col name,
+                                              order_col name, weight_col name, how text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format(
+        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) '
+        'FROM (SELECT %4$I AS c, %5$I::text AS a, %6$I::timestamptz AS t%7$s, %8$s AS w FROM %9$s%10$s) s))',
+        collmine._collate_clause(log, case_col),
+        CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        how = 'grouped',
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
+        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
+        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._variants_stream_ways(log regclass, case_col name, weight_col name)
+RETURNS text[]
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF weight_col IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                        WHERE a.attrelid = log AND a.attname = weight_col AND t.typcategory = 'N') THEN
+        RETURN '{}';
+    END IF;
+    IF collmine._in_parallel_mode() OR collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
+        RETURN '{}';
+    END IF;
+    IF collmine._in_case_order(log, case_col) THEN
+        RETURN '{grouped,index}';
+    END IF;
+    RETURN '{grouped}';
 END
 $$;
 
@@ -4442,6 +4545,25 @@ $$;
 COMMENT ON FUNCTION collmine.process_map(name, text) IS
     'the process map of a log schema, with a numeric invoices column (e.g. amount) as each invoice''s money when weight is given';
 
+CREATE OR REPLACE FUNCTION collmine._log_variants(log_schema name, weight_col text)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF weight_col IS NULL THEN
+        PERFORM collmine._check_log(log_schema);
+        RETURN QUERY SELECT * FROM collmine.variants(to_regclass(format('%I.events', log_schema)),
+                                                     'case_id', 'activity', 'ts', 'ord');
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM collmine._variants(collmine._log_trace_sql(log_schema, weight_col));
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.variants(log_schema name, weight text DEFAULT NULL)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
@@ -4452,7 +4574,7 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT * FROM collmine._variants(collmine._log_trace_sql($1, $2))
+    SELECT * FROM collmine._log_variants($1, $2)
 $$;
 
 COMMENT ON FUNCTION collmine.variants(name, text) IS

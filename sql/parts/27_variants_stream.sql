@@ -1,0 +1,149 @@
+-- Layer 3: variants() over a log stored case after case, streamed like process_map()
+-- (sql/parts/26_process_map.sql): one aggregate reads the events as they lie, folds each case
+-- into its variant when the next case starts, and never hashes or sorts the cases.
+
+-- The COLLATE clause of a relation's column ('' for a type without collation): a stream gets the
+-- case value in its column's own collation, the order of the index and of an ORDER BY.
+CREATE FUNCTION collmine._collate_clause(log regclass, col name)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = col
+$$;
+
+-- Is msg (of a 22000 data_exception) a stream's refusal of its input (src/case_stream.h:
+-- CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH, after the aggregate's name)? Then the caller
+-- reads the log another way; any other 22000 is raised.
+CREATE FUNCTION collmine._stream_refused(msg text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
+$$;
+
+-- One row of the streamed variants, with the columns _variants reads from _variants_sql's query:
+-- a variant's statistics (st), the total of cases and the variant's weight (wt, the sum over its
+-- cases of each case's largest weight), or, with st NULL, the count of events that have a NULL
+-- case id (left_out).
+CREATE TYPE collmine._variant_row AS (
+    left_out bigint,
+    total bigint,
+    st collmine._variant_stats,
+    wt numeric
+);
+
+-- The variants of events that arrive one case after another, in one aggregate
+-- (src/variant_stream.c, src/case_stream.c): each case's events are collected in one reused
+-- state, and when the next case starts its trace is folded into its variant's _variant_stats
+-- (the state _variant_agg keeps, found by the same grouping key _variant_key) and its largest
+-- weight added to the variant's weight. grouped false takes the cases in ascending order of the
+-- case type (in the argument's collation) and refuses input that is not; grouped true takes them
+-- in any order, joins a row stored away from its case to it (src/case_stream.c), and refuses a
+-- case that comes back after it was complete (a 64-bit hash per case, 8 bytes a case, checks
+-- that). Both refuse with 22000
+-- data_exception, which variants() catches to read the log another way. An event with a NULL
+-- case id is only counted. The result: one collmine._variant_row per variant, and one for the
+-- count of events with a NULL case id when there are any, in rank order (_variants_sql's ORDER BY:
+-- more cases first, ties by order_key), the count last.
+CREATE FUNCTION collmine._variants_stream_trans(internal, anyelement, text, timestamptz, numeric, boolean)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'variants_stream_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._variants_stream_trans(internal, anyelement, text, timestamptz, bigint, numeric, boolean)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'variants_stream_trans_ord' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._variants_stream_final(internal) RETURNS collmine._variant_row[]
+    AS 'MODULE_PATHNAME', 'variants_stream_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE collmine._variants_stream(anyelement, text, timestamptz, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE collmine._variants_stream(anyelement, text, timestamptz, bigint, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+-- _variants over a query that gives its rows itself, in rank order (_variants_sql's columns
+-- left_out, total, st, wt: the rows of _variants_stream unnested): the same rows, the same checks
+-- and the same report of left-out events (src/variant_entry.c). For the streamed reads of
+-- _variants_stream_sql: serial (a stream below the cost of hashing the cases beats two workers
+-- hashing them), without sorts (so that the 'index' read takes the case index), without
+-- synchronized scans (so that table order is file order) and without JIT (the per-event work is
+-- all in the aggregate).
+CREATE FUNCTION collmine._variants_stream_rows(query text)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+    AS 'MODULE_PATHNAME', 'variants_rows' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog
+    SET enable_sort = off
+    SET max_parallel_workers_per_gather = 0
+    SET synchronize_seqscans = off
+    SET jit = off;
+
+-- The query that streams the variants of a relation whose events are stored case after case
+-- (_variants_stream), for _variants_stream_rows, reading the relation by `how` as
+-- _process_map_streamed reads it: 'index' through the case index in case order, 'grouped' as it
+-- lies when each case's events are adjacent; an input that is not so is refused with 22000,
+-- which variants() catches. The weight, when
+-- named, is the column cast to numeric (variants() streams only a numeric one, whose largest
+-- value per case is then the same as _trace_sql's max(column)::numeric).
+CREATE FUNCTION collmine._variants_stream_sql(log regclass, case_col name, activity_col name, ts_col name,
+                                              order_col name, weight_col name, how text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format(
+        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) '
+        'FROM (SELECT %4$I AS c, %5$I::text AS a, %6$I::timestamptz AS t%7$s, %8$s AS w FROM %9$s%10$s) s))',
+        collmine._collate_clause(log, case_col),
+        CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        how = 'grouped',
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
+        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
+        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
+$$;
+
+-- The ways _variants_stream_sql may read a relation for variants(), in the order to try them, as
+-- process_map() tries them: 'grouped', the table as it lies with each case's events together in
+-- any order of the cases (a row stored away from its case is joined to it; a log in time order
+-- is refused at the first case that comes back, after a few rows), then 'index' when it has a
+-- case index and is stored nearly in that order (_in_case_order). None when the weight column
+-- is not numeric (its largest value is then taken in its own type's order, which only the
+-- hashed plan does), when Citus distributes the relation (its shards group their cases where
+-- they lie), or inside a parallel plan, where the subtransaction that catches a refusal cannot
+-- start (_in_parallel_mode).
+CREATE FUNCTION collmine._variants_stream_ways(log regclass, case_col name, weight_col name)
+RETURNS text[]
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF weight_col IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                        WHERE a.attrelid = log AND a.attname = weight_col AND t.typcategory = 'N') THEN
+        RETURN '{}';
+    END IF;
+    IF collmine._in_parallel_mode() OR collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
+        RETURN '{}';
+    END IF;
+    IF collmine._in_case_order(log, case_col) THEN
+        RETURN '{grouped,index}';
+    END IF;
+    RETURN '{grouped}';
+END
+$$;
