@@ -73,6 +73,34 @@ BEGIN
 END
 $$;
 
+-- The name of the materialized view of the per-invoice facts that create_dashboards makes next
+-- to the materialized dashboards and refresh_dashboards refreshes first: the dashboards' one
+-- computation of collmine.invoice_facts per refresh of the set.
+CREATE FUNCTION collmine._dashboard_facts_name()
+RETURNS name
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'invoice_facts_mv'::name $$;
+
+-- The SELECT of one dashboard's materialized variant: its function over the log, given the
+-- relation facts that holds the log's invoice facts when the function takes one (it then reads
+-- them instead of computing them), else the same SELECT as the view's (_dashboard_sql).
+CREATE FUNCTION collmine._dashboard_mv_sql(dashboard text, log_schema name, facts regclass)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q text := collmine._dashboard_sql(dashboard, log_schema);
+BEGIN
+    IF facts IS NOT NULL
+       AND to_regprocedure(format('collmine.%I(name, regclass)', 'dashboard_' || dashboard)) IS NOT NULL THEN
+        RETURN format('SELECT * FROM collmine.%I(%L, %L::regclass)', 'dashboard_' || dashboard, log_schema, facts::text);
+    END IF;
+    RETURN q;
+END
+$$;
+
 -- Raise a clear error, when the dashboards are created, unless the log has the invoice and
 -- event columns that the dashboards show besides those every KPI needs (_check_log).
 CREATE FUNCTION collmine._check_dashboard_log(log_schema name)
@@ -156,6 +184,7 @@ AS $$
 DECLARE
     d text;
     mv_names text[];
+    facts regclass;
 BEGIN
     PERFORM collmine._check_dashboard_log(log_schema);
     IF target_schema IS NULL THEN
@@ -166,8 +195,10 @@ BEGIN
     IF to_regnamespace(quote_ident(target_schema)) IS NULL THEN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
-    -- never touch a user's table or other relation that happens to carry a dashboard name
-    SELECT array_agg(n || '_mv') INTO mv_names FROM unnest(collmine.dashboard_names()) n;
+    -- never touch a user's table or other relation that happens to carry a dashboard name (or
+    -- the name of the dashboards' facts, which must be a materialized view)
+    SELECT array_agg(n || '_mv') || collmine._dashboard_facts_name()::text INTO mv_names
+      FROM unnest(collmine.dashboard_names()) n;
     SELECT c.oid::regclass::text INTO d
       FROM pg_class c
      WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
@@ -180,7 +211,7 @@ BEGIN
             USING ERRCODE = 'duplicate_table',
                   HINT = 'Use another target schema; create_dashboards never drops tables or other relations.';
     END IF;
-    FOREACH d IN ARRAY collmine.dashboard_names() LOOP
+    FOREACH d IN ARRAY collmine.dashboard_names() || collmine._dashboard_facts_name()::text LOOP
         IF to_regclass(format('%I.%I', target_schema, d)) IS NOT NULL
            OR to_regclass(format('%I.%I', target_schema, d || '_mv')) IS NOT NULL THEN
             IF NOT replace THEN
@@ -192,6 +223,18 @@ BEGIN
             EXIT;
         END IF;
     END LOOP;
+    IF materialized THEN
+        -- the invoice facts, computed once per refresh of the set and read by the materialized
+        -- dashboards that need them (their views compute them, so that they are always current)
+        EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS SELECT * FROM collmine.invoice_facts(%L)',
+                       target_schema, collmine._dashboard_facts_name(), log_schema);
+        facts := format('%I.%I', target_schema, collmine._dashboard_facts_name())::regclass;
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %s (case_id)', collmine._dashboard_facts_name() || '_key', facts);
+        EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', facts,
+                       'collmine.invoice_facts over ' || log_schema || ', read by the materialized dashboards of this schema '
+                       '(refresh with collmine.refresh_dashboards, which refreshes it first)');
+        RETURN NEXT facts::text;
+    END IF;
     FOREACH d IN ARRAY collmine.dashboard_names() LOOP
         -- security_invoker: the view reads the log with the querying role's rights and row-level
         -- security policies, not its owner's (the materialized variant holds what the refreshing
@@ -201,8 +244,8 @@ BEGIN
                        collmine._dashboard_question(d) || ' (collmine dashboard over ' || log_schema || ')');
         RETURN NEXT format('%I.%I', target_schema, d);
         IF materialized THEN
-            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS SELECT * FROM %I.%I',
-                           target_schema, d || '_mv', target_schema, d);
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s',
+                           target_schema, d || '_mv', collmine._dashboard_mv_sql(d, log_schema, facts));
             EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)',
                            d || '_mv_key', target_schema, d || '_mv', collmine._dashboard_key(d));
             EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, d || '_mv',
@@ -234,6 +277,12 @@ BEGIN
             n := n + 1;
         END IF;
     END LOOP;
+    -- the facts last: the materialized dashboards read them
+    IF (SELECT c.relkind FROM pg_class c
+         WHERE c.oid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', target_schema, collmine._dashboard_facts_name()))) = 'm' THEN
+        EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, collmine._dashboard_facts_name());
+        n := n + 1;
+    END IF;
     RETURN n;
 END
 $$;
@@ -257,17 +306,24 @@ BEGIN
             USING ERRCODE = 'invalid_schema_name',
                   HINT = 'Create the dashboards first: SELECT collmine.create_dashboards(''erp_log'', ''dash'');';
     END IF;
-    FOREACH d IN ARRAY collmine.dashboard_names() LOOP
-        rel := to_regclass(format('%I.%I', target_schema, d || '_mv'));
-        CONTINUE WHEN rel IS NULL;
+    -- the invoice facts first (dashboards made before there were any have none), then the
+    -- dashboards, which read them; only the dashboards are counted
+    FOREACH d IN ARRAY ARRAY[collmine._dashboard_facts_name()::text]
+                       || ARRAY(SELECT x || '_mv' FROM unnest(collmine.dashboard_names()) x) LOOP
+        rel := to_regclass(format('%I.%I', target_schema, d));
+        CONTINUE WHEN rel IS NULL
+                   OR (d = collmine._dashboard_facts_name()
+                       AND (SELECT c.relkind FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) rel) <> 'm');
         IF conc AND (SELECT m.ispopulated FROM pg_matviews m
                               WHERE m.schemaname OPERATOR(pg_catalog.=) target_schema
-                                AND m.matviewname OPERATOR(pg_catalog.=) (d || '_mv')::name) THEN
+                                AND m.matviewname OPERATOR(pg_catalog.=) d::name) THEN
             EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', rel);
         ELSE
             EXECUTE format('REFRESH MATERIALIZED VIEW %s', rel);
         END IF;
-        n := n + 1;
+        IF d <> collmine._dashboard_facts_name() THEN
+            n := n + 1;
+        END IF;
     END LOOP;
     RETURN n;
 END
