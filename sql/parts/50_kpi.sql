@@ -282,7 +282,7 @@ BEGIN
     EXECUTE format('SELECT f.as_of_date FROM %s f LIMIT 1', facts) INTO d;
     IF (as_of IS NOT NULL AND d IS NOT NULL AND as_of <> d) OR on_time_basis IS DISTINCT FROM 'payment_received' THEN
         RAISE EXCEPTION 'the invoice facts in % are as of % by on_time_basis ''payment_received'', not as of % by %',
-                        facts, d, as_of, coalesce(quote_literal(on_time_basis), 'NULL')
+                        facts, d, coalesce(as_of::text, 'the log''s last event date'), coalesce(quote_literal(on_time_basis), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Compute them with collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis).';
     END IF;

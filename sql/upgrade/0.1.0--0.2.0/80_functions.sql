@@ -3212,6 +3212,95 @@ $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
     'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time, posting lag and days overdue (the one derivation the KPIs and the connectors'' invoices share)';
 
+CREATE OR REPLACE FUNCTION collmine._facts_from(facts regclass, log_schema name, as_of date, group_by text,
+                                     on_time_basis text DEFAULT 'payment_received')
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date,
+    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
+    cycle_time interval, posting_lag interval, days_overdue integer)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text := collmine._group_expr(log_schema, group_by);
+    d date;
+BEGIN
+    EXECUTE format('SELECT f.as_of_date FROM %s f LIMIT 1', facts) INTO d;
+    IF (as_of IS NOT NULL AND d IS NOT NULL AND as_of <> d) OR on_time_basis IS DISTINCT FROM 'payment_received' THEN
+        RAISE EXCEPTION 'the invoice facts in % are as of % by on_time_basis ''payment_received'', not as of % by %',
+                        facts, d, coalesce(as_of::text, 'the log''s last event date'), coalesce(quote_literal(on_time_basis), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Compute them with collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis).';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT f.case_id, %s, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, f.generated_at, '
+        '       f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, f.written_off_at, '
+        '       f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+        '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date, '
+        '       f.last_payment_received_at, f.paid_at, f.paid_on_time, f.days_late, '
+        '       f.cycle_time, f.posting_lag, f.days_overdue '
+        '  FROM %s f %s',
+        grp, facts,
+        CASE WHEN group_by IS NOT NULL
+             THEN format('JOIN %I.invoices i ON i.case_id::text = f.case_id', log_schema) ELSE '' END);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._facts(log_schema name, as_of date, group_by text, on_time_basis text, facts regclass)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date,
+    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
+    cycle_time interval, posting_lag interval, days_overdue integer)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis);
+    ELSE
+        RETURN QUERY SELECT * FROM collmine._facts_from(facts, log_schema, as_of, group_by, on_time_basis);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._snapshot(log_schema name, as_of date, group_by text, facts regclass)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine.invoice_snapshot(log_schema, as_of, group_by);
+    ELSE
+        RETURN QUERY
+        SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days,
+               f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at,
+               f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount,
+               f.status, f.days_past_due, f.aging_bucket, f.as_of_date
+          FROM collmine._facts_from(facts, log_schema, as_of, group_by) f;
+    END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._receivables_kpis_periods(log_schema name, period_starts date[], period_ends date[],
                                                    group_by text DEFAULT NULL)
 RETURNS TABLE (
@@ -3364,8 +3453,8 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
-                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
+CREATE OR REPLACE FUNCTION collmine._payment_behaviour(log_schema name, period_start date, period_end date,
+                                            group_by text, on_time_basis text, facts regclass)
 RETURNS TABLE (
     group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
     avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
@@ -3380,7 +3469,7 @@ BEGIN
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
                       x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
-                 FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
+                 FROM collmine._facts(log_schema, period_end, group_by, on_time_basis, facts) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
            avg(s.pd - s.invoice_date)::numeric,
@@ -3395,6 +3484,69 @@ BEGIN
      GROUP BY s.group_value, s.currency
      ORDER BY s.group_value, s.currency;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
+                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
+RETURNS TABLE (
+    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
+    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
+    paid_on_time bigint, on_time_rate numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._payment_behaviour(log_schema, period_start, period_end, group_by, on_time_basis, NULL)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._terms_compliance(log_schema name, period_start date, period_end date,
+                                           group_by text, facts regclass)
+RETURNS TABLE (
+    group_value text, settled_invoices bigint, paid_within_terms bigint, compliance_rate numeric,
+    avg_days_beyond_terms numeric, invoices_generated bigint, due_date_deviations bigint,
+    deviation_rate numeric, avg_due_date_deviation_days numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.*, x.settled_at::date AS sd,
+                      coalesce(x.invoice_date + x.terms_days, x.due_date) AS terms_due,
+                      x.due_date - (x.invoice_date + x.terms_days) AS dev
+                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x)
+    SELECT s.group_value,
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL),
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due),
+           (count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due))::numeric
+               / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL), 0),
+           avg(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd > s.terms_due)::numeric,
+           count(*) FILTER (WHERE s.invoice_date >= period_start),
+           count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0),
+           (count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0))::numeric
+               / nullif(count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev IS NOT NULL), 0),
+           avg(s.dev) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0)::numeric
+      FROM s
+     GROUP BY s.group_value
+    HAVING count(*) FILTER (WHERE s.invoice_date >= period_start
+                               OR (s.status = 'settled' AND s.sd >= period_start)) > 0
+     ORDER BY s.group_value;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.terms_compliance(log_schema name, period_start date, period_end date,
+                                          group_by text DEFAULT 'terms')
+RETURNS TABLE (
+    group_value text, settled_invoices bigint, paid_within_terms bigint, compliance_rate numeric,
+    avg_days_beyond_terms numeric, invoices_generated bigint, due_date_deviations bigint,
+    deviation_rate numeric, avg_due_date_deviation_days numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._terms_compliance(log_schema, period_start, period_end, group_by, NULL)
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._activity_pairs(log_schema name, starts text[], ends text[], group_by text DEFAULT NULL)
@@ -3780,6 +3932,54 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._write_off_rate(log_schema name, period_start date, period_end date,
+                                         group_by text, facts regclass)
+RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
+               written_off_invoices bigint, written_off_amount numeric,
+               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
+               credit_sales numeric, bad_debt_ratio numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.*, coalesce(x.written_off_at, x.settled_at)::date AS closed_on
+                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x),
+         g AS (SELECT s.group_value, s.currency,
+                      count(*) FILTER (WHERE s.closed_on >= period_start) AS n_closed,
+                      coalesce(sum(s.amount) FILTER (WHERE s.closed_on >= period_start), 0) AS v_closed,
+                      count(*) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start) AS n_wo,
+                      coalesce(sum(s.written_off_amount) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start), 0) AS v_wo,
+                      coalesce(sum(s.amount) FILTER (WHERE s.invoice_date >= period_start), 0) AS sales,
+                      count(*) FILTER (WHERE s.invoice_date >= period_start) AS n_gen
+                 FROM s GROUP BY s.group_value, s.currency)
+    SELECT g.group_value, g.currency, g.n_closed, g.v_closed, g.n_wo, g.v_wo,
+           g.n_wo::numeric / nullif(g.n_closed, 0),
+           g.v_wo / nullif(g.v_closed, 0),
+           g.sales,
+           g.v_wo / nullif(g.sales, 0)
+      FROM g
+     WHERE g.n_closed > 0 OR g.n_gen > 0
+     ORDER BY g.group_value, g.currency;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.write_off_rate(log_schema name, period_start date, period_end date,
+                                        group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
+               written_off_invoices bigint, written_off_amount numeric,
+               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
+               credit_sales numeric, bad_debt_ratio numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._write_off_rate(log_schema, period_start, period_end, group_by, NULL)
+$$;
+
 -- ==== from sql/parts/51_dashboards.sql ====
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_names()
@@ -3832,6 +4032,28 @@ BEGIN
                   HINT = format('Use one of: %s.', array_to_string(collmine.dashboard_names(), ', '));
     END IF;
     RETURN format('SELECT * FROM collmine.%I(%L)', 'dashboard_' || dashboard, log_schema);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_facts_name()
+RETURNS name
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'invoice_facts_mv'::name $$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_mv_sql(dashboard text, log_schema name, facts regclass)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q text := collmine._dashboard_sql(dashboard, log_schema);
+BEGIN
+    IF facts IS NOT NULL
+       AND to_regprocedure(format('collmine.%I(name, regclass)', 'dashboard_' || dashboard)) IS NOT NULL THEN
+        RETURN format('SELECT * FROM collmine.%I(%L, %L::regclass)', 'dashboard_' || dashboard, log_schema, facts::text);
+    END IF;
+    RETURN q;
 END
 $$;
 
@@ -3912,6 +4134,7 @@ AS $$
 DECLARE
     d text;
     mv_names text[];
+    facts regclass;
 BEGIN
     PERFORM collmine._check_dashboard_log(log_schema);
     IF target_schema IS NULL THEN
@@ -3922,8 +4145,10 @@ BEGIN
     IF to_regnamespace(quote_ident(target_schema)) IS NULL THEN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
-    -- never touch a user's table or other relation that happens to carry a dashboard name
-    SELECT array_agg(n || '_mv') INTO mv_names FROM unnest(collmine.dashboard_names()) n;
+    -- never touch a user's table or other relation that happens to carry a dashboard name (or
+    -- the name of the dashboards' facts, which must be a materialized view)
+    SELECT array_agg(n || '_mv') || collmine._dashboard_facts_name()::text INTO mv_names
+      FROM unnest(collmine.dashboard_names()) n;
     SELECT c.oid::regclass::text INTO d
       FROM pg_class c
      WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
@@ -3936,7 +4161,7 @@ BEGIN
             USING ERRCODE = 'duplicate_table',
                   HINT = 'Use another target schema; create_dashboards never drops tables or other relations.';
     END IF;
-    FOREACH d IN ARRAY collmine.dashboard_names() LOOP
+    FOREACH d IN ARRAY collmine.dashboard_names() || collmine._dashboard_facts_name()::text LOOP
         IF to_regclass(format('%I.%I', target_schema, d)) IS NOT NULL
            OR to_regclass(format('%I.%I', target_schema, d || '_mv')) IS NOT NULL THEN
             IF NOT replace THEN
@@ -3948,6 +4173,18 @@ BEGIN
             EXIT;
         END IF;
     END LOOP;
+    IF materialized THEN
+        -- the invoice facts, computed once per refresh of the set and read by the materialized
+        -- dashboards that need them (their views compute them, so that they are always current)
+        EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS SELECT * FROM collmine.invoice_facts(%L)',
+                       target_schema, collmine._dashboard_facts_name(), log_schema);
+        facts := format('%I.%I', target_schema, collmine._dashboard_facts_name())::regclass;
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %s (case_id)', collmine._dashboard_facts_name() || '_key', facts);
+        EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', facts,
+                       'collmine.invoice_facts over ' || log_schema || ', read by the materialized dashboards of this schema '
+                       '(refresh with collmine.refresh_dashboards, which refreshes it first)');
+        RETURN NEXT facts::text;
+    END IF;
     FOREACH d IN ARRAY collmine.dashboard_names() LOOP
         -- security_invoker: the view reads the log with the querying role's rights and row-level
         -- security policies, not its owner's (the materialized variant holds what the refreshing
@@ -3957,8 +4194,8 @@ BEGIN
                        collmine._dashboard_question(d) || ' (collmine dashboard over ' || log_schema || ')');
         RETURN NEXT format('%I.%I', target_schema, d);
         IF materialized THEN
-            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS SELECT * FROM %I.%I',
-                           target_schema, d || '_mv', target_schema, d);
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s',
+                           target_schema, d || '_mv', collmine._dashboard_mv_sql(d, log_schema, facts));
             EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)',
                            d || '_mv_key', target_schema, d || '_mv', collmine._dashboard_key(d));
             EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, d || '_mv',
@@ -3966,6 +4203,76 @@ BEGIN
             RETURN NEXT format('%I.%I', target_schema, d || '_mv');
         END IF;
     END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.drop_dashboards(target_schema name)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    d text;
+    n integer := 0;
+BEGIN
+    FOREACH d IN ARRAY collmine.dashboard_names() LOOP
+        IF to_regclass(format('%I.%I', target_schema, d || '_mv')) IS NOT NULL THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, d || '_mv');
+            n := n + 1;
+        END IF;
+        IF to_regclass(format('%I.%I', target_schema, d)) IS NOT NULL THEN
+            EXECUTE format('DROP VIEW %I.%I', target_schema, d);
+            n := n + 1;
+        END IF;
+    END LOOP;
+    -- the facts last: the materialized dashboards read them
+    IF (SELECT c.relkind FROM pg_class c
+         WHERE c.oid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', target_schema, collmine._dashboard_facts_name()))) = 'm' THEN
+        EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, collmine._dashboard_facts_name());
+        n := n + 1;
+    END IF;
+    RETURN n;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.refresh_dashboards(target_schema name, concurrently boolean DEFAULT true)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    d text;
+    rel regclass;
+    n integer := 0;
+    conc boolean := $2;   -- "concurrently" is a keyword inside plpgsql expressions
+BEGIN
+    IF target_schema IS NULL OR to_regnamespace(quote_ident(target_schema)) IS NULL THEN
+        RAISE EXCEPTION 'schema "%" does not exist', target_schema
+            USING ERRCODE = 'invalid_schema_name',
+                  HINT = 'Create the dashboards first: SELECT collmine.create_dashboards(''erp_log'', ''dash'');';
+    END IF;
+    -- the invoice facts first (dashboards made before there were any have none), then the
+    -- dashboards, which read them; only the dashboards are counted
+    FOREACH d IN ARRAY ARRAY[collmine._dashboard_facts_name()::text]
+                       || ARRAY(SELECT x || '_mv' FROM unnest(collmine.dashboard_names()) x) LOOP
+        rel := to_regclass(format('%I.%I', target_schema, d));
+        CONTINUE WHEN rel IS NULL
+                   OR (d = collmine._dashboard_facts_name()
+                       AND (SELECT c.relkind FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) rel) <> 'm');
+        IF conc AND (SELECT m.ispopulated FROM pg_matviews m
+                              WHERE m.schemaname OPERATOR(pg_catalog.=) target_schema
+                                AND m.matviewname OPERATOR(pg_catalog.=) d::name) THEN
+            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', rel);
+        ELSE
+            EXECUTE format('REFRESH MATERIALIZED VIEW %s', rel);
+        END IF;
+        IF d <> collmine._dashboard_facts_name() THEN
+            n := n + 1;
+        END IF;
+    END LOOP;
+    RETURN n;
 END
 $$;
 
@@ -4853,7 +5160,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigint, open_amount numeric,
                overdue_amount numeric, dunned_invoices bigint, dunning_success_rate numeric, calls bigint,
                contact_success_rate numeric, avg_days_late numeric, on_time_rate numeric,
@@ -4863,7 +5170,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x.as_of_date, x.open_amount, x.aging_bucket
-                          FROM collmine.invoice_snapshot(log_schema, NULL, 'segment') x),
+                          FROM collmine._snapshot(log_schema, NULL, 'segment', facts) x),
      -- open and overdue amounts: the snapshot's open amounts by aging bucket, as aging() sums them
      s AS (SELECT c.group_value, c.currency, count(*) AS invoices,
                   count(*) FILTER (WHERE c.status = 'open') AS open_invoices,
@@ -4871,8 +5178,8 @@ WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x
                   coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0 AND c.aging_bucket <> 'current'), 0) AS overdue_amount
              FROM c GROUP BY c.group_value, c.currency),
      p AS (SELECT coalesce(max(c.as_of_date), current_date) AS as_of FROM c),
-     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine.payment_behaviour(log_schema, '-infinity', p.as_of, 'segment') b),
-     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine.write_off_rate(log_schema, '-infinity', p.as_of, 'segment') w),
+     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine._payment_behaviour(log_schema, '-infinity', p.as_of, 'segment', 'payment_received', facts) b),
+     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine._write_off_rate(log_schema, '-infinity', p.as_of, 'segment', facts) w),
      -- each invoice's first reminder, and every call, with their outcome (followup_events)
      f AS (SELECT x.case_id, 'dunning' AS kind, x.paid_within
              FROM collmine.followup_events(log_schema, 'Overdue Reminder Sent', 30, true) x
@@ -4907,7 +5214,7 @@ SELECT coalesce(s.group_value, '(none)')::text,
   LEFT JOIN fc ON fc.group_value IS NOT DISTINCT FROM s.group_value AND fc.currency IS NOT DISTINCT FROM s.currency
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
                currency text, amount numeric, open_amount numeric, invoice_date date, due_date date,
                days_past_due integer, aging_bucket text, reminders_sent integer, calls_made integer,
@@ -4917,7 +5224,7 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine._snapshot(log_schema, NULL, NULL, facts) x WHERE x.open_amount > 0),
      -- the open invoices: only their events are read below
      o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
      -- the log's names of the four roles counted (its vocabulary, else the template's);
@@ -5016,7 +5323,7 @@ SELECT r.attribute::text,
   FROM collmine.root_causes(log_schema, 'written_off') r
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (activity text, events bigint, manual_events bigint, automated_events bigint,
                unknown_events bigint, manual_share numeric, cases bigint, cases_with_manual bigint,
                avg_cycle_days_with_manual numeric, avg_cycle_days_without_manual numeric,
@@ -5031,7 +5338,7 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
      cs AS (SELECT f.case_id,
                    extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
                    CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
-              FROM collmine.invoice_facts(log_schema) f),
+              FROM collmine._facts(log_schema, NULL, NULL, 'payment_received', facts) f),
      -- each case's activity sets (_dashboard_case_activity_sets) with its facts, joined while
      -- there is one row per case: unnested first, the join would sort or hash a row per
      -- (case, activity), millions at 1M invoices
@@ -5086,7 +5393,7 @@ SELECT date_trunc('month', p.started_at)::date,
  GROUP BY 1
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (terms text, terms_days integer, invoices bigint, settled_invoices bigint,
                paid_within_terms bigint, compliance_rate numeric, avg_days_beyond_terms numeric,
                max_days_beyond_terms integer, due_date_deviations bigint, deviation_rate numeric,
@@ -5102,10 +5409,10 @@ WITH s AS MATERIALIZED (
                            AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS max_beyond,
                count(*) FILTER (WHERE x.open_amount > 0
                                   AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS open_beyond
-          FROM collmine.invoice_snapshot(log_schema, NULL, 'terms') x
+          FROM collmine._snapshot(log_schema, NULL, 'terms', facts) x
          GROUP BY x.group_value),
      t AS (SELECT c.* FROM (SELECT coalesce(max(s.as_of), current_date) AS as_of FROM s) p
-                  CROSS JOIN LATERAL collmine.terms_compliance(log_schema, '-infinity', p.as_of, 'terms') c)
+                  CROSS JOIN LATERAL collmine._terms_compliance(log_schema, '-infinity', p.as_of, 'terms', facts) c)
 SELECT coalesce(s.group_value, '(none)')::text,
        s.terms_days::integer,
        s.invoices::bigint,
@@ -5121,7 +5428,7 @@ SELECT coalesce(s.group_value, '(none)')::text,
   FROM s LEFT JOIN t ON t.group_value IS NOT DISTINCT FROM s.group_value
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (month date, currency text, invoices_generated bigint, credit_sales numeric, ending_ar numeric,
                ending_past_due_ar numeric, dso numeric, dso_countback numeric, best_possible_dso numeric,
                average_days_delinquent numeric, cei numeric, settled_invoices bigint, avg_cycle_days numeric,
@@ -5132,7 +5439,7 @@ SET jit = off
 AS $$
 WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
                                x.written_off_at, x.written_off_amount
-                          FROM collmine.invoice_snapshot(log_schema) x),
+                          FROM collmine._snapshot(log_schema, NULL, NULL, facts) x),
      bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
      -- the months in which the log has an event, plus the as_of month: as many as the data has,
      -- however far apart its first and last dates are
@@ -5240,11 +5547,11 @@ SELECT coalesce(p.group_value, '(none)')::text,
   FROM collmine.policy_adherence(log_schema, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
 $$;
 
-COMMENT ON FUNCTION collmine.dashboard_collection_strategy_by_segment(name) IS
-    'the collection_strategy_by_segment dashboard over the log in log_schema: dunning, call and payment outcomes per segment and currency';
+COMMENT ON FUNCTION collmine.dashboard_collection_strategy_by_segment(name, regclass) IS
+    'the collection_strategy_by_segment dashboard over the log in log_schema: dunning, call and payment outcomes per segment and currency; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
-COMMENT ON FUNCTION collmine.dashboard_overdue_invoices_aging(name) IS
-    'the overdue_invoices_aging dashboard over the log in log_schema: every invoice with an open amount, its age and collection status';
+COMMENT ON FUNCTION collmine.dashboard_overdue_invoices_aging(name, regclass) IS
+    'the overdue_invoices_aging dashboard over the log in log_schema: every invoice with an open amount, its age and collection status; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
 COMMENT ON FUNCTION collmine.dashboard_dispute_resolution_time(name) IS
     'the dispute_resolution_time dashboard over the log in log_schema: every dispute, open or resolved, with its duration';
@@ -5252,17 +5559,17 @@ COMMENT ON FUNCTION collmine.dashboard_dispute_resolution_time(name) IS
 COMMENT ON FUNCTION collmine.dashboard_write_off_root_causes(name) IS
     'the write_off_root_causes dashboard over the log in log_schema: root_causes of written-off invoices';
 
-COMMENT ON FUNCTION collmine.dashboard_manual_activity_impact(name) IS
-    'the manual_activity_impact dashboard over the log in log_schema: manual share per activity and the cycle time and on-time rate of cases with and without manual work';
+COMMENT ON FUNCTION collmine.dashboard_manual_activity_impact(name, regclass) IS
+    'the manual_activity_impact dashboard over the log in log_schema: manual share per activity and the cycle time and on-time rate of cases with and without manual work; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
 COMMENT ON FUNCTION collmine.dashboard_payment_posting_lag(name) IS
     'the payment_posting_lag dashboard over the log in log_schema: payment-to-posting lag per month of receipt';
 
-COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name) IS
-    'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms';
+COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name, regclass) IS
+    'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
-COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name) IS
-    'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency';
+COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name, regclass) IS
+    'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
 COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name) IS
     'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map';
