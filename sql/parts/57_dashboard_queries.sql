@@ -22,6 +22,7 @@
 -- invoice_facts_mv, refreshed first by refresh_dashboards) is read instead, so that a refresh of
 -- the set computes the facts once. Either way each figure comes from the same KPI formula
 -- (collmine._facts, _snapshot and the KPI functions' bodies over them).
+-- The two process-map dashboards take maps the same way (process_maps_mv).
 -- "All of the log" as a KPI period is '-infinity' to the log's as-of date (the date of its last
 -- event, as invoice_snapshot takes it).
 
@@ -110,6 +111,24 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
         'SELECT DISTINCT date_trunc(''month'', e.ts::date::timestamp)::date FROM %I.events e', log_schema);
+END
+$$;
+
+-- Each currency's process map (_process_maps_by_currency): computed, or, when maps names a
+-- relation that holds them (a dashboard schema's process_maps_mv), read from it, so that the two
+-- process-map dashboards' materialized variants share one computation per refresh of the set.
+CREATE FUNCTION collmine._dashboard_maps(log_schema name, maps regclass)
+RETURNS TABLE (currency text, map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF maps IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine._process_maps_by_currency(log_schema);
+    ELSE
+        RETURN QUERY EXECUTE format('SELECT m.currency, m.map FROM %s m', maps);
+    END IF;
 END
 $$;
 
@@ -445,7 +464,7 @@ SELECT k.period_start::date,
 $$;
 
 -- Process map, edges (docs/dashboards/process-map-edges.md): each currency's map, money-weighted.
-CREATE FUNCTION collmine.dashboard_process_map_edges(log_schema name)
+CREATE FUNCTION collmine.dashboard_process_map_edges(log_schema name, maps regclass DEFAULT NULL)
 RETURNS TABLE (currency text, source text, target text, frequency bigint, cases bigint,
                median_duration_days numeric, p90_duration_days numeric, amount numeric)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -460,11 +479,11 @@ SELECT m.currency::text,
        (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric,
        (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric,
        e.weight::numeric
-  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+  FROM collmine._dashboard_maps(log_schema, maps) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
 $$;
 
 -- Process map, activities (docs/dashboards/process-map-activities.md).
-CREATE FUNCTION collmine.dashboard_process_map_activities(log_schema name)
+CREATE FUNCTION collmine.dashboard_process_map_activities(log_schema name, maps regclass DEFAULT NULL)
 RETURNS TABLE (currency text, activity text, frequency bigint, cases bigint, starts bigint, ends bigint,
                amount numeric)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -478,7 +497,7 @@ SELECT m.currency::text,
        a.starts::bigint,
        a.ends::bigint,
        a.weight::numeric
-  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+  FROM collmine._dashboard_maps(log_schema, maps) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
 $$;
 
 -- Process variants (docs/dashboards/variants.md).
@@ -535,10 +554,10 @@ COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name, regclass) 
     'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name, regclass) IS
     'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
-COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name) IS
-    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map';
-COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name) IS
-    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map';
+COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name, regclass) IS
+    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map; maps: a relation holding each currency''s map to read instead of computing them (the dashboard schema''s process_maps_mv)';
+COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name, regclass) IS
+    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map; maps: a relation holding each currency''s map to read instead of computing them (the dashboard schema''s process_maps_mv)';
 COMMENT ON FUNCTION collmine.dashboard_variants(name) IS
     'the variants dashboard over the log in log_schema: the process variants by frequency';
 COMMENT ON FUNCTION collmine.dashboard_policy_adherence(name) IS

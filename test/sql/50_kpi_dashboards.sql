@@ -21,15 +21,16 @@ SELECT count(*) AS column_mismatches
   FULL JOIN (SELECT a.attrelid::regclass::text AS mv, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS t
                FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
               WHERE c.relnamespace = 'kpi_dash'::regnamespace AND c.relkind = 'm' AND a.attnum > 0
-                AND c.relname <> 'invoice_facts_mv') m
+                AND c.relname NOT IN (SELECT sh.relname FROM collmine._dashboard_shared(NULL) sh)) m
     ON m.mv = 'kpi_dash.' || v.table_name || '_mv' AND m.attnum = v.ordinal_position
  WHERE m.attname IS DISTINCT FROM v.column_name::name
     OR replace(m.t, 'timestamp with time zone', 'timestamptz') IS DISTINCT FROM replace(v.data_type, 'timestamp with time zone', 'timestamptz');
 SELECT indexrelid::regclass AS unique_index FROM pg_index
  WHERE indisunique AND indrelid::regclass::text LIKE 'kpi\_dash.%\_mv' ORDER BY 1::text;
 -- the materialized dashboards that need the invoice facts read them from invoice_facts_mv, which
--- holds collmine.invoice_facts of the log (same columns, same rows), so that refresh_dashboards
--- computes them once; their views compute them
+-- holds collmine.invoice_facts of the log (same columns, same rows), and the two process-map
+-- dashboards read process_maps_mv, so that refresh_dashboards computes each once; their views
+-- compute them
 SELECT count(*) AS facts_column_mismatches
   FROM (SELECT a.attnum, a.attname, a.atttypid FROM pg_attribute a
          WHERE a.attrelid = 'kpi_dash.invoice_facts_mv'::regclass AND a.attnum > 0) m
@@ -41,11 +42,11 @@ SELECT count(*) AS facts_column_mismatches
 SELECT (SELECT count(*) FROM (SELECT * FROM kpi_dash.invoice_facts_mv EXCEPT ALL SELECT * FROM collmine.invoice_facts('kpi_dlog')) x)
      + (SELECT count(*) FROM (SELECT * FROM collmine.invoice_facts('kpi_dlog') EXCEPT ALL SELECT * FROM kpi_dash.invoice_facts_mv) x)
        AS facts_differing_rows;
-SELECT c.relname AS mv_reading_the_facts
+SELECT d.refobjid::regclass AS shared, c.relname AS read_by
   FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
   JOIN pg_class c ON c.oid = r.ev_class
- WHERE d.refobjid = 'kpi_dash.invoice_facts_mv'::regclass AND c.oid <> d.refobjid
- ORDER BY array_position(collmine.dashboard_names(), left(c.relname::text, -3));
+ WHERE d.refobjid IN ('kpi_dash.invoice_facts_mv'::regclass, 'kpi_dash.process_maps_mv'::regclass) AND c.oid <> d.refobjid
+ ORDER BY 1::text, array_position(collmine.dashboard_names(), left(c.relname::text, -3));
 -- facts of another date than the relation's are refused, not answered wrongly
 \set VERBOSITY terse
 SELECT * FROM collmine._payment_behaviour('kpi_dlog', '-infinity', '2024-01-31', NULL, 'payment_received', 'kpi_dash.invoice_facts_mv');

@@ -4035,23 +4035,32 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_facts_name()
-RETURNS name
+CREATE OR REPLACE FUNCTION collmine._dashboard_shared(log_schema name)
+RETURNS TABLE (relname name, argname name, query text, key text, about text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT 'invoice_facts_mv'::name $$;
+AS $$
+    VALUES ('invoice_facts_mv'::name, 'facts'::name, format('SELECT * FROM collmine.invoice_facts(%L)', log_schema),
+            'case_id', 'collmine.invoice_facts'),
+           ('process_maps_mv'::name, 'maps'::name, format('SELECT * FROM collmine._process_maps_by_currency(%L)', log_schema),
+            'currency', 'the process map of each currency')
+$$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_mv_sql(dashboard text, log_schema name, facts regclass)
+CREATE OR REPLACE FUNCTION collmine._dashboard_mv_sql(dashboard text, log_schema name, target_schema name)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     q text := collmine._dashboard_sql(dashboard, log_schema);
+    rel regclass;
 BEGIN
-    IF facts IS NOT NULL
-       AND to_regprocedure(format('collmine.%I(name, regclass)', 'dashboard_' || dashboard)) IS NOT NULL THEN
-        RETURN format('SELECT * FROM collmine.%I(%L, %L::regclass)', 'dashboard_' || dashboard, log_schema, facts::text);
+    SELECT to_regclass(format('%I.%I', target_schema, sh.relname)) INTO rel
+      FROM pg_proc p JOIN collmine._dashboard_shared(log_schema) sh
+           ON sh.argname OPERATOR(pg_catalog.=) p.proargnames[2]
+     WHERE p.oid OPERATOR(pg_catalog.=) to_regprocedure(format('collmine.%I(name, regclass)', 'dashboard_' || dashboard));
+    IF rel IS NOT NULL THEN
+        RETURN format('SELECT * FROM collmine.%I(%L, %L::regclass)', 'dashboard_' || dashboard, log_schema, rel::text);
     END IF;
     RETURN q;
 END
@@ -4134,7 +4143,7 @@ AS $$
 DECLARE
     d text;
     mv_names text[];
-    facts regclass;
+    shr record;
 BEGIN
     PERFORM collmine._check_dashboard_log(log_schema);
     IF target_schema IS NULL THEN
@@ -4146,9 +4155,9 @@ BEGIN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
     -- never touch a user's table or other relation that happens to carry a dashboard name (or
-    -- the name of the dashboards' facts, which must be a materialized view)
-    SELECT array_agg(n || '_mv') || collmine._dashboard_facts_name()::text INTO mv_names
-      FROM unnest(collmine.dashboard_names()) n;
+    -- the name of a shared relation, which must be a materialized view)
+    SELECT array_agg(n || '_mv') || ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(log_schema) sh)
+      INTO mv_names FROM unnest(collmine.dashboard_names()) n;
     SELECT c.oid::regclass::text INTO d
       FROM pg_class c
      WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
@@ -4161,7 +4170,7 @@ BEGIN
             USING ERRCODE = 'duplicate_table',
                   HINT = 'Use another target schema; create_dashboards never drops tables or other relations.';
     END IF;
-    FOREACH d IN ARRAY collmine.dashboard_names() || collmine._dashboard_facts_name()::text LOOP
+    FOREACH d IN ARRAY collmine.dashboard_names() || ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(log_schema) sh) LOOP
         IF to_regclass(format('%I.%I', target_schema, d)) IS NOT NULL
            OR to_regclass(format('%I.%I', target_schema, d || '_mv')) IS NOT NULL THEN
             IF NOT replace THEN
@@ -4174,16 +4183,15 @@ BEGIN
         END IF;
     END LOOP;
     IF materialized THEN
-        -- the invoice facts, computed once per refresh of the set and read by the materialized
-        -- dashboards that need them (their views compute them, so that they are always current)
-        EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS SELECT * FROM collmine.invoice_facts(%L)',
-                       target_schema, collmine._dashboard_facts_name(), log_schema);
-        facts := format('%I.%I', target_schema, collmine._dashboard_facts_name())::regclass;
-        EXECUTE format('CREATE UNIQUE INDEX %I ON %s (case_id)', collmine._dashboard_facts_name() || '_key', facts);
-        EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', facts,
-                       'collmine.invoice_facts over ' || log_schema || ', read by the materialized dashboards of this schema '
-                       '(refresh with collmine.refresh_dashboards, which refreshes it first)');
-        RETURN NEXT facts::text;
+        -- what several dashboards need, computed once per refresh of the set (_dashboard_shared)
+        FOR shr IN SELECT * FROM collmine._dashboard_shared(log_schema) LOOP
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, shr.relname, shr.query);
+            EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)', shr.relname || '_key', target_schema, shr.relname, shr.key);
+            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, shr.relname,
+                           shr.about || ' over ' || log_schema || ', read by the materialized dashboards of this schema '
+                           '(refresh with collmine.refresh_dashboards, which refreshes it first)');
+            RETURN NEXT format('%I.%I', target_schema, shr.relname);
+        END LOOP;
     END IF;
     FOREACH d IN ARRAY collmine.dashboard_names() LOOP
         -- security_invoker: the view reads the log with the querying role's rights and row-level
@@ -4195,7 +4203,7 @@ BEGIN
         RETURN NEXT format('%I.%I', target_schema, d);
         IF materialized THEN
             EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s',
-                           target_schema, d || '_mv', collmine._dashboard_mv_sql(d, log_schema, facts));
+                           target_schema, d || '_mv', collmine._dashboard_mv_sql(d, log_schema, target_schema));
             EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)',
                            d || '_mv_key', target_schema, d || '_mv', collmine._dashboard_key(d));
             EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, d || '_mv',
@@ -4226,12 +4234,13 @@ BEGIN
             n := n + 1;
         END IF;
     END LOOP;
-    -- the facts last: the materialized dashboards read them
-    IF (SELECT c.relkind FROM pg_class c
-         WHERE c.oid OPERATOR(pg_catalog.=) to_regclass(format('%I.%I', target_schema, collmine._dashboard_facts_name()))) = 'm' THEN
-        EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, collmine._dashboard_facts_name());
+    -- the shared relations last: the materialized dashboards read them
+    FOR d IN SELECT c.relname FROM pg_class c JOIN collmine._dashboard_shared(NULL) sh ON sh.relname OPERATOR(pg_catalog.=) c.relname
+              WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
+                AND c.relkind OPERATOR(pg_catalog.=) 'm' LOOP
+        EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, d);
         n := n + 1;
-    END IF;
+    END LOOP;
     RETURN n;
 END
 $$;
@@ -4253,14 +4262,15 @@ BEGIN
             USING ERRCODE = 'invalid_schema_name',
                   HINT = 'Create the dashboards first: SELECT collmine.create_dashboards(''erp_log'', ''dash'');';
     END IF;
-    -- the invoice facts first (dashboards made before there were any have none), then the
-    -- dashboards, which read them; only the dashboards are counted
-    FOREACH d IN ARRAY ARRAY[collmine._dashboard_facts_name()::text]
+    -- the shared relations first (dashboards made before there were any have none; a relation
+    -- of that name that is not a materialized view is not theirs), then the dashboards, which
+    -- read them; only the dashboards are counted
+    FOREACH d IN ARRAY ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(NULL) sh
+                               JOIN pg_matviews m ON m.matviewname OPERATOR(pg_catalog.=) sh.relname
+                              WHERE m.schemaname OPERATOR(pg_catalog.=) target_schema)
                        || ARRAY(SELECT x || '_mv' FROM unnest(collmine.dashboard_names()) x) LOOP
         rel := to_regclass(format('%I.%I', target_schema, d));
-        CONTINUE WHEN rel IS NULL
-                   OR (d = collmine._dashboard_facts_name()
-                       AND (SELECT c.relkind FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) rel) <> 'm');
+        CONTINUE WHEN rel IS NULL;
         IF conc AND (SELECT m.ispopulated FROM pg_matviews m
                               WHERE m.schemaname OPERATOR(pg_catalog.=) target_schema
                                 AND m.matviewname OPERATOR(pg_catalog.=) d::name) THEN
@@ -4268,7 +4278,7 @@ BEGIN
         ELSE
             EXECUTE format('REFRESH MATERIALIZED VIEW %s', rel);
         END IF;
-        IF d <> collmine._dashboard_facts_name() THEN
+        IF d LIKE '%\_mv' AND left(d, -3) = ANY (collmine.dashboard_names()) THEN
             n := n + 1;
         END IF;
     END LOOP;
@@ -5160,6 +5170,21 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._dashboard_maps(log_schema name, maps regclass)
+RETURNS TABLE (currency text, map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF maps IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine._process_maps_by_currency(log_schema);
+    ELSE
+        RETURN QUERY EXECUTE format('SELECT m.currency, m.map FROM %s m', maps);
+    END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigint, open_amount numeric,
                overdue_amount numeric, dunned_invoices bigint, dunning_success_rate numeric, calls bigint,
@@ -5476,7 +5501,7 @@ SELECT k.period_start::date,
          LEFT JOIN wo ON wo.m = k.period_start AND wo.currency IS NOT DISTINCT FROM k.currency
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_edges(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_edges(log_schema name, maps regclass DEFAULT NULL)
 RETURNS TABLE (currency text, source text, target text, frequency bigint, cases bigint,
                median_duration_days numeric, p90_duration_days numeric, amount numeric)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -5491,10 +5516,10 @@ SELECT m.currency::text,
        (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric,
        (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric,
        e.weight::numeric
-  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+  FROM collmine._dashboard_maps(log_schema, maps) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_activities(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_activities(log_schema name, maps regclass DEFAULT NULL)
 RETURNS TABLE (currency text, activity text, frequency bigint, cases bigint, starts bigint, ends bigint,
                amount numeric)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -5508,7 +5533,7 @@ SELECT m.currency::text,
        a.starts::bigint,
        a.ends::bigint,
        a.weight::numeric
-  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+  FROM collmine._dashboard_maps(log_schema, maps) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_variants(log_schema name)
@@ -5571,11 +5596,11 @@ COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name, regclass) 
 COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name, regclass) IS
     'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
-COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name) IS
-    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map';
+COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name, regclass) IS
+    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map; maps: a relation holding each currency''s map to read instead of computing them (the dashboard schema''s process_maps_mv)';
 
-COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name) IS
-    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map';
+COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name, regclass) IS
+    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map; maps: a relation holding each currency''s map to read instead of computing them (the dashboard schema''s process_maps_mv)';
 
 COMMENT ON FUNCTION collmine.dashboard_variants(name) IS
     'the variants dashboard over the log in log_schema: the process variants by frequency';
