@@ -254,23 +254,15 @@ $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
     'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time, posting lag and days overdue (the one derivation the KPIs and the connectors'' invoices share)';
 
--- The facts of collmine.invoice_facts(log_schema) read back from a relation that holds them (a
--- dashboard schema's invoice_facts_mv, which create_dashboards makes and refresh_dashboards
--- refreshes first), with the group value of group_by taken from the log's invoices, as
--- invoice_facts takes it (_group_expr). The relation holds the facts of one date (as_of NULL:
--- the log's last event date, at its last refresh) by the default on_time_basis; asked for
--- another date or basis, this raises rather than answer for the wrong one.
-CREATE FUNCTION collmine._facts_from(facts regclass, log_schema name, as_of date, group_by text,
-                                     on_time_basis text DEFAULT 'payment_received')
-RETURNS TABLE (
-    case_id text, group_value text, currency text, amount numeric,
-    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
-    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
-    settled_at timestamptz, written_off_at timestamptz,
-    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
-    status text, days_past_due integer, aging_bucket text, as_of_date date,
-    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
-    cycle_time interval, posting_lag interval, days_overdue integer)
+-- The query that reads the facts of collmine.invoice_facts(log_schema) back from a relation that
+-- holds them (a dashboard schema's invoice_facts_mv, which create_dashboards makes and
+-- refresh_dashboards refreshes first), with the group value of group_by taken from the log's
+-- invoices, as invoice_facts takes it (_group_expr). The relation holds the facts of one date
+-- (as_of NULL: the log's last event date, at its last refresh) by the default on_time_basis;
+-- asked for another date or basis, this raises rather than answer for the wrong one.
+CREATE FUNCTION collmine._facts_from_sql(facts regclass, log_schema name, as_of date, group_by text,
+                                         on_time_basis text)
+RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -286,8 +278,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Compute them with collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis).';
     END IF;
-    RETURN QUERY EXECUTE format(
-        'SELECT f.case_id, %s, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, f.generated_at, '
+    RETURN format(
+        'SELECT f.case_id, %s AS group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, f.generated_at, '
         '       f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, f.written_off_at, '
         '       f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
         '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date, '
@@ -301,7 +293,7 @@ END
 $$;
 
 -- The per-invoice facts as of as_of for a KPI: computed by collmine.invoice_facts, or, when
--- facts names a relation that holds them (_facts_from), read from it. The KPIs' one source of
+-- facts names a relation that holds them (_facts_from_sql), read from it. The KPIs' one source of
 -- facts, so that a refresh of the dashboards computes them once.
 CREATE FUNCTION collmine._facts(log_schema name, as_of date, group_by text, on_time_basis text, facts regclass)
 RETURNS TABLE (
@@ -321,13 +313,13 @@ BEGIN
     IF facts IS NULL THEN
         RETURN QUERY SELECT * FROM collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis);
     ELSE
-        RETURN QUERY SELECT * FROM collmine._facts_from(facts, log_schema, as_of, group_by, on_time_basis);
+        RETURN QUERY EXECUTE collmine._facts_from_sql(facts, log_schema, as_of, group_by, on_time_basis);
     END IF;
 END
 $$;
 
 -- The per-invoice snapshot as of as_of for a KPI: collmine.invoice_snapshot, or, when facts
--- names a relation that holds the invoice facts (_facts_from), its snapshot columns.
+-- names a relation that holds the invoice facts (_facts_from_sql), its snapshot columns.
 CREATE FUNCTION collmine._snapshot(log_schema name, as_of date, group_by text, facts regclass)
 RETURNS TABLE (
     case_id text, group_value text, currency text, amount numeric,
@@ -344,12 +336,12 @@ BEGIN
     IF facts IS NULL THEN
         RETURN QUERY SELECT * FROM collmine.invoice_snapshot(log_schema, as_of, group_by);
     ELSE
-        RETURN QUERY
-        SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days,
-               f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at,
-               f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount,
-               f.status, f.days_past_due, f.aging_bucket, f.as_of_date
-          FROM collmine._facts_from(facts, log_schema, as_of, group_by) f;
+        RETURN QUERY EXECUTE format(
+            'SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, '
+            '       f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, '
+            '       f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+            '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date '
+            '  FROM (%s) f', collmine._facts_from_sql(facts, log_schema, as_of, group_by, 'payment_received'));
     END IF;
 END
 $$;

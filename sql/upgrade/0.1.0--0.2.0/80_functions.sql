@@ -3212,17 +3212,9 @@ $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
     'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time, posting lag and days overdue (the one derivation the KPIs and the connectors'' invoices share)';
 
-CREATE OR REPLACE FUNCTION collmine._facts_from(facts regclass, log_schema name, as_of date, group_by text,
-                                     on_time_basis text DEFAULT 'payment_received')
-RETURNS TABLE (
-    case_id text, group_value text, currency text, amount numeric,
-    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
-    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
-    settled_at timestamptz, written_off_at timestamptz,
-    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
-    status text, days_past_due integer, aging_bucket text, as_of_date date,
-    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
-    cycle_time interval, posting_lag interval, days_overdue integer)
+CREATE OR REPLACE FUNCTION collmine._facts_from_sql(facts regclass, log_schema name, as_of date, group_by text,
+                                         on_time_basis text)
+RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -3238,8 +3230,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Compute them with collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis).';
     END IF;
-    RETURN QUERY EXECUTE format(
-        'SELECT f.case_id, %s, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, f.generated_at, '
+    RETURN format(
+        'SELECT f.case_id, %s AS group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, f.generated_at, '
         '       f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, f.written_off_at, '
         '       f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
         '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date, '
@@ -3270,7 +3262,7 @@ BEGIN
     IF facts IS NULL THEN
         RETURN QUERY SELECT * FROM collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis);
     ELSE
-        RETURN QUERY SELECT * FROM collmine._facts_from(facts, log_schema, as_of, group_by, on_time_basis);
+        RETURN QUERY EXECUTE collmine._facts_from_sql(facts, log_schema, as_of, group_by, on_time_basis);
     END IF;
 END
 $$;
@@ -3291,12 +3283,12 @@ BEGIN
     IF facts IS NULL THEN
         RETURN QUERY SELECT * FROM collmine.invoice_snapshot(log_schema, as_of, group_by);
     ELSE
-        RETURN QUERY
-        SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days,
-               f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at,
-               f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount,
-               f.status, f.days_past_due, f.aging_bucket, f.as_of_date
-          FROM collmine._facts_from(facts, log_schema, as_of, group_by) f;
+        RETURN QUERY EXECUTE format(
+            'SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, '
+            '       f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, '
+            '       f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+            '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date '
+            '  FROM (%s) f', collmine._facts_from_sql(facts, log_schema, as_of, group_by, 'payment_received'));
     END IF;
 END
 $$;
