@@ -164,6 +164,22 @@ CREATE SCHEMA kpi_dash3;
 CREATE TABLE kpi_dash3.payment_posting_lag (x int);
 SELECT count(*) FROM collmine.create_dashboards('kpi_dlog', 'kpi_dash3', replace => true);
 SELECT to_regclass('kpi_dash3.payment_posting_lag') AS users_table_kept;
+-- nor one named like a shared relation
+CREATE SCHEMA kpi_dash5;
+CREATE TABLE kpi_dash5.invoice_facts_mv (x int);
+\set VERBOSITY terse
+SELECT count(*) FROM collmine.create_dashboards('kpi_dlog', 'kpi_dash5', replace => true);
+\set VERBOSITY default
+DROP SCHEMA kpi_dash5 CASCADE;
+-- dashboards made before the shared relations (0.1.0, whose materialized variants read their
+-- view) have none: refresh_dashboards refreshes them as they are
+SELECT count(*) FROM collmine.create_dashboards('kpi_dlog', 'kpi_dash6', materialized => false);
+DO $$ DECLARE d text; BEGIN FOREACH d IN ARRAY collmine.dashboard_names() LOOP
+    EXECUTE format('CREATE MATERIALIZED VIEW kpi_dash6.%I AS SELECT * FROM kpi_dash6.%I', d || '_mv', d);
+END LOOP; END $$;
+SELECT collmine.refresh_dashboards('kpi_dash6', false) AS refreshed_without_shared;
+SELECT collmine.drop_dashboards('kpi_dash6');
+DROP SCHEMA kpi_dash6;
 
 -- DROP EXTENSION: refused while dashboards depend on collmine; with CASCADE it drops the
 -- dashboards (derived data) and never the log tables
