@@ -254,6 +254,98 @@ $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
     'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time, posting lag and days overdue (the one derivation the KPIs and the connectors'' invoices share)';
 
+-- The query that reads the facts of collmine.invoice_facts(log_schema) back from a relation that
+-- holds them (a dashboard schema's invoice_facts_mv, which create_dashboards makes and
+-- refresh_dashboards refreshes first), with the group value of group_by taken from the log's
+-- invoices, as invoice_facts takes it (_group_expr). The relation holds the facts of one date
+-- (as_of NULL: the log's last event date, at its last refresh) by the default on_time_basis;
+-- asked for another date or basis, this raises rather than answer for the wrong one.
+CREATE FUNCTION collmine._facts_from_sql(facts regclass, log_schema name, as_of date, group_by text,
+                                         on_time_basis text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text := collmine._group_expr(log_schema, group_by);
+    d date;
+BEGIN
+    EXECUTE format('SELECT f.as_of_date FROM %s f LIMIT 1', facts) INTO d;
+    IF (as_of IS NOT NULL AND d IS NOT NULL AND as_of <> d) OR on_time_basis IS DISTINCT FROM 'payment_received' THEN
+        RAISE EXCEPTION 'the invoice facts in % are as of % by on_time_basis ''payment_received'', not as of % by %',
+                        facts, d, coalesce(as_of::text, 'the log''s last event date'), coalesce(quote_literal(on_time_basis), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Compute them with collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis).';
+    END IF;
+    RETURN format(
+        'SELECT f.case_id, %s AS group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, f.generated_at, '
+        '       f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, f.written_off_at, '
+        '       f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+        '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date, '
+        '       f.last_payment_received_at, f.paid_at, f.paid_on_time, f.days_late, '
+        '       f.cycle_time, f.posting_lag, f.days_overdue '
+        '  FROM %s f %s',
+        grp, facts,
+        CASE WHEN group_by IS NOT NULL
+             THEN format('JOIN %I.invoices i ON i.case_id::text = f.case_id', log_schema) ELSE '' END);
+END
+$$;
+
+-- The per-invoice facts as of as_of for a KPI: computed by collmine.invoice_facts, or, when
+-- facts names a relation that holds them (_facts_from_sql), read from it. The KPIs' one source of
+-- facts, so that a refresh of the dashboards computes them once.
+CREATE FUNCTION collmine._facts(log_schema name, as_of date, group_by text, on_time_basis text, facts regclass)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date,
+    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
+    cycle_time interval, posting_lag interval, days_overdue integer)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis);
+    ELSE
+        RETURN QUERY EXECUTE collmine._facts_from_sql(facts, log_schema, as_of, group_by, on_time_basis);
+    END IF;
+END
+$$;
+
+-- The per-invoice snapshot as of as_of for a KPI: collmine.invoice_snapshot, or, when facts
+-- names a relation that holds the invoice facts (_facts_from_sql), its snapshot columns.
+CREATE FUNCTION collmine._snapshot(log_schema name, as_of date, group_by text, facts regclass)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine.invoice_snapshot(log_schema, as_of, group_by);
+    ELSE
+        RETURN QUERY EXECUTE format(
+            'SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, '
+            '       f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, '
+            '       f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+            '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date '
+            '  FROM (%s) f', collmine._facts_from_sql(facts, log_schema, as_of, group_by, 'payment_received'));
+    END IF;
+END
+$$;
+
 -- Aging buckets of the open balance as of a date, per group and currency.
 CREATE FUNCTION collmine.aging(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
 RETURNS TABLE (
@@ -439,11 +531,10 @@ BEGIN
 END
 $$;
 
--- Payment behaviour of the invoices settled in a period: days to pay, days late (plain and
--- amount-weighted), signed days from due date, and the on-time rate, each measured when the
--- invoice counts as paid (collmine.invoice_facts: paid_at, by on_time_basis).
-CREATE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
-                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
+-- The formula of payment_behaviour over the invoice facts as of period_end (collmine._facts: computed,
+-- or read from the relation facts when it is not NULL).
+CREATE FUNCTION collmine._payment_behaviour(log_schema name, period_start date, period_end date,
+                                            group_by text, on_time_basis text, facts regclass)
 RETURNS TABLE (
     group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
     avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
@@ -458,7 +549,7 @@ BEGIN
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
                       x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
-                 FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
+                 FROM collmine._facts(log_schema, period_end, group_by, on_time_basis, facts) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
            avg(s.pd - s.invoice_date)::numeric,
@@ -475,10 +566,26 @@ BEGIN
 END
 $$;
 
--- Payment terms compliance (settled within invoice_date + terms_days) and deviations (due
--- dates that do not match the terms) for a period. Grouped by terms unless told otherwise.
-CREATE FUNCTION collmine.terms_compliance(log_schema name, period_start date, period_end date,
-                                          group_by text DEFAULT 'terms')
+-- Payment behaviour of the invoices settled in a period: days to pay, days late (plain and
+-- amount-weighted), signed days from due date, and the on-time rate, each measured when the
+-- invoice counts as paid (collmine.invoice_facts: paid_at, by on_time_basis).
+CREATE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
+                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
+RETURNS TABLE (
+    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
+    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
+    paid_on_time bigint, on_time_rate numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._payment_behaviour(log_schema, period_start, period_end, group_by, on_time_basis, NULL)
+$$;
+
+-- The formula of terms_compliance over the snapshot as of period_end (collmine._snapshot: computed,
+-- or read from the invoice facts in the relation facts when it is not NULL).
+CREATE FUNCTION collmine._terms_compliance(log_schema name, period_start date, period_end date,
+                                           group_by text, facts regclass)
 RETURNS TABLE (
     group_value text, settled_invoices bigint, paid_within_terms bigint, compliance_rate numeric,
     avg_days_beyond_terms numeric, invoices_generated bigint, due_date_deviations bigint,
@@ -494,7 +601,7 @@ BEGIN
     WITH s AS (SELECT x.*, x.settled_at::date AS sd,
                       coalesce(x.invoice_date + x.terms_days, x.due_date) AS terms_due,
                       x.due_date - (x.invoice_date + x.terms_days) AS dev
-                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x)
+                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x)
     SELECT s.group_value,
            count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL),
            count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due),
@@ -512,6 +619,21 @@ BEGIN
                                OR (s.status = 'settled' AND s.sd >= period_start)) > 0
      ORDER BY s.group_value;
 END
+$$;
+
+-- Payment terms compliance (settled within invoice_date + terms_days) and deviations (due
+-- dates that do not match the terms) for a period. Grouped by terms unless told otherwise.
+CREATE FUNCTION collmine.terms_compliance(log_schema name, period_start date, period_end date,
+                                          group_by text DEFAULT 'terms')
+RETURNS TABLE (
+    group_value text, settled_invoices bigint, paid_within_terms bigint, compliance_rate numeric,
+    avg_days_beyond_terms numeric, invoices_generated bigint, due_date_deviations bigint,
+    deviation_rate numeric, avg_due_date_deviation_days numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._terms_compliance(log_schema, period_start, period_end, group_by, NULL)
 $$;
 
 -- Every occurrence of a start activity in a case paired with the same-numbered occurrence of
@@ -939,10 +1061,10 @@ BEGIN
 END
 $$;
 
--- Write-offs in a period: by count and by value over the invoices closed (settled or written
--- off) in the period, and the bad-debt ratio (written-off value / credit sales of the period).
-CREATE FUNCTION collmine.write_off_rate(log_schema name, period_start date, period_end date,
-                                        group_by text DEFAULT NULL)
+-- The formula of write_off_rate over the snapshot as of period_end (collmine._snapshot: computed,
+-- or read from the invoice facts in the relation facts when it is not NULL).
+CREATE FUNCTION collmine._write_off_rate(log_schema name, period_start date, period_end date,
+                                         group_by text, facts regclass)
 RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
                written_off_invoices bigint, written_off_amount numeric,
                write_off_rate_by_count numeric, write_off_rate_by_value numeric,
@@ -956,7 +1078,7 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     RETURN QUERY
     WITH s AS (SELECT x.*, coalesce(x.written_off_at, x.settled_at)::date AS closed_on
-                 FROM collmine.invoice_snapshot(log_schema, period_end, group_by) x),
+                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x),
          g AS (SELECT s.group_value, s.currency,
                       count(*) FILTER (WHERE s.closed_on >= period_start) AS n_closed,
                       coalesce(sum(s.amount) FILTER (WHERE s.closed_on >= period_start), 0) AS v_closed,
@@ -974,4 +1096,19 @@ BEGIN
      WHERE g.n_closed > 0 OR g.n_gen > 0
      ORDER BY g.group_value, g.currency;
 END
+$$;
+
+-- Write-offs in a period: by count and by value over the invoices closed (settled or written
+-- off) in the period, and the bad-debt ratio (written-off value / credit sales of the period).
+CREATE FUNCTION collmine.write_off_rate(log_schema name, period_start date, period_end date,
+                                        group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
+               written_off_invoices bigint, written_off_amount numeric,
+               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
+               credit_sales numeric, bad_debt_ratio numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._write_off_rate(log_schema, period_start, period_end, group_by, NULL)
 $$;

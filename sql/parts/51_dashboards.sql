@@ -73,6 +73,46 @@ BEGIN
 END
 $$;
 
+-- The materialized views that create_dashboards makes next to the materialized dashboards and
+-- refresh_dashboards refreshes first, each computed once per refresh of the set and read by the
+-- materialized dashboards whose function takes it (as the argument argname): the invoice facts
+-- (collmine.invoice_facts) and each currency's process map (_process_maps_by_currency). The
+-- views compute them, so that they are always current.
+CREATE FUNCTION collmine._dashboard_shared(log_schema name)
+RETURNS TABLE (relname name, argname name, query text, key text, about text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    VALUES ('invoice_facts_mv'::name, 'facts'::name, format('SELECT * FROM collmine.invoice_facts(%L)', log_schema),
+            'case_id', 'collmine.invoice_facts'),
+           ('process_maps_mv'::name, 'maps'::name, format('SELECT * FROM collmine._process_maps_by_currency(%L)', log_schema),
+            'currency', 'the process map of each currency')
+$$;
+
+-- The SELECT of one dashboard's materialized variant in target_schema: its function over the
+-- log, given the shared relation (_dashboard_shared) that it takes as its second argument, so
+-- that it reads what the relation holds instead of computing it; else the same SELECT as the
+-- view's (_dashboard_sql).
+CREATE FUNCTION collmine._dashboard_mv_sql(dashboard text, log_schema name, target_schema name)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q text := collmine._dashboard_sql(dashboard, log_schema);
+    rel regclass;
+BEGIN
+    SELECT to_regclass(format('%I.%I', target_schema, sh.relname)) INTO rel
+      FROM pg_proc p JOIN collmine._dashboard_shared(log_schema) sh
+           ON sh.argname OPERATOR(pg_catalog.=) p.proargnames[2]
+     WHERE p.oid OPERATOR(pg_catalog.=) to_regprocedure(format('collmine.%I(name, regclass)', 'dashboard_' || dashboard));
+    IF rel IS NOT NULL THEN
+        RETURN format('SELECT * FROM collmine.%I(%L, %L::regclass)', 'dashboard_' || dashboard, log_schema, rel::text);
+    END IF;
+    RETURN q;
+END
+$$;
+
 -- Raise a clear error, when the dashboards are created, unless the log has the invoice and
 -- event columns that the dashboards show besides those every KPI needs (_check_log).
 CREATE FUNCTION collmine._check_dashboard_log(log_schema name)
@@ -156,6 +196,7 @@ AS $$
 DECLARE
     d text;
     mv_names text[];
+    shr record;
 BEGIN
     PERFORM collmine._check_dashboard_log(log_schema);
     IF target_schema IS NULL THEN
@@ -166,8 +207,10 @@ BEGIN
     IF to_regnamespace(quote_ident(target_schema)) IS NULL THEN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
-    -- never touch a user's table or other relation that happens to carry a dashboard name
-    SELECT array_agg(n || '_mv') INTO mv_names FROM unnest(collmine.dashboard_names()) n;
+    -- never touch a user's table or other relation that happens to carry a dashboard name (or
+    -- the name of a shared relation, which must be a materialized view)
+    SELECT array_agg(n || '_mv') || ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(log_schema) sh)
+      INTO mv_names FROM unnest(collmine.dashboard_names()) n;
     SELECT c.oid::regclass::text INTO d
       FROM pg_class c
      WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
@@ -180,7 +223,7 @@ BEGIN
             USING ERRCODE = 'duplicate_table',
                   HINT = 'Use another target schema; create_dashboards never drops tables or other relations.';
     END IF;
-    FOREACH d IN ARRAY collmine.dashboard_names() LOOP
+    FOREACH d IN ARRAY collmine.dashboard_names() || ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(log_schema) sh) LOOP
         IF to_regclass(format('%I.%I', target_schema, d)) IS NOT NULL
            OR to_regclass(format('%I.%I', target_schema, d || '_mv')) IS NOT NULL THEN
             IF NOT replace THEN
@@ -192,6 +235,17 @@ BEGIN
             EXIT;
         END IF;
     END LOOP;
+    IF materialized THEN
+        -- what several dashboards need, computed once per refresh of the set (_dashboard_shared)
+        FOR shr IN SELECT * FROM collmine._dashboard_shared(log_schema) LOOP
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, shr.relname, shr.query);
+            EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)', shr.relname || '_key', target_schema, shr.relname, shr.key);
+            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, shr.relname,
+                           shr.about || ' over ' || log_schema || ', read by the materialized dashboards of this schema '
+                           '(refresh with collmine.refresh_dashboards, which refreshes it first)');
+            RETURN NEXT format('%I.%I', target_schema, shr.relname);
+        END LOOP;
+    END IF;
     FOREACH d IN ARRAY collmine.dashboard_names() LOOP
         -- security_invoker: the view reads the log with the querying role's rights and row-level
         -- security policies, not its owner's (the materialized variant holds what the refreshing
@@ -201,8 +255,8 @@ BEGIN
                        collmine._dashboard_question(d) || ' (collmine dashboard over ' || log_schema || ')');
         RETURN NEXT format('%I.%I', target_schema, d);
         IF materialized THEN
-            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS SELECT * FROM %I.%I',
-                           target_schema, d || '_mv', target_schema, d);
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s',
+                           target_schema, d || '_mv', collmine._dashboard_mv_sql(d, log_schema, target_schema));
             EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)',
                            d || '_mv_key', target_schema, d || '_mv', collmine._dashboard_key(d));
             EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, d || '_mv',
@@ -234,6 +288,13 @@ BEGIN
             n := n + 1;
         END IF;
     END LOOP;
+    -- the shared relations last: the materialized dashboards read them
+    FOR d IN SELECT c.relname FROM pg_class c JOIN collmine._dashboard_shared(NULL) sh ON sh.relname OPERATOR(pg_catalog.=) c.relname
+              WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
+                AND c.relkind OPERATOR(pg_catalog.=) 'm' LOOP
+        EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, d);
+        n := n + 1;
+    END LOOP;
     RETURN n;
 END
 $$;
@@ -257,17 +318,25 @@ BEGIN
             USING ERRCODE = 'invalid_schema_name',
                   HINT = 'Create the dashboards first: SELECT collmine.create_dashboards(''erp_log'', ''dash'');';
     END IF;
-    FOREACH d IN ARRAY collmine.dashboard_names() LOOP
-        rel := to_regclass(format('%I.%I', target_schema, d || '_mv'));
+    -- the shared relations first (dashboards made before there were any have none; a relation
+    -- of that name that is not a materialized view is not theirs), then the dashboards, which
+    -- read them; only the dashboards are counted
+    FOREACH d IN ARRAY ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(NULL) sh
+                               JOIN pg_matviews m ON m.matviewname OPERATOR(pg_catalog.=) sh.relname
+                              WHERE m.schemaname OPERATOR(pg_catalog.=) target_schema)
+                       || ARRAY(SELECT x || '_mv' FROM unnest(collmine.dashboard_names()) x) LOOP
+        rel := to_regclass(format('%I.%I', target_schema, d));
         CONTINUE WHEN rel IS NULL;
         IF conc AND (SELECT m.ispopulated FROM pg_matviews m
                               WHERE m.schemaname OPERATOR(pg_catalog.=) target_schema
-                                AND m.matviewname OPERATOR(pg_catalog.=) (d || '_mv')::name) THEN
+                                AND m.matviewname OPERATOR(pg_catalog.=) d::name) THEN
             EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', rel);
         ELSE
             EXECUTE format('REFRESH MATERIALIZED VIEW %s', rel);
         END IF;
-        n := n + 1;
+        IF d LIKE '%\_mv' AND left(d, -3) = ANY (collmine.dashboard_names()) THEN
+            n := n + 1;
+        END IF;
     END LOOP;
     RETURN n;
 END

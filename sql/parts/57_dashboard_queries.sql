@@ -16,6 +16,13 @@
 --
 -- This file comes after the layers whose functions the dashboards call (52 root causes, 53
 -- policy adherence, 54 log entry points), because a SQL body may only name existing functions.
+-- The dashboards that need the per-invoice facts or snapshot take a second argument, facts: NULL
+-- (the views) computes them (collmine.invoice_facts, invoice_snapshot); a relation that holds
+-- collmine.invoice_facts(log_schema) (the materialized variants: the dashboard schema's
+-- invoice_facts_mv, refreshed first by refresh_dashboards) is read instead, so that a refresh of
+-- the set computes the facts once. Either way each figure comes from the same KPI formula
+-- (collmine._facts, _snapshot and the KPI functions' bodies over them).
+-- The two process-map dashboards take maps the same way (process_maps_mv).
 -- "All of the log" as a KPI period is '-infinity' to the log's as-of date (the date of its last
 -- event, as invoice_snapshot takes it).
 
@@ -107,8 +114,26 @@ BEGIN
 END
 $$;
 
+-- Each currency's process map (_process_maps_by_currency): computed, or, when maps names a
+-- relation that holds them (a dashboard schema's process_maps_mv), read from it, so that the two
+-- process-map dashboards' materialized variants share one computation per refresh of the set.
+CREATE FUNCTION collmine._dashboard_maps(log_schema name, maps regclass)
+RETURNS TABLE (currency text, map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF maps IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine._process_maps_by_currency(log_schema);
+    ELSE
+        RETURN QUERY EXECUTE format('SELECT m.currency, m.map FROM %s m', maps);
+    END IF;
+END
+$$;
+
 -- Collection Strategy Performance by Segment (docs/dashboards/collection-strategy-by-segment.md).
-CREATE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name)
+CREATE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigint, open_amount numeric,
                overdue_amount numeric, dunned_invoices bigint, dunning_success_rate numeric, calls bigint,
                contact_success_rate numeric, avg_days_late numeric, on_time_rate numeric,
@@ -118,7 +143,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x.as_of_date, x.open_amount, x.aging_bucket
-                          FROM collmine.invoice_snapshot(log_schema, NULL, 'segment') x),
+                          FROM collmine._snapshot(log_schema, NULL, 'segment', facts) x),
      -- open and overdue amounts: the snapshot's open amounts by aging bucket, as aging() sums them
      s AS (SELECT c.group_value, c.currency, count(*) AS invoices,
                   count(*) FILTER (WHERE c.status = 'open') AS open_invoices,
@@ -126,8 +151,8 @@ WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x
                   coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0 AND c.aging_bucket <> 'current'), 0) AS overdue_amount
              FROM c GROUP BY c.group_value, c.currency),
      p AS (SELECT coalesce(max(c.as_of_date), current_date) AS as_of FROM c),
-     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine.payment_behaviour(log_schema, '-infinity', p.as_of, 'segment') b),
-     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine.write_off_rate(log_schema, '-infinity', p.as_of, 'segment') w),
+     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine._payment_behaviour(log_schema, '-infinity', p.as_of, 'segment', 'payment_received', facts) b),
+     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine._write_off_rate(log_schema, '-infinity', p.as_of, 'segment', facts) w),
      -- each invoice's first reminder, and every call, with their outcome (followup_events)
      f AS (SELECT x.case_id, 'dunning' AS kind, x.paid_within
              FROM collmine.followup_events(log_schema, 'Overdue Reminder Sent', 30, true) x
@@ -163,7 +188,7 @@ SELECT coalesce(s.group_value, '(none)')::text,
 $$;
 
 -- Overdue Invoices Aging and Status (docs/dashboards/overdue-invoices-aging.md).
-CREATE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name)
+CREATE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
                currency text, amount numeric, open_amount numeric, invoice_date date, due_date date,
                days_past_due integer, aging_bucket text, reminders_sent integer, calls_made integer,
@@ -173,7 +198,7 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine._snapshot(log_schema, NULL, NULL, facts) x WHERE x.open_amount > 0),
      -- the open invoices: only their events are read below
      o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
      -- the log's names of the four roles counted (its vocabulary, else the template's);
@@ -277,7 +302,7 @@ $$;
 -- Manual Activity Frequency and Impact (docs/dashboards/manual-activity-impact.md). The event
 -- counts are manual_activity_share over the whole log; a settled case's cycle time and whether
 -- it was paid on time are its invoice_facts (the one derivation of both).
-CREATE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name)
+CREATE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (activity text, events bigint, manual_events bigint, automated_events bigint,
                unknown_events bigint, manual_share numeric, cases bigint, cases_with_manual bigint,
                avg_cycle_days_with_manual numeric, avg_cycle_days_without_manual numeric,
@@ -292,7 +317,7 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
      cs AS (SELECT f.case_id,
                    extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
                    CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
-              FROM collmine.invoice_facts(log_schema) f),
+              FROM collmine._facts(log_schema, NULL, NULL, 'payment_received', facts) f),
      -- each case's activity sets (_dashboard_case_activity_sets) with its facts, joined while
      -- there is one row per case: unnested first, the join would sort or hash a row per
      -- (case, activity), millions at 1M invoices
@@ -352,7 +377,7 @@ $$;
 -- Payment Terms Compliance and Deviations (docs/dashboards/payment-terms-compliance.md):
 -- terms_compliance over the whole log, plus the terms' days, the latest payment beyond terms
 -- and the open invoices past their terms from invoice_snapshot.
-CREATE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name)
+CREATE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (terms text, terms_days integer, invoices bigint, settled_invoices bigint,
                paid_within_terms bigint, compliance_rate numeric, avg_days_beyond_terms numeric,
                max_days_beyond_terms integer, due_date_deviations bigint, deviation_rate numeric,
@@ -368,10 +393,10 @@ WITH s AS MATERIALIZED (
                            AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS max_beyond,
                count(*) FILTER (WHERE x.open_amount > 0
                                   AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS open_beyond
-          FROM collmine.invoice_snapshot(log_schema, NULL, 'terms') x
+          FROM collmine._snapshot(log_schema, NULL, 'terms', facts) x
          GROUP BY x.group_value),
      t AS (SELECT c.* FROM (SELECT coalesce(max(s.as_of), current_date) AS as_of FROM s) p
-                  CROSS JOIN LATERAL collmine.terms_compliance(log_schema, '-infinity', p.as_of, 'terms') c)
+                  CROSS JOIN LATERAL collmine._terms_compliance(log_schema, '-infinity', p.as_of, 'terms', facts) c)
 SELECT coalesce(s.group_value, '(none)')::text,
        s.terms_days::integer,
        s.invoices::bigint,
@@ -390,7 +415,7 @@ $$;
 -- Invoice-to-cash overview (docs/dashboards/invoice-to-cash-overview.md): one row per month
 -- with an event and currency; the receivables figures are receivables_kpis' of each month
 -- (computed for all months in one pass), cycle time and write-offs come from invoice_snapshot.
-CREATE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name)
+CREATE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (month date, currency text, invoices_generated bigint, credit_sales numeric, ending_ar numeric,
                ending_past_due_ar numeric, dso numeric, dso_countback numeric, best_possible_dso numeric,
                average_days_delinquent numeric, cei numeric, settled_invoices bigint, avg_cycle_days numeric,
@@ -401,7 +426,7 @@ SET jit = off
 AS $$
 WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
                                x.written_off_at, x.written_off_amount
-                          FROM collmine.invoice_snapshot(log_schema) x),
+                          FROM collmine._snapshot(log_schema, NULL, NULL, facts) x),
      bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
      -- the months in which the log has an event, plus the as_of month: as many as the data has,
      -- however far apart its first and last dates are
@@ -439,7 +464,7 @@ SELECT k.period_start::date,
 $$;
 
 -- Process map, edges (docs/dashboards/process-map-edges.md): each currency's map, money-weighted.
-CREATE FUNCTION collmine.dashboard_process_map_edges(log_schema name)
+CREATE FUNCTION collmine.dashboard_process_map_edges(log_schema name, maps regclass DEFAULT NULL)
 RETURNS TABLE (currency text, source text, target text, frequency bigint, cases bigint,
                median_duration_days numeric, p90_duration_days numeric, amount numeric)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -454,11 +479,11 @@ SELECT m.currency::text,
        (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric,
        (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric,
        e.weight::numeric
-  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+  FROM collmine._dashboard_maps(log_schema, maps) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
 $$;
 
 -- Process map, activities (docs/dashboards/process-map-activities.md).
-CREATE FUNCTION collmine.dashboard_process_map_activities(log_schema name)
+CREATE FUNCTION collmine.dashboard_process_map_activities(log_schema name, maps regclass DEFAULT NULL)
 RETURNS TABLE (currency text, activity text, frequency bigint, cases bigint, starts bigint, ends bigint,
                amount numeric)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -472,7 +497,7 @@ SELECT m.currency::text,
        a.starts::bigint,
        a.ends::bigint,
        a.weight::numeric
-  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+  FROM collmine._dashboard_maps(log_schema, maps) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
 $$;
 
 -- Process variants (docs/dashboards/variants.md).
@@ -513,26 +538,26 @@ SELECT coalesce(p.group_value, '(none)')::text,
   FROM collmine.policy_adherence(log_schema, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
 $$;
 
-COMMENT ON FUNCTION collmine.dashboard_collection_strategy_by_segment(name) IS
-    'the collection_strategy_by_segment dashboard over the log in log_schema: dunning, call and payment outcomes per segment and currency';
-COMMENT ON FUNCTION collmine.dashboard_overdue_invoices_aging(name) IS
-    'the overdue_invoices_aging dashboard over the log in log_schema: every invoice with an open amount, its age and collection status';
+COMMENT ON FUNCTION collmine.dashboard_collection_strategy_by_segment(name, regclass) IS
+    'the collection_strategy_by_segment dashboard over the log in log_schema: dunning, call and payment outcomes per segment and currency; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
+COMMENT ON FUNCTION collmine.dashboard_overdue_invoices_aging(name, regclass) IS
+    'the overdue_invoices_aging dashboard over the log in log_schema: every invoice with an open amount, its age and collection status; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 COMMENT ON FUNCTION collmine.dashboard_dispute_resolution_time(name) IS
     'the dispute_resolution_time dashboard over the log in log_schema: every dispute, open or resolved, with its duration';
 COMMENT ON FUNCTION collmine.dashboard_write_off_root_causes(name) IS
     'the write_off_root_causes dashboard over the log in log_schema: root_causes of written-off invoices';
-COMMENT ON FUNCTION collmine.dashboard_manual_activity_impact(name) IS
-    'the manual_activity_impact dashboard over the log in log_schema: manual share per activity and the cycle time and on-time rate of cases with and without manual work';
+COMMENT ON FUNCTION collmine.dashboard_manual_activity_impact(name, regclass) IS
+    'the manual_activity_impact dashboard over the log in log_schema: manual share per activity and the cycle time and on-time rate of cases with and without manual work; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 COMMENT ON FUNCTION collmine.dashboard_payment_posting_lag(name) IS
     'the payment_posting_lag dashboard over the log in log_schema: payment-to-posting lag per month of receipt';
-COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name) IS
-    'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms';
-COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name) IS
-    'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency';
-COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name) IS
-    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map';
-COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name) IS
-    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map';
+COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name, regclass) IS
+    'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
+COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name, regclass) IS
+    'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
+COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name, regclass) IS
+    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map; maps: a relation holding each currency''s map to read instead of computing them (the dashboard schema''s process_maps_mv)';
+COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name, regclass) IS
+    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map; maps: a relation holding each currency''s map to read instead of computing them (the dashboard schema''s process_maps_mv)';
 COMMENT ON FUNCTION collmine.dashboard_variants(name) IS
     'the variants dashboard over the log in log_schema: the process variants by frequency';
 COMMENT ON FUNCTION collmine.dashboard_policy_adherence(name) IS

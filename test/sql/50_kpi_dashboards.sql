@@ -20,12 +20,38 @@ SELECT count(*) AS column_mismatches
          WHERE table_schema = 'kpi_dash' AND table_name NOT LIKE '%\_mv') v
   FULL JOIN (SELECT a.attrelid::regclass::text AS mv, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS t
                FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-              WHERE c.relnamespace = 'kpi_dash'::regnamespace AND c.relkind = 'm' AND a.attnum > 0) m
+              WHERE c.relnamespace = 'kpi_dash'::regnamespace AND c.relkind = 'm' AND a.attnum > 0
+                AND c.relname NOT IN (SELECT sh.relname FROM collmine._dashboard_shared(NULL) sh)) m
     ON m.mv = 'kpi_dash.' || v.table_name || '_mv' AND m.attnum = v.ordinal_position
  WHERE m.attname IS DISTINCT FROM v.column_name::name
     OR replace(m.t, 'timestamp with time zone', 'timestamptz') IS DISTINCT FROM replace(v.data_type, 'timestamp with time zone', 'timestamptz');
 SELECT indexrelid::regclass AS unique_index FROM pg_index
  WHERE indisunique AND indrelid::regclass::text LIKE 'kpi\_dash.%\_mv' ORDER BY 1::text;
+-- the materialized dashboards that need the invoice facts read them from invoice_facts_mv, which
+-- holds collmine.invoice_facts of the log (same columns, same rows), and the two process-map
+-- dashboards read process_maps_mv, so that refresh_dashboards computes each once; their views
+-- compute them
+SELECT count(*) AS facts_column_mismatches
+  FROM (SELECT a.attnum, a.attname, a.atttypid FROM pg_attribute a
+         WHERE a.attrelid = 'kpi_dash.invoice_facts_mv'::regclass AND a.attnum > 0) m
+  FULL JOIN (SELECT n AS attnum, p.proargnames[p.pronargs + n] AS attname, p.proallargtypes[p.pronargs + n] AS atttypid
+               FROM pg_proc p CROSS JOIN generate_series(1, cardinality(p.proallargtypes) - p.pronargs) n
+              WHERE p.oid = 'collmine.invoice_facts(name, date, text, text)'::regprocedure) f
+    ON f.attnum = m.attnum
+ WHERE m.attname IS DISTINCT FROM f.attname OR m.atttypid IS DISTINCT FROM f.atttypid;
+SELECT (SELECT count(*) FROM (SELECT * FROM kpi_dash.invoice_facts_mv EXCEPT ALL SELECT * FROM collmine.invoice_facts('kpi_dlog')) x)
+     + (SELECT count(*) FROM (SELECT * FROM collmine.invoice_facts('kpi_dlog') EXCEPT ALL SELECT * FROM kpi_dash.invoice_facts_mv) x)
+       AS facts_differing_rows;
+SELECT d.refobjid::regclass AS shared, c.relname AS read_by
+  FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+  JOIN pg_class c ON c.oid = r.ev_class
+ WHERE d.refobjid IN ('kpi_dash.invoice_facts_mv'::regclass, 'kpi_dash.process_maps_mv'::regclass) AND c.oid <> d.refobjid
+ ORDER BY 1::text, array_position(collmine.dashboard_names(), left(c.relname::text, -3));
+-- facts of another date than the relation's are refused, not answered wrongly
+\set VERBOSITY terse
+SELECT * FROM collmine._payment_behaviour('kpi_dlog', '-infinity', '2024-01-31', NULL, 'payment_received', 'kpi_dash.invoice_facts_mv');
+SELECT * FROM collmine._facts('kpi_dlog', NULL, NULL, 'settled', 'kpi_dash.invoice_facts_mv');
+\set VERBOSITY default
 
 -- Collection Strategy Performance by Segment
 -- ENT/EUR: A3 (settled 27 days after due), A4 (written off): 1 of 2 closed written off; by
@@ -95,6 +121,11 @@ INSERT INTO kpi_dlog.events (case_id, activity, ts, ord, is_automated, amount) V
  ('U6', 'Invoice Settled',  '2024-03-01 12:00', 45, true,  NULL);
 SELECT (SELECT count(*) FROM kpi_dash.overdue_invoices_aging) AS view_rows,
        (SELECT count(*) FROM kpi_dash.overdue_invoices_aging_mv) AS mv_rows_before_refresh;
+-- a materialized dashboard refreshed on its own reads the facts of the last refresh of
+-- invoice_facts_mv (docs/dashboards/README.md): U6 is still open there
+REFRESH MATERIALIZED VIEW kpi_dash.overdue_invoices_aging_mv;
+SELECT count(*) AS mv_rows_own_refresh FROM kpi_dash.overdue_invoices_aging_mv;
+-- refresh_dashboards refreshes the facts first
 SELECT collmine.refresh_dashboards('kpi_dash');
 SELECT (SELECT count(*) FROM kpi_dash.overdue_invoices_aging_mv) AS mv_rows_after_refresh;
 SELECT d AS dashboard, pg_temp.mv_differs(d) AS differing_rows FROM unnest(collmine.dashboard_names()) d;
@@ -133,6 +164,22 @@ CREATE SCHEMA kpi_dash3;
 CREATE TABLE kpi_dash3.payment_posting_lag (x int);
 SELECT count(*) FROM collmine.create_dashboards('kpi_dlog', 'kpi_dash3', replace => true);
 SELECT to_regclass('kpi_dash3.payment_posting_lag') AS users_table_kept;
+-- nor one named like a shared relation
+CREATE SCHEMA kpi_dash5;
+CREATE TABLE kpi_dash5.invoice_facts_mv (x int);
+\set VERBOSITY terse
+SELECT count(*) FROM collmine.create_dashboards('kpi_dlog', 'kpi_dash5', replace => true);
+\set VERBOSITY default
+DROP SCHEMA kpi_dash5 CASCADE;
+-- dashboards made before the shared relations (0.1.0, whose materialized variants read their
+-- view) have none: refresh_dashboards refreshes them as they are
+SELECT count(*) FROM collmine.create_dashboards('kpi_dlog', 'kpi_dash6', materialized => false);
+DO $$ DECLARE d text; BEGIN FOREACH d IN ARRAY collmine.dashboard_names() LOOP
+    EXECUTE format('CREATE MATERIALIZED VIEW kpi_dash6.%I AS SELECT * FROM kpi_dash6.%I', d || '_mv', d);
+END LOOP; END $$;
+SELECT collmine.refresh_dashboards('kpi_dash6', false) AS refreshed_without_shared;
+SELECT collmine.drop_dashboards('kpi_dash6');
+DROP SCHEMA kpi_dash6;
 
 -- DROP EXTENSION: refused while dashboards depend on collmine; with CASCADE it drops the
 -- dashboards (derived data) and never the log tables

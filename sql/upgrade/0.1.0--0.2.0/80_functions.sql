@@ -3446,6 +3446,87 @@ $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
     'one row per invoice as of a date: the snapshot plus when it counts as paid, paid on time, days late, cycle time, posting lag and days overdue (the one derivation the KPIs and the connectors'' invoices share)';
 
+CREATE OR REPLACE FUNCTION collmine._facts_from_sql(facts regclass, log_schema name, as_of date, group_by text,
+                                         on_time_basis text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text := collmine._group_expr(log_schema, group_by);
+    d date;
+BEGIN
+    EXECUTE format('SELECT f.as_of_date FROM %s f LIMIT 1', facts) INTO d;
+    IF (as_of IS NOT NULL AND d IS NOT NULL AND as_of <> d) OR on_time_basis IS DISTINCT FROM 'payment_received' THEN
+        RAISE EXCEPTION 'the invoice facts in % are as of % by on_time_basis ''payment_received'', not as of % by %',
+                        facts, d, coalesce(as_of::text, 'the log''s last event date'), coalesce(quote_literal(on_time_basis), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Compute them with collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis).';
+    END IF;
+    RETURN format(
+        'SELECT f.case_id, %s AS group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, f.generated_at, '
+        '       f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, f.written_off_at, '
+        '       f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+        '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date, '
+        '       f.last_payment_received_at, f.paid_at, f.paid_on_time, f.days_late, '
+        '       f.cycle_time, f.posting_lag, f.days_overdue '
+        '  FROM %s f %s',
+        grp, facts,
+        CASE WHEN group_by IS NOT NULL
+             THEN format('JOIN %I.invoices i ON i.case_id::text = f.case_id', log_schema) ELSE '' END);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._facts(log_schema name, as_of date, group_by text, on_time_basis text, facts regclass)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date,
+    last_payment_received_at timestamptz, paid_at timestamptz, paid_on_time boolean, days_late integer,
+    cycle_time interval, posting_lag interval, days_overdue integer)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis);
+    ELSE
+        RETURN QUERY EXECUTE collmine._facts_from_sql(facts, log_schema, as_of, group_by, on_time_basis);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._snapshot(log_schema name, as_of date, group_by text, facts regclass)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine.invoice_snapshot(log_schema, as_of, group_by);
+    ELSE
+        RETURN QUERY EXECUTE format(
+            'SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, '
+            '       f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, '
+            '       f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+            '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date '
+            '  FROM (%s) f', collmine._facts_from_sql(facts, log_schema, as_of, group_by, 'payment_received'));
+    END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._receivables_kpis_periods(log_schema name, period_starts date[], period_ends date[],
                                                    group_by text DEFAULT NULL)
 RETURNS TABLE (
@@ -3598,8 +3679,8 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
-                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
+CREATE OR REPLACE FUNCTION collmine._payment_behaviour(log_schema name, period_start date, period_end date,
+                                            group_by text, on_time_basis text, facts regclass)
 RETURNS TABLE (
     group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
     avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
@@ -3614,7 +3695,7 @@ BEGIN
     RETURN QUERY
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
                       x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
-                 FROM collmine.invoice_facts(log_schema, period_end, group_by, on_time_basis) x
+                 FROM collmine._facts(log_schema, period_end, group_by, on_time_basis, facts) x
                 WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
     SELECT s.group_value, s.currency, count(*),
            avg(s.pd - s.invoice_date)::numeric,
@@ -3629,6 +3710,69 @@ BEGIN
      GROUP BY s.group_value, s.currency
      ORDER BY s.group_value, s.currency;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.payment_behaviour(log_schema name, period_start date, period_end date,
+                                           group_by text DEFAULT NULL, on_time_basis text DEFAULT 'payment_received')
+RETURNS TABLE (
+    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
+    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
+    paid_on_time bigint, on_time_rate numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._payment_behaviour(log_schema, period_start, period_end, group_by, on_time_basis, NULL)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._terms_compliance(log_schema name, period_start date, period_end date,
+                                           group_by text, facts regclass)
+RETURNS TABLE (
+    group_value text, settled_invoices bigint, paid_within_terms bigint, compliance_rate numeric,
+    avg_days_beyond_terms numeric, invoices_generated bigint, due_date_deviations bigint,
+    deviation_rate numeric, avg_due_date_deviation_days numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.*, x.settled_at::date AS sd,
+                      coalesce(x.invoice_date + x.terms_days, x.due_date) AS terms_due,
+                      x.due_date - (x.invoice_date + x.terms_days) AS dev
+                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x)
+    SELECT s.group_value,
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL),
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due),
+           (count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due))::numeric
+               / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL), 0),
+           avg(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd > s.terms_due)::numeric,
+           count(*) FILTER (WHERE s.invoice_date >= period_start),
+           count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0),
+           (count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0))::numeric
+               / nullif(count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev IS NOT NULL), 0),
+           avg(s.dev) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0)::numeric
+      FROM s
+     GROUP BY s.group_value
+    HAVING count(*) FILTER (WHERE s.invoice_date >= period_start
+                               OR (s.status = 'settled' AND s.sd >= period_start)) > 0
+     ORDER BY s.group_value;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.terms_compliance(log_schema name, period_start date, period_end date,
+                                          group_by text DEFAULT 'terms')
+RETURNS TABLE (
+    group_value text, settled_invoices bigint, paid_within_terms bigint, compliance_rate numeric,
+    avg_days_beyond_terms numeric, invoices_generated bigint, due_date_deviations bigint,
+    deviation_rate numeric, avg_due_date_deviation_days numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._terms_compliance(log_schema, period_start, period_end, group_by, NULL)
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._activity_pairs(log_schema name, starts text[], ends text[], group_by text DEFAULT NULL)
@@ -4014,6 +4158,54 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._write_off_rate(log_schema name, period_start date, period_end date,
+                                         group_by text, facts regclass)
+RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
+               written_off_invoices bigint, written_off_amount numeric,
+               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
+               credit_sales numeric, bad_debt_ratio numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY
+    WITH s AS (SELECT x.*, coalesce(x.written_off_at, x.settled_at)::date AS closed_on
+                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x),
+         g AS (SELECT s.group_value, s.currency,
+                      count(*) FILTER (WHERE s.closed_on >= period_start) AS n_closed,
+                      coalesce(sum(s.amount) FILTER (WHERE s.closed_on >= period_start), 0) AS v_closed,
+                      count(*) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start) AS n_wo,
+                      coalesce(sum(s.written_off_amount) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start), 0) AS v_wo,
+                      coalesce(sum(s.amount) FILTER (WHERE s.invoice_date >= period_start), 0) AS sales,
+                      count(*) FILTER (WHERE s.invoice_date >= period_start) AS n_gen
+                 FROM s GROUP BY s.group_value, s.currency)
+    SELECT g.group_value, g.currency, g.n_closed, g.v_closed, g.n_wo, g.v_wo,
+           g.n_wo::numeric / nullif(g.n_closed, 0),
+           g.v_wo / nullif(g.v_closed, 0),
+           g.sales,
+           g.v_wo / nullif(g.sales, 0)
+      FROM g
+     WHERE g.n_closed > 0 OR g.n_gen > 0
+     ORDER BY g.group_value, g.currency;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.write_off_rate(log_schema name, period_start date, period_end date,
+                                        group_by text DEFAULT NULL)
+RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
+               written_off_invoices bigint, written_off_amount numeric,
+               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
+               credit_sales numeric, bad_debt_ratio numeric)
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT * FROM collmine._write_off_rate(log_schema, period_start, period_end, group_by, NULL)
+$$;
+
 -- ==== from sql/parts/51_dashboards.sql ====
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_names()
@@ -4066,6 +4258,37 @@ BEGIN
                   HINT = format('Use one of: %s.', array_to_string(collmine.dashboard_names(), ', '));
     END IF;
     RETURN format('SELECT * FROM collmine.%I(%L)', 'dashboard_' || dashboard, log_schema);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_shared(log_schema name)
+RETURNS TABLE (relname name, argname name, query text, key text, about text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    VALUES ('invoice_facts_mv'::name, 'facts'::name, format('SELECT * FROM collmine.invoice_facts(%L)', log_schema),
+            'case_id', 'collmine.invoice_facts'),
+           ('process_maps_mv'::name, 'maps'::name, format('SELECT * FROM collmine._process_maps_by_currency(%L)', log_schema),
+            'currency', 'the process map of each currency')
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dashboard_mv_sql(dashboard text, log_schema name, target_schema name)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q text := collmine._dashboard_sql(dashboard, log_schema);
+    rel regclass;
+BEGIN
+    SELECT to_regclass(format('%I.%I', target_schema, sh.relname)) INTO rel
+      FROM pg_proc p JOIN collmine._dashboard_shared(log_schema) sh
+           ON sh.argname OPERATOR(pg_catalog.=) p.proargnames[2]
+     WHERE p.oid OPERATOR(pg_catalog.=) to_regprocedure(format('collmine.%I(name, regclass)', 'dashboard_' || dashboard));
+    IF rel IS NOT NULL THEN
+        RETURN format('SELECT * FROM collmine.%I(%L, %L::regclass)', 'dashboard_' || dashboard, log_schema, rel::text);
+    END IF;
+    RETURN q;
 END
 $$;
 
@@ -4146,6 +4369,7 @@ AS $$
 DECLARE
     d text;
     mv_names text[];
+    shr record;
 BEGIN
     PERFORM collmine._check_dashboard_log(log_schema);
     IF target_schema IS NULL THEN
@@ -4156,8 +4380,10 @@ BEGIN
     IF to_regnamespace(quote_ident(target_schema)) IS NULL THEN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
-    -- never touch a user's table or other relation that happens to carry a dashboard name
-    SELECT array_agg(n || '_mv') INTO mv_names FROM unnest(collmine.dashboard_names()) n;
+    -- never touch a user's table or other relation that happens to carry a dashboard name (or
+    -- the name of a shared relation, which must be a materialized view)
+    SELECT array_agg(n || '_mv') || ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(log_schema) sh)
+      INTO mv_names FROM unnest(collmine.dashboard_names()) n;
     SELECT c.oid::regclass::text INTO d
       FROM pg_class c
      WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
@@ -4170,7 +4396,7 @@ BEGIN
             USING ERRCODE = 'duplicate_table',
                   HINT = 'Use another target schema; create_dashboards never drops tables or other relations.';
     END IF;
-    FOREACH d IN ARRAY collmine.dashboard_names() LOOP
+    FOREACH d IN ARRAY collmine.dashboard_names() || ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(log_schema) sh) LOOP
         IF to_regclass(format('%I.%I', target_schema, d)) IS NOT NULL
            OR to_regclass(format('%I.%I', target_schema, d || '_mv')) IS NOT NULL THEN
             IF NOT replace THEN
@@ -4182,6 +4408,17 @@ BEGIN
             EXIT;
         END IF;
     END LOOP;
+    IF materialized THEN
+        -- what several dashboards need, computed once per refresh of the set (_dashboard_shared)
+        FOR shr IN SELECT * FROM collmine._dashboard_shared(log_schema) LOOP
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, shr.relname, shr.query);
+            EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)', shr.relname || '_key', target_schema, shr.relname, shr.key);
+            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, shr.relname,
+                           shr.about || ' over ' || log_schema || ', read by the materialized dashboards of this schema '
+                           '(refresh with collmine.refresh_dashboards, which refreshes it first)');
+            RETURN NEXT format('%I.%I', target_schema, shr.relname);
+        END LOOP;
+    END IF;
     FOREACH d IN ARRAY collmine.dashboard_names() LOOP
         -- security_invoker: the view reads the log with the querying role's rights and row-level
         -- security policies, not its owner's (the materialized variant holds what the refreshing
@@ -4191,8 +4428,8 @@ BEGIN
                        collmine._dashboard_question(d) || ' (collmine dashboard over ' || log_schema || ')');
         RETURN NEXT format('%I.%I', target_schema, d);
         IF materialized THEN
-            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS SELECT * FROM %I.%I',
-                           target_schema, d || '_mv', target_schema, d);
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s',
+                           target_schema, d || '_mv', collmine._dashboard_mv_sql(d, log_schema, target_schema));
             EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)',
                            d || '_mv_key', target_schema, d || '_mv', collmine._dashboard_key(d));
             EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, d || '_mv',
@@ -4200,6 +4437,78 @@ BEGIN
             RETURN NEXT format('%I.%I', target_schema, d || '_mv');
         END IF;
     END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.drop_dashboards(target_schema name)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    d text;
+    n integer := 0;
+BEGIN
+    FOREACH d IN ARRAY collmine.dashboard_names() LOOP
+        IF to_regclass(format('%I.%I', target_schema, d || '_mv')) IS NOT NULL THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, d || '_mv');
+            n := n + 1;
+        END IF;
+        IF to_regclass(format('%I.%I', target_schema, d)) IS NOT NULL THEN
+            EXECUTE format('DROP VIEW %I.%I', target_schema, d);
+            n := n + 1;
+        END IF;
+    END LOOP;
+    -- the shared relations last: the materialized dashboards read them
+    FOR d IN SELECT c.relname FROM pg_class c JOIN collmine._dashboard_shared(NULL) sh ON sh.relname OPERATOR(pg_catalog.=) c.relname
+              WHERE c.relnamespace OPERATOR(pg_catalog.=) to_regnamespace(quote_ident(target_schema))
+                AND c.relkind OPERATOR(pg_catalog.=) 'm' LOOP
+        EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, d);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.refresh_dashboards(target_schema name, concurrently boolean DEFAULT true)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    d text;
+    rel regclass;
+    n integer := 0;
+    conc boolean := $2;   -- "concurrently" is a keyword inside plpgsql expressions
+BEGIN
+    IF target_schema IS NULL OR to_regnamespace(quote_ident(target_schema)) IS NULL THEN
+        RAISE EXCEPTION 'schema "%" does not exist', target_schema
+            USING ERRCODE = 'invalid_schema_name',
+                  HINT = 'Create the dashboards first: SELECT collmine.create_dashboards(''erp_log'', ''dash'');';
+    END IF;
+    -- the shared relations first (dashboards made before there were any have none; a relation
+    -- of that name that is not a materialized view is not theirs), then the dashboards, which
+    -- read them; only the dashboards are counted
+    FOREACH d IN ARRAY ARRAY(SELECT sh.relname::text FROM collmine._dashboard_shared(NULL) sh
+                               JOIN pg_matviews m ON m.matviewname OPERATOR(pg_catalog.=) sh.relname
+                              WHERE m.schemaname OPERATOR(pg_catalog.=) target_schema)
+                       || ARRAY(SELECT x || '_mv' FROM unnest(collmine.dashboard_names()) x) LOOP
+        rel := to_regclass(format('%I.%I', target_schema, d));
+        CONTINUE WHEN rel IS NULL;
+        IF conc AND (SELECT m.ispopulated FROM pg_matviews m
+                              WHERE m.schemaname OPERATOR(pg_catalog.=) target_schema
+                                AND m.matviewname OPERATOR(pg_catalog.=) d::name) THEN
+            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', rel);
+        ELSE
+            EXECUTE format('REFRESH MATERIALIZED VIEW %s', rel);
+        END IF;
+        IF d LIKE '%\_mv' AND left(d, -3) = ANY (collmine.dashboard_names()) THEN
+            n := n + 1;
+        END IF;
+    END LOOP;
+    RETURN n;
 END
 $$;
 
@@ -5106,7 +5415,22 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name)
+CREATE OR REPLACE FUNCTION collmine._dashboard_maps(log_schema name, maps regclass)
+RETURNS TABLE (currency text, map collmine.dfg)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF maps IS NULL THEN
+        RETURN QUERY SELECT * FROM collmine._process_maps_by_currency(log_schema);
+    ELSE
+        RETURN QUERY EXECUTE format('SELECT m.currency, m.map FROM %s m', maps);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine.dashboard_collection_strategy_by_segment(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigint, open_amount numeric,
                overdue_amount numeric, dunned_invoices bigint, dunning_success_rate numeric, calls bigint,
                contact_success_rate numeric, avg_days_late numeric, on_time_rate numeric,
@@ -5116,7 +5440,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x.as_of_date, x.open_amount, x.aging_bucket
-                          FROM collmine.invoice_snapshot(log_schema, NULL, 'segment') x),
+                          FROM collmine._snapshot(log_schema, NULL, 'segment', facts) x),
      -- open and overdue amounts: the snapshot's open amounts by aging bucket, as aging() sums them
      s AS (SELECT c.group_value, c.currency, count(*) AS invoices,
                   count(*) FILTER (WHERE c.status = 'open') AS open_invoices,
@@ -5124,8 +5448,8 @@ WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x
                   coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0 AND c.aging_bucket <> 'current'), 0) AS overdue_amount
              FROM c GROUP BY c.group_value, c.currency),
      p AS (SELECT coalesce(max(c.as_of_date), current_date) AS as_of FROM c),
-     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine.payment_behaviour(log_schema, '-infinity', p.as_of, 'segment') b),
-     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine.write_off_rate(log_schema, '-infinity', p.as_of, 'segment') w),
+     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine._payment_behaviour(log_schema, '-infinity', p.as_of, 'segment', 'payment_received', facts) b),
+     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine._write_off_rate(log_schema, '-infinity', p.as_of, 'segment', facts) w),
      -- each invoice's first reminder, and every call, with their outcome (followup_events)
      f AS (SELECT x.case_id, 'dunning' AS kind, x.paid_within
              FROM collmine.followup_events(log_schema, 'Overdue Reminder Sent', 30, true) x
@@ -5160,7 +5484,7 @@ SELECT coalesce(s.group_value, '(none)')::text,
   LEFT JOIN fc ON fc.group_value IS NOT DISTINCT FROM s.group_value AND fc.currency IS NOT DISTINCT FROM s.currency
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
                currency text, amount numeric, open_amount numeric, invoice_date date, due_date date,
                days_past_due integer, aging_bucket text, reminders_sent integer, calls_made integer,
@@ -5170,7 +5494,7 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (SELECT x.* FROM collmine.invoice_snapshot(log_schema) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine._snapshot(log_schema, NULL, NULL, facts) x WHERE x.open_amount > 0),
      -- the open invoices: only their events are read below
      o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
      -- the log's names of the four roles counted (its vocabulary, else the template's);
@@ -5269,7 +5593,7 @@ SELECT r.attribute::text,
   FROM collmine.root_causes(log_schema, 'written_off') r
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (activity text, events bigint, manual_events bigint, automated_events bigint,
                unknown_events bigint, manual_share numeric, cases bigint, cases_with_manual bigint,
                avg_cycle_days_with_manual numeric, avg_cycle_days_without_manual numeric,
@@ -5284,7 +5608,7 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
      cs AS (SELECT f.case_id,
                    extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
                    CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
-              FROM collmine.invoice_facts(log_schema) f),
+              FROM collmine._facts(log_schema, NULL, NULL, 'payment_received', facts) f),
      -- each case's activity sets (_dashboard_case_activity_sets) with its facts, joined while
      -- there is one row per case: unnested first, the join would sort or hash a row per
      -- (case, activity), millions at 1M invoices
@@ -5339,7 +5663,7 @@ SELECT date_trunc('month', p.started_at)::date,
  GROUP BY 1
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (terms text, terms_days integer, invoices bigint, settled_invoices bigint,
                paid_within_terms bigint, compliance_rate numeric, avg_days_beyond_terms numeric,
                max_days_beyond_terms integer, due_date_deviations bigint, deviation_rate numeric,
@@ -5355,10 +5679,10 @@ WITH s AS MATERIALIZED (
                            AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS max_beyond,
                count(*) FILTER (WHERE x.open_amount > 0
                                   AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS open_beyond
-          FROM collmine.invoice_snapshot(log_schema, NULL, 'terms') x
+          FROM collmine._snapshot(log_schema, NULL, 'terms', facts) x
          GROUP BY x.group_value),
      t AS (SELECT c.* FROM (SELECT coalesce(max(s.as_of), current_date) AS as_of FROM s) p
-                  CROSS JOIN LATERAL collmine.terms_compliance(log_schema, '-infinity', p.as_of, 'terms') c)
+                  CROSS JOIN LATERAL collmine._terms_compliance(log_schema, '-infinity', p.as_of, 'terms', facts) c)
 SELECT coalesce(s.group_value, '(none)')::text,
        s.terms_days::integer,
        s.invoices::bigint,
@@ -5374,7 +5698,7 @@ SELECT coalesce(s.group_value, '(none)')::text,
   FROM s LEFT JOIN t ON t.group_value IS NOT DISTINCT FROM s.group_value
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (month date, currency text, invoices_generated bigint, credit_sales numeric, ending_ar numeric,
                ending_past_due_ar numeric, dso numeric, dso_countback numeric, best_possible_dso numeric,
                average_days_delinquent numeric, cei numeric, settled_invoices bigint, avg_cycle_days numeric,
@@ -5385,7 +5709,7 @@ SET jit = off
 AS $$
 WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
                                x.written_off_at, x.written_off_amount
-                          FROM collmine.invoice_snapshot(log_schema) x),
+                          FROM collmine._snapshot(log_schema, NULL, NULL, facts) x),
      bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
      -- the months in which the log has an event, plus the as_of month: as many as the data has,
      -- however far apart its first and last dates are
@@ -5422,7 +5746,7 @@ SELECT k.period_start::date,
          LEFT JOIN wo ON wo.m = k.period_start AND wo.currency IS NOT DISTINCT FROM k.currency
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_edges(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_edges(log_schema name, maps regclass DEFAULT NULL)
 RETURNS TABLE (currency text, source text, target text, frequency bigint, cases bigint,
                median_duration_days numeric, p90_duration_days numeric, amount numeric)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -5437,10 +5761,10 @@ SELECT m.currency::text,
        (extract(epoch FROM e.median_duration)::numeric / 86400)::numeric,
        (extract(epoch FROM e.p90_duration)::numeric / 86400)::numeric,
        e.weight::numeric
-  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
+  FROM collmine._dashboard_maps(log_schema, maps) m CROSS JOIN LATERAL collmine.dfg_edges(m.map) e
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_activities(log_schema name)
+CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_activities(log_schema name, maps regclass DEFAULT NULL)
 RETURNS TABLE (currency text, activity text, frequency bigint, cases bigint, starts bigint, ends bigint,
                amount numeric)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -5454,7 +5778,7 @@ SELECT m.currency::text,
        a.starts::bigint,
        a.ends::bigint,
        a.weight::numeric
-  FROM collmine._process_maps_by_currency(log_schema) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
+  FROM collmine._dashboard_maps(log_schema, maps) m CROSS JOIN LATERAL collmine.dfg_activities(m.map) a
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_variants(log_schema name)
@@ -5493,11 +5817,11 @@ SELECT coalesce(p.group_value, '(none)')::text,
   FROM collmine.policy_adherence(log_schema, ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p
 $$;
 
-COMMENT ON FUNCTION collmine.dashboard_collection_strategy_by_segment(name) IS
-    'the collection_strategy_by_segment dashboard over the log in log_schema: dunning, call and payment outcomes per segment and currency';
+COMMENT ON FUNCTION collmine.dashboard_collection_strategy_by_segment(name, regclass) IS
+    'the collection_strategy_by_segment dashboard over the log in log_schema: dunning, call and payment outcomes per segment and currency; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
-COMMENT ON FUNCTION collmine.dashboard_overdue_invoices_aging(name) IS
-    'the overdue_invoices_aging dashboard over the log in log_schema: every invoice with an open amount, its age and collection status';
+COMMENT ON FUNCTION collmine.dashboard_overdue_invoices_aging(name, regclass) IS
+    'the overdue_invoices_aging dashboard over the log in log_schema: every invoice with an open amount, its age and collection status; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
 COMMENT ON FUNCTION collmine.dashboard_dispute_resolution_time(name) IS
     'the dispute_resolution_time dashboard over the log in log_schema: every dispute, open or resolved, with its duration';
@@ -5505,23 +5829,23 @@ COMMENT ON FUNCTION collmine.dashboard_dispute_resolution_time(name) IS
 COMMENT ON FUNCTION collmine.dashboard_write_off_root_causes(name) IS
     'the write_off_root_causes dashboard over the log in log_schema: root_causes of written-off invoices';
 
-COMMENT ON FUNCTION collmine.dashboard_manual_activity_impact(name) IS
-    'the manual_activity_impact dashboard over the log in log_schema: manual share per activity and the cycle time and on-time rate of cases with and without manual work';
+COMMENT ON FUNCTION collmine.dashboard_manual_activity_impact(name, regclass) IS
+    'the manual_activity_impact dashboard over the log in log_schema: manual share per activity and the cycle time and on-time rate of cases with and without manual work; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
 COMMENT ON FUNCTION collmine.dashboard_payment_posting_lag(name) IS
     'the payment_posting_lag dashboard over the log in log_schema: payment-to-posting lag per month of receipt';
 
-COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name) IS
-    'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms';
+COMMENT ON FUNCTION collmine.dashboard_payment_terms_compliance(name, regclass) IS
+    'the payment_terms_compliance dashboard over the log in log_schema: terms compliance and due-date deviations per terms; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
-COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name) IS
-    'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency';
+COMMENT ON FUNCTION collmine.dashboard_invoice_to_cash_overview(name, regclass) IS
+    'the invoice_to_cash_overview dashboard over the log in log_schema: monthly AR, DSO, CEI, cycle time and write-offs per currency; facts: a relation holding collmine.invoice_facts(log_schema) to read them from instead of computing them (the dashboard schema''s invoice_facts_mv)';
 
-COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name) IS
-    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map';
+COMMENT ON FUNCTION collmine.dashboard_process_map_edges(name, regclass) IS
+    'the process_map_edges dashboard over the log in log_schema: the edges of each currency''s money-weighted process map; maps: a relation holding each currency''s map to read instead of computing them (the dashboard schema''s process_maps_mv)';
 
-COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name) IS
-    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map';
+COMMENT ON FUNCTION collmine.dashboard_process_map_activities(name, regclass) IS
+    'the process_map_activities dashboard over the log in log_schema: the activities of each currency''s money-weighted process map; maps: a relation holding each currency''s map to read instead of computing them (the dashboard schema''s process_maps_mv)';
 
 COMMENT ON FUNCTION collmine.dashboard_variants(name) IS
     'the variants dashboard over the log in log_schema: the process variants by frequency';
