@@ -10,8 +10,11 @@
  * of place inside it and the case goes on. A case handed on is remembered (its 64-bit hash), and
  * a case that comes back after that is refused: it cannot be taken back from the consumer. So
  * every row reaches its case, and a case is handed on once, with all its rows, or the input is
- * refused. The rows set aside are bounded by work_mem (256 bytes each); past it the input is
- * refused too.
+ * refused. Rows out of place are few where a table was written case after case (a short row that
+ * went back to an earlier page); where the cases are interleaved (a log in time order) nearly
+ * every run is one row, so the input is refused when more than one row in eight has been set
+ * aside (once more than 1,024 are), which a log in time order reaches within its first rows, or
+ * when the rows set aside would pass work_mem (256 bytes each).
  */
 #include "common.h"
 #include "case_stream.h"
@@ -312,7 +315,8 @@ hold(CaseStream *cs, CaseRun *r)
 
 	if (!found)
 	{
-		if (++cs->held->n > cs->held->max)
+		cs->held->n++;
+		if (cs->held->n > cs->held->max || (cs->held->n > 1024 && cs->held->n * 8 > cs->rows))
 			refuse(cs, CASE_STREAM_NOT_GROUPED);
 		e->run = *r;
 		r->tc = NULL;
@@ -446,6 +450,7 @@ case_stream_add(CaseStream *cs, FunctionCallInfo fcinfo, int case_arg, int act_a
 	Datum		v = PG_GETARG_DATUM(case_arg);
 
 	cs->fcinfo = fcinfo;		/* the holder of the query dictionary for a new collector */
+	cs->rows++;
 	if (cs->mode == CASE_STREAM_SORTED)
 		sorted_route(cs, v, done, arg);
 	else

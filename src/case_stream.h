@@ -76,6 +76,7 @@ typedef struct CaseStream
 	CaseSeen   *seen;			/* grouped: hashes of the cases handed on */
 	CaseHeld   *held;			/* grouped: one-row runs set aside (see case_stream.c) */
 	int64		cases;			/* cases handed on so far */
+	int64		rows;			/* rows routed so far */
 } CaseStream;
 
 /* A consumer of finished cases: the trace (freed after the call), the case's largest weight

@@ -151,15 +151,23 @@ SELECT collmine.dfg_cases(m) AS cases, collmine.dfg_events(m) AS events,
        collmine.dfg_send(m) = (SELECT collmine.dfg_send(collmine.dfg_agg(t))
                                  FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM moved_log GROUP BY case_id) s) AS same_as_hashed
   FROM (SELECT collmine._dfg_stream_grouped(case_id, activity, ts) AS m FROM moved_log) x;
--- The rows set aside are bounded by work_mem (256 bytes a row, at least 1,024 rows): 1,100 cases
--- of one row each are streamed at the default work_mem and refused at 64kB (then hashed).
+-- The rows set aside are bounded by work_mem (256 bytes a row, at least 1,024 rows), and by one
+-- row in eight once more than 1,024 are set aside (a log in time order, where nearly every run
+-- is one row, is refused within its first rows so): 1,100 cases of one row each, each followed
+-- by a case of eight rows, are streamed at the default work_mem and refused at 64kB (then
+-- hashed); the 1,100 one-row cases alone are refused (more than one row in eight set aside).
 CREATE TABLE single_log AS
-  SELECT 'S' || lpad(i::text, 5, '0') AS case_id, 'only' AS activity, timestamptz '2024-01-01' AS ts
-    FROM generate_series(1, 1100) i;
+  SELECT 'S' || lpad(i::text, 5, '0') || k AS case_id, 'e' || g AS activity,
+         timestamptz '2024-01-01' + g * interval '1 day' AS ts
+    FROM generate_series(1, 1100) i, (VALUES (1, 1), (2, 8)) AS x(k, n), generate_series(1, x.n) g
+   ORDER BY i, k, g;
+CREATE TABLE single_only_log AS SELECT * FROM single_log WHERE case_id LIKE '%1';
+SELECT (collmine._process_map_try_stream('single_only_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS one_row_cases_only;
 SELECT (collmine._process_map_try_stream('single_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS default_work_mem;
 SET work_mem = '64kB';
 SELECT (collmine._process_map_try_stream('single_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS small_work_mem,
-       collmine.dfg_cases(collmine.process_map('single_log', 'case_id', 'activity', 'ts')) AS cases;
+       collmine.dfg_cases(collmine.process_map('single_log', 'case_id', 'activity', 'ts')) AS cases,
+       collmine.dfg_events(collmine.process_map('single_log', 'case_id', 'activity', 'ts')) AS events;
 RESET work_mem;
 
 -- A hand-made log whose cases are grouped but not sorted (c, a, b), with events out of time
