@@ -2,19 +2,19 @@
  * case_stream.c: events that arrive one case after another, collected one case at a time, with
  * the input's order checked (case_stream.h).
  *
- * A grouped stream reads runs: rows of one case value in a row. A run of one row may be a row
- * stored away from its case (case_stream.h), so it is set aside (held, by the case's hash) and
- * joined to its case when the case's run comes; a held row whose case never comes is a case of
- * its own, handed on at the end. A run of several rows is its case, except that it stays open
- * while the next run has one row: if the case comes back right after that row, the row was out
+ * A grouped stream reads runs: rows of one case value in a row. A short run (SHORT_RUN rows at
+ * most) may be rows stored away from their case (case_stream.h), so it is set aside (held, by the
+ * case's hash) and joined to its case when the case's run comes; held rows whose case never comes
+ * are a case of their own, handed on at the end. A longer run is its case, except that it stays
+ * open while the runs after it are short: if the case comes back right after them, they were out
  * of place inside it and the case goes on. A case handed on is remembered (its 64-bit hash), and
  * a case that comes back after that is refused: it cannot be taken back from the consumer. So
  * every row reaches its case, and a case is handed on once, with all its rows, or the input is
- * refused. Rows out of place are few where a table was written case after case (a short row that
- * went back to an earlier page); where the cases are interleaved (a log in time order) nearly
- * every run is one row, so the input is refused when more than one row in eight has been set
- * aside (once more than 1,024 are), which a log in time order reaches within its first rows, or
- * when the rows set aside would pass work_mem (256 bytes each).
+ * refused. Runs set aside are few where a table was written case after case (short rows that went
+ * back to an earlier page, and the cases of few events); where the cases are interleaved (a log
+ * in time order) nearly every run is one row, so the input is refused when the runs set aside
+ * are more than one in eight rows (once more than 1,024 are), which a log in time order reaches
+ * within its first rows, or when they would pass work_mem (256 bytes each).
  */
 #include "common.h"
 #include "case_stream.h"
@@ -36,6 +36,13 @@ struct CaseSeen
 };
 
 #define SEEN_INITIAL	1024
+
+/*
+ * The longest run that may be rows stored away from their case: a few consecutive short rows can
+ * go back to the end of one earlier page together (at BPIC 2012's row widths, up to two or three).
+ * A genuine case of this few events is set aside too, and handed on at the end.
+ */
+#define SHORT_RUN		4
 
 /* An empty set in cxt. */
 static CaseSeen *
@@ -130,6 +137,22 @@ refuse(const CaseStream *cs, const char *why)
 			 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
 }
 
+/* The same, naming the case and the rule that refused it (after how many rows), for whoever
+ * calls the aggregate directly. */
+static cm_noreturn void
+refuse_case(const CaseStream *cs, const char *why, Datum v, const char *rule)
+{
+	Oid			out;
+	bool		varlena;
+
+	getTypeOutputInfo(cs->typid, &out, &varlena);
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("%s: %s", cs->who, why),
+			 errdetail("Case %s, at row " INT64_FORMAT ": %s.", OidOutputFunctionCall(out, v), cs->rows, rule),
+			 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
+}
+
 /* The runs set aside: one-row runs by their case's hash, at most max of them. */
 struct CaseHeld
 {
@@ -190,6 +213,7 @@ case_stream_new(FunctionCallInfo fcinfo, MemoryContext cxt, int case_arg, CaseSt
 		cs->held->tab = hash_create("collmine rows set aside", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		cs->held->max = Max((int64) work_mem * 1024 / 256, 1024);
 	}
+	cs->typid = typid;
 	cs->typlen = tc->typlen;
 	cs->typbyval = tc->typbyval;
 	return cs;
@@ -267,7 +291,7 @@ hand_on(CaseStream *cs, CaseRun *r, CaseStreamDone done, void *arg)
 	TraceData  *t;
 
 	if (cs->mode == CASE_STREAM_GROUPED && !seen_add(cs->seen, r->hash))
-		refuse(cs, CASE_STREAM_NOT_GROUPED);
+		refuse_case(cs, CASE_STREAM_NOT_GROUPED, r->val, "handed on twice");
 	t = trace_case_trace(r->tc);
 	done(arg, t, r->weight, r->has_weight);
 	pfree(t);
@@ -317,14 +341,14 @@ hold(CaseStream *cs, CaseRun *r)
 	{
 		cs->held->n++;
 		if (cs->held->n > cs->held->max || (cs->held->n > 1024 && cs->held->n * 8 > cs->rows))
-			refuse(cs, CASE_STREAM_NOT_GROUPED);
+			refuse_case(cs, CASE_STREAM_NOT_GROUPED, r->val, "too many rows set aside");
 		e->run = *r;
 		r->tc = NULL;
 		return;
 	}
 	/* a second out-of-place row of the case (or a hash collision, which is refused) */
 	if (!same_case(cs, e->run.val, r->val))
-		refuse(cs, CASE_STREAM_NOT_GROUPED);
+		refuse_case(cs, CASE_STREAM_NOT_GROUPED, r->val, "hash collision with a row set aside");
 	e->run.tc = trace_case_absorb(e->run.tc, r->tc);
 	merge_weight(cs, &e->run, r);
 	release_run(cs, r);
@@ -342,12 +366,12 @@ start_run(CaseStream *cs, Datum v)
 	MemoryContext old;
 
 	if (seen_has(cs->seen, h))
-		refuse(cs, CASE_STREAM_NOT_GROUPED);
+		refuse_case(cs, CASE_STREAM_NOT_GROUPED, v, "back after it was complete");
 	e = cs->held->n > 0 ? hash_search(cs->held->tab, &h, HASH_FIND, NULL) : NULL;
 	if (e != NULL)
 	{
 		if (!same_case(cs, e->run.val, v))
-			refuse(cs, CASE_STREAM_NOT_GROUPED);
+			refuse_case(cs, CASE_STREAM_NOT_GROUPED, v, "hash collision with a row set aside");
 		cs->cur = e->run;
 		hash_search(cs->held->tab, &h, HASH_REMOVE, NULL);
 		cs->held->n--;
@@ -365,21 +389,18 @@ start_run(CaseStream *cs, Datum v)
 	cs->have_case = true;
 }
 
-/* The current run ends (grouped): set aside if it is one row, else kept open for a row out of
- * place; the case held open before it, if any, is complete then. */
+/* The current run ends (grouped): set aside if it is short, else kept open for rows out of
+ * place. A case held open stays open while the runs after it are short (rows that went back to
+ * the end of one page); a longer run completes it (grouped_route). */
 static void
-end_run(CaseStream *cs, CaseStreamDone done, void *arg)
+end_run(CaseStream *cs)
 {
-	if (cs->have_open)
-	{
-		/* the current run is one row (a longer one closed the open case) */
-		hand_on(cs, &cs->open, done, arg);
-		cs->have_open = false;
-	}
-	if (cs->cur.rows <= 1)
+	if (cs->cur.rows <= SHORT_RUN)
 		hold(cs, &cs->cur);
 	else
 	{
+		/* a longer run: the case held open before it was completed by its row SHORT_RUN + 1 */
+		Assert(!cs->have_open);
 		cs->open = cs->cur;
 		cs->have_open = true;
 	}
@@ -392,8 +413,8 @@ grouped_route(CaseStream *cs, Datum v, CaseStreamDone done, void *arg)
 {
 	if (cs->have_case && same_case(cs, cs->cur.val, v))
 	{
-		/* a second row: the current run is no row out of place, so the open case is complete */
-		if (cs->have_open && cs->cur.rows >= 1)
+		/* past a short run: the current run is no rows out of place, so the open case is complete */
+		if (cs->have_open && cs->cur.rows >= SHORT_RUN)
 		{
 			hand_on(cs, &cs->open, done, arg);
 			cs->have_open = false;
@@ -401,7 +422,8 @@ grouped_route(CaseStream *cs, Datum v, CaseStreamDone done, void *arg)
 	}
 	else if (cs->have_open && same_case(cs, cs->open.val, v))
 	{
-		/* X, one row of Y, X: that row was out of place inside X; X goes on */
+		/* X, a short run of Y (or short runs of Y, Z, ...), X: those rows were out of place
+		 * inside X; X goes on */
 		hold(cs, &cs->cur);
 		cs->cur = cs->open;
 		cs->have_open = false;
@@ -409,7 +431,7 @@ grouped_route(CaseStream *cs, Datum v, CaseStreamDone done, void *arg)
 	else
 	{
 		if (cs->have_case)
-			end_run(cs, done, arg);
+			end_run(cs);
 		start_run(cs, v);
 	}
 	cs->cur.rows++;
@@ -430,7 +452,7 @@ sorted_route(CaseStream *cs, Datum v, CaseStreamDone done, void *arg)
 			return;
 		c = DatumGetInt32(FunctionCall2Coll(cs->cmp, cs->collation, cs->cur.val, v));
 		if (c > 0)
-			refuse(cs, CASE_STREAM_NOT_SORTED);
+			refuse_case(cs, CASE_STREAM_NOT_SORTED, v, "below the case before it");
 		if (c == 0)
 			return;
 		hand_on(cs, &cs->cur, done, arg);

@@ -67,6 +67,7 @@ typedef struct CaseStream
 								 * could still be a row out of place inside it */
 	bool		have_open;
 	TraceCase  *spare;			/* an emptied collector, for the next case */
+	Oid			typid;			/* the case column's type */
 	int16		typlen;
 	bool		typbyval;
 	Oid			collation;

@@ -25,8 +25,7 @@ CREATE INDEX sorted_log_case ON sorted_log (case_id, ts, ord);
 CLUSTER sorted_log USING sorted_log_case;
 CREATE TABLE shuffled_log AS SELECT * FROM plain_log ORDER BY md5(ord::text);
 CREATE INDEX ON shuffled_log (case_id, ts, ord);
--- sorted but for the first event of the lowest case, moved to the end: streaming the table as it
--- lies is tried, meets that case again after it was complete and falls back to the index
+-- sorted but for the first event of the lowest case, moved to the end
 CREATE TABLE late_log AS
   SELECT * FROM plain_log
    ORDER BY ord = (SELECT ord FROM plain_log ORDER BY case_id, ts, ord LIMIT 1), case_id, ts, ord;
@@ -58,9 +57,9 @@ SELECT case_id::text AS case_id, collmine.trace_agg(activity::text, ts::timestam
        NULL::numeric AS weight, count(*) AS events FROM sorted_log GROUP BY case_id;
 ROLLBACK;
 
--- Same maps, byte for byte, whichever path and copy: unweighted (plain and shuffled: hashed after
--- the grouped stream refused them; sorted: streamed as it lies; late: streamed through the index
--- after the fallback)
+-- Same maps, byte for byte, whichever path and copy: unweighted (sorted and late: streamed as
+-- they lie; shuffled: hashed after the grouped stream refused it; plain: as it lies or hashed,
+-- depending on how the version's COPY stored it, see below)
 -- and weighted (sorted and late: GroupAggregate over the index), the paths forced on copies that
 -- would not choose them (still exact, only slower), and the two-level query of the docs.
 CREATE TABLE maps AS
@@ -113,9 +112,10 @@ SELECT e.source, e.target, e.frequency
 -- _dfg_stream refuses events that are not in case order rather than split a case.
 SELECT collmine._dfg_stream(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('b'), ('a')) v(c);
 
--- Which copies stream as they lie with the grouped check: sorted_log, stored in case order; not
--- shuffled_log, which interleaves the cases, nor late_log, whose lowest case comes back at the
--- end, after the case's other rows were handed on. plain_log holds receipt.csv's rows in the
+-- Which copies stream as they lie with the grouped check: sorted_log, stored in case order, and
+-- late_log, whose lowest case's row at the end joins the rest of the case (a run of at most 4
+-- rows is set aside, since it may be rows stored away from their case); not shuffled_log, which
+-- interleaves the cases. plain_log holds receipt.csv's rows in the
 -- order \copy stored them: the file lists each case's events together (counted in event_seq
 -- order below), but COPY does not promise to store rows in file order (a short row can go back
 -- to an earlier page with room for it), so the table order has a few more runs of one case than
@@ -129,28 +129,30 @@ SELECT count(*) FILTER (WHERE pf IS DISTINCT FROM case_id) = count(DISTINCT case
   FROM (SELECT case_id, lag(case_id) OVER (ORDER BY ord) AS pf FROM plain_log) s;
 
 -- Rows stored away from their case (written in this order by one INSERT of narrow rows of one
--- width, so that the table holds them in it): one row of y inside a's run (row 3) and one
--- between b and c (row 9) before y's own run (rows 12-13); z, a case of one row between a and b;
--- u, a case of one row inside v's run. Worked out by hand, each case's events by time: a =
--- a1 a2 a3 a4, z = z1, b = b1 b2, c = c1 c2, y = y1 y2 y3 y4, v = v1 v2 v3, u = u1: 7 cases,
--- 17 events, 10 edges of one occurrence each (a1→a2, a2→a3, a3→a4, b1→b2, c1→c2, y1→y2,
--- y2→y3, y3→y4, v1→v2, v2→v3), starts a1 b1 c1 u1 v1 y1 z1.
+-- width, so that the table holds them in it): one row of y inside a's run (a's first run is
+-- longer than the 4 rows a run out of place may have, so a is held open and goes on after it),
+-- z, a case of one row between a and b, two rows of y between b and c, y's own run later, and
+-- runs of u and w, one row each, inside v's run. Worked out by hand, each case's events by
+-- time: a = a1..a7, z = z1, b = b1..b5, c = c1..c5, y = y1..y8, v = v1..v6, u = u1, w = w1:
+-- 8 cases, 34 events, 26 edges of one occurrence each (6 in a, 4 in b, 4 in c, 7 in y, 5 in
+-- v), starts a1 b1 c1 u1 v1 w1 y1 z1.
 CREATE TABLE moved_log (case_id text, activity text, ts timestamptz);
-INSERT INTO moved_log VALUES
-  ('a', 'a1', '2024-01-01'), ('a', 'a2', '2024-01-02'), ('y', 'y1', '2024-01-05'),
-  ('a', 'a3', '2024-01-03'), ('a', 'a4', '2024-01-04'), ('z', 'z1', '2024-01-01'),
-  ('b', 'b1', '2024-01-01'), ('b', 'b2', '2024-01-02'), ('y', 'y2', '2024-01-06'),
-  ('c', 'c1', '2024-01-01'), ('c', 'c2', '2024-01-02'), ('y', 'y3', '2024-01-07'),
-  ('y', 'y4', '2024-01-08'), ('v', 'v1', '2024-01-01'), ('v', 'v2', '2024-01-02'),
-  ('u', 'u1', '2024-01-03'), ('v', 'v3', '2024-01-03');
-SELECT e.source, e.target, e.frequency
-  FROM collmine.dfg_edges((SELECT collmine._dfg_stream_grouped(case_id, activity, ts) FROM moved_log)) e
- ORDER BY 1, 2;
+INSERT INTO moved_log
+  SELECT c, c || k, timestamptz '2024-01-01' + k * interval '1 day'
+    FROM (VALUES (1, 'a', 1, 5), (2, 'y', 1, 1), (3, 'a', 6, 7), (4, 'z', 1, 1),
+                 (5, 'b', 1, 5), (6, 'y', 2, 3), (7, 'c', 1, 5), (8, 'y', 4, 8),
+                 (9, 'v', 1, 5), (10, 'u', 1, 1), (11, 'w', 1, 1), (12, 'v', 6, 6)) AS r(n, c, k1, k2),
+         generate_series(r.k1, r.k2) AS k
+   ORDER BY r.n, k;
+SELECT string_agg(activity, ' ' ORDER BY ctid) AS table_order FROM moved_log;
+SELECT count(*) AS edges, sum(e.frequency) AS occurrences, min(e.frequency) AS min_frequency
+  FROM collmine.dfg_edges((SELECT collmine._dfg_stream_grouped(case_id, activity, ts) FROM moved_log)) e;
 SELECT collmine.dfg_cases(m) AS cases, collmine.dfg_events(m) AS events,
        (SELECT string_agg(a.activity, ' ' ORDER BY a.activity) FROM collmine.dfg_activities(m) a WHERE a.starts > 0) AS starts,
        collmine.dfg_send(m) = (SELECT collmine.dfg_send(collmine.dfg_agg(t))
                                  FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM moved_log GROUP BY case_id) s) AS same_as_hashed
   FROM (SELECT collmine._dfg_stream_grouped(case_id, activity, ts) AS m FROM moved_log) x;
+
 -- The rows set aside are bounded by work_mem (256 bytes a row, at least 1,024 rows), and by one
 -- row in eight once more than 1,024 are set aside (a log in time order, where nearly every run
 -- is one row, is refused within its first rows so): 1,100 cases of one row each, each followed
@@ -189,16 +191,19 @@ SELECT (collmine._process_map_try_stream('grouped_log', 'case_id', 'activity', '
                                  FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM grouped_log GROUP BY case_id) s) AS same_as_hashed
   FROM (SELECT collmine.process_map('grouped_log', 'case_id', 'activity', 'ts') AS m) x;
 
--- _dfg_stream_grouped refuses a case that comes back after it was handed on (a, a, b, b, a: b's
--- second row completes a) rather than split it, and a case type that cannot be hashed;
--- process_map() then hashes the cases (same map as the two-level query) and says nothing of it.
-SELECT collmine._dfg_stream_grouped(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES ('a'), ('a'), ('b'), ('b'), ('a')) v(c);
+-- _dfg_stream_grouped refuses a case that comes back after it was handed on (five rows of a,
+-- five of b, a: b's fifth row completes a) rather than split it, and a case type that cannot be
+-- hashed; process_map() then hashes the cases (same map as the two-level query) and says nothing
+-- of it. The row of case 3 added to grouped_log below is a short run after 3 was set aside as a
+-- short run itself, so it is joined to it and the table still streams.
+SELECT collmine._dfg_stream_grouped(c, 'a', '2024-01-01'::timestamptz)
+  FROM unnest(ARRAY['a', 'a', 'a', 'a', 'a', 'b', 'b', 'b', 'b', 'b', 'a']) WITH ORDINALITY AS v(c, n);
 SELECT collmine._dfg_stream_grouped(c, 'a', '2024-01-01'::timestamptz) FROM (VALUES (point(1, 2))) v(c);
 INSERT INTO grouped_log VALUES (3, 'z', '2024-01-04');
 SELECT (collmine._process_map_try_stream('grouped_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed,
        collmine.dfg_send(collmine.process_map('grouped_log', 'case_id', 'activity', 'ts'))
      = (SELECT collmine.dfg_send(collmine.dfg_agg(t))
-          FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM grouped_log GROUP BY case_id) s) AS same_after_refusal;
+          FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM grouped_log GROUP BY case_id) s) AS same_as_hashed;
 
 -- A log partitioned by the case column: each leaf is streamed on its own (a Parallel Append can
 -- give each to one worker, since no case spans two leaves) and the maps merged, the same map byte
