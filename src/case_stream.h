@@ -16,10 +16,10 @@
  *                        refused as well, so the check never lets a case be split.
  * A grouped stream tolerates rows that the table stores away from their case: neither COPY nor
  * INSERT promises to store rows in the order given, and a short row can go back to an earlier page
- * that has room for it, so a table written invoice after invoice can hold a few one-row runs out
- * of place (BPIC 2012 loaded by COPY: 372 of 262,200 rows). A run of one row is set aside until
- * its case's other rows come (or the input ends), and a case interrupted by such a row goes on
- * after it (case_stream.c). A refused input raises 22000 data_exception with one of the
+ * that has room for it, so a table written invoice after invoice can hold a few short runs out
+ * of place (BPIC 2012 loaded by COPY: 372 of 262,200 rows). A short run is set aside until its
+ * case's other rows come (or the input ends), and a case interrupted by such runs goes on after
+ * them (case_stream.c). A refused input raises 22000 data_exception with one of the
  * CASE_STREAM_* messages below, which the SQL callers catch to read the log another way. Values equal under the type's equality
  * (numeric 1.0 and 1.00, a nondeterministic collation's variants) are one case, as GROUP BY
  * makes them.
@@ -64,7 +64,7 @@ typedef struct CaseStream
 	CaseRun		cur;			/* the case of the current run */
 	bool		have_case;
 	CaseRun		open;			/* grouped: the case of the run before, while the current run
-								 * could still be a row out of place inside it */
+								 * could still be rows out of place inside it */
 	bool		have_open;
 	TraceCase  *spare;			/* an emptied collector, for the next case */
 	Oid			typid;			/* the case column's type */
@@ -75,7 +75,7 @@ typedef struct CaseStream
 	FmgrInfo   *eq;				/* grouped: the type's equality */
 	FmgrInfo   *hash;			/* grouped: the type's extended hash */
 	CaseSeen   *seen;			/* grouped: hashes of the cases handed on */
-	CaseHeld   *held;			/* grouped: one-row runs set aside (see case_stream.c) */
+	CaseHeld   *held;			/* grouped: short runs set aside (see case_stream.c) */
 	int64		cases;			/* cases handed on so far */
 	int64		rows;			/* rows routed so far */
 } CaseStream;
