@@ -20,9 +20,9 @@
  * of place (BPIC 2012 loaded by COPY: 372 of 262,200 rows). A short run is set aside until its
  * case's other rows come (or the input ends), and a case interrupted by such runs goes on after
  * them (case_stream.c). A refused input raises 22000 data_exception with one of the
- * CASE_STREAM_* messages below, which the SQL callers catch to read the log another way. Values equal under the type's equality
- * (numeric 1.0 and 1.00, a nondeterministic collation's variants) are one case, as GROUP BY
- * makes them.
+ * CASE_STREAM_* messages below, which the SQL callers catch to read the log another way. Values
+ * equal under the type's equality (numeric 1.0 and 1.00, a nondeterministic collation's
+ * variants) are one case, as GROUP BY makes them.
  */
 #ifndef COLLMINE_CASE_STREAM_H
 #define COLLMINE_CASE_STREAM_H
