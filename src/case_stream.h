@@ -9,11 +9,11 @@
  *   CASE_STREAM_SORTED   case values ascend in the case type's btree order (in the argument's
  *                        collation): an index scan ordered by case, or a table stored that way.
  *                        No memory per case.
- *   CASE_STREAM_GROUPED  case values come in any order, but a case never comes back once
- *                        another one started: each finished case's 64-bit hash (the type's
- *                        extended hash, in the argument's collation) is remembered, 8 bytes a
- *                        case, and a case whose hash was seen is refused. A hash collision is
- *                        refused as well, so the check never lets a case be split.
+ *   CASE_STREAM_GROUPED  case values come in any order, but a case never comes back once it
+ *                        was handed on: each such case's 64-bit hash (the type's extended hash,
+ *                        in the argument's collation) is remembered, 8 bytes a case, and a case
+ *                        whose hash was seen is refused. A hash collision is refused as well, so
+ *                        the check never lets a case be split.
  * A grouped stream tolerates rows that the table stores away from their case: neither COPY nor
  * INSERT promises to store rows in the order given, and a short row can go back to an earlier page
  * that has room for it, so a table written invoice after invoice can hold a few short runs out
