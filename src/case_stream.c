@@ -153,7 +153,7 @@ refuse_case(const CaseStream *cs, const char *why, Datum v, const char *rule)
 			 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
 }
 
-/* The runs set aside: one-row runs by their case's hash, at most max of them. */
+/* The runs set aside: short runs by their case's hash, at most max of them. */
 struct CaseHeld
 {
 	HTAB	   *tab;
@@ -330,7 +330,7 @@ merge_weight(CaseStream *cs, CaseRun *into, CaseRun *later)
 	}
 }
 
-/* Set a one-row run aside under its case's hash, joined to what is held for the case already. */
+/* Set a short run aside under its case's hash, joined to what is held for the case already. */
 static void
 hold(CaseStream *cs, CaseRun *r)
 {
@@ -346,7 +346,7 @@ hold(CaseStream *cs, CaseRun *r)
 		r->tc = NULL;
 		return;
 	}
-	/* a second out-of-place row of the case (or a hash collision, which is refused) */
+	/* more out-of-place rows of the case (or a hash collision, which is refused) */
 	if (!same_case(cs, e->run.val, r->val))
 		refuse_case(cs, CASE_STREAM_NOT_GROUPED, r->val, "hash collision with a row set aside");
 	e->run.tc = trace_case_absorb(e->run.tc, r->tc);
