@@ -135,6 +135,68 @@ CREATE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz, big
     PARALLEL = SAFE
 );
 
+-- The COLLATE clause of a relation's column ('' for a type without collation): a stream gets the
+-- case value in its column's own collation, the order of the index and of an ORDER BY.
+CREATE FUNCTION collmine._collate_clause(log regclass, col name)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = col
+$$;
+
+-- Is msg (of a 22000 data_exception) a stream's refusal of its input (src/case_stream.h:
+-- CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH, after the aggregate's name)? Then the caller
+-- reads the log another way; any other 22000 is raised.
+CREATE FUNCTION collmine._stream_refused(msg text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
+$$;
+
+-- The events a stream reads from rel (the text of a relation: a regclass, or ONLY and a leaf
+-- partition): c, the case value; a, t, the activity and time as text and timestamptz; o, the
+-- order key as bigint, when order_col is given; w, the weight as numeric (NULL without
+-- weight_col). Ordered by the case column for how 'index' (read through the case index), else
+-- as the relation lies. The one reading of a relation by both streams, _dfg_stream_sql and
+-- _variants_stream_sql.
+CREATE FUNCTION collmine._stream_events_sql(rel text, case_col name, activity_col name, ts_col name,
+                                            order_col name, weight_col name, how text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format('SELECT %1$I AS c, %2$I::text AS a, %3$I::timestamptz AS t%4$s, %5$s AS w FROM %6$s%7$s',
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
+        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
+        rel, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
+$$;
+
+-- The query that streams the process map of rel's events (_stream_events_sql) by how ('index':
+-- _dfg_stream, which checks ascending case order; 'grouped': _dfg_stream_grouped): one row, the
+-- map (m) and the count of events with a NULL case id (n). The case value is passed in the
+-- collation of log's case column, the order of the index and of the ORDER BY.
+CREATE FUNCTION collmine._dfg_stream_sql(log regclass, rel text, case_col name, activity_col name, ts_col name,
+                                         order_col name, how text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format('SELECT collmine.%1$I(c%2$s, a, t%3$s) FILTER (WHERE c IS NOT NULL) AS m, '
+                  'count(*) FILTER (WHERE c IS NULL) AS n FROM (%4$s) s',
+        CASE WHEN how = 'grouped' THEN '_dfg_stream_grouped' ELSE '_dfg_stream' END,
+        collmine._collate_clause(log, case_col),
+        CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        collmine._stream_events_sql(rel, case_col, activity_col, ts_col, order_col, NULL, how))
+$$;
+
 -- The unweighted process map of a relation whose events are stored case after case, streamed
 -- (_dfg_stream*), by `how`:
 --   'index'    through the case index, in case order (sorts are disabled for this call, so the
@@ -144,7 +206,7 @@ CREATE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz, big
 --              is joined to its case, src/case_stream.c), checked by _dfg_stream_grouped, which
 --              refuses other input with 22000; process_map() catches that. Serial,
 -- and without synchronized scans, so that table order is file order. The case value is passed
--- in its column's own collation, the order of the index and of the ORDER BY. Same map and the
+-- in its column's own collation (_dfg_stream_sql). Same map and the
 -- same report of left-out events as _process_map over _trace_sql's query.
 CREATE FUNCTION collmine._process_map_streamed(log regclass, case_col name, activity_col name, ts_col name,
                                                order_col name, how text)
@@ -163,14 +225,7 @@ BEGIN
         RAISE EXCEPTION 'collmine._process_map_streamed: how must be index or grouped, not %', how
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Call collmine.process_map() instead.';
     END IF;
-    EXECUTE format(
-        'SELECT collmine.%9$I(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
-        'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
-        collmine._collate_clause(log, case_col), CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-        case_col, activity_col, ts_col,
-        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
-        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
-        CASE WHEN how = 'grouped' THEN '_dfg_stream_grouped' ELSE '_dfg_stream' END)
+    EXECUTE collmine._dfg_stream_sql(log, log::text, case_col, activity_col, ts_col, order_col, how)
     INTO d, null_events;
     PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
     RETURN d;
@@ -213,19 +268,12 @@ SET synchronize_seqscans = off
 SET parallel_leader_participation = off
 AS $$
 DECLARE
-    coll text := collmine._collate_clause(log, case_col);
     branches text;
     d collmine.dfg;
     null_events bigint;
 BEGIN
-    SELECT string_agg(format(
-             'SELECT collmine._dfg_stream_grouped(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL) AS m, '
-             'count(*) FILTER (WHERE c IS NULL) AS n '
-             'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM ONLY %7$s) s',
-             coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-             case_col, activity_col, ts_col,
-             CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
-             t.relid::regclass), ' UNION ALL ' ORDER BY t.relid)
+    SELECT string_agg(collmine._dfg_stream_sql(log, 'ONLY ' || t.relid::regclass::text, case_col, activity_col,
+                                               ts_col, order_col, 'grouped'), ' UNION ALL ' ORDER BY t.relid)
       INTO branches
       FROM pg_catalog.pg_partition_tree(log) t
      WHERE t.isleaf;

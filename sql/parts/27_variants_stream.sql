@@ -2,31 +2,6 @@
 -- (sql/parts/26_process_map.sql): one aggregate reads the events as they lie, folds each case
 -- into its variant when the next case starts, and never hashes or sorts the cases.
 
--- The COLLATE clause of a relation's column ('' for a type without collation): a stream gets the
--- case value in its column's own collation, the order of the index and of an ORDER BY.
-CREATE FUNCTION collmine._collate_clause(log regclass, col name)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
-      FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = log AND a.attname = col
-$$;
-
--- Is msg (of a 22000 data_exception) a stream's refusal of its input (src/case_stream.h:
--- CASE_STREAM_NOT_SORTED, _NOT_GROUPED, _NO_HASH, after the aggregate's name)? Then the caller
--- reads the log another way; any other 22000 is raised.
-CREATE FUNCTION collmine._stream_refused(msg text)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
-$$;
-
 -- One row of the streamed variants, with the columns _variants reads from _variants_sql's query:
 -- a variant's statistics (st), the total of cases and the variant's weight (wt, the sum over its
 -- cases of each case's largest weight), or, with st NULL, the count of events that have a NULL
@@ -107,15 +82,11 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format(
-        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) '
-        'FROM (SELECT %4$I AS c, %5$I::text AS a, %6$I::timestamptz AS t%7$s, %8$s AS w FROM %9$s%10$s) s))',
+        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) FROM (%4$s) s))',
         collmine._collate_clause(log, case_col),
         CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         how = 'grouped',
-        case_col, activity_col, ts_col,
-        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
-        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
-        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
+        collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how))
 $$;
 
 -- The ways _variants_stream_sql may read a relation for variants(), in the order to try them, as

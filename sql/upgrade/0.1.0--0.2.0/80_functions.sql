@@ -661,6 +661,53 @@ CREATE OR REPLACE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, times
     PARALLEL = SAFE
 );
 
+CREATE OR REPLACE FUNCTION collmine._collate_clause(log regclass, col name)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = log AND a.attname = col
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._stream_refused(msg text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._stream_events_sql(rel text, case_col name, activity_col name, ts_col name,
+                                            order_col name, weight_col name, how text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format('SELECT %1$I AS c, %2$I::text AS a, %3$I::timestamptz AS t%4$s, %5$s AS w FROM %6$s%7$s',
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
+        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
+        rel, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._dfg_stream_sql(log regclass, rel text, case_col name, activity_col name, ts_col name,
+                                         order_col name, how text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format('SELECT collmine.%1$I(c%2$s, a, t%3$s) FILTER (WHERE c IS NOT NULL) AS m, '
+                  'count(*) FILTER (WHERE c IS NULL) AS n FROM (%4$s) s',
+        CASE WHEN how = 'grouped' THEN '_dfg_stream_grouped' ELSE '_dfg_stream' END,
+        collmine._collate_clause(log, case_col),
+        CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+        collmine._stream_events_sql(rel, case_col, activity_col, ts_col, order_col, NULL, how))
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._process_map_streamed(log regclass, case_col name, activity_col name, ts_col name,
                                                order_col name, how text)
 RETURNS collmine.dfg
@@ -678,14 +725,7 @@ BEGIN
         RAISE EXCEPTION 'collmine._process_map_streamed: how must be index or grouped, not %', how
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Call collmine.process_map() instead.';
     END IF;
-    EXECUTE format(
-        'SELECT collmine.%9$I(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL), count(*) FILTER (WHERE c IS NULL) '
-        'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM %7$s%8$s) s',
-        collmine._collate_clause(log, case_col), CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-        case_col, activity_col, ts_col,
-        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
-        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
-        CASE WHEN how = 'grouped' THEN '_dfg_stream_grouped' ELSE '_dfg_stream' END)
+    EXECUTE collmine._dfg_stream_sql(log, log::text, case_col, activity_col, ts_col, order_col, how)
     INTO d, null_events;
     PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
     RETURN d;
@@ -716,19 +756,12 @@ SET synchronize_seqscans = off
 SET parallel_leader_participation = off
 AS $$
 DECLARE
-    coll text := collmine._collate_clause(log, case_col);
     branches text;
     d collmine.dfg;
     null_events bigint;
 BEGIN
-    SELECT string_agg(format(
-             'SELECT collmine._dfg_stream_grouped(c%1$s, a, t%2$s) FILTER (WHERE c IS NOT NULL) AS m, '
-             'count(*) FILTER (WHERE c IS NULL) AS n '
-             'FROM (SELECT %3$I AS c, %4$I::text AS a, %5$I::timestamptz AS t%6$s FROM ONLY %7$s) s',
-             coll, CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-             case_col, activity_col, ts_col,
-             CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
-             t.relid::regclass), ' UNION ALL ' ORDER BY t.relid)
+    SELECT string_agg(collmine._dfg_stream_sql(log, 'ONLY ' || t.relid::regclass::text, case_col, activity_col,
+                                               ts_col, order_col, 'grouped'), ' UNION ALL ' ORDER BY t.relid)
       INTO branches
       FROM pg_catalog.pg_partition_tree(log) t
      WHERE t.isleaf;
@@ -817,26 +850,6 @@ $$;
 
 -- ==== from sql/parts/27_variants_stream.sql ====
 
-CREATE OR REPLACE FUNCTION collmine._collate_clause(log regclass, col name)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE format(' COLLATE %I.%I', n.nspname, c.collname) END
-      FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = log AND a.attname = col
-$$;
-
-CREATE OR REPLACE FUNCTION collmine._stream_refused(msg text)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    SELECT msg ~ '^collmine\._(dfg|variants)_stream[a-z_]*: (events are not in case order|events are not grouped by case|the case column''s type has no hash function)$'
-$$;
-
 CREATE OR REPLACE FUNCTION collmine._variants_stream_trans(internal, anyelement, text, timestamptz, numeric, boolean)
     RETURNS internal
     AS 'MODULE_PATHNAME', 'variants_stream_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -883,15 +896,11 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format(
-        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) '
-        'FROM (SELECT %4$I AS c, %5$I::text AS a, %6$I::timestamptz AS t%7$s, %8$s AS w FROM %9$s%10$s) s))',
+        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) FROM (%4$s) s))',
         collmine._collate_clause(log, case_col),
         CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         how = 'grouped',
-        case_col, activity_col, ts_col,
-        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
-        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
-        log, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
+        collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how))
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._variants_stream_ways(log regclass, case_col name, weight_col name)
