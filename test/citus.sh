@@ -268,6 +268,19 @@ SELECT create_distributed_table('$1.customer_events', 'customer_id');
 SELECT create_reference_table('$1.' || t) FROM unnest('{quality_issues,vocabulary}'::text[]) t;
 SQL
 }
+# The NetSuite staging tables of schema $1 distributed as in a real deployment: the transactions
+# by their own id, their lines and links co-located with them, notes, calls and messages by id,
+# the small dimensions as reference tables.
+dist_netsuite_staging() {
+    cat <<SQL
+SELECT create_distributed_table('$1.transaction', 'id');
+SELECT create_distributed_table('$1.transactionline', 'transaction', colocate_with => '$1.transaction');
+SELECT create_distributed_table('$1.' || t, 'previousdoc', colocate_with => '$1.transaction')
+  FROM unnest('{nexttransactionlinelink,previoustransactionlinelink}'::text[]) t;
+SELECT create_distributed_table('$1.' || t, 'id') FROM unnest('{systemnote,phonecall,message}'::text[]) t;
+SELECT create_reference_table('$1.' || t) FROM unnest('{customer,term,subsidiary,customrecord_3805_dunning_eval_result,employee,currency}'::text[]) t;
+SQL
+}
 # The build over distributed staging (docs/scale-out.md): staging tables distributed by their
 # own ids (transactionline co-located with transaction), the small dimensions as reference
 # tables, and every table of the log schema distributed or replicated: events, invoices and
@@ -278,12 +291,7 @@ SQL
 out=$(coord 2>&1 <<SQL
 SET client_min_messages = warning;
 SELECT count(*) FROM collmine.create_staging('netsuite', 'erps');
-SELECT create_distributed_table('erps.transaction', 'id');
-SELECT create_distributed_table('erps.transactionline', 'transaction', colocate_with => 'erps.transaction');
-SELECT create_distributed_table('erps.' || t, 'previousdoc', colocate_with => 'erps.transaction')
-  FROM unnest('{nexttransactionlinelink,previoustransactionlinelink}'::text[]) t;
-SELECT create_distributed_table('erps.' || t, 'id') FROM unnest('{systemnote,phonecall,message}'::text[]) t;
-SELECT create_reference_table('erps.' || t) FROM unnest('{customer,term,subsidiary,customrecord_3805_dunning_eval_result,employee,currency}'::text[]) t;
+$(dist_netsuite_staging erps)
 $(dist_log erps)
 \i $CM_RUN/load-erps.psql
 SQL
@@ -330,12 +338,7 @@ SET client_min_messages = warning;
 $(ss_block cm_ss)
 SELECT count(*) FROM collmine.create_staging('netsuite', 'cm_ssd');
 SELECT create_distributed_table('cm_ssd.transaction_search', 'Internal ID');
-SELECT create_distributed_table('cm_ssd.transaction', 'id');
-SELECT create_distributed_table('cm_ssd.transactionline', 'transaction', colocate_with => 'cm_ssd.transaction');
-SELECT create_distributed_table('cm_ssd.' || t, 'previousdoc', colocate_with => 'cm_ssd.transaction')
-  FROM unnest('{nexttransactionlinelink,previoustransactionlinelink}'::text[]) t;
-SELECT create_distributed_table('cm_ssd.' || t, 'id') FROM unnest('{systemnote,phonecall,message}'::text[]) t;
-SELECT create_reference_table('cm_ssd.' || t) FROM unnest('{customer,term,subsidiary,customrecord_3805_dunning_eval_result,employee,currency}'::text[]) t;
+$(dist_netsuite_staging cm_ssd)
 $(dist_log cm_ssd)
 $(ss_block cm_ssd | grep -v "create_staging('netsuite', 'cm_ssd')")
 SQL
