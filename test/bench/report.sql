@@ -224,13 +224,13 @@ t AS (
   FROM l
   UNION ALL
   SELECT l.events, 3 + x.o, l.label,
-         format('`%s` with 2 workers faster than serial, total CPU ≤ 1.15× serial, equal results (%s, %s)', x.item, l.label,
+         format('`%s` with 2 workers ≥ 1.5× faster than serial, total CPU ≤ 1.15× serial, equal results (%s, %s)', x.item, l.label,
                 CASE y.layout WHEN 'hash' THEN 'partitioned' ELSE 'ordinary table in time order' END),
          format('%s× faster, total CPU %s×, results %s',
                 pg_temp.n((pg_temp.t(x.item, l.label, 0, y.layout) / pg_temp.t(x.item, l.label, 2, y.layout))::numeric, 2),
                 pg_temp.n((pg_temp.tc(x.item, l.label, 2, y.layout) / pg_temp.tc(x.item, l.label, 0, y.layout))::numeric, 2),
                 CASE WHEN pg_temp.same(x.item, l.label, y.layout) THEN 'equal' ELSE 'DIFFERENT' END),
-         pg_temp.t(x.item, l.label, 0, y.layout) / pg_temp.t(x.item, l.label, 2, y.layout) > 1
+         pg_temp.t(x.item, l.label, 0, y.layout) / pg_temp.t(x.item, l.label, 2, y.layout) >= 1.5
            AND pg_temp.tc(x.item, l.label, 2, y.layout) / pg_temp.tc(x.item, l.label, 0, y.layout) <= 1.15
            AND pg_temp.same(x.item, l.label, y.layout)
   FROM l, (VALUES (0, 'collmine_process_map'), (0.5, 'collmine_process_map_entry'), (1, 'collmine_variants'),
