@@ -82,6 +82,16 @@ SET ROLE t16_ann;
 SELECT cases, weight, variant FROM collmine.variants('t16.log_rls', 'invoice', 'activity', 'ts', 'seq', 'amount');
 SELECT collmine.dfg_cases(collmine.process_map('t16.log_rls', 'invoice', 'activity', 'ts', 'seq')) AS cases_visible;
 RESET ROLE;
+-- Row-level security on the events table itself, which the streams read directly (as the table
+-- lies, or through its case index): ann's policy shows the events of the invoices she sees, A's
+-- and B's, so again one variant of 2 cases and a map of 2 cases.
+CREATE INDEX ON t16.events (invoice);
+ALTER TABLE t16.events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_events ON t16.events USING (invoice IN (SELECT invoice FROM t16.invoices));
+SET ROLE t16_ann;
+SELECT cases, variant FROM collmine.variants('t16.events', 'invoice', 'activity', 'ts', 'seq');
+SELECT collmine.dfg_cases(collmine.process_map('t16.events', 'invoice', 'activity', 'ts', 'seq')) AS cases_visible;
+RESET ROLE;
 
 DROP SCHEMA t16 CASCADE;
 DROP ROLE t16_ann;
