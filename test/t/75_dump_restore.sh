@@ -8,6 +8,10 @@
 # pg_dump (plain and custom format, the latter restored with pg_restore, binary-safe COPY either
 # way) and restored into new databases; the restored values must equal the originals. A dump
 # row as collmine 0.1.0 wrote it (years "-043", "12000") must restore as well.
+# Then a database as a user has it: a log, its dashboards materialized and refreshed (the shared
+# invoice facts and process maps, which other materialized dashboards read through a regclass
+# constant, so that pg_restore refreshes them first) and a user's view over process_map(): after
+# pg_restore --exit-on-error every view and materialized view holds the same rows.
 # Runs inside `make test` (environment of test/pg.sh) or on its own.
 set -euo pipefail
 . "$(cd "$(dirname "$0")/.." && pwd)/pg.sh"
@@ -20,7 +24,7 @@ PSQL=("$CM_BIN/psql" -X -q -v ON_ERROR_STOP=1)
 out=$(mktemp -d "${TMPDIR:-/tmp}/collmine-dump.XXXXXX")
 chmod 755 "$out"
 failures=0
-dbs="cm_dump_src cm_dump_plain cm_dump_custom cm_dump_old"
+dbs="cm_dump_src cm_dump_plain cm_dump_custom cm_dump_old cm_dump_dash_src cm_dump_dash"
 cleanup_dr() { for db in $dbs; do "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done; rm -rf "$out"; }
 # stop and remove the cluster only when this script started it (inside make test it is shared)
 trap 'cleanup_dr; [ -z "${own:-}" ] || cm_cleanup' EXIT
@@ -96,6 +100,36 @@ if printf '1\t{"v":1,"skipped":0,"events":[["Ides","-043-03-15T12:00:00.5Z",1],[
     else echo "not ok - a 0.1.0 dump row reads as $got"; failures=$((failures + 1)); fi
 else
     echo "not ok - a 0.1.0 dump row does not restore:"; sed 's/^/#   /' "$out/old.log"; failures=$((failures + 1))
+fi
+
+# a log with materialized dashboards and a user's view: dumped and restored, the same rows
+"${PSQL[@]}" -d cm_dump_dash_src -v log=erp > "$out/dash.log" 2>&1 <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION collmine;
+\\i $CM_TOP/test/sql/50_kpi_log.inc
+SELECT count(*) FROM collmine.create_dashboards('erp', 'dash', materialized => true);
+SELECT collmine.refresh_dashboards('dash', false);
+CREATE VIEW public.my_map AS
+SELECT * FROM collmine.dfg_edges(collmine.process_map('erp.events', 'case_id', 'activity', 'ts'));
+SQL
+if "$CM_BIN/pg_dump" -Fc -d cm_dump_dash_src -f "$out/dash.dump" 2> "$out/dump.err" &&
+   "$CM_BIN/pg_restore" --exit-on-error -d cm_dump_dash "$out/dash.dump" > "$out/restore.log" 2>&1; then
+    rels=$("${PSQL[@]}" -At -d cm_dump_dash_src -c "SELECT c.oid::regclass FROM pg_class c
+             WHERE c.relnamespace = 'dash'::regnamespace AND c.relkind IN ('m', 'v') ORDER BY 1")
+    n=0; bad=""
+    for v in $rels public.my_map; do
+        q="SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM $v x"
+        [ "$("${PSQL[@]}" -At -d cm_dump_dash_src -c "$q")" = "$("${PSQL[@]}" -At -d cm_dump_dash -c "$q")" ] || bad="$bad $v"
+        n=$((n + 1))
+    done
+    if [ -z "$bad" ] && [ "$n" -ge 27 ]; then
+        echo "ok - dashboards (materialized, refreshed) and a user's view over process_map() restore with the same rows ($n relations)"
+    else
+        echo "not ok - after pg_restore these differ:${bad:- (only $n relations compared)}"; failures=$((failures + 1))
+    fi
+else
+    echo "not ok - a database with materialized dashboards does not dump or restore:"
+    sed 's/^/#   /' "$out/dash.log" "$out/dump.err" "$out/restore.log"; failures=$((failures + 1))
 fi
 
 [ "$failures" -eq 0 ]
