@@ -43,6 +43,7 @@ extern Datum trace_recv(PG_FUNCTION_ARGS);
 
 PG_FUNCTION_INFO_V1(variant_rep_trans);
 PG_FUNCTION_INFO_V1(median_interval);
+PG_FUNCTION_INFO_V1(mean_interval);
 PG_FUNCTION_INFO_V1(variant_group_key);
 PG_FUNCTION_INFO_V1(variant_agg_trans);
 PG_FUNCTION_INFO_V1(variant_agg_combine);
@@ -462,23 +463,52 @@ median_tp(VariantState *st)
 }
 
 /*
- * avg(interval) of the throughputs: the summed interval divided by the count with interval_div.
- * A sum beyond an interval's days (more than 2^31 days in one variant) made avg() fail; it gives
- * the exact mean in microseconds instead.
+ * avg(interval) of ntp throughputs whose day and time parts sum to sum_day and sum_time: the
+ * summed interval divided by the count with interval_div. A sum beyond an interval's days (more
+ * than 2^31 days in one variant) made avg() fail; it gives the exact mean in microseconds instead.
  */
 static Datum
-mean_tp(const VariantState *st)
+interval_mean(int64 sum_day, int64 sum_time, int64 ntp)
 {
 	Interval	sum;
 
-	if (st->sum_day <= PG_INT32_MAX)
+	if (sum_day <= PG_INT32_MAX)
 	{
 		sum.month = 0;
-		sum.day = (int32) st->sum_day;
-		sum.time = st->sum_time;
-		return DirectFunctionCall2(interval_div, IntervalPGetDatum(&sum), Float8GetDatum((double) st->ntp));
+		sum.day = (int32) sum_day;
+		sum.time = sum_time;
+		return DirectFunctionCall2(interval_div, IntervalPGetDatum(&sum), Float8GetDatum((double) ntp));
 	}
-	return cm_usecs_interval((int64) (((int128) st->sum_day * USECS_PER_DAY + st->sum_time) / st->ntp));
+	return cm_usecs_interval((int64) (((int128) sum_day * USECS_PER_DAY + sum_time) / ntp));
+}
+
+/* The mean of a variant's throughputs, as avg(interval) would give it. */
+static Datum
+mean_tp(const VariantState *st)
+{
+	return interval_mean(st->sum_day, st->sum_time, st->ntp);
+}
+
+/*
+ * _mean_interval(sum_day, sum_time, n): the same mean from sums taken elsewhere (the Citus form
+ * of variants() sums the day and time parts on the shards), so that both forms agree and
+ * neither fails where the other answers. NULL for n = 0.
+ */
+Datum
+mean_interval(PG_FUNCTION_ARGS)
+{
+	int64		sum_day = DatumGetInt64(DirectFunctionCall1(numeric_int8, PG_GETARG_DATUM(0)));
+	int64		sum_time = DatumGetInt64(DirectFunctionCall1(numeric_int8, PG_GETARG_DATUM(1)));
+	int64		n = PG_GETARG_INT64(2);
+
+	if (n <= 0)
+		PG_RETURN_NULL();
+	if (sum_day < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("collmine._mean_interval: the summed days must not be negative"),
+				 errhint("It sums throughputs, which are never negative.")));
+	PG_RETURN_DATUM(interval_mean(sum_day, sum_time, n));
 }
 
 /*

@@ -133,6 +133,16 @@ same "process map edges (frequencies, durations) equal single-node" \
 same "variants() equal single-node (every column, 116 variants)" \
     "SELECT * FROM collmine.variants('rl.events', $args)" \
     "SELECT * FROM collmine.variants('rl_local.events', $args)" 116
+# a variant whose throughputs sum to more than 2^31 days (25 cases from 4713 BC to 287000 AD):
+# sum(interval) would overflow; the shards sum the day and time parts, and the mean is exact
+coord -c "CREATE TABLE rl_local.span (case_id text, activity text, ts timestamptz, ord bigint)" \
+      -c "INSERT INTO rl_local.span SELECT i::text, a, t, NULL FROM generate_series(1, 25) i,
+            (VALUES ('a', timestamptz '4713-01-01 00:00:00+00 BC'), ('b', timestamptz '287000-01-01 00:00:00+00')) v(a, t)" \
+      -c "CREATE TABLE rl.span (LIKE rl_local.span)" -c "SELECT create_distributed_table('rl.span', 'case_id', shard_count => 4)" \
+      -c "INSERT INTO rl.span SELECT * FROM rl_local.span" >/dev/null
+same "variants() of a variant summing more than 2^31 days equal single-node (exact mean 106545620 days)" \
+    "SELECT *, mean_throughput = interval '106545620 days' FROM collmine.variants('rl.span', $args)" \
+    "SELECT *, mean_throughput = interval '106545620 days' FROM collmine.variants('rl_local.span', $args)" 1
 same "variants() with events without a case id, log distributed by activity, equal single-node" \
     "SELECT * FROM collmine.variants('rl.events_nullcase', $args)" \
     "SELECT * FROM collmine.variants('rl_local.events_nullcase', $args)" 116

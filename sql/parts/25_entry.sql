@@ -106,6 +106,12 @@ COMMENT ON FUNCTION collmine.traces(regclass, name, name, name, name) IS
 CREATE FUNCTION collmine._median_interval(v interval[]) RETURNS interval
     AS 'MODULE_PATHNAME', 'median_interval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- avg(interval) of n throughputs from the sums of their day and time (microsecond) parts, as
+-- _variant_agg computes its mean, exact where avg() would overflow (more than 2^31 days in all):
+-- the Citus form of variants() sums the parts on the shards.
+CREATE FUNCTION collmine._mean_interval(sum_day numeric, sum_time numeric, n bigint) RETURNS interval
+    AS 'MODULE_PATHNAME', 'mean_interval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- The representative trace of a variant: the first trace of a group by variant id, with every
 -- further trace checked against it, so a collision of the 64-bit id is an error, never a merge.
 CREATE FUNCTION collmine._variant_rep_trans(collmine.trace, collmine.trace) RETURNS collmine.trace
@@ -208,8 +214,8 @@ $$;
 -- still an error), count, sum, min, max, and array_agg of the throughputs for the exact median
 -- (_median_interval, percentile_cont's rows and interpolation). Each shard then sends one row
 -- per variant with its cases' throughputs (an interval, 16 bytes a case) instead of every
--- trace. The mean is avg(interval)'s: the summed interval divided by the count; the sort key
--- order_key is _variant_agg's, each activity's bytes followed by a zero byte.
+-- trace. The mean is _variant_agg's (_mean_interval of the summed day and time parts); the sort
+-- key order_key is _variant_agg's, each activity's bytes followed by a zero byte.
 CREATE FUNCTION collmine._variants_sql(trace_sql text)
 RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
@@ -232,12 +238,14 @@ AS $$
         FROM (SELECT x.vkey, x.wt, x.null_events,
                      CASE WHEN x.vkey IS NOT NULL THEN
                          ROW(collmine.trace_variant_id(x.rep), x.rep, k.order_key, x.cases, x.skipped,
-                             CASE WHEN x.ntp > 0 THEN x.sum_tp / x.ntp END, collmine._median_interval(x.tps),
+                             collmine._mean_interval(x.sum_day, x.sum_time, x.ntp), collmine._median_interval(x.tps),
                              x.min_tp, x.max_tp)::collmine._variant_stats END AS st
               FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
                            collmine._variant_rep(trace) AS rep, count(trace) AS cases,
                            sum(collmine.trace_skipped(trace))::bigint AS skipped,
-                           count(tp) AS ntp, sum(tp) AS sum_tp, array_agg(tp) AS tps,
+                           count(tp) AS ntp, sum(extract(day FROM tp)) AS sum_day,
+                           sum((extract(epoch FROM tp) - extract(day FROM tp) * 86400) * 1000000) AS sum_time,
+                           array_agg(tp) AS tps,
                            min(tp) AS min_tp, max(tp) AS max_tp,
                            sum(weight) AS wt, sum(events)::bigint AS null_events
                     FROM (SELECT s.*, collmine.trace_throughput(s.trace) AS tp FROM (%s) s) s

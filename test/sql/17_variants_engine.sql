@@ -71,6 +71,18 @@ SELECT cases, mean_throughput, mean_throughput = min_throughput AS mean_is_the_s
        median_throughput = min_throughput AS median_is_the_span
 FROM collmine.variants('t17m', 'inv', 'act', 'ts');
 SELECT avg(collmine.trace_throughput(t)) FROM (SELECT collmine.trace_agg(act, ts) AS t FROM t17m GROUP BY inv) s;
+-- The Citus form of variants() sums each throughput's day and time parts on the shards and
+-- divides with _mean_interval, as _variant_agg does: the same span here, where avg() fails ...
+SELECT collmine._mean_interval(sum(extract(day FROM tp)), sum((extract(epoch FROM tp) - extract(day FROM tp) * 86400) * 1000000),
+                               count(tp)) AS mean_from_parts
+FROM (SELECT collmine.trace_throughput(collmine.trace_agg(act, ts)) AS tp FROM t17m GROUP BY inv) s;
+-- ... and avg(interval)'s value where avg() answers (day and time parts divided separately:
+-- 1 day 02:00 + 2 days 00:00:00.000001 + 20:00 = 3 days 22:00:00.000001, over 3: 1 day 07:20,
+-- the third of a microsecond rounded away)
+SELECT collmine._mean_interval(sum(extract(day FROM d)), sum((extract(epoch FROM d) - extract(day FROM d) * 86400) * 1000000),
+                               count(d))::text AS mean_from_parts, avg(d)::text AS avg
+FROM (VALUES (interval '1 day 02:00'), (interval '2 days 00:00:00.000001'), (interval '20:00')) v(d);
+SELECT collmine._mean_interval(0, 0, 0) IS NULL AS no_throughputs;
 DROP TABLE t17m;
 
 -- Ties ordered by the activity sequence in byte order, checked against ORDER BY activities

@@ -369,6 +369,9 @@ $$;
 CREATE OR REPLACE FUNCTION collmine._median_interval(v interval[]) RETURNS interval
     AS 'MODULE_PATHNAME', 'median_interval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+CREATE OR REPLACE FUNCTION collmine._mean_interval(sum_day numeric, sum_time numeric, n bigint) RETURNS interval
+    AS 'MODULE_PATHNAME', 'mean_interval' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 CREATE OR REPLACE FUNCTION collmine._variant_rep_trans(collmine.trace, collmine.trace) RETURNS collmine.trace
     AS 'MODULE_PATHNAME', 'variant_rep_trans' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
@@ -454,12 +457,14 @@ AS $$
         FROM (SELECT x.vkey, x.wt, x.null_events,
                      CASE WHEN x.vkey IS NOT NULL THEN
                          ROW(collmine.trace_variant_id(x.rep), x.rep, k.order_key, x.cases, x.skipped,
-                             CASE WHEN x.ntp > 0 THEN x.sum_tp / x.ntp END, collmine._median_interval(x.tps),
+                             collmine._mean_interval(x.sum_day, x.sum_time, x.ntp), collmine._median_interval(x.tps),
                              x.min_tp, x.max_tp)::collmine._variant_stats END AS st
               FROM (SELECT CASE WHEN case_id IS NOT NULL THEN collmine._variant_key(trace) END AS vkey,
                            collmine._variant_rep(trace) AS rep, count(trace) AS cases,
                            sum(collmine.trace_skipped(trace))::bigint AS skipped,
-                           count(tp) AS ntp, sum(tp) AS sum_tp, array_agg(tp) AS tps,
+                           count(tp) AS ntp, sum(extract(day FROM tp)) AS sum_day,
+                           sum((extract(epoch FROM tp) - extract(day FROM tp) * 86400) * 1000000) AS sum_time,
+                           array_agg(tp) AS tps,
                            min(tp) AS min_tp, max(tp) AS max_tp,
                            sum(weight) AS wt, sum(events)::bigint AS null_events
                     FROM (SELECT s.*, collmine.trace_throughput(s.trace) AS tp FROM (%s) s) s
