@@ -38,7 +38,17 @@ extern uint64 variant_key(const TraceData *t);
  */
 extern VariantState *variant_state_add(MemoryContext cxt, VariantState *st, const TraceData *t);
 
-/* The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs. */
-extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc);
+/*
+ * The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs.
+ * Without with_order_key the order_key field is NULL: for a caller that ranks the states
+ * itself (variant_state_order_cmp) and never reads it.
+ */
+extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc, bool with_order_key);
+
+/* The order of the two states' order_key fields (compared as bytea), without building them. */
+extern int	variant_state_order_cmp(const VariantState *a, const VariantState *b);
+
+/* The number of cases folded into the state. */
+extern int64 variant_state_cases(const VariantState *st);
 
 #endif

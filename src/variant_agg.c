@@ -518,16 +518,56 @@ order_key(const TraceData *t)
 	return PointerGetDatum(key);
 }
 
+/*
+ * The order of two states' order keys (variant.h) without building them: the first differing
+ * activity decides by its bytes; a name that is a prefix of the other comes first (its key has
+ * the zero byte there, below every byte text holds), and so does a sequence that is a prefix of
+ * the other (the shorter key). The same comparison as memcmp-then-length over order_key's bytes.
+ */
+int
+variant_state_order_cmp(const VariantState *a, const VariantState *b)
+{
+	const TraceData *x = a->rep;
+	const TraceData *y = b->rep;
+	int			n = Min(x->nevents, y->nevents);
+
+	for (int i = 0; i < n; i++)
+	{
+		int			lx,
+					ly,
+					c;
+		const char *nx = TraceActName(x, TraceAct(x)[i], &lx);
+		const char *ny = TraceActName(y, TraceAct(y)[i], &ly);
+
+		c = memcmp(nx, ny, Min(lx, ly));
+		if (c != 0)
+			return c;
+		if (lx != ly)
+			return lx < ly ? -1 : 1;
+	}
+	return x->nevents < y->nevents ? -1 : (x->nevents > y->nevents ? 1 : 0);
+}
+
+/* The number of cases folded into a state (variant.h). */
+int64
+variant_state_cases(const VariantState *st)
+{
+	return st->cases;
+}
+
 /* The _variant_stats row of a state (variant.h). */
 HeapTuple
-variant_state_stats(VariantState *st, TupleDesc desc)
+variant_state_stats(VariantState *st, TupleDesc desc, bool with_order_key)
 {
 	Datum		values[VS_NFIELDS];
 	bool		nulls[VS_NFIELDS] = {false};
 
 	values[VS_VARIANT_ID] = Int64GetDatum((int64) trace_variant_hash(st->rep));
 	values[VS_REP] = PointerGetDatum(st->rep);
-	values[VS_ORDER_KEY] = order_key(st->rep);
+	if (with_order_key)
+		values[VS_ORDER_KEY] = order_key(st->rep);
+	else
+		nulls[VS_ORDER_KEY] = true;
 	values[VS_CASES] = Int64GetDatum(st->cases);
 	values[VS_SKIPPED] = Int64GetDatum(st->skipped);
 	if (st->ntp == 0)
@@ -553,5 +593,5 @@ variant_agg_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
 		elog(ERROR, "return type must be collmine._variant_stats");
-	PG_RETURN_DATUM(HeapTupleGetDatum(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc))));
+	PG_RETURN_DATUM(HeapTupleGetDatum(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc), true)));
 }

@@ -63,12 +63,10 @@ enum
 	VR_LEFT_OUT, VR_TOTAL, VR_STATS, VR_WEIGHT, VR_NFIELDS
 };
 
-/* One variant's row while the rows are put into rank order. */
+/* One variant while the variants are put into rank order. */
 typedef struct RankedRow
 {
-	HeapTuple	stats;			/* its collmine._variant_stats */
 	int64		cases;
-	bytea	   *order_key;		/* the stats' order_key */
 	VariantEntry *entry;
 } RankedRow;
 
@@ -189,8 +187,46 @@ variants_stream_trans_ord(PG_FUNCTION_ARGS)
 	return stream_trans(fcinfo, true);
 }
 
-/* A collmine._variant_row value of desc; NULL for a field whose Datum is 0 and flagged so. */
-static Datum
+/*
+ * Rank order, as _variants_sql's ORDER BY (st).cases DESC, (st).order_key: more cases first, ties
+ * by the order key (variant_state_order_cmp compares the keys without building them).
+ */
+static int
+rank_cmp(const void *a, const void *b)
+{
+	const RankedRow *x = (const RankedRow *) a;
+	const RankedRow *y = (const RankedRow *) b;
+
+	if (x->cases != y->cases)
+		return x->cases > y->cases ? -1 : 1;
+	return variant_state_order_cmp(x->entry->st, y->entry->st);
+}
+
+/* The variants with their cases, unordered, and the total of cases. */
+static RankedRow *
+ranked_rows(VariantStream *s, int *n, int64 *total)
+{
+	RankedRow  *rows = palloc(sizeof(RankedRow) * Max(hash_get_num_entries(s->variants), 1));
+	HASH_SEQ_STATUS it;
+	VariantEntry *e;
+
+	*n = 0;
+	*total = 0;
+	hash_seq_init(&it, s->variants);
+	while ((e = hash_seq_search(&it)) != NULL)
+	{
+		RankedRow  *r = &rows[(*n)++];
+
+		CHECK_FOR_INTERRUPTS();
+		r->entry = e;
+		r->cases = variant_state_cases(e->st);
+		*total += r->cases;
+	}
+	return rows;
+}
+
+/* A collmine._variant_row tuple of desc; NULL for a field whose Datum is 0 and flagged so. */
+static HeapTuple
 variant_row(TupleDesc desc, bool left_out_null, Datum left_out, bool total_null, Datum total,
 			bool stats_null, Datum stats, bool weight_null, Datum weight)
 {
@@ -205,63 +241,59 @@ variant_row(TupleDesc desc, bool left_out_null, Datum left_out, bool total_null,
 	nulls[VR_STATS] = stats_null;
 	values[VR_WEIGHT] = weight;
 	nulls[VR_WEIGHT] = weight_null;
-	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+	return heap_form_tuple(desc, values, nulls);
 }
 
 /*
- * Rank order, as _variants_sql's ORDER BY (st).cases DESC, (st).order_key: more cases first, ties
- * by the order key compared as bytea compares (memcmp, then the shorter first).
+ * The array of the rows, each copied once into it and freed (construct_array would zero the
+ * whole array first and keep the rows): a variant's bytes are written three times instead of
+ * four between its state and the result.
  */
-static int
-rank_cmp(const void *a, const void *b)
+static ArrayType *
+rows_array(HeapTuple *rows, int n, Oid row_type)
 {
-	const RankedRow *x = (const RankedRow *) a;
-	const RankedRow *y = (const RankedRow *) b;
-	int			lx,
-				ly,
-				c;
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1);
+	ArrayType  *arr;
+	char	   *p;
 
-	if (x->cases != y->cases)
-		return x->cases > y->cases ? -1 : 1;
-	lx = VARSIZE_ANY_EXHDR(x->order_key);
-	ly = VARSIZE_ANY_EXHDR(y->order_key);
-	c = memcmp(VARDATA_ANY(x->order_key), VARDATA_ANY(y->order_key), Min(lx, ly));
-	if (c != 0)
-		return c;
-	return lx < ly ? -1 : (lx > ly ? 1 : 0);
-}
-
-/* Each variant's _variant_stats with its cases and order key read back for rank_cmp. */
-static RankedRow *
-ranked_rows(VariantStream *s, TupleDesc stats_desc, int *n, int64 *total)
-{
-	RankedRow  *rows = palloc(sizeof(RankedRow) * Max(hash_get_num_entries(s->variants), 1));
-	HASH_SEQ_STATUS it;
-	VariantEntry *e;
-
-	*n = 0;
-	*total = 0;
-	hash_seq_init(&it, s->variants);
-	while ((e = hash_seq_search(&it)) != NULL)
+	if (n == 0)
+		return construct_empty_array(row_type);
+	for (int k = 0; k < n; k++)
+		nbytes += att_align_nominal(rows[k]->t_len, TYPALIGN_DOUBLE);
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("collmine._variants_stream: the variants take more than %d bytes", (int) MaxAllocSize),
+				 errhint("Use collmine.traces() and group its traces by collmine.trace_variant_id(trace).")));
+	arr = palloc(nbytes);
+	memset(arr, 0, ARR_OVERHEAD_NONULLS(1));
+	SET_VARSIZE(arr, nbytes);
+	arr->ndim = 1;
+	arr->dataoffset = 0;
+	arr->elemtype = row_type;
+	ARR_DIMS(arr)[0] = n;
+	ARR_LBOUND(arr)[0] = 1;
+	p = ARR_DATA_PTR(arr);
+	for (int k = 0; k < n; k++)
 	{
-		bool		isnull;
-		RankedRow  *r = &rows[(*n)++];
+		Size		len = rows[k]->t_len;
+		Size		padded = att_align_nominal(len, TYPALIGN_DOUBLE);
 
 		CHECK_FOR_INTERRUPTS();
-		r->entry = e;
-		r->stats = variant_state_stats(e->st, stats_desc);
-		r->cases = DatumGetInt64(heap_getattr(r->stats, VS_CASES + 1, stats_desc, &isnull));
-		r->order_key = DatumGetByteaPP(heap_getattr(r->stats, VS_ORDER_KEY + 1, stats_desc, &isnull));
-		*total += r->cases;
+		memcpy(p, rows[k]->t_data, len);
+		memset(p + len, 0, padded - len);
+		p += padded;
+		heap_freetuple(rows[k]);
 	}
-	return rows;
+	return arr;
 }
 
 /*
  * Final of both: the last case is folded in, then the rows _variants reads (see
  * collmine._variant_row) in rank order: one per variant with the total of cases, its
- * _variant_stats and weight, and last, when there were events with a NULL case id, one with only
- * their count. No input row gives NULL.
+ * _variant_stats (order_key NULL: the rows come ranked, and _variants never reads it) and
+ * weight, and last, when there were events with a NULL case id, one with only their count. No
+ * input row gives NULL.
  */
 Datum
 variants_stream_final(PG_FUNCTION_ARGS)
@@ -271,7 +303,7 @@ variants_stream_final(PG_FUNCTION_ARGS)
 	TupleDesc	row_desc,
 				stats_desc;
 	RankedRow  *ranked;
-	Datum	   *rows;
+	HeapTuple  *rows;
 	int			n;
 	int64		total;
 
@@ -289,17 +321,20 @@ variants_stream_final(PG_FUNCTION_ARGS)
 	if (stats_desc->natts != VS_NFIELDS)
 		elog(ERROR, "collmine._variant_row's third field must be a collmine._variant_stats");
 	row_desc = BlessTupleDesc(row_desc);
-	ranked = ranked_rows(s, stats_desc, &n, &total);
+	ranked = ranked_rows(s, &n, &total);
 	qsort(ranked, n, sizeof(RankedRow), rank_cmp);
-	rows = palloc(sizeof(Datum) * (n + 1));
+	rows = palloc(sizeof(HeapTuple) * (n + 1));
 	for (int k = 0; k < n; k++)
 	{
+		HeapTuple	stats;
+
 		CHECK_FOR_INTERRUPTS();
+		stats = variant_state_stats(ranked[k].entry->st, stats_desc, false);
 		rows[k] = variant_row(row_desc, true, (Datum) 0, false, Int64GetDatum(total),
-							  false, HeapTupleGetDatum(ranked[k].stats),
+							  false, HeapTupleGetDatum(stats),
 							  !ranked[k].entry->has_weight, ranked[k].entry->weight);
 		/* copied into the row: its room is reused for the next rows */
-		heap_freetuple(ranked[k].stats);
+		heap_freetuple(stats);
 	}
 	if (s->null_case_events > 0)
 	{
@@ -307,5 +342,5 @@ variants_stream_final(PG_FUNCTION_ARGS)
 							  n == 0, Int64GetDatum(total), true, (Datum) 0, true, (Datum) 0);
 		n++;
 	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(rows, n, row_type, -1, false, TYPALIGN_DOUBLE));
+	PG_RETURN_ARRAYTYPE_P(rows_array(rows, n, row_type));
 }

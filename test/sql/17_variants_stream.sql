@@ -250,6 +250,23 @@ SELECT collmine._variants_stream_ways('t17slog.events', 'case_id', NULL) AS ways
      = (SELECT md5(string_agg(v::text, '|' ORDER BY v.rank))
           FROM collmine._variants(collmine._trace_sql('t17slog.events', 'case_id', 'activity', 'ts', 'ord', NULL)) v) AS same_rows;
 
+-- Ties ranked without an order key: the stream compares the variants' activity names as the
+-- order_key bytea compares (each name's bytes and a zero byte, memcmp, the shorter first). One
+-- case each, so all eight tie; worked out on the keys: a\0 < a\0a\0 < a\0b\0 (a sequence that is a
+-- prefix of another first, then the next name decides) < ab\0 (at the second byte \0 < b: a name
+-- that is a prefix of another first) < ab\0a\0 < b\0 < z\0 < é\0 (bytes compared unsigned: é is
+-- 0xc3 0xa9). The hashed plan sorts by the order key itself: the same order.
+CREATE TABLE ties (inv int, act text, ts timestamptz);
+INSERT INTO ties VALUES
+  (1, 'é', '2024-01-01'), (2, 'z', '2024-01-01'), (3, 'b', '2024-01-01'),
+  (4, 'ab', '2024-01-01'), (4, 'a', '2024-01-02'), (5, 'ab', '2024-01-01'),
+  (6, 'a', '2024-01-01'), (6, 'b', '2024-01-02'), (7, 'a', '2024-01-01'), (7, 'a', '2024-01-02'),
+  (8, 'a', '2024-01-01');
+SELECT rank, variant FROM collmine._variants_stream_rows(collmine._variants_stream_sql('ties', 'inv', 'act', 'ts', NULL, NULL, 'grouped'));
+SELECT (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM collmine.variants('ties', 'inv', 'act', 'ts') v)
+     = (SELECT string_agg(v::text, '|' ORDER BY v.rank)
+          FROM collmine._variants(collmine._trace_sql('ties', 'inv', 'act', 'ts', NULL, NULL)) v) AS same_rows;
+
 SET client_min_messages = warning;
 DROP SCHEMA t17s CASCADE;
 DROP SCHEMA t17slog CASCADE;
