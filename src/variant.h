@@ -41,12 +41,25 @@ extern VariantState *variant_state_add(MemoryContext cxt, VariantState *st, cons
 /*
  * The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs.
  * Without with_order_key the order_key field is NULL: for a caller that ranks the states
- * itself (variant_state_order_cmp) and never reads it.
+ * itself (variant_order_keys) and never reads it.
  */
 extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc, bool with_order_key);
 
-/* The order of the two states' order_key fields (compared as bytea), without building them. */
-extern int	variant_state_order_cmp(const VariantState *a, const VariantState *b);
+/*
+ * A state's order key in compact form: its events as ranks of their names among all the names
+ * of the states keyed together; compared by variant_order_key_cmp, keys order as the states'
+ * order_key fields compare as bytea.
+ */
+typedef struct VariantOrderKey
+{
+	const uint32 *ranks;		/* big-endian, so that memcmp orders them */
+	int32		n;
+} VariantOrderKey;
+
+/* The order keys of n states, in one allocation in the current context. */
+extern void variant_order_keys(VariantState *const *states, int n, VariantOrderKey *keys);
+
+extern int	variant_order_key_cmp(const VariantOrderKey *a, const VariantOrderKey *b);
 
 /* The number of cases folded into the state. */
 extern int64 variant_state_cases(const VariantState *st);

@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 
 #include "common.h"
+#include "nametab.h"
 #include "variant.h"
 
 /* trace.c: the binary form */
@@ -518,34 +519,92 @@ order_key(const TraceData *t)
 	return PointerGetDatum(key);
 }
 
-/*
- * The order of two states' order keys (variant.h) without building them: the first differing
- * activity decides by its bytes; a name that is a prefix of the other comes first (its key has
- * the zero byte there, below every byte text holds), and so does a sequence that is a prefix of
- * the other (the shorter key). The same comparison as memcmp-then-length over order_key's bytes.
- */
-int
-variant_state_order_cmp(const VariantState *a, const VariantState *b)
+/* The order of two activity names as order keys order them: bytes, then a prefix first. */
+static int
+name_order_cmp(const void *a, const void *b, void *arg)
 {
-	const TraceData *x = a->rep;
-	const TraceData *y = b->rep;
-	int			n = Min(x->nevents, y->nevents);
+	const NameTab *tab = (const NameTab *) arg;
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+	int			c = memcmp(tab->names[x], tab->names[y], Min(tab->lens[x], tab->lens[y]));
 
-	for (int i = 0; i < n; i++)
+	if (c != 0)
+		return c;
+	return tab->lens[x] < tab->lens[y] ? -1 : (tab->lens[x] > tab->lens[y] ? 1 : 0);
+}
+
+/*
+ * Order keys of the states (variant.h), in one allocation: every distinct name of their
+ * representatives is ranked once (name_order_cmp), and each event is written as its name's rank,
+ * big-endian, so that memcmp compares two keys as order_key's bytes compare.
+ */
+void
+variant_order_keys(VariantState *const *states, int n, VariantOrderKey *keys)
+{
+	NameTab		tab;
+	Size		total = 0;
+	Size		off = 0;
+	int32		maxacts = 1;
+	int32	   *local;
+	int32	   *order;
+	uint32	   *rank;
+	uint32	   *arena;
+
+	for (int k = 0; k < n; k++)
 	{
-		int			lx,
-					ly,
-					c;
-		const char *nx = TraceActName(x, TraceAct(x)[i], &lx);
-		const char *ny = TraceActName(y, TraceAct(y)[i], &ly);
-
-		c = memcmp(nx, ny, Min(lx, ly));
-		if (c != 0)
-			return c;
-		if (lx != ly)
-			return lx < ly ? -1 : 1;
+		total += states[k]->rep->nevents;
+		maxacts = Max(maxacts, states[k]->rep->nacts);
 	}
-	return x->nevents < y->nevents ? -1 : (x->nevents > y->nevents ? 1 : 0);
+	nametab_init(&tab, CurrentMemoryContext, false);	/* the representatives outlive it */
+	arena = palloc_extended(Max(total, 1) * sizeof(uint32), MCXT_ALLOC_HUGE);
+	local = palloc(maxacts * sizeof(int32));
+	for (int k = 0; k < n; k++)
+	{
+		const TraceData *t = states[k]->rep;
+		const int32 *act = TraceAct(t);
+
+		CHECK_FOR_INTERRUPTS();
+		for (int32 a = 0; a < t->nacts; a++)
+		{
+			int			len;
+			const char *name = TraceActName(t, a, &len);
+
+			local[a] = nametab_intern(&tab, name, len);
+		}
+		keys[k].ranks = arena + off;
+		keys[k].n = t->nevents;
+		for (int32 i = 0; i < t->nevents; i++)
+			arena[off + i] = (uint32) local[act[i]];
+		off += t->nevents;
+	}
+	order = palloc(Max(tab.count, 1) * sizeof(int32));
+	rank = palloc(Max(tab.count, 1) * sizeof(uint32));
+	for (int32 id = 0; id < tab.count; id++)
+		order[id] = id;
+	qsort_arg(order, tab.count, sizeof(int32), name_order_cmp, &tab);
+	for (int32 r = 0; r < tab.count; r++)
+		rank[order[r]] = pg_hton32((uint32) r);
+	for (Size j = 0; j < total; j++)
+	{
+		if ((j & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		arena[j] = rank[arena[j]];
+	}
+	pfree(local);
+	pfree(order);
+	pfree(rank);
+	nametab_free(&tab);
+}
+
+/* The order of two order keys (variant_order_keys): as order_key compares, the shorter first. */
+int
+variant_order_key_cmp(const VariantOrderKey *a, const VariantOrderKey *b)
+{
+	int			c = memcmp(a->ranks, b->ranks, sizeof(uint32) * Min(a->n, b->n));
+
+	if (c != 0)
+		return c;
+	return a->n < b->n ? -1 : (a->n > b->n ? 1 : 0);
 }
 
 /* The number of cases folded into a state (variant.h). */

@@ -67,6 +67,7 @@ enum
 typedef struct RankedRow
 {
 	int64		cases;
+	VariantOrderKey key;
 	VariantEntry *entry;
 } RankedRow;
 
@@ -189,7 +190,7 @@ variants_stream_trans_ord(PG_FUNCTION_ARGS)
 
 /*
  * Rank order, as _variants_sql's ORDER BY (st).cases DESC, (st).order_key: more cases first, ties
- * by the order key (variant_state_order_cmp compares the keys without building them).
+ * by the order key (in the compact form of variant_order_keys, which orders alike).
  */
 static int
 rank_cmp(const void *a, const void *b)
@@ -199,14 +200,17 @@ rank_cmp(const void *a, const void *b)
 
 	if (x->cases != y->cases)
 		return x->cases > y->cases ? -1 : 1;
-	return variant_state_order_cmp(x->entry->st, y->entry->st);
+	return variant_order_key_cmp(&x->key, &y->key);
 }
 
-/* The variants with their cases, unordered, and the total of cases. */
+/* The variants with their cases and order keys, unordered, and the total of cases. */
 static RankedRow *
 ranked_rows(VariantStream *s, int *n, int64 *total)
 {
-	RankedRow  *rows = palloc(sizeof(RankedRow) * Max(hash_get_num_entries(s->variants), 1));
+	long		count = Max(hash_get_num_entries(s->variants), 1);
+	RankedRow  *rows = palloc(sizeof(RankedRow) * count);
+	VariantState **states = palloc(sizeof(VariantState *) * count);
+	VariantOrderKey *keys = palloc(sizeof(VariantOrderKey) * count);
 	HASH_SEQ_STATUS it;
 	VariantEntry *e;
 
@@ -221,7 +225,13 @@ ranked_rows(VariantStream *s, int *n, int64 *total)
 		r->entry = e;
 		r->cases = variant_state_cases(e->st);
 		*total += r->cases;
+		states[*n - 1] = e->st;
 	}
+	variant_order_keys(states, *n, keys);
+	for (int k = 0; k < *n; k++)
+		rows[k].key = keys[k];
+	pfree(states);
+	pfree(keys);
 	return rows;
 }
 
