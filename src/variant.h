@@ -39,27 +39,29 @@ extern uint64 variant_key(const TraceData *t);
 extern VariantState *variant_state_add(MemoryContext cxt, VariantState *st, const TraceData *t);
 
 /*
- * The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs.
- * Without with_order_key the order_key field is NULL: for a caller that ranks the states
- * itself (variant_order_keys) and never reads it.
+ * What ranking a state's row needs, for all states at once (variant_rank_keys): its order key in
+ * compact form, its events as ranks of their names among all the names of the states keyed
+ * together (variant_rank_key_cmp orders keys as the states' order_key fields compare as bytea),
+ * and its variant id (trace_variant_hash of its representative).
  */
-extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc, bool with_order_key);
-
-/*
- * A state's order key in compact form: its events as ranks of their names among all the names
- * of the states keyed together; compared by variant_order_key_cmp, keys order as the states'
- * order_key fields compare as bytea.
- */
-typedef struct VariantOrderKey
+typedef struct VariantRankKey
 {
 	const uint32 *ranks;		/* big-endian, so that memcmp orders them */
 	int32		n;
-} VariantOrderKey;
+	uint64		id;
+} VariantRankKey;
 
-/* The order keys of n states, in one allocation in the current context. */
-extern void variant_order_keys(VariantState *const *states, int n, VariantOrderKey *keys);
+/* The rank keys of n states, in one allocation in the current context. */
+extern void variant_rank_keys(VariantState *const *states, int n, VariantRankKey *keys);
 
-extern int	variant_order_key_cmp(const VariantOrderKey *a, const VariantOrderKey *b);
+extern int	variant_rank_key_cmp(const VariantRankKey *a, const VariantRankKey *b);
+
+/*
+ * The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs.
+ * With its rank key (variant_rank_keys) the id is taken from it and order_key is NULL: for a
+ * caller that ranks the states itself and never reads order_key.
+ */
+extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc, const VariantRankKey *key);
 
 /* The number of cases folded into the state. */
 extern int64 variant_state_cases(const VariantState *st);

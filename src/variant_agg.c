@@ -534,12 +534,58 @@ name_order_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
- * Order keys of the states (variant.h), in one allocation: every distinct name of their
+ * The variant ids of the keys' events, which hold the name ids of tab: trace_variant_hash's
+ * value, a name that comes more than 256 times hashed through its step table
+ * (variant_hash_step_table) instead of byte by byte.
+ */
+static void
+rank_key_ids(VariantRankKey *keys, int n, const NameTab *tab, const uint32 *ids, Size total)
+{
+	int64	   *uses = palloc0(Max(tab->count, 1) * sizeof(int64));
+	uint64	   *mul = palloc(Max(tab->count, 1) * sizeof(uint64));
+	uint64	  **add = palloc0(Max(tab->count, 1) * sizeof(uint64 *));
+
+	for (Size j = 0; j < total; j++)
+		uses[ids[j]]++;
+	for (int32 id = 0; id < tab->count; id++)
+	{
+		if (uses[id] <= 256)
+			continue;
+		add[id] = palloc(256 * sizeof(uint64));
+		variant_hash_step_table(tab->names[id], tab->lens[id], &mul[id], add[id]);
+	}
+	for (int k = 0; k < n; k++)
+	{
+		uint64		h = VARIANT_HASH_INIT;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int32 i = 0; i < keys[k].n; i++)
+		{
+			uint32		id = keys[k].ranks[i];
+
+			if (add[id] != NULL)
+				h = h * mul[id] + add[id][h & 0xff];
+			else
+				h = variant_hash_step(h, tab->names[id], tab->lens[id]);
+		}
+		keys[k].id = h;
+	}
+	for (int32 id = 0; id < tab->count; id++)
+		if (add[id] != NULL)
+			pfree(add[id]);
+	pfree(uses);
+	pfree(mul);
+	pfree(add);
+}
+
+/*
+ * Rank keys of the states (variant.h), in one allocation: every distinct name of their
  * representatives is ranked once (name_order_cmp), and each event is written as its name's rank,
- * big-endian, so that memcmp compares two keys as order_key's bytes compare.
+ * big-endian, so that memcmp compares two keys as order_key's bytes compare; the variant ids are
+ * computed on the way (rank_key_ids).
  */
 void
-variant_order_keys(VariantState *const *states, int n, VariantOrderKey *keys)
+variant_rank_keys(VariantState *const *states, int n, VariantRankKey *keys)
 {
 	NameTab		tab;
 	Size		total = 0;
@@ -577,6 +623,7 @@ variant_order_keys(VariantState *const *states, int n, VariantOrderKey *keys)
 			arena[off + i] = (uint32) local[act[i]];
 		off += t->nevents;
 	}
+	rank_key_ids(keys, n, &tab, arena, total);
 	order = palloc(Max(tab.count, 1) * sizeof(int32));
 	rank = palloc(Max(tab.count, 1) * sizeof(uint32));
 	for (int32 id = 0; id < tab.count; id++)
@@ -596,9 +643,9 @@ variant_order_keys(VariantState *const *states, int n, VariantOrderKey *keys)
 	nametab_free(&tab);
 }
 
-/* The order of two order keys (variant_order_keys): as order_key compares, the shorter first. */
+/* The order of two order keys (variant_rank_keys): as order_key compares, the shorter first. */
 int
-variant_order_key_cmp(const VariantOrderKey *a, const VariantOrderKey *b)
+variant_rank_key_cmp(const VariantRankKey *a, const VariantRankKey *b)
 {
 	int			c = memcmp(a->ranks, b->ranks, sizeof(uint32) * Min(a->n, b->n));
 
@@ -616,14 +663,14 @@ variant_state_cases(const VariantState *st)
 
 /* The _variant_stats row of a state (variant.h). */
 HeapTuple
-variant_state_stats(VariantState *st, TupleDesc desc, bool with_order_key)
+variant_state_stats(VariantState *st, TupleDesc desc, const VariantRankKey *key)
 {
 	Datum		values[VS_NFIELDS];
 	bool		nulls[VS_NFIELDS] = {false};
 
-	values[VS_VARIANT_ID] = Int64GetDatum((int64) trace_variant_hash(st->rep));
+	values[VS_VARIANT_ID] = Int64GetDatum((int64) (key != NULL ? key->id : trace_variant_hash(st->rep)));
 	values[VS_REP] = PointerGetDatum(st->rep);
-	if (with_order_key)
+	if (key == NULL)
 		values[VS_ORDER_KEY] = order_key(st->rep);
 	else
 		nulls[VS_ORDER_KEY] = true;
@@ -652,5 +699,5 @@ variant_agg_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
 		elog(ERROR, "return type must be collmine._variant_stats");
-	PG_RETURN_DATUM(HeapTupleGetDatum(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc), true)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc), NULL)));
 }

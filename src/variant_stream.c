@@ -67,7 +67,7 @@ enum
 typedef struct RankedRow
 {
 	int64		cases;
-	VariantOrderKey key;
+	VariantRankKey key;
 	VariantEntry *entry;
 } RankedRow;
 
@@ -190,7 +190,7 @@ variants_stream_trans_ord(PG_FUNCTION_ARGS)
 
 /*
  * Rank order, as _variants_sql's ORDER BY (st).cases DESC, (st).order_key: more cases first, ties
- * by the order key (in the compact form of variant_order_keys, which orders alike).
+ * by the order key (in the compact form of variant_rank_keys, which orders alike).
  */
 static int
 rank_cmp(const void *a, const void *b)
@@ -200,7 +200,7 @@ rank_cmp(const void *a, const void *b)
 
 	if (x->cases != y->cases)
 		return x->cases > y->cases ? -1 : 1;
-	return variant_order_key_cmp(&x->key, &y->key);
+	return variant_rank_key_cmp(&x->key, &y->key);
 }
 
 /* The variants with their cases and order keys, unordered, and the total of cases. */
@@ -210,7 +210,7 @@ ranked_rows(VariantStream *s, int *n, int64 *total)
 	long		count = Max(hash_get_num_entries(s->variants), 1);
 	RankedRow  *rows = palloc(sizeof(RankedRow) * count);
 	VariantState **states = palloc(sizeof(VariantState *) * count);
-	VariantOrderKey *keys = palloc(sizeof(VariantOrderKey) * count);
+	VariantRankKey *keys = palloc(sizeof(VariantRankKey) * count);
 	HASH_SEQ_STATUS it;
 	VariantEntry *e;
 
@@ -227,7 +227,7 @@ ranked_rows(VariantStream *s, int *n, int64 *total)
 		*total += r->cases;
 		states[*n - 1] = e->st;
 	}
-	variant_order_keys(states, *n, keys);
+	variant_rank_keys(states, *n, keys);
 	for (int k = 0; k < *n; k++)
 		rows[k].key = keys[k];
 	pfree(states);
@@ -339,7 +339,7 @@ variants_stream_final(PG_FUNCTION_ARGS)
 		HeapTuple	stats;
 
 		CHECK_FOR_INTERRUPTS();
-		stats = variant_state_stats(ranked[k].entry->st, stats_desc, false);
+		stats = variant_state_stats(ranked[k].entry->st, stats_desc, &ranked[k].key);
 		rows[k] = variant_row(row_desc, true, (Datum) 0, false, Int64GetDatum(total),
 							  false, HeapTupleGetDatum(stats),
 							  !ranked[k].entry->has_weight, ranked[k].entry->weight);

@@ -267,6 +267,20 @@ SELECT (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM collmine.variants('
      = (SELECT string_agg(v::text, '|' ORDER BY v.rank)
           FROM collmine._variants(collmine._trace_sql('ties', 'inv', 'act', 'ts', NULL, NULL)) v) AS same_rows;
 
+-- Many variants: 400 cases, case k is 'a' (k % 20 + 1) times then 'b' (k / 20 + 1) times, each its
+-- own variant, so 'a' and 'b' each come more than 256 times among the representatives and the
+-- stream computes their variant ids through step tables (variant_hash_step_table): the ids, like
+-- every other column, must equal the hashed plan's, which hashes each trace byte by byte.
+CREATE TABLE many (inv int, act text, ts timestamptz);
+INSERT INTO many
+  SELECT k, CASE WHEN i <= k % 20 THEN 'a' ELSE 'b' END, timestamptz '2024-01-01' + i * interval '1 hour'
+    FROM generate_series(0, 399) k, generate_series(0, k % 20 + k / 20 + 1) i;
+SELECT count(*) AS variants,
+       (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM collmine.variants('many', 'inv', 'act', 'ts') v)
+     = (SELECT string_agg(v::text, '|' ORDER BY v.rank)
+          FROM collmine._variants(collmine._trace_sql('many', 'inv', 'act', 'ts', NULL, NULL)) v) AS same_rows
+  FROM collmine._variants_stream_rows(collmine._variants_stream_sql('many', 'inv', 'act', 'ts', NULL, NULL, 'grouped'));
+
 SET client_min_messages = warning;
 DROP SCHEMA t17s CASCADE;
 DROP SCHEMA t17slog CASCADE;
