@@ -63,6 +63,10 @@ extern int	variant_rank_key_cmp(const VariantRankKey *a, const VariantRankKey *b
  */
 extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc, const VariantRankKey *key);
 
+/* The field values of that tuple (VS_NFIELDS of each), for a caller that sizes it first. */
+extern void variant_state_stats_values(VariantState *st, const VariantRankKey *key, Datum *values,
+									   bool *nulls);
+
 /* The number of cases folded into the state. */
 extern int64 variant_state_cases(const VariantState *st);
 

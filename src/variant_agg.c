@@ -666,8 +666,17 @@ HeapTuple
 variant_state_stats(VariantState *st, TupleDesc desc, const VariantRankKey *key)
 {
 	Datum		values[VS_NFIELDS];
-	bool		nulls[VS_NFIELDS] = {false};
+	bool		nulls[VS_NFIELDS];
 
+	variant_state_stats_values(st, key, values, nulls);
+	return heap_form_tuple(desc, values, nulls);
+}
+
+/* The field values of the state's _variant_stats row (variant.h). */
+void
+variant_state_stats_values(VariantState *st, const VariantRankKey *key, Datum *values, bool *nulls)
+{
+	memset(nulls, 0, sizeof(bool) * VS_NFIELDS);
 	values[VS_VARIANT_ID] = Int64GetDatum((int64) (key != NULL ? key->id : trace_variant_hash(st->rep)));
 	values[VS_REP] = PointerGetDatum(st->rep);
 	if (key == NULL)
@@ -685,7 +694,6 @@ variant_state_stats(VariantState *st, TupleDesc desc, const VariantRankKey *key)
 		values[VS_MIN] = cm_usecs_interval(st->min_tp);
 		values[VS_MAX] = cm_usecs_interval(st->max_tp);
 	}
-	return heap_form_tuple(desc, values, nulls);
 }
 
 /* The variant's row of statistics (collmine._variant_stats, fields as in variant.h). */

@@ -235,32 +235,78 @@ ranked_rows(VariantStream *s, int *n, int64 *total)
 	return rows;
 }
 
-/* A collmine._variant_row tuple of desc; NULL for a field whose Datum is 0 and flagged so. */
-static HeapTuple
-variant_row(TupleDesc desc, bool left_out_null, Datum left_out, bool total_null, Datum total,
-			bool stats_null, Datum stats, bool weight_null, Datum weight)
+/*
+ * One result row, planned before the result array is allocated: its _variant_stats values (none
+ * for the row of left-out events), its own values and the lengths heap_form_tuple will give both.
+ */
+typedef struct RowPlan
 {
-	Datum		values[VR_NFIELDS];
-	bool		nulls[VR_NFIELDS];
+	Datum		stats[VS_NFIELDS];
+	bool		stats_nulls[VS_NFIELDS];
+	bool		has_stats;
+	Size		stats_len;
+	Datum		row[VR_NFIELDS];
+	bool		row_nulls[VR_NFIELDS];
+	Size		len;
+} RowPlan;
 
-	values[VR_LEFT_OUT] = left_out;
-	nulls[VR_LEFT_OUT] = left_out_null;
-	values[VR_TOTAL] = total;
-	nulls[VR_TOTAL] = total_null;
-	values[VR_STATS] = stats;
-	nulls[VR_STATS] = stats_null;
-	values[VR_WEIGHT] = weight;
-	nulls[VR_WEIGHT] = weight_null;
-	return heap_form_tuple(desc, values, nulls);
+/* The length of the tuple heap_form_tuple makes of these values. */
+static Size
+tuple_len(TupleDesc desc, Datum *values, bool *nulls)
+{
+	Size		len = offsetof(HeapTupleHeaderData, t_bits);
+
+	for (int k = 0; k < desc->natts; k++)
+		if (nulls[k])
+		{
+			len += BITMAPLEN(desc->natts);
+			break;
+		}
+	return MAXALIGN(len) + heap_compute_data_size(desc, values, nulls);
 }
 
 /*
- * The array of the rows, each copied once into it and freed (construct_array would zero the
- * whole array first and keep the rows): a variant's bytes are written three times instead of
- * four between its state and the result.
+ * Plan a collmine._variant_row: NULL for a field flagged so. A variant's row holds its
+ * _variant_stats (st not NULL), sized here through a bare varlena header of the stats' length,
+ * which is all heap_compute_data_size reads of it.
+ */
+static void
+row_plan(RowPlan *p, TupleDesc row_desc, TupleDesc stats_desc, VariantState *st,
+		 const VariantRankKey *key, bool left_out_null, Datum left_out, bool total_null,
+		 Datum total, bool weight_null, Datum weight)
+{
+	union
+	{
+		int64		align;
+		char		bytes[16];
+	}			header;			/* a varlena header, read for its length only */
+
+	p->has_stats = st != NULL;
+	if (p->has_stats)
+	{
+		variant_state_stats_values(st, key, p->stats, p->stats_nulls);
+		p->stats_len = tuple_len(stats_desc, p->stats, p->stats_nulls);
+		SET_VARSIZE(header.bytes, p->stats_len);
+	}
+	p->row[VR_LEFT_OUT] = left_out;
+	p->row_nulls[VR_LEFT_OUT] = left_out_null;
+	p->row[VR_TOTAL] = total;
+	p->row_nulls[VR_TOTAL] = total_null;
+	p->row[VR_STATS] = PointerGetDatum(header.bytes);
+	p->row_nulls[VR_STATS] = !p->has_stats;
+	p->row[VR_WEIGHT] = weight;
+	p->row_nulls[VR_WEIGHT] = weight_null;
+	p->len = tuple_len(row_desc, p->row, p->row_nulls);
+	p->row[VR_STATS] = (Datum) 0;
+}
+
+/*
+ * The result array of the planned rows, allocated once at its size: each row (and its
+ * _variant_stats) is formed in turn, copied into its place and freed, so the room of one row is
+ * reused for the next and no row is kept beside the array.
  */
 static ArrayType *
-rows_array(HeapTuple *rows, int n, Oid row_type)
+rows_array(RowPlan *plans, int n, TupleDesc row_desc, TupleDesc stats_desc, Oid row_type)
 {
 	Size		nbytes = ARR_OVERHEAD_NONULLS(1);
 	ArrayType  *arr;
@@ -269,7 +315,7 @@ rows_array(HeapTuple *rows, int n, Oid row_type)
 	if (n == 0)
 		return construct_empty_array(row_type);
 	for (int k = 0; k < n; k++)
-		nbytes += att_align_nominal(rows[k]->t_len, TYPALIGN_DOUBLE);
+		nbytes += att_align_nominal(plans[k].len, TYPALIGN_DOUBLE);
 	if (!AllocSizeIsValid(nbytes))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -286,14 +332,26 @@ rows_array(HeapTuple *rows, int n, Oid row_type)
 	p = ARR_DATA_PTR(arr);
 	for (int k = 0; k < n; k++)
 	{
-		Size		len = rows[k]->t_len;
-		Size		padded = att_align_nominal(len, TYPALIGN_DOUBLE);
+		RowPlan    *r = &plans[k];
+		HeapTuple	stats = NULL;
+		HeapTuple	row;
+		Size		padded = att_align_nominal(r->len, TYPALIGN_DOUBLE);
 
 		CHECK_FOR_INTERRUPTS();
-		memcpy(p, rows[k]->t_data, len);
-		memset(p + len, 0, padded - len);
+		if (r->has_stats)
+		{
+			stats = heap_form_tuple(stats_desc, r->stats, r->stats_nulls);
+			r->row[VR_STATS] = HeapTupleGetDatum(stats);
+		}
+		row = heap_form_tuple(row_desc, r->row, r->row_nulls);
+		if (row->t_len != r->len || (stats != NULL && stats->t_len != r->stats_len))
+			elog(ERROR, "collmine._variants_stream: a row's length differs from its plan");
+		memcpy(p, row->t_data, r->len);
+		memset(p + r->len, 0, padded - r->len);
 		p += padded;
-		heap_freetuple(rows[k]);
+		heap_freetuple(row);
+		if (stats != NULL)
+			heap_freetuple(stats);
 	}
 	return arr;
 }
@@ -313,7 +371,7 @@ variants_stream_final(PG_FUNCTION_ARGS)
 	TupleDesc	row_desc,
 				stats_desc;
 	RankedRow  *ranked;
-	HeapTuple  *rows;
+	RowPlan    *plans;
 	int			n;
 	int64		total;
 
@@ -333,24 +391,20 @@ variants_stream_final(PG_FUNCTION_ARGS)
 	row_desc = BlessTupleDesc(row_desc);
 	ranked = ranked_rows(s, &n, &total);
 	qsort(ranked, n, sizeof(RankedRow), rank_cmp);
-	rows = palloc(sizeof(HeapTuple) * (n + 1));
+	plans = palloc(sizeof(RowPlan) * (n + 1));
 	for (int k = 0; k < n; k++)
 	{
-		HeapTuple	stats;
-
 		CHECK_FOR_INTERRUPTS();
-		stats = variant_state_stats(ranked[k].entry->st, stats_desc, &ranked[k].key);
-		rows[k] = variant_row(row_desc, true, (Datum) 0, false, Int64GetDatum(total),
-							  false, HeapTupleGetDatum(stats),
-							  !ranked[k].entry->has_weight, ranked[k].entry->weight);
-		/* copied into the row: its room is reused for the next rows */
-		heap_freetuple(stats);
+		row_plan(&plans[k], row_desc, stats_desc, ranked[k].entry->st, &ranked[k].key,
+				 true, (Datum) 0, false, Int64GetDatum(total),
+				 !ranked[k].entry->has_weight, ranked[k].entry->weight);
 	}
 	if (s->null_case_events > 0)
 	{
-		rows[n] = variant_row(row_desc, false, Int64GetDatum(s->null_case_events),
-							  n == 0, Int64GetDatum(total), true, (Datum) 0, true, (Datum) 0);
+		row_plan(&plans[n], row_desc, stats_desc, NULL, NULL,
+				 false, Int64GetDatum(s->null_case_events), n == 0, Int64GetDatum(total),
+				 true, (Datum) 0);
 		n++;
 	}
-	PG_RETURN_ARRAYTYPE_P(rows_array(rows, n, row_type));
+	PG_RETURN_ARRAYTYPE_P(rows_array(plans, n, row_desc, stats_desc, row_type));
 }
