@@ -161,6 +161,25 @@ variant_hash_step(uint64 h, const char *name, int len)
 	return h;
 }
 
+/*
+ * variant_hash_step(h, name, len) for every h at once, for a name hashed many times: it equals
+ * h * *mul + add[h & 0xff] (mod 2^64). Each step h = (h ^ b) * prime adds to h a value that
+ * depends only on h's low byte, and the low byte of every step depends only on the first h's low
+ * byte, so the whole step is h times prime^(4 + len) plus a constant per low byte: add[j] is
+ * read off variant_hash_step(j, ...) itself.
+ */
+void
+variant_hash_step_table(const char *name, int len, uint64 *mul, uint64 *add)
+{
+	uint64		p = 1;
+
+	for (int k = 0; k < 4 + len; k++)
+		p *= UINT64CONST(0x100000001b3);
+	*mul = p;
+	for (uint64 j = 0; j < 256; j++)
+		add[j] = variant_hash_step(j, name, len) - j * p;
+}
+
 /* The variant id of a whole trace. */
 uint64
 trace_variant_hash(const TraceData *t)

@@ -127,6 +127,8 @@ extern int	trace_event_cmp(const void *a, const void *b);
 /* Stable 64-bit variant id (FNV-1a over length-prefixed activity names). */
 #define VARIANT_HASH_INIT	UINT64CONST(0xcbf29ce484222325)
 extern uint64 variant_hash_step(uint64 h, const char *name, int len);
+/* The same step as h * *mul + add[h & 0xff], add having 256 entries (trace.c). */
+extern void variant_hash_step_table(const char *name, int len, uint64 *mul, uint64 *add);
 extern uint64 trace_variant_hash(const TraceData *t);
 
 /*

@@ -38,7 +38,36 @@ extern uint64 variant_key(const TraceData *t);
  */
 extern VariantState *variant_state_add(MemoryContext cxt, VariantState *st, const TraceData *t);
 
-/* The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs. */
-extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc);
+/*
+ * What ranking a state's row needs, for all states at once (variant_rank_keys): its order key in
+ * compact form, its events as ranks of their names among all the names of the states keyed
+ * together (variant_rank_key_cmp orders keys as the states' order_key fields compare as bytea),
+ * and its variant id (trace_variant_hash of its representative).
+ */
+typedef struct VariantRankKey
+{
+	const uint32 *ranks;		/* big-endian, so that memcmp orders them */
+	int32		n;
+	uint64		id;
+} VariantRankKey;
+
+/* The rank keys of n states, in one allocation in the current context. */
+extern void variant_rank_keys(VariantState *const *states, int n, VariantRankKey *keys);
+
+extern int	variant_rank_key_cmp(const VariantRankKey *a, const VariantRankKey *b);
+
+/*
+ * The state as a collmine._variant_stats tuple of desc (blessed); reorders its throughputs.
+ * With its rank key (variant_rank_keys) the id is taken from it and order_key is NULL: for a
+ * caller that ranks the states itself and never reads order_key.
+ */
+extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc, const VariantRankKey *key);
+
+/* The field values of that tuple (VS_NFIELDS of each), for a caller that sizes it first. */
+extern void variant_state_stats_values(VariantState *st, const VariantRankKey *key, Datum *values,
+									   bool *nulls);
+
+/* The number of cases folded into the state. */
+extern int64 variant_state_cases(const VariantState *st);
 
 #endif

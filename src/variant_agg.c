@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 
 #include "common.h"
+#include "nametab.h"
 #include "variant.h"
 
 /* trace.c: the binary form */
@@ -548,16 +549,170 @@ order_key(const TraceData *t)
 	return PointerGetDatum(key);
 }
 
+/* The order of two activity names as order keys order them: bytes, then a prefix first. */
+static int
+name_order_cmp(const void *a, const void *b, void *arg)
+{
+	const NameTab *tab = (const NameTab *) arg;
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+	int			c = memcmp(tab->names[x], tab->names[y], Min(tab->lens[x], tab->lens[y]));
+
+	if (c != 0)
+		return c;
+	return tab->lens[x] < tab->lens[y] ? -1 : (tab->lens[x] > tab->lens[y] ? 1 : 0);
+}
+
+/*
+ * The variant ids of the keys' events, which hold the name ids of tab: trace_variant_hash's
+ * value, a name that comes more than 256 times hashed through its step table
+ * (variant_hash_step_table) instead of byte by byte.
+ */
+static void
+rank_key_ids(VariantRankKey *keys, int n, const NameTab *tab, const uint32 *ids, Size total)
+{
+	int64	   *uses = palloc0(Max(tab->count, 1) * sizeof(int64));
+	uint64	   *mul = palloc(Max(tab->count, 1) * sizeof(uint64));
+	uint64	  **add = palloc0(Max(tab->count, 1) * sizeof(uint64 *));
+
+	for (Size j = 0; j < total; j++)
+		uses[ids[j]]++;
+	for (int32 id = 0; id < tab->count; id++)
+	{
+		if (uses[id] <= 256)
+			continue;
+		add[id] = palloc(256 * sizeof(uint64));
+		variant_hash_step_table(tab->names[id], tab->lens[id], &mul[id], add[id]);
+	}
+	for (int k = 0; k < n; k++)
+	{
+		uint64		h = VARIANT_HASH_INIT;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int32 i = 0; i < keys[k].n; i++)
+		{
+			uint32		id = keys[k].ranks[i];
+
+			if (add[id] != NULL)
+				h = h * mul[id] + add[id][h & 0xff];
+			else
+				h = variant_hash_step(h, tab->names[id], tab->lens[id]);
+		}
+		keys[k].id = h;
+	}
+	for (int32 id = 0; id < tab->count; id++)
+		if (add[id] != NULL)
+			pfree(add[id]);
+	pfree(uses);
+	pfree(mul);
+	pfree(add);
+}
+
+/*
+ * Rank keys of the states (variant.h), in one allocation: every distinct name of their
+ * representatives is ranked once (name_order_cmp), and each event is written as its name's rank,
+ * big-endian, so that memcmp compares two keys as order_key's bytes compare; the variant ids are
+ * computed on the way (rank_key_ids).
+ */
+void
+variant_rank_keys(VariantState *const *states, int n, VariantRankKey *keys)
+{
+	NameTab		tab;
+	Size		total = 0;
+	Size		off = 0;
+	int32		maxacts = 1;
+	int32	   *local;
+	int32	   *order;
+	uint32	   *rank;
+	uint32	   *arena;
+
+	for (int k = 0; k < n; k++)
+	{
+		total += states[k]->rep->nevents;
+		maxacts = Max(maxacts, states[k]->rep->nacts);
+	}
+	nametab_init(&tab, CurrentMemoryContext, false);	/* the representatives outlive it */
+	arena = palloc_extended(Max(total, 1) * sizeof(uint32), MCXT_ALLOC_HUGE);
+	local = palloc(maxacts * sizeof(int32));
+	for (int k = 0; k < n; k++)
+	{
+		const TraceData *t = states[k]->rep;
+		const int32 *act = TraceAct(t);
+
+		CHECK_FOR_INTERRUPTS();
+		for (int32 a = 0; a < t->nacts; a++)
+		{
+			int			len;
+			const char *name = TraceActName(t, a, &len);
+
+			local[a] = nametab_intern(&tab, name, len);
+		}
+		keys[k].ranks = arena + off;
+		keys[k].n = t->nevents;
+		for (int32 i = 0; i < t->nevents; i++)
+			arena[off + i] = (uint32) local[act[i]];
+		off += t->nevents;
+	}
+	rank_key_ids(keys, n, &tab, arena, total);
+	order = palloc(Max(tab.count, 1) * sizeof(int32));
+	rank = palloc(Max(tab.count, 1) * sizeof(uint32));
+	for (int32 id = 0; id < tab.count; id++)
+		order[id] = id;
+	qsort_arg(order, tab.count, sizeof(int32), name_order_cmp, &tab);
+	for (int32 r = 0; r < tab.count; r++)
+		rank[order[r]] = pg_hton32((uint32) r);
+	for (Size j = 0; j < total; j++)
+	{
+		if ((j & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		arena[j] = rank[arena[j]];
+	}
+	pfree(local);
+	pfree(order);
+	pfree(rank);
+	nametab_free(&tab);
+}
+
+/* The order of two order keys (variant_rank_keys): as order_key compares, the shorter first. */
+int
+variant_rank_key_cmp(const VariantRankKey *a, const VariantRankKey *b)
+{
+	int			c = memcmp(a->ranks, b->ranks, sizeof(uint32) * Min(a->n, b->n));
+
+	if (c != 0)
+		return c;
+	return a->n < b->n ? -1 : (a->n > b->n ? 1 : 0);
+}
+
+/* The number of cases folded into a state (variant.h). */
+int64
+variant_state_cases(const VariantState *st)
+{
+	return st->cases;
+}
+
 /* The _variant_stats row of a state (variant.h). */
 HeapTuple
-variant_state_stats(VariantState *st, TupleDesc desc)
+variant_state_stats(VariantState *st, TupleDesc desc, const VariantRankKey *key)
 {
 	Datum		values[VS_NFIELDS];
-	bool		nulls[VS_NFIELDS] = {false};
+	bool		nulls[VS_NFIELDS];
 
-	values[VS_VARIANT_ID] = Int64GetDatum((int64) trace_variant_hash(st->rep));
+	variant_state_stats_values(st, key, values, nulls);
+	return heap_form_tuple(desc, values, nulls);
+}
+
+/* The field values of the state's _variant_stats row (variant.h). */
+void
+variant_state_stats_values(VariantState *st, const VariantRankKey *key, Datum *values, bool *nulls)
+{
+	memset(nulls, 0, sizeof(bool) * VS_NFIELDS);
+	values[VS_VARIANT_ID] = Int64GetDatum((int64) (key != NULL ? key->id : trace_variant_hash(st->rep)));
 	values[VS_REP] = PointerGetDatum(st->rep);
-	values[VS_ORDER_KEY] = order_key(st->rep);
+	if (key == NULL)
+		values[VS_ORDER_KEY] = order_key(st->rep);
+	else
+		nulls[VS_ORDER_KEY] = true;
 	values[VS_CASES] = Int64GetDatum(st->cases);
 	values[VS_SKIPPED] = Int64GetDatum(st->skipped);
 	if (st->ntp == 0)
@@ -569,7 +724,6 @@ variant_state_stats(VariantState *st, TupleDesc desc)
 		values[VS_MIN] = cm_usecs_interval(st->min_tp);
 		values[VS_MAX] = cm_usecs_interval(st->max_tp);
 	}
-	return heap_form_tuple(desc, values, nulls);
 }
 
 /* The variant's row of statistics (collmine._variant_stats, fields as in variant.h). */
@@ -583,5 +737,5 @@ variant_agg_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != VS_NFIELDS)
 		elog(ERROR, "return type must be collmine._variant_stats");
-	PG_RETURN_DATUM(HeapTupleGetDatum(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc))));
+	PG_RETURN_DATUM(HeapTupleGetDatum(variant_state_stats((VariantState *) PG_GETARG_POINTER(0), BlessTupleDesc(desc), NULL)));
 }

@@ -63,12 +63,11 @@ enum
 	VR_LEFT_OUT, VR_TOTAL, VR_STATS, VR_WEIGHT, VR_NFIELDS
 };
 
-/* One variant's row while the rows are put into rank order. */
+/* One variant while the variants are put into rank order. */
 typedef struct RankedRow
 {
-	HeapTuple	stats;			/* its collmine._variant_stats */
 	int64		cases;
-	bytea	   *order_key;		/* the stats' order_key */
+	VariantRankKey key;
 	VariantEntry *entry;
 } RankedRow;
 
@@ -189,53 +188,29 @@ variants_stream_trans_ord(PG_FUNCTION_ARGS)
 	return stream_trans(fcinfo, true);
 }
 
-/* A collmine._variant_row value of desc; NULL for a field whose Datum is 0 and flagged so. */
-static Datum
-variant_row(TupleDesc desc, bool left_out_null, Datum left_out, bool total_null, Datum total,
-			bool stats_null, Datum stats, bool weight_null, Datum weight)
-{
-	Datum		values[VR_NFIELDS];
-	bool		nulls[VR_NFIELDS];
-
-	values[VR_LEFT_OUT] = left_out;
-	nulls[VR_LEFT_OUT] = left_out_null;
-	values[VR_TOTAL] = total;
-	nulls[VR_TOTAL] = total_null;
-	values[VR_STATS] = stats;
-	nulls[VR_STATS] = stats_null;
-	values[VR_WEIGHT] = weight;
-	nulls[VR_WEIGHT] = weight_null;
-	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
-}
-
 /*
  * Rank order, as _variants_sql's ORDER BY (st).cases DESC, (st).order_key: more cases first, ties
- * by the order key compared as bytea compares (memcmp, then the shorter first).
+ * by the order key (in the compact form of variant_rank_keys, which orders alike).
  */
 static int
 rank_cmp(const void *a, const void *b)
 {
 	const RankedRow *x = (const RankedRow *) a;
 	const RankedRow *y = (const RankedRow *) b;
-	int			lx,
-				ly,
-				c;
 
 	if (x->cases != y->cases)
 		return x->cases > y->cases ? -1 : 1;
-	lx = VARSIZE_ANY_EXHDR(x->order_key);
-	ly = VARSIZE_ANY_EXHDR(y->order_key);
-	c = memcmp(VARDATA_ANY(x->order_key), VARDATA_ANY(y->order_key), Min(lx, ly));
-	if (c != 0)
-		return c;
-	return lx < ly ? -1 : (lx > ly ? 1 : 0);
+	return variant_rank_key_cmp(&x->key, &y->key);
 }
 
-/* Each variant's _variant_stats with its cases and order key read back for rank_cmp. */
+/* The variants with their cases and order keys, unordered, and the total of cases. */
 static RankedRow *
-ranked_rows(VariantStream *s, TupleDesc stats_desc, int *n, int64 *total)
+ranked_rows(VariantStream *s, int *n, int64 *total)
 {
-	RankedRow  *rows = palloc(sizeof(RankedRow) * Max(hash_get_num_entries(s->variants), 1));
+	long		count = Max(hash_get_num_entries(s->variants), 1);
+	RankedRow  *rows = palloc(sizeof(RankedRow) * count);
+	VariantState **states = palloc(sizeof(VariantState *) * count);
+	VariantRankKey *keys = palloc(sizeof(VariantRankKey) * count);
 	HASH_SEQ_STATUS it;
 	VariantEntry *e;
 
@@ -244,24 +219,149 @@ ranked_rows(VariantStream *s, TupleDesc stats_desc, int *n, int64 *total)
 	hash_seq_init(&it, s->variants);
 	while ((e = hash_seq_search(&it)) != NULL)
 	{
-		bool		isnull;
 		RankedRow  *r = &rows[(*n)++];
 
 		CHECK_FOR_INTERRUPTS();
 		r->entry = e;
-		r->stats = variant_state_stats(e->st, stats_desc);
-		r->cases = DatumGetInt64(heap_getattr(r->stats, VS_CASES + 1, stats_desc, &isnull));
-		r->order_key = DatumGetByteaPP(heap_getattr(r->stats, VS_ORDER_KEY + 1, stats_desc, &isnull));
+		r->cases = variant_state_cases(e->st);
 		*total += r->cases;
+		states[*n - 1] = e->st;
 	}
+	variant_rank_keys(states, *n, keys);
+	for (int k = 0; k < *n; k++)
+		rows[k].key = keys[k];
+	pfree(states);
+	pfree(keys);
 	return rows;
+}
+
+/*
+ * One result row, planned before the result array is allocated: its _variant_stats values (none
+ * for the row of left-out events), its own values and the lengths heap_form_tuple will give both.
+ */
+typedef struct RowPlan
+{
+	Datum		stats[VS_NFIELDS];
+	bool		stats_nulls[VS_NFIELDS];
+	bool		has_stats;
+	Size		stats_len;
+	Datum		row[VR_NFIELDS];
+	bool		row_nulls[VR_NFIELDS];
+	Size		len;
+} RowPlan;
+
+/* The length of the tuple heap_form_tuple makes of these values. */
+static Size
+tuple_len(TupleDesc desc, Datum *values, bool *nulls)
+{
+	Size		len = offsetof(HeapTupleHeaderData, t_bits);
+
+	for (int k = 0; k < desc->natts; k++)
+		if (nulls[k])
+		{
+			len += BITMAPLEN(desc->natts);
+			break;
+		}
+	return MAXALIGN(len) + heap_compute_data_size(desc, values, nulls);
+}
+
+/*
+ * Plan a collmine._variant_row: NULL for a field flagged so. A variant's row holds its
+ * _variant_stats (st not NULL), sized here through a bare varlena header of the stats' length,
+ * which is all heap_compute_data_size reads of it.
+ */
+static void
+row_plan(RowPlan *p, TupleDesc row_desc, TupleDesc stats_desc, VariantState *st,
+		 const VariantRankKey *key, bool left_out_null, Datum left_out, bool total_null,
+		 Datum total, bool weight_null, Datum weight)
+{
+	union
+	{
+		int64		align;
+		char		bytes[16];
+	}			header;			/* a varlena header, read for its length only */
+
+	p->has_stats = st != NULL;
+	if (p->has_stats)
+	{
+		variant_state_stats_values(st, key, p->stats, p->stats_nulls);
+		p->stats_len = tuple_len(stats_desc, p->stats, p->stats_nulls);
+		SET_VARSIZE(header.bytes, p->stats_len);
+	}
+	p->row[VR_LEFT_OUT] = left_out;
+	p->row_nulls[VR_LEFT_OUT] = left_out_null;
+	p->row[VR_TOTAL] = total;
+	p->row_nulls[VR_TOTAL] = total_null;
+	p->row[VR_STATS] = PointerGetDatum(header.bytes);
+	p->row_nulls[VR_STATS] = !p->has_stats;
+	p->row[VR_WEIGHT] = weight;
+	p->row_nulls[VR_WEIGHT] = weight_null;
+	p->len = tuple_len(row_desc, p->row, p->row_nulls);
+	p->row[VR_STATS] = (Datum) 0;
+}
+
+/*
+ * The result array of the planned rows, allocated once at its size: each row (and its
+ * _variant_stats) is formed in turn, copied into its place and freed, so the room of one row is
+ * reused for the next and no row is kept beside the array.
+ */
+static ArrayType *
+rows_array(RowPlan *plans, int n, TupleDesc row_desc, TupleDesc stats_desc, Oid row_type)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1);
+	ArrayType  *arr;
+	char	   *p;
+
+	if (n == 0)
+		return construct_empty_array(row_type);
+	for (int k = 0; k < n; k++)
+		nbytes += att_align_nominal(plans[k].len, TYPALIGN_DOUBLE);
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("collmine._variants_stream: the variants take more than %d bytes", (int) MaxAllocSize),
+				 errhint("Use collmine.traces() and group its traces by collmine.trace_variant_id(trace).")));
+	arr = palloc(nbytes);
+	memset(arr, 0, ARR_OVERHEAD_NONULLS(1));
+	SET_VARSIZE(arr, nbytes);
+	arr->ndim = 1;
+	arr->dataoffset = 0;
+	arr->elemtype = row_type;
+	ARR_DIMS(arr)[0] = n;
+	ARR_LBOUND(arr)[0] = 1;
+	p = ARR_DATA_PTR(arr);
+	for (int k = 0; k < n; k++)
+	{
+		RowPlan    *r = &plans[k];
+		HeapTuple	stats = NULL;
+		HeapTuple	row;
+		Size		padded = att_align_nominal(r->len, TYPALIGN_DOUBLE);
+
+		CHECK_FOR_INTERRUPTS();
+		if (r->has_stats)
+		{
+			stats = heap_form_tuple(stats_desc, r->stats, r->stats_nulls);
+			r->row[VR_STATS] = HeapTupleGetDatum(stats);
+		}
+		row = heap_form_tuple(row_desc, r->row, r->row_nulls);
+		if (row->t_len != r->len || (stats != NULL && stats->t_len != r->stats_len))
+			elog(ERROR, "collmine._variants_stream: a row's length differs from its plan");
+		memcpy(p, row->t_data, r->len);
+		memset(p + r->len, 0, padded - r->len);
+		p += padded;
+		heap_freetuple(row);
+		if (stats != NULL)
+			heap_freetuple(stats);
+	}
+	return arr;
 }
 
 /*
  * Final of both: the last case is folded in, then the rows _variants reads (see
  * collmine._variant_row) in rank order: one per variant with the total of cases, its
- * _variant_stats and weight, and last, when there were events with a NULL case id, one with only
- * their count. No input row gives NULL.
+ * _variant_stats (order_key NULL: the rows come ranked, and _variants never reads it) and
+ * weight, and last, when there were events with a NULL case id, one with only their count. No
+ * input row gives NULL.
  */
 Datum
 variants_stream_final(PG_FUNCTION_ARGS)
@@ -271,7 +371,7 @@ variants_stream_final(PG_FUNCTION_ARGS)
 	TupleDesc	row_desc,
 				stats_desc;
 	RankedRow  *ranked;
-	Datum	   *rows;
+	RowPlan    *plans;
 	int			n;
 	int64		total;
 
@@ -289,23 +389,22 @@ variants_stream_final(PG_FUNCTION_ARGS)
 	if (stats_desc->natts != VS_NFIELDS)
 		elog(ERROR, "collmine._variant_row's third field must be a collmine._variant_stats");
 	row_desc = BlessTupleDesc(row_desc);
-	ranked = ranked_rows(s, stats_desc, &n, &total);
+	ranked = ranked_rows(s, &n, &total);
 	qsort(ranked, n, sizeof(RankedRow), rank_cmp);
-	rows = palloc(sizeof(Datum) * (n + 1));
+	plans = palloc(sizeof(RowPlan) * (n + 1));
 	for (int k = 0; k < n; k++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		rows[k] = variant_row(row_desc, true, (Datum) 0, false, Int64GetDatum(total),
-							  false, HeapTupleGetDatum(ranked[k].stats),
-							  !ranked[k].entry->has_weight, ranked[k].entry->weight);
-		/* copied into the row: its room is reused for the next rows */
-		heap_freetuple(ranked[k].stats);
+		row_plan(&plans[k], row_desc, stats_desc, ranked[k].entry->st, &ranked[k].key,
+				 true, (Datum) 0, false, Int64GetDatum(total),
+				 !ranked[k].entry->has_weight, ranked[k].entry->weight);
 	}
 	if (s->null_case_events > 0)
 	{
-		rows[n] = variant_row(row_desc, false, Int64GetDatum(s->null_case_events),
-							  n == 0, Int64GetDatum(total), true, (Datum) 0, true, (Datum) 0);
+		row_plan(&plans[n], row_desc, stats_desc, NULL, NULL,
+				 false, Int64GetDatum(s->null_case_events), n == 0, Int64GetDatum(total),
+				 true, (Datum) 0);
 		n++;
 	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(rows, n, row_type, -1, false, TYPALIGN_DOUBLE));
+	PG_RETURN_ARRAYTYPE_P(rows_array(plans, n, row_desc, stats_desc, row_type));
 }

@@ -69,7 +69,10 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
     SET jit = off;
 
 -- The query that streams the variants of a relation whose events are stored case after case
--- (_variants_stream), for _variants_stream_rows, reading the relation by `how` as
+-- (_variants_stream), for _variants_stream_rows. The rows are unnested in the select list
+-- (ProjectSet), which hands each element on where it lies in the aggregate's array: unnest in
+-- FROM over a scalar subquery copies the whole array and then every row into a tuplestore. It
+-- reads the relation by `how` as
 -- _process_map_streamed reads it: 'index' through the case index in case order, 'grouped' as it
 -- lies when each case's events are adjacent; an input that is not so is refused with 22000,
 -- which variants() catches. The weight, when
@@ -82,7 +85,8 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format(
-        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) FROM (%4$s) s))',
+        'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM '
+        '(SELECT unnest(collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L)) AS r FROM (%4$s) s) u',
         collmine._collate_clause(log, case_col),
         CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         how = 'grouped',

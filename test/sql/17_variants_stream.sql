@@ -250,6 +250,37 @@ SELECT collmine._variants_stream_ways('t17slog.events', 'case_id', NULL) AS ways
      = (SELECT md5(string_agg(v::text, '|' ORDER BY v.rank))
           FROM collmine._variants(collmine._trace_sql('t17slog.events', 'case_id', 'activity', 'ts', 'ord', NULL)) v) AS same_rows;
 
+-- Ties ranked without an order key: the stream compares the variants' activity names as the
+-- order_key bytea compares (each name's bytes and a zero byte, memcmp, the shorter first). One
+-- case each, so all eight tie; worked out on the keys: a\0 < a\0a\0 < a\0b\0 (a sequence that is a
+-- prefix of another first, then the next name decides) < ab\0 (at the second byte \0 < b: a name
+-- that is a prefix of another first) < ab\0a\0 < b\0 < z\0 < é\0 (bytes compared unsigned: é is
+-- 0xc3 0xa9). The hashed plan sorts by the order key itself: the same order.
+CREATE TABLE ties (inv int, act text, ts timestamptz);
+INSERT INTO ties VALUES
+  (1, 'é', '2024-01-01'), (2, 'z', '2024-01-01'), (3, 'b', '2024-01-01'),
+  (4, 'ab', '2024-01-01'), (4, 'a', '2024-01-02'), (5, 'ab', '2024-01-01'),
+  (6, 'a', '2024-01-01'), (6, 'b', '2024-01-02'), (7, 'a', '2024-01-01'), (7, 'a', '2024-01-02'),
+  (8, 'a', '2024-01-01');
+SELECT rank, variant FROM collmine._variants_stream_rows(collmine._variants_stream_sql('ties', 'inv', 'act', 'ts', NULL, NULL, 'grouped'));
+SELECT (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM collmine.variants('ties', 'inv', 'act', 'ts') v)
+     = (SELECT string_agg(v::text, '|' ORDER BY v.rank)
+          FROM collmine._variants(collmine._trace_sql('ties', 'inv', 'act', 'ts', NULL, NULL)) v) AS same_rows;
+
+-- Many variants: 400 cases, case k is 'a' (k % 20 + 1) times then 'b' (k / 20 + 1) times, each its
+-- own variant, so 'a' and 'b' each come more than 256 times among the representatives and the
+-- stream computes their variant ids through step tables (variant_hash_step_table): the ids, like
+-- every other column, must equal the hashed plan's, which hashes each trace byte by byte.
+CREATE TABLE many (inv int, act text, ts timestamptz);
+INSERT INTO many
+  SELECT k, CASE WHEN i <= k % 20 THEN 'a' ELSE 'b' END, timestamptz '2024-01-01' + i * interval '1 hour'
+    FROM generate_series(0, 399) k, generate_series(0, k % 20 + k / 20 + 1) i;
+SELECT count(*) AS variants,
+       (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM collmine.variants('many', 'inv', 'act', 'ts') v)
+     = (SELECT string_agg(v::text, '|' ORDER BY v.rank)
+          FROM collmine._variants(collmine._trace_sql('many', 'inv', 'act', 'ts', NULL, NULL)) v) AS same_rows
+  FROM collmine._variants_stream_rows(collmine._variants_stream_sql('many', 'inv', 'act', 'ts', NULL, NULL, 'grouped'));
+
 SET client_min_messages = warning;
 DROP SCHEMA t17s CASCADE;
 DROP SCHEMA t17slog CASCADE;

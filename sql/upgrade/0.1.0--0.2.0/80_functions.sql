@@ -901,7 +901,8 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format(
-        'SELECT * FROM unnest((SELECT collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L) FROM (%4$s) s))',
+        'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM '
+        '(SELECT unnest(collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L)) AS r FROM (%4$s) s) u',
         collmine._collate_clause(log, case_col),
         CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
         how = 'grouped',
