@@ -4029,20 +4029,25 @@ BEGIN
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
              -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
-             -- connectors' index on events (case_id, ts, ord) per trigger; MATERIALIZED, so
-             -- that settled, read twice below, is looked up once
-             o AS MATERIALIZED (
-                   SELECT t.case_id, t.ts,
-                          EXISTS (SELECT 1 FROM %1$I.events p
-                                   WHERE p.case_id::text = t.case_id
-                                     AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
-                                     AND (p.ts, p.ord) > (t.ts, t.ord)
-                                     AND p.ts <= t.ts + $3) AS paid,
+             -- connectors' index on events (case_id, ts, ord) per trigger. Settled within the
+             -- window implies paid within it (settled is one of the paid roles), so the
+             -- settled range is read first and the payment range only for the triggers not
+             -- settled in it: one range instead of two for most first reminders. Each step
+             -- MATERIALIZED, so that a column read twice is not looked up twice.
+             s AS MATERIALIZED (
+                   SELECT t.case_id, t.ts, t.ord,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
                                      AND (p.ts, p.ord) > (t.ts, t.ord)
                                      AND p.ts <= t.ts + $3) AS settled
-                     FROM t WHERE NOT $2 OR t.n = 1)
+                     FROM t WHERE NOT $2 OR t.n = 1),
+             o AS MATERIALIZED (
+                   SELECT s.case_id, s.ts, s.settled,
+                          s.settled OR EXISTS (SELECT 1 FROM %1$I.events p
+                                                WHERE p.case_id::text = s.case_id AND p.activity = ANY ($4)
+                                                  AND (p.ts, p.ord) > (s.ts, s.ord)
+                                                  AND p.ts <= s.ts + $3) AS paid
+                     FROM s)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
     $q$, log_schema, grp)
@@ -5619,22 +5624,35 @@ WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.u
                    CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
               FROM collmine._facts(log_schema, NULL, NULL, 'payment_received', facts) f),
      -- each case's activity sets (_dashboard_case_activity_sets) with its facts, joined while
-     -- there is one row per case: unnested first, the join would sort or hash a row per
-     -- (case, activity), millions at 1M invoices
-     cf AS MATERIALIZED (SELECT c.activities, c.manual_activities, cs.cycle_days, cs.on_time
+     -- there is one row per case (unnested first, the join would sort or hash a row per (case,
+     -- activity), millions at 1M invoices), then summed per distinct pair of sets: a few
+     -- thousand kinds of case rather than a million cases to unnest below. A mean over the cases
+     -- is the sum of their sums over the count of their counts, so the averages are those of
+     -- avg() over the cases, to the last digit.
+     cf AS MATERIALIZED (SELECT c.activities, c.manual_activities, count(*) AS cases,
+                                sum(cs.cycle_days) AS cycle_sum, count(cs.cycle_days) AS cycle_n,
+                                sum(cs.on_time) AS on_time_sum, count(cs.on_time) AS on_time_n
                            FROM collmine._dashboard_case_activity_sets(log_schema) c
-                                LEFT JOIN cs ON cs.case_id = c.case_id),
-     -- per activity, before the join with a, which would otherwise be rescanned per case;
-     -- each activity of a case once (its first position in the case's list)
-     ca AS (SELECT u.activity, count(*) AS cases,
-                   count(*) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cases_with_manual,
-                   avg(cf.cycle_days) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS cycle_with,
-                   avg(cf.cycle_days) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS cycle_without,
-                   avg(cf.on_time) FILTER (WHERE u.activity = ANY (cf.manual_activities)) AS on_time_with,
-                   avg(cf.on_time) FILTER (WHERE NOT u.activity = ANY (cf.manual_activities)) AS on_time_without
+                                LEFT JOIN cs ON cs.case_id = c.case_id
+                          GROUP BY c.activities, c.manual_activities),
+     -- each activity of a kind of case once (its first position in the list), and whether it
+     -- was done by hand there
+     cu AS (SELECT u.activity, u.activity = ANY (cf.manual_activities) AS manual,
+                   cf.cases, cf.cycle_sum, cf.cycle_n, cf.on_time_sum, cf.on_time_n
               FROM cf CROSS JOIN LATERAL unnest(cf.activities) WITH ORDINALITY u(activity, n)
-             WHERE u.n = array_position(cf.activities, u.activity)
-             GROUP BY u.activity)
+             WHERE u.n = array_position(cf.activities, u.activity)),
+     -- per activity, before the join with a, which would otherwise be rescanned per row
+     ca AS (SELECT cu.activity, sum(cu.cases) AS cases,
+                   coalesce(sum(cu.cases) FILTER (WHERE cu.manual), 0) AS cases_with_manual,
+                   sum(cu.cycle_sum) FILTER (WHERE cu.manual)
+                     / nullif(sum(cu.cycle_n) FILTER (WHERE cu.manual), 0) AS cycle_with,
+                   sum(cu.cycle_sum) FILTER (WHERE NOT cu.manual)
+                     / nullif(sum(cu.cycle_n) FILTER (WHERE NOT cu.manual), 0) AS cycle_without,
+                   sum(cu.on_time_sum) FILTER (WHERE cu.manual)
+                     / nullif(sum(cu.on_time_n) FILTER (WHERE cu.manual), 0) AS on_time_with,
+                   sum(cu.on_time_sum) FILTER (WHERE NOT cu.manual)
+                     / nullif(sum(cu.on_time_n) FILTER (WHERE NOT cu.manual), 0) AS on_time_without
+              FROM cu GROUP BY cu.activity)
 SELECT a.activity::text,
        a.events::bigint,
        a.manual_events::bigint,
