@@ -7,8 +7,9 @@
 # backend's plus that of the parallel workers it started. Exited workers' CPU accumulates in
 # the postmaster's cutime + cstime (/proc/<postmaster>/stat fields 16 and 17, the postmaster
 # being the backend's parent); its growth over the statement is added (it also counts any
-# other child of the postmaster that exited meanwhile, such as an autovacuum worker, so it is an
-# upper bound on an otherwise idle cluster).
+# other child of the postmaster that exited meanwhile, such as an autovacuum worker processing a
+# relation the previous statement wrote, so it is an upper bound: test/bench/dashboards.sh
+# vacuums each refreshed relation itself, untimed).
 bench_run_once() {
     rm -f "$W/c0" "$W/c1" "$W/p0" "$W/p1" "$W/out"
     "${PSQL[@]}" -At > "$W/out" 2> "$W/err" <<SQL || cm_die "bench: $(head -1 "$W/err")"
