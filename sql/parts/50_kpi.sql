@@ -408,30 +408,51 @@ BEGIN
              -- the sorted distinct boundary dates at which open amounts are needed
              dts AS (SELECT array_agg(DISTINCT v.d ORDER BY v.d) AS d
                        FROM p CROSS JOIN LATERAL (VALUES (p.s - 1), (p.e)) v(d)),
+             -- each invoice's generation, close, and first payment received or posted or
+             -- credit memo (before which nothing is deducted from its amount)
              ev AS (SELECT e.case_id,
                            min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
-                           min(e.ts) FILTER (WHERE e.activity = ANY ($4) OR e.activity = ANY ($5)) AS closed
+                           min(e.ts) FILTER (WHERE e.activity = ANY ($4) OR e.activity = ANY ($5)) AS closed,
+                           min(e.ts) FILTER (WHERE e.activity = ANY ($6) OR e.activity = ANY ($7) OR e.activity = ANY ($8)) AS paid_from
                       FROM %1$I.events e
-                     WHERE e.activity = ANY ($3 || $4 || $5)
+                     WHERE e.activity = ANY ($3 || $4 || $5 || $6 || $7 || $8)
                      GROUP BY e.case_id),
              inv AS (SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
                             i.amount::numeric AS amount,
                             coalesce(i.invoice_date::date, ev.gen::date) AS invoice_date,
-                            i.due_date::date AS due_date, ev.closed
+                            i.due_date::date AS due_date, ev.closed, ev.paid_from
                        FROM %1$I.invoices i LEFT JOIN ev ON ev.case_id = i.case_id::text),
-             -- (invoice, boundary date D) for every D at which the invoice exists and is neither
-             -- settled nor written off by the end of D (closed >= (D + 1)::timestamptz, i.e.
-             -- closed::date > D)
-             pr AS (SELECT inv.case_id, inv.group_value, inv.currency, inv.amount, inv.due_date, dts.d[j] AS d
+             -- the boundary dates D (their positions in dts, found by width_bucket) at which each
+             -- invoice exists and is neither settled nor written off by the end of D (closed >=
+             -- (D + 1)::timestamptz, i.e. closed::date > D): lo .. hi; from pj on, a payment or
+             -- credit of it counts (paid_from::date <= D)
+             rg AS (SELECT inv.case_id, inv.group_value, inv.currency, inv.amount, inv.due_date, dts.d AS dd,
+                           width_bucket(inv.invoice_date - 1, dts.d) + 1 AS lo,
+                           CASE WHEN inv.closed IS NULL THEN cardinality(dts.d)
+                                ELSE width_bucket(inv.closed::date - 1, dts.d) END AS hi,
+                           CASE WHEN inv.paid_from IS NULL THEN cardinality(dts.d) + 1
+                                ELSE width_bucket(inv.paid_from::date - 1, dts.d) + 1 END AS pj
                       FROM inv CROSS JOIN dts
-                           CROSS JOIN LATERAL generate_series(width_bucket(inv.invoice_date - 1, dts.d) + 1,
-                                                              CASE WHEN inv.closed IS NULL THEN cardinality(dts.d)
-                                                                   ELSE width_bucket(inv.closed::date - 1, dts.d) END) j
                      WHERE inv.invoice_date IS NOT NULL),
+             -- before pj nothing is paid, posted or credited, so the open amount is the amount
+             -- (the rule below with every sum 0), summed per (group, currency, D) at once
+             -- rather than looked up and grouped per (invoice, D)
+             ar0 AS (SELECT rg.group_value, rg.currency, rg.dd[j] AS d,
+                            sum(greatest(coalesce(rg.amount, 0), 0)) AS ar,
+                            coalesce(sum(greatest(coalesce(rg.amount, 0), 0))
+                                       FILTER (WHERE greatest(coalesce(rg.amount, 0), 0) > 0
+                                                 AND (rg.due_date IS NULL OR rg.dd[j] - rg.due_date <= 0)), 0) AS cur
+                       FROM rg CROSS JOIN LATERAL generate_series(rg.lo, least(rg.hi, rg.pj - 1)) j
+                      GROUP BY 1, 2, 3),
+             -- (invoice, D) from pj on, with its payments and credits by the end of D
+             pr AS (SELECT rg.case_id, rg.group_value, rg.currency, rg.amount, rg.due_date, rg.dd[j] AS d
+                      FROM rg CROSS JOIN LATERAL generate_series(greatest(rg.lo, rg.pj), rg.hi) j),
              pay AS (SELECT e.case_id::text AS case_id, e.ts, abs(e.amount) AS amt,
                            e.activity = ANY ($6) AS recv, e.activity = ANY ($7) AS posted, e.activity = ANY ($8) AS memo
                        FROM %1$I.events e
                       WHERE e.activity = ANY ($6 || $7 || $8)),
+             -- open at D = amount - the greater of received and posted - credited by D, never
+             -- below 0
              op AS (SELECT pr.group_value, pr.currency, pr.d, pr.due_date,
                            greatest(coalesce(pr.amount, 0)
                                     - greatest(coalesce(sum(pay.amt) FILTER (WHERE pay.recv), 0),
@@ -439,9 +460,13 @@ BEGIN
                                     - coalesce(sum(pay.amt) FILTER (WHERE pay.memo), 0), 0) AS open_amt
                       FROM pr LEFT JOIN pay ON pay.case_id = pr.case_id AND pay.ts < (pr.d + 1)::timestamptz
                      GROUP BY pr.case_id, pr.group_value, pr.currency, pr.amount, pr.due_date, pr.d),
-             ar AS (SELECT op.group_value, op.currency, op.d, sum(op.open_amt) AS ar,
-                           coalesce(sum(op.open_amt) FILTER (WHERE op.open_amt > 0 AND (op.due_date IS NULL OR op.d - op.due_date <= 0)), 0) AS cur
-                      FROM op GROUP BY op.group_value, op.currency, op.d),
+             ar1 AS (SELECT op.group_value, op.currency, op.d, sum(op.open_amt) AS ar,
+                            coalesce(sum(op.open_amt) FILTER (WHERE op.open_amt > 0 AND (op.due_date IS NULL OR op.d - op.due_date <= 0)), 0) AS cur
+                       FROM op GROUP BY op.group_value, op.currency, op.d),
+             -- the AR and current AR at D per (group, currency): the two parts' sums
+             ar AS (SELECT x.group_value, x.currency, x.d, sum(x.ar) AS ar, sum(x.cur) AS cur
+                      FROM (SELECT * FROM ar0 UNION ALL SELECT * FROM ar1) x
+                     GROUP BY x.group_value, x.currency, x.d),
              ds AS (SELECT inv.group_value, inv.currency, inv.invoice_date AS day, count(*) AS n, sum(inv.amount) AS sales
                       FROM inv WHERE inv.invoice_date IS NOT NULL
                      GROUP BY inv.group_value, inv.currency, inv.invoice_date),
@@ -912,20 +937,25 @@ BEGIN
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
              -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
-             -- connectors' index on events (case_id, ts, ord) per trigger; MATERIALIZED, so
-             -- that settled, read twice below, is looked up once
-             o AS MATERIALIZED (
-                   SELECT t.case_id, t.ts,
-                          EXISTS (SELECT 1 FROM %1$I.events p
-                                   WHERE p.case_id::text = t.case_id
-                                     AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
-                                     AND (p.ts, p.ord) > (t.ts, t.ord)
-                                     AND p.ts <= t.ts + $3) AS paid,
+             -- connectors' index on events (case_id, ts, ord) per trigger. Settled within the
+             -- window implies paid within it (settled is one of the paid roles), so the
+             -- settled range is read first and the payment range only for the triggers not
+             -- settled in it: one range instead of two for most first reminders. Each step
+             -- MATERIALIZED, so that a column read twice is not looked up twice.
+             s AS MATERIALIZED (
+                   SELECT t.case_id, t.ts, t.ord,
                           EXISTS (SELECT 1 FROM %1$I.events p
                                    WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
                                      AND (p.ts, p.ord) > (t.ts, t.ord)
                                      AND p.ts <= t.ts + $3) AS settled
-                     FROM t WHERE NOT $2 OR t.n = 1)
+                     FROM t WHERE NOT $2 OR t.n = 1),
+             o AS MATERIALIZED (
+                   SELECT s.case_id, s.ts, s.settled,
+                          s.settled OR EXISTS (SELECT 1 FROM %1$I.events p
+                                                WHERE p.case_id::text = s.case_id AND p.activity = ANY ($4)
+                                                  AND (p.ts, p.ord) > (s.ts, s.ord)
+                                                  AND p.ts <= s.ts + $3) AS paid
+                     FROM s)
         SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
     $q$, log_schema, grp)
