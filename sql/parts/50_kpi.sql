@@ -940,23 +940,25 @@ BEGIN
              -- connectors' index on events (case_id, ts, ord) per trigger. Settled within the
              -- window implies paid within it (settled is one of the paid roles), so the
              -- settled range is read first and the payment range only for the triggers not
-             -- settled in it: one range instead of two for most first reminders. Each step
-             -- MATERIALIZED, so that a column read twice is not looked up twice.
-             s AS MATERIALIZED (
-                   SELECT t.case_id, t.ts, t.ord,
-                          EXISTS (SELECT 1 FROM %1$I.events p
-                                   WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
-                                     AND (p.ts, p.ord) > (t.ts, t.ord)
-                                     AND p.ts <= t.ts + $3) AS settled
-                     FROM t WHERE NOT $2 OR t.n = 1),
+             -- settled in it (CASE evaluates its second EXISTS only then): one range instead of
+             -- two for most first reminders. outcome: 2 settled, 1 paid only, 0 neither. One
+             -- step over t, with both lookups correlated to it, so that Citus pushes the whole
+             -- step down to the shards (a correlated lookup over a materialized step is not
+             -- supported there); MATERIALIZED, so that outcome, read three times below, is
+             -- looked up once.
              o AS MATERIALIZED (
-                   SELECT s.case_id, s.ts, s.settled,
-                          s.settled OR EXISTS (SELECT 1 FROM %1$I.events p
-                                                WHERE p.case_id::text = s.case_id AND p.activity = ANY ($4)
-                                                  AND (p.ts, p.ord) > (s.ts, s.ord)
-                                                  AND p.ts <= s.ts + $3) AS paid
-                     FROM s)
-        SELECT o.case_id, (%2$s), o.ts, o.paid, o.settled, (NOT o.settled AND o.ts + $3 > mx.last_ts)
+                   SELECT t.case_id, t.ts,
+                          CASE WHEN EXISTS (SELECT 1 FROM %1$I.events p
+                                             WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
+                                               AND (p.ts, p.ord) > (t.ts, t.ord)
+                                               AND p.ts <= t.ts + $3) THEN 2
+                               WHEN EXISTS (SELECT 1 FROM %1$I.events p
+                                             WHERE p.case_id::text = t.case_id AND p.activity = ANY ($4)
+                                               AND (p.ts, p.ord) > (t.ts, t.ord)
+                                               AND p.ts <= t.ts + $3) THEN 1
+                               ELSE 0 END AS outcome
+                     FROM t WHERE NOT $2 OR t.n = 1)
+        SELECT o.case_id, (%2$s), o.ts, o.outcome >= 1, o.outcome = 2, (o.outcome <> 2 AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
     $q$, log_schema, grp)
     USING trigger_activities, first_only, make_interval(days => within_days),
