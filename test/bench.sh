@@ -7,16 +7,17 @@
 #   baselines  a plain sequential scan; GROUP BY case_id with count(*)
 #   collmine   traces, process map, variants, a duration KPI, a 10-rule conformance check
 #   plain SQL  what an analyst writes without collmine (LAG/LEAD window functions, GROUP BY)
-# Each measurement is a separately named item below. It reports the median wall time of
-# BENCH_RUNS runs, events per second, the backend's peak anonymous memory, and each figure as a
-# ratio to the baselines; some items also run with 2 parallel workers, and their results are
-# compared with the serial ones. An item whose collmine function does not exist is reported as
-# "not available". The Markdown goes between the bench markers of docs/performance.md.
+# Each measurement is a separately named item below. The items run in rounds, each round running
+# every item once (round_robin). The report gives each item's median wall time over BENCH_RUNS
+# rounds, events per second, the backend's peak anonymous memory, and each figure as a ratio to
+# the baselines; the targets' ratios are medians of same-round ratios. Some items also run with
+# 2 parallel workers, and their results are compared with the serial ones. An item whose
+# collmine function does not exist is reported as "not available". The Markdown goes between the bench markers of docs/performance.md.
 #
 # Environment:
 #   BENCH_SIZES    target event counts, default "1000000 10000000"; opt-in 100000000 (100M: about
 #                  10 GB of table, see docs/performance.md, "100M events")
-#   BENCH_RUNS     runs per measurement (best is reported), default 3
+#   BENCH_RUNS     rounds, runs per measurement (the median is reported), default 3
 #   BENCH_RUNS_LARGE  runs of the items that no target depends on, on logs over 2M events,
 #                  default 1 (keeps the 10M run within about 15 minutes on 2 cores)
 #   BENCH_TIMEOUT  statement timeout per run in seconds, default 900
@@ -244,35 +245,82 @@ SQL
 }
 
 RESULTS=$W/results.tsv; : > "$RESULTS"
-# Measure item $1 on table $2 ($3 events, $4 cases, label $5, layout $7) with $6 workers.
-measure() {
-    local name=$1 log=$2 events=$3 cases=$4 label=$5 workers=$6 layout=$7 missing="" f r res all="" best="" peak=0 md5="" status=ok cpu="" tcpu="" cpus="" tcpus="" tmpb=0
+# The measurements of one log, each a key "item|layout|workers" with its table and the lists of
+# its runs so far. The runs go in rounds (round_robin): each round runs every key of a layout
+# once, so an item and the baselines it is compared with run side by side, and the report's
+# ratios are taken within a round (report.sql) before the median: a change of the machine's
+# speed between rounds moves both sides of a ratio alike.
+declare -A K_LOG K_EVENTS K_CASES K_LABEL K_RUNS K_MS K_CPU K_TCPU K_PEAK K_TMP K_MD5 K_STATUS
+KEYS=()
+
+# Add item $1 on table $2 ($3 events, $4 cases, label $5, layout $7) with $6 workers to KEYS,
+# with the number of runs it gets (none when a collmine function it needs is missing).
+add_key() {
+    local name=$1 key="$1|$7|$6" f missing=""
+    KEYS+=("$key"); K_LOG[$key]=$2; K_EVENTS[$key]=$3; K_CASES[$key]=$4; K_LABEL[$key]=$5
+    K_MS[$key]=""; K_CPU[$key]=""; K_TCPU[$key]=""; K_PEAK[$key]=0; K_TMP[$key]=0; K_MD5[$key]=""; K_STATUS[$key]=ok
+    K_RUNS[$key]=$RUNS
+    if [ "$3" -gt 2000000 ] && [[ "$KEY_ITEMS" != *" $name "* ]]; then K_RUNS[$key]=$RUNS_LARGE; fi
     for f in ${I_REQ[$name]}; do has_fn "$f" || missing="$missing collmine.$f"; done
-    if [ -n "$missing" ]; then
-        status="not available (needs${missing})"
-    else
-        local runs=$RUNS
-        if [ "$events" -gt 2000000 ] && [[ "$KEY_ITEMS" != *" $name "* ]]; then runs=$RUNS_LARGE; fi
-        for r in $(seq 1 "$runs"); do
-            res=$(run_once "$name" "$log" "$workers")
-            case $res in ERR*) status="error: ${res#ERR }"; break ;; esac
-            set -- $res
-            all="$all $1"
-            cpus="$cpus $4"
-            tcpus="$tcpus $5"
-            [ "$2" -gt "$peak" ] && peak=$2
-            [ "$6" -gt "$tmpb" ] && tmpb=$6
-            if [ -n "$md5" ] && [ "$md5" != "$3" ]; then status="error: results differ between runs"; fi
-            md5=$3
+    if [ -n "$missing" ]; then K_STATUS[$key]="not available (needs${missing})"; K_RUNS[$key]=0; fi
+    return 0
+}
+
+# One run of key $1, added to its lists; an error ends its runs.
+run_key() {
+    local key=$1 res
+    local name=${key%%|*} workers=${key##*|}
+    res=$(run_once "$name" "${K_LOG[$key]}" "$workers")
+    case $res in ERR*) K_STATUS[$key]="error: ${res#ERR }"; K_RUNS[$key]=0; return ;; esac
+    set -- $res
+    K_MS[$key]+=" $1"; K_CPU[$key]+=" $4"; K_TCPU[$key]+=" $5"
+    [ "$2" -gt "${K_PEAK[$key]}" ] && K_PEAK[$key]=$2
+    [ "$6" -gt "${K_TMP[$key]}" ] && K_TMP[$key]=$6
+    if [ -n "${K_MD5[$key]}" ] && [ "${K_MD5[$key]}" != "$3" ]; then K_STATUS[$key]="error: results differ between runs"; fi
+    K_MD5[$key]=$3
+}
+
+# Rounds over the keys $@ (one layout's): round r runs each key that is due r runs or more.
+round_robin() {
+    local key r max=0
+    for key in "$@"; do [ "${K_RUNS[$key]}" -gt "$max" ] && max=${K_RUNS[$key]}; done
+    for ((r = 1; r <= max; r++)); do
+        for key in "$@"; do
+            if [ "${K_RUNS[$key]}" -ge "$r" ]; then run_key "$key"; fi
         done
-        # medians, not the best run: the machine is shared, and a median is what repeats
-        if [ -n "$all" ]; then best=$(median $all); cpu=$(median $cpus); tcpu=$(median $tcpus); fi
-    fi
-    local plan=""
-    [ -n "$missing" ] || plan=$(plan_summary "$name" "$log" "$workers")
-    cm_log "$(printf '%-5s %-6s %-26s workers=%s best=%s ms peak=%s KB temp=%s B %s' "$label" "$layout" "$name" "$workers" "${best:-—}" "$peak" "$tmpb" "$status")"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$events" "$cases" "$name" "${I_GROUP[$name]}" \
-        "$layout" "$workers" "${best:-}" "${all# }" "$peak" "$md5" "$status" "$cpu" "$plan" "$tcpu" "$tmpb" >> "$RESULTS"
+    done
+}
+
+# The row of key $1 in results.tsv: medians of its runs (not the best run: the machine is
+# shared, and a median is what repeats), each run's wall and CPU times in round order, its plan.
+report_key() {
+    local key=$1 best="" cpu="" tcpu="" plan=""
+    local name=${key%%|*} rest=${key#*|}
+    local layout=${rest%%|*} workers=${key##*|}
+    if [ -n "${K_MS[$key]}" ]; then best=$(median ${K_MS[$key]}); cpu=$(median ${K_CPU[$key]}); tcpu=$(median ${K_TCPU[$key]}); fi
+    [[ "${K_STATUS[$key]}" == "not available"* ]] || plan=$(plan_summary "$name" "${K_LOG[$key]}" "$workers")
+    cm_log "$(printf '%-5s %-6s %-26s workers=%s best=%s ms peak=%s KB temp=%s B %s' "${K_LABEL[$key]}" "$layout" "$name" "$workers" "${best:-—}" "${K_PEAK[$key]}" "${K_TMP[$key]}" "${K_STATUS[$key]}")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${K_LABEL[$key]}" "${K_EVENTS[$key]}" "${K_CASES[$key]}" "$name" "${I_GROUP[$name]}" \
+        "$layout" "$workers" "${best:-}" "${K_MS[$key]# }" "${K_PEAK[$key]}" "${K_MD5[$key]}" "${K_STATUS[$key]}" "$cpu" "$plan" "$tcpu" "${K_TMP[$key]}" \
+        "${K_CPU[$key]# }" "${K_TCPU[$key]# }" >> "$RESULTS"
+}
+
+# The keys of layout $1 of the current log ($log, $events, $cases, $label): every selected item
+# serially on the log as it lies, and with 2 workers for the items marked PARALLEL; on the
+# partitioned and time-ordered copies, the PARALLEL items serially and with 2 workers.
+layout_keys() {
+    local layout=$1 name tbl=$log
+    case $layout in hash*) tbl=${log}_p ;; time) tbl=${log}_t ;; esac
+    for name in "${ITEMS[@]}"; do
+        selected "$name" || continue
+        if [ "$layout" = heap ]; then
+            add_key "$name" "$tbl" "$events" "$cases" "$label" 0 "$layout"
+            if [ "${I_PAR[$name]}" = yes ] && [ "$PARTS" -gt 0 ]; then add_key "$name" "$tbl" "$events" "$cases" "$label" 2 "$layout"; fi
+        elif [ "${I_PAR[$name]}" = yes ]; then
+            add_key "$name" "$tbl" "$events" "$cases" "$label" 0 "$layout"
+            add_key "$name" "$tbl" "$events" "$cases" "$label" 2 "$layout"
+        fi
+    done
 }
 
 selected() { [ -z "$ONLY" ] || [ "${I_GROUP[$1]}" = baseline ] || [[ " $ONLY " == *" $1 "* ]]; }
@@ -331,16 +379,13 @@ for size in $LOGS; do
         echo "CREATE TABLE ${log}_t AS SELECT * FROM $log ORDER BY ts, case_id, ord;"
         echo "VACUUM (FREEZE, ANALYZE) ${log}_t;"
     } | "${PSQL[@]}"
-    for name in "${ITEMS[@]}"; do
-        selected "$name" || continue
-        measure "$name" "$log" "$events" "$cases" "$label" 0 heap
-        if [ "${I_PAR[$name]}" = yes ] && [ "$PARTS" -gt 0 ]; then
-            measure "$name" "$log" "$events" "$cases" "$label" 2 heap
-            measure "$name" "${log}_p" "$events" "$cases" "$label" 0 "hash$PARTS"
-            measure "$name" "${log}_p" "$events" "$cases" "$label" 2 "hash$PARTS"
-            measure "$name" "${log}_t" "$events" "$cases" "$label" 0 time
-            measure "$name" "${log}_t" "$events" "$cases" "$label" 2 time
-        fi
+    # the keys of each layout, measured in rounds: the log as it lies (serial, and with 2
+    # workers for the items marked PARALLEL), then its partitioned and time-ordered copies
+    layouts=heap; [ "$PARTS" -gt 0 ] && layouts="heap hash$PARTS time"
+    for layout in $layouts; do
+        KEYS=(); layout_keys "$layout"
+        round_robin "${KEYS[@]}"
+        for key in "${KEYS[@]}"; do report_key "$key"; done
     done
     "${PSQL[@]}" -c "DROP TABLE $log" -c "DROP TABLE IF EXISTS ${log}_p" -c "DROP TABLE IF EXISTS ${log}_t"
 done
@@ -357,7 +402,7 @@ done > "$W/items.tsv"
 "${PSQL[@]}" <<SQL
 CREATE TABLE bench.results (label text, events bigint, cases bigint, item text, grp text, layout text, workers int,
     best_ms float8, all_ms text, peak_kb bigint, md5 text, status text, cpu_ms float8, plan text, total_cpu_ms float8,
-    temp_bytes bigint);
+    temp_bytes bigint, all_cpu_ms text, all_total_cpu_ms text);
 CREATE TABLE bench.items (idx int, item text, grp text, description text, sql text);
 \copy bench.results FROM '$RESULTS' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
 \copy bench.items FROM '$W/items.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
