@@ -513,3 +513,52 @@ case_stream_finish(CaseStream *cs, CaseStreamDone done, void *arg)
 		cs->held->n = 0;
 	}
 }
+
+bytea *
+case_stream_seen_bytea(const CaseStream *cs)
+{
+	uint64		n = cs->seen != NULL ? cs->seen->used : 0;
+	bytea	   *out;
+	uint64	   *dst;
+
+	if ((Size) n * sizeof(uint64) + VARHDRSZ > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many cases in one part of the log"),
+				 errhint("Set max_parallel_workers_per_gather higher, or to 0 for a serial read.")));
+	out = palloc(VARHDRSZ + n * sizeof(uint64));
+	SET_VARSIZE(out, VARHDRSZ + n * sizeof(uint64));
+	dst = (uint64 *) VARDATA(out);
+	for (uint64 i = 0; n > 0 && i <= cs->seen->mask; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (cs->seen->slots[i] != 0)
+			*dst++ = cs->seen->slots[i];
+	}
+	return out;
+}
+
+bool
+case_seen_disjoint(bytea **parts, int n)
+{
+	CaseSeen   *all = seen_new(CurrentMemoryContext);
+
+	for (int p = 0; p < n; p++)
+	{
+		uint64		count = VARSIZE_ANY_EXHDR(parts[p]) / sizeof(uint64);
+		const char *src = VARDATA_ANY(parts[p]);
+
+		for (uint64 i = 0; i < count; i++)
+		{
+			uint64		h;
+
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			memcpy(&h, src + i * sizeof(uint64), sizeof(uint64));	/* a short header leaves it unaligned */
+			if (!seen_add(all, h))
+				return false;
+		}
+	}
+	return true;
+}

@@ -99,4 +99,14 @@ extern void case_stream_add(CaseStream *cs, FunctionCallInfo fcinfo, int case_ar
 /* Hand every case not handed on yet to done. */
 extern void case_stream_finish(CaseStream *cs, CaseStreamDone done, void *arg);
 
+/*
+ * A grouped stream over one part of a table split by block ranges (stream_parts.c): the hashes of
+ * the cases it handed on, as a bytea of uint64 values in no order, so that the parts can be
+ * checked to share no case (case_seen_disjoint).
+ */
+extern bytea *case_stream_seen_bytea(const CaseStream *cs);
+
+/* Do the seen sets (case_stream_seen_bytea) of n parts share no hash? */
+extern bool case_seen_disjoint(bytea **parts, int n);
+
 #endif

@@ -18,11 +18,15 @@
 #include "case_stream.h"
 #include "dfg.h"
 
+#include "access/htup_details.h"
+#include "funcapi.h"
+
 PG_FUNCTION_INFO_V1(dfg_stream_trans);
 PG_FUNCTION_INFO_V1(dfg_stream_trans_ord);
 PG_FUNCTION_INFO_V1(dfg_stream_grouped_trans);
 PG_FUNCTION_INFO_V1(dfg_stream_grouped_trans_ord);
 PG_FUNCTION_INFO_V1(dfg_stream_final);
+PG_FUNCTION_INFO_V1(dfg_stream_part_final);
 
 /* The aggregate's state: the map so far and the case being collected. */
 typedef struct DfgStream
@@ -98,4 +102,40 @@ dfg_stream_final(PG_FUNCTION_ARGS)
 	s = (DfgStream *) PG_GETARG_POINTER(0);
 	case_stream_finish(s->cases, add_case, s->map);
 	PG_RETURN_DFG_P(dfg_flatten(s->map));
+}
+
+/*
+ * Final of _dfg_stream_part, the grouped stream over one block range of a table
+ * (_process_map_streamed_ranges): a collmine._dfg_part, the map of the range's cases (NULL when
+ * none) and the hashes of those cases, which the caller checks to be disjoint across the ranges
+ * (a case whose rows lie in two ranges was mapped twice, as two cases).
+ */
+Datum
+dfg_stream_part_final(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	DfgStream  *s;
+
+	(void) cm_agg_context(fcinfo, "collmine._dfg_stream_part");
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("collmine._dfg_stream_part must return a composite type")));
+	desc = BlessTupleDesc(desc);
+	if (PG_ARGISNULL(0))
+	{
+		nulls[0] = true;
+		values[1] = PointerGetDatum(palloc(VARHDRSZ));
+		SET_VARSIZE(DatumGetPointer(values[1]), VARHDRSZ);
+	}
+	else
+	{
+		s = (DfgStream *) PG_GETARG_POINTER(0);
+		case_stream_finish(s->cases, add_case, s->map);
+		values[0] = PointerGetDatum(dfg_flatten(s->map));
+		values[1] = PointerGetDatum(case_stream_seen_bytea(s->cases));
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

@@ -666,6 +666,28 @@ CREATE OR REPLACE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, times
     PARALLEL = SAFE
 );
 
+CREATE OR REPLACE FUNCTION collmine._dfg_stream_part_final(internal) RETURNS collmine._dfg_part
+    AS 'MODULE_PATHNAME', 'dfg_stream_part_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE collmine._dfg_stream_part(anyelement, text, timestamptz) (
+    SFUNC = collmine._dfg_stream_grouped_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_part_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE collmine._dfg_stream_part(anyelement, text, timestamptz, bigint) (
+    SFUNC = collmine._dfg_stream_grouped_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._dfg_stream_part_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE FUNCTION collmine._stream_parts_disjoint(seen bytea[]) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_parts_disjoint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 CREATE OR REPLACE FUNCTION collmine._collate_clause(log regclass, col name)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -687,16 +709,18 @@ AS $$
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._stream_events_sql(rel text, case_col name, activity_col name, ts_col name,
-                                            order_col name, weight_col name, how text)
+                                            order_col name, weight_col name, how text,
+                                            row_filter text DEFAULT NULL)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
-    SELECT format('SELECT %1$I AS c, %2$I::text AS a, %3$I::timestamptz AS t%4$s, %5$s AS w FROM %6$s%7$s',
+    SELECT format('SELECT %1$I AS c, %2$I::text AS a, %3$I::timestamptz AS t%4$s, %5$s AS w FROM %6$s%8$s%7$s',
         case_col, activity_col, ts_col,
         CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint AS o', order_col) END,
         CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('%I::numeric', weight_col) END,
-        rel, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END)
+        rel, CASE WHEN how = 'index' THEN format(' ORDER BY %I', case_col) ELSE '' END,
+        CASE WHEN row_filter IS NULL THEN '' ELSE ' WHERE ' || row_filter END)
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._dfg_stream_sql(log regclass, rel text, case_col name, activity_col name, ts_col name,
@@ -780,6 +804,94 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._stream_range_count(log regclass)
+RETURNS integer
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN c.relkind <> 'r' OR c.relhassubclass OR pages < 3 * min_pages THEN 1
+                ELSE greatest(least(current_setting('max_parallel_workers_per_gather')::integer,
+                                    1 + floor(ln(pages / min_pages) / ln(3))::integer), 1) END
+      FROM pg_catalog.pg_class c,
+           LATERAL (SELECT pg_catalog.pg_relation_size(c.oid)::float8 / current_setting('block_size')::float8 AS pages,
+                           greatest(pg_catalog.pg_size_bytes(current_setting('min_parallel_table_scan_size'))::float8
+                                    / current_setting('block_size')::float8, 1) AS min_pages) x
+     WHERE c.oid = log
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._stream_range_filters(log regclass, case_col name, n integer)
+RETURNS text[]
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    pages bigint := pg_catalog.pg_relation_size(log) / current_setting('block_size')::bigint;
+    bounds tid[] := '{}';
+    bound tid;
+    b bigint;
+    filters text[] := '{}';
+BEGIN
+    FOR k IN 1 .. n - 1 LOOP
+        b := pages * k / n;
+        -- w: the rows of the window in storage order; a place before row rn is clean when every
+        -- case with a row before it has its last row of the window before it too
+        EXECUTE format($q$
+            SELECT ctid FROM (
+                SELECT ctid, rn, max(last_rn) OVER (ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+                  FROM (SELECT ctid, rn, max(rn) OVER (PARTITION BY c) AS last_rn
+                          FROM (SELECT ctid, %1$I AS c, row_number() OVER (ORDER BY ctid) AS rn
+                                  FROM ONLY %2$s WHERE ctid >= %3$L::tid AND ctid < %4$L::tid) w) x) y
+             WHERE reach < rn
+             ORDER BY abs((ctid::text::point)[0] - %5$s), ctid
+             LIMIT 1$q$,
+            case_col, log, format('(%s,0)', greatest(b - 32, 0)), format('(%s,0)', b + 32), b)
+        INTO bound;
+        bounds := bounds || coalesce(bound, format('(%s,0)', b)::tid);
+    END LOOP;
+    FOR k IN 1 .. n LOOP
+        filters := filters || coalesce(nullif(concat_ws(' AND ',
+            CASE WHEN k > 1 THEN format('ctid >= %L::tid', bounds[k - 1]) END,
+            CASE WHEN k < n THEN format('ctid < %L::tid', bounds[k]) END), ''), 'true');
+    END LOOP;
+    RETURN filters;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._process_map_streamed_ranges(log regclass, case_col name, activity_col name, ts_col name,
+                                                      order_col name, n integer)
+RETURNS collmine.dfg
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+SET synchronize_seqscans = off
+SET parallel_leader_participation = off
+AS $$
+DECLARE
+    branches text;
+    d collmine.dfg;
+    null_events bigint;
+    disjoint boolean;
+BEGIN
+    SELECT string_agg(format('SELECT (p).m, (p).seen, n FROM (SELECT collmine._dfg_stream_part(c%s, a, t%s) '
+                             'FILTER (WHERE c IS NOT NULL) AS p, count(*) FILTER (WHERE c IS NULL) AS n FROM (%s) s) q',
+                             collmine._collate_clause(log, case_col),
+                             CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+                             collmine._stream_events_sql('ONLY ' || log::text, case_col, activity_col, ts_col,
+                                                         order_col, NULL, 'grouped', f)),
+                      ' UNION ALL ' ORDER BY k)
+      INTO branches
+      FROM unnest(collmine._stream_range_filters(log, case_col, n)) WITH ORDINALITY r(f, k);
+    EXECUTE format('SELECT collmine.dfg_union(m), sum(n)::bigint, collmine._stream_parts_disjoint(array_agg(seen)) '
+                   'FROM (%s) u', branches)
+    INTO d, null_events, disjoint;
+    IF NOT disjoint THEN
+        RAISE DEBUG 'collmine: a case of % is stored in two of % block ranges; streaming it serially', log, n;
+        RETURN collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, 'grouped');
+    END IF;
+    PERFORM collmine._report_left_out(null_events, coalesce(collmine.dfg_skipped(d), 0));
+    RETURN d;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._process_map_try_stream(log regclass, case_col name, activity_col name, ts_col name,
                                                  order_col name, how text, OUT streamed boolean, OUT map collmine.dfg)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
@@ -790,6 +902,9 @@ DECLARE
 BEGIN
     IF how = 'partitions' THEN
         map := collmine._process_map_streamed_parts(log, case_col, activity_col, ts_col, order_col);
+    ELSIF how = 'grouped' AND collmine._stream_range_count(log) > 1 THEN
+        map := collmine._process_map_streamed_ranges(log, case_col, activity_col, ts_col, order_col,
+                                                     collmine._stream_range_count(log));
     ELSE
         map := collmine._process_map_streamed(log, case_col, activity_col, ts_col, order_col, how);
     END IF;
