@@ -514,6 +514,36 @@ case_stream_finish(CaseStream *cs, CaseStreamDone done, void *arg)
 	}
 }
 
+/* Sort n hashes ascending: LSD radix sort on 16-bit digits, through a buffer of n. */
+static void
+sort_hashes(uint64 *v, uint64 n)
+{
+	uint64	   *tmp = palloc_extended(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
+	uint64	   *count = palloc(65536 * sizeof(uint64));
+
+	for (int shift = 0; shift < 64; shift += 16)
+	{
+		uint64		sum = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(count, 0, 65536 * sizeof(uint64));
+		for (uint64 i = 0; i < n; i++)
+			count[(v[i] >> shift) & 0xFFFF]++;
+		for (int d = 0; d < 65536; d++)
+		{
+			uint64		c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (uint64 i = 0; i < n; i++)
+			tmp[count[(v[i] >> shift) & 0xFFFF]++] = v[i];
+		memcpy(v, tmp, n * sizeof(uint64));
+	}
+	pfree(tmp);
+	pfree(count);
+}
+
 bytea *
 case_stream_seen_bytea(const CaseStream *cs)
 {
@@ -536,29 +566,59 @@ case_stream_seen_bytea(const CaseStream *cs)
 		if (cs->seen->slots[i] != 0)
 			*dst++ = cs->seen->slots[i];
 	}
+	/* sorted here, in the worker, so that the leader's check is one merge */
+	sort_hashes((uint64 *) VARDATA(out), n);
 	return out;
+}
+
+/* The i-th hash of a part (its bytes may be unaligned in an array element). */
+static inline uint64
+part_hash(const bytea *part, uint64 i)
+{
+	uint64		h;
+
+	memcpy(&h, VARDATA_ANY(part) + i * sizeof(uint64), sizeof(uint64));
+	return h;
 }
 
 bool
 case_seen_disjoint(bytea **parts, int n)
 {
-	CaseSeen   *all = seen_new(CurrentMemoryContext);
+	uint64	   *pos = palloc0(Max(n, 1) * sizeof(uint64));
+	uint64	   *len = palloc(Max(n, 1) * sizeof(uint64));
+	uint64		taken = 0;
+	uint64		last = 0;
+	bool		have_last = false;
 
 	for (int p = 0; p < n; p++)
+		len[p] = VARSIZE_ANY_EXHDR(parts[p]) / sizeof(uint64);
+	/* merge the sorted parts: a hash equal to the one taken before it is in two parts */
+	for (;;)
 	{
-		uint64		count = VARSIZE_ANY_EXHDR(parts[p]) / sizeof(uint64);
-		const char *src = VARDATA_ANY(parts[p]);
+		int			best = -1;
+		uint64		h = 0;
 
-		for (uint64 i = 0; i < count; i++)
+		if ((++taken & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (int p = 0; p < n; p++)
 		{
-			uint64		h;
-
-			if ((i & 0xFFFF) == 0)
-				CHECK_FOR_INTERRUPTS();
-			memcpy(&h, src + i * sizeof(uint64), sizeof(uint64));	/* a short header leaves it unaligned */
-			if (!seen_add(all, h))
-				return false;
+			if (pos[p] < len[p] && (best < 0 || part_hash(parts[p], pos[p]) < h))
+			{
+				best = p;
+				h = part_hash(parts[p], pos[p]);
+			}
 		}
+		if (best < 0)
+			return true;
+		if (have_last && h == last)
+			return false;
+		last = h;
+		have_last = true;
+		pos[best]++;
+		if (pos[best] < len[best] && part_hash(parts[best], pos[best]) <= h)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the case hashes of part %d are not in ascending order", best + 1),
+					 errhint("Pass the seen sets that collmine._dfg_stream_part returns.")));
 	}
-	return true;
 }

@@ -101,12 +101,13 @@ extern void case_stream_finish(CaseStream *cs, CaseStreamDone done, void *arg);
 
 /*
  * A grouped stream over one part of a table split by block ranges (stream_parts.c): the hashes of
- * the cases it handed on, as a bytea of uint64 values in no order, so that the parts can be
- * checked to share no case (case_seen_disjoint).
+ * the cases it handed on, as a bytea of uint64 values in ascending order, so that the parts can
+ * be checked to share no case (case_seen_disjoint) in one merge.
  */
 extern bytea *case_stream_seen_bytea(const CaseStream *cs);
 
-/* Do the seen sets (case_stream_seen_bytea) of n parts share no hash? */
+/* Do the seen sets (case_stream_seen_bytea) of n parts share no hash? Each must be ascending
+ * (an error otherwise). */
 extern bool case_seen_disjoint(bytea **parts, int n);
 
 #endif

@@ -18,8 +18,8 @@
 
 PG_FUNCTION_INFO_V1(stream_parts_disjoint);
 
-/* collmine._stream_parts_disjoint(seen bytea[]): do the parts' case hashes share none? NULL
- * elements (a range with no rows) count as empty. */
+/* collmine._stream_parts_disjoint(seen bytea[]): do the parts' case hashes (each ascending)
+ * share none? NULL elements (a range with no rows) count as empty. */
 Datum
 stream_parts_disjoint(PG_FUNCTION_ARGS)
 {

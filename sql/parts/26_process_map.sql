@@ -159,8 +159,8 @@ CREATE AGGREGATE collmine._dfg_stream_part(anyelement, text, timestamptz, bigint
     PARALLEL = SAFE
 );
 
--- Do the parts' case hashes (_dfg_part.seen) share none? Then no case was split between two
--- block ranges (src/stream_parts.c).
+-- Do the parts' case hashes (_dfg_part.seen, each in ascending order) share none? Then no case was
+-- split between two block ranges (src/stream_parts.c).
 CREATE FUNCTION collmine._stream_parts_disjoint(seen bytea[]) RETURNS boolean
     AS 'MODULE_PATHNAME', 'stream_parts_disjoint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
