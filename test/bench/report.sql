@@ -246,7 +246,8 @@ t AS (
   UNION ALL
   SELECT l.events, 3 + x.o, l.label,
          format('`%s` with 2 workers ≥ 1.5× faster than serial, total CPU ≤ 1.15× serial, equal results (%s, %s)', x.item, l.label,
-                CASE y.layout WHEN 'hash' THEN 'partitioned' ELSE 'ordinary table in time order' END),
+                CASE y.layout WHEN 'hash' THEN 'partitioned' WHEN 'heap' THEN 'ordinary table stored case after case'
+                              ELSE 'ordinary table in time order' END),
          format('%s× faster, total CPU %s×, results %s',
                 pg_temp.n(pg_temp.rr('wall', l.label, x.item, x.item, y.layout, 0, y.layout, 2)::numeric, 2),
                 pg_temp.n(pg_temp.rr('total_cpu', l.label, x.item, x.item, y.layout, 2, y.layout, 0)::numeric, 2),
@@ -256,7 +257,7 @@ t AS (
            AND pg_temp.same(x.item, l.label, y.layout)
   FROM l, (VALUES (0, 'collmine_process_map'), (0.5, 'collmine_process_map_entry'), (1, 'collmine_variants'),
                   (1.5, 'collmine_variants_entry')) x(o, item),
-       (VALUES ('hash'), ('time')) y(layout)
+       (VALUES ('heap'), ('hash'), ('time')) y(layout)
   WHERE pg_temp.t(x.item, l.label, 0, y.layout) IS NOT NULL
   UNION ALL
   SELECT l.events, 5, l.label,
