@@ -548,26 +548,30 @@ bytea *
 case_stream_seen_bytea(const CaseStream *cs)
 {
 	uint64		n = cs->seen != NULL ? cs->seen->used : 0;
+	uint64		k = 0;
 	bytea	   *out;
-	uint64	   *dst;
+	uint64	   *v;
 
 	if ((Size) n * sizeof(uint64) + VARHDRSZ > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many cases in one part of the log"),
 				 errhint("Set max_parallel_workers_per_gather higher, or to 0 for a serial read.")));
-	out = palloc(VARHDRSZ + n * sizeof(uint64));
-	SET_VARSIZE(out, VARHDRSZ + n * sizeof(uint64));
-	dst = (uint64 *) VARDATA(out);
+	/* collected into an aligned array (a bytea's data is 4 bytes past an 8-byte boundary) and
+	 * sorted here, in the worker, so that the leader's check is one merge */
+	v = palloc_extended(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
 	for (uint64 i = 0; n > 0 && i <= cs->seen->mask; i++)
 	{
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 		if (cs->seen->slots[i] != 0)
-			*dst++ = cs->seen->slots[i];
+			v[k++] = cs->seen->slots[i];
 	}
-	/* sorted here, in the worker, so that the leader's check is one merge */
-	sort_hashes((uint64 *) VARDATA(out), n);
+	sort_hashes(v, n);
+	out = palloc(VARHDRSZ + n * sizeof(uint64));
+	SET_VARSIZE(out, VARHDRSZ + n * sizeof(uint64));
+	memcpy(VARDATA(out), v, n * sizeof(uint64));
+	pfree(v);
 	return out;
 }
 
