@@ -663,11 +663,12 @@ $$;
 
 -- Every occurrence of a start activity in a case paired with the same-numbered occurrence of
 -- an end activity (1st with 1st, 2nd with 2nd, in (ts, ord) order); ended_at NULL when
--- unmatched. starts and ends are sets of the log's names (a role's activities): the one body of
+-- unmatched. The duration is ended_at - started_at, an interval (docs/conventions.md), and
+-- duration_days the same in days, the column of 0.1.0. starts and ends are sets of the log's names (a role's activities): the one body of
 -- activity_pairs and of every duration KPI.
 CREATE FUNCTION collmine._activity_pairs(log_schema name, starts text[], ends text[], group_by text DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
-               ended_at timestamptz, duration_days numeric)
+               ended_at timestamptz, duration_days numeric, duration interval)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -700,7 +701,7 @@ BEGIN
                           row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
                      FROM %1$I.%4$I e WHERE e.activity = ANY ($2))
         SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
-               extract(epoch FROM f.ts - s.ts)::numeric / 86400
+               extract(epoch FROM f.ts - s.ts)::numeric / 86400, f.ts - s.ts
           FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n %5$s
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
          CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END,
@@ -735,7 +736,7 @@ $$;
 CREATE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
                                         group_by text DEFAULT NULL, strict boolean DEFAULT false)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
-               ended_at timestamptz, duration_days numeric)
+               ended_at timestamptz, duration_days numeric, duration interval)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -749,12 +750,15 @@ BEGIN
 END
 $$;
 
--- Duration statistics (in days) of the activity pairs completed in a period, and how many were
--- started by the period end but not completed by then: the one body of every duration KPI.
+-- Duration statistics of the activity pairs completed in a period, and how many were started by
+-- the period end but not completed by then: the one body of every duration KPI. The statistics
+-- as intervals (*_duration, docs/conventions.md) and the same in days (*_days, the columns of
+-- 0.1.0, which views built on it keep).
 CREATE FUNCTION collmine._duration_stats(log_schema name, starts text[], ends text[],
                                          period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -778,7 +782,11 @@ BEGIN
            (percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration_days) FILTER (WHERE p.done))::numeric,
            (percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration_days) FILTER (WHERE p.done))::numeric,
            max(p.duration_days) FILTER (WHERE p.done),
-           count(*) FILTER (WHERE p.still_open)
+           count(*) FILTER (WHERE p.still_open),
+           avg(p.duration) FILTER (WHERE p.done),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration) FILTER (WHERE p.done),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration) FILTER (WHERE p.done),
+           max(p.duration) FILTER (WHERE p.done)
       FROM p
      WHERE p.done OR p.still_open
      GROUP BY p.group_value
@@ -791,7 +799,8 @@ CREATE FUNCTION collmine.duration_stats(log_schema name, from_activity text, to_
                                         period_start date, period_end date, group_by text DEFAULT NULL,
                                         strict boolean DEFAULT false)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -809,7 +818,8 @@ $$;
 -- Invoice-to-cash cycle time: invoice created to settled, settled in the period.
 CREATE FUNCTION collmine.cycle_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -819,7 +829,8 @@ AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activiti
 -- Payment posting lag: payment received to payment posted, posted in the period.
 CREATE FUNCTION collmine.posting_lag(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -829,7 +840,8 @@ AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activiti
 -- Dispute resolution time: dispute opened to dispute closed, closed in the period.
 CREATE FUNCTION collmine.dispute_resolution_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -839,7 +851,8 @@ AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activiti
 -- Credit approval cycle time: credit limit requested to approved, approved in the period.
 CREATE FUNCTION collmine.credit_approval_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off

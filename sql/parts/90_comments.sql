@@ -65,9 +65,9 @@ COMMENT ON FUNCTION collmine.payment_behaviour(name, date, date, text, text) IS
 COMMENT ON FUNCTION collmine.terms_compliance(name, date, date, text) IS
     'payment terms compliance and due-date deviations from the terms for a period, grouped by terms by default';
 COMMENT ON FUNCTION collmine.activity_pairs(name, text, text, text, boolean) IS
-    'every occurrence of start_activity in a case paired with the same-numbered occurrence of end_activity, with its duration in days';
+    'every occurrence of from_activity in a case paired with the same-numbered occurrence of to_activity, with its duration (an interval, and in days)';
 COMMENT ON FUNCTION collmine.duration_stats(name, text, text, date, date, text, boolean) IS
-    'duration statistics in days of the activity pairs completed in a period, and how many were still open at its end';
+    'duration statistics (intervals, and in days) of the activity pairs completed in a period, and how many were still open at its end';
 COMMENT ON FUNCTION collmine.cycle_time(name, date, date, text) IS
     'invoice-to-cash cycle time: Invoice Generated to Invoice Settled, for invoices settled in the period';
 COMMENT ON FUNCTION collmine.posting_lag(name, date, date, text) IS

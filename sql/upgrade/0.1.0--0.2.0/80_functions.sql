@@ -3932,7 +3932,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION collmine._activity_pairs(log_schema name, starts text[], ends text[], group_by text DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
-               ended_at timestamptz, duration_days numeric)
+               ended_at timestamptz, duration_days numeric, duration interval)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -3965,7 +3965,7 @@ BEGIN
                           row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
                      FROM %1$I.%4$I e WHERE e.activity = ANY ($2))
         SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
-               extract(epoch FROM f.ts - s.ts)::numeric / 86400
+               extract(epoch FROM f.ts - s.ts)::numeric / 86400, f.ts - s.ts
           FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n %5$s
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
          CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END,
@@ -3996,7 +3996,7 @@ $$;
 CREATE OR REPLACE FUNCTION collmine.activity_pairs(log_schema name, from_activity text, to_activity text,
                                         group_by text DEFAULT NULL, strict boolean DEFAULT false)
 RETURNS TABLE (case_id text, group_value text, pair_no bigint, started_at timestamptz,
-               ended_at timestamptz, duration_days numeric)
+               ended_at timestamptz, duration_days numeric, duration interval)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -4013,7 +4013,8 @@ $$;
 CREATE OR REPLACE FUNCTION collmine._duration_stats(log_schema name, starts text[], ends text[],
                                          period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -4037,7 +4038,11 @@ BEGIN
            (percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration_days) FILTER (WHERE p.done))::numeric,
            (percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration_days) FILTER (WHERE p.done))::numeric,
            max(p.duration_days) FILTER (WHERE p.done),
-           count(*) FILTER (WHERE p.still_open)
+           count(*) FILTER (WHERE p.still_open),
+           avg(p.duration) FILTER (WHERE p.done),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY p.duration) FILTER (WHERE p.done),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.duration) FILTER (WHERE p.done),
+           max(p.duration) FILTER (WHERE p.done)
       FROM p
      WHERE p.done OR p.still_open
      GROUP BY p.group_value
@@ -4049,7 +4054,8 @@ CREATE OR REPLACE FUNCTION collmine.duration_stats(log_schema name, from_activit
                                         period_start date, period_end date, group_by text DEFAULT NULL,
                                         strict boolean DEFAULT false)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -4066,7 +4072,8 @@ $$;
 
 CREATE OR REPLACE FUNCTION collmine.cycle_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -4075,7 +4082,8 @@ AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activiti
 
 CREATE OR REPLACE FUNCTION collmine.posting_lag(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -4084,7 +4092,8 @@ AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activiti
 
 CREATE OR REPLACE FUNCTION collmine.dispute_resolution_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -4093,7 +4102,8 @@ AS $$ SELECT * FROM collmine._duration_stats(log_schema, collmine._role_activiti
 
 CREATE OR REPLACE FUNCTION collmine.credit_approval_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -6115,10 +6125,10 @@ COMMENT ON FUNCTION collmine.terms_compliance(name, date, date, text) IS
     'payment terms compliance and due-date deviations from the terms for a period, grouped by terms by default';
 
 COMMENT ON FUNCTION collmine.activity_pairs(name, text, text, text, boolean) IS
-    'every occurrence of start_activity in a case paired with the same-numbered occurrence of end_activity, with its duration in days';
+    'every occurrence of from_activity in a case paired with the same-numbered occurrence of to_activity, with its duration (an interval, and in days)';
 
 COMMENT ON FUNCTION collmine.duration_stats(name, text, text, date, date, text, boolean) IS
-    'duration statistics in days of the activity pairs completed in a period, and how many were still open at its end';
+    'duration statistics (intervals, and in days) of the activity pairs completed in a period, and how many were still open at its end';
 
 COMMENT ON FUNCTION collmine.cycle_time(name, date, date, text) IS
     'invoice-to-cash cycle time: Invoice Generated to Invoice Settled, for invoices settled in the period';

@@ -13,7 +13,8 @@ UPDATE pg_catalog.pg_proc
 -- 2. replace the function with the longer row: CREATE OR REPLACE now accepts it.
 CREATE OR REPLACE FUNCTION collmine.cycle_time(log_schema name, period_start date, period_end date, group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, completed bigint, avg_days numeric, median_days numeric,
-               p90_days numeric, max_days numeric, open_at_end bigint, grown_column integer)
+               p90_days numeric, max_days numeric, open_at_end bigint, avg_duration interval,
+               median_duration interval, p90_duration interval, max_duration interval, grown_column integer)
 LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
 SET search_path = pg_catalog, pg_temp
 SET jit = off
