@@ -127,6 +127,13 @@ SELECT group_value, settled_invoices, paid_within_terms, round(avg_days_beyond_t
 SELECT group_value, completed, round(avg_days, 4) AS avg, round(median_days, 4) AS median,
        round(p90_days, 4) AS p90, round(max_days, 4) AS max, open_at_end
   FROM collmine.cycle_time('kpi_hand', '2024-01-01', '2024-01-31');
+-- The same as intervals (docs/conventions.md): A2 17 days 01:00, U5 21 days 01:00; avg and median
+-- 19 days 01:00; p90 17 days 01:00 + 0.9 * 4 days = 20 days 15:24; max 21 days 01:00. Each
+-- *_days column is its interval in days.
+SELECT avg_duration, median_duration, p90_duration, max_duration,
+       round(extract(epoch FROM avg_duration) / 86400, 10) = round(avg_days, 10)
+         AND round(extract(epoch FROM p90_duration) / 86400, 10) = round(p90_days, 10) AS same_in_days
+  FROM collmine.cycle_time('kpi_hand', '2024-01-01', '2024-01-31');
 -- posting lag, posted in January: A1 1st payment 1.0, A2 2.0, U5 1.0 -> avg 1.3333, median 1,
 -- p90 1 + 0.8 * (2 - 1) = 1.8. February: A1 2nd payment 09:00 -> 15:00 = 0.25, A3 1.0.
 SELECT group_value, completed, round(avg_days, 4) AS avg, round(median_days, 4) AS median,
