@@ -4,17 +4,21 @@
  *
  * A grouped stream reads runs: rows of one case value in a row. A short run (SHORT_RUN rows at
  * most) may be rows stored away from their case (case_stream.h), so it is set aside (held, by the
- * case's hash) and joined to its case when the case's run comes; held rows whose case never comes
- * are a case of their own, handed on at the end. A longer run is its case, except that it stays
- * open while the runs after it are short: if the case comes back right after them, they were out
- * of place inside it and the case goes on. A case handed on is remembered (its 64-bit hash), and
- * a case that comes back after that is refused: it cannot be taken back from the consumer. So
- * every row reaches its case, and a case is handed on once, with all its rows, or the input is
- * refused. Runs set aside are few where a table was written case after case (short rows that went
- * back to an earlier page, and the cases of few events); where the cases are interleaved (a log
- * in time order) nearly every run is one row, so the input is refused when the runs set aside
- * are more than one in eight rows (once more than 1,024 are), which a log in time order reaches
- * within its first rows, or when they would pass work_mem (256 bytes each).
+ * case's hash) and joined to its case when the case's run comes. A row goes back to an earlier
+ * page, before its case's other rows and not far (BPIC 2012 loaded by COPY: at most 21 pages), so
+ * a run held for a window of rows (HELD_WINDOW, fewer when work_mem / 256 bytes is less, at least
+ * 1,024) whose case has not come is a case of its own, handed on then; so are the runs still
+ * held at the end. A log of
+ * cases of few events (an invoice generated, paid, posted and settled) thus streams with at most
+ * a window's runs held. A longer run is its case, except that it stays open while the runs after
+ * it are short: if the case comes back right after them, they were out of place inside it and the
+ * case goes on. A case handed on is remembered (its 64-bit hash), and a case that comes back after
+ * that is refused: it cannot be taken back from the consumer. So every row reaches its case, and
+ * a case is handed on once, with all its rows, or the input is refused. Runs joined to a run held
+ * before them are few where a table was written case after case (the short rows that went back to
+ * an earlier page); where the cases are interleaved (a log in time order) nearly every row is
+ * one, so the input is refused when they are more than one in eight rows (once more than 1,024
+ * are), which a log in time order reaches within its first rows.
  */
 #include "common.h"
 #include "case_stream.h"
@@ -43,6 +47,13 @@ struct CaseSeen
  * A genuine case of this few events is set aside too, and handed on at the end.
  */
 #define SHORT_RUN		4
+
+/*
+ * The most rows a short run stays set aside (fewer when work_mem / 256 bytes is less, at least
+ * 1,024): rows go back a few pages at most (BPIC 2012: 21 pages, about 2,300 rows), and a longer
+ * window only holds more cases of few events, at a cost in memory and time.
+ */
+#define HELD_WINDOW		16384
 
 /* An empty set in cxt. */
 static CaseSeen *
@@ -153,17 +164,30 @@ refuse_case(const CaseStream *cs, const char *why, Datum v, const char *rule)
 			 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
 }
 
-/* The runs set aside: short runs by their case's hash, at most max of them. */
+/* A run set aside, in the order held: its case's hash and the row count when it was held. */
+typedef struct HeldAge
+{
+	uint64		hash;
+	int64		since;
+} HeldAge;
+
+/* The runs set aside: short runs by their case's hash, each for at most window rows. */
 struct CaseHeld
 {
 	HTAB	   *tab;
 	int64		n;
-	int64		max;
+	int64		window;			/* rows a run stays held (HELD_WINDOW) */
+	int64		joins;			/* runs joined to a run held before them */
+	HeldAge    *ages;			/* the runs in the order held (entries gone since are skipped) */
+	int64		first;			/* ages[first .. count) are live */
+	int64		count;
+	int64		cap;
 };
 
 typedef struct HeldEntry
 {
 	uint64		hash;			/* the key */
+	int64		since;			/* cs->rows when it was held */
 	CaseRun		run;
 } HeldEntry;
 
@@ -211,7 +235,9 @@ case_stream_new(FunctionCallInfo fcinfo, MemoryContext cxt, int case_arg, CaseSt
 		ctl.entrysize = sizeof(HeldEntry);
 		ctl.hcxt = cxt;
 		cs->held->tab = hash_create("collmine rows set aside", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		cs->held->max = Max((int64) work_mem * 1024 / 256, 1024);
+		cs->held->window = Min(Max((int64) work_mem * 1024 / 256, 1024), HELD_WINDOW);
+		cs->held->cap = 64;
+		cs->held->ages = MemoryContextAlloc(cxt, cs->held->cap * sizeof(HeldAge));
 	}
 	cs->typid = typid;
 	cs->typlen = tc->typlen;
@@ -330,6 +356,42 @@ merge_weight(CaseStream *cs, CaseRun *into, CaseRun *later)
 	}
 }
 
+/* Count a run joined to a run held before it; refused when they are more than one row in eight
+ * (once more than 1,024 are): the cases are interleaved, as in a log in time order. */
+static void
+note_join(CaseStream *cs, Datum v)
+{
+	cs->held->joins++;
+	if (cs->held->joins > 1024 && cs->held->joins * 8 > cs->rows)
+		refuse_case(cs, CASE_STREAM_NOT_GROUPED, v, "too many rows out of place");
+}
+
+/* Remember that the case of hash h was held at row since, for hand_on_aged. */
+static void
+note_age(CaseStream *cs, uint64 h, int64 since)
+{
+	CaseHeld   *hd = cs->held;
+
+	if (hd->count == hd->cap)
+	{
+		if (hd->first > hd->cap / 2)
+		{
+			/* the front half is gone: move the live ones down */
+			memmove(hd->ages, hd->ages + hd->first, (hd->count - hd->first) * sizeof(HeldAge));
+			hd->count -= hd->first;
+			hd->first = 0;
+		}
+		else
+		{
+			hd->cap *= 2;
+			hd->ages = repalloc_huge(hd->ages, hd->cap * sizeof(HeldAge));
+		}
+	}
+	hd->ages[hd->count].hash = h;
+	hd->ages[hd->count].since = since;
+	hd->count++;
+}
+
 /* Set a short run aside under its case's hash, joined to what is held for the case already. */
 static void
 hold(CaseStream *cs, CaseRun *r)
@@ -340,18 +402,40 @@ hold(CaseStream *cs, CaseRun *r)
 	if (!found)
 	{
 		cs->held->n++;
-		if (cs->held->n > cs->held->max || (cs->held->n > 1024 && cs->held->n * 8 > cs->rows))
-			refuse_case(cs, CASE_STREAM_NOT_GROUPED, r->val, "too many rows set aside");
+		e->since = cs->rows;
 		e->run = *r;
 		r->tc = NULL;
+		note_age(cs, e->hash, e->since);
 		return;
 	}
 	/* more out-of-place rows of the case (or a hash collision, which is refused) */
 	if (!same_case(cs, e->run.val, r->val))
 		refuse_case(cs, CASE_STREAM_NOT_GROUPED, r->val, "hash collision with a row set aside");
+	note_join(cs, r->val);
 	e->run.tc = trace_case_absorb(e->run.tc, r->tc);
 	merge_weight(cs, &e->run, r);
 	release_run(cs, r);
+}
+
+/* Hand on the runs held for a window of rows: their case did not come, so each is a case of its
+ * own (a later run of one is refused as a case that came back). */
+static void
+hand_on_aged(CaseStream *cs, CaseStreamDone done, void *arg)
+{
+	CaseHeld   *hd = cs->held;
+
+	while (hd->first < hd->count && hd->ages[hd->first].since + hd->window <= cs->rows)
+	{
+		HeldAge		a = hd->ages[hd->first++];
+		HeldEntry  *e = hash_search(hd->tab, &a.hash, HASH_FIND, NULL);
+
+		/* gone (joined to its case), or held again since */
+		if (e == NULL || e->since != a.since)
+			continue;
+		hand_on(cs, &e->run, done, arg);
+		hash_search(hd->tab, &a.hash, HASH_REMOVE, NULL);
+		hd->n--;
+	}
 }
 
 /*
@@ -372,6 +456,7 @@ start_run(CaseStream *cs, Datum v)
 	{
 		if (!same_case(cs, e->run.val, v))
 			refuse_case(cs, CASE_STREAM_NOT_GROUPED, v, "hash collision with a row set aside");
+		note_join(cs, v);
 		cs->cur = e->run;
 		hash_search(cs->held->tab, &h, HASH_REMOVE, NULL);
 		cs->held->n--;
@@ -433,6 +518,7 @@ grouped_route(CaseStream *cs, Datum v, CaseStreamDone done, void *arg)
 		if (cs->have_case)
 			end_run(cs);
 		start_run(cs, v);
+		hand_on_aged(cs, done, arg);
 	}
 	cs->cur.rows++;
 }

@@ -18,8 +18,9 @@
  * INSERT promises to store rows in the order given, and a short row can go back to an earlier page
  * that has room for it, so a table written invoice after invoice can hold a few short runs out
  * of place (BPIC 2012 loaded by COPY: 372 of 262,200 rows). A short run is set aside until its
- * case's other rows come (or the input ends), and a case interrupted by such runs goes on after
- * them (case_stream.c). A refused input raises 22000 data_exception with one of the
+ * case's other rows come, for at most a window of 16,384 rows (fewer when work_mem / 256 bytes
+ * is less, at least 1,024; then, or at the end, it is a case of its own), and a case interrupted by such runs goes
+ * on after them (case_stream.c). A refused input raises 22000 data_exception with one of the
  * CASE_STREAM_* messages below, which the SQL callers catch to read the log another way. Values
  * equal under the type's equality (numeric 1.0 and 1.00, a nondeterministic collation's
  * variants) are one case, as GROUP BY makes them.

@@ -153,11 +153,13 @@ SELECT collmine.dfg_cases(m) AS cases, collmine.dfg_events(m) AS events,
                                  FROM (SELECT collmine.trace_agg(activity, ts) AS t FROM moved_log GROUP BY case_id) s) AS same_as_hashed
   FROM (SELECT collmine._dfg_stream_grouped(case_id, activity, ts) AS m FROM moved_log) x;
 
--- The rows set aside are bounded by work_mem (256 bytes a row, at least 1,024 rows), and by one
--- row in eight once more than 1,024 are set aside (a log in time order, where nearly every run
--- is one row, is refused within its first rows so): 1,100 cases of one row each, each followed
--- by a case of eight rows, are streamed at the default work_mem and refused at 64kB (then
--- hashed); the 1,100 one-row cases alone are refused (more than one row in eight set aside).
+-- A run set aside is kept for a window of 16,384 rows (fewer when work_mem / 256 bytes is less,
+-- at least 1,024): when its case has not come by then, it is a case of its own. So cases of few
+-- events stream at any work_mem, with at most a window's runs set aside: 1,100 cases of one row
+-- each, each followed
+-- by a case of eight rows (single_log, 2,200 cases, 9,900 rows), and the 1,100 one-row cases
+-- alone (single_only_log) stream at the default work_mem (a window of 16,384 rows) and at 64kB
+-- (1,024 rows).
 CREATE TABLE single_log AS
   SELECT 'S' || lpad(i::text, 5, '0') || k AS case_id, 'e' || g AS activity,
          timestamptz '2024-01-01' + g * interval '1 day' AS ts
@@ -166,10 +168,23 @@ CREATE TABLE single_log AS
 CREATE TABLE single_only_log AS SELECT * FROM single_log WHERE case_id LIKE '%1';
 SELECT (collmine._process_map_try_stream('single_only_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS one_row_cases_only;
 SELECT (collmine._process_map_try_stream('single_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS default_work_mem;
+-- The same with the last case's first row (S011002 e1) stored first: at the default work_mem it
+-- is still set aside when its case's other 7 rows come, 9,893 rows later, and joins them; at
+-- 64kB it was handed on as a case of its own after 1,024 rows, so its case comes back and the
+-- table is refused (then hashed: 2,200 cases, 9,900 events either way).
+CREATE TABLE far_log AS SELECT * FROM single_log ORDER BY (case_id, activity) <> ('S011002', 'e1'), case_id, activity;
+SELECT (collmine._process_map_try_stream('far_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS far_default_work_mem;
 SET work_mem = '64kB';
 SELECT (collmine._process_map_try_stream('single_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS small_work_mem,
+       (collmine._process_map_try_stream('single_only_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS one_row_cases_small_work_mem,
        collmine.dfg_cases(collmine.process_map('single_log', 'case_id', 'activity', 'ts')) AS cases,
        collmine.dfg_events(collmine.process_map('single_log', 'case_id', 'activity', 'ts')) AS events;
+SELECT (collmine._process_map_try_stream('far_log', 'case_id', 'activity', 'ts', NULL, 'grouped')).streamed AS far_small_work_mem,
+       collmine.dfg_send(collmine.process_map('far_log', 'case_id', 'activity', 'ts'))
+         = collmine.dfg_send(collmine.process_map('single_log', 'case_id', 'activity', 'ts')) AS same_map;
+\set VERBOSITY terse
+SELECT collmine._dfg_stream_grouped(case_id, activity, ts) IS NOT NULL FROM far_log;
+\set VERBOSITY default
 RESET work_mem;
 
 -- A hand-made log whose cases are grouped but not sorted (c, a, b), with events out of time
