@@ -20,6 +20,13 @@
  *
  * The input order is checked, not trusted (case_stream.h): an input that would merge or split a
  * case is refused with 22000, and variants() then reads the log another way.
+ *
+ * A table partitioned by the case column is streamed leaf by leaf, each leaf possibly in its own
+ * parallel worker: _variants_stream_part folds a leaf's cases as above but returns its table of
+ * variants as bytes (each variant's key, weight and state, variant_state_serialize), and
+ * _variants_stream_merge, in the leader, merges those tables by key (variant_state_combine, the
+ * combine of _variant_agg) into one state of this kind, which _variants_stream's final function
+ * ranks. No case spans two leaves, so the merged variants are the ones one stream would fold.
  */
 #include "common.h"
 #include "case_stream.h"

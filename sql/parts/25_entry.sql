@@ -332,14 +332,11 @@ BEGIN
     -- by leaf, each leaf by its own worker); otherwise the cases are hashed
     FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
         BEGIN
-            IF how = 'partitions' THEN
-                -- each leaf by its own worker when that pays
-                RETURN QUERY SELECT * FROM collmine._variants_stream_parts_rows(collmine._variants_stream_sql(
-                    log, case_col, activity_col, ts_col, order_col, weight_col, how));
-            ELSE
-                RETURN QUERY SELECT * FROM collmine._variants_stream_rows(collmine._variants_stream_sql(
-                    log, case_col, activity_col, ts_col, order_col, weight_col, how));
-            END IF;
+            -- the leaves of a partitioned table each by its own worker when that pays
+            RETURN QUERY EXECUTE format('SELECT * FROM collmine.%I($1)',
+                                        CASE WHEN how = 'partitions' THEN '_variants_stream_parts_rows'
+                                             ELSE '_variants_stream_rows' END)
+                USING collmine._variants_stream_sql(log, case_col, activity_col, ts_col, order_col, weight_col, how);
             RETURN;
         EXCEPTION WHEN data_exception THEN
             -- refused before any row or report: nothing to take back
