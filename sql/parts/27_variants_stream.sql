@@ -160,7 +160,8 @@ $$;
 -- process_map() tries them: 'grouped', the table as it lies with each case's events together in
 -- any order of the cases (a row stored away from its case is joined to it; a log in time order
 -- is refused at the first case that comes back, after a few rows), or instead 'partitions', each
--- leaf so, when the table is partitioned by the case column and has leaves; then 'index' when it
+-- leaf so, when the table is partitioned by the case column, has leaves, and its leaves read by
+-- name give the caller the same rows (_leaves_readable); then 'index' when it
 -- has a case index and is stored nearly in that order (_in_case_order). None when the weight column
 -- is not numeric (its largest value is then taken in its own type's order, which only the
 -- hashed plan does), when Citus distributes the relation (its shards group their cases where
@@ -182,7 +183,7 @@ BEGIN
     IF collmine._in_parallel_mode() OR collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         RETURN '{}';
     END IF;
-    IF collmine._partitioned_by_case(log, case_col)
+    IF collmine._partitioned_by_case(log, case_col) AND collmine._leaves_readable(log)
        AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_tree(log) t WHERE t.isleaf) THEN
         ways := '{partitions}';
     ELSE

@@ -86,7 +86,32 @@ CREATE TABLE hand_by_time_1 PARTITION OF hand_by_time FOR VALUES FROM ('2024-01-
 INSERT INTO hand_by_time SELECT * FROM hand_flat;
 SELECT collmine._variants_stream_ways('hand_by_time', 'inv', 'amount') AS ways,
        (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM collmine.variants('hand_by_time', 'inv', 'act', 'ts', NULL, 'amount') v)
-     = (SELECT string_agg(r, '|') FROM hand_rows WHERE path = 'hashed') AS same_rows;
+     = (SELECT string_agg(r, '|' ORDER BY r) FROM hand_rows WHERE path = 'hashed') AS same_rows;
+
+-- A leaf read by name is checked against its own privileges and policies, not the parent's: a
+-- caller who may read only the parent, or a parent with row-level security, gets the parent read
+-- as one relation ('grouped'), with the rows the parent shows. Ann may read hand only: its
+-- leaves are not read apart, and her rows are the hashed plan's (every column). Then with a
+-- policy on hand that hides c1 (and the NULL case id), even with the leaves granted: grouped,
+-- and a -> b has 2 cases (c2: 1 day, weight 1; c3: 4 h), median (4 h + 1 day) / 2 = 14 h, of 6
+-- cases in all; b 2, B 1, c 1; no WARNING (the event without a case is hidden), one NOTICE (c4).
+CREATE ROLE t17p_ann;
+GRANT USAGE ON SCHEMA t17p TO t17p_ann;
+GRANT SELECT ON hand, hand_rows TO t17p_ann;
+SET ROLE t17p_ann;
+SELECT collmine._variants_stream_ways('hand', 'inv', 'amount') AS ways,
+       (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM collmine.variants('hand', 'inv', 'act', 'ts', NULL, 'amount') v)
+     = (SELECT string_agg(r, '|' ORDER BY r) FROM hand_rows WHERE path = 'hashed') AS same_rows;
+RESET ROLE;
+GRANT SELECT ON hand_0, hand_1, hand_2 TO t17p_ann;
+ALTER TABLE hand ENABLE ROW LEVEL SECURITY;
+CREATE POLICY not_c1 ON hand USING (inv <> 'c1');
+SET ROLE t17p_ann;
+SELECT collmine._variants_stream_ways('hand', 'inv', 'amount') AS ways;
+SELECT rank, variant, cases, weight, median_throughput FROM collmine.variants('hand', 'inv', 'act', 'ts', NULL, 'amount');
+RESET ROLE;
+ALTER TABLE hand DISABLE ROW LEVEL SECURITY;
+SELECT collmine._variants_stream_ways('hand', 'inv', 'amount') AS ways_without_policy;
 
 -- The real log in 3 hash partitions of the case id, each leaf rewritten in case order (CLUSTER),
 -- beside its unpartitioned copy; and a copy partitioned alike whose leaves lie in time order,
@@ -205,3 +230,4 @@ SELECT count(*) AS variants_matching,
 
 SET client_min_messages = warning;
 DROP SCHEMA t17p CASCADE;
+DROP ROLE t17p_ann;

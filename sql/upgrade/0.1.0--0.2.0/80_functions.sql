@@ -756,6 +756,17 @@ AS $$
      WHERE NOT t.isleaf
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._leaves_readable(log regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(bool_and((NOT t.isleaf OR pg_catalog.has_table_privilege(t.relid, 'SELECT'))
+                             AND NOT c.relrowsecurity), false)
+      FROM pg_catalog.pg_partition_tree(log) t
+      JOIN pg_catalog.pg_class c ON c.oid = t.relid
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._process_map_streamed_parts(log regclass, case_col name, activity_col name, ts_col name,
                                                      order_col name)
 RETURNS collmine.dfg
@@ -840,10 +851,12 @@ BEGIN
        AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         -- stored case after case (in case order or in any order of the cases, a row out of place
         -- here and there): stream the table as it lies, each leaf partition in its own worker
-        -- when it is partitioned by the case; a log in time order is refused after a few rows
+        -- when it is partitioned by the case (and the leaves read by name give the same rows);
+        -- a log in time order is refused after a few rows
         SELECT * INTO ok, d
           FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col,
                                                 CASE WHEN collmine._partitioned_by_case(log, case_col)
+                                                          AND collmine._leaves_readable(log)
                                                      THEN 'partitions' ELSE 'grouped' END);
         IF ok THEN
             RETURN d;
@@ -978,7 +991,7 @@ BEGIN
     IF collmine._in_parallel_mode() OR collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         RETURN '{}';
     END IF;
-    IF collmine._partitioned_by_case(log, case_col)
+    IF collmine._partitioned_by_case(log, case_col) AND collmine._leaves_readable(log)
        AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_tree(log) t WHERE t.isleaf) THEN
         ways := '{partitions}';
     ELSE
