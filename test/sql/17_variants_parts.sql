@@ -205,6 +205,11 @@ SELECT bool_or(l LIKE '%Parallel Append%') AS parallel_append,
        count(*) FILTER (WHERE l LIKE '%->  Seq Scan on part_log_%') AS whole_leaf_scans,
        bool_or(l LIKE '%Parallel Seq Scan%') AS split_leaf_scans
   FROM pg_temp.plan_lines(collmine._variants_stream_sql('part_log', 'case_id', 'activity', 'ts', 'ord', 'amount', 'partitions')) l;
+-- a leaf's refusal raised in a worker reaches the leader as the same 22000, which the caller
+-- catches (time_log's plan is a Parallel Append too)
+SELECT bool_or(l LIKE '%Parallel Append%') AS time_log_parallel_append
+  FROM pg_temp.plan_lines(collmine._variants_stream_sql('time_log', 'case_id', 'activity', 'ts', 'ord', NULL, 'partitions')) l;
+SELECT streams('time_log', 'partitions') AS time_log_streams, streams('part_log', 'partitions') AS part_log_streams;
 SELECT collect(2);
 COMMIT;
 -- and serially no Parallel Append
