@@ -377,11 +377,11 @@ rows_array(RowPlan *plans, int n, TupleDesc row_desc, TupleDesc stats_desc, Oid 
 }
 
 /*
- * Final of both and of _variants_stream_merge: the last case is folded in, then the rows _variants reads (see
- * collmine._variant_row) in rank order: one per variant with the total of cases, its
- * _variant_stats (order_key NULL: the rows come ranked, and _variants never reads it) and
- * weight, and last, when there were events with a NULL case id, one with only their count. No
- * input row gives NULL.
+ * Final of both and of _variants_stream_merge: the last case is folded in (when there is a case
+ * stream), then the rows _variants reads (see collmine._variant_row) in rank order: one per
+ * variant with the total of cases, its _variant_stats (order_key NULL: the rows come ranked, and
+ * _variants never reads it) and weight, and last, when there were events with a NULL case id,
+ * one with only their count. No input row gives NULL.
  */
 Datum
 variants_stream_final(PG_FUNCTION_ARGS)
