@@ -102,6 +102,8 @@ SET ROLE t17p_ann;
 SELECT collmine._variants_stream_ways('hand', 'inv', 'amount') AS ways,
        (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM collmine.variants('hand', 'inv', 'act', 'ts', NULL, 'amount') v)
      = (SELECT string_agg(r, '|' ORDER BY r) FROM hand_rows WHERE path = 'hashed') AS same_rows;
+-- process_map() reads the leaves apart under the same condition: 7 cases, no error
+SELECT collmine.dfg_cases(collmine.process_map('hand', 'inv', 'act', 'ts')) AS map_cases;
 RESET ROLE;
 GRANT SELECT ON hand_0, hand_1, hand_2 TO t17p_ann;
 ALTER TABLE hand ENABLE ROW LEVEL SECURITY;
@@ -109,6 +111,8 @@ CREATE POLICY not_c1 ON hand USING (inv <> 'c1');
 SET ROLE t17p_ann;
 SELECT collmine._variants_stream_ways('hand', 'inv', 'amount') AS ways;
 SELECT rank, variant, cases, weight, median_throughput FROM collmine.variants('hand', 'inv', 'act', 'ts', NULL, 'amount');
+-- and its map has the 6 cases the policy shows
+SELECT collmine.dfg_cases(collmine.process_map('hand', 'inv', 'act', 'ts')) AS map_cases;
 RESET ROLE;
 ALTER TABLE hand DISABLE ROW LEVEL SECURITY;
 SELECT collmine._variants_stream_ways('hand', 'inv', 'amount') AS ways_without_policy;
