@@ -67,6 +67,16 @@ extern HeapTuple variant_state_stats(VariantState *st, TupleDesc desc, const Var
 extern void variant_state_stats_values(VariantState *st, const VariantRankKey *key, Datum *values,
 									   bool *nulls);
 
+/*
+ * Fold state b into a (either may be NULL) and return a; b is adopted or freed when it lives in
+ * cxt. Two different variants are an error, as in variant_state_add.
+ */
+extern VariantState *variant_state_combine(MemoryContext cxt, VariantState *a, VariantState *b);
+
+/* A state's bytes, and a state read back from them into cxt (checked, never trusted). */
+extern bytea *variant_state_serialize(const VariantState *st);
+extern VariantState *variant_state_deserialize(MemoryContext cxt, const char *data, int len);
+
 /* The number of cases folded into the state. */
 extern int64 variant_state_cases(const VariantState *st);
 

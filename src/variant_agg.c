@@ -271,22 +271,18 @@ variant_agg_trans(PG_FUNCTION_ARGS)
 }
 
 /*
- * Combine: the right state is a deserialized value in the aggregate context, adopted as it is
- * when the left one is empty; otherwise its counts and throughputs are added to the left.
+ * Fold state b into a (variant.h): b is adopted as it is when a is NULL and b lives in cxt;
+ * otherwise its counts and throughputs are added to a, and b is freed when it lives in cxt.
  */
-Datum
-variant_agg_combine(PG_FUNCTION_ARGS)
+VariantState *
+variant_state_combine(MemoryContext cxt, VariantState *a, VariantState *b)
 {
-	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_combine");
-	VariantState *a = PG_ARGISNULL(0) ? NULL : (VariantState *) PG_GETARG_POINTER(0);
-	VariantState *b = PG_ARGISNULL(1) ? NULL : (VariantState *) PG_GETARG_POINTER(1);
-
 	if (b == NULL)
-		PG_RETURN_POINTER(a);
+		return a;
 	if (a == NULL)
 	{
 		if (GetMemoryChunkContext(b) == cxt)
-			PG_RETURN_POINTER(b);
+			return b;
 		a = state_new(cxt, b->rep, b->ntp);
 	}
 	else
@@ -306,22 +302,31 @@ variant_agg_combine(PG_FUNCTION_ARGS)
 		pfree(b->tp);
 		pfree(b);
 	}
-	PG_RETURN_POINTER(a);
+	return a;
+}
+
+/* Combine: the right state is a deserialized value in the aggregate context (variant_state_combine). */
+Datum
+variant_agg_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_combine");
+	VariantState *a = PG_ARGISNULL(0) ? NULL : (VariantState *) PG_GETARG_POINTER(0);
+	VariantState *b = PG_ARGISNULL(1) ? NULL : (VariantState *) PG_GETARG_POINTER(1);
+
+	PG_RETURN_POINTER(variant_state_combine(cxt, a, b));
 }
 
 /*
- * Serialize: counts and sums, the throughputs, then the representative in the trace's binary
- * form (trace_send). Private to one query, but read back defensively.
+ * A state's bytes (variant.h): counts and sums, the throughputs, then the representative in the
+ * trace's binary form (trace_send). Private to one query, but read back defensively.
  */
-Datum
-variant_agg_serialize(PG_FUNCTION_ARGS)
+bytea *
+variant_state_serialize(const VariantState *st)
 {
-	VariantState *st = (VariantState *) PG_GETARG_POINTER(0);
 	bytea	   *rep = DatumGetByteaPP(DirectFunctionCall1(trace_send, PointerGetDatum(st->rep)));
 	StringInfoData buf;
 	int64		k;
 
-	(void) cm_agg_context(fcinfo, "_variant_agg_serialize");
 	pq_begintypsend(&buf);
 	enlargeStringInfo(&buf, 56 + st->ntp * 8 + VARSIZE_ANY_EXHDR(rep));
 	pq_sendint64(&buf, st->cases);
@@ -332,15 +337,24 @@ variant_agg_serialize(PG_FUNCTION_ARGS)
 	for (k = 0; k < st->ntp; k++)
 		pq_sendint64(&buf, st->tp[k]);
 	pq_sendbytes(&buf, VARDATA_ANY(rep), VARSIZE_ANY_EXHDR(rep));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return pq_endtypsend(&buf);
 }
 
-/* Deserialize into the aggregate context, checking every count against the bytes left. */
+/* Serialize (variant_state_serialize). */
 Datum
-variant_agg_deserialize(PG_FUNCTION_ARGS)
+variant_agg_serialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_deserialize");
-	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	(void) cm_agg_context(fcinfo, "_variant_agg_serialize");
+	PG_RETURN_BYTEA_P(variant_state_serialize((VariantState *) PG_GETARG_POINTER(0)));
+}
+
+/*
+ * A state read back from len bytes of variant_state_serialize's form into cxt (variant.h),
+ * checking every count against the bytes left.
+ */
+VariantState *
+variant_state_deserialize(MemoryContext cxt, const char *data, int len)
+{
 	StringInfoData buf;
 	VariantState head;
 	VariantState *st;
@@ -348,8 +362,8 @@ variant_agg_deserialize(PG_FUNCTION_ARGS)
 				k;
 	TraceData  *rep;
 
-	buf.data = VARDATA_ANY(bytes);
-	buf.len = VARSIZE_ANY_EXHDR(bytes);
+	buf.data = (char *) data;
+	buf.len = len;
 	buf.maxlen = buf.len;
 	buf.cursor = 0;
 	memset(&head, 0, sizeof(head));
@@ -381,7 +395,17 @@ variant_agg_deserialize(PG_FUNCTION_ARGS)
 		st->max_tp = Max(st->max_tp, us);
 	}
 	st->ntp = ntp;
-	PG_RETURN_POINTER(st);
+	return st;
+}
+
+/* Deserialize into the aggregate context (variant_state_deserialize). */
+Datum
+variant_agg_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cm_agg_context(fcinfo, "_variant_agg_deserialize");
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+
+	PG_RETURN_POINTER(variant_state_deserialize(cxt, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes)));
 }
 
 /* Swap two throughputs. */

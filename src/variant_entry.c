@@ -253,9 +253,10 @@ variants_run(PG_FUNCTION_ARGS)
 }
 
 /*
- * _variants_stream_rows(query text): _variants over a query that already gives its rows
- * (left_out, total, st, wt in rank order), as _variants_stream_sql writes it around the streamed
- * aggregate _variants_stream; planned as it is.
+ * _variants_stream_rows(query text) and _variants_stream_parts_rows(query text): _variants over
+ * a query that already gives its rows (left_out, total, st, wt in rank order), as
+ * _variants_stream_sql writes it around the streamed aggregates; planned as it is, in parallel
+ * when the settings of the caller (the SQL function's SET clauses) allow it and it pays.
  */
 Datum
 variants_rows(PG_FUNCTION_ARGS)
@@ -265,9 +266,8 @@ variants_rows(PG_FUNCTION_ARGS)
 	SPIPlanPtr	plan;
 
 	SPI_connect();
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "_variants_stream_rows: could not plan the query (SPI result %d)", SPI_result);
+	/* parallel plans allowed: _variants_stream_parts_rows' leaves go to workers, when it pays */
+	plan = split_prepare(query, true);
 	run_variants(&srf, plan);
 	SPI_finish();
 	return (Datum) 0;

@@ -20,12 +20,21 @@
  *
  * The input order is checked, not trusted (case_stream.h): an input that would merge or split a
  * case is refused with 22000, and variants() then reads the log another way.
+ *
+ * A table partitioned by the case column is streamed leaf by leaf, each leaf possibly in its own
+ * parallel worker: _variants_stream_part folds a leaf's cases as above but returns its table of
+ * variants as bytes (each variant's key, weight and state, variant_state_serialize), and
+ * _variants_stream_merge, in the leader, merges those tables by key (variant_state_combine, the
+ * combine of _variant_agg) into one state of this kind, which _variants_stream's final function
+ * ranks. No case spans two leaves, so the merged variants are the ones one stream would fold.
  */
 #include "common.h"
 #include "case_stream.h"
 #include "variant.h"
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -37,6 +46,8 @@
 PG_FUNCTION_INFO_V1(variants_stream_trans);
 PG_FUNCTION_INFO_V1(variants_stream_trans_ord);
 PG_FUNCTION_INFO_V1(variants_stream_final);
+PG_FUNCTION_INFO_V1(variants_stream_part_final);
+PG_FUNCTION_INFO_V1(variants_stream_merge_trans);
 
 /* One variant: its statistics and its weight so far. */
 typedef struct VariantEntry
@@ -51,7 +62,7 @@ typedef struct VariantEntry
 typedef struct VariantStream
 {
 	MemoryContext cxt;
-	CaseStream *cases;
+	CaseStream *cases;			/* NULL in _variants_stream_merge, which reads no events */
 	HTAB	   *variants;		/* uint64 key -> VariantEntry */
 	VariantEntry *last;			/* the variant of the previous case: most cases repeat one */
 	int64		null_case_events;
@@ -127,28 +138,37 @@ add_case(void *arg, TraceData *t, Datum weight, bool has_weight)
 		add_weight(s, e, weight);
 }
 
+/* A state with an empty table of variants and no case stream, in cxt. */
+static VariantStream *
+table_new(MemoryContext cxt)
+{
+	VariantStream *s = MemoryContextAllocZero(cxt, sizeof(VariantStream));
+	HASHCTL		ctl;
+
+	s->cxt = cxt;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(VariantEntry);
+	ctl.hcxt = cxt;
+	s->variants = hash_create("collmine variants", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return s;
+}
+
 /* A new state: the order the input is checked for comes from the last argument, grouped. */
 static VariantStream *
 stream_new(FunctionCallInfo fcinfo, MemoryContext cxt, int grouped_arg)
 {
 	VariantStream *s;
-	HASHCTL		ctl;
 
 	if (PG_ARGISNULL(grouped_arg))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("collmine._variants_stream: grouped must not be NULL"),
 				 errhint("Call collmine.variants() instead.")));
-	s = MemoryContextAllocZero(cxt, sizeof(VariantStream));
-	s->cxt = cxt;
+	s = table_new(cxt);
 	s->cases = case_stream_new(fcinfo, cxt, 1,
 							   PG_GETARG_BOOL(grouped_arg) ? CASE_STREAM_GROUPED : CASE_STREAM_SORTED,
 							   "collmine._variants_stream");
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(VariantEntry);
-	ctl.hcxt = cxt;
-	s->variants = hash_create("collmine variants", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	return s;
 }
 
@@ -357,11 +377,11 @@ rows_array(RowPlan *plans, int n, TupleDesc row_desc, TupleDesc stats_desc, Oid 
 }
 
 /*
- * Final of both: the last case is folded in, then the rows _variants reads (see
- * collmine._variant_row) in rank order: one per variant with the total of cases, its
- * _variant_stats (order_key NULL: the rows come ranked, and _variants never reads it) and
- * weight, and last, when there were events with a NULL case id, one with only their count. No
- * input row gives NULL.
+ * Final of both and of _variants_stream_merge: the last case is folded in (when there is a case
+ * stream), then the rows _variants reads (see collmine._variant_row) in rank order: one per
+ * variant with the total of cases, its _variant_stats (order_key NULL: the rows come ranked, and
+ * _variants never reads it) and weight, and last, when there were events with a NULL case id,
+ * one with only their count. No input row gives NULL.
  */
 Datum
 variants_stream_final(PG_FUNCTION_ARGS)
@@ -379,7 +399,8 @@ variants_stream_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (VariantStream *) PG_GETARG_POINTER(0);
-	case_stream_finish(s->cases, add_case, s);
+	if (s->cases != NULL)
+		case_stream_finish(s->cases, add_case, s);
 	if (!OidIsValid(row_type))
 		elog(ERROR, "return type must be collmine._variant_row[]");
 	row_desc = lookup_rowtype_tupdesc_copy(row_type, -1);
@@ -407,4 +428,140 @@ variants_stream_final(PG_FUNCTION_ARGS)
 		n++;
 	}
 	PG_RETURN_ARRAYTYPE_P(rows_array(plans, n, row_desc, stats_desc, row_type));
+}
+
+/*
+ * The part of a leaf partition, for _variants_stream_merge (the final of _variants_stream_part):
+ * the last case is folded in, then the table of variants as bytes: the count of events with a
+ * NULL case id and of variants, then per variant its key, its weight (numeric_send, length -1
+ * for none) and its state (variant_state_serialize), each with its length. No input row gives
+ * NULL.
+ */
+Datum
+variants_stream_part_final(PG_FUNCTION_ARGS)
+{
+	VariantStream *s;
+	StringInfoData buf;
+	HASH_SEQ_STATUS it;
+	VariantEntry *e;
+
+	(void) cm_agg_context(fcinfo, "collmine._variants_stream_part");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (VariantStream *) PG_GETARG_POINTER(0);
+	case_stream_finish(s->cases, add_case, s);
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, s->null_case_events);
+	pq_sendint64(&buf, hash_get_num_entries(s->variants));
+	hash_seq_init(&it, s->variants);
+	while ((e = hash_seq_search(&it)) != NULL)
+	{
+		bytea	   *st = variant_state_serialize(e->st);
+
+		CHECK_FOR_INTERRUPTS();
+		pq_sendint64(&buf, (int64) e->key);
+		if (e->has_weight)
+		{
+			bytea	   *w = DatumGetByteaPP(DirectFunctionCall1(numeric_send, e->weight));
+
+			pq_sendint32(&buf, VARSIZE_ANY_EXHDR(w));
+			pq_sendbytes(&buf, VARDATA_ANY(w), VARSIZE_ANY_EXHDR(w));
+			pfree(w);
+		}
+		else
+			pq_sendint32(&buf, -1);
+		pq_sendint32(&buf, VARSIZE_ANY_EXHDR(st));
+		pq_sendbytes(&buf, VARDATA_ANY(st), VARSIZE_ANY_EXHDR(st));
+		pfree(st);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* The next len-prefixed piece of buf: its length (-1 for none) and its bytes, checked. */
+static const char *
+next_piece(StringInfo buf, int *len)
+{
+	const char *p;
+
+	*len = pq_getmsgint(buf, 4);
+	if (*len < -1 || *len > buf->len - buf->cursor)
+		cm_bad_agg_state("collmine._variants_stream_merge", "a length does not match the data");
+	if (*len <= 0)
+		return NULL;
+	p = buf->data + buf->cursor;
+	buf->cursor += *len;
+	return p;
+}
+
+/*
+ * Fold one variant of a part into the table: its state into the state of its key
+ * (variant_state_combine, which makes two different variants under one key an error), its
+ * weight into the weight (add_weight, numeric_add as sum() adds).
+ */
+static void
+merge_variant(VariantStream *s, StringInfo buf)
+{
+	VariantEntry *e = variant_entry(s, (uint64) pq_getmsgint64(buf));
+	int			len;
+	const char *w = next_piece(buf, &len);
+	const char *st;
+
+	if (len >= 0)
+	{
+		StringInfoData wbuf;
+		Datum		weight;
+
+		wbuf.data = (char *) w;
+		wbuf.len = wbuf.maxlen = len;
+		wbuf.cursor = 0;
+		weight = DirectFunctionCall3(numeric_recv, PointerGetDatum(&wbuf),
+									 ObjectIdGetDatum(NUMERICOID), Int32GetDatum(-1));
+		add_weight(s, e, weight);
+		pfree(DatumGetPointer(weight));
+	}
+	st = next_piece(buf, &len);
+	if (st == NULL)
+		cm_bad_agg_state("collmine._variants_stream_merge", "a variant without a state");
+	e->st = variant_state_combine(s->cxt, e->st, variant_state_deserialize(s->cxt, st, len));
+}
+
+/*
+ * _variants_stream_merge(part): the parts of the leaf partitions of a log partitioned by the case
+ * (_variants_stream_part, one per leaf, no case in two), merged by variant into one table of
+ * variants as _variants_stream's state holds it; its final is _variants_stream's. A NULL part (an
+ * empty leaf) adds nothing.
+ */
+Datum
+variants_stream_merge_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cm_agg_context(fcinfo, "collmine._variants_stream_merge");
+	VariantStream *s = PG_ARGISNULL(0) ? NULL : (VariantStream *) PG_GETARG_POINTER(0);
+	bytea	   *part;
+	StringInfoData buf;
+	int64		n;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s);
+	}
+	if (s == NULL)
+		s = table_new(cxt);
+	part = PG_GETARG_BYTEA_PP(1);
+	buf.data = VARDATA_ANY(part);
+	buf.len = buf.maxlen = VARSIZE_ANY_EXHDR(part);
+	buf.cursor = 0;
+	s->null_case_events += pq_getmsgint64(&buf);
+	n = pq_getmsgint64(&buf);
+	if (n < 0 || n > buf.len - buf.cursor)
+		cm_bad_agg_state("collmine._variants_stream_merge", "the count of variants does not match the data");
+	for (int64 k = 0; k < n; k++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		merge_variant(s, &buf);
+	}
+	if (buf.cursor != buf.len)
+		cm_bad_agg_state("collmine._variants_stream_merge", "bytes after the last variant");
+	PG_RETURN_POINTER(s);
 }

@@ -328,11 +328,15 @@ DECLARE
     msg text;
 BEGIN
     -- a log stored case after case is streamed (sql/parts/27_variants_stream.sql), each way
-    -- tried in turn until one takes the input as it comes; otherwise the cases are hashed
+    -- tried in turn until one takes the input as it comes (a table partitioned by the case leaf
+    -- by leaf, each leaf by its own worker); otherwise the cases are hashed
     FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
         BEGIN
-            RETURN QUERY SELECT * FROM collmine._variants_stream_rows(collmine._variants_stream_sql(
-                log, case_col, activity_col, ts_col, order_col, weight_col, how));
+            -- the leaves of a partitioned table each by its own worker when that pays
+            RETURN QUERY EXECUTE format('SELECT * FROM collmine.%I($1)',
+                                        CASE WHEN how = 'partitions' THEN '_variants_stream_parts_rows'
+                                             ELSE '_variants_stream_rows' END)
+                USING collmine._variants_stream_sql(log, case_col, activity_col, ts_col, order_col, weight_col, how);
             RETURN;
         EXCEPTION WHEN data_exception THEN
             -- refused before any row or report: nothing to take back

@@ -284,6 +284,22 @@ AS $$
      WHERE NOT t.isleaf
 $$;
 
+-- Does reading log's leaf partitions by name give the caller the rows that reading log gives?
+-- A leaf read by name is checked against its own privileges and row-level security policies,
+-- not log's: so the leaves are read apart (_process_map_streamed_parts, variants()' way
+-- 'partitions') only when the caller may SELECT every leaf and no level of log has row-level
+-- security enabled; otherwise log is read as one relation.
+CREATE FUNCTION collmine._leaves_readable(log regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(bool_and((NOT t.isleaf OR pg_catalog.has_table_privilege(t.relid, 'SELECT'))
+                             AND NOT c.relrowsecurity), false)
+      FROM pg_catalog.pg_partition_tree(log) t
+      JOIN pg_catalog.pg_class c ON c.oid = t.relid
+$$;
+
 -- The unweighted process map of a table partitioned by the case column (_partitioned_by_case)
 -- whose leaves are each stored case after case: one _dfg_stream_grouped per leaf, read as it
 -- lies, the maps merged by dfg_union. Each leaf's aggregate is a whole, non-partial plan, so with
@@ -492,10 +508,12 @@ BEGIN
        AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         -- stored case after case (in case order or in any order of the cases, a row out of place
         -- here and there): stream the table as it lies, each leaf partition in its own worker
-        -- when it is partitioned by the case; a log in time order is refused after a few rows
+        -- when it is partitioned by the case (and the leaves read by name give the same rows);
+        -- a log in time order is refused after a few rows
         SELECT * INTO ok, d
           FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col,
                                                 CASE WHEN collmine._partitioned_by_case(log, case_col)
+                                                          AND collmine._leaves_readable(log)
                                                      THEN 'partitions' ELSE 'grouped' END);
         IF ok THEN
             RETURN d;

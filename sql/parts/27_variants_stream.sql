@@ -49,6 +49,43 @@ CREATE AGGREGATE collmine._variants_stream(anyelement, text, timestamptz, bigint
     PARALLEL = SAFE
 );
 
+-- The variants of one leaf partition of a log partitioned by the case column, for
+-- _variants_stream_merge: the transition of _variants_stream (the same checks and refusals),
+-- and as the result, instead of ranked rows, the leaf's table of variants as bytes (each variant's
+-- key, weight and _variant_agg state, and the count of events with a NULL case id;
+-- src/variant_stream.c). No combine function: each leaf is streamed whole, in one process.
+CREATE FUNCTION collmine._variants_stream_part_final(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'variants_stream_part_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE collmine._variants_stream_part(anyelement, text, timestamptz, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_part_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE collmine._variants_stream_part(anyelement, text, timestamptz, bigint, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_part_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+-- The leaves' parts (_variants_stream_part, no case in two leaves) merged by variant key: each
+-- variant's states combined as _variant_agg combines them (two different variants under one key
+-- are an error), its weights summed, the counts of events with a NULL case id added; then the
+-- rows of _variants_stream, ranked by its final function. A NULL part (an empty leaf) adds
+-- nothing. In the leader, above the Gather of the leaves' parts.
+CREATE FUNCTION collmine._variants_stream_merge_trans(internal, bytea) RETURNS internal
+    AS 'MODULE_PATHNAME', 'variants_stream_merge_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE collmine._variants_stream_merge(bytea) (
+    SFUNC = collmine._variants_stream_merge_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
 -- _variants over a query that gives its rows itself, in rank order (_variants_sql's columns
 -- left_out, total, st, wt: the rows of _variants_stream unnested): the same rows, the same checks
 -- and the same report of left-out events (src/variant_entry.c). For the streamed reads of
@@ -68,6 +105,20 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
     SET synchronize_seqscans = off
     SET jit = off;
 
+-- _variants_stream_rows for _variants_stream_sql's 'partitions' query: the same, but the planner
+-- may give each leaf's stream to its own parallel worker (a Parallel Append of whole-leaf
+-- aggregates), and the leader only gathers and merges, as in _process_map_streamed_parts.
+CREATE FUNCTION collmine._variants_stream_parts_rows(query text)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+    AS 'MODULE_PATHNAME', 'variants_rows' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog
+    SET parallel_leader_participation = off
+    SET synchronize_seqscans = off
+    SET jit = off;
+
 -- The query that streams the variants of a relation whose events are stored case after case
 -- (_variants_stream), for _variants_stream_rows. The rows are unnested in the select list
 -- (ProjectSet), which hands each element on where it lies in the aggregate's array: unnest in
@@ -75,7 +126,11 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
 -- reads the relation by `how` as
 -- _process_map_streamed reads it: 'index' through the case index in case order, 'grouped' as it
 -- lies when each case's events are adjacent; an input that is not so is refused with 22000,
--- which variants() catches. The weight, when
+-- which variants() catches. 'partitions', for a table partitioned by the case column
+-- (_partitioned_by_case), for _variants_stream_parts_rows: each leaf as it lies ('grouped') by
+-- its own _variants_stream_part in one branch of a UNION ALL, so that a Parallel Append gives
+-- each leaf to one worker, and the leaves' parts merged by _variants_stream_merge: the same rows
+-- as 'grouped' over the whole table. The weight, when
 -- named, is the column cast to numeric (variants() streams only a numeric one, whose largest
 -- value per case is then the same as _trace_sql's max(column)::numeric).
 CREATE FUNCTION collmine._variants_stream_sql(log regclass, case_col name, activity_col name, ts_col name,
@@ -85,19 +140,29 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format(
-        'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM '
-        '(SELECT unnest(collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L)) AS r FROM (%4$s) s) u',
-        collmine._collate_clause(log, case_col),
-        CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-        how = 'grouped',
-        collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how))
+        'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM (SELECT unnest(%s) AS r FROM (%s) s) u',
+        CASE WHEN how = 'partitions' THEN 'collmine._variants_stream_merge(p)'
+             ELSE format('collmine._variants_stream(%s)', args) END,
+        CASE WHEN how = 'partitions' THEN
+            (SELECT string_agg(format('SELECT collmine._variants_stream_part(%s) AS p FROM (%s) s', args,
+                                      collmine._stream_events_sql('ONLY ' || t.relid::regclass::text, case_col,
+                                                                  activity_col, ts_col, order_col, weight_col, 'grouped')),
+                               ' UNION ALL ' ORDER BY t.relid)
+               FROM pg_catalog.pg_partition_tree(log) t
+              WHERE t.isleaf)
+        ELSE collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how) END)
+      FROM (SELECT format('c%s, a, t%s, w, %L', collmine._collate_clause(log, case_col),
+                          CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+                          how IN ('grouped', 'partitions')) AS args) x
 $$;
 
 -- The ways _variants_stream_sql may read a relation for variants(), in the order to try them, as
 -- process_map() tries them: 'grouped', the table as it lies with each case's events together in
 -- any order of the cases (a row stored away from its case is joined to it; a log in time order
--- is refused at the first case that comes back, after a few rows), then 'index' when it has a
--- case index and is stored nearly in that order (_in_case_order). None when the weight column
+-- is refused at the first case that comes back, after a few rows), or instead 'partitions', each
+-- leaf so, when the table is partitioned by the case column, has leaves, and its leaves read by
+-- name give the caller the same rows (_leaves_readable); then 'index' when it
+-- has a case index and is stored nearly in that order (_in_case_order). None when the weight column
 -- is not numeric (its largest value is then taken in its own type's order, which only the
 -- hashed plan does), when Citus distributes the relation (its shards group their cases where
 -- they lie), or inside a parallel plan, where the subtransaction that catches a refusal cannot
@@ -107,6 +172,8 @@ RETURNS text[]
 LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    ways text[];
 BEGIN
     IF weight_col IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -116,9 +183,15 @@ BEGIN
     IF collmine._in_parallel_mode() OR collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         RETURN '{}';
     END IF;
-    IF collmine._in_case_order(log, case_col) THEN
-        RETURN '{grouped,index}';
+    IF collmine._partitioned_by_case(log, case_col) AND collmine._leaves_readable(log)
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_tree(log) t WHERE t.isleaf) THEN
+        ways := '{partitions}';
+    ELSE
+        ways := '{grouped}';
     END IF;
-    RETURN '{grouped}';
+    IF collmine._in_case_order(log, case_col) THEN
+        ways := ways || 'index'::text;
+    END IF;
+    RETURN ways;
 END
 $$;

@@ -525,11 +525,15 @@ DECLARE
     msg text;
 BEGIN
     -- a log stored case after case is streamed (sql/parts/27_variants_stream.sql), each way
-    -- tried in turn until one takes the input as it comes; otherwise the cases are hashed
+    -- tried in turn until one takes the input as it comes (a table partitioned by the case leaf
+    -- by leaf, each leaf by its own worker); otherwise the cases are hashed
     FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
         BEGIN
-            RETURN QUERY SELECT * FROM collmine._variants_stream_rows(collmine._variants_stream_sql(
-                log, case_col, activity_col, ts_col, order_col, weight_col, how));
+            -- the leaves of a partitioned table each by its own worker when that pays
+            RETURN QUERY EXECUTE format('SELECT * FROM collmine.%I($1)',
+                                        CASE WHEN how = 'partitions' THEN '_variants_stream_parts_rows'
+                                             ELSE '_variants_stream_rows' END)
+                USING collmine._variants_stream_sql(log, case_col, activity_col, ts_col, order_col, weight_col, how);
             RETURN;
         EXCEPTION WHEN data_exception THEN
             -- refused before any row or report: nothing to take back
@@ -776,6 +780,17 @@ AS $$
      WHERE NOT t.isleaf
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._leaves_readable(log regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(bool_and((NOT t.isleaf OR pg_catalog.has_table_privilege(t.relid, 'SELECT'))
+                             AND NOT c.relrowsecurity), false)
+      FROM pg_catalog.pg_partition_tree(log) t
+      JOIN pg_catalog.pg_class c ON c.oid = t.relid
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._process_map_streamed_parts(log regclass, case_col name, activity_col name, ts_col name,
                                                      order_col name)
 RETURNS collmine.dfg
@@ -951,10 +966,12 @@ BEGIN
        AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         -- stored case after case (in case order or in any order of the cases, a row out of place
         -- here and there): stream the table as it lies, each leaf partition in its own worker
-        -- when it is partitioned by the case; a log in time order is refused after a few rows
+        -- when it is partitioned by the case (and the leaves read by name give the same rows);
+        -- a log in time order is refused after a few rows
         SELECT * INTO ok, d
           FROM collmine._process_map_try_stream(log, case_col, activity_col, ts_col, order_col,
                                                 CASE WHEN collmine._partitioned_by_case(log, case_col)
+                                                          AND collmine._leaves_readable(log)
                                                      THEN 'partitions' ELSE 'grouped' END);
         IF ok THEN
             RETURN d;
@@ -997,6 +1014,36 @@ CREATE OR REPLACE AGGREGATE collmine._variants_stream(anyelement, text, timestam
     PARALLEL = SAFE
 );
 
+CREATE OR REPLACE FUNCTION collmine._variants_stream_part_final(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'variants_stream_part_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE collmine._variants_stream_part(anyelement, text, timestamptz, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_part_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE collmine._variants_stream_part(anyelement, text, timestamptz, bigint, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_part_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE FUNCTION collmine._variants_stream_merge_trans(internal, bytea) RETURNS internal
+    AS 'MODULE_PATHNAME', 'variants_stream_merge_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE collmine._variants_stream_merge(bytea) (
+    SFUNC = collmine._variants_stream_merge_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
 CREATE OR REPLACE FUNCTION collmine._variants_stream_rows(query text)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
@@ -1009,6 +1056,17 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
     SET synchronize_seqscans = off
     SET jit = off;
 
+CREATE OR REPLACE FUNCTION collmine._variants_stream_parts_rows(query text)
+RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
+               share double precision, cumulative_share double precision, weight numeric,
+               mean_throughput interval, median_throughput interval,
+               min_throughput interval, max_throughput interval)
+    AS 'MODULE_PATHNAME', 'variants_rows' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    SET search_path = pg_catalog
+    SET parallel_leader_participation = off
+    SET synchronize_seqscans = off
+    SET jit = off;
+
 CREATE OR REPLACE FUNCTION collmine._variants_stream_sql(log regclass, case_col name, activity_col name, ts_col name,
                                               order_col name, weight_col name, how text)
 RETURNS text
@@ -1016,12 +1074,20 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format(
-        'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM '
-        '(SELECT unnest(collmine._variants_stream(c%1$s, a, t%2$s, w, %3$L)) AS r FROM (%4$s) s) u',
-        collmine._collate_clause(log, case_col),
-        CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-        how = 'grouped',
-        collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how))
+        'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM (SELECT unnest(%s) AS r FROM (%s) s) u',
+        CASE WHEN how = 'partitions' THEN 'collmine._variants_stream_merge(p)'
+             ELSE format('collmine._variants_stream(%s)', args) END,
+        CASE WHEN how = 'partitions' THEN
+            (SELECT string_agg(format('SELECT collmine._variants_stream_part(%s) AS p FROM (%s) s', args,
+                                      collmine._stream_events_sql('ONLY ' || t.relid::regclass::text, case_col,
+                                                                  activity_col, ts_col, order_col, weight_col, 'grouped')),
+                               ' UNION ALL ' ORDER BY t.relid)
+               FROM pg_catalog.pg_partition_tree(log) t
+              WHERE t.isleaf)
+        ELSE collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how) END)
+      FROM (SELECT format('c%s, a, t%s, w, %L', collmine._collate_clause(log, case_col),
+                          CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
+                          how IN ('grouped', 'partitions')) AS args) x
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._variants_stream_ways(log regclass, case_col name, weight_col name)
@@ -1029,6 +1095,8 @@ RETURNS text[]
 LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    ways text[];
 BEGIN
     IF weight_col IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -1038,10 +1106,16 @@ BEGIN
     IF collmine._in_parallel_mode() OR collmine._citus_distributed(format('SELECT 1 FROM %s', log)) THEN
         RETURN '{}';
     END IF;
-    IF collmine._in_case_order(log, case_col) THEN
-        RETURN '{grouped,index}';
+    IF collmine._partitioned_by_case(log, case_col) AND collmine._leaves_readable(log)
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_tree(log) t WHERE t.isleaf) THEN
+        ways := '{partitions}';
+    ELSE
+        ways := '{grouped}';
     END IF;
-    RETURN '{grouped}';
+    IF collmine._in_case_order(log, case_col) THEN
+        ways := ways || 'index'::text;
+    END IF;
+    RETURN ways;
 END
 $$;
 
