@@ -3493,6 +3493,39 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._facts_sql(log_schema name, as_of date, group_by text, on_time_basis text, facts regclass)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN format('SELECT * FROM collmine.invoice_facts(%L, %L::date, %L, %L)', log_schema, as_of, group_by, on_time_basis);
+    END IF;
+    RETURN collmine._facts_from_sql(facts, log_schema, as_of, group_by, on_time_basis);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._snapshot_sql(log_schema name, as_of date, group_by text, facts regclass)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN format('SELECT * FROM collmine.invoice_snapshot(%L, %L::date, %L)', log_schema, as_of, group_by);
+    END IF;
+    RETURN format(
+        'SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, '
+        '       f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, '
+        '       f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+        '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date '
+        '  FROM (%s) f', collmine._facts_from_sql(facts, log_schema, as_of, group_by, 'payment_received'));
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._facts(log_schema name, as_of date, group_by text, on_time_basis text, facts regclass)
 RETURNS TABLE (
     case_id text, group_value text, currency text, amount numeric,
@@ -3508,11 +3541,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 BEGIN
-    IF facts IS NULL THEN
-        RETURN QUERY SELECT * FROM collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis);
-    ELSE
-        RETURN QUERY EXECUTE collmine._facts_from_sql(facts, log_schema, as_of, group_by, on_time_basis);
-    END IF;
+    RETURN QUERY EXECUTE collmine._facts_sql(log_schema, as_of, group_by, on_time_basis, facts);
 END
 $$;
 
@@ -3529,16 +3558,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 BEGIN
-    IF facts IS NULL THEN
-        RETURN QUERY SELECT * FROM collmine.invoice_snapshot(log_schema, as_of, group_by);
-    ELSE
-        RETURN QUERY EXECUTE format(
-            'SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, '
-            '       f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, '
-            '       f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
-            '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date '
-            '  FROM (%s) f', collmine._facts_from_sql(facts, log_schema, as_of, group_by, 'payment_received'));
-    END IF;
+    RETURN QUERY EXECUTE collmine._snapshot_sql(log_schema, as_of, group_by, facts);
 END
 $$;
 
@@ -3732,11 +3752,11 @@ AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY
+    RETURN QUERY EXECUTE format($q$
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
                       x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
-                 FROM collmine._facts(log_schema, period_end, group_by, on_time_basis, facts) x
-                WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
+                 FROM (%s) x
+                WHERE x.status = 'settled' AND x.settled_at::date >= $1)
     SELECT s.group_value, s.currency, count(*),
            avg(s.pd - s.invoice_date)::numeric,
            -- days_late is NULL without a due date: those invoices are left out
@@ -3748,7 +3768,8 @@ BEGIN
            (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s
      GROUP BY s.group_value, s.currency
-     ORDER BY s.group_value, s.currency;
+     ORDER BY s.group_value, s.currency
+    $q$, collmine._facts_sql(log_schema, period_end, group_by, on_time_basis, facts)) USING period_start;
 END
 $$;
 
@@ -3778,27 +3799,28 @@ AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY
+    RETURN QUERY EXECUTE format($q$
     WITH s AS (SELECT x.*, x.settled_at::date AS sd,
                       coalesce(x.invoice_date + x.terms_days, x.due_date) AS terms_due,
                       x.due_date - (x.invoice_date + x.terms_days) AS dev
-                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x)
+                 FROM (%s) x)
     SELECT s.group_value,
-           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL),
-           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due),
-           (count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due))::numeric
-               / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL), 0),
-           avg(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd > s.terms_due)::numeric,
-           count(*) FILTER (WHERE s.invoice_date >= period_start),
-           count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0),
-           (count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0))::numeric
-               / nullif(count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev IS NOT NULL), 0),
-           avg(s.dev) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0)::numeric
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.terms_due IS NOT NULL),
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.sd <= s.terms_due),
+           (count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.sd <= s.terms_due))::numeric
+               / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.terms_due IS NOT NULL), 0),
+           avg(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.sd > s.terms_due)::numeric,
+           count(*) FILTER (WHERE s.invoice_date >= $1),
+           count(*) FILTER (WHERE s.invoice_date >= $1 AND s.dev <> 0),
+           (count(*) FILTER (WHERE s.invoice_date >= $1 AND s.dev <> 0))::numeric
+               / nullif(count(*) FILTER (WHERE s.invoice_date >= $1 AND s.dev IS NOT NULL), 0),
+           avg(s.dev) FILTER (WHERE s.invoice_date >= $1 AND s.dev <> 0)::numeric
       FROM s
      GROUP BY s.group_value
-    HAVING count(*) FILTER (WHERE s.invoice_date >= period_start
-                               OR (s.status = 'settled' AND s.sd >= period_start)) > 0
-     ORDER BY s.group_value;
+    HAVING count(*) FILTER (WHERE s.invoice_date >= $1
+                               OR (s.status = 'settled' AND s.sd >= $1)) > 0
+     ORDER BY s.group_value
+    $q$, collmine._snapshot_sql(log_schema, period_end, group_by, facts)) USING period_start;
 END
 $$;
 
@@ -4218,16 +4240,16 @@ AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY
+    RETURN QUERY EXECUTE format($q$
     WITH s AS (SELECT x.*, coalesce(x.written_off_at, x.settled_at)::date AS closed_on
-                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x),
+                 FROM (%s) x),
          g AS (SELECT s.group_value, s.currency,
-                      count(*) FILTER (WHERE s.closed_on >= period_start) AS n_closed,
-                      coalesce(sum(s.amount) FILTER (WHERE s.closed_on >= period_start), 0) AS v_closed,
-                      count(*) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start) AS n_wo,
-                      coalesce(sum(s.written_off_amount) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start), 0) AS v_wo,
-                      coalesce(sum(s.amount) FILTER (WHERE s.invoice_date >= period_start), 0) AS sales,
-                      count(*) FILTER (WHERE s.invoice_date >= period_start) AS n_gen
+                      count(*) FILTER (WHERE s.closed_on >= $1) AS n_closed,
+                      coalesce(sum(s.amount) FILTER (WHERE s.closed_on >= $1), 0) AS v_closed,
+                      count(*) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= $1) AS n_wo,
+                      coalesce(sum(s.written_off_amount) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= $1), 0) AS v_wo,
+                      coalesce(sum(s.amount) FILTER (WHERE s.invoice_date >= $1), 0) AS sales,
+                      count(*) FILTER (WHERE s.invoice_date >= $1) AS n_gen
                  FROM s GROUP BY s.group_value, s.currency)
     SELECT g.group_value, g.currency, g.n_closed, g.v_closed, g.n_wo, g.v_wo,
            g.n_wo::numeric / nullif(g.n_closed, 0),
@@ -4236,7 +4258,8 @@ BEGIN
            g.v_wo / nullif(g.sales, 0)
       FROM g
      WHERE g.n_closed > 0 OR g.n_gen > 0
-     ORDER BY g.group_value, g.currency;
+     ORDER BY g.group_value, g.currency
+    $q$, collmine._snapshot_sql(log_schema, period_end, group_by, facts)) USING period_start;
 END
 $$;
 
