@@ -113,28 +113,19 @@ AS $$
     SELECT coalesce(as_of, collmine._last_event_at(log_schema)::date, current_date)
 $$;
 
--- Per-invoice state as of the end of day as_of, computed from the event history: the base of
--- every balance and aging KPI. as_of NULL means the date of the last event in the log.
-CREATE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
-RETURNS TABLE (
-    case_id text, group_value text, currency text, amount numeric,
-    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
-    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
-    settled_at timestamptz, written_off_at timestamptz,
-    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
-    status text, days_past_due integer, aging_bucket text, as_of_date date)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+-- The query of invoice_snapshot over the log in log_schema with the group expression grp
+-- (_group_expr), for invoice_snapshot and, inlined, invoice_facts (the snapshot streams into
+-- the facts rather than being stored whole in a function's result first). Its parameters:
+-- $1 the end of the as-of day ((as_of + 1)::timestamptz), $2 the as-of date, $3 to $11 the
+-- log's names (collmine._role_activities) of the roles invoice_created, dunning_started,
+-- reminder, dispute_opened, settled, written_off, payment_received, payment_posted and
+-- credit_memo, in that order.
+CREATE FUNCTION collmine._snapshot_query(log_schema name, grp text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-DECLARE
-    grp text;
-    d date;
-BEGIN
-    PERFORM collmine._check_log(log_schema);
-    grp := collmine._group_expr(log_schema, group_by);
-    d := collmine._snapshot_date(log_schema, as_of);
-    RETURN QUERY EXECUTE format($q$
+AS $f$
+    SELECT format($q$
         WITH ev AS (
             SELECT e.case_id,
                    min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
@@ -172,22 +163,48 @@ BEGIN
               FROM b
              WHERE b.invoice_date <= $2)
         SELECT c.case_id, c.group_value, c.currency, c.amount, c.invoice_date, c.due_date,
-               c.terms_days, c.generated_at, c.dun, c.rem, c.disp, c.settled, c.woff,
-               c.paid, c.cred,
+               c.terms_days, c.generated_at, c.dun AS first_dunning_at, c.rem AS first_reminder_at,
+               c.disp AS disputed, c.settled AS settled_at, c.woff AS written_off_at,
+               c.paid AS paid_amount, c.cred AS credited_amount,
                CASE WHEN c.woff IS NULL THEN 0::numeric
-                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END,
-               c.open_amt,
-               collmine._invoice_status(c.settled, c.woff),
-               CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END,
+                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END AS written_off_amount,
+               c.open_amt AS open_amount,
+               collmine._invoice_status(c.settled, c.woff) AS status,
+               CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END AS days_past_due,
                CASE WHEN c.open_amt <= 0 THEN NULL
                     WHEN c.due_date IS NULL OR $2 - c.due_date <= 0 THEN 'current'
                     WHEN $2 - c.due_date <= 30 THEN '1-30'
                     WHEN $2 - c.due_date <= 60 THEN '31-60'
                     WHEN $2 - c.due_date <= 90 THEN '61-90'
-                    ELSE 'over 90' END,
-               $2
+                    ELSE 'over 90' END AS aging_bucket,
+               $2 AS as_of_date
           FROM c
-    $q$, log_schema, grp) USING (d + 1)::timestamptz, d,
+    $q$, log_schema, grp)
+$f$;
+
+-- Per-invoice state as of the end of day as_of, computed from the event history: the base of
+-- every balance and aging KPI. as_of NULL means the date of the last event in the log.
+CREATE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+    d date;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    d := collmine._snapshot_date(log_schema, as_of);
+    RETURN QUERY EXECUTE collmine._snapshot_query(log_schema, grp)
+    USING (d + 1)::timestamptz, d,
         collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
         collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
         collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
@@ -231,10 +248,10 @@ BEGIN
     -- rows, so that the snapshot is read once, streamed, not materialized
     d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
-        WITH s AS (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
+        WITH s AS (%1$s),
              pl AS (%2$s)
         SELECT s.*, pl.last_received_at, x.paid_at,
-               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_received_at),
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $12, pl.last_received_at),
                -- (an invoice not paid, or without a due date, has no days late; greatest() would
                -- read a NULL days_overdue as 0)
                CASE WHEN x.paid_at IS NOT NULL AND x.days_overdue IS NOT NULL THEN greatest(x.days_overdue, 0) END,
@@ -245,10 +262,17 @@ BEGIN
                CROSS JOIN LATERAL (SELECT y.paid_at,
                                           collmine._days_overdue(s.status, y.paid_at, s.written_off_at, s.as_of_date, s.due_date,
                                                                  current_setting('TimeZone')) AS days_overdue
-                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_received_at) AS paid_at) y) x
-    $q$, log_schema, collmine._payment_facts_sql(format('%I.events', log_schema), '$4', '$5', '($2 + 1)::timestamptz'))
-    USING log_schema, d, group_by, collmine._role_activities(log_schema, 'payment_received'),
-          collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
+                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $12, pl.last_received_at) AS paid_at) y) x
+    $q$, collmine._snapshot_query(log_schema, collmine._group_expr(log_schema, group_by)),
+         collmine._payment_facts_sql(format('%I.events', log_schema), '$9', '$10', '$1'))
+    -- _snapshot_query's parameters, then $12
+    USING (d + 1)::timestamptz, d,
+        collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
+        collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
+        collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
+        collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'payment_posted'),
+        collmine._role_activities(log_schema, 'credit_memo'),
+        on_time_basis;
 END
 $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS

@@ -1132,17 +1132,22 @@ RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 AS $$
     SELECT pg_catalog.format($q$
-        SELECT pk.case_id, max(pk.recv_ts) AS last_received_at, avg(pk.posted_ts - pk.recv_ts) AS posting_lag
-          -- the k-th receipt and the k-th posting side by side (at most one of each per k),
-          -- grouped rather than self-joined: the events are read once
-          FROM (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS recv_ts,
-                       max(p.ts) FILTER (WHERE NOT p.recv) AS posted_ts
-                  FROM (SELECT e.case_id::text AS case_id, e.activity = ANY (%2$s) AS recv, e.ts,
-                               row_number() OVER (PARTITION BY e.case_id, e.activity = ANY (%2$s) ORDER BY e.ts, e.ord) AS k
+        SELECT a.case_id, a.last_received_at,
+               -- the mean over k of the k-th posting minus the k-th receipt (unnest pads the
+               -- shorter list with NULLs, which avg leaves out); one receipt and one posting,
+               -- the common case, is that mean without the subquery: avg of one interval is it
+               CASE WHEN cardinality(a.recv) = 1 AND cardinality(a.posted) = 1 THEN a.posted[1] - a.recv[1]
+                    ELSE (SELECT avg(u.posted_ts - u.recv_ts) FROM unnest(a.recv, a.posted) u(recv_ts, posted_ts)) END
+                 AS posting_lag
+          -- each case's receipts and postings in (ts, ord) order, one group per case: the
+          -- events are read and grouped once, with no window and no regrouping per k
+          FROM (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS last_received_at,
+                       array_agg(p.ts ORDER BY p.ts, p.ord) FILTER (WHERE p.recv) AS recv,
+                       array_agg(p.ts ORDER BY p.ts, p.ord) FILTER (WHERE NOT p.recv) AS posted
+                  FROM (SELECT e.case_id::text AS case_id, e.activity = ANY (%2$s) AS recv, e.ts, e.ord
                           FROM %1$s e
                          WHERE (e.activity = ANY (%2$s) OR e.activity = ANY (%3$s)) AND e.ts < %4$s) p
-                 GROUP BY p.case_id, p.k) pk
-         GROUP BY pk.case_id$q$, events, received, posted, until)
+                 GROUP BY p.case_id) a$q$, events, received, posted, until)
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.create_event_log(log_schema name)
@@ -3328,26 +3333,12 @@ AS $$
     SELECT coalesce(as_of, collmine._last_event_at(log_schema)::date, current_date)
 $$;
 
-CREATE OR REPLACE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
-RETURNS TABLE (
-    case_id text, group_value text, currency text, amount numeric,
-    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
-    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
-    settled_at timestamptz, written_off_at timestamptz,
-    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
-    status text, days_past_due integer, aging_bucket text, as_of_date date)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+CREATE OR REPLACE FUNCTION collmine._snapshot_query(log_schema name, grp text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-DECLARE
-    grp text;
-    d date;
-BEGIN
-    PERFORM collmine._check_log(log_schema);
-    grp := collmine._group_expr(log_schema, group_by);
-    d := collmine._snapshot_date(log_schema, as_of);
-    RETURN QUERY EXECUTE format($q$
+AS $f$
+    SELECT format($q$
         WITH ev AS (
             SELECT e.case_id,
                    min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
@@ -3385,22 +3376,46 @@ BEGIN
               FROM b
              WHERE b.invoice_date <= $2)
         SELECT c.case_id, c.group_value, c.currency, c.amount, c.invoice_date, c.due_date,
-               c.terms_days, c.generated_at, c.dun, c.rem, c.disp, c.settled, c.woff,
-               c.paid, c.cred,
+               c.terms_days, c.generated_at, c.dun AS first_dunning_at, c.rem AS first_reminder_at,
+               c.disp AS disputed, c.settled AS settled_at, c.woff AS written_off_at,
+               c.paid AS paid_amount, c.cred AS credited_amount,
                CASE WHEN c.woff IS NULL THEN 0::numeric
-                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END,
-               c.open_amt,
-               collmine._invoice_status(c.settled, c.woff),
-               CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END,
+                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END AS written_off_amount,
+               c.open_amt AS open_amount,
+               collmine._invoice_status(c.settled, c.woff) AS status,
+               CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END AS days_past_due,
                CASE WHEN c.open_amt <= 0 THEN NULL
                     WHEN c.due_date IS NULL OR $2 - c.due_date <= 0 THEN 'current'
                     WHEN $2 - c.due_date <= 30 THEN '1-30'
                     WHEN $2 - c.due_date <= 60 THEN '31-60'
                     WHEN $2 - c.due_date <= 90 THEN '61-90'
-                    ELSE 'over 90' END,
-               $2
+                    ELSE 'over 90' END AS aging_bucket,
+               $2 AS as_of_date
           FROM c
-    $q$, log_schema, grp) USING (d + 1)::timestamptz, d,
+    $q$, log_schema, grp)
+$f$;
+
+CREATE OR REPLACE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+    d date;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    d := collmine._snapshot_date(log_schema, as_of);
+    RETURN QUERY EXECUTE collmine._snapshot_query(log_schema, grp)
+    USING (d + 1)::timestamptz, d,
         collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
         collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
         collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
@@ -3437,10 +3452,10 @@ BEGIN
     -- rows, so that the snapshot is read once, streamed, not materialized
     d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
-        WITH s AS (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
+        WITH s AS (%1$s),
              pl AS (%2$s)
         SELECT s.*, pl.last_received_at, x.paid_at,
-               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_received_at),
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $12, pl.last_received_at),
                -- (an invoice not paid, or without a due date, has no days late; greatest() would
                -- read a NULL days_overdue as 0)
                CASE WHEN x.paid_at IS NOT NULL AND x.days_overdue IS NOT NULL THEN greatest(x.days_overdue, 0) END,
@@ -3451,10 +3466,17 @@ BEGIN
                CROSS JOIN LATERAL (SELECT y.paid_at,
                                           collmine._days_overdue(s.status, y.paid_at, s.written_off_at, s.as_of_date, s.due_date,
                                                                  current_setting('TimeZone')) AS days_overdue
-                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_received_at) AS paid_at) y) x
-    $q$, log_schema, collmine._payment_facts_sql(format('%I.events', log_schema), '$4', '$5', '($2 + 1)::timestamptz'))
-    USING log_schema, d, group_by, collmine._role_activities(log_schema, 'payment_received'),
-          collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
+                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $12, pl.last_received_at) AS paid_at) y) x
+    $q$, collmine._snapshot_query(log_schema, collmine._group_expr(log_schema, group_by)),
+         collmine._payment_facts_sql(format('%I.events', log_schema), '$9', '$10', '$1'))
+    -- _snapshot_query's parameters, then $12
+    USING (d + 1)::timestamptz, d,
+        collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
+        collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
+        collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
+        collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'payment_posted'),
+        collmine._role_activities(log_schema, 'credit_memo'),
+        on_time_basis;
 END
 $$;
 
