@@ -151,17 +151,22 @@ RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 AS $$
     SELECT pg_catalog.format($q$
-        SELECT pk.case_id, max(pk.recv_ts) AS last_received_at, avg(pk.posted_ts - pk.recv_ts) AS posting_lag
-          -- the k-th receipt and the k-th posting side by side (at most one of each per k),
-          -- grouped rather than self-joined: the events are read once
-          FROM (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS recv_ts,
-                       max(p.ts) FILTER (WHERE NOT p.recv) AS posted_ts
-                  FROM (SELECT e.case_id::text AS case_id, e.activity = ANY (%2$s) AS recv, e.ts,
-                               row_number() OVER (PARTITION BY e.case_id, e.activity = ANY (%2$s) ORDER BY e.ts, e.ord) AS k
+        SELECT a.case_id, a.last_received_at,
+               -- the mean over k of the k-th posting minus the k-th receipt (unnest pads the
+               -- shorter list with NULLs, which avg leaves out); one receipt and one posting,
+               -- the common case, is that mean without the subquery: avg of one interval is it
+               CASE WHEN cardinality(a.recv) = 1 AND cardinality(a.posted) = 1 THEN a.posted[1] - a.recv[1]
+                    ELSE (SELECT avg(u.posted_ts - u.recv_ts) FROM unnest(a.recv, a.posted) u(recv_ts, posted_ts)) END
+                 AS posting_lag
+          -- each case's receipts and postings in (ts, ord) order, one group per case: the
+          -- events are read and grouped once, with no window and no regrouping per k
+          FROM (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS last_received_at,
+                       array_agg(p.ts ORDER BY p.ts, p.ord) FILTER (WHERE p.recv) AS recv,
+                       array_agg(p.ts ORDER BY p.ts, p.ord) FILTER (WHERE NOT p.recv) AS posted
+                  FROM (SELECT e.case_id::text AS case_id, e.activity = ANY (%2$s) AS recv, e.ts, e.ord
                           FROM %1$s e
                          WHERE (e.activity = ANY (%2$s) OR e.activity = ANY (%3$s)) AND e.ts < %4$s) p
-                 GROUP BY p.case_id, p.k) pk
-         GROUP BY pk.case_id$q$, events, received, posted, until)
+                 GROUP BY p.case_id) a$q$, events, received, posted, until)
 $$;
 
 -- Create the canonical event log and invoice tables (docs/architecture.md) and the table that

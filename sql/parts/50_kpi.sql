@@ -113,28 +113,19 @@ AS $$
     SELECT coalesce(as_of, collmine._last_event_at(log_schema)::date, current_date)
 $$;
 
--- Per-invoice state as of the end of day as_of, computed from the event history: the base of
--- every balance and aging KPI. as_of NULL means the date of the last event in the log.
-CREATE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
-RETURNS TABLE (
-    case_id text, group_value text, currency text, amount numeric,
-    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
-    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
-    settled_at timestamptz, written_off_at timestamptz,
-    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
-    status text, days_past_due integer, aging_bucket text, as_of_date date)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+-- The query of invoice_snapshot over the log in log_schema with the group expression grp
+-- (_group_expr), for invoice_snapshot and, inlined, invoice_facts (the snapshot streams into
+-- the facts rather than being stored whole in a function's result first). Its parameters:
+-- $1 the end of the as-of day ((as_of + 1)::timestamptz), $2 the as-of date, $3 to $11 the
+-- log's names (collmine._role_activities) of the roles invoice_created, dunning_started,
+-- reminder, dispute_opened, settled, written_off, payment_received, payment_posted and
+-- credit_memo, in that order.
+CREATE FUNCTION collmine._snapshot_query(log_schema name, grp text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-DECLARE
-    grp text;
-    d date;
-BEGIN
-    PERFORM collmine._check_log(log_schema);
-    grp := collmine._group_expr(log_schema, group_by);
-    d := collmine._snapshot_date(log_schema, as_of);
-    RETURN QUERY EXECUTE format($q$
+AS $f$
+    SELECT format($q$
         WITH ev AS (
             SELECT e.case_id,
                    min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
@@ -172,22 +163,48 @@ BEGIN
               FROM b
              WHERE b.invoice_date <= $2)
         SELECT c.case_id, c.group_value, c.currency, c.amount, c.invoice_date, c.due_date,
-               c.terms_days, c.generated_at, c.dun, c.rem, c.disp, c.settled, c.woff,
-               c.paid, c.cred,
+               c.terms_days, c.generated_at, c.dun AS first_dunning_at, c.rem AS first_reminder_at,
+               c.disp AS disputed, c.settled AS settled_at, c.woff AS written_off_at,
+               c.paid AS paid_amount, c.cred AS credited_amount,
                CASE WHEN c.woff IS NULL THEN 0::numeric
-                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END,
-               c.open_amt,
-               collmine._invoice_status(c.settled, c.woff),
-               CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END,
+                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END AS written_off_amount,
+               c.open_amt AS open_amount,
+               collmine._invoice_status(c.settled, c.woff) AS status,
+               CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END AS days_past_due,
                CASE WHEN c.open_amt <= 0 THEN NULL
                     WHEN c.due_date IS NULL OR $2 - c.due_date <= 0 THEN 'current'
                     WHEN $2 - c.due_date <= 30 THEN '1-30'
                     WHEN $2 - c.due_date <= 60 THEN '31-60'
                     WHEN $2 - c.due_date <= 90 THEN '61-90'
-                    ELSE 'over 90' END,
-               $2
+                    ELSE 'over 90' END AS aging_bucket,
+               $2 AS as_of_date
           FROM c
-    $q$, log_schema, grp) USING (d + 1)::timestamptz, d,
+    $q$, log_schema, grp)
+$f$;
+
+-- Per-invoice state as of the end of day as_of, computed from the event history: the base of
+-- every balance and aging KPI. as_of NULL means the date of the last event in the log.
+CREATE FUNCTION collmine.invoice_snapshot(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
+RETURNS TABLE (
+    case_id text, group_value text, currency text, amount numeric,
+    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
+    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
+    settled_at timestamptz, written_off_at timestamptz,
+    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
+    status text, days_past_due integer, aging_bucket text, as_of_date date)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    grp text;
+    d date;
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    grp := collmine._group_expr(log_schema, group_by);
+    d := collmine._snapshot_date(log_schema, as_of);
+    RETURN QUERY EXECUTE collmine._snapshot_query(log_schema, grp)
+    USING (d + 1)::timestamptz, d,
         collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
         collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
         collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
@@ -231,10 +248,10 @@ BEGIN
     -- rows, so that the snapshot is read once, streamed, not materialized
     d := collmine._snapshot_date(log_schema, as_of);
     RETURN QUERY EXECUTE format($q$
-        WITH s AS (SELECT * FROM collmine.invoice_snapshot($1, $2, $3)),
+        WITH s AS (%1$s),
              pl AS (%2$s)
         SELECT s.*, pl.last_received_at, x.paid_at,
-               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $6, pl.last_received_at),
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $12, pl.last_received_at),
                -- (an invoice not paid, or without a due date, has no days late; greatest() would
                -- read a NULL days_overdue as 0)
                CASE WHEN x.paid_at IS NOT NULL AND x.days_overdue IS NOT NULL THEN greatest(x.days_overdue, 0) END,
@@ -245,10 +262,17 @@ BEGIN
                CROSS JOIN LATERAL (SELECT y.paid_at,
                                           collmine._days_overdue(s.status, y.paid_at, s.written_off_at, s.as_of_date, s.due_date,
                                                                  current_setting('TimeZone')) AS days_overdue
-                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $6, pl.last_received_at) AS paid_at) y) x
-    $q$, log_schema, collmine._payment_facts_sql(format('%I.events', log_schema), '$4', '$5', '($2 + 1)::timestamptz'))
-    USING log_schema, d, group_by, collmine._role_activities(log_schema, 'payment_received'),
-          collmine._role_activities(log_schema, 'payment_posted'), on_time_basis;
+                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $12, pl.last_received_at) AS paid_at) y) x
+    $q$, collmine._snapshot_query(log_schema, collmine._group_expr(log_schema, group_by)),
+         collmine._payment_facts_sql(format('%I.events', log_schema), '$9', '$10', '$1'))
+    -- _snapshot_query's parameters, then $12
+    USING (d + 1)::timestamptz, d,
+        collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
+        collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
+        collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
+        collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'payment_posted'),
+        collmine._role_activities(log_schema, 'credit_memo'),
+        on_time_basis;
 END
 $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
@@ -292,9 +316,49 @@ BEGIN
 END
 $$;
 
--- The per-invoice facts as of as_of for a KPI: computed by collmine.invoice_facts, or, when
--- facts names a relation that holds them (_facts_from_sql), read from it. The KPIs' one source of
--- facts, so that a refresh of the dashboards computes them once.
+-- The query of the per-invoice facts as of as_of for a KPI: collmine.invoice_facts, or, when
+-- facts names a relation that holds them (_facts_from_sql), a read of it. The KPIs' one source of
+-- facts, so that a refresh of the dashboards computes them once. A query rather than rows, so
+-- that a KPI runs its formula over it in one statement (EXECUTE format(..., _facts_sql(...))):
+-- the facts stream into the formula, filtered as it reads them, instead of being stored whole
+-- in a function's result first.
+CREATE FUNCTION collmine._facts_sql(log_schema name, as_of date, group_by text, on_time_basis text, facts regclass)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN format('SELECT * FROM collmine.invoice_facts(%L, %L::date, %L, %L)', log_schema, as_of, group_by, on_time_basis);
+    END IF;
+    RETURN collmine._facts_from_sql(facts, log_schema, as_of, group_by, on_time_basis);
+END
+$$;
+
+-- The query of the per-invoice snapshot as of as_of for a KPI: collmine.invoice_snapshot, or,
+-- when facts names a relation that holds the invoice facts (_facts_from_sql), its snapshot
+-- columns (a query, as _facts_sql's).
+CREATE FUNCTION collmine._snapshot_sql(log_schema name, as_of date, group_by text, facts regclass)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    IF facts IS NULL THEN
+        RETURN format('SELECT * FROM collmine.invoice_snapshot(%L, %L::date, %L)', log_schema, as_of, group_by);
+    END IF;
+    RETURN format(
+        'SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, '
+        '       f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, '
+        '       f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
+        '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date '
+        '  FROM (%s) f', collmine._facts_from_sql(facts, log_schema, as_of, group_by, 'payment_received'));
+END
+$$;
+
+-- The per-invoice facts as of as_of as rows (_facts_sql), for the dashboards' SQL functions.
 CREATE FUNCTION collmine._facts(log_schema name, as_of date, group_by text, on_time_basis text, facts regclass)
 RETURNS TABLE (
     case_id text, group_value text, currency text, amount numeric,
@@ -310,16 +374,11 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 BEGIN
-    IF facts IS NULL THEN
-        RETURN QUERY SELECT * FROM collmine.invoice_facts(log_schema, as_of, group_by, on_time_basis);
-    ELSE
-        RETURN QUERY EXECUTE collmine._facts_from_sql(facts, log_schema, as_of, group_by, on_time_basis);
-    END IF;
+    RETURN QUERY EXECUTE collmine._facts_sql(log_schema, as_of, group_by, on_time_basis, facts);
 END
 $$;
 
--- The per-invoice snapshot as of as_of for a KPI: collmine.invoice_snapshot, or, when facts
--- names a relation that holds the invoice facts (_facts_from_sql), its snapshot columns.
+-- The per-invoice snapshot as of as_of as rows (_snapshot_sql), for the dashboards' SQL functions.
 CREATE FUNCTION collmine._snapshot(log_schema name, as_of date, group_by text, facts regclass)
 RETURNS TABLE (
     case_id text, group_value text, currency text, amount numeric,
@@ -333,16 +392,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 BEGIN
-    IF facts IS NULL THEN
-        RETURN QUERY SELECT * FROM collmine.invoice_snapshot(log_schema, as_of, group_by);
-    ELSE
-        RETURN QUERY EXECUTE format(
-            'SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date, f.terms_days, '
-            '       f.generated_at, f.first_dunning_at, f.first_reminder_at, f.disputed, f.settled_at, '
-            '       f.written_off_at, f.paid_amount, f.credited_amount, f.written_off_amount, f.open_amount, '
-            '       f.status, f.days_past_due, f.aging_bucket, f.as_of_date '
-            '  FROM (%s) f', collmine._facts_from_sql(facts, log_schema, as_of, group_by, 'payment_received'));
-    END IF;
+    RETURN QUERY EXECUTE collmine._snapshot_sql(log_schema, as_of, group_by, facts);
 END
 $$;
 
@@ -571,11 +621,11 @@ AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY
+    RETURN QUERY EXECUTE format($q$
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
                       x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
-                 FROM collmine._facts(log_schema, period_end, group_by, on_time_basis, facts) x
-                WHERE x.status = 'settled' AND x.settled_at::date >= period_start)
+                 FROM (%s) x
+                WHERE x.status = 'settled' AND x.settled_at::date >= $1)
     SELECT s.group_value, s.currency, count(*),
            avg(s.pd - s.invoice_date)::numeric,
            -- days_late is NULL without a due date: those invoices are left out
@@ -587,7 +637,8 @@ BEGIN
            (count(*) FILTER (WHERE s.on_time))::numeric / nullif(count(s.on_time), 0)
       FROM s
      GROUP BY s.group_value, s.currency
-     ORDER BY s.group_value, s.currency;
+     ORDER BY s.group_value, s.currency
+    $q$, collmine._facts_sql(log_schema, period_end, group_by, on_time_basis, facts)) USING period_start;
 END
 $$;
 
@@ -622,27 +673,28 @@ AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY
+    RETURN QUERY EXECUTE format($q$
     WITH s AS (SELECT x.*, x.settled_at::date AS sd,
                       coalesce(x.invoice_date + x.terms_days, x.due_date) AS terms_due,
                       x.due_date - (x.invoice_date + x.terms_days) AS dev
-                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x)
+                 FROM (%s) x)
     SELECT s.group_value,
-           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL),
-           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due),
-           (count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd <= s.terms_due))::numeric
-               / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.terms_due IS NOT NULL), 0),
-           avg(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd >= period_start AND s.sd > s.terms_due)::numeric,
-           count(*) FILTER (WHERE s.invoice_date >= period_start),
-           count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0),
-           (count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0))::numeric
-               / nullif(count(*) FILTER (WHERE s.invoice_date >= period_start AND s.dev IS NOT NULL), 0),
-           avg(s.dev) FILTER (WHERE s.invoice_date >= period_start AND s.dev <> 0)::numeric
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.terms_due IS NOT NULL),
+           count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.sd <= s.terms_due),
+           (count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.sd <= s.terms_due))::numeric
+               / nullif(count(*) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.terms_due IS NOT NULL), 0),
+           avg(s.sd - s.terms_due) FILTER (WHERE s.status = 'settled' AND s.sd >= $1 AND s.sd > s.terms_due)::numeric,
+           count(*) FILTER (WHERE s.invoice_date >= $1),
+           count(*) FILTER (WHERE s.invoice_date >= $1 AND s.dev <> 0),
+           (count(*) FILTER (WHERE s.invoice_date >= $1 AND s.dev <> 0))::numeric
+               / nullif(count(*) FILTER (WHERE s.invoice_date >= $1 AND s.dev IS NOT NULL), 0),
+           avg(s.dev) FILTER (WHERE s.invoice_date >= $1 AND s.dev <> 0)::numeric
       FROM s
      GROUP BY s.group_value
-    HAVING count(*) FILTER (WHERE s.invoice_date >= period_start
-                               OR (s.status = 'settled' AND s.sd >= period_start)) > 0
-     ORDER BY s.group_value;
+    HAVING count(*) FILTER (WHERE s.invoice_date >= $1
+                               OR (s.status = 'settled' AND s.sd >= $1)) > 0
+     ORDER BY s.group_value
+    $q$, collmine._snapshot_sql(log_schema, period_end, group_by, facts)) USING period_start;
 END
 $$;
 
@@ -1121,16 +1173,16 @@ AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY
+    RETURN QUERY EXECUTE format($q$
     WITH s AS (SELECT x.*, coalesce(x.written_off_at, x.settled_at)::date AS closed_on
-                 FROM collmine._snapshot(log_schema, period_end, group_by, facts) x),
+                 FROM (%s) x),
          g AS (SELECT s.group_value, s.currency,
-                      count(*) FILTER (WHERE s.closed_on >= period_start) AS n_closed,
-                      coalesce(sum(s.amount) FILTER (WHERE s.closed_on >= period_start), 0) AS v_closed,
-                      count(*) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start) AS n_wo,
-                      coalesce(sum(s.written_off_amount) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= period_start), 0) AS v_wo,
-                      coalesce(sum(s.amount) FILTER (WHERE s.invoice_date >= period_start), 0) AS sales,
-                      count(*) FILTER (WHERE s.invoice_date >= period_start) AS n_gen
+                      count(*) FILTER (WHERE s.closed_on >= $1) AS n_closed,
+                      coalesce(sum(s.amount) FILTER (WHERE s.closed_on >= $1), 0) AS v_closed,
+                      count(*) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= $1) AS n_wo,
+                      coalesce(sum(s.written_off_amount) FILTER (WHERE s.status = 'written_off' AND s.closed_on >= $1), 0) AS v_wo,
+                      coalesce(sum(s.amount) FILTER (WHERE s.invoice_date >= $1), 0) AS sales,
+                      count(*) FILTER (WHERE s.invoice_date >= $1) AS n_gen
                  FROM s GROUP BY s.group_value, s.currency)
     SELECT g.group_value, g.currency, g.n_closed, g.v_closed, g.n_wo, g.v_wo,
            g.n_wo::numeric / nullif(g.n_closed, 0),
@@ -1139,7 +1191,8 @@ BEGIN
            g.v_wo / nullif(g.sales, 0)
       FROM g
      WHERE g.n_closed > 0 OR g.n_gen > 0
-     ORDER BY g.group_value, g.currency;
+     ORDER BY g.group_value, g.currency
+    $q$, collmine._snapshot_sql(log_schema, period_end, group_by, facts)) USING period_start;
 END
 $$;
 

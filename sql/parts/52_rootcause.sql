@@ -80,7 +80,9 @@ AS $$
 DECLARE
     attrs text[];
     a text;
-    parts text[] := '{}';
+    sets text[] := '{}';
+    labels text := '';
+    vals text := '';
     cols text[] := '{}';
     expr text;
     ranked jsonb;
@@ -111,9 +113,11 @@ BEGIN
     FOREACH a IN ARRAY attrs LOOP
         -- validates the column name (error with the list of columns otherwise)
         PERFORM collmine._group_expr(log_schema, a);
-        parts := parts || format('SELECT %L::text AS attribute, b.%I::text AS value, b.o FROM b', a, a);
+        sets := sets || format('(b.%I)', a);
         IF NOT format('i.%I', a) = ANY (cols) THEN
             cols := cols || format('i.%I', a);
+            labels := labels || format(' WHEN GROUPING(b.%I) = 0 THEN %L::text', a, a);
+            vals := vals || format(' WHEN GROUPING(b.%I) = 0 THEN b.%I::text', a, a);
         END IF;
     END LOOP;
     -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
@@ -127,10 +131,15 @@ BEGIN
                  SELECT (%2$s)::boolean AS o, %5$s FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
              tot AS (SELECT count(*)::numeric AS n, (count(*) FILTER (WHERE bb.o))::numeric AS k FROM bb),
-             av AS (%3$s),
-             g AS (SELECT av.attribute, av.value, count(*)::numeric AS n,
-                          (count(*) FILTER (WHERE av.o))::numeric AS k
-                     FROM av WHERE av.o IS NOT NULL GROUP BY av.attribute, av.value),
+             -- per attribute and value, in one pass over b: one grouping set per attribute
+             -- (GROUPING names the set a row is of), rather than a union of b once per
+             -- attribute, nine million rows at 1M invoices grouped by (attribute, value)
+             gs AS (SELECT CASE %3$s END AS attribute, CASE %6$s END AS value,
+                           count(*)::numeric AS n, (count(*) FILTER (WHERE b.o))::numeric AS k
+                      FROM b WHERE b.o IS NOT NULL GROUP BY GROUPING SETS (%7$s)),
+             -- an attribute named twice is counted twice, as a union of b per name counted it
+             g AS (SELECT gs.attribute, gs.value, sum(gs.n) AS n, sum(gs.k) AS k
+                     FROM gs GROUP BY gs.attribute, gs.value),
              s AS (SELECT g.*, tot.n AS bn, tot.k AS bk,
                           CASE WHEN tot.n > g.n AND tot.k > 0 AND tot.k < tot.n THEN
                               ((g.k / g.n - (tot.k - g.k) / (tot.n - g.n))
@@ -149,11 +158,11 @@ BEGIN
                      FROM s)
         SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
           FROM r
-        $q$, log_schema, expr, array_to_string(parts, ' UNION ALL '),
+        $q$, log_schema, expr, labels,
              -- the invoice facts, for the outcome paid_late
              CASE WHEN lower(btrim(outcome)) = 'paid_late'
                   THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END,
-             array_to_string(cols, ', '))
+             array_to_string(cols, ', '), vals, array_to_string(sets, ', '))
         INTO ranked USING min_cases, attrs;
         RAISE EXCEPTION USING ERRCODE = 'CMRB0';
     EXCEPTION WHEN SQLSTATE 'CMRB0' THEN

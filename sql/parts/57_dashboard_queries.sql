@@ -62,14 +62,20 @@ BEGIN
 END
 $$;
 
--- Per case: its activities and those done by hand (is_automated = false), one element per
--- event, so an activity repeats as often as it occurs and the order is unspecified (callers
--- take each activity of a case once, by array_position). One row per case, not per (case,
--- activity): at 1M invoices the per-pair rows (six million) outgrow work_mem and spill; and no
--- DISTINCT, which would sort each case's events twice (two small sorts per case cost as much
--- as the rest of the pass).
-CREATE FUNCTION collmine._dashboard_case_activity_sets(log_schema name)
-RETURNS TABLE (case_id text, activities text[], manual_activities text[])
+-- Per kind of case, a distinct pair of its activity sets, with its cases' cycle times and
+-- on-time outcomes summed (the manual activity dashboard's inputs): each case's activities and
+-- those done by hand (is_automated = false), one element per event, so an activity repeats as
+-- often as it occurs and the order is unspecified (callers take each activity of a kind once,
+-- by array_position); a settled case's cycle time in days and whether it was paid on time (1
+-- or 0) from its invoice facts (_facts_sql: computed, or read from facts). One row per case
+-- before the join, not per (case, activity): at 1M invoices the per-pair rows (six million)
+-- outgrow work_mem and spill; and no DISTINCT, which would sort each case's events twice. The
+-- join inside one statement, where the planner sees the log's and the facts' sizes (over two
+-- function results it sorted a million cases' arrays on disk to merge them), and summed per
+-- kind of case here: a few thousand rows leave, not a million.
+CREATE FUNCTION collmine._dashboard_case_activity_sets(log_schema name, facts regclass)
+RETURNS TABLE (activities text[], manual_activities text[], cases bigint, cycle_sum numeric, cycle_n bigint,
+               on_time_sum bigint, on_time_n bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -77,9 +83,16 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT e.case_id::text, array_agg(e.activity::text), '
-        '       coalesce(array_agg(e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') '
-        '  FROM %I.events e GROUP BY e.case_id', log_schema);
+        'SELECT c.activities, c.manual_activities, count(*), sum(cs.cycle_days), count(cs.cycle_days), '
+        '       sum(cs.on_time), count(cs.on_time) '
+        '  FROM (SELECT e.case_id::text AS case_id, array_agg(e.activity::text) AS activities, '
+        '               coalesce(array_agg(e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') AS manual_activities '
+        '          FROM %I.events e GROUP BY e.case_id) c '
+        '  LEFT JOIN (SELECT f.case_id, extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days, '
+        '                    CASE WHEN f.status = ''settled'' THEN f.paid_on_time::integer END AS on_time '
+        '               FROM (%s) f) cs ON cs.case_id = c.case_id '
+        ' GROUP BY c.activities, c.manual_activities',
+        log_schema, collmine._facts_sql(log_schema, NULL, NULL, 'payment_received', facts));
 END
 $$;
 
@@ -314,22 +327,12 @@ AS $$
 WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.unknown_events, m.manual_share
              FROM collmine.manual_activity_share(log_schema, '-infinity', 'infinity') m
             WHERE m.activity IS NOT NULL),
-     cs AS (SELECT f.case_id,
-                   extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
-                   CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
-              FROM collmine._facts(log_schema, NULL, NULL, 'payment_received', facts) f),
-     -- each case's activity sets (_dashboard_case_activity_sets) with its facts, joined while
-     -- there is one row per case (unnested first, the join would sort or hash a row per (case,
-     -- activity), millions at 1M invoices), then summed per distinct pair of sets: a few
-     -- thousand kinds of case rather than a million cases to unnest below. A mean over the cases
-     -- is the sum of their sums over the count of their counts, so the averages are those of
-     -- avg() over the cases, to the last digit.
-     cf AS MATERIALIZED (SELECT c.activities, c.manual_activities, count(*) AS cases,
-                                sum(cs.cycle_days) AS cycle_sum, count(cs.cycle_days) AS cycle_n,
-                                sum(cs.on_time) AS on_time_sum, count(cs.on_time) AS on_time_n
-                           FROM collmine._dashboard_case_activity_sets(log_schema) c
-                                LEFT JOIN cs ON cs.case_id = c.case_id
-                          GROUP BY c.activities, c.manual_activities),
+     -- each kind of case (a distinct pair of activity sets) with its cases' cycle times and
+     -- on-time outcomes summed (_dashboard_case_activity_sets): a few thousand kinds rather
+     -- than a million cases to unnest below. A mean over the cases is the sum of their sums
+     -- over the count of their counts, so the averages are those of avg() over the cases, to
+     -- the last digit.
+     cf AS MATERIALIZED (SELECT c.* FROM collmine._dashboard_case_activity_sets(log_schema, facts) c),
      -- each activity of a kind of case once (its first position in the list), and whether it
      -- was done by hand there
      cu AS (SELECT u.activity, u.activity = ANY (cf.manual_activities) AS manual,
