@@ -15,15 +15,15 @@
 
 #include "catalog/pg_type.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(stream_parts_disjoint);
+PG_FUNCTION_INFO_V1(stream_parts_check);
 
-/* collmine._stream_parts_disjoint(seen bytea[]): do the parts' case hashes (each ascending)
- * share none? NULL elements (a range with no rows) count as empty. */
-Datum
-stream_parts_disjoint(PG_FUNCTION_ARGS)
+/* Do the parts (an array of seen sets, NULL elements empty) share no case hash? */
+static bool
+parts_disjoint(ArrayType *arr)
 {
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
 	Datum	   *elems;
 	bool	   *isnull;
 	int			n;
@@ -37,5 +37,30 @@ stream_parts_disjoint(PG_FUNCTION_ARGS)
 		if (!isnull[i])
 			parts[k++] = DatumGetByteaPP(elems[i]);
 	}
-	PG_RETURN_BOOL(case_seen_disjoint(parts, k));
+	return case_seen_disjoint(parts, k);
+}
+
+/* collmine._stream_parts_disjoint(seen bytea[]): do the parts' case hashes (each ascending)
+ * share none? NULL elements (a range with no rows) count as empty. */
+Datum
+stream_parts_disjoint(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(parts_disjoint(PG_GETARG_ARRAYTYPE_P(0)));
+}
+
+/*
+ * collmine._stream_parts_check(seen bytea[], who text): true when the parts share no case hash;
+ * otherwise the refusal of a stream (22000, "<who>: events are not grouped by case", as
+ * case_stream.c refuses), which variants() catches to read the table as one.
+ */
+Datum
+stream_parts_check(PG_FUNCTION_ARGS)
+{
+	if (!parts_disjoint(PG_GETARG_ARRAYTYPE_P(0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s: %s", text_to_cstring(PG_GETARG_TEXT_PP(1)), CASE_STREAM_NOT_GROUPED),
+				 errdetail("A case is stored in two of the block ranges read apart."),
+				 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
+	PG_RETURN_BOOL(true);
 }

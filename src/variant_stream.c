@@ -32,6 +32,7 @@
 #include "case_stream.h"
 #include "variant.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -47,6 +48,7 @@ PG_FUNCTION_INFO_V1(variants_stream_trans);
 PG_FUNCTION_INFO_V1(variants_stream_trans_ord);
 PG_FUNCTION_INFO_V1(variants_stream_final);
 PG_FUNCTION_INFO_V1(variants_stream_part_final);
+PG_FUNCTION_INFO_V1(variants_stream_range_final);
 PG_FUNCTION_INFO_V1(variants_stream_merge_trans);
 
 /* One variant: its statistics and its weight so far. */
@@ -431,24 +433,18 @@ variants_stream_final(PG_FUNCTION_ARGS)
 }
 
 /*
- * The part of a leaf partition, for _variants_stream_merge (the final of _variants_stream_part):
- * the last case is folded in, then the table of variants as bytes: the count of events with a
- * NULL case id and of variants, then per variant its key, its weight (numeric_send, length -1
- * for none) and its state (variant_state_serialize), each with its length. No input row gives
- * NULL.
+ * A part's table of variants as bytes, for _variants_stream_merge: the last case is folded in,
+ * then the count of events with a NULL case id and of variants, then per variant its key, its
+ * weight (numeric_send, length -1 for none) and its state (variant_state_serialize), each with
+ * its length.
  */
-Datum
-variants_stream_part_final(PG_FUNCTION_ARGS)
+static bytea *
+part_bytes(VariantStream *s)
 {
-	VariantStream *s;
 	StringInfoData buf;
 	HASH_SEQ_STATUS it;
 	VariantEntry *e;
 
-	(void) cm_agg_context(fcinfo, "collmine._variants_stream_part");
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	s = (VariantStream *) PG_GETARG_POINTER(0);
 	case_stream_finish(s->cases, add_case, s);
 	pq_begintypsend(&buf);
 	pq_sendint64(&buf, s->null_case_events);
@@ -474,7 +470,45 @@ variants_stream_part_final(PG_FUNCTION_ARGS)
 		pq_sendbytes(&buf, VARDATA_ANY(st), VARSIZE_ANY_EXHDR(st));
 		pfree(st);
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return pq_endtypsend(&buf);
+}
+
+/* The part of a leaf partition (the final of _variants_stream_part): part_bytes; no input row
+ * gives NULL. */
+Datum
+variants_stream_part_final(PG_FUNCTION_ARGS)
+{
+	(void) cm_agg_context(fcinfo, "collmine._variants_stream_part");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(part_bytes((VariantStream *) PG_GETARG_POINTER(0)));
+}
+
+/*
+ * The part of one block range of a table (the final of _variants_stream_range): a
+ * collmine._variants_part, part_bytes and the hashes of the range's cases
+ * (case_stream_seen_bytea), which the caller checks disjoint across the ranges
+ * (_stream_parts_check); no input row gives NULL.
+ */
+Datum
+variants_stream_range_final(PG_FUNCTION_ARGS)
+{
+	VariantStream *s;
+	TupleDesc	desc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	(void) cm_agg_context(fcinfo, "collmine._variants_stream_range");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("collmine._variants_stream_range must return a composite type")));
+	s = (VariantStream *) PG_GETARG_POINTER(0);
+	values[0] = PointerGetDatum(part_bytes(s));
+	values[1] = PointerGetDatum(case_stream_seen_bytea(s->cases));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
 
 /* The next len-prefixed piece of buf: its length (-1 for none) and its bytes, checked. */

@@ -332,9 +332,10 @@ BEGIN
     -- by leaf, each leaf by its own worker); otherwise the cases are hashed
     FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
         BEGIN
-            -- the leaves of a partitioned table each by its own worker when that pays
+            -- the leaves of a partitioned table, or the block ranges of a table, each by its own
+            -- worker when that pays
             RETURN QUERY EXECUTE format('SELECT * FROM collmine.%I($1)',
-                                        CASE WHEN how = 'partitions' THEN '_variants_stream_parts_rows'
+                                        CASE WHEN how IN ('partitions', 'ranges') THEN '_variants_stream_parts_rows'
                                              ELSE '_variants_stream_rows' END)
                 USING collmine._variants_stream_sql(log, case_col, activity_col, ts_col, order_col, weight_col, how);
             RETURN;

@@ -163,6 +163,10 @@ CREATE AGGREGATE collmine._dfg_stream_part(anyelement, text, timestamptz, bigint
 -- split between two block ranges (src/stream_parts.c).
 CREATE FUNCTION collmine._stream_parts_disjoint(seen bytea[]) RETURNS boolean
     AS 'MODULE_PATHNAME', 'stream_parts_disjoint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- The same as a check: true, or the refusal of a stream named who (22000, "events are not
+-- grouped by case"), which variants() catches to read the table as one.
+CREATE FUNCTION collmine._stream_parts_check(seen bytea[], who text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_parts_check' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- The COLLATE clause of a relation's column ('' for a type without collation): a stream gets the
 -- case value in its column's own collation, the order of the index and of an ORDER BY.

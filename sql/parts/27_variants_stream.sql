@@ -71,6 +71,32 @@ CREATE AGGREGATE collmine._variants_stream_part(anyelement, text, timestamptz, b
     PARALLEL = SAFE
 );
 
+-- The variants of one block range of an ordinary table stored case after case, for
+-- _variants_stream_sql's 'ranges' way: the transition of _variants_stream (grouped), and as the
+-- result a collmine._variants_part, the range's part as _variants_stream_part gives it (p) and
+-- the hashes of its cases (seen, ascending), which must be disjoint across the ranges
+-- (_stream_parts_check, src/stream_parts.c).
+CREATE TYPE collmine._variants_part AS (
+    p bytea,
+    seen bytea
+);
+CREATE FUNCTION collmine._variants_stream_range_final(internal) RETURNS collmine._variants_part
+    AS 'MODULE_PATHNAME', 'variants_stream_range_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE collmine._variants_stream_range(anyelement, text, timestamptz, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_range_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE collmine._variants_stream_range(anyelement, text, timestamptz, bigint, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_range_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
 -- The leaves' parts (_variants_stream_part, no case in two leaves) merged by variant key: each
 -- variant's states combined as _variant_agg combines them (two different variants under one key
 -- are an error), its weights summed, the counts of events with a NULL case id added; then the
@@ -130,30 +156,44 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
 -- (_partitioned_by_case), for _variants_stream_parts_rows: each leaf as it lies ('grouped') by
 -- its own _variants_stream_part in one branch of a UNION ALL, so that a Parallel Append gives
 -- each leaf to one worker, and the leaves' parts merged by _variants_stream_merge: the same rows
--- as 'grouped' over the whole table. The weight, when
+-- as 'grouped' over the whole table. 'ranges', for an ordinary table large enough for workers
+-- (_stream_range_count), for _variants_stream_parts_rows: each block range
+-- (_stream_range_filters) as it lies by its own _variants_stream_range, as the leaves; the parts
+-- are merged only when no case is in two ranges (_stream_parts_check), else the read is refused
+-- (22000) and variants() reads the table as one ('grouped'). The weight, when
 -- named, is the column cast to numeric (variants() streams only a numeric one, whose largest
 -- value per case is then the same as _trace_sql's max(column)::numeric).
 CREATE FUNCTION collmine._variants_stream_sql(log regclass, case_col name, activity_col name, ts_col name,
                                               order_col name, weight_col name, how text)
 RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
     SELECT format(
         'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM (SELECT unnest(%s) AS r FROM (%s) s) u',
-        CASE WHEN how = 'partitions' THEN 'collmine._variants_stream_merge(p)'
-             ELSE format('collmine._variants_stream(%s)', args) END,
-        CASE WHEN how = 'partitions' THEN
+        CASE how WHEN 'partitions' THEN 'collmine._variants_stream_merge(p)'
+                 WHEN 'ranges' THEN 'CASE WHEN collmine._stream_parts_check(array_agg(seen), '
+                                    '''collmine._variants_stream_range'') THEN collmine._variants_stream_merge(p) END'
+                 ELSE format('collmine._variants_stream(%s)', args) END,
+        CASE how WHEN 'partitions' THEN
             (SELECT string_agg(format('SELECT collmine._variants_stream_part(%s) AS p FROM (%s) s', args,
                                       collmine._stream_events_sql('ONLY ' || t.relid::regclass::text, case_col,
                                                                   activity_col, ts_col, order_col, weight_col, 'grouped')),
                                ' UNION ALL ' ORDER BY t.relid)
                FROM pg_catalog.pg_partition_tree(log) t
               WHERE t.isleaf)
+        WHEN 'ranges' THEN
+            (SELECT string_agg(format('SELECT (x).p, (x).seen FROM (SELECT collmine._variants_stream_range(%s) AS x '
+                                      'FROM (%s) s) q', args,
+                                      collmine._stream_events_sql('ONLY ' || log::text, case_col, activity_col, ts_col,
+                                                                  order_col, weight_col, 'grouped', f)),
+                               ' UNION ALL ' ORDER BY k)
+               FROM unnest(collmine._stream_range_filters(log, case_col, collmine._stream_range_count(log)))
+                    WITH ORDINALITY r(f, k))
         ELSE collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how) END)
       FROM (SELECT format('c%s, a, t%s, w, %L', collmine._collate_clause(log, case_col),
                           CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-                          how IN ('grouped', 'partitions')) AS args) x
+                          how IN ('grouped', 'partitions', 'ranges')) AS args) x
 $$;
 
 -- The ways _variants_stream_sql may read a relation for variants(), in the order to try them, as
@@ -161,7 +201,8 @@ $$;
 -- any order of the cases (a row stored away from its case is joined to it; a log in time order
 -- is refused at the first case that comes back, after a few rows), or instead 'partitions', each
 -- leaf so, when the table is partitioned by the case column, has leaves, and its leaves read by
--- name give the caller the same rows (_leaves_readable); then 'index' when it
+-- name give the caller the same rows (_leaves_readable), or first 'ranges', block ranges each
+-- so, when an ordinary table is large enough for workers (_stream_range_count); then 'index' when it
 -- has a case index and is stored nearly in that order (_in_case_order). None when the weight column
 -- is not numeric (its largest value is then taken in its own type's order, which only the
 -- hashed plan does), when Citus distributes the relation (its shards group their cases where
@@ -186,6 +227,9 @@ BEGIN
     IF collmine._partitioned_by_case(log, case_col) AND collmine._leaves_readable(log)
        AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_tree(log) t WHERE t.isleaf) THEN
         ways := '{partitions}';
+    ELSIF collmine._stream_range_count(log) > 1 THEN
+        -- in block ranges, one per worker; where a case is in two ranges, as one
+        ways := '{ranges,grouped}';
     ELSE
         ways := '{grouped}';
     END IF;

@@ -148,6 +148,42 @@ SELECT collmine.dfg_send(collmine._process_map_streamed_ranges(l, 'case_id', 'ac
                                                                  FROM hand_log GROUP BY case_id) s)) AS same_as_hashed
   FROM unnest(ARRAY['hand_log', 'near_log', 'stray_log']::regclass[]) l;
 
+-- variants() reads the same ranges ('ranges', before 'grouped'), merges the ranges' variants by
+-- key and ranks them: every row and column as the serial stream gives them, on the real log
+-- (2 to 4 ranges) and the hand-made tables. Where a case is in two ranges (stray_log) the ranged
+-- read is refused (22000) and variants() streams the table as one.
+CREATE FUNCTION pg_temp.variants_digest(l regclass) RETURNS text LANGUAGE sql AS $$
+  SELECT md5(string_agg(v::text, '|' ORDER BY v.rank)) FROM collmine.variants(l, 'case_id', 'activity', 'ts') v
+$$;
+CREATE TEMP TABLE serial_variants AS
+  SELECT l, pg_temp.variants_digest(l) AS d
+    FROM unnest(ARRAY['plain_log', 'hand_log', 'near_log', 'stray_log']::regclass[]) l;
+BEGIN;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SELECT collmine._variants_stream_ways('plain_log', 'case_id', NULL) AS ways;
+-- the ranged read itself, and variants(), with 4 workers and with 2 (the hand-made tables, of 8
+-- pages, get 2 ranges either way)
+CREATE FUNCTION pg_temp.ranges_digest(l regclass) RETURNS text LANGUAGE sql AS $$
+  SELECT md5(string_agg(v::text, '|' ORDER BY v.rank))
+    FROM collmine._variants_stream_parts_rows(collmine._variants_stream_sql(l, 'case_id', 'activity', 'ts', NULL, NULL, 'ranges')) v
+$$;
+SET LOCAL max_parallel_workers_per_gather = 4;
+SELECT l, collmine._stream_range_count(l) AS ranges, pg_temp.ranges_digest(l) = s.d AS same_ranged,
+       pg_temp.variants_digest(l) = s.d AS same_variants
+  FROM serial_variants s WHERE l <> 'stray_log'::regclass ORDER BY l::text;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT l, collmine._stream_range_count(l) AS ranges, pg_temp.ranges_digest(l) = s.d AS same_ranged,
+       pg_temp.variants_digest(l) = s.d AS same_variants
+  FROM serial_variants s WHERE l <> 'stray_log'::regclass ORDER BY l::text;
+SELECT pg_temp.variants_digest('stray_log') = (SELECT d FROM serial_variants WHERE l = 'stray_log'::regclass) AS stray_same_variants;
+\set VERBOSITY terse
+SELECT count(*) FROM collmine._variants_stream_parts_rows(
+  collmine._variants_stream_sql('stray_log', 'case_id', 'activity', 'ts', NULL, NULL, 'ranges'));
+\set VERBOSITY default
+ROLLBACK;
+
 -- A log in time order: each range refuses it as the serial stream does (22000), and
 -- process_map() hashes its cases.
 CREATE TABLE time_log AS SELECT * FROM plain_log ORDER BY ts, ord;

@@ -529,9 +529,10 @@ BEGIN
     -- by leaf, each leaf by its own worker); otherwise the cases are hashed
     FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
         BEGIN
-            -- the leaves of a partitioned table each by its own worker when that pays
+            -- the leaves of a partitioned table, or the block ranges of a table, each by its own
+            -- worker when that pays
             RETURN QUERY EXECUTE format('SELECT * FROM collmine.%I($1)',
-                                        CASE WHEN how = 'partitions' THEN '_variants_stream_parts_rows'
+                                        CASE WHEN how IN ('partitions', 'ranges') THEN '_variants_stream_parts_rows'
                                              ELSE '_variants_stream_rows' END)
                 USING collmine._variants_stream_sql(log, case_col, activity_col, ts_col, order_col, weight_col, how);
             RETURN;
@@ -691,6 +692,9 @@ CREATE OR REPLACE AGGREGATE collmine._dfg_stream_part(anyelement, text, timestam
 
 CREATE OR REPLACE FUNCTION collmine._stream_parts_disjoint(seen bytea[]) RETURNS boolean
     AS 'MODULE_PATHNAME', 'stream_parts_disjoint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._stream_parts_check(seen bytea[], who text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_parts_check' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OR REPLACE FUNCTION collmine._collate_clause(log regclass, col name)
 RETURNS text
@@ -1033,6 +1037,25 @@ CREATE OR REPLACE AGGREGATE collmine._variants_stream_part(anyelement, text, tim
     PARALLEL = SAFE
 );
 
+CREATE OR REPLACE FUNCTION collmine._variants_stream_range_final(internal) RETURNS collmine._variants_part
+    AS 'MODULE_PATHNAME', 'variants_stream_range_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE collmine._variants_stream_range(anyelement, text, timestamptz, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_range_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE collmine._variants_stream_range(anyelement, text, timestamptz, bigint, numeric, boolean) (
+    SFUNC = collmine._variants_stream_trans,
+    STYPE = internal,
+    FINALFUNC = collmine._variants_stream_range_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
 CREATE OR REPLACE FUNCTION collmine._variants_stream_merge_trans(internal, bytea) RETURNS internal
     AS 'MODULE_PATHNAME', 'variants_stream_merge_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -1070,24 +1093,34 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
 CREATE OR REPLACE FUNCTION collmine._variants_stream_sql(log regclass, case_col name, activity_col name, ts_col name,
                                               order_col name, weight_col name, how text)
 RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog
 AS $$
     SELECT format(
         'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM (SELECT unnest(%s) AS r FROM (%s) s) u',
-        CASE WHEN how = 'partitions' THEN 'collmine._variants_stream_merge(p)'
-             ELSE format('collmine._variants_stream(%s)', args) END,
-        CASE WHEN how = 'partitions' THEN
+        CASE how WHEN 'partitions' THEN 'collmine._variants_stream_merge(p)'
+                 WHEN 'ranges' THEN 'CASE WHEN collmine._stream_parts_check(array_agg(seen), '
+                                    '''collmine._variants_stream_range'') THEN collmine._variants_stream_merge(p) END'
+                 ELSE format('collmine._variants_stream(%s)', args) END,
+        CASE how WHEN 'partitions' THEN
             (SELECT string_agg(format('SELECT collmine._variants_stream_part(%s) AS p FROM (%s) s', args,
                                       collmine._stream_events_sql('ONLY ' || t.relid::regclass::text, case_col,
                                                                   activity_col, ts_col, order_col, weight_col, 'grouped')),
                                ' UNION ALL ' ORDER BY t.relid)
                FROM pg_catalog.pg_partition_tree(log) t
               WHERE t.isleaf)
+        WHEN 'ranges' THEN
+            (SELECT string_agg(format('SELECT (x).p, (x).seen FROM (SELECT collmine._variants_stream_range(%s) AS x '
+                                      'FROM (%s) s) q', args,
+                                      collmine._stream_events_sql('ONLY ' || log::text, case_col, activity_col, ts_col,
+                                                                  order_col, weight_col, 'grouped', f)),
+                               ' UNION ALL ' ORDER BY k)
+               FROM unnest(collmine._stream_range_filters(log, case_col, collmine._stream_range_count(log)))
+                    WITH ORDINALITY r(f, k))
         ELSE collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how) END)
       FROM (SELECT format('c%s, a, t%s, w, %L', collmine._collate_clause(log, case_col),
                           CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-                          how IN ('grouped', 'partitions')) AS args) x
+                          how IN ('grouped', 'partitions', 'ranges')) AS args) x
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._variants_stream_ways(log regclass, case_col name, weight_col name)
@@ -1109,6 +1142,9 @@ BEGIN
     IF collmine._partitioned_by_case(log, case_col) AND collmine._leaves_readable(log)
        AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_tree(log) t WHERE t.isleaf) THEN
         ways := '{partitions}';
+    ELSIF collmine._stream_range_count(log) > 1 THEN
+        -- in block ranges, one per worker; where a case is in two ranges, as one
+        ways := '{ranges,grouped}';
     ELSE
         ways := '{grouped}';
     END IF;
