@@ -363,8 +363,8 @@ $$;
 -- block b where no case of those blocks has rows on both sides of it, the place nearest b: a
 -- case stored across b, and a short row that went back to an earlier page with room for it
 -- (BPIC 2012 loaded by COPY: at most 21 pages back), stay in one range. Where there is no such
--- place the bound stays at b's first row. The bounds only save work:
--- _process_map_streamed_ranges checks that no case is in two ranges.
+-- place the bound stays at b's first row. The bounds only save work: the readers
+-- (_process_map_streamed_ranges, variants()' 'ranges' way) check that no case is in two ranges.
 CREATE FUNCTION collmine._stream_range_filters(log regclass, case_col name, n integer)
 RETURNS text[]
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
