@@ -8,11 +8,10 @@
  * page, before its case's other rows and not far (BPIC 2012 loaded by COPY: at most 21 pages), so
  * a run held for a window of rows (HELD_WINDOW, fewer when work_mem / 256 bytes is less, at least
  * 1,024) whose case has not come is a case of its own, handed on then; so are the runs still
- * held at the end. A log of
- * cases of few events (an invoice generated, paid, posted and settled) thus streams with at most
- * a window's runs held. A longer run is its case, except that it stays open while the runs after
- * it are short: if the case comes back right after them, they were out of place inside it and the
- * case goes on. A case handed on is remembered (its 64-bit hash), and a case that comes back after
+ * held at the end. A log of cases of few events (an invoice generated, paid, posted and settled)
+ * thus streams with at most a window's runs held. A longer run is its case, except that it stays
+ * open while the runs after it are short: if the case comes back right after them, they were out
+ * of place inside it and the case goes on. A case handed on is remembered (its 64-bit hash), and a case that comes back after
  * that is refused: it cannot be taken back from the consumer. So every row reaches its case, and
  * a case is handed on once, with all its rows, or the input is refused. Runs joined to a run held
  * before them are few where a table was written case after case (the short rows that went back to
@@ -138,14 +137,22 @@ seen_add(CaseSeen *s, uint64 h)
 	return true;
 }
 
+void
+case_stream_refuse(const char *who, const char *why, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("%s: %s", who, why),
+			 detail != NULL ? errdetail_internal("%s", detail) : 0,
+			 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
+	pg_unreachable();
+}
+
 /* Refuse the input: the SQL callers catch 22000 with these messages and read the log another way. */
 static cm_noreturn void
 refuse(const CaseStream *cs, const char *why)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("%s: %s", cs->who, why),
-			 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
+	case_stream_refuse(cs->who, why, NULL);
 }
 
 /* The same, naming the case and the rule that refused it (after how many rows), for whoever
@@ -157,11 +164,8 @@ refuse_case(const CaseStream *cs, const char *why, Datum v, const char *rule)
 	bool		varlena;
 
 	getTypeOutputInfo(cs->typid, &out, &varlena);
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("%s: %s", cs->who, why),
-			 errdetail("Case %s, at row " INT64_FORMAT ": %s.", OidOutputFunctionCall(out, v), cs->rows, rule),
-			 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
+	case_stream_refuse(cs->who, why,
+					   psprintf("Case %s, at row " INT64_FORMAT ": %s.", OidOutputFunctionCall(out, v), cs->rows, rule));
 }
 
 /* A run set aside, in the order held: its case's hash and the row count when it was held. */

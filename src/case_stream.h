@@ -42,6 +42,11 @@ typedef enum CaseStreamMode
 #define CASE_STREAM_NOT_GROUPED	"events are not grouped by case"
 #define CASE_STREAM_NO_HASH		"the case column's type has no hash function"
 
+/* Refuse the input of the stream named who (22000 with the message "<who>: <why>", why one of
+ * the CASE_STREAM_* messages, and detail when not NULL): the SQL callers catch it and read the
+ * log another way. */
+extern cm_noreturn void case_stream_refuse(const char *who, const char *why, const char *detail);
+
 typedef struct CaseSeen CaseSeen;
 typedef struct CaseHeld CaseHeld;
 

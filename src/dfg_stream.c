@@ -106,9 +106,9 @@ dfg_stream_final(PG_FUNCTION_ARGS)
 
 /*
  * Final of _dfg_stream_part, the grouped stream over one block range of a table
- * (_process_map_streamed_ranges): a collmine._dfg_part, the map of the range's cases (NULL when
- * none) and the hashes of those cases, which the caller checks to be disjoint across the ranges
- * (a case whose rows lie in two ranges was mapped twice, as two cases).
+ * (_process_map_streamed_ranges): a collmine._dfg_part, the map of the range's cases and the
+ * hashes of those cases, which the caller checks to be disjoint across the ranges (a case whose
+ * rows lie in two ranges was mapped twice, as two cases); no input row gives NULL.
  */
 Datum
 dfg_stream_part_final(PG_FUNCTION_ARGS)
@@ -119,23 +119,15 @@ dfg_stream_part_final(PG_FUNCTION_ARGS)
 	DfgStream  *s;
 
 	(void) cm_agg_context(fcinfo, "collmine._dfg_stream_part");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("collmine._dfg_stream_part must return a composite type")));
-	desc = BlessTupleDesc(desc);
-	if (PG_ARGISNULL(0))
-	{
-		nulls[0] = true;
-		values[1] = PointerGetDatum(palloc(VARHDRSZ));
-		SET_VARSIZE(DatumGetPointer(values[1]), VARHDRSZ);
-	}
-	else
-	{
-		s = (DfgStream *) PG_GETARG_POINTER(0);
-		case_stream_finish(s->cases, add_case, s->map);
-		values[0] = PointerGetDatum(dfg_flatten(s->map));
-		values[1] = PointerGetDatum(case_stream_seen_bytea(s->cases));
-	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+	s = (DfgStream *) PG_GETARG_POINTER(0);
+	case_stream_finish(s->cases, add_case, s->map);
+	values[0] = PointerGetDatum(dfg_flatten(s->map));
+	values[1] = PointerGetDatum(case_stream_seen_bytea(s->cases));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

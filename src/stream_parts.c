@@ -50,17 +50,14 @@ stream_parts_disjoint(PG_FUNCTION_ARGS)
 
 /*
  * collmine._stream_parts_check(seen bytea[], who text): true when the parts share no case hash;
- * otherwise the refusal of a stream (22000, "<who>: events are not grouped by case", as
- * case_stream.c refuses), which variants() catches to read the table as one.
+ * otherwise the refusal of the stream named who (case_stream_refuse: 22000, "<who>: events are
+ * not grouped by case"), which variants() catches to read the table as one.
  */
 Datum
 stream_parts_check(PG_FUNCTION_ARGS)
 {
 	if (!parts_disjoint(PG_GETARG_ARRAYTYPE_P(0)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("%s: %s", text_to_cstring(PG_GETARG_TEXT_PP(1)), CASE_STREAM_NOT_GROUPED),
-				 errdetail("A case is stored in two of the block ranges read apart."),
-				 errhint("It is used by process_map() and variants() on a log stored case after case; call those instead.")));
+		case_stream_refuse(text_to_cstring(PG_GETARG_TEXT_PP(1)), CASE_STREAM_NOT_GROUPED,
+						   "A case is stored in two of the block ranges read apart.");
 	PG_RETURN_BOOL(true);
 }

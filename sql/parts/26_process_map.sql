@@ -214,22 +214,25 @@ AS $$
         CASE WHEN row_filter IS NULL THEN '' ELSE ' WHERE ' || row_filter END)
 $$;
 
--- The query that streams the process map of rel's events (_stream_events_sql) by how ('index':
--- _dfg_stream, which checks ascending case order; 'grouped': _dfg_stream_grouped): one row, the
--- map (m) and the count of events with a NULL case id (n). The case value is passed in the
--- collation of log's case column, the order of the index and of the ORDER BY.
+-- The query that streams the process map of rel's events (_stream_events_sql; only the rows
+-- row_filter keeps, when given) by how ('index': _dfg_stream, which checks ascending case order;
+-- 'grouped': _dfg_stream_grouped; 'part': _dfg_stream_part, grouped, for one block range): one
+-- row, the map (m; for 'part' a collmine._dfg_part) and the count of events with a NULL case id
+-- (n). The case value is passed in the collation of log's case column, the order of the index and
+-- of the ORDER BY.
 CREATE FUNCTION collmine._dfg_stream_sql(log regclass, rel text, case_col name, activity_col name, ts_col name,
-                                         order_col name, how text)
+                                         order_col name, how text, row_filter text DEFAULT NULL)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format('SELECT collmine.%1$I(c%2$s, a, t%3$s) FILTER (WHERE c IS NOT NULL) AS m, '
                   'count(*) FILTER (WHERE c IS NULL) AS n FROM (%4$s) s',
-        CASE WHEN how = 'grouped' THEN '_dfg_stream_grouped' ELSE '_dfg_stream' END,
+        CASE how WHEN 'grouped' THEN '_dfg_stream_grouped' WHEN 'part' THEN '_dfg_stream_part' ELSE '_dfg_stream' END,
         collmine._collate_clause(log, case_col),
         CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-        collmine._stream_events_sql(rel, case_col, activity_col, ts_col, order_col, NULL, how))
+        collmine._stream_events_sql(rel, case_col, activity_col, ts_col, order_col, NULL,
+                                    CASE WHEN how = 'part' THEN 'grouped' ELSE how END, row_filter))
 $$;
 
 -- The unweighted process map of a relation whose events are stored case after case, streamed
@@ -425,12 +428,9 @@ DECLARE
     null_events bigint;
     disjoint boolean;
 BEGIN
-    SELECT string_agg(format('SELECT (p).m, (p).seen, n FROM (SELECT collmine._dfg_stream_part(c%s, a, t%s) '
-                             'FILTER (WHERE c IS NOT NULL) AS p, count(*) FILTER (WHERE c IS NULL) AS n FROM (%s) s) q',
-                             collmine._collate_clause(log, case_col),
-                             CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-                             collmine._stream_events_sql('ONLY ' || log::text, case_col, activity_col, ts_col,
-                                                         order_col, NULL, 'grouped', f)),
+    SELECT string_agg(format('SELECT (m).m, (m).seen, n FROM (%s) q',
+                             collmine._dfg_stream_sql(log, 'ONLY ' || log::text, case_col, activity_col, ts_col,
+                                                      order_col, 'part', f)),
                       ' UNION ALL ' ORDER BY k)
       INTO branches
       FROM unnest(collmine._stream_range_filters(log, case_col, n)) WITH ORDINALITY r(f, k);

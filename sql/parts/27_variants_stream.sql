@@ -171,25 +171,26 @@ SET search_path = pg_catalog
 AS $$
     SELECT format(
         'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM (SELECT unnest(%s) AS r FROM (%s) s) u',
-        CASE how WHEN 'partitions' THEN 'collmine._variants_stream_merge(p)'
-                 WHEN 'ranges' THEN 'CASE WHEN collmine._stream_parts_check(array_agg(seen), '
-                                    '''collmine._variants_stream_range'') THEN collmine._variants_stream_merge(p) END'
+        CASE how WHEN 'partitions' THEN 'collmine._variants_stream_merge(x)'
+                 WHEN 'ranges' THEN 'CASE WHEN collmine._stream_parts_check(array_agg((x).seen), '
+                                    '''collmine._variants_stream_range'') THEN collmine._variants_stream_merge((x).p) END'
                  ELSE format('collmine._variants_stream(%s)', args) END,
-        CASE how WHEN 'partitions' THEN
-            (SELECT string_agg(format('SELECT collmine._variants_stream_part(%s) AS p FROM (%s) s', args,
-                                      collmine._stream_events_sql('ONLY ' || t.relid::regclass::text, case_col,
-                                                                  activity_col, ts_col, order_col, weight_col, 'grouped')),
-                               ' UNION ALL ' ORDER BY t.relid)
-               FROM pg_catalog.pg_partition_tree(log) t
-              WHERE t.isleaf)
-        WHEN 'ranges' THEN
-            (SELECT string_agg(format('SELECT (x).p, (x).seen FROM (SELECT collmine._variants_stream_range(%s) AS x '
-                                      'FROM (%s) s) q', args,
-                                      collmine._stream_events_sql('ONLY ' || log::text, case_col, activity_col, ts_col,
-                                                                  order_col, weight_col, 'grouped', f)),
-                               ' UNION ALL ' ORDER BY k)
-               FROM unnest(collmine._stream_range_filters(log, case_col, collmine._stream_range_count(log)))
-                    WITH ORDINALITY r(f, k))
+        CASE WHEN how IN ('partitions', 'ranges') THEN
+            -- one branch per leaf or block range, each as it lies ('grouped')
+            (SELECT string_agg(format('SELECT collmine.%I(%s) AS x FROM (%s) s',
+                                      CASE how WHEN 'ranges' THEN '_variants_stream_range' ELSE '_variants_stream_part' END,
+                                      args,
+                                      collmine._stream_events_sql(src.rel, case_col, activity_col, ts_col, order_col,
+                                                                  weight_col, 'grouped', src.f)),
+                               ' UNION ALL ' ORDER BY src.k)
+               FROM (SELECT 'ONLY ' || t.relid::regclass::text, NULL::text, t.relid::oid::bigint
+                       FROM pg_catalog.pg_partition_tree(log) t
+                      WHERE how = 'partitions' AND t.isleaf
+                     UNION ALL
+                     SELECT 'ONLY ' || log::text, r.f, r.k
+                       FROM unnest(CASE WHEN how = 'ranges'
+                                        THEN collmine._stream_range_filters(log, case_col, collmine._stream_range_count(log))
+                                   END) WITH ORDINALITY r(f, k)) src(rel, f, k))
         ELSE collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how) END)
       FROM (SELECT format('c%s, a, t%s, w, %L', collmine._collate_clause(log, case_col),
                           CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,

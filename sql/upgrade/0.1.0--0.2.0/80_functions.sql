@@ -732,17 +732,18 @@ AS $$
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._dfg_stream_sql(log regclass, rel text, case_col name, activity_col name, ts_col name,
-                                         order_col name, how text)
+                                         order_col name, how text, row_filter text DEFAULT NULL)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
     SELECT format('SELECT collmine.%1$I(c%2$s, a, t%3$s) FILTER (WHERE c IS NOT NULL) AS m, '
                   'count(*) FILTER (WHERE c IS NULL) AS n FROM (%4$s) s',
-        CASE WHEN how = 'grouped' THEN '_dfg_stream_grouped' ELSE '_dfg_stream' END,
+        CASE how WHEN 'grouped' THEN '_dfg_stream_grouped' WHEN 'part' THEN '_dfg_stream_part' ELSE '_dfg_stream' END,
         collmine._collate_clause(log, case_col),
         CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-        collmine._stream_events_sql(rel, case_col, activity_col, ts_col, order_col, NULL, how))
+        collmine._stream_events_sql(rel, case_col, activity_col, ts_col, order_col, NULL,
+                                    CASE WHEN how = 'part' THEN 'grouped' ELSE how END, row_filter))
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._process_map_streamed(log regclass, case_col name, activity_col name, ts_col name,
@@ -890,12 +891,9 @@ DECLARE
     null_events bigint;
     disjoint boolean;
 BEGIN
-    SELECT string_agg(format('SELECT (p).m, (p).seen, n FROM (SELECT collmine._dfg_stream_part(c%s, a, t%s) '
-                             'FILTER (WHERE c IS NOT NULL) AS p, count(*) FILTER (WHERE c IS NULL) AS n FROM (%s) s) q',
-                             collmine._collate_clause(log, case_col),
-                             CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
-                             collmine._stream_events_sql('ONLY ' || log::text, case_col, activity_col, ts_col,
-                                                         order_col, NULL, 'grouped', f)),
+    SELECT string_agg(format('SELECT (m).m, (m).seen, n FROM (%s) q',
+                             collmine._dfg_stream_sql(log, 'ONLY ' || log::text, case_col, activity_col, ts_col,
+                                                      order_col, 'part', f)),
                       ' UNION ALL ' ORDER BY k)
       INTO branches
       FROM unnest(collmine._stream_range_filters(log, case_col, n)) WITH ORDINALITY r(f, k);
@@ -1098,25 +1096,26 @@ SET search_path = pg_catalog
 AS $$
     SELECT format(
         'SELECT (r).left_out, (r).total, (r).st, (r).wt FROM (SELECT unnest(%s) AS r FROM (%s) s) u',
-        CASE how WHEN 'partitions' THEN 'collmine._variants_stream_merge(p)'
-                 WHEN 'ranges' THEN 'CASE WHEN collmine._stream_parts_check(array_agg(seen), '
-                                    '''collmine._variants_stream_range'') THEN collmine._variants_stream_merge(p) END'
+        CASE how WHEN 'partitions' THEN 'collmine._variants_stream_merge(x)'
+                 WHEN 'ranges' THEN 'CASE WHEN collmine._stream_parts_check(array_agg((x).seen), '
+                                    '''collmine._variants_stream_range'') THEN collmine._variants_stream_merge((x).p) END'
                  ELSE format('collmine._variants_stream(%s)', args) END,
-        CASE how WHEN 'partitions' THEN
-            (SELECT string_agg(format('SELECT collmine._variants_stream_part(%s) AS p FROM (%s) s', args,
-                                      collmine._stream_events_sql('ONLY ' || t.relid::regclass::text, case_col,
-                                                                  activity_col, ts_col, order_col, weight_col, 'grouped')),
-                               ' UNION ALL ' ORDER BY t.relid)
-               FROM pg_catalog.pg_partition_tree(log) t
-              WHERE t.isleaf)
-        WHEN 'ranges' THEN
-            (SELECT string_agg(format('SELECT (x).p, (x).seen FROM (SELECT collmine._variants_stream_range(%s) AS x '
-                                      'FROM (%s) s) q', args,
-                                      collmine._stream_events_sql('ONLY ' || log::text, case_col, activity_col, ts_col,
-                                                                  order_col, weight_col, 'grouped', f)),
-                               ' UNION ALL ' ORDER BY k)
-               FROM unnest(collmine._stream_range_filters(log, case_col, collmine._stream_range_count(log)))
-                    WITH ORDINALITY r(f, k))
+        CASE WHEN how IN ('partitions', 'ranges') THEN
+            -- one branch per leaf or block range, each as it lies ('grouped')
+            (SELECT string_agg(format('SELECT collmine.%I(%s) AS x FROM (%s) s',
+                                      CASE how WHEN 'ranges' THEN '_variants_stream_range' ELSE '_variants_stream_part' END,
+                                      args,
+                                      collmine._stream_events_sql(src.rel, case_col, activity_col, ts_col, order_col,
+                                                                  weight_col, 'grouped', src.f)),
+                               ' UNION ALL ' ORDER BY src.k)
+               FROM (SELECT 'ONLY ' || t.relid::regclass::text, NULL::text, t.relid::oid::bigint
+                       FROM pg_catalog.pg_partition_tree(log) t
+                      WHERE how = 'partitions' AND t.isleaf
+                     UNION ALL
+                     SELECT 'ONLY ' || log::text, r.f, r.k
+                       FROM unnest(CASE WHEN how = 'ranges'
+                                        THEN collmine._stream_range_filters(log, case_col, collmine._stream_range_count(log))
+                                   END) WITH ORDINALITY r(f, k)) src(rel, f, k))
         ELSE collmine._stream_events_sql(log::text, case_col, activity_col, ts_col, order_col, weight_col, how) END)
       FROM (SELECT format('c%s, a, t%s, w, %L', collmine._collate_clause(log, case_col),
                           CASE WHEN order_col IS NULL THEN '' ELSE ', o' END,
