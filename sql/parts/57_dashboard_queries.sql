@@ -453,7 +453,7 @@ WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currenc
                   FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
      k AS (SELECT r.* FROM collmine._receivables_kpis_periods(log_schema,
                               ARRAY(SELECT mo.month_start FROM months mo ORDER BY mo.month_start),
-                              ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start)) r),
+                              ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start), NULL, facts) r),
      cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
                     avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
                FROM s WHERE s.status = 'settled' GROUP BY 1, 2),

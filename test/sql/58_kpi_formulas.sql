@@ -109,6 +109,30 @@ SELECT c.sch, c.p0, c.p1, pg_temp.same(
               FROM k$p$, c.sch, c.p0, c.p1)) AS receivables
   FROM cases c ORDER BY 1, 2, 3;
 
+-- many periods in one call (_receivables_kpis_periods, the overview's pass): the AR at each
+-- period's start - 1 and end and the current AR at its end, per currency, for every month of
+-- the NetSuite sample and every single day of the hand-made log (so that payments fall before,
+-- on and between many boundaries), against the plain-SQL state at each date
+CREATE TEMP TABLE many AS
+SELECT 'erp'::text AS sch, m::date AS s, (m + interval '1 month')::date - 1 AS e
+  FROM generate_series('2023-11-01'::date, '2025-07-01', '1 month') m
+UNION ALL
+SELECT 'f_hand', d::date, d::date FROM generate_series('2023-09-25'::date, '2024-04-05', '1 day') d;
+SELECT m.sch, count(*) AS periods, pg_temp.same(
+  format($k$SELECT period_start, currency, round(beginning_ar, 6), round(ending_ar, 6), round(ending_current_ar, 6)
+              FROM collmine._receivables_kpis_periods(%L, %L::date[], %L::date[])$k$,
+         m.sch, array_agg(m.s ORDER BY m.s), array_agg(m.e ORDER BY m.s)),
+  string_agg(format($p$SELECT %2$L::date, cur,
+                   round(coalesce((SELECT sum(open_amt) FROM pg_temp.state(%1$L, %2$L::date - 1) b WHERE b.currency = cur), 0), 6),
+                   round(coalesce(sum(e.open_amt), 0), 6),
+                   round(coalesce(sum(e.open_amt) FILTER (WHERE e.due_date IS NULL OR e.dpd <= 0), 0), 6)
+              FROM (SELECT DISTINCT i.currency AS cur FROM %1$I.invoices i
+                     WHERE coalesce(i.invoice_date, (SELECT min(x.ts)::date FROM %1$I.events x WHERE x.case_id = i.case_id
+                                                       AND x.activity = 'Invoice Generated')) <= %3$L) c
+              LEFT JOIN pg_temp.state(%1$L, %3$L) e ON e.currency = cur
+             GROUP BY cur$p$, m.sch, m.s, m.e), ' UNION ALL ')) AS receivables_many
+  FROM many m GROUP BY m.sch ORDER BY 1;
+
 -- payment behaviour over the invoices settled in the period, at the pay date (the last Payment
 -- Received, or the settlement without one): days to pay, days late (plain, amount-weighted),
 -- signed days from due, paid on time = pay date <= due date

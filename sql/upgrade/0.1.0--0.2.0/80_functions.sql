@@ -3809,7 +3809,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._receivables_kpis_periods(log_schema name, period_starts date[], period_ends date[],
-                                                   group_by text DEFAULT NULL)
+                                                   group_by text DEFAULT NULL, facts regclass DEFAULT NULL)
 RETURNS TABLE (
     period_start date, period_end date, group_value text, currency text, period_days integer, months integer,
     beginning_ar numeric, ending_ar numeric, ending_current_ar numeric, ending_past_due_ar numeric,
@@ -3821,11 +3821,9 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    grp text;
     k integer;
 BEGIN
     PERFORM collmine._check_log(log_schema);
-    grp := collmine._group_expr(log_schema, group_by);
     IF cardinality(period_starts) IS DISTINCT FROM cardinality(period_ends) THEN
         RAISE EXCEPTION 'invalid periods: % starts and % ends', cardinality(period_starts), cardinality(period_ends)
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give one end date per start date.';
@@ -3833,6 +3831,9 @@ BEGIN
     FOR k IN 1 .. coalesce(cardinality(period_starts), 0) LOOP
         PERFORM collmine._check_period(period_starts[k], period_ends[k]);
     END LOOP;
+    IF coalesce(cardinality(period_ends), 0) = 0 THEN
+        RETURN;
+    END IF;
     RETURN QUERY EXECUTE format($q$
         WITH p AS (SELECT x.k, x.s, x.e, (x.e - x.s + 1)::integer AS ndays,
                           greatest(1, round((x.e - x.s + 1) / 30.4375))::integer AS nmonths
@@ -3840,65 +3841,69 @@ BEGIN
              -- the sorted distinct boundary dates at which open amounts are needed
              dts AS (SELECT array_agg(DISTINCT v.d ORDER BY v.d) AS d
                        FROM p CROSS JOIN LATERAL (VALUES (p.s - 1), (p.e)) v(d)),
-             -- each invoice's generation, close, and first payment received or posted or
-             -- credit memo (before which nothing is deducted from its amount)
-             ev AS (SELECT e.case_id,
-                           min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
-                           min(e.ts) FILTER (WHERE e.activity = ANY ($4) OR e.activity = ANY ($5)) AS closed,
-                           min(e.ts) FILTER (WHERE e.activity = ANY ($6) OR e.activity = ANY ($7) OR e.activity = ANY ($8)) AS paid_from
-                      FROM %1$I.events e
-                     WHERE e.activity = ANY ($3 || $4 || $5 || $6 || $7 || $8)
-                     GROUP BY e.case_id),
-             inv AS (SELECT i.case_id::text AS case_id, (%2$s) AS group_value, i.currency::text AS currency,
-                            i.amount::numeric AS amount,
-                            coalesce(i.invoice_date::date, ev.gen::date) AS invoice_date,
-                            i.due_date::date AS due_date, ev.closed, ev.paid_from
-                       FROM %1$I.invoices i LEFT JOIN ev ON ev.case_id = i.case_id::text),
-             -- the boundary dates D (their positions in dts, found by width_bucket) at which each
-             -- invoice exists and is neither settled nor written off by the end of D (closed >=
-             -- (D + 1)::timestamptz, i.e. closed::date > D): lo .. hi; from pj on, a payment or
-             -- credit of it counts (paid_from::date <= D)
-             rg AS (SELECT inv.case_id, inv.group_value, inv.currency, inv.amount, inv.due_date, dts.d AS dd,
-                           width_bucket(inv.invoice_date - 1, dts.d) + 1 AS lo,
-                           CASE WHEN inv.closed IS NULL THEN cardinality(dts.d)
-                                ELSE width_bucket(inv.closed::date - 1, dts.d) END AS hi,
-                           CASE WHEN inv.paid_from IS NULL THEN cardinality(dts.d) + 1
-                                ELSE width_bucket(inv.paid_from::date - 1, dts.d) + 1 END AS pj
-                      FROM inv CROSS JOIN dts
-                     WHERE inv.invoice_date IS NOT NULL),
-             -- before pj nothing is paid, posted or credited, so the open amount is the amount
-             -- (the rule below with every sum 0), summed per (group, currency, D) at once
-             -- rather than looked up and grouped per (invoice, D)
-             ar0 AS (SELECT rg.group_value, rg.currency, rg.dd[j] AS d,
-                            sum(greatest(coalesce(rg.amount, 0), 0)) AS ar,
-                            coalesce(sum(greatest(coalesce(rg.amount, 0), 0))
-                                       FILTER (WHERE greatest(coalesce(rg.amount, 0), 0) > 0
-                                                 AND (rg.due_date IS NULL OR rg.dd[j] - rg.due_date <= 0)), 0) AS cur
-                       FROM rg CROSS JOIN LATERAL generate_series(rg.lo, least(rg.hi, rg.pj - 1)) j
-                      GROUP BY 1, 2, 3),
-             -- (invoice, D) from pj on, with its payments and credits by the end of D
-             pr AS (SELECT rg.case_id, rg.group_value, rg.currency, rg.amount, rg.due_date, rg.dd[j] AS d
-                      FROM rg CROSS JOIN LATERAL generate_series(greatest(rg.lo, rg.pj), rg.hi) j),
-             pay AS (SELECT e.case_id::text AS case_id, e.ts, abs(e.amount) AS amt,
-                           e.activity = ANY ($6) AS recv, e.activity = ANY ($7) AS posted, e.activity = ANY ($8) AS memo
-                       FROM %1$I.events e
-                      WHERE e.activity = ANY ($6 || $7 || $8)),
-             -- open at D = amount - the greater of received and posted - credited by D, never
-             -- below 0
-             op AS (SELECT pr.group_value, pr.currency, pr.d, pr.due_date,
-                           greatest(coalesce(pr.amount, 0)
-                                    - greatest(coalesce(sum(pay.amt) FILTER (WHERE pay.recv), 0),
-                                               coalesce(sum(pay.amt) FILTER (WHERE pay.posted), 0))
-                                    - coalesce(sum(pay.amt) FILTER (WHERE pay.memo), 0), 0) AS open_amt
-                      FROM pr LEFT JOIN pay ON pay.case_id = pr.case_id AND pay.ts < (pr.d + 1)::timestamptz
-                     GROUP BY pr.case_id, pr.group_value, pr.currency, pr.amount, pr.due_date, pr.d),
-             ar1 AS (SELECT op.group_value, op.currency, op.d, sum(op.open_amt) AS ar,
-                            coalesce(sum(op.open_amt) FILTER (WHERE op.open_amt > 0 AND (op.due_date IS NULL OR op.d - op.due_date <= 0)), 0) AS cur
-                       FROM op GROUP BY op.group_value, op.currency, op.d),
-             -- the AR and current AR at D per (group, currency): the two parts' sums
-             ar AS (SELECT x.group_value, x.currency, x.d, sum(x.ar) AS ar, sum(x.cur) AS cur
-                      FROM (SELECT * FROM ar0 UNION ALL SELECT * FROM ar1) x
-                     GROUP BY x.group_value, x.currency, x.d),
+             inv AS (SELECT f.case_id, f.group_value, f.currency, f.amount, f.invoice_date, f.due_date,
+                            least(f.settled_at, f.written_off_at) AS closed
+                       FROM (%2$s) f),
+             -- each invoice's steps over the boundaries: it counts at positions lo .. hi (the
+             -- boundaries D on or after its invoice date at whose end it is neither settled nor
+             -- written off: closed >= (D + 1)::timestamptz, i.e. closed::date > D), and in the
+             -- current AR at lo .. hc (D <= its due date, or any D without one); a0 its amount
+             -- before any payment (the open amount's rule with every sum 0)
+             rg AS (SELECT r.*, least(r.hi, CASE WHEN r.due_date IS NULL THEN r.hi
+                                                ELSE width_bucket(r.due_date, r.dd) END) AS hc
+                      FROM (SELECT inv.case_id, inv.group_value, inv.currency, inv.due_date, dts.d AS dd,
+                                   coalesce(inv.amount, 0) AS amt, greatest(coalesce(inv.amount, 0), 0) AS a0,
+                                   width_bucket(inv.invoice_date - 1, dts.d) + 1 AS lo,
+                                   CASE WHEN inv.closed IS NULL THEN cardinality(dts.d)
+                                        ELSE width_bucket(inv.closed::date - 1, dts.d) END AS hi
+                              FROM inv CROSS JOIN dts
+                             WHERE inv.invoice_date IS NOT NULL) r
+                     WHERE r.lo <= r.hi),
+             -- what each invoice received, posted and credited by position: a payment made by the
+             -- end of D (ts < (D + 1)::timestamptz, i.e. ts::date <= D) counts from the first
+             -- boundary on or after its day, and not before lo; one after hi changes nothing counted
+             pb AS (SELECT rg.case_id, greatest(width_bucket(e.ts::date - 1, rg.dd) + 1, rg.lo) AS b,
+                           coalesce(sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($3)), 0) AS r,
+                           coalesce(sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($4)), 0) AS p,
+                           coalesce(sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($5)), 0) AS c
+                      FROM %1$I.events e JOIN rg ON rg.case_id = e.case_id::text
+                     WHERE e.activity = ANY ($3 || $4 || $5)
+                       AND width_bucket(e.ts::date - 1, rg.dd) + 1 <= rg.hi
+                     GROUP BY 1, 2),
+             -- the change of the open amount at each such position: the rule applied to the sums
+             -- up to it minus the rule applied to the sums before it
+             pw AS (SELECT x.case_id, x.b,
+                           greatest(rg.amt - greatest(x.rc, x.pc) - x.cc, 0)
+                           - greatest(rg.amt - greatest(x.rc - x.r, x.pc - x.p) - (x.cc - x.c), 0) AS dv
+                      FROM (SELECT pb.*, sum(pb.r) OVER w AS rc, sum(pb.p) OVER w AS pc, sum(pb.c) OVER w AS cc
+                              FROM pb WINDOW w AS (PARTITION BY pb.case_id ORDER BY pb.b ROWS UNBOUNDED PRECEDING)) x
+                      JOIN rg ON rg.case_id = x.case_id),
+             -- the steps of the AR (ar) and the current AR (cur) at position b: an invoice's entry
+             -- at lo, each change at its position, and the sum of both taken out again after hi
+             -- (after hc from the current AR)
+             st AS (SELECT rg.group_value, rg.currency, v.b, v.ar, v.cur
+                      FROM rg CROSS JOIN LATERAL (VALUES
+                               (rg.lo, rg.a0, CASE WHEN rg.lo <= rg.hc THEN rg.a0 ELSE 0 END),
+                               (rg.hi + 1, -rg.a0, 0),
+                               (rg.hc + 1, 0, CASE WHEN rg.lo <= rg.hc THEN -rg.a0 ELSE 0 END)) v(b, ar, cur)
+                    UNION ALL
+                    SELECT rg.group_value, rg.currency, v.b, v.ar, v.cur
+                      FROM pw JOIN rg ON rg.case_id = pw.case_id
+                           CROSS JOIN LATERAL (VALUES
+                               (pw.b, pw.dv, CASE WHEN pw.b <= rg.hc THEN pw.dv ELSE 0 END),
+                               (rg.hi + 1, -pw.dv, 0),
+                               (rg.hc + 1, 0, CASE WHEN pw.b <= rg.hc THEN -pw.dv ELSE 0 END)) v(b, ar, cur)),
+             sb AS (SELECT st.group_value, st.currency, st.b, sum(st.ar) AS ar, sum(st.cur) AS cur
+                      FROM st CROSS JOIN dts
+                     WHERE st.b <= cardinality(dts.d)
+                     GROUP BY 1, 2, 3),
+             -- the AR and current AR at each boundary D per (group, currency): the running sums
+             -- (a sum that nets to zero is the 0 of no open invoice, not 0.00)
+             ar AS (SELECT sb.group_value, sb.currency,
+                           nullif(sum(sb.ar) OVER w, 0) AS ar, nullif(sum(sb.cur) OVER w, 0) AS cur, sb.b,
+                           lead(sb.b, 1, cardinality(dts.d) + 1) OVER w AS b_next
+                      FROM sb CROSS JOIN dts
+                    WINDOW w AS (PARTITION BY sb.group_value, sb.currency ORDER BY sb.b ROWS UNBOUNDED PRECEDING)),
              ds AS (SELECT inv.group_value, inv.currency, inv.invoice_date AS day, count(*) AS n, sum(inv.amount) AS sales
                       FROM inv WHERE inv.invoice_date IS NOT NULL
                      GROUP BY inv.group_value, inv.currency, inv.invoice_date),
@@ -3910,11 +3915,14 @@ BEGIN
                            min(ds.day) AS first_day
                       FROM p JOIN ds ON ds.day <= p.e
                      GROUP BY p.k, p.s, p.e, p.ndays, p.nmonths, ds.group_value, ds.currency),
+             -- the AR at D is the running sum at the last step position on or before D's
              g AS (SELECT g0.*, coalesce(ab.ar, 0) AS beg_ar, coalesce(ae.ar, 0) AS end_ar, coalesce(ae.cur, 0) AS cur_ar
-                     FROM g0
-                     LEFT JOIN ar ab ON ab.d = g0.s - 1 AND ab.group_value IS NOT DISTINCT FROM g0.group_value
+                     FROM g0 CROSS JOIN dts
+                     LEFT JOIN ar ab ON ab.b <= array_position(dts.d, g0.s - 1) AND ab.b_next > array_position(dts.d, g0.s - 1)
+                                    AND ab.group_value IS NOT DISTINCT FROM g0.group_value
                                     AND ab.currency IS NOT DISTINCT FROM g0.currency
-                     LEFT JOIN ar ae ON ae.d = g0.e AND ae.group_value IS NOT DISTINCT FROM g0.group_value
+                     LEFT JOIN ar ae ON ae.b <= array_position(dts.d, g0.e) AND ae.b_next > array_position(dts.d, g0.e)
+                                    AND ae.group_value IS NOT DISTINCT FROM g0.group_value
                                     AND ae.currency IS NOT DISTINCT FROM g0.currency),
              -- count-back: calendar months walking back from period_end (the first one partial)
              ms AS (SELECT g.k, g.e, g.group_value, g.currency, g.end_ar, g.last_month_sales, m.m,
@@ -3954,10 +3962,10 @@ BEGIN
           FROM g LEFT JOIN cb
             ON cb.k = g.k AND cb.group_value IS NOT DISTINCT FROM g.group_value AND cb.currency IS NOT DISTINCT FROM g.currency
          ORDER BY g.k, g.group_value, g.currency
-    $q$, log_schema, grp) USING period_starts, period_ends,
-        collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'settled'),
-        collmine._role_activities(log_schema, 'written_off'), collmine._role_activities(log_schema, 'payment_received'),
-        collmine._role_activities(log_schema, 'payment_posted'), collmine._role_activities(log_schema, 'credit_memo');
+    $q$, log_schema, collmine._snapshot_sql(log_schema, (SELECT max(x) FROM unnest(period_ends) x), group_by, facts))
+    USING period_starts, period_ends,
+        collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'payment_posted'),
+        collmine._role_activities(log_schema, 'credit_memo');
 END
 $$;
 
@@ -6066,7 +6074,7 @@ WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currenc
                   FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
      k AS (SELECT r.* FROM collmine._receivables_kpis_periods(log_schema,
                               ARRAY(SELECT mo.month_start FROM months mo ORDER BY mo.month_start),
-                              ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start)) r),
+                              ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start), NULL, facts) r),
      cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
                     avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
                FROM s WHERE s.status = 'settled' GROUP BY 1, 2),
