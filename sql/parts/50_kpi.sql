@@ -240,6 +240,11 @@ RETURNS TABLE (
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
+-- serial: the planner's parallel plan scans the invoices in parallel and has each of the three
+-- processes compute the grouped pass over the events for its hash (it costs that pass once), three
+-- times the CPU for no gain in wall time; and the pass itself as a partial aggregate (which needs it
+-- unordered) costs more wall time than it saves on two cores (docs/performance.md, sixth round)
+SET max_parallel_workers_per_gather = 0
 AS $$
 DECLARE
     d date;
@@ -262,7 +267,7 @@ BEGIN
                s.written_off_at, s.paid_amount, s.credited_amount, s.written_off_amount, s.open_amount,
                s.status, s.days_past_due, s.aging_bucket, s.as_of_date,
                s.last_received_at, x.paid_at,
-               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $12, s.last_received_at),
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, $13, $12, s.last_received_at),
                -- (an invoice not paid, or without a due date, has no days late; greatest() would
                -- read a NULL days_overdue as 0)
                CASE WHEN x.paid_at IS NOT NULL AND x.days_overdue IS NOT NULL THEN greatest(x.days_overdue, 0) END,
@@ -272,17 +277,19 @@ BEGIN
           FROM s
                CROSS JOIN LATERAL (SELECT y.paid_at,
                                           collmine._days_overdue(s.status, y.paid_at, s.written_off_at, s.as_of_date, s.due_date,
-                                                                 current_setting('TimeZone')) AS days_overdue
+                                                                 $13) AS days_overdue
                                      FROM (SELECT collmine._paid_at(s.status, s.settled_at, $12, s.last_received_at) AS paid_at) y) x
     $q$, collmine._snapshot_query(log_schema, collmine._group_expr(log_schema, group_by), true))
-    -- _snapshot_query's parameters, then $12
+    -- _snapshot_query's parameters, then $12 and $13
     USING (d + 1)::timestamptz, d,
         collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
         collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
         collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
         collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'payment_posted'),
         collmine._role_activities(log_schema, 'credit_memo'),
-        on_time_basis;
+        on_time_basis,
+        -- the session's time zone, read once rather than once per invoice
+        current_setting('TimeZone');
 END
 $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
