@@ -136,37 +136,70 @@ AS $$
     SELECT CASE WHEN status OPERATOR(pg_catalog.=) 'settled' THEN settled_at OPERATOR(pg_catalog.-) generated_at END
 $$;
 
+-- The data template's Payment Posting Lag of one invoice, "Timestamp('Payment Posted') -
+-- Timestamp('Payment Received')": for an invoice paid in several payments, the mean over k of its
+-- k-th Payment Posted minus its k-th Payment Received in (ts, ord) order, over the k that have
+-- both (the pairing of the KPI posting_lag, collmine.activity_pairs); NULL when no k has both.
+-- An aggregate over the invoice's receipts (received true) and postings (false), in any input
+-- order (src/payment_lag.c): each difference is timestamptz - timestamptz, and the mean is
+-- avg(interval)'s (interval_pl, then interval_div by the number of pairs); the order key is not
+-- an argument because it only orders equal timestamps, whose intervals are equal. Internal
+-- state with combine, serialize and deserialize, so that a grouping with it runs in parallel.
+CREATE FUNCTION collmine._posting_lag_trans(internal, timestamptz, boolean) RETURNS internal
+    AS 'MODULE_PATHNAME', 'posting_lag_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._posting_lag_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'posting_lag_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._posting_lag_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'posting_lag_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION collmine._posting_lag_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'posting_lag_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION collmine._posting_lag_final(internal) RETURNS interval
+    AS 'MODULE_PATHNAME', 'posting_lag_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE collmine._posting_lag(ts timestamptz, received boolean) (
+    SFUNC = collmine._posting_lag_trans,
+    STYPE = internal,
+    SSPACE = 96,
+    FINALFUNC = collmine._posting_lag_final,
+    COMBINEFUNC = collmine._posting_lag_combine,
+    SERIALFUNC = collmine._posting_lag_serialize,
+    DESERIALFUNC = collmine._posting_lag_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE collmine._posting_lag(timestamptz, boolean) IS
+    'an invoice''s payment posting lag: the mean over k of its k-th posting minus its k-th receipt (received true), in time order; NULL without a pair';
+
+-- The payment facts of an invoice as the SQL of two aggregate columns over its events (aliased
+-- e), for a grouping by case: last_received_at (its last Payment Received) and posting_lag
+-- (collmine._posting_lag over its receipts and postings). The one definition, in the connectors'
+-- invoices (_payment_facts_sql) and in invoice_facts (inside the snapshot's one grouped pass over
+-- the events, _snapshot_query). received, posted: SQL expressions of text[] (the activities of
+-- each role; an activity of both counts as received).
+CREATE FUNCTION collmine._payment_facts_columns(received text, posted text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
+AS $$
+    SELECT pg_catalog.format($q$max(e.ts) FILTER (WHERE e.activity = ANY (%1$s)) AS last_received_at,
+               collmine._posting_lag(e.ts, e.activity = ANY (%1$s))
+                   FILTER (WHERE e.activity = ANY (%1$s) OR e.activity = ANY (%2$s)) AS posting_lag$q$,
+        received, posted)
+$$;
+
 -- The payment facts of each case of an event log, as the text of a query for EXECUTE with the
--- columns case_id, last_received_at (its last Payment Received) and posting_lag: the data
--- template's Payment Posting Lag, "Timestamp('Payment Posted') - Timestamp('Payment
--- Received')", for an invoice paid in several payments the mean over its k-th Payment Received
--- and k-th Payment Posted in (ts, ord) order, over the k that have both (the pairing of the KPI
--- posting_lag, collmine.activity_pairs). The one definition, run by collmine.invoice_facts and
--- the connectors' invoices (last_received_at for paid_on_time and days_overdue, posting_lag).
--- events: a relation or parenthesized subquery with case_id, activity, ts, ord; received,
--- posted: SQL expressions of text[] (the activities of each role); until: an SQL expression of
+-- columns case_id, last_received_at and posting_lag (_payment_facts_columns), run by the
+-- connectors' invoices (last_received_at for paid_on_time and days_overdue, posting_lag).
+-- events: a relation or parenthesized subquery with case_id, activity, ts; received, posted:
+-- SQL expressions of text[] (the activities of each role); until: an SQL expression of
 -- timestamptz (events before it count).
 CREATE FUNCTION collmine._payment_facts_sql(events text, received text, posted text, until text)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 AS $$
     SELECT pg_catalog.format($q$
-        SELECT a.case_id, a.last_received_at,
-               -- the mean over k of the k-th posting minus the k-th receipt (unnest pads the
-               -- shorter list with NULLs, which avg leaves out); one receipt and one posting,
-               -- the common case, is that mean without the subquery: avg of one interval is it
-               CASE WHEN cardinality(a.recv) = 1 AND cardinality(a.posted) = 1 THEN a.posted[1] - a.recv[1]
-                    ELSE (SELECT avg(u.posted_ts - u.recv_ts) FROM unnest(a.recv, a.posted) u(recv_ts, posted_ts)) END
-                 AS posting_lag
-          -- each case's receipts and postings in (ts, ord) order, one group per case: the
-          -- events are read and grouped once, with no window and no regrouping per k
-          FROM (SELECT p.case_id, max(p.ts) FILTER (WHERE p.recv) AS last_received_at,
-                       array_agg(p.ts ORDER BY p.ts, p.ord) FILTER (WHERE p.recv) AS recv,
-                       array_agg(p.ts ORDER BY p.ts, p.ord) FILTER (WHERE NOT p.recv) AS posted
-                  FROM (SELECT e.case_id::text AS case_id, e.activity = ANY (%2$s) AS recv, e.ts, e.ord
-                          FROM %1$s e
-                         WHERE (e.activity = ANY (%2$s) OR e.activity = ANY (%3$s)) AND e.ts < %4$s) p
-                 GROUP BY p.case_id) a$q$, events, received, posted, until)
+        SELECT e.case_id::text AS case_id, %5$s
+          FROM %1$s e
+         WHERE (e.activity = ANY (%2$s) OR e.activity = ANY (%3$s)) AND e.ts < %4$s
+         GROUP BY e.case_id::text$q$, events, received, posted, until,
+         collmine._payment_facts_columns(received, posted))
 $$;
 
 -- Create the canonical event log and invoice tables (docs/architecture.md) and the table that

@@ -119,15 +119,17 @@ $$;
 -- $1 the end of the as-of day ((as_of + 1)::timestamptz), $2 the as-of date, $3 to $11 the
 -- log's names (collmine._role_activities) of the roles invoice_created, dunning_started,
 -- reminder, dispute_opened, settled, written_off, payment_received, payment_posted and
--- credit_memo, in that order.
-CREATE FUNCTION collmine._snapshot_query(log_schema name, grp text)
+-- credit_memo, in that order. With payment_facts, two more columns at the end,
+-- last_received_at and posting_lag (_payment_facts_columns, for invoice_facts), computed in the
+-- same grouped pass over the events, which reads the receipts and postings anyway.
+CREATE FUNCTION collmine._snapshot_query(log_schema name, grp text, payment_facts boolean)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 SET search_path = pg_catalog, pg_temp
 AS $f$
     SELECT format($q$
         WITH ev AS (
-            SELECT e.case_id,
+            SELECT e.case_id%3$s,
                    min(e.ts) FILTER (WHERE e.activity = ANY ($3)) AS gen,
                    min(e.ts) FILTER (WHERE e.activity = ANY ($4) OR e.activity = ANY ($5)) AS dun,
                    min(e.ts) FILTER (WHERE e.activity = ANY ($5)) AS rem,
@@ -154,7 +156,7 @@ AS $f$
                    coalesce(ev.gen, i.invoice_date::timestamptz) AS generated_at,
                    ev.dun, ev.rem, coalesce(ev.disp, false) AS disp, ev.settled, ev.woff,
                    greatest(coalesce(ev.recv, 0), coalesce(ev.posted, 0)) AS paid,
-                   coalesce(ev.cred, 0) AS cred, ev.woff_amt
+                   coalesce(ev.cred, 0) AS cred, ev.woff_amt%4$s
               FROM %1$I.invoices i LEFT JOIN ev ON ev.case_id = i.case_id::text),
         c AS (
             SELECT b.*,
@@ -177,9 +179,12 @@ AS $f$
                     WHEN $2 - c.due_date <= 60 THEN '31-60'
                     WHEN $2 - c.due_date <= 90 THEN '61-90'
                     ELSE 'over 90' END AS aging_bucket,
-               $2 AS as_of_date
+               $2 AS as_of_date%5$s
           FROM c
-    $q$, log_schema, grp)
+    $q$, log_schema, grp,
+         CASE WHEN payment_facts THEN ', ' || collmine._payment_facts_columns('$9', '$10') ELSE '' END,
+         CASE WHEN payment_facts THEN ', ev.last_received_at, ev.posting_lag' ELSE '' END,
+         CASE WHEN payment_facts THEN ', c.last_received_at, c.posting_lag' ELSE '' END)
 $f$;
 
 -- Per-invoice state as of the end of day as_of, computed from the event history: the base of
@@ -203,7 +208,7 @@ BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
     d := collmine._snapshot_date(log_schema, as_of);
-    RETURN QUERY EXECUTE collmine._snapshot_query(log_schema, grp)
+    RETURN QUERY EXECUTE collmine._snapshot_query(log_schema, grp, false)
     USING (d + 1)::timestamptz, d,
         collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
         collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
@@ -218,8 +223,9 @@ $$;
 -- root causes: when the invoice counts as paid (paid_at: its last payment received by default,
 -- the data template's reading, or its settlement with on_time_basis => 'settled'), whether
 -- that was on time (collmine._paid_on_time), the cycle time (collmine._cycle_time), the posting
--- lag (collmine._payment_facts_sql), the days overdue (collmine._days_overdue) and the days late
--- (its positive part, for paid invoices): each the one definition the connectors use too.
+-- lag (collmine._posting_lag, by _payment_facts_columns), the days overdue
+-- (collmine._days_overdue) and the days late (its positive part, for paid invoices): each the
+-- one definition the connectors use too.
 CREATE FUNCTION collmine.invoice_facts(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL,
                                        on_time_basis text DEFAULT 'payment_received')
 RETURNS TABLE (
@@ -234,6 +240,11 @@ RETURNS TABLE (
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
+-- serial: the planner's parallel plan scans the invoices in parallel and has each of the three
+-- processes compute the grouped pass over the events for its hash (it costs that pass once), three
+-- times the CPU for no gain in wall time; and the pass itself as a partial aggregate (which needs it
+-- unordered) costs more wall time than it saves on two cores (docs/performance.md, sixth round)
+SET max_parallel_workers_per_gather = 0
 AS $$
 DECLARE
     d date;
@@ -247,32 +258,38 @@ BEGIN
     -- the snapshot's date, resolved once here (and given to it) rather than read back from its
     -- rows, so that the snapshot is read once, streamed, not materialized
     d := collmine._snapshot_date(log_schema, as_of);
+    -- the payment facts (last payment received, posting lag) come from the snapshot's own pass
+    -- over the events (payment_facts => true): the events are read and grouped once
     RETURN QUERY EXECUTE format($q$
-        WITH s AS (%1$s),
-             pl AS (%2$s)
-        SELECT s.*, pl.last_received_at, x.paid_at,
-               collmine._paid_on_time(s.status, s.settled_at, s.due_date, current_setting('TimeZone'), $12, pl.last_received_at),
+        WITH s AS (%1$s)
+        SELECT s.case_id, s.group_value, s.currency, s.amount, s.invoice_date, s.due_date, s.terms_days,
+               s.generated_at, s.first_dunning_at, s.first_reminder_at, s.disputed, s.settled_at,
+               s.written_off_at, s.paid_amount, s.credited_amount, s.written_off_amount, s.open_amount,
+               s.status, s.days_past_due, s.aging_bucket, s.as_of_date,
+               s.last_received_at, x.paid_at,
+               collmine._paid_on_time(s.status, s.settled_at, s.due_date, $13, $12, s.last_received_at),
                -- (an invoice not paid, or without a due date, has no days late; greatest() would
                -- read a NULL days_overdue as 0)
                CASE WHEN x.paid_at IS NOT NULL AND x.days_overdue IS NOT NULL THEN greatest(x.days_overdue, 0) END,
                collmine._cycle_time(s.status, s.settled_at, s.generated_at),
-               pl.posting_lag,
+               s.posting_lag,
                x.days_overdue
-          FROM s LEFT JOIN pl ON pl.case_id = s.case_id
+          FROM s
                CROSS JOIN LATERAL (SELECT y.paid_at,
                                           collmine._days_overdue(s.status, y.paid_at, s.written_off_at, s.as_of_date, s.due_date,
-                                                                 current_setting('TimeZone')) AS days_overdue
-                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $12, pl.last_received_at) AS paid_at) y) x
-    $q$, collmine._snapshot_query(log_schema, collmine._group_expr(log_schema, group_by)),
-         collmine._payment_facts_sql(format('%I.events', log_schema), '$9', '$10', '$1'))
-    -- _snapshot_query's parameters, then $12
+                                                                 $13) AS days_overdue
+                                     FROM (SELECT collmine._paid_at(s.status, s.settled_at, $12, s.last_received_at) AS paid_at) y) x
+    $q$, collmine._snapshot_query(log_schema, collmine._group_expr(log_schema, group_by), true))
+    -- _snapshot_query's parameters, then $12 and $13
     USING (d + 1)::timestamptz, d,
         collmine._role_activities(log_schema, 'invoice_created'), collmine._role_activities(log_schema, 'dunning_started'),
         collmine._role_activities(log_schema, 'reminder'), collmine._role_activities(log_schema, 'dispute_opened'),
         collmine._role_activities(log_schema, 'settled'), collmine._role_activities(log_schema, 'written_off'),
         collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'payment_posted'),
         collmine._role_activities(log_schema, 'credit_memo'),
-        on_time_basis;
+        on_time_basis,
+        -- the session's time zone, read once rather than once per invoice
+        current_setting('TimeZone');
 END
 $$;
 COMMENT ON FUNCTION collmine.invoice_facts(name, date, text, text) IS
