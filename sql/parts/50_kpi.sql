@@ -639,22 +639,14 @@ BEGIN
 END
 $$;
 
--- The formula of payment_behaviour over the invoice facts as of period_end (collmine._facts: computed,
--- or read from the relation facts when it is not NULL).
-CREATE FUNCTION collmine._payment_behaviour(log_schema name, period_start date, period_end date,
-                                            group_by text, on_time_basis text, facts regclass)
-RETURNS TABLE (
-    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
-    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
-    paid_on_time bigint, on_time_rate numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
-SET search_path = pg_catalog, pg_temp
-SET jit = off
+-- The formula of payment_behaviour, as a query over the rows of the query src (the invoice
+-- facts' columns, group_value among them), with $1 the period start: the one text of it, which
+-- _payment_behaviour runs over the facts and the strategy dashboard over its one read of them.
+CREATE FUNCTION collmine._payment_behaviour_sql(src text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 AS $$
-#variable_conflict use_column
-BEGIN
-    PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY EXECUTE format($q$
+    SELECT pg_catalog.format($q$
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
                       x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
                  FROM (%s) x
@@ -671,7 +663,25 @@ BEGIN
       FROM s
      GROUP BY s.group_value, s.currency
      ORDER BY s.group_value, s.currency
-    $q$, collmine._facts_sql(log_schema, period_end, group_by, on_time_basis, facts)) USING period_start;
+    $q$, src)
+$$;
+
+-- The formula of payment_behaviour over the invoice facts as of period_end (collmine._facts: computed,
+-- or read from the relation facts when it is not NULL).
+CREATE FUNCTION collmine._payment_behaviour(log_schema name, period_start date, period_end date,
+                                            group_by text, on_time_basis text, facts regclass)
+RETURNS TABLE (
+    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
+    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
+    paid_on_time bigint, on_time_rate numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY EXECUTE collmine._payment_behaviour_sql(
+        collmine._facts_sql(log_schema, period_end, group_by, on_time_basis, facts)) USING period_start;
 END
 $$;
 
@@ -1011,9 +1021,12 @@ $$;
 -- or settled event after the trigger in (ts, ord) order and at most within_days later;
 -- "settled" counts only the settled role. window_open: the window reaches past the last event
 -- of the log and the invoice is not settled within it, so the outcome is not final yet. The one
--- body of followup_events and of every follow-up KPI.
+-- body of followup_events and of every follow-up KPI. last_event_at: the log's last event time
+-- when the caller has it already (the strategy dashboard asks twice, and reads the log for it
+-- once); NULL: read from the log here.
 CREATE FUNCTION collmine._followup_events(log_schema name, trigger_activities text[], within_days integer,
-                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL)
+                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL,
+                                          last_event_at timestamptz DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, triggered_at timestamptz, paid_within boolean,
                settled_within boolean, window_open boolean)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -1033,7 +1046,7 @@ BEGIN
         WITH t AS (SELECT e.case_id::text AS case_id, e.ts, e.ord,
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
-             mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
+             mx AS (%3$s),
              -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
              -- connectors' index on events (case_id, ts, ord) per trigger. Settled within the
              -- window implies paid within it (settled is one of the paid roles), so the
@@ -1058,9 +1071,12 @@ BEGIN
                      FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.outcome >= 1, o.outcome = 2, (o.outcome <> 2 AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
-    $q$, log_schema, grp)
+    $q$, log_schema, grp,
+         CASE WHEN last_event_at IS NULL THEN format('SELECT max(e.ts) AS last_ts FROM %I.events e', log_schema)
+              ELSE 'SELECT $6 AS last_ts' END)
     USING trigger_activities, first_only, make_interval(days => within_days),
-          collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'settled');
+          collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'settled'),
+          last_event_at;
 END
 $$;
 
@@ -1191,22 +1207,14 @@ BEGIN
 END
 $$;
 
--- The formula of write_off_rate over the snapshot as of period_end (collmine._snapshot: computed,
--- or read from the invoice facts in the relation facts when it is not NULL).
-CREATE FUNCTION collmine._write_off_rate(log_schema name, period_start date, period_end date,
-                                         group_by text, facts regclass)
-RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
-               written_off_invoices bigint, written_off_amount numeric,
-               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
-               credit_sales numeric, bad_debt_ratio numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
-SET search_path = pg_catalog, pg_temp
-SET jit = off
+-- The formula of write_off_rate, as a query over the rows of the query src (the snapshot's
+-- columns, group_value among them), with $1 the period start: the one text of it, which
+-- _write_off_rate runs over the snapshot and the strategy dashboard over its one read of the facts.
+CREATE FUNCTION collmine._write_off_rate_sql(src text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 AS $$
-#variable_conflict use_column
-BEGIN
-    PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY EXECUTE format($q$
+    SELECT pg_catalog.format($q$
     WITH s AS (SELECT x.*, coalesce(x.written_off_at, x.settled_at)::date AS closed_on
                  FROM (%s) x),
          g AS (SELECT s.group_value, s.currency,
@@ -1225,7 +1233,25 @@ BEGIN
       FROM g
      WHERE g.n_closed > 0 OR g.n_gen > 0
      ORDER BY g.group_value, g.currency
-    $q$, collmine._snapshot_sql(log_schema, period_end, group_by, facts)) USING period_start;
+    $q$, src)
+$$;
+
+-- The formula of write_off_rate over the snapshot as of period_end (collmine._snapshot: computed,
+-- or read from the invoice facts in the relation facts when it is not NULL).
+CREATE FUNCTION collmine._write_off_rate(log_schema name, period_start date, period_end date,
+                                         group_by text, facts regclass)
+RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
+               written_off_invoices bigint, written_off_amount numeric,
+               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
+               credit_sales numeric, bad_debt_ratio numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY EXECUTE collmine._write_off_rate_sql(
+        collmine._snapshot_sql(log_schema, period_end, group_by, facts)) USING period_start;
 END
 $$;
 

@@ -4035,20 +4035,11 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._payment_behaviour(log_schema name, period_start date, period_end date,
-                                            group_by text, on_time_basis text, facts regclass)
-RETURNS TABLE (
-    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
-    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
-    paid_on_time bigint, on_time_rate numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
-SET search_path = pg_catalog, pg_temp
-SET jit = off
+CREATE OR REPLACE FUNCTION collmine._payment_behaviour_sql(src text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 AS $$
-#variable_conflict use_column
-BEGIN
-    PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY EXECUTE format($q$
+    SELECT pg_catalog.format($q$
     WITH s AS (SELECT x.group_value, x.currency, x.amount, x.invoice_date, x.due_date,
                       x.paid_at::date AS pd, x.days_late, x.days_overdue, x.paid_on_time AS on_time
                  FROM (%s) x
@@ -4065,7 +4056,23 @@ BEGIN
       FROM s
      GROUP BY s.group_value, s.currency
      ORDER BY s.group_value, s.currency
-    $q$, collmine._facts_sql(log_schema, period_end, group_by, on_time_basis, facts)) USING period_start;
+    $q$, src)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._payment_behaviour(log_schema name, period_start date, period_end date,
+                                            group_by text, on_time_basis text, facts regclass)
+RETURNS TABLE (
+    group_value text, currency text, settled_invoices bigint, avg_days_to_pay numeric,
+    avg_days_late numeric, avg_days_late_weighted numeric, avg_days_from_due numeric,
+    paid_on_time bigint, on_time_rate numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY EXECUTE collmine._payment_behaviour_sql(
+        collmine._facts_sql(log_schema, period_end, group_by, on_time_basis, facts)) USING period_start;
 END
 $$;
 
@@ -4366,7 +4373,8 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._followup_events(log_schema name, trigger_activities text[], within_days integer,
-                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL)
+                                          first_only boolean DEFAULT false, group_by text DEFAULT NULL,
+                                          last_event_at timestamptz DEFAULT NULL)
 RETURNS TABLE (case_id text, group_value text, triggered_at timestamptz, paid_within boolean,
                settled_within boolean, window_open boolean)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -4386,7 +4394,7 @@ BEGIN
         WITH t AS (SELECT e.case_id::text AS case_id, e.ts, e.ord,
                           row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
-             mx AS (SELECT max(e.ts) AS last_ts FROM %1$I.events e),
+             mx AS (%3$s),
              -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
              -- connectors' index on events (case_id, ts, ord) per trigger. Settled within the
              -- window implies paid within it (settled is one of the paid roles), so the
@@ -4411,9 +4419,12 @@ BEGIN
                      FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.outcome >= 1, o.outcome = 2, (o.outcome <> 2 AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
-    $q$, log_schema, grp)
+    $q$, log_schema, grp,
+         CASE WHEN last_event_at IS NULL THEN format('SELECT max(e.ts) AS last_ts FROM %I.events e', log_schema)
+              ELSE 'SELECT $6 AS last_ts' END)
     USING trigger_activities, first_only, make_interval(days => within_days),
-          collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'settled');
+          collmine._role_activities(log_schema, 'payment_received'), collmine._role_activities(log_schema, 'settled'),
+          last_event_at;
 END
 $$;
 
@@ -4533,20 +4544,11 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._write_off_rate(log_schema name, period_start date, period_end date,
-                                         group_by text, facts regclass)
-RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
-               written_off_invoices bigint, written_off_amount numeric,
-               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
-               credit_sales numeric, bad_debt_ratio numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
-SET search_path = pg_catalog, pg_temp
-SET jit = off
+CREATE OR REPLACE FUNCTION collmine._write_off_rate_sql(src text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
 AS $$
-#variable_conflict use_column
-BEGIN
-    PERFORM collmine._check_period(period_start, period_end);
-    RETURN QUERY EXECUTE format($q$
+    SELECT pg_catalog.format($q$
     WITH s AS (SELECT x.*, coalesce(x.written_off_at, x.settled_at)::date AS closed_on
                  FROM (%s) x),
          g AS (SELECT s.group_value, s.currency,
@@ -4565,7 +4567,23 @@ BEGIN
       FROM g
      WHERE g.n_closed > 0 OR g.n_gen > 0
      ORDER BY g.group_value, g.currency
-    $q$, collmine._snapshot_sql(log_schema, period_end, group_by, facts)) USING period_start;
+    $q$, src)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._write_off_rate(log_schema name, period_start date, period_end date,
+                                         group_by text, facts regclass)
+RETURNS TABLE (group_value text, currency text, closed_invoices bigint, closed_amount numeric,
+               written_off_invoices bigint, written_off_amount numeric,
+               write_off_rate_by_count numeric, write_off_rate_by_value numeric,
+               credit_sales numeric, bad_debt_ratio numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM collmine._check_period(period_start, period_end);
+    RETURN QUERY EXECUTE collmine._write_off_rate_sql(
+        collmine._snapshot_sql(log_schema, period_end, group_by, facts)) USING period_start;
 END
 $$;
 
@@ -5828,53 +5846,71 @@ RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigin
                overdue_amount numeric, dunned_invoices bigint, dunning_success_rate numeric, calls bigint,
                contact_success_rate numeric, avg_days_late numeric, on_time_rate numeric,
                written_off_invoices bigint, write_off_rate_by_count numeric, write_off_rate_by_value numeric)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH c AS MATERIALIZED (SELECT x.case_id, x.group_value, x.currency, x.status, x.as_of_date, x.open_amount, x.aging_bucket
-                          FROM collmine._snapshot(log_schema, NULL, 'segment', facts) x),
-     -- open and overdue amounts: the snapshot's open amounts by aging bucket, as aging() sums them
-     s AS (SELECT c.group_value, c.currency, count(*) AS invoices,
-                  count(*) FILTER (WHERE c.status = 'open') AS open_invoices,
-                  coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0), 0) AS open_amount,
-                  coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0 AND c.aging_bucket <> 'current'), 0) AS overdue_amount
-             FROM c GROUP BY c.group_value, c.currency),
-     p AS (SELECT coalesce(max(c.as_of_date), current_date) AS as_of FROM c),
-     pb AS (SELECT b.* FROM p CROSS JOIN LATERAL collmine._payment_behaviour(log_schema, '-infinity', p.as_of, 'segment', 'payment_received', facts) b),
-     wo AS (SELECT w.* FROM p CROSS JOIN LATERAL collmine._write_off_rate(log_schema, '-infinity', p.as_of, 'segment', facts) w),
-     -- each invoice's first reminder, and every call, with their outcome (followup_events)
-     f AS (SELECT x.case_id, 'dunning' AS kind, x.paid_within
-             FROM collmine.followup_events(log_schema, 'Overdue Reminder Sent', 30, true) x
-           UNION ALL
-           SELECT x.case_id, 'call', x.paid_within
-             FROM collmine.followup_events(log_schema, 'Collection Call Made', 14, false) x),
-     fc AS (SELECT c.group_value, c.currency,
-                   count(*) FILTER (WHERE f.kind = 'dunning') AS dunned,
-                   count(*) FILTER (WHERE f.kind = 'dunning' AND f.paid_within) AS dunned_ok,
-                   count(*) FILTER (WHERE f.kind = 'call') AS calls,
-                   count(*) FILTER (WHERE f.kind = 'call' AND f.paid_within) AS calls_ok
-              FROM f JOIN c ON c.case_id = f.case_id
-             GROUP BY c.group_value, c.currency)
-SELECT coalesce(s.group_value, '(none)')::text,
-       coalesce(s.currency, '(none)')::text,
-       s.invoices::bigint,
-       s.open_invoices::bigint,
-       s.open_amount::numeric,
-       s.overdue_amount::numeric,
-       coalesce(fc.dunned, 0)::bigint,
-       (fc.dunned_ok::numeric / nullif(fc.dunned, 0))::numeric,
-       coalesce(fc.calls, 0)::bigint,
-       (fc.calls_ok::numeric / nullif(fc.calls, 0))::numeric,
-       pb.avg_days_late::numeric,
-       pb.on_time_rate::numeric,
-       coalesce(wo.written_off_invoices, 0)::bigint,
-       wo.write_off_rate_by_count::numeric,
-       wo.write_off_rate_by_value::numeric
-  FROM s
-  LEFT JOIN pb ON pb.group_value IS NOT DISTINCT FROM s.group_value AND pb.currency IS NOT DISTINCT FROM s.currency
-  LEFT JOIN wo ON wo.group_value IS NOT DISTINCT FROM s.group_value AND wo.currency IS NOT DISTINCT FROM s.currency
-  LEFT JOIN fc ON fc.group_value IS NOT DISTINCT FROM s.group_value AND fc.currency IS NOT DISTINCT FROM s.currency
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+    WITH c AS MATERIALIZED (
+             SELECT x.case_id, x.group_value, x.currency, x.amount, x.invoice_date, x.due_date, x.status,
+                    x.settled_at, x.written_off_at, x.written_off_amount, x.open_amount, x.aging_bucket,
+                    x.paid_at, x.days_late, x.days_overdue, x.paid_on_time
+               FROM (%1$s) x),
+         -- open and overdue amounts: the snapshot's open amounts by aging bucket, as aging() sums them
+         s AS (SELECT c.group_value, c.currency, count(*) AS invoices,
+                      count(*) FILTER (WHERE c.status = 'open') AS open_invoices,
+                      coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0), 0) AS open_amount,
+                      coalesce(sum(c.open_amount) FILTER (WHERE c.open_amount > 0 AND c.aging_bucket <> 'current'), 0) AS overdue_amount
+                 FROM c GROUP BY c.group_value, c.currency),
+         -- payment_behaviour and write_off_rate over the whole history ($1 '-infinity') as of the
+         -- facts' date
+         pb (group_value, currency, settled_invoices, avg_days_to_pay, avg_days_late, avg_days_late_weighted,
+             avg_days_from_due, paid_on_time, on_time_rate) AS (%2$s),
+         wo (group_value, currency, closed_invoices, closed_amount, written_off_invoices, written_off_amount,
+             write_off_rate_by_count, write_off_rate_by_value, credit_sales, bad_debt_ratio) AS (%3$s),
+         -- each invoice's first reminder, and every call, with their outcome (_followup_events, as
+         -- collection_success_after_dunning and contact_success take them), both measured to the
+         -- log's last event time read once
+         mx AS (SELECT max(e.ts) AS last_ts FROM %4$I.events e),
+         f AS (SELECT x.case_id, 'dunning' AS kind, x.paid_within
+                 FROM collmine._followup_events($2, collmine._role_activities($2, 'reminder'), 30, true, NULL,
+                                                (SELECT mx.last_ts FROM mx)) x
+               UNION ALL
+               SELECT x.case_id, 'call', x.paid_within
+                 FROM collmine._followup_events($2, collmine._role_activities($2, 'call'), 14, false, NULL,
+                                                (SELECT mx.last_ts FROM mx)) x),
+         fc AS (SELECT c.group_value, c.currency,
+                       count(*) FILTER (WHERE f.kind = 'dunning') AS dunned,
+                       count(*) FILTER (WHERE f.kind = 'dunning' AND f.paid_within) AS dunned_ok,
+                       count(*) FILTER (WHERE f.kind = 'call') AS calls,
+                       count(*) FILTER (WHERE f.kind = 'call' AND f.paid_within) AS calls_ok
+                  FROM f JOIN c ON c.case_id = f.case_id
+                 GROUP BY c.group_value, c.currency)
+    SELECT coalesce(s.group_value, '(none)')::text,
+           coalesce(s.currency, '(none)')::text,
+           s.invoices::bigint,
+           s.open_invoices::bigint,
+           s.open_amount::numeric,
+           s.overdue_amount::numeric,
+           coalesce(fc.dunned, 0)::bigint,
+           (fc.dunned_ok::numeric / nullif(fc.dunned, 0))::numeric,
+           coalesce(fc.calls, 0)::bigint,
+           (fc.calls_ok::numeric / nullif(fc.calls, 0))::numeric,
+           pb.avg_days_late::numeric,
+           pb.on_time_rate::numeric,
+           coalesce(wo.written_off_invoices, 0)::bigint,
+           wo.write_off_rate_by_count::numeric,
+           wo.write_off_rate_by_value::numeric
+      FROM s
+      LEFT JOIN pb ON pb.group_value IS NOT DISTINCT FROM s.group_value AND pb.currency IS NOT DISTINCT FROM s.currency
+      LEFT JOIN wo ON wo.group_value IS NOT DISTINCT FROM s.group_value AND wo.currency IS NOT DISTINCT FROM s.currency
+      LEFT JOIN fc ON fc.group_value IS NOT DISTINCT FROM s.group_value AND fc.currency IS NOT DISTINCT FROM s.currency
+    $q$, collmine._facts_sql(log_schema, NULL, 'segment', 'payment_received', facts),
+         collmine._payment_behaviour_sql('SELECT * FROM c'), collmine._write_off_rate_sql('SELECT * FROM c'),
+         log_schema)
+    USING '-infinity'::date, log_schema;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_overdue_invoices_aging(log_schema name, facts regclass DEFAULT NULL)
