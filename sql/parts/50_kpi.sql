@@ -490,52 +490,61 @@ BEGIN
              -- each invoice's steps over the boundaries: it counts at positions lo .. hi (the
              -- boundaries D on or after its invoice date at whose end it is neither settled nor
              -- written off: closed >= (D + 1)::timestamptz, i.e. closed::date > D), and in the
-             -- current AR at lo .. hc (D <= its due date, or any D without one); a0 its amount
-             -- before any payment (the open amount's rule with every sum 0)
+             -- current AR at lo .. hc (D <= its due date, or any D without one)
              rg AS (SELECT r.*, least(r.hi, CASE WHEN r.due_date IS NULL THEN r.hi
                                                 ELSE width_bucket(r.due_date, r.dd) END) AS hc
                       FROM (SELECT inv.case_id, inv.group_value, inv.currency, inv.due_date, dts.d AS dd,
-                                   coalesce(inv.amount, 0) AS amt, greatest(coalesce(inv.amount, 0), 0) AS a0,
+                                   coalesce(inv.amount, 0) AS amt,
                                    width_bucket(inv.invoice_date - 1, dts.d) + 1 AS lo,
                                    CASE WHEN inv.closed IS NULL THEN cardinality(dts.d)
                                         ELSE width_bucket(inv.closed::date - 1, dts.d) END AS hi
                               FROM inv CROSS JOIN dts
                              WHERE inv.invoice_date IS NOT NULL) r
                      WHERE r.lo <= r.hi),
-             -- what each invoice received, posted and credited by position: a payment made by the
-             -- end of D (ts < (D + 1)::timestamptz, i.e. ts::date <= D) counts from the first
-             -- boundary on or after its day, and not before lo; one after hi changes nothing counted
-             pb AS (SELECT rg.case_id, greatest(width_bucket(e.ts::date - 1, rg.dd) + 1, rg.lo) AS b,
-                           coalesce(sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($3)), 0) AS r,
-                           coalesce(sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($4)), 0) AS p,
-                           coalesce(sum(abs(e.amount)) FILTER (WHERE e.activity = ANY ($5)), 0) AS c
+             -- the rows that change an invoice's open amount, at position b: its entry at lo, and
+             -- each payment or credit made by the end of D (ts < (D + 1)::timestamptz, i.e.
+             -- ts::date <= D), which counts from the first boundary on or after its day and not
+             -- before lo; one after hi changes nothing counted. Each carries its invoice's columns,
+             -- so that the invoices are read once.
+             ch AS (SELECT rg.case_id, rg.group_value, rg.currency, rg.amt, rg.hi, rg.hc, rg.lo AS b,
+                           0::numeric AS r, 0::numeric AS p, 0::numeric AS c
+                      FROM rg
+                    UNION ALL
+                    SELECT rg.case_id, rg.group_value, rg.currency, rg.amt, rg.hi, rg.hc,
+                           greatest(width_bucket(e.ts::date - 1, rg.dd) + 1, rg.lo),
+                           CASE WHEN e.activity = ANY ($3) THEN coalesce(abs(e.amount), 0) ELSE 0 END,
+                           CASE WHEN e.activity = ANY ($4) THEN coalesce(abs(e.amount), 0) ELSE 0 END,
+                           CASE WHEN e.activity = ANY ($5) THEN coalesce(abs(e.amount), 0) ELSE 0 END
                       FROM %1$I.events e JOIN rg ON rg.case_id = e.case_id::text
                      WHERE e.activity = ANY ($3 || $4 || $5)
-                       AND width_bucket(e.ts::date - 1, rg.dd) + 1 <= rg.hi
-                     GROUP BY 1, 2),
-             -- the change of the open amount at each such position: the rule applied to the sums
-             -- up to it minus the rule applied to the sums before it
-             pw AS (SELECT x.case_id, x.b,
-                           greatest(rg.amt - greatest(x.rc, x.pc) - x.cc, 0)
-                           - greatest(rg.amt - greatest(x.rc - x.r, x.pc - x.p) - (x.cc - x.c), 0) AS dv
-                      FROM (SELECT pb.*, sum(pb.r) OVER w AS rc, sum(pb.p) OVER w AS pc, sum(pb.c) OVER w AS cc
-                              FROM pb WINDOW w AS (PARTITION BY pb.case_id ORDER BY pb.b ROWS UNBOUNDED PRECEDING)) x
-                      JOIN rg ON rg.case_id = x.case_id),
-             -- the steps of the AR (ar) and the current AR (cur) at position b: an invoice's entry
-             -- at lo, each change at its position, and the sum of both taken out again after hi
-             -- (after hc from the current AR)
-             st AS (SELECT rg.group_value, rg.currency, v.b, v.ar, v.cur
-                      FROM rg CROSS JOIN LATERAL (VALUES
-                               (rg.lo, rg.a0, CASE WHEN rg.lo <= rg.hc THEN rg.a0 ELSE 0 END),
-                               (rg.hi + 1, -rg.a0, 0),
-                               (rg.hc + 1, 0, CASE WHEN rg.lo <= rg.hc THEN -rg.a0 ELSE 0 END)) v(b, ar, cur)
+                       AND width_bucket(e.ts::date - 1, rg.dd) + 1 <= rg.hi),
+             -- in (b, any) order per invoice: v, the open amount after the row (the rule applied
+             -- to the running sums), and dv, its change (v minus the rule applied to the sums
+             -- before the row; minus 0 for the first row, the entry). The dv of the rows at or
+             -- before a position add up to the v of the last of them, whatever the order of the
+             -- rows at one position. (Computed beside the window functions, which the executor
+             -- evaluates once each however often they are named, so that the steps below read
+             -- v and dv as columns rather than recomputing them.)
+             cw AS (SELECT ch.group_value, ch.currency, ch.hi, ch.hc, ch.b, lead(ch.b) OVER w AS b_next,
+                           greatest(ch.amt - greatest(sum(ch.r) OVER w, sum(ch.p) OVER w) - sum(ch.c) OVER w, 0) AS v,
+                           greatest(ch.amt - greatest(sum(ch.r) OVER w, sum(ch.p) OVER w) - sum(ch.c) OVER w, 0)
+                           - CASE WHEN row_number() OVER w = 1 THEN 0
+                                  ELSE greatest(ch.amt - greatest(sum(ch.r) OVER w - ch.r, sum(ch.p) OVER w - ch.p)
+                                                - (sum(ch.c) OVER w - ch.c), 0) END AS dv
+                      FROM ch
+                    WINDOW w AS (PARTITION BY ch.case_id ORDER BY ch.b ROWS UNBOUNDED PRECEDING)),
+             -- the steps of the AR (ar) and the current AR (cur): each row's change at its
+             -- position (in the current AR up to hc), and the open amount taken out again after hi
+             -- by the invoice's last row, after hc by its last row at or before hc
+             st AS (SELECT cw.group_value, cw.currency, cw.b, cw.dv AS ar,
+                           CASE WHEN cw.b <= cw.hc THEN cw.dv ELSE 0 END AS cur
+                      FROM cw
                     UNION ALL
-                    SELECT rg.group_value, rg.currency, v.b, v.ar, v.cur
-                      FROM pw JOIN rg ON rg.case_id = pw.case_id
-                           CROSS JOIN LATERAL (VALUES
-                               (pw.b, pw.dv, CASE WHEN pw.b <= rg.hc THEN pw.dv ELSE 0 END),
-                               (rg.hi + 1, -pw.dv, 0),
-                               (rg.hc + 1, 0, CASE WHEN pw.b <= rg.hc THEN -pw.dv ELSE 0 END)) v(b, ar, cur)),
+                    SELECT cw.group_value, cw.currency, cw.hi + 1, -cw.v, 0
+                      FROM cw WHERE cw.b_next IS NULL
+                    UNION ALL
+                    SELECT cw.group_value, cw.currency, cw.hc + 1, 0, -cw.v
+                      FROM cw WHERE cw.b <= cw.hc AND (cw.b_next IS NULL OR cw.b_next > cw.hc)),
              sb AS (SELECT st.group_value, st.currency, st.b, sum(st.ar) AS ar, sum(st.cur) AS cur
                       FROM st CROSS JOIN dts
                      WHERE st.b <= cardinality(dts.d)
