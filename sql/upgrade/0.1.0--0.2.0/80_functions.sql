@@ -3890,53 +3890,65 @@ BEGIN
              -- boundaries D on or after its invoice date at whose end it is neither settled nor
              -- written off: closed >= (D + 1)::timestamptz, i.e. closed::date > D), and in the
              -- current AR at lo .. hc (D <= its due date, or any D without one)
-             rg AS (SELECT r.*, least(r.hi, CASE WHEN r.due_date IS NULL THEN r.hi
-                                                ELSE width_bucket(r.due_date, r.dd) END) AS hc
-                      FROM (SELECT inv.case_id, inv.group_value, inv.currency, inv.due_date, dts.d AS dd,
+             rg AS (SELECT r.case_id, r.group_value, r.currency, r.amt, r.lo, r.hi, dts.d[r.hi] AS hi_d,
+                           least(r.hi, CASE WHEN r.due_date IS NULL THEN r.hi
+                                            ELSE width_bucket(r.due_date, dts.d) END) AS hc
+                      FROM (SELECT inv.case_id, inv.group_value, inv.currency, inv.due_date,
                                    coalesce(inv.amount, 0) AS amt,
                                    width_bucket(inv.invoice_date - 1, dts.d) + 1 AS lo,
                                    CASE WHEN inv.closed IS NULL THEN cardinality(dts.d)
                                         ELSE width_bucket(inv.closed::date - 1, dts.d) END AS hi
                               FROM inv CROSS JOIN dts
-                             WHERE inv.invoice_date IS NOT NULL) r
+                             WHERE inv.invoice_date IS NOT NULL) r CROSS JOIN dts
                      WHERE r.lo <= r.hi),
-             -- the rows that change an invoice's open amount, at position b: its entry at lo, and
-             -- each payment or credit made by the end of D (ts < (D + 1)::timestamptz, i.e.
-             -- ts::date <= D), which counts from the first boundary on or after its day and not
-             -- before lo; one after hi changes nothing counted. Each carries its invoice's columns,
-             -- so that the invoices are read once.
-             ch AS (SELECT rg.case_id, rg.group_value, rg.currency, rg.amt, rg.hi, rg.hc, rg.lo AS b,
-                           0::numeric AS r, 0::numeric AS p, 0::numeric AS c
-                      FROM rg
+             -- each payment or credit that changes an invoice's open amount, at position b: one
+             -- made by the end of D (ts < (D + 1)::timestamptz, i.e. ts::date <= D) counts from
+             -- the first boundary on or after its day and not before lo; one after hi changes
+             -- nothing counted (made after the end of the hi-th boundary, hi_d: the filter is
+             -- a date comparison, so that width_bucket runs only for the payments kept). Each
+             -- carries its invoice's columns, so that rg is read once here.
+             pc AS (SELECT rg.case_id, rg.group_value, rg.currency, rg.amt, rg.hi, rg.hc,
+                           greatest(width_bucket(e.ts::date - 1, dts.d) + 1, rg.lo) AS b,
+                           CASE WHEN e.activity = ANY ($3) THEN coalesce(abs(e.amount), 0) ELSE 0 END AS r,
+                           CASE WHEN e.activity = ANY ($4) THEN coalesce(abs(e.amount), 0) ELSE 0 END AS p,
+                           CASE WHEN e.activity = ANY ($5) THEN coalesce(abs(e.amount), 0) ELSE 0 END AS c
+                      FROM %1$I.events e JOIN rg ON rg.case_id = e.case_id::text CROSS JOIN dts
+                     WHERE e.activity = ANY ($3 || $4 || $5) AND e.ts::date <= rg.hi_d),
+             -- in (b, any) order per invoice: v, what its payments up to the row took off its
+             -- open amount (the rule applied to the running sums, minus the rule applied to no
+             -- sums: a0, greatest(amt, 0)), and dv, the row's own change (the rule applied to the
+             -- sums with the row minus without it). The dv of the rows at or before a position add
+             -- up to the v of the last of them, whatever the order of the rows at one position.
+             -- (v and dv sit beside the window functions, which the executor evaluates once each
+             -- however often they are named, so that the steps below read them as columns.)
+             cw AS (SELECT pc.group_value, pc.currency, pc.hi, pc.hc, pc.b, lead(pc.b) OVER w AS b_next,
+                           greatest(pc.amt - greatest(sum(pc.r) OVER w, sum(pc.p) OVER w) - sum(pc.c) OVER w, 0)
+                           - greatest(pc.amt, 0) AS v,
+                           greatest(pc.amt - greatest(sum(pc.r) OVER w, sum(pc.p) OVER w) - sum(pc.c) OVER w, 0)
+                           - greatest(pc.amt - greatest(sum(pc.r) OVER w - pc.r, sum(pc.p) OVER w - pc.p)
+                                      - (sum(pc.c) OVER w - pc.c), 0) AS dv
+                      FROM pc
+                    WINDOW w AS (PARTITION BY pc.case_id ORDER BY pc.b ROWS UNBOUNDED PRECEDING)),
+             -- the invoices' amounts before any payment (a0: greatest(amt, 0)) summed per group,
+             -- currency and positions, a few thousand rows rather than one per invoice
+             ri AS (SELECT rg.group_value, rg.currency, rg.lo, rg.hi, rg.hc, sum(greatest(rg.amt, 0)) AS a0
+                      FROM rg GROUP BY rg.group_value, rg.currency, rg.lo, rg.hi, rg.hc),
+             -- the steps of the AR (ar) and the current AR (cur) at position b: the invoices' a0
+             -- enters at lo (the current AR too, if lo <= hc) and leaves after hi (after hc from
+             -- the current AR); each payment row's dv at its position (in the current AR too, up
+             -- to hc), and the payments' v taken out again after hi by the invoice's last row,
+             -- after hc by its last row at or before hc
+             st AS (SELECT ri.group_value, ri.currency, ri.lo AS b, ri.a0 AS ar,
+                           CASE WHEN ri.lo <= ri.hc THEN ri.a0 ELSE 0 END AS cur
+                      FROM ri
                     UNION ALL
-                    SELECT rg.case_id, rg.group_value, rg.currency, rg.amt, rg.hi, rg.hc,
-                           greatest(width_bucket(e.ts::date - 1, rg.dd) + 1, rg.lo),
-                           CASE WHEN e.activity = ANY ($3) THEN coalesce(abs(e.amount), 0) ELSE 0 END,
-                           CASE WHEN e.activity = ANY ($4) THEN coalesce(abs(e.amount), 0) ELSE 0 END,
-                           CASE WHEN e.activity = ANY ($5) THEN coalesce(abs(e.amount), 0) ELSE 0 END
-                      FROM %1$I.events e JOIN rg ON rg.case_id = e.case_id::text
-                     WHERE e.activity = ANY ($3 || $4 || $5)
-                       AND width_bucket(e.ts::date - 1, rg.dd) + 1 <= rg.hi),
-             -- in (b, any) order per invoice: v, the open amount after the row (the rule applied
-             -- to the running sums), and dv, its change (v minus the rule applied to the sums
-             -- before the row; minus 0 for the first row, the entry). The dv of the rows at or
-             -- before a position add up to the v of the last of them, whatever the order of the
-             -- rows at one position. (Computed beside the window functions, which the executor
-             -- evaluates once each however often they are named, so that the steps below read
-             -- v and dv as columns rather than recomputing them.)
-             cw AS (SELECT ch.group_value, ch.currency, ch.hi, ch.hc, ch.b, lead(ch.b) OVER w AS b_next,
-                           greatest(ch.amt - greatest(sum(ch.r) OVER w, sum(ch.p) OVER w) - sum(ch.c) OVER w, 0) AS v,
-                           greatest(ch.amt - greatest(sum(ch.r) OVER w, sum(ch.p) OVER w) - sum(ch.c) OVER w, 0)
-                           - CASE WHEN row_number() OVER w = 1 THEN 0
-                                  ELSE greatest(ch.amt - greatest(sum(ch.r) OVER w - ch.r, sum(ch.p) OVER w - ch.p)
-                                                - (sum(ch.c) OVER w - ch.c), 0) END AS dv
-                      FROM ch
-                    WINDOW w AS (PARTITION BY ch.case_id ORDER BY ch.b ROWS UNBOUNDED PRECEDING)),
-             -- the steps of the AR (ar) and the current AR (cur): each row's change at its
-             -- position (in the current AR up to hc), and the open amount taken out again after hi
-             -- by the invoice's last row, after hc by its last row at or before hc
-             st AS (SELECT cw.group_value, cw.currency, cw.b, cw.dv AS ar,
-                           CASE WHEN cw.b <= cw.hc THEN cw.dv ELSE 0 END AS cur
+                    SELECT ri.group_value, ri.currency, ri.hi + 1, -ri.a0, 0
+                      FROM ri
+                    UNION ALL
+                    SELECT ri.group_value, ri.currency, ri.hc + 1, 0, -ri.a0
+                      FROM ri WHERE ri.lo <= ri.hc
+                    UNION ALL
+                    SELECT cw.group_value, cw.currency, cw.b, cw.dv, CASE WHEN cw.b <= cw.hc THEN cw.dv ELSE 0 END
                       FROM cw
                     UNION ALL
                     SELECT cw.group_value, cw.currency, cw.hi + 1, -cw.v, 0
@@ -5830,8 +5842,10 @@ SET jit = off
 AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
+    -- the distinct days first: a hash of a few hundred dates, and date_trunc per day, not per event
     RETURN QUERY EXECUTE format(
-        'SELECT DISTINCT date_trunc(''month'', e.ts::date::timestamp)::date FROM %I.events e', log_schema);
+        'SELECT DISTINCT date_trunc(''month'', d.d::timestamp)::date FROM (SELECT DISTINCT e.ts::date AS d FROM %I.events e) d',
+        log_schema);
 END
 $$;
 
