@@ -62,40 +62,6 @@ BEGIN
 END
 $$;
 
--- Per kind of case, a distinct pair of its activity sets, with its cases' cycle times and
--- on-time outcomes summed (the manual activity dashboard's inputs): each case's activities and
--- those done by hand (is_automated = false), one element per event, so an activity repeats as
--- often as it occurs and the order is unspecified (callers take each activity of a kind once,
--- by array_position); a settled case's cycle time in days and whether it was paid on time (1
--- or 0) from its invoice facts (_facts_sql: computed, or read from facts). One row per case
--- before the join, not per (case, activity): at 1M invoices the per-pair rows (six million)
--- outgrow work_mem and spill; and no DISTINCT, which would sort each case's events twice. The
--- join inside one statement, where the planner sees the log's and the facts' sizes (over two
--- function results it sorted a million cases' arrays on disk to merge them), and summed per
--- kind of case here: a few thousand rows leave, not a million.
-CREATE FUNCTION collmine._dashboard_case_activity_sets(log_schema name, facts regclass)
-RETURNS TABLE (activities text[], manual_activities text[], cases bigint, cycle_sum numeric, cycle_n bigint,
-               on_time_sum bigint, on_time_n bigint)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-BEGIN
-    PERFORM collmine._check_log(log_schema);
-    RETURN QUERY EXECUTE format(
-        'SELECT c.activities, c.manual_activities, count(*), sum(cs.cycle_days), count(cs.cycle_days), '
-        '       sum(cs.on_time), count(cs.on_time) '
-        '  FROM (SELECT e.case_id::text AS case_id, array_agg(e.activity::text) AS activities, '
-        '               coalesce(array_agg(e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') AS manual_activities '
-        '          FROM %I.events e GROUP BY e.case_id) c '
-        '  LEFT JOIN (SELECT f.case_id, extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days, '
-        '                    CASE WHEN f.status = ''settled'' THEN f.paid_on_time::integer END AS on_time '
-        '               FROM (%s) f) cs ON cs.case_id = c.case_id '
-        ' GROUP BY c.activities, c.manual_activities',
-        log_schema, collmine._facts_sql(log_schema, NULL, NULL, 'payment_received', facts));
-END
-$$;
-
 -- The last event in (ts, ord) order of each case of cases (all keys descending, so that the
 -- connectors' index on events (case_id, ts, ord) is read backwards for just those cases).
 CREATE FUNCTION collmine._dashboard_last_events(log_schema name, cases text[])
@@ -333,58 +299,103 @@ SELECT r.attribute::text,
   FROM collmine.root_causes(log_schema, 'written_off') r
 $$;
 
--- Manual Activity Frequency and Impact (docs/dashboards/manual-activity-impact.md). The event
--- counts are manual_activity_share over the whole log; a settled case's cycle time and whether
--- it was paid on time are its invoice_facts (the one derivation of both).
+-- Manual Activity Frequency and Impact (docs/dashboards/manual-activity-impact.md), from one
+-- read of the log: each case's events, one element per event in (case_id, ts, ord) order (the
+-- index's, not needed for the figures), give both the event counts, over which
+-- manual_activity_share's formula runs (_manual_activity_share_sql, the one text of it, over
+-- the whole log: '-infinity' to 'infinity'), and each case's activities with whether each was
+-- done by hand (is_automated = false). A settled case's cycle time and whether it was paid on
+-- time are its invoice facts (_facts_sql: the one derivation of both).
+--
+-- The cases are summed per kind (a distinct list of activities and is_automated flags) before
+-- anything else: a few thousand kinds leave the grouping, not a million cases; a mean over the
+-- cases is the sum of their sums over the count of their counts, so the averages are those of
+-- avg() over the cases, to the last digit. One row per case before the join with the facts, not
+-- per (case, activity) (six million at 1M invoices, which outgrow work_mem), and no DISTINCT,
+-- which would sort each case's events twice. Read from a relation, the facts come in case_id
+-- order (its unique index), so that they merge with the cases as the grouping yields them,
+-- rather than a hash of a million cases' lists (350 MB at 1M invoices). The events outside the
+-- period (a timestamp of 'infinity') belong to their case's activities but not to the counts:
+-- each case lists them apart (NULL when there are none, so the kinds stay as many) and the
+-- counts leave them out.
 CREATE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (activity text, events bigint, manual_events bigint, automated_events bigint,
                unknown_events bigint, manual_share numeric, cases bigint, cases_with_manual bigint,
                avg_cycle_days_with_manual numeric, avg_cycle_days_without_manual numeric,
                on_time_rate_with_manual numeric, on_time_rate_without_manual numeric)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.unknown_events, m.manual_share
-             FROM collmine.manual_activity_share(log_schema, '-infinity', 'infinity') m
-            WHERE m.activity IS NOT NULL),
-     -- each kind of case (a distinct pair of activity sets) with its cases' cycle times and
-     -- on-time outcomes summed (_dashboard_case_activity_sets): a few thousand kinds rather
-     -- than a million cases to unnest below. A mean over the cases is the sum of their sums
-     -- over the count of their counts, so the averages are those of avg() over the cases, to
-     -- the last digit.
-     cf AS MATERIALIZED (SELECT c.* FROM collmine._dashboard_case_activity_sets(log_schema, facts) c),
-     -- each activity of a kind of case once (its first position in the list), and whether it
-     -- was done by hand there
-     cu AS (SELECT u.activity, u.activity = ANY (cf.manual_activities) AS manual,
-                   cf.cases, cf.cycle_sum, cf.cycle_n, cf.on_time_sum, cf.on_time_n
-              FROM cf CROSS JOIN LATERAL unnest(cf.activities) WITH ORDINALITY u(activity, n)
-             WHERE u.n = array_position(cf.activities, u.activity)),
-     -- per activity, before the join with a, which would otherwise be rescanned per row
-     ca AS (SELECT cu.activity, sum(cu.cases) AS cases,
-                   coalesce(sum(cu.cases) FILTER (WHERE cu.manual), 0) AS cases_with_manual,
-                   sum(cu.cycle_sum) FILTER (WHERE cu.manual)
-                     / nullif(sum(cu.cycle_n) FILTER (WHERE cu.manual), 0) AS cycle_with,
-                   sum(cu.cycle_sum) FILTER (WHERE NOT cu.manual)
-                     / nullif(sum(cu.cycle_n) FILTER (WHERE NOT cu.manual), 0) AS cycle_without,
-                   sum(cu.on_time_sum) FILTER (WHERE cu.manual)
-                     / nullif(sum(cu.on_time_n) FILTER (WHERE cu.manual), 0) AS on_time_with,
-                   sum(cu.on_time_sum) FILTER (WHERE NOT cu.manual)
-                     / nullif(sum(cu.on_time_n) FILTER (WHERE NOT cu.manual), 0) AS on_time_without
-              FROM cu GROUP BY cu.activity)
-SELECT a.activity::text,
-       a.events::bigint,
-       a.manual_events::bigint,
-       a.automated_events::bigint,
-       a.unknown_events::bigint,
-       a.manual_share::numeric,
-       ca.cases::bigint,
-       ca.cases_with_manual::bigint,
-       ca.cycle_with::numeric,
-       ca.cycle_without::numeric,
-       ca.on_time_with::numeric,
-       ca.on_time_without::numeric
-  FROM a JOIN ca ON ca.activity = a.activity
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format($q$
+    WITH k AS MATERIALIZED (
+             SELECT c.activities, c.automated, c.out_activities, c.out_automated, count(*) AS cases,
+                    sum(cs.cycle_days) AS cycle_sum, count(cs.cycle_days) AS cycle_n,
+                    sum(cs.on_time) AS on_time_sum, count(cs.on_time) AS on_time_n
+               FROM (SELECT e.case_id::text AS case_id, array_agg(e.activity::text) AS activities,
+                            array_agg(e.is_automated) AS automated,
+                            array_agg(e.activity::text) FILTER (WHERE (e.ts >= $1 AND e.ts < $2) IS NOT TRUE) AS out_activities,
+                            array_agg(e.is_automated) FILTER (WHERE (e.ts >= $1 AND e.ts < $2) IS NOT TRUE) AS out_automated
+                       FROM %1$I.events e GROUP BY e.case_id) c
+               LEFT JOIN (SELECT f.case_id, extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
+                                 CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
+                            FROM (%2$s) f %3$s) cs ON cs.case_id = c.case_id
+              GROUP BY c.activities, c.automated, c.out_activities, c.out_automated),
+         -- the events in the period per activity and is_automated: those of each kind of case
+         -- times its cases, less those outside the period
+         n AS (SELECT NULL::text AS gv, u.act, u.is_automated, sum(u.n) AS n
+                 FROM (SELECT x.act, x.is_automated, k.cases AS n
+                         FROM k CROSS JOIN LATERAL unnest(k.activities, k.automated) x(act, is_automated)
+                       UNION ALL
+                       SELECT x.act, x.is_automated, -k.cases
+                         FROM k CROSS JOIN LATERAL unnest(k.out_activities, k.out_automated) x(act, is_automated)) u
+                GROUP BY u.act, u.is_automated
+               HAVING sum(u.n) > 0),
+         a (group_value, activity, events, manual_events, automated_events, unknown_events, manual_share) AS (%4$s),
+         -- each activity of a kind of case once (its first position in the list), and whether it
+         -- was done by hand there (MATERIALIZED: the list of manual ones made once per kind)
+         cm AS MATERIALIZED (
+             SELECT k.activities, k.cases, k.cycle_sum, k.cycle_n, k.on_time_sum, k.on_time_n,
+                    ARRAY(SELECT x.act FROM unnest(k.activities, k.automated) x(act, is_automated)
+                           WHERE NOT x.is_automated) AS manual_activities
+               FROM k),
+         cu AS (SELECT u.activity, u.activity = ANY (cm.manual_activities) AS manual,
+                       cm.cases, cm.cycle_sum, cm.cycle_n, cm.on_time_sum, cm.on_time_n
+                  FROM cm CROSS JOIN LATERAL unnest(cm.activities) WITH ORDINALITY u(activity, n)
+                 WHERE u.n = array_position(cm.activities, u.activity)),
+         -- per activity, before the join with a
+         ca AS (SELECT cu.activity, sum(cu.cases) AS cases,
+                       coalesce(sum(cu.cases) FILTER (WHERE cu.manual), 0) AS cases_with_manual,
+                       sum(cu.cycle_sum) FILTER (WHERE cu.manual)
+                         / nullif(sum(cu.cycle_n) FILTER (WHERE cu.manual), 0) AS cycle_with,
+                       sum(cu.cycle_sum) FILTER (WHERE NOT cu.manual)
+                         / nullif(sum(cu.cycle_n) FILTER (WHERE NOT cu.manual), 0) AS cycle_without,
+                       sum(cu.on_time_sum) FILTER (WHERE cu.manual)
+                         / nullif(sum(cu.on_time_n) FILTER (WHERE cu.manual), 0) AS on_time_with,
+                       sum(cu.on_time_sum) FILTER (WHERE NOT cu.manual)
+                         / nullif(sum(cu.on_time_n) FILTER (WHERE NOT cu.manual), 0) AS on_time_without
+                  FROM cu GROUP BY cu.activity)
+    SELECT a.activity::text,
+           a.events::bigint,
+           a.manual_events::bigint,
+           a.automated_events::bigint,
+           a.unknown_events::bigint,
+           a.manual_share::numeric,
+           ca.cases::bigint,
+           ca.cases_with_manual::bigint,
+           ca.cycle_with::numeric,
+           ca.cycle_without::numeric,
+           ca.on_time_with::numeric,
+           ca.on_time_without::numeric
+      FROM a JOIN ca ON ca.activity = a.activity
+     WHERE a.activity IS NOT NULL
+    $q$, log_schema, collmine._facts_sql(log_schema, NULL, NULL, 'payment_received', facts),
+         CASE WHEN facts IS NOT NULL THEN 'ORDER BY f.case_id' ELSE '' END,
+         collmine._manual_activity_share_sql('SELECT * FROM n'))
+    USING '-infinity'::date::timestamptz, ('infinity'::date + 1)::timestamptz;
+END
 $$;
 
 -- Payment Posting Lag Analysis (docs/dashboards/payment-posting-lag.md): the payment-to-posting
