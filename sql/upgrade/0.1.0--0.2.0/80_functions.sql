@@ -5769,8 +5769,10 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_case_activities(log_schema name, cases text[], activities text[] DEFAULT NULL)
-RETURNS TABLE (case_id text, activity text, events bigint, manual_events bigint)
+CREATE OR REPLACE FUNCTION collmine._dashboard_open_invoices(log_schema name, facts regclass)
+RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
+               currency text, amount numeric, open_amount numeric, invoice_date date, due_date date,
+               days_past_due integer, aging_bucket text, as_of_date date)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -5778,14 +5780,19 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
-        '  FROM %I.events e WHERE e.case_id::text = ANY ($2) AND ($1 IS NULL OR e.activity = ANY ($1)) '
-        ' GROUP BY e.case_id, e.activity', log_schema) USING activities, cases;
+        'SELECT s.case_id, i.customer_id::text, i.customer_name::text, i.segment::text, i.collector::text, '
+        '       s.currency, s.amount, s.open_amount, s.invoice_date, s.due_date, s.days_past_due, '
+        '       s.aging_bucket, s.as_of_date '
+        '  FROM (%s) s JOIN %I.invoices i ON i.case_id::text = s.case_id '
+        ' WHERE s.open_amount > 0',
+        collmine._snapshot_sql(log_schema, NULL, NULL, facts), log_schema);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_last_events(log_schema name, cases text[])
-RETURNS TABLE (case_id text, activity text, ts timestamptz)
+CREATE OR REPLACE FUNCTION collmine._dashboard_case_followups(log_schema name, cases text[], reminder text[], call text[],
+                                                   opened text[], closed text[])
+RETURNS TABLE (case_id text, reminders bigint, calls bigint, open_disputes bigint, last_activity text,
+               last_activity_at timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -5793,9 +5800,14 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
+        'SELECT DISTINCT ON (e.case_id) e.case_id::text, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($2)) OVER w, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($3)) OVER w, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($4)) OVER w - count(*) FILTER (WHERE e.activity = ANY ($5)) OVER w, '
+        '       last_value(e.activity::text) OVER w, last_value(e.ts) OVER w '
         '  FROM %I.events e WHERE e.case_id::text = ANY ($1) '
-        ' ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema) USING cases;
+        'WINDOW w AS (PARTITION BY e.case_id ORDER BY e.ts, e.ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) '
+        ' ORDER BY e.case_id', log_schema) USING cases, reminder, call, opened, closed;
 END
 $$;
 
@@ -5909,28 +5921,23 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (SELECT x.* FROM collmine._snapshot(log_schema, NULL, NULL, facts) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine._dashboard_open_invoices(log_schema, facts) x),
      -- the open invoices: only their events are read below
      o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
-     -- the log's names of the four roles counted (its vocabulary, else the template's);
-     -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
+     -- the log's names of the four roles counted (its vocabulary, else the template's), each
+     -- looked up once
      r AS MATERIALIZED (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
                                collmine._role_activities(log_schema, 'call') AS call,
                                collmine._role_activities(log_schema, 'dispute_opened') AS opened,
                                collmine._role_activities(log_schema, 'dispute_closed') AS closed),
-     ev AS (SELECT a.case_id,
-                   sum(a.events) FILTER (WHERE a.activity = ANY (r.reminder)) AS reminders,
-                   sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
-                   coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.opened)), 0)
-                     - coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.closed)), 0) AS open_disputes
-              FROM r CROSS JOIN o CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema, o.cases,
-                       r.reminder || r.call || r.opened || r.closed) a
-             GROUP BY a.case_id)
+     ev AS (SELECT f.* FROM o CROSS JOIN r
+                   CROSS JOIN LATERAL collmine._dashboard_case_followups(log_schema, o.cases, r.reminder, r.call,
+                                                                         r.opened, r.closed) f)
 SELECT s.case_id::text,
-       i.customer_id::text,
-       i.customer_name::text,
-       i.segment::text,
-       i.collector::text,
+       s.customer_id::text,
+       s.customer_name::text,
+       s.segment::text,
+       s.collector::text,
        s.currency::text,
        s.amount::numeric,
        s.open_amount::numeric,
@@ -5946,13 +5953,10 @@ SELECT s.case_id::text,
              WHEN coalesce(ev.reminders, 0) > 0 THEN 'dunning'
              WHEN s.days_past_due > 0 THEN 'overdue, no action'
              ELSE 'not yet due' END)::text,
-       la.activity::text,
-       la.ts::timestamptz,
+       ev.last_activity::text,
+       ev.last_activity_at::timestamptz,
        s.as_of_date::date
-  FROM s JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = s.case_id
-         LEFT JOIN ev ON ev.case_id = s.case_id
-         LEFT JOIN (SELECT l.* FROM o CROSS JOIN LATERAL collmine._dashboard_last_events(log_schema, o.cases) l) la
-                ON la.case_id = s.case_id
+  FROM s LEFT JOIN ev ON ev.case_id = s.case_id
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_dispute_resolution_time(log_schema name)
