@@ -1190,9 +1190,38 @@ SET jit = off
 AS $$ SELECT * FROM collmine._followup_success(log_schema, collmine._role_activities(log_schema, 'call'),
                                                within_days, period_start, period_end, false, group_by) $$;
 
+-- The formula of manual_activity_share, as a query over the rows of the query src: the number
+-- of events n in the period per group value gv, activity act and is_automated (any row of src
+-- counts, so several rows of one kind add up): one row per (group, activity) with its events
+-- by manual (is_automated = false), automated and unknown (NULL) and the manual share, which
+-- leaves the unknown out, then the row with activity NULL that is the group's total, summed
+-- from those rows (the same rows as GROUPING SETS ((group, activity), (group)), which Citus
+-- cannot run on a distributed log). The one text of it, which manual_activity_share runs over
+-- the events and the manual activity dashboard over its one read of each case's events.
+CREATE FUNCTION collmine._manual_activity_share_sql(src text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
+AS $$
+    SELECT pg_catalog.format($q$
+    WITH c AS MATERIALIZED (
+        SELECT s.gv, s.act, sum(s.n)::bigint AS n,
+               coalesce(sum(s.n) FILTER (WHERE NOT s.is_automated), 0)::bigint AS m,
+               coalesce(sum(s.n) FILTER (WHERE s.is_automated), 0)::bigint AS a,
+               coalesce(sum(s.n) FILTER (WHERE s.is_automated IS NULL), 0)::bigint AS u
+          FROM (%s) s
+         GROUP BY s.gv, s.act)
+    SELECT c.gv, c.act, c.n, c.m, c.a, c.u, c.m::numeric / nullif(c.m + c.a, 0) FROM c
+    UNION ALL
+    SELECT c.gv, NULL::text, sum(c.n)::bigint, sum(c.m)::bigint, sum(c.a)::bigint, sum(c.u)::bigint,
+           sum(c.m) / nullif(sum(c.m) + sum(c.a), 0)
+      FROM c GROUP BY c.gv
+     ORDER BY 1, 2 NULLS FIRST
+    $q$, src)
+$$;
+
 -- Manual activity share: events in the period by is_automated, per group and activity; the row
 -- with activity NULL is the group's total. Events with is_automated NULL are counted as unknown
--- and left out of the share.
+-- and left out of the share (_manual_activity_share_sql).
 CREATE FUNCTION collmine.manual_activity_share(log_schema name, period_start date, period_end date,
                                                group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, activity text, events bigint, manual_events bigint,
@@ -1207,24 +1236,12 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
-    -- per (group, activity), then the group totals summed from those rows: the same rows as
-    -- GROUPING SETS ((group, activity), (group)), which Citus cannot run on a distributed log
-    RETURN QUERY EXECUTE format($q$
-        WITH c AS MATERIALIZED (
-            SELECT (%2$s) AS gv, e.activity::text AS act, count(*) AS n,
-                   count(*) FILTER (WHERE NOT e.is_automated) AS m,
-                   count(*) FILTER (WHERE e.is_automated) AS a,
-                   count(*) FILTER (WHERE e.is_automated IS NULL) AS u
-              FROM %1$I.events e LEFT JOIN %1$I.invoices i ON i.case_id::text = e.case_id::text
-             WHERE e.ts >= $1 AND e.ts < $2
-             GROUP BY 1, 2)
-        SELECT c.gv, c.act, c.n, c.m, c.a, c.u, c.m::numeric / nullif(c.m + c.a, 0) FROM c
-        UNION ALL
-        SELECT c.gv, NULL::text, sum(c.n)::bigint, sum(c.m)::bigint, sum(c.a)::bigint, sum(c.u)::bigint,
-               sum(c.m) / nullif(sum(c.m) + sum(c.a), 0)
-          FROM c GROUP BY c.gv
-         ORDER BY 1, 2 NULLS FIRST
-    $q$, log_schema, grp) USING period_start::timestamptz, (period_end + 1)::timestamptz;
+    RETURN QUERY EXECUTE collmine._manual_activity_share_sql(format($q$
+        SELECT (%2$s) AS gv, e.activity::text AS act, e.is_automated, count(*) AS n
+          FROM %1$I.events e LEFT JOIN %1$I.invoices i ON i.case_id::text = e.case_id::text
+         WHERE e.ts >= $1 AND e.ts < $2
+         GROUP BY 1, 2, 3
+    $q$, log_schema, grp)) USING period_start::timestamptz, (period_end + 1)::timestamptz;
 END
 $$;
 

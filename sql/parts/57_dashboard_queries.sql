@@ -43,12 +43,15 @@ BEGIN
 END
 $$;
 
--- Per case of cases and activity: how many events, how many done by hand (is_automated =
--- false); only the named activities when activities is not NULL. Only the cases named: the
--- caller needs a few (the open invoices), read from the connectors' index on events (case_id,
--- ts, ord) rather than by a pass over the whole log.
-CREATE FUNCTION collmine._dashboard_case_activities(log_schema name, cases text[], activities text[] DEFAULT NULL)
-RETURNS TABLE (case_id text, activity text, events bigint, manual_events bigint)
+-- The open invoices as of the log's last event date (the snapshot's, _snapshot_sql: computed, or
+-- read from the invoice facts in facts), each with the attributes the aging dashboard shows from
+-- the log's invoices (typed as _dashboard_invoices types them). One query, so that only the open
+-- invoices (8% at 1M invoices) leave it: not every invoice's snapshot and attributes, each
+-- stored whole in a function's result and then matched.
+CREATE FUNCTION collmine._dashboard_open_invoices(log_schema name, facts regclass)
+RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
+               currency text, amount numeric, open_amount numeric, invoice_date date, due_date date,
+               days_past_due integer, aging_bucket text, as_of_date date)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -56,26 +59,25 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
-        '  FROM %I.events e WHERE e.case_id::text = ANY ($2) AND ($1 IS NULL OR e.activity = ANY ($1)) '
-        ' GROUP BY e.case_id, e.activity', log_schema) USING activities, cases;
+        'SELECT s.case_id, i.customer_id::text, i.customer_name::text, i.segment::text, i.collector::text, '
+        '       s.currency, s.amount, s.open_amount, s.invoice_date, s.due_date, s.days_past_due, '
+        '       s.aging_bucket, s.as_of_date '
+        '  FROM (%s) s JOIN %I.invoices i ON i.case_id::text = s.case_id '
+        ' WHERE s.open_amount > 0',
+        collmine._snapshot_sql(log_schema, NULL, NULL, facts), log_schema);
 END
 $$;
 
--- Per kind of case, a distinct pair of its activity sets, with its cases' cycle times and
--- on-time outcomes summed (the manual activity dashboard's inputs): each case's activities and
--- those done by hand (is_automated = false), one element per event, so an activity repeats as
--- often as it occurs and the order is unspecified (callers take each activity of a kind once,
--- by array_position); a settled case's cycle time in days and whether it was paid on time (1
--- or 0) from its invoice facts (_facts_sql: computed, or read from facts). One row per case
--- before the join, not per (case, activity): at 1M invoices the per-pair rows (six million)
--- outgrow work_mem and spill; and no DISTINCT, which would sort each case's events twice. The
--- join inside one statement, where the planner sees the log's and the facts' sizes (over two
--- function results it sorted a million cases' arrays on disk to merge them), and summed per
--- kind of case here: a few thousand rows leave, not a million.
-CREATE FUNCTION collmine._dashboard_case_activity_sets(log_schema name, facts regclass)
-RETURNS TABLE (activities text[], manual_activities text[], cases bigint, cycle_sum numeric, cycle_n bigint,
-               on_time_sum bigint, on_time_n bigint)
+-- For each case of cases, in one read of its events: how many are of the activities in
+-- reminder and in call, how many more are in opened than in closed (disputes still open), and
+-- its last event in (ts, ord) order (the last row of its window in that order). Only the cases
+-- named: the caller needs a few (the open invoices), read in (case_id, ts, ord) order from the
+-- connectors' index on events rather than by a pass over the whole log, so that the window
+-- needs no sort.
+CREATE FUNCTION collmine._dashboard_case_followups(log_schema name, cases text[], reminder text[], call text[],
+                                                   opened text[], closed text[])
+RETURNS TABLE (case_id text, reminders bigint, calls bigint, open_disputes bigint, last_activity text,
+               last_activity_at timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -83,33 +85,14 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT c.activities, c.manual_activities, count(*), sum(cs.cycle_days), count(cs.cycle_days), '
-        '       sum(cs.on_time), count(cs.on_time) '
-        '  FROM (SELECT e.case_id::text AS case_id, array_agg(e.activity::text) AS activities, '
-        '               coalesce(array_agg(e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') AS manual_activities '
-        '          FROM %I.events e GROUP BY e.case_id) c '
-        '  LEFT JOIN (SELECT f.case_id, extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days, '
-        '                    CASE WHEN f.status = ''settled'' THEN f.paid_on_time::integer END AS on_time '
-        '               FROM (%s) f) cs ON cs.case_id = c.case_id '
-        ' GROUP BY c.activities, c.manual_activities',
-        log_schema, collmine._facts_sql(log_schema, NULL, NULL, 'payment_received', facts));
-END
-$$;
-
--- The last event in (ts, ord) order of each case of cases (all keys descending, so that the
--- connectors' index on events (case_id, ts, ord) is read backwards for just those cases).
-CREATE FUNCTION collmine._dashboard_last_events(log_schema name, cases text[])
-RETURNS TABLE (case_id text, activity text, ts timestamptz)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-BEGIN
-    PERFORM collmine._check_log(log_schema);
-    RETURN QUERY EXECUTE format(
-        'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
+        'SELECT DISTINCT ON (e.case_id) e.case_id::text, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($2)) OVER w, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($3)) OVER w, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($4)) OVER w - count(*) FILTER (WHERE e.activity = ANY ($5)) OVER w, '
+        '       last_value(e.activity::text) OVER w, last_value(e.ts) OVER w '
         '  FROM %I.events e WHERE e.case_id::text = ANY ($1) '
-        ' ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema) USING cases;
+        'WINDOW w AS (PARTITION BY e.case_id ORDER BY e.ts, e.ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) '
+        ' ORDER BY e.case_id', log_schema) USING cases, reminder, call, opened, closed;
 END
 $$;
 
@@ -234,28 +217,23 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (SELECT x.* FROM collmine._snapshot(log_schema, NULL, NULL, facts) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine._dashboard_open_invoices(log_schema, facts) x),
      -- the open invoices: only their events are read below
      o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
-     -- the log's names of the four roles counted (its vocabulary, else the template's);
-     -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
+     -- the log's names of the four roles counted (its vocabulary, else the template's), each
+     -- looked up once
      r AS MATERIALIZED (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
                                collmine._role_activities(log_schema, 'call') AS call,
                                collmine._role_activities(log_schema, 'dispute_opened') AS opened,
                                collmine._role_activities(log_schema, 'dispute_closed') AS closed),
-     ev AS (SELECT a.case_id,
-                   sum(a.events) FILTER (WHERE a.activity = ANY (r.reminder)) AS reminders,
-                   sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
-                   coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.opened)), 0)
-                     - coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.closed)), 0) AS open_disputes
-              FROM r CROSS JOIN o CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema, o.cases,
-                       r.reminder || r.call || r.opened || r.closed) a
-             GROUP BY a.case_id)
+     ev AS (SELECT f.* FROM o CROSS JOIN r
+                   CROSS JOIN LATERAL collmine._dashboard_case_followups(log_schema, o.cases, r.reminder, r.call,
+                                                                         r.opened, r.closed) f)
 SELECT s.case_id::text,
-       i.customer_id::text,
-       i.customer_name::text,
-       i.segment::text,
-       i.collector::text,
+       s.customer_id::text,
+       s.customer_name::text,
+       s.segment::text,
+       s.collector::text,
        s.currency::text,
        s.amount::numeric,
        s.open_amount::numeric,
@@ -271,13 +249,10 @@ SELECT s.case_id::text,
              WHEN coalesce(ev.reminders, 0) > 0 THEN 'dunning'
              WHEN s.days_past_due > 0 THEN 'overdue, no action'
              ELSE 'not yet due' END)::text,
-       la.activity::text,
-       la.ts::timestamptz,
+       ev.last_activity::text,
+       ev.last_activity_at::timestamptz,
        s.as_of_date::date
-  FROM s JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = s.case_id
-         LEFT JOIN ev ON ev.case_id = s.case_id
-         LEFT JOIN (SELECT l.* FROM o CROSS JOIN LATERAL collmine._dashboard_last_events(log_schema, o.cases) l) la
-                ON la.case_id = s.case_id
+  FROM s LEFT JOIN ev ON ev.case_id = s.case_id
 $$;
 
 -- Invoice Dispute Resolution Time (docs/dashboards/dispute-resolution-time.md).
@@ -335,58 +310,103 @@ SELECT r.attribute::text,
   FROM collmine.root_causes(log_schema, 'written_off') r
 $$;
 
--- Manual Activity Frequency and Impact (docs/dashboards/manual-activity-impact.md). The event
--- counts are manual_activity_share over the whole log; a settled case's cycle time and whether
--- it was paid on time are its invoice_facts (the one derivation of both).
+-- Manual Activity Frequency and Impact (docs/dashboards/manual-activity-impact.md), from one
+-- read of the log: each case's events, one element per event in (case_id, ts, ord) order (the
+-- index's, not needed for the figures), give both the event counts, over which
+-- manual_activity_share's formula runs (_manual_activity_share_sql, the one text of it, over
+-- the whole log: '-infinity' to 'infinity'), and each case's activities with whether each was
+-- done by hand (is_automated = false). A settled case's cycle time and whether it was paid on
+-- time are its invoice facts (_facts_sql: the one derivation of both).
+--
+-- The cases are summed per kind (a distinct list of activities and is_automated flags) before
+-- anything else: a few thousand kinds leave the grouping, not a million cases; a mean over the
+-- cases is the sum of their sums over the count of their counts, so the averages are those of
+-- avg() over the cases, to the last digit. One row per case before the join with the facts, not
+-- per (case, activity) (six million at 1M invoices, which outgrow work_mem), and no DISTINCT,
+-- which would sort each case's events twice. Read from a relation, the facts come in case_id
+-- order (its unique index), so that they merge with the cases as the grouping yields them,
+-- rather than a hash of a million cases' lists (350 MB at 1M invoices). The events outside the
+-- period (a timestamp of 'infinity') belong to their case's activities but not to the counts:
+-- each case lists them apart (NULL when there are none, so the kinds stay as many) and the
+-- counts leave them out.
 CREATE FUNCTION collmine.dashboard_manual_activity_impact(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (activity text, events bigint, manual_events bigint, automated_events bigint,
                unknown_events bigint, manual_share numeric, cases bigint, cases_with_manual bigint,
                avg_cycle_days_with_manual numeric, avg_cycle_days_without_manual numeric,
                on_time_rate_with_manual numeric, on_time_rate_without_manual numeric)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.unknown_events, m.manual_share
-             FROM collmine.manual_activity_share(log_schema, '-infinity', 'infinity') m
-            WHERE m.activity IS NOT NULL),
-     -- each kind of case (a distinct pair of activity sets) with its cases' cycle times and
-     -- on-time outcomes summed (_dashboard_case_activity_sets): a few thousand kinds rather
-     -- than a million cases to unnest below. A mean over the cases is the sum of their sums
-     -- over the count of their counts, so the averages are those of avg() over the cases, to
-     -- the last digit.
-     cf AS MATERIALIZED (SELECT c.* FROM collmine._dashboard_case_activity_sets(log_schema, facts) c),
-     -- each activity of a kind of case once (its first position in the list), and whether it
-     -- was done by hand there
-     cu AS (SELECT u.activity, u.activity = ANY (cf.manual_activities) AS manual,
-                   cf.cases, cf.cycle_sum, cf.cycle_n, cf.on_time_sum, cf.on_time_n
-              FROM cf CROSS JOIN LATERAL unnest(cf.activities) WITH ORDINALITY u(activity, n)
-             WHERE u.n = array_position(cf.activities, u.activity)),
-     -- per activity, before the join with a, which would otherwise be rescanned per row
-     ca AS (SELECT cu.activity, sum(cu.cases) AS cases,
-                   coalesce(sum(cu.cases) FILTER (WHERE cu.manual), 0) AS cases_with_manual,
-                   sum(cu.cycle_sum) FILTER (WHERE cu.manual)
-                     / nullif(sum(cu.cycle_n) FILTER (WHERE cu.manual), 0) AS cycle_with,
-                   sum(cu.cycle_sum) FILTER (WHERE NOT cu.manual)
-                     / nullif(sum(cu.cycle_n) FILTER (WHERE NOT cu.manual), 0) AS cycle_without,
-                   sum(cu.on_time_sum) FILTER (WHERE cu.manual)
-                     / nullif(sum(cu.on_time_n) FILTER (WHERE cu.manual), 0) AS on_time_with,
-                   sum(cu.on_time_sum) FILTER (WHERE NOT cu.manual)
-                     / nullif(sum(cu.on_time_n) FILTER (WHERE NOT cu.manual), 0) AS on_time_without
-              FROM cu GROUP BY cu.activity)
-SELECT a.activity::text,
-       a.events::bigint,
-       a.manual_events::bigint,
-       a.automated_events::bigint,
-       a.unknown_events::bigint,
-       a.manual_share::numeric,
-       ca.cases::bigint,
-       ca.cases_with_manual::bigint,
-       ca.cycle_with::numeric,
-       ca.cycle_without::numeric,
-       ca.on_time_with::numeric,
-       ca.on_time_without::numeric
-  FROM a JOIN ca ON ca.activity = a.activity
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format($q$
+    WITH k AS MATERIALIZED (
+             SELECT c.activities, c.automated, c.out_activities, c.out_automated, count(*) AS cases,
+                    sum(cs.cycle_days) AS cycle_sum, count(cs.cycle_days) AS cycle_n,
+                    sum(cs.on_time) AS on_time_sum, count(cs.on_time) AS on_time_n
+               FROM (SELECT e.case_id::text AS case_id, array_agg(e.activity::text) AS activities,
+                            array_agg(e.is_automated) AS automated,
+                            array_agg(e.activity::text) FILTER (WHERE (e.ts >= $1 AND e.ts < $2) IS NOT TRUE) AS out_activities,
+                            array_agg(e.is_automated) FILTER (WHERE (e.ts >= $1 AND e.ts < $2) IS NOT TRUE) AS out_automated
+                       FROM %1$I.events e GROUP BY e.case_id) c
+               LEFT JOIN (SELECT f.case_id, extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
+                                 CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
+                            FROM (%2$s) f %3$s) cs ON cs.case_id = c.case_id
+              GROUP BY c.activities, c.automated, c.out_activities, c.out_automated),
+         -- the events in the period per activity and is_automated: those of each kind of case
+         -- times its cases, less those outside the period
+         n AS (SELECT NULL::text AS gv, u.act, u.is_automated, sum(u.n) AS n
+                 FROM (SELECT x.act, x.is_automated, k.cases AS n
+                         FROM k CROSS JOIN LATERAL unnest(k.activities, k.automated) x(act, is_automated)
+                       UNION ALL
+                       SELECT x.act, x.is_automated, -k.cases
+                         FROM k CROSS JOIN LATERAL unnest(k.out_activities, k.out_automated) x(act, is_automated)) u
+                GROUP BY u.act, u.is_automated
+               HAVING sum(u.n) > 0),
+         a (group_value, activity, events, manual_events, automated_events, unknown_events, manual_share) AS (%4$s),
+         -- each activity of a kind of case once (its first position in the list), and whether it
+         -- was done by hand there (MATERIALIZED: the list of manual ones made once per kind)
+         cm AS MATERIALIZED (
+             SELECT k.activities, k.cases, k.cycle_sum, k.cycle_n, k.on_time_sum, k.on_time_n,
+                    ARRAY(SELECT x.act FROM unnest(k.activities, k.automated) x(act, is_automated)
+                           WHERE NOT x.is_automated) AS manual_activities
+               FROM k),
+         cu AS (SELECT u.activity, u.activity = ANY (cm.manual_activities) AS manual,
+                       cm.cases, cm.cycle_sum, cm.cycle_n, cm.on_time_sum, cm.on_time_n
+                  FROM cm CROSS JOIN LATERAL unnest(cm.activities) WITH ORDINALITY u(activity, n)
+                 WHERE u.n = array_position(cm.activities, u.activity)),
+         -- per activity, before the join with a
+         ca AS (SELECT cu.activity, sum(cu.cases) AS cases,
+                       coalesce(sum(cu.cases) FILTER (WHERE cu.manual), 0) AS cases_with_manual,
+                       sum(cu.cycle_sum) FILTER (WHERE cu.manual)
+                         / nullif(sum(cu.cycle_n) FILTER (WHERE cu.manual), 0) AS cycle_with,
+                       sum(cu.cycle_sum) FILTER (WHERE NOT cu.manual)
+                         / nullif(sum(cu.cycle_n) FILTER (WHERE NOT cu.manual), 0) AS cycle_without,
+                       sum(cu.on_time_sum) FILTER (WHERE cu.manual)
+                         / nullif(sum(cu.on_time_n) FILTER (WHERE cu.manual), 0) AS on_time_with,
+                       sum(cu.on_time_sum) FILTER (WHERE NOT cu.manual)
+                         / nullif(sum(cu.on_time_n) FILTER (WHERE NOT cu.manual), 0) AS on_time_without
+                  FROM cu GROUP BY cu.activity)
+    SELECT a.activity::text,
+           a.events::bigint,
+           a.manual_events::bigint,
+           a.automated_events::bigint,
+           a.unknown_events::bigint,
+           a.manual_share::numeric,
+           ca.cases::bigint,
+           ca.cases_with_manual::bigint,
+           ca.cycle_with::numeric,
+           ca.cycle_without::numeric,
+           ca.on_time_with::numeric,
+           ca.on_time_without::numeric
+      FROM a JOIN ca ON ca.activity = a.activity
+     WHERE a.activity IS NOT NULL
+    $q$, log_schema, collmine._facts_sql(log_schema, NULL, NULL, 'payment_received', facts),
+         CASE WHEN facts IS NOT NULL THEN 'ORDER BY f.case_id' ELSE '' END,
+         collmine._manual_activity_share_sql('SELECT * FROM n'))
+    USING '-infinity'::date::timestamptz, ('infinity'::date + 1)::timestamptz;
+END
 $$;
 
 -- Payment Posting Lag Analysis (docs/dashboards/payment-posting-lag.md): the payment-to-posting

@@ -4530,6 +4530,27 @@ SET jit = off
 AS $$ SELECT * FROM collmine._followup_success(log_schema, collmine._role_activities(log_schema, 'call'),
                                                within_days, period_start, period_end, false, group_by) $$;
 
+CREATE OR REPLACE FUNCTION collmine._manual_activity_share_sql(src text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE   -- (format() is STABLE)
+AS $$
+    SELECT pg_catalog.format($q$
+    WITH c AS MATERIALIZED (
+        SELECT s.gv, s.act, sum(s.n)::bigint AS n,
+               coalesce(sum(s.n) FILTER (WHERE NOT s.is_automated), 0)::bigint AS m,
+               coalesce(sum(s.n) FILTER (WHERE s.is_automated), 0)::bigint AS a,
+               coalesce(sum(s.n) FILTER (WHERE s.is_automated IS NULL), 0)::bigint AS u
+          FROM (%s) s
+         GROUP BY s.gv, s.act)
+    SELECT c.gv, c.act, c.n, c.m, c.a, c.u, c.m::numeric / nullif(c.m + c.a, 0) FROM c
+    UNION ALL
+    SELECT c.gv, NULL::text, sum(c.n)::bigint, sum(c.m)::bigint, sum(c.a)::bigint, sum(c.u)::bigint,
+           sum(c.m) / nullif(sum(c.m) + sum(c.a), 0)
+      FROM c GROUP BY c.gv
+     ORDER BY 1, 2 NULLS FIRST
+    $q$, src)
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.manual_activity_share(log_schema name, period_start date, period_end date,
                                                group_by text DEFAULT NULL)
 RETURNS TABLE (group_value text, activity text, events bigint, manual_events bigint,
@@ -4544,24 +4565,12 @@ BEGIN
     PERFORM collmine._check_period(period_start, period_end);
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
-    -- per (group, activity), then the group totals summed from those rows: the same rows as
-    -- GROUPING SETS ((group, activity), (group)), which Citus cannot run on a distributed log
-    RETURN QUERY EXECUTE format($q$
-        WITH c AS MATERIALIZED (
-            SELECT (%2$s) AS gv, e.activity::text AS act, count(*) AS n,
-                   count(*) FILTER (WHERE NOT e.is_automated) AS m,
-                   count(*) FILTER (WHERE e.is_automated) AS a,
-                   count(*) FILTER (WHERE e.is_automated IS NULL) AS u
-              FROM %1$I.events e LEFT JOIN %1$I.invoices i ON i.case_id::text = e.case_id::text
-             WHERE e.ts >= $1 AND e.ts < $2
-             GROUP BY 1, 2)
-        SELECT c.gv, c.act, c.n, c.m, c.a, c.u, c.m::numeric / nullif(c.m + c.a, 0) FROM c
-        UNION ALL
-        SELECT c.gv, NULL::text, sum(c.n)::bigint, sum(c.m)::bigint, sum(c.a)::bigint, sum(c.u)::bigint,
-               sum(c.m) / nullif(sum(c.m) + sum(c.a), 0)
-          FROM c GROUP BY c.gv
-         ORDER BY 1, 2 NULLS FIRST
-    $q$, log_schema, grp) USING period_start::timestamptz, (period_end + 1)::timestamptz;
+    RETURN QUERY EXECUTE collmine._manual_activity_share_sql(format($q$
+        SELECT (%2$s) AS gv, e.activity::text AS act, e.is_automated, count(*) AS n
+          FROM %1$I.events e LEFT JOIN %1$I.invoices i ON i.case_id::text = e.case_id::text
+         WHERE e.ts >= $1 AND e.ts < $2
+         GROUP BY 1, 2, 3
+    $q$, log_schema, grp)) USING period_start::timestamptz, (period_end + 1)::timestamptz;
 END
 $$;
 
@@ -5781,8 +5790,10 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_case_activities(log_schema name, cases text[], activities text[] DEFAULT NULL)
-RETURNS TABLE (case_id text, activity text, events bigint, manual_events bigint)
+CREATE OR REPLACE FUNCTION collmine._dashboard_open_invoices(log_schema name, facts regclass)
+RETURNS TABLE (case_id text, customer_id text, customer_name text, segment text, collector text,
+               currency text, amount numeric, open_amount numeric, invoice_date date, due_date date,
+               days_past_due integer, aging_bucket text, as_of_date date)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -5790,15 +5801,19 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT e.case_id::text, e.activity::text, count(*), count(*) FILTER (WHERE NOT e.is_automated) '
-        '  FROM %I.events e WHERE e.case_id::text = ANY ($2) AND ($1 IS NULL OR e.activity = ANY ($1)) '
-        ' GROUP BY e.case_id, e.activity', log_schema) USING activities, cases;
+        'SELECT s.case_id, i.customer_id::text, i.customer_name::text, i.segment::text, i.collector::text, '
+        '       s.currency, s.amount, s.open_amount, s.invoice_date, s.due_date, s.days_past_due, '
+        '       s.aging_bucket, s.as_of_date '
+        '  FROM (%s) s JOIN %I.invoices i ON i.case_id::text = s.case_id '
+        ' WHERE s.open_amount > 0',
+        collmine._snapshot_sql(log_schema, NULL, NULL, facts), log_schema);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._dashboard_case_activity_sets(log_schema name, facts regclass)
-RETURNS TABLE (activities text[], manual_activities text[], cases bigint, cycle_sum numeric, cycle_n bigint,
-               on_time_sum bigint, on_time_n bigint)
+CREATE OR REPLACE FUNCTION collmine._dashboard_case_followups(log_schema name, cases text[], reminder text[], call text[],
+                                                   opened text[], closed text[])
+RETURNS TABLE (case_id text, reminders bigint, calls bigint, open_disputes bigint, last_activity text,
+               last_activity_at timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -5806,31 +5821,14 @@ AS $$
 BEGIN
     PERFORM collmine._check_log(log_schema);
     RETURN QUERY EXECUTE format(
-        'SELECT c.activities, c.manual_activities, count(*), sum(cs.cycle_days), count(cs.cycle_days), '
-        '       sum(cs.on_time), count(cs.on_time) '
-        '  FROM (SELECT e.case_id::text AS case_id, array_agg(e.activity::text) AS activities, '
-        '               coalesce(array_agg(e.activity::text) FILTER (WHERE NOT e.is_automated), ''{}'') AS manual_activities '
-        '          FROM %I.events e GROUP BY e.case_id) c '
-        '  LEFT JOIN (SELECT f.case_id, extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days, '
-        '                    CASE WHEN f.status = ''settled'' THEN f.paid_on_time::integer END AS on_time '
-        '               FROM (%s) f) cs ON cs.case_id = c.case_id '
-        ' GROUP BY c.activities, c.manual_activities',
-        log_schema, collmine._facts_sql(log_schema, NULL, NULL, 'payment_received', facts));
-END
-$$;
-
-CREATE OR REPLACE FUNCTION collmine._dashboard_last_events(log_schema name, cases text[])
-RETURNS TABLE (case_id text, activity text, ts timestamptz)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-BEGIN
-    PERFORM collmine._check_log(log_schema);
-    RETURN QUERY EXECUTE format(
-        'SELECT DISTINCT ON (e.case_id) e.case_id::text, e.activity::text, e.ts '
+        'SELECT DISTINCT ON (e.case_id) e.case_id::text, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($2)) OVER w, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($3)) OVER w, '
+        '       count(*) FILTER (WHERE e.activity = ANY ($4)) OVER w - count(*) FILTER (WHERE e.activity = ANY ($5)) OVER w, '
+        '       last_value(e.activity::text) OVER w, last_value(e.ts) OVER w '
         '  FROM %I.events e WHERE e.case_id::text = ANY ($1) '
-        ' ORDER BY e.case_id DESC, e.ts DESC, e.ord DESC', log_schema) USING cases;
+        'WINDOW w AS (PARTITION BY e.case_id ORDER BY e.ts, e.ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) '
+        ' ORDER BY e.case_id', log_schema) USING cases, reminder, call, opened, closed;
 END
 $$;
 
@@ -5946,28 +5944,23 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (SELECT x.* FROM collmine._snapshot(log_schema, NULL, NULL, facts) x WHERE x.open_amount > 0),
+WITH s AS MATERIALIZED (SELECT x.* FROM collmine._dashboard_open_invoices(log_schema, facts) x),
      -- the open invoices: only their events are read below
      o AS MATERIALIZED (SELECT array_agg(s.case_id) AS cases FROM s),
-     -- the log's names of the four roles counted (its vocabulary, else the template's);
-     -- MATERIALIZED, so that each lookup runs once, not once per row of the FILTERs below
+     -- the log's names of the four roles counted (its vocabulary, else the template's), each
+     -- looked up once
      r AS MATERIALIZED (SELECT collmine._role_activities(log_schema, 'reminder') AS reminder,
                                collmine._role_activities(log_schema, 'call') AS call,
                                collmine._role_activities(log_schema, 'dispute_opened') AS opened,
                                collmine._role_activities(log_schema, 'dispute_closed') AS closed),
-     ev AS (SELECT a.case_id,
-                   sum(a.events) FILTER (WHERE a.activity = ANY (r.reminder)) AS reminders,
-                   sum(a.events) FILTER (WHERE a.activity = ANY (r.call)) AS calls,
-                   coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.opened)), 0)
-                     - coalesce(sum(a.events) FILTER (WHERE a.activity = ANY (r.closed)), 0) AS open_disputes
-              FROM r CROSS JOIN o CROSS JOIN LATERAL collmine._dashboard_case_activities(log_schema, o.cases,
-                       r.reminder || r.call || r.opened || r.closed) a
-             GROUP BY a.case_id)
+     ev AS (SELECT f.* FROM o CROSS JOIN r
+                   CROSS JOIN LATERAL collmine._dashboard_case_followups(log_schema, o.cases, r.reminder, r.call,
+                                                                         r.opened, r.closed) f)
 SELECT s.case_id::text,
-       i.customer_id::text,
-       i.customer_name::text,
-       i.segment::text,
-       i.collector::text,
+       s.customer_id::text,
+       s.customer_name::text,
+       s.segment::text,
+       s.collector::text,
        s.currency::text,
        s.amount::numeric,
        s.open_amount::numeric,
@@ -5983,13 +5976,10 @@ SELECT s.case_id::text,
              WHEN coalesce(ev.reminders, 0) > 0 THEN 'dunning'
              WHEN s.days_past_due > 0 THEN 'overdue, no action'
              ELSE 'not yet due' END)::text,
-       la.activity::text,
-       la.ts::timestamptz,
+       ev.last_activity::text,
+       ev.last_activity_at::timestamptz,
        s.as_of_date::date
-  FROM s JOIN collmine._dashboard_invoices(log_schema) i ON i.case_id = s.case_id
-         LEFT JOIN ev ON ev.case_id = s.case_id
-         LEFT JOIN (SELECT l.* FROM o CROSS JOIN LATERAL collmine._dashboard_last_events(log_schema, o.cases) l) la
-                ON la.case_id = s.case_id
+  FROM s LEFT JOIN ev ON ev.case_id = s.case_id
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_dispute_resolution_time(log_schema name)
@@ -6050,50 +6040,79 @@ RETURNS TABLE (activity text, events bigint, manual_events bigint, automated_eve
                unknown_events bigint, manual_share numeric, cases bigint, cases_with_manual bigint,
                avg_cycle_days_with_manual numeric, avg_cycle_days_without_manual numeric,
                on_time_rate_with_manual numeric, on_time_rate_without_manual numeric)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH a AS (SELECT m.activity, m.events, m.manual_events, m.automated_events, m.unknown_events, m.manual_share
-             FROM collmine.manual_activity_share(log_schema, '-infinity', 'infinity') m
-            WHERE m.activity IS NOT NULL),
-     -- each kind of case (a distinct pair of activity sets) with its cases' cycle times and
-     -- on-time outcomes summed (_dashboard_case_activity_sets): a few thousand kinds rather
-     -- than a million cases to unnest below. A mean over the cases is the sum of their sums
-     -- over the count of their counts, so the averages are those of avg() over the cases, to
-     -- the last digit.
-     cf AS MATERIALIZED (SELECT c.* FROM collmine._dashboard_case_activity_sets(log_schema, facts) c),
-     -- each activity of a kind of case once (its first position in the list), and whether it
-     -- was done by hand there
-     cu AS (SELECT u.activity, u.activity = ANY (cf.manual_activities) AS manual,
-                   cf.cases, cf.cycle_sum, cf.cycle_n, cf.on_time_sum, cf.on_time_n
-              FROM cf CROSS JOIN LATERAL unnest(cf.activities) WITH ORDINALITY u(activity, n)
-             WHERE u.n = array_position(cf.activities, u.activity)),
-     -- per activity, before the join with a, which would otherwise be rescanned per row
-     ca AS (SELECT cu.activity, sum(cu.cases) AS cases,
-                   coalesce(sum(cu.cases) FILTER (WHERE cu.manual), 0) AS cases_with_manual,
-                   sum(cu.cycle_sum) FILTER (WHERE cu.manual)
-                     / nullif(sum(cu.cycle_n) FILTER (WHERE cu.manual), 0) AS cycle_with,
-                   sum(cu.cycle_sum) FILTER (WHERE NOT cu.manual)
-                     / nullif(sum(cu.cycle_n) FILTER (WHERE NOT cu.manual), 0) AS cycle_without,
-                   sum(cu.on_time_sum) FILTER (WHERE cu.manual)
-                     / nullif(sum(cu.on_time_n) FILTER (WHERE cu.manual), 0) AS on_time_with,
-                   sum(cu.on_time_sum) FILTER (WHERE NOT cu.manual)
-                     / nullif(sum(cu.on_time_n) FILTER (WHERE NOT cu.manual), 0) AS on_time_without
-              FROM cu GROUP BY cu.activity)
-SELECT a.activity::text,
-       a.events::bigint,
-       a.manual_events::bigint,
-       a.automated_events::bigint,
-       a.unknown_events::bigint,
-       a.manual_share::numeric,
-       ca.cases::bigint,
-       ca.cases_with_manual::bigint,
-       ca.cycle_with::numeric,
-       ca.cycle_without::numeric,
-       ca.on_time_with::numeric,
-       ca.on_time_without::numeric
-  FROM a JOIN ca ON ca.activity = a.activity
+BEGIN
+    PERFORM collmine._check_log(log_schema);
+    RETURN QUERY EXECUTE format($q$
+    WITH k AS MATERIALIZED (
+             SELECT c.activities, c.automated, c.out_activities, c.out_automated, count(*) AS cases,
+                    sum(cs.cycle_days) AS cycle_sum, count(cs.cycle_days) AS cycle_n,
+                    sum(cs.on_time) AS on_time_sum, count(cs.on_time) AS on_time_n
+               FROM (SELECT e.case_id::text AS case_id, array_agg(e.activity::text) AS activities,
+                            array_agg(e.is_automated) AS automated,
+                            array_agg(e.activity::text) FILTER (WHERE (e.ts >= $1 AND e.ts < $2) IS NOT TRUE) AS out_activities,
+                            array_agg(e.is_automated) FILTER (WHERE (e.ts >= $1 AND e.ts < $2) IS NOT TRUE) AS out_automated
+                       FROM %1$I.events e GROUP BY e.case_id) c
+               LEFT JOIN (SELECT f.case_id, extract(epoch FROM f.cycle_time)::numeric / 86400 AS cycle_days,
+                                 CASE WHEN f.status = 'settled' THEN f.paid_on_time::integer END AS on_time
+                            FROM (%2$s) f %3$s) cs ON cs.case_id = c.case_id
+              GROUP BY c.activities, c.automated, c.out_activities, c.out_automated),
+         -- the events in the period per activity and is_automated: those of each kind of case
+         -- times its cases, less those outside the period
+         n AS (SELECT NULL::text AS gv, u.act, u.is_automated, sum(u.n) AS n
+                 FROM (SELECT x.act, x.is_automated, k.cases AS n
+                         FROM k CROSS JOIN LATERAL unnest(k.activities, k.automated) x(act, is_automated)
+                       UNION ALL
+                       SELECT x.act, x.is_automated, -k.cases
+                         FROM k CROSS JOIN LATERAL unnest(k.out_activities, k.out_automated) x(act, is_automated)) u
+                GROUP BY u.act, u.is_automated
+               HAVING sum(u.n) > 0),
+         a (group_value, activity, events, manual_events, automated_events, unknown_events, manual_share) AS (%4$s),
+         -- each activity of a kind of case once (its first position in the list), and whether it
+         -- was done by hand there (MATERIALIZED: the list of manual ones made once per kind)
+         cm AS MATERIALIZED (
+             SELECT k.activities, k.cases, k.cycle_sum, k.cycle_n, k.on_time_sum, k.on_time_n,
+                    ARRAY(SELECT x.act FROM unnest(k.activities, k.automated) x(act, is_automated)
+                           WHERE NOT x.is_automated) AS manual_activities
+               FROM k),
+         cu AS (SELECT u.activity, u.activity = ANY (cm.manual_activities) AS manual,
+                       cm.cases, cm.cycle_sum, cm.cycle_n, cm.on_time_sum, cm.on_time_n
+                  FROM cm CROSS JOIN LATERAL unnest(cm.activities) WITH ORDINALITY u(activity, n)
+                 WHERE u.n = array_position(cm.activities, u.activity)),
+         -- per activity, before the join with a
+         ca AS (SELECT cu.activity, sum(cu.cases) AS cases,
+                       coalesce(sum(cu.cases) FILTER (WHERE cu.manual), 0) AS cases_with_manual,
+                       sum(cu.cycle_sum) FILTER (WHERE cu.manual)
+                         / nullif(sum(cu.cycle_n) FILTER (WHERE cu.manual), 0) AS cycle_with,
+                       sum(cu.cycle_sum) FILTER (WHERE NOT cu.manual)
+                         / nullif(sum(cu.cycle_n) FILTER (WHERE NOT cu.manual), 0) AS cycle_without,
+                       sum(cu.on_time_sum) FILTER (WHERE cu.manual)
+                         / nullif(sum(cu.on_time_n) FILTER (WHERE cu.manual), 0) AS on_time_with,
+                       sum(cu.on_time_sum) FILTER (WHERE NOT cu.manual)
+                         / nullif(sum(cu.on_time_n) FILTER (WHERE NOT cu.manual), 0) AS on_time_without
+                  FROM cu GROUP BY cu.activity)
+    SELECT a.activity::text,
+           a.events::bigint,
+           a.manual_events::bigint,
+           a.automated_events::bigint,
+           a.unknown_events::bigint,
+           a.manual_share::numeric,
+           ca.cases::bigint,
+           ca.cases_with_manual::bigint,
+           ca.cycle_with::numeric,
+           ca.cycle_without::numeric,
+           ca.on_time_with::numeric,
+           ca.on_time_without::numeric
+      FROM a JOIN ca ON ca.activity = a.activity
+     WHERE a.activity IS NOT NULL
+    $q$, log_schema, collmine._facts_sql(log_schema, NULL, NULL, 'payment_received', facts),
+         CASE WHEN facts IS NOT NULL THEN 'ORDER BY f.case_id' ELSE '' END,
+         collmine._manual_activity_share_sql('SELECT * FROM n'))
+    USING '-infinity'::date::timestamptz, ('infinity'::date + 1)::timestamptz;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_payment_posting_lag(log_schema name)
