@@ -5056,18 +5056,49 @@ $$;
 
 -- ==== from sql/parts/53_log_conformance.sql ====
 
-CREATE OR REPLACE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text)
+CREATE OR REPLACE FUNCTION collmine._log_in_case_order(log_schema name)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ev regclass := to_regclass(format('%I.events', log_schema));
+BEGIN
+    RETURN collmine._in_case_order(ev, 'case_id')
+       AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', ev));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text, in_case_order boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    traces text := collmine._log_trace_sql(log_schema, NULL, true);
+    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
 BEGIN
+    IF in_case_order THEN
+        traces := replace(traces, format(' FROM %s GROUP BY', ev),
+                          format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
+    END IF;
     RETURN format($q$
         WITH t AS (%3$s),
              g AS (SELECT (%2$s) AS gv, %4$s(t.trace, $1) AS tally
                      FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
                     GROUP BY 1)
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true), tally);
+    $q$, log_schema, grp, traces, tally);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._log_tally_rows_in_case_order(q text, arg anyelement)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = off
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE q USING arg;
 END
 $$;
 
@@ -5081,7 +5112,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    grp text;
+    grp text; ordered boolean; q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
@@ -5104,14 +5135,23 @@ BEGIN
                  LEFT JOIN m ma ON ma.activity = r.activity_a
                  LEFT JOIN m mb ON mb.activity = r.activity_b;
     -- one tally per group; the rule set is a parameter, so every group uses the same one
-    RETURN QUERY EXECUTE collmine._log_tally_sql(log_schema, grp, 'collmine.policy_tally') || $q$
+    ordered := collmine._log_in_case_order(log_schema);
+    q := collmine._log_tally_sql(log_schema, grp, 'collmine.policy_tally', ordered) || $q$
         SELECT g.gv, a.rule_name, a.template, a.severity, a.cases, a.activated_cases,
                a.satisfied_cases, a.activations, a.violations, a.adherence
           FROM g CROSS JOIN LATERAL collmine.policy_adherence($1, g.tally) WITH ORDINALITY
                AS a(rule_name, template, severity, cases, activated_cases, satisfied_cases,
                     activations, violations, adherence, rule_no)
          ORDER BY g.gv COLLATE "C" NULLS FIRST, a.rule_no
-    $q$ USING rules;
+    $q$;
+    IF ordered THEN
+        RETURN QUERY SELECT * FROM collmine._log_tally_rows_in_case_order(q, rules)
+            AS r(group_value text, rule_name text, template text, severity text, cases bigint,
+                 activated_cases bigint, satisfied_cases bigint, activations bigint,
+                 violations bigint, adherence double precision);
+    ELSE
+        RETURN QUERY EXECUTE q USING rules;
+    END IF;
 END
 $$;
 
@@ -5127,7 +5167,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    grp text;
+    grp text; ordered boolean; q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
@@ -5140,12 +5180,21 @@ BEGIN
     PERFORM collmine._warn_unknown_activities(log_schema,
         ARRAY(SELECT p.transition FROM collmine.petri_net_transitions(net) p WHERE NOT p.silent));
     -- one replay tally per group; the net is a parameter, so every group uses the same one
-    RETURN QUERY EXECUTE collmine._log_tally_sql(log_schema, grp, 'collmine.replay_tally') || $q$
+    ordered := collmine._log_in_case_order(log_schema);
+    q := collmine._log_tally_sql(log_schema, grp, 'collmine.replay_tally', ordered) || $q$
         SELECT g.gv, f.traces, f.fitting_traces, f.produced, f.consumed, f.missing,
                f.remaining, f.unmapped, f.fitness
           FROM g CROSS JOIN LATERAL collmine.replay_fitness(g.tally) f
          ORDER BY g.gv COLLATE "C" NULLS FIRST
-    $q$ USING net;
+    $q$;
+    IF ordered THEN
+        RETURN QUERY SELECT * FROM collmine._log_tally_rows_in_case_order(q, net)
+            AS r(group_value text, traces bigint, fitting_traces bigint, produced bigint,
+                 consumed bigint, missing bigint, remaining bigint, unmapped bigint,
+                 fitness double precision);
+    ELSE
+        RETURN QUERY EXECUTE q USING net;
+    END IF;
 END
 $$;
 
