@@ -4,8 +4,10 @@
 -- and rule.
 
 -- Whether a log schema's traces can be streamed in case order: its events table is stored in
--- case order with its case index (_in_case_order, as the connectors write it) and is not a
--- Citus-distributed table (whose ordered read would be pulled to the coordinator whole).
+-- case order with its case index (_in_case_order, as the connectors write it), is not a
+-- Citus-distributed table (whose ordered read would be pulled to the coordinator whole), and its
+-- vocabulary maps no activity (the trace query would join the role names, which loses the
+-- order; without hash joins that join would be a sort or a nested loop over every event).
 CREATE FUNCTION collmine._log_in_case_order(log_schema name)
 RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -15,6 +17,7 @@ DECLARE
     ev regclass := to_regclass(format('%I.events', log_schema));
 BEGIN
     RETURN collmine._in_case_order(ev, 'case_id')
+       AND NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema))
        AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', ev));
 END
 $$;
@@ -26,9 +29,7 @@ $$;
 -- vocabulary maps other names). in_case_order (_log_in_case_order): the traces are built from
 -- the events read in (case_id, ts, ord) order, so that the planner streams them through the case
 -- index one case at a time (GroupAggregate) instead of hashing a million cases' traces, and they
--- come out in case order for a merge join with invoices (_log_tally_rows_in_case_order). A log
--- whose vocabulary maps activities is hashed as before: its trace query joins the role names,
--- which would lose the order (the replace below then finds nothing to replace).
+-- come out in case order for a merge join with invoices (_log_tally_rows_in_case_order).
 CREATE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text, in_case_order boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -37,10 +38,17 @@ AS $$
 DECLARE
     traces text := collmine._log_trace_sql(log_schema, NULL, true);
     ev text := format('%s', to_regclass(format('%I.events', log_schema)));
+    ordered text;
 BEGIN
     IF in_case_order THEN
-        traces := replace(traces, format(' FROM %s GROUP BY', ev),
-                          format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
+        -- the same query over the events in case order in place of the relation itself
+        ordered := replace(traces, format(' FROM %s GROUP BY', ev),
+                           format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
+        IF ordered = traces THEN
+            RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
+                USING ERRCODE = 'internal_error';
+        END IF;
+        traces := ordered;
     END IF;
     RETURN format($q$
         WITH t AS (%3$s),

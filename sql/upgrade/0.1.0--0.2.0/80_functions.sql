@@ -5092,6 +5092,7 @@ DECLARE
     ev regclass := to_regclass(format('%I.events', log_schema));
 BEGIN
     RETURN collmine._in_case_order(ev, 'case_id')
+       AND NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema))
        AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', ev));
 END
 $$;
@@ -5104,10 +5105,17 @@ AS $$
 DECLARE
     traces text := collmine._log_trace_sql(log_schema, NULL, true);
     ev text := format('%s', to_regclass(format('%I.events', log_schema)));
+    ordered text;
 BEGIN
     IF in_case_order THEN
-        traces := replace(traces, format(' FROM %s GROUP BY', ev),
-                          format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
+        -- the same query over the events in case order in place of the relation itself
+        ordered := replace(traces, format(' FROM %s GROUP BY', ev),
+                           format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
+        IF ordered = traces THEN
+            RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
+                USING ERRCODE = 'internal_error';
+        END IF;
+        traces := ordered;
     END IF;
     RETURN format($q$
         WITH t AS (%3$s),
