@@ -6,16 +6,23 @@
 -- z-test. docs/root-cause.md explains the statistics and the injection surface of custom
 -- outcome expressions.
 
--- Complementary error function for x >= 0, Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7).
+-- Complementary error function for x >= 0, Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7):
+-- t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))) * exp(-x^2) with t = 1 / (1 + p x). One
+-- expression (t written out each time it is used), no SET clause and not STRICT (a NULL x gives
+-- NULL all the same), so that the planner inlines it: root_causes computes it for every ranked
+-- value (40,000 at 1M invoices), and a call through a SET clause cost about 9 us each. Everything
+-- is schema-qualified instead.
 CREATE FUNCTION collmine._erfc_pos(x double precision)
 RETURNS double precision
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE WHEN x > 26 THEN 0::double precision   -- exp() would underflow (an error in PostgreSQL)
-           ELSE t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-                * exp(-x * x) END
-      FROM (SELECT 1.0::double precision / (1.0 + 0.3275911 * x) AS t) s
+    SELECT CASE WHEN x OPERATOR(pg_catalog.>) 26 THEN 0::double precision   -- exp() would underflow (an error in PostgreSQL)
+           ELSE ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x)))
+                OPERATOR(pg_catalog.*) (0.254829592 OPERATOR(pg_catalog.+) ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x)))
+                 OPERATOR(pg_catalog.*) (-0.284496736 OPERATOR(pg_catalog.+) ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x)))
+                 OPERATOR(pg_catalog.*) (1.421413741 OPERATOR(pg_catalog.+) ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x)))
+                 OPERATOR(pg_catalog.*) (-1.453152027 OPERATOR(pg_catalog.+) ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x))) OPERATOR(pg_catalog.*) 1.061405429)))))))))
+                OPERATOR(pg_catalog.*) pg_catalog.exp((OPERATOR(pg_catalog.-) x) OPERATOR(pg_catalog.*) x) END
 $$;
 
 -- Standard normal cumulative distribution function Phi(z), through the erf approximation.
@@ -85,7 +92,7 @@ DECLARE
     vals text := '';
     cols text[] := '{}';
     expr text;
-    ranked jsonb;
+    ranked jsonb; q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     IF min_cases IS NULL OR min_cases < 1 THEN
@@ -120,13 +127,9 @@ BEGIN
             vals := vals || format(' WHEN GROUPING(b.%I) = 0 THEN b.%I::text', a, a);
         END IF;
     END LOOP;
-    -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
-    -- changes in the session (set_config(..., false), for one) does not outlive the call; only the
-    -- ranked rows, kept as jsonb, leave the block.
     -- b keeps only the outcome and the ranked columns (%5$s): all of them (i.*) made a million
     -- wide rows spill to disk at 1M invoices
-    BEGIN
-        EXECUTE format($q$
+    q := format($q$
         WITH b AS MATERIALIZED (
                  SELECT (%2$s)::boolean AS o, %5$s FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
@@ -140,7 +143,9 @@ BEGIN
              -- an attribute named twice is counted twice, as a union of b per name counted it
              g AS (SELECT gs.attribute, gs.value, sum(gs.n) AS n, sum(gs.k) AS k
                      FROM gs GROUP BY gs.attribute, gs.value),
-             s AS (SELECT g.*, tot.n AS bn, tot.k AS bk,
+             -- materialized, so that r reads z as a column: computed once per value, and
+             -- _erfc_pos is inlined (over an expression as costly as z it would be called)
+             s AS MATERIALIZED (SELECT g.*, tot.n AS bn, tot.k AS bk,
                           CASE WHEN tot.n > g.n AND tot.k > 0 AND tot.k < tot.n THEN
                               ((g.k / g.n - (tot.k - g.k) / (tot.n - g.n))
                                / sqrt((tot.k / tot.n) * (1 - tot.k / tot.n) * (1 / g.n + 1 / (tot.n - g.n))))::double precision
@@ -156,14 +161,30 @@ BEGIN
                           collmine._erfc_pos(abs(s.z) / sqrt(2::double precision)) AS p_value,
                           row_number() OVER (PARTITION BY s.attribute ORDER BY s.k / s.n DESC, s.n DESC, s.value) AS rank_in_attribute
                      FROM s)
-        SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
-          FROM r
         $q$, log_schema, expr, labels,
              -- the invoice facts, for the outcome paid_late
              CASE WHEN lower(btrim(outcome)) = 'paid_late'
                   THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END,
-             array_to_string(cols, ', '), vals, array_to_string(sets, ', '))
-        INTO ranked USING min_cases, attrs;
+             array_to_string(cols, ', '), vals, array_to_string(sets, ', '));
+    -- An outcome keyword's expression is collmine's own (_outcome_expr returns a custom one as
+    -- written, in parentheses) and changes nothing in the session: its ranked rows are returned
+    -- as computed, in the order the jsonb array below keeps.
+    IF expr IS DISTINCT FROM '(' || outcome || ')' THEN
+        RETURN QUERY EXECUTE q || $q$
+        SELECT r.attribute, r.value, r.cases, r.outcome_cases, r.outcome_rate, r.baseline_rate, r.lift,
+               r.support, r.outcome_share, r.excess_outcomes, r.z_score, r.p_value, r.rank_in_attribute
+          FROM r ORDER BY array_position($2, r.attribute), r.rank_in_attribute
+        $q$ USING min_cases, attrs;
+        RETURN;
+    END IF;
+    -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
+    -- changes in the session (set_config(..., false), for one) does not outlive the call; only the
+    -- ranked rows, kept as jsonb, leave the block.
+    BEGIN
+        EXECUTE q || $q$
+        SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
+          FROM r
+        $q$ INTO ranked USING min_cases, attrs;
         RAISE EXCEPTION USING ERRCODE = 'CMRB0';
     EXCEPTION WHEN SQLSTATE 'CMRB0' THEN
         NULL;

@@ -3,23 +3,74 @@
 -- should not have to assemble them: traces per invoice, one tally per group, one row per group
 -- and rule.
 
+-- Whether a log schema's traces can be streamed in case order: its events table is stored in
+-- case order with its case index (_in_case_order, as the connectors write it), is not a
+-- Citus-distributed table (whose ordered read would be pulled to the coordinator whole), and its
+-- vocabulary maps no activity (the trace query would join the role names, which loses the
+-- order; without hash joins that join would be a sort or a nested loop over every event).
+CREATE FUNCTION collmine._log_in_case_order(log_schema name)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ev regclass := to_regclass(format('%I.events', log_schema));
+BEGIN
+    RETURN collmine._in_case_order(ev, 'case_id')
+       AND NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema))
+       AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', ev));
+END
+$$;
+
 -- The one grouping of the log-schema conformance entry points: a CTE g of one tally per group
 -- (gv: grp, an expression over the invoices row i from _group_expr), tallied by the aggregate
 -- `tally`(trace, $1) over the log's traces as policy_adherence and replay_fitness read them
 -- (_log_trace_sql with role names: a model in the template's names checks a log whose
--- vocabulary maps other names).
-CREATE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text)
+-- vocabulary maps other names). in_case_order (_log_in_case_order): the traces are built from
+-- the events read in (case_id, ts, ord) order, so that the planner streams them through the case
+-- index one case at a time (GroupAggregate) instead of hashing a million cases' traces, and they
+-- come out in case order for a merge join with invoices (_log_tally_rows_in_case_order).
+CREATE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text, in_case_order boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    traces text := collmine._log_trace_sql(log_schema, NULL, true);
+    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
+    ordered text;
 BEGIN
+    IF in_case_order THEN
+        -- the same query over the events in case order in place of the relation itself
+        ordered := replace(traces, format(' FROM %s GROUP BY', ev),
+                           format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
+        IF ordered = traces THEN
+            RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
+                USING ERRCODE = 'internal_error';
+        END IF;
+        traces := ordered;
+    END IF;
     RETURN format($q$
         WITH t AS (%3$s),
              g AS (SELECT (%2$s) AS gv, %4$s(t.trace, $1) AS tally
                      FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
                     GROUP BY 1)
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true), tally);
+    $q$, log_schema, grp, traces, tally);
+END
+$$;
+
+-- The rows of query q (_log_tally_sql's, in case order, and the caller's SELECT over g) with arg
+-- as $1, planned without hash joins: the traces, streamed in case order, are merge-joined with
+-- invoices read through their primary key instead of a million traces being hashed (about 350 MB
+-- at 1M invoices) for a hash join. The SET clause lasts for this call only; the rows are the same.
+CREATE FUNCTION collmine._log_tally_rows_in_case_order(q text, arg anyelement)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = off
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE q USING arg;
 END
 $$;
 
@@ -37,7 +88,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    grp text;
+    grp text; ordered boolean; q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
@@ -60,14 +111,23 @@ BEGIN
                  LEFT JOIN m ma ON ma.activity = r.activity_a
                  LEFT JOIN m mb ON mb.activity = r.activity_b;
     -- one tally per group; the rule set is a parameter, so every group uses the same one
-    RETURN QUERY EXECUTE collmine._log_tally_sql(log_schema, grp, 'collmine.policy_tally') || $q$
+    ordered := collmine._log_in_case_order(log_schema);
+    q := collmine._log_tally_sql(log_schema, grp, 'collmine.policy_tally', ordered) || $q$
         SELECT g.gv, a.rule_name, a.template, a.severity, a.cases, a.activated_cases,
                a.satisfied_cases, a.activations, a.violations, a.adherence
           FROM g CROSS JOIN LATERAL collmine.policy_adherence($1, g.tally) WITH ORDINALITY
                AS a(rule_name, template, severity, cases, activated_cases, satisfied_cases,
                     activations, violations, adherence, rule_no)
          ORDER BY g.gv COLLATE "C" NULLS FIRST, a.rule_no
-    $q$ USING rules;
+    $q$;
+    IF ordered THEN
+        RETURN QUERY SELECT * FROM collmine._log_tally_rows_in_case_order(q, rules)
+            AS r(group_value text, rule_name text, template text, severity text, cases bigint,
+                 activated_cases bigint, satisfied_cases bigint, activations bigint,
+                 violations bigint, adherence double precision);
+    ELSE
+        RETURN QUERY EXECUTE q USING rules;
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION collmine.policy_adherence(name, collmine.rule[], text, boolean) IS
@@ -82,7 +142,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    grp text;
+    grp text; ordered boolean; q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
@@ -95,12 +155,21 @@ BEGIN
     PERFORM collmine._warn_unknown_activities(log_schema,
         ARRAY(SELECT p.transition FROM collmine.petri_net_transitions(net) p WHERE NOT p.silent));
     -- one replay tally per group; the net is a parameter, so every group uses the same one
-    RETURN QUERY EXECUTE collmine._log_tally_sql(log_schema, grp, 'collmine.replay_tally') || $q$
+    ordered := collmine._log_in_case_order(log_schema);
+    q := collmine._log_tally_sql(log_schema, grp, 'collmine.replay_tally', ordered) || $q$
         SELECT g.gv, f.traces, f.fitting_traces, f.produced, f.consumed, f.missing,
                f.remaining, f.unmapped, f.fitness
           FROM g CROSS JOIN LATERAL collmine.replay_fitness(g.tally) f
          ORDER BY g.gv COLLATE "C" NULLS FIRST
-    $q$ USING net;
+    $q$;
+    IF ordered THEN
+        RETURN QUERY SELECT * FROM collmine._log_tally_rows_in_case_order(q, net)
+            AS r(group_value text, traces bigint, fitting_traces bigint, produced bigint,
+                 consumed bigint, missing bigint, remaining bigint, unmapped bigint,
+                 fitness double precision);
+    ELSE
+        RETURN QUERY EXECUTE q USING net;
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION collmine.replay_fitness(name, text, text) IS

@@ -50,3 +50,32 @@ SELECT rule_name, cases, satisfied_cases
   FROM collmine.policy_adherence('conf_log', ARRAY[ROW('typo', 'existence', 'Invoice Genrated', NULL, NULL, NULL, NULL, NULL, NULL)::collmine.rule]);
 SELECT * FROM collmine.policy_adherence('conf_log', '{}');
 SELECT * FROM collmine.policy_adherence('conf_log', ARRAY(SELECT collmine.default_dunning_policy()), 'no_such_column');
+
+-- In case order (_log_in_case_order: a btree index leading with case_id, the events stored in
+-- its order and analyzed, as the connectors leave them) the traces are read through the index
+-- in (case_id, ts, ord) order and merge-joined with invoices (_log_tally_rows_in_case_order):
+-- every row equals the hashed plan's above, in the same order, for both entry points.
+CREATE TEMP TABLE pa_hashed AS
+  SELECT row_number() OVER () AS n, p::text AS r
+    FROM collmine.policy_adherence('conf_log', ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p;
+CREATE TEMP TABLE rf_hashed AS
+  SELECT row_number() OVER () AS n, f::text AS r
+    FROM collmine.replay_fitness('conf_log', collmine.sequence_net(ARRAY['Invoice Generated', 'Payment Received']), 'segment') f;
+SELECT collmine._log_in_case_order('conf_log') AS in_case_order;
+CREATE INDEX conf_events_case_ts ON conf_log.events (case_id, ts, ord);
+CLUSTER conf_log.events USING conf_events_case_ts;
+ANALYZE conf_log.events;
+SELECT collmine._log_in_case_order('conf_log') AS in_case_order;
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE h.r = x.r) AS rows_equal
+  FROM pa_hashed h FULL JOIN (SELECT row_number() OVER () AS n, p::text AS r
+                                FROM collmine.policy_adherence('conf_log', ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p) x USING (n);
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE h.r = x.r) AS rows_equal
+  FROM rf_hashed h FULL JOIN (SELECT row_number() OVER () AS n, f::text AS r
+                                FROM collmine.replay_fitness('conf_log', collmine.sequence_net(ARRAY['Invoice Generated', 'Payment Received']), 'segment') f) x USING (n);
+-- with vocabulary rows the trace query joins the role names, which loses the order: the log is
+-- hashed as before, and mapping an activity to the role it already names changes nothing
+SELECT collmine.map_activity('conf_log', 'Payment Received', 'payment_received');
+SELECT collmine._log_in_case_order('conf_log') AS in_case_order;
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE h.r = x.r) AS rows_equal
+  FROM pa_hashed h FULL JOIN (SELECT row_number() OVER () AS n, p::text AS r
+                                FROM collmine.policy_adherence('conf_log', ARRAY(SELECT collmine.default_dunning_policy()), 'segment') p) x USING (n);

@@ -4938,6 +4938,19 @@ $$;
 
 -- ==== from sql/parts/52_rootcause.sql ====
 
+CREATE OR REPLACE FUNCTION collmine._erfc_pos(x double precision)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN x OPERATOR(pg_catalog.>) 26 THEN 0::double precision   -- exp() would underflow (an error in PostgreSQL)
+           ELSE ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x)))
+                OPERATOR(pg_catalog.*) (0.254829592 OPERATOR(pg_catalog.+) ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x)))
+                 OPERATOR(pg_catalog.*) (-0.284496736 OPERATOR(pg_catalog.+) ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x)))
+                 OPERATOR(pg_catalog.*) (1.421413741 OPERATOR(pg_catalog.+) ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x)))
+                 OPERATOR(pg_catalog.*) (-1.453152027 OPERATOR(pg_catalog.+) ((1.0::double precision OPERATOR(pg_catalog./) (1.0 OPERATOR(pg_catalog.+) (0.3275911 OPERATOR(pg_catalog.*) x))) OPERATOR(pg_catalog.*) 1.061405429)))))))))
+                OPERATOR(pg_catalog.*) pg_catalog.exp((OPERATOR(pg_catalog.-) x) OPERATOR(pg_catalog.*) x) END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._outcome_expr(log_schema name, outcome text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -4990,7 +5003,7 @@ DECLARE
     vals text := '';
     cols text[] := '{}';
     expr text;
-    ranked jsonb;
+    ranked jsonb; q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     IF min_cases IS NULL OR min_cases < 1 THEN
@@ -5025,13 +5038,9 @@ BEGIN
             vals := vals || format(' WHEN GROUPING(b.%I) = 0 THEN b.%I::text', a, a);
         END IF;
     END LOOP;
-    -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
-    -- changes in the session (set_config(..., false), for one) does not outlive the call; only the
-    -- ranked rows, kept as jsonb, leave the block.
     -- b keeps only the outcome and the ranked columns (%5$s): all of them (i.*) made a million
     -- wide rows spill to disk at 1M invoices
-    BEGIN
-        EXECUTE format($q$
+    q := format($q$
         WITH b AS MATERIALIZED (
                  SELECT (%2$s)::boolean AS o, %5$s FROM %1$I.invoices i %4$s),
              bb AS (SELECT * FROM b WHERE b.o IS NOT NULL),
@@ -5045,7 +5054,9 @@ BEGIN
              -- an attribute named twice is counted twice, as a union of b per name counted it
              g AS (SELECT gs.attribute, gs.value, sum(gs.n) AS n, sum(gs.k) AS k
                      FROM gs GROUP BY gs.attribute, gs.value),
-             s AS (SELECT g.*, tot.n AS bn, tot.k AS bk,
+             -- materialized, so that r reads z as a column: computed once per value, and
+             -- _erfc_pos is inlined (over an expression as costly as z it would be called)
+             s AS MATERIALIZED (SELECT g.*, tot.n AS bn, tot.k AS bk,
                           CASE WHEN tot.n > g.n AND tot.k > 0 AND tot.k < tot.n THEN
                               ((g.k / g.n - (tot.k - g.k) / (tot.n - g.n))
                                / sqrt((tot.k / tot.n) * (1 - tot.k / tot.n) * (1 / g.n + 1 / (tot.n - g.n))))::double precision
@@ -5061,14 +5072,30 @@ BEGIN
                           collmine._erfc_pos(abs(s.z) / sqrt(2::double precision)) AS p_value,
                           row_number() OVER (PARTITION BY s.attribute ORDER BY s.k / s.n DESC, s.n DESC, s.value) AS rank_in_attribute
                      FROM s)
-        SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
-          FROM r
         $q$, log_schema, expr, labels,
              -- the invoice facts, for the outcome paid_late
              CASE WHEN lower(btrim(outcome)) = 'paid_late'
                   THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END,
-             array_to_string(cols, ', '), vals, array_to_string(sets, ', '))
-        INTO ranked USING min_cases, attrs;
+             array_to_string(cols, ', '), vals, array_to_string(sets, ', '));
+    -- An outcome keyword's expression is collmine's own (_outcome_expr returns a custom one as
+    -- written, in parentheses) and changes nothing in the session: its ranked rows are returned
+    -- as computed, in the order the jsonb array below keeps.
+    IF expr IS DISTINCT FROM '(' || outcome || ')' THEN
+        RETURN QUERY EXECUTE q || $q$
+        SELECT r.attribute, r.value, r.cases, r.outcome_cases, r.outcome_rate, r.baseline_rate, r.lift,
+               r.support, r.outcome_share, r.excess_outcomes, r.z_score, r.p_value, r.rank_in_attribute
+          FROM r ORDER BY array_position($2, r.attribute), r.rank_in_attribute
+        $q$ USING min_cases, attrs;
+        RETURN;
+    END IF;
+    -- A custom outcome expression runs inside a block that is always rolled back, so whatever it
+    -- changes in the session (set_config(..., false), for one) does not outlive the call; only the
+    -- ranked rows, kept as jsonb, leave the block.
+    BEGIN
+        EXECUTE q || $q$
+        SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY array_position($2, r.attribute), r.rank_in_attribute), '[]')
+          FROM r
+        $q$ INTO ranked USING min_cases, attrs;
         RAISE EXCEPTION USING ERRCODE = 'CMRB0';
     EXCEPTION WHEN SQLSTATE 'CMRB0' THEN
         NULL;
@@ -5086,18 +5113,57 @@ $$;
 
 -- ==== from sql/parts/53_log_conformance.sql ====
 
-CREATE OR REPLACE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text)
+CREATE OR REPLACE FUNCTION collmine._log_in_case_order(log_schema name)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ev regclass := to_regclass(format('%I.events', log_schema));
+BEGIN
+    RETURN collmine._in_case_order(ev, 'case_id')
+       AND NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema))
+       AND NOT collmine._citus_distributed(format('SELECT 1 FROM %s', ev));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text, in_case_order boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    traces text := collmine._log_trace_sql(log_schema, NULL, true);
+    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
+    ordered text;
 BEGIN
+    IF in_case_order THEN
+        -- the same query over the events in case order in place of the relation itself
+        ordered := replace(traces, format(' FROM %s GROUP BY', ev),
+                           format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
+        IF ordered = traces THEN
+            RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
+                USING ERRCODE = 'internal_error';
+        END IF;
+        traces := ordered;
+    END IF;
     RETURN format($q$
         WITH t AS (%3$s),
              g AS (SELECT (%2$s) AS gv, %4$s(t.trace, $1) AS tally
                      FROM t LEFT JOIN %1$I.invoices i ON i.case_id::text = t.case_id::text
                     GROUP BY 1)
-    $q$, log_schema, grp, collmine._log_trace_sql(log_schema, NULL, true), tally);
+    $q$, log_schema, grp, traces, tally);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._log_tally_rows_in_case_order(q text, arg anyelement)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = off
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE q USING arg;
 END
 $$;
 
@@ -5111,7 +5177,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    grp text;
+    grp text; ordered boolean; q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
@@ -5134,14 +5200,23 @@ BEGIN
                  LEFT JOIN m ma ON ma.activity = r.activity_a
                  LEFT JOIN m mb ON mb.activity = r.activity_b;
     -- one tally per group; the rule set is a parameter, so every group uses the same one
-    RETURN QUERY EXECUTE collmine._log_tally_sql(log_schema, grp, 'collmine.policy_tally') || $q$
+    ordered := collmine._log_in_case_order(log_schema);
+    q := collmine._log_tally_sql(log_schema, grp, 'collmine.policy_tally', ordered) || $q$
         SELECT g.gv, a.rule_name, a.template, a.severity, a.cases, a.activated_cases,
                a.satisfied_cases, a.activations, a.violations, a.adherence
           FROM g CROSS JOIN LATERAL collmine.policy_adherence($1, g.tally) WITH ORDINALITY
                AS a(rule_name, template, severity, cases, activated_cases, satisfied_cases,
                     activations, violations, adherence, rule_no)
          ORDER BY g.gv COLLATE "C" NULLS FIRST, a.rule_no
-    $q$ USING rules;
+    $q$;
+    IF ordered THEN
+        RETURN QUERY SELECT * FROM collmine._log_tally_rows_in_case_order(q, rules)
+            AS r(group_value text, rule_name text, template text, severity text, cases bigint,
+                 activated_cases bigint, satisfied_cases bigint, activations bigint,
+                 violations bigint, adherence double precision);
+    ELSE
+        RETURN QUERY EXECUTE q USING rules;
+    END IF;
 END
 $$;
 
@@ -5157,7 +5232,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    grp text;
+    grp text; ordered boolean; q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     grp := collmine._group_expr(log_schema, group_by);
@@ -5170,12 +5245,21 @@ BEGIN
     PERFORM collmine._warn_unknown_activities(log_schema,
         ARRAY(SELECT p.transition FROM collmine.petri_net_transitions(net) p WHERE NOT p.silent));
     -- one replay tally per group; the net is a parameter, so every group uses the same one
-    RETURN QUERY EXECUTE collmine._log_tally_sql(log_schema, grp, 'collmine.replay_tally') || $q$
+    ordered := collmine._log_in_case_order(log_schema);
+    q := collmine._log_tally_sql(log_schema, grp, 'collmine.replay_tally', ordered) || $q$
         SELECT g.gv, f.traces, f.fitting_traces, f.produced, f.consumed, f.missing,
                f.remaining, f.unmapped, f.fitness
           FROM g CROSS JOIN LATERAL collmine.replay_fitness(g.tally) f
          ORDER BY g.gv COLLATE "C" NULLS FIRST
-    $q$ USING net;
+    $q$;
+    IF ordered THEN
+        RETURN QUERY SELECT * FROM collmine._log_tally_rows_in_case_order(q, net)
+            AS r(group_value text, traces bigint, fitting_traces bigint, produced bigint,
+                 consumed bigint, missing bigint, remaining bigint, unmapped bigint,
+                 fitness double precision);
+    ELSE
+        RETURN QUERY EXECUTE q USING net;
+    END IF;
 END
 $$;
 
