@@ -59,13 +59,19 @@ typedef struct LagList
 	int32		cap;
 	int32		nulls;			/* NULL times seen: counted only, they sort after ts[n - 1] */
 	bool		sorted;			/* ascending as held (input in order: no sort in the final) */
+	bool		own;			/* ts allocated apart (false: the state's inline slot) */
 	TimestampTz *ts;
 } LagList;
 
-/* One invoice's state: its receipts and its postings (or a case's starts and ends). */
+/*
+ * One invoice's state: its receipts and its postings (or a case's starts and ends). The first
+ * timestamp of each list is kept in the state itself: most cases have one of each, so a state
+ * is one allocation of 64 bytes (a grouping by case keeps a million of them at once).
+ */
 typedef struct PostingLagState
 {
 	LagList		list[2];		/* [RECEIVED], [POSTED] */
+	TimestampTz first[2];		/* the lists' storage until they outgrow one timestamp */
 } PostingLagState;
 
 /* A new, empty state in cxt. */
@@ -73,9 +79,14 @@ static PostingLagState *
 lag_state_new(MemoryContext cxt)
 {
 	PostingLagState *st = MemoryContextAllocZero(cxt, sizeof(PostingLagState));
+	int			k;
 
-	st->list[RECEIVED].sorted = true;
-	st->list[POSTED].sorted = true;
+	for (k = RECEIVED; k <= POSTED; k++)
+	{
+		st->list[k].sorted = true;
+		st->list[k].ts = &st->first[k];
+		st->list[k].cap = 1;
+	}
 	return st;
 }
 
@@ -103,8 +114,16 @@ lag_list_reserve(MemoryContext cxt, LagList *l, int64 more)
 	while (cap < need)
 		cap *= 2;
 	cap = Min(cap, LAG_MAX_N);
-	l->ts = l->ts == NULL ? MemoryContextAlloc(cxt, sizeof(TimestampTz) * cap)
-		: repalloc(l->ts, sizeof(TimestampTz) * cap);
+	if (l->own)
+		l->ts = repalloc(l->ts, sizeof(TimestampTz) * cap);
+	else
+	{
+		TimestampTz *ts = MemoryContextAlloc(cxt, sizeof(TimestampTz) * cap);
+
+		memcpy(ts, l->ts, sizeof(TimestampTz) * l->n);
+		l->ts = ts;
+		l->own = true;
+	}
 	l->cap = (int32) cap;
 }
 
@@ -343,8 +362,10 @@ posting_lag_final(PG_FUNCTION_ARGS)
 static Datum
 lag_list_array(LagList *l, int32 len)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(len, 1));
-	bool	   *nulls = palloc(sizeof(bool) * Max(len, 1));
+	Datum		small_elems[8];
+	bool		small_nulls[8];
+	Datum	   *elems = len <= 8 ? small_elems : palloc(sizeof(Datum) * len);
+	bool	   *nulls = len <= 8 ? small_nulls : palloc(sizeof(bool) * len);
 	int			dims[1] = {len};
 	int			lbs[1] = {1};
 	int32		i;
