@@ -387,32 +387,31 @@ pair_count(const PostingLagState *st)
 	return st->list[RECEIVED].n + st->list[RECEIVED].nulls;
 }
 
-/* _paired_starts: the case's starts in time order, one per pair; NULL when it has none. */
-Datum
-paired_starts_final(PG_FUNCTION_ARGS)
+/* One list of the case's pairs as an array (NULL when the case has no start): kind's k-th in time order. */
+static Datum
+paired_final(FunctionCallInfo fcinfo, int kind, const char *fname)
 {
 	PostingLagState *st;
 
-	(void) cm_agg_context(fcinfo, "collmine._paired_starts_final");
+	(void) cm_agg_context(fcinfo, fname);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (PostingLagState *) PG_GETARG_POINTER(0);
 	if (pair_count(st) == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(lag_list_array(&st->list[RECEIVED], pair_count(st)));
+	PG_RETURN_DATUM(lag_list_array(&st->list[kind], pair_count(st)));
+}
+
+/* _paired_starts: the case's starts in time order, one per pair; NULL when it has none. */
+Datum
+paired_starts_final(PG_FUNCTION_ARGS)
+{
+	return paired_final(fcinfo, RECEIVED, "collmine._paired_starts_final");
 }
 
 /* _paired_ends: the end of each of the case's pairs (the k-th end in time order, NULL when none). */
 Datum
 paired_ends_final(PG_FUNCTION_ARGS)
 {
-	PostingLagState *st;
-
-	(void) cm_agg_context(fcinfo, "collmine._paired_ends_final");
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (PostingLagState *) PG_GETARG_POINTER(0);
-	if (pair_count(st) == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(lag_list_array(&st->list[POSTED], pair_count(st)));
+	return paired_final(fcinfo, POSTED, "collmine._paired_ends_final");
 }
