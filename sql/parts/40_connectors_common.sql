@@ -139,7 +139,8 @@ $$;
 -- The data template's Payment Posting Lag of one invoice, "Timestamp('Payment Posted') -
 -- Timestamp('Payment Received')": for an invoice paid in several payments, the mean over k of its
 -- k-th Payment Posted minus its k-th Payment Received in (ts, ord) order, over the k that have
--- both (the pairing of the KPI posting_lag, collmine.activity_pairs); NULL when no k has both.
+-- both (the pairing of the KPI posting_lag, collmine.activity_pairs, whose pairs the aggregates
+-- _paired_starts and _paired_ends below take from the same state); NULL when no k has both.
 -- An aggregate over the invoice's receipts (received true) and postings (false), in any input
 -- order (src/payment_lag.c): each difference is timestamptz - timestamptz, and the mean is
 -- avg(interval)'s (interval_pl, then interval_div by the number of pairs); the order key is not
@@ -167,6 +168,41 @@ CREATE AGGREGATE collmine._posting_lag(ts timestamptz, received boolean) (
 );
 COMMENT ON AGGREGATE collmine._posting_lag(timestamptz, boolean) IS
     'an invoice''s payment posting lag: the mean over k of its k-th posting minus its k-th receipt (received true), in time order; NULL without a pair';
+
+-- The pairs of collmine.activity_pairs (and of every duration KPI) of one case: its k-th start
+-- (is_start true) with its k-th end (false) in time order, NULL times last, as two arrays of one
+-- element per start: _paired_starts the starts, _paired_ends each one's end (NULL when the case
+-- has fewer ends); NULL when the case has no start. The same state and pairing as
+-- _posting_lag's (src/payment_lag.c), so the posting lag and the payment pairs are paired by one
+-- definition, and the two aggregates over the same arguments keep one state per group.
+CREATE FUNCTION collmine._paired_starts_final(internal) RETURNS timestamptz[]
+    AS 'MODULE_PATHNAME', 'paired_starts_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION collmine._paired_ends_final(internal) RETURNS timestamptz[]
+    AS 'MODULE_PATHNAME', 'paired_ends_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE collmine._paired_starts(ts timestamptz, is_start boolean) (
+    SFUNC = collmine._posting_lag_trans,
+    STYPE = internal,
+    SSPACE = 96,
+    FINALFUNC = collmine._paired_starts_final,
+    COMBINEFUNC = collmine._posting_lag_combine,
+    SERIALFUNC = collmine._posting_lag_serialize,
+    DESERIALFUNC = collmine._posting_lag_deserialize,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE collmine._paired_ends(ts timestamptz, is_start boolean) (
+    SFUNC = collmine._posting_lag_trans,
+    STYPE = internal,
+    SSPACE = 96,
+    FINALFUNC = collmine._paired_ends_final,
+    COMBINEFUNC = collmine._posting_lag_combine,
+    SERIALFUNC = collmine._posting_lag_serialize,
+    DESERIALFUNC = collmine._posting_lag_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE collmine._paired_starts(timestamptz, boolean) IS
+    'a case''s starts (is_start true) in time order, one per pair of activity_pairs; NULL without a start';
+COMMENT ON AGGREGATE collmine._paired_ends(timestamptz, boolean) IS
+    'the end of each of a case''s pairs of activity_pairs: its k-th end (is_start false) in time order, NULL when it has fewer ends';
 
 -- The payment facts of an invoice as the SQL of two aggregate columns over its events (aliased
 -- e), for a grouping by case: last_received_at (its last Payment Received) and posting_lag

@@ -809,22 +809,28 @@ BEGIN
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.customer_events WHERE activity = ANY ($1))', log_schema)
             INTO customer_level USING starts;
     END IF;
+    -- one pass over the events of both kinds, grouped by case: _paired_starts and _paired_ends
+    -- (one shared state per case, src/payment_lag.c) pair the k-th start with the k-th end in
+    -- time order, as two arrays of one element per start, unnested side by side (set-returning
+    -- functions in the select list run in step, with no tuplestore per case) with k; a start
+    -- without a case (NULL case_id) is paired with nothing, as a join on case_id pairs it
     RETURN QUERY EXECUTE format($q$
-        WITH s AS (SELECT e.%3$I::text AS case_id, e.ts,
-                          row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.%4$I e WHERE e.activity = ANY ($1)),
-             f AS (SELECT e.%3$I::text AS case_id, e.ts,
-                          row_number() OVER (PARTITION BY e.%3$I ORDER BY e.ts, e.ord) AS n
-                     FROM %1$I.%4$I e WHERE e.activity = ANY ($2))
-        SELECT s.case_id, (%2$s), s.n, s.ts, f.ts,
-               extract(epoch FROM f.ts - s.ts)::numeric / 86400, f.ts - s.ts
-          FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n %5$s
+        SELECT p.case_id, (%2$s), p.n, p.s, p.f,
+               extract(epoch FROM p.f - p.s)::numeric / 86400, p.f - p.s
+          FROM (SELECT g.case_id, unnest(g.s) AS s,
+                       unnest(CASE WHEN g.case_id IS NOT NULL THEN g.f END) AS f,
+                       generate_series(1::bigint, cardinality(g.s)) AS n
+                  FROM (SELECT e.%3$I::text AS case_id,
+                               collmine._paired_starts(e.ts, coalesce(e.activity = ANY ($1), false)) AS s,
+                               collmine._paired_ends(e.ts, coalesce(e.activity = ANY ($1), false)) AS f
+                          FROM %1$I.%4$I e WHERE e.activity = ANY ($1) OR e.activity = ANY ($2)
+                         GROUP BY e.%3$I) g) p %5$s
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
          CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END,
          -- the invoice is looked up only for its group value: without group_by, a million
          -- index probes at 1M invoices for nothing
          CASE WHEN group_by IS NOT NULL THEN format(
-             'LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%2$I::text = s.case_id '
+             'LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%2$I::text = p.case_id '
              '                   ORDER BY x.case_id LIMIT 1) i ON true',
              log_schema, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END) ELSE '' END)
         USING starts, ends;

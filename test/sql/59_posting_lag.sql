@@ -4,7 +4,9 @@
 -- (ts, ord) order, over the k that have both). Hand-made cases worked out below, the same
 -- figures from the plain-SQL formula it replaced (arrays in (ts, ord) order, paired by unnest,
 -- avg(interval)), in any input order, in a forced parallel plan (combine, serialize,
--- deserialize), through _payment_facts_sql and invoice_facts, and its errors.
+-- deserialize), through _payment_facts_sql and invoice_facts, and its errors. Then the pairs
+-- themselves from the same state (_paired_starts, _paired_ends: the rows of activity_pairs),
+-- against the window pairing that activity_pairs had before, NULL times and cases included.
 SET client_min_messages = warning;
 SET timezone = 'UTC';
 
@@ -145,5 +147,105 @@ SELECT collmine._posting_lag(v.t, v.r)
        LATERAL (VALUES ('4000-01-01 00:00+00'::timestamptz, true), ('294000-01-01 00:00+00', false)) v(t, r);
 SELECT (SELECT avg(u.p - u.r) FROM unnest(array_fill('4000-01-01 00:00+00'::timestamptz, ARRAY[25]),
                                           array_fill('294000-01-01 00:00+00'::timestamptz, ARRAY[25])) u(r, p)) AS sql_overflows_too;
+
+-- ==== the pairs: _paired_starts and _paired_ends, from _posting_lag's state ====
+-- With R as the start and P as the end, element k of the two arrays is the case's k-th receipt
+-- and k-th posting in time order (the cases above):
+--   L2 {01-01, 01-05} and {01-01 12:00, 01-08} (each put in order)
+--   L3 {01-03 09:00, 01-03 09:00} and {01-03 10:00, 01-04 09:00} (ord only orders the tie)
+--   L4 {01-01, 01-02, 01-03} and {01-04, NULL, NULL}: one end for three starts
+--   L6 {01-10} and {01-09}: an end before its start is still its end
+--   L8 postings only: no pair, NULL and NULL
+SELECT case_id, collmine._paired_starts(ts, activity = 'Payment Received') AS starts,
+       collmine._paired_ends(ts, activity = 'Payment Received') AS ends
+  FROM pl_ev WHERE activity IN ('Payment Received', 'Payment Posted') AND case_id IN ('L2', 'L3', 'L4', 'L6', 'L8')
+ GROUP BY case_id ORDER BY case_id;
+
+-- the pairing that activity_pairs had before (a row_number per case and kind, the k-th start
+-- joined with the k-th end), as the oracle; the aggregates' pairs unnested, k by k
+CREATE FUNCTION pg_temp.window_pairs(events regclass, s text, f text)
+RETURNS TABLE (case_id text, pair_no bigint, started_at timestamptz, ended_at timestamptz)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        WITH s AS (SELECT e.case_id::text AS case_id, e.ts, row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
+                     FROM %1$s e WHERE e.activity = $1),
+             f AS (SELECT e.case_id::text AS case_id, e.ts, row_number() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.ord) AS n
+                     FROM %1$s e WHERE e.activity = $2)
+        SELECT s.case_id, s.n, s.ts, f.ts FROM s LEFT JOIN f ON f.case_id = s.case_id AND f.n = s.n $q$, events) USING s, f;
+END $$;
+CREATE FUNCTION pg_temp.agg_pairs(events regclass, s text, f text)
+RETURNS TABLE (case_id text, pair_no bigint, started_at timestamptz, ended_at timestamptz)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        SELECT g.case_id, u.n, u.s, u.f
+          FROM (SELECT e.case_id::text AS case_id, collmine._paired_starts(e.ts, e.activity = $1) AS s,
+                       collmine._paired_ends(e.ts, e.activity = $1) AS f
+                  FROM %1$s e WHERE e.activity IN ($1, $2) GROUP BY e.case_id) g,
+               unnest(g.s, g.f) WITH ORDINALITY u(s, f, n) $q$, events) USING s, f;
+END $$;
+SELECT (SELECT count(*) FROM pg_temp.window_pairs('pl_ev', 'Payment Received', 'Payment Posted')) AS pairs,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.window_pairs('pl_ev', 'Payment Received', 'Payment Posted')
+                              EXCEPT ALL SELECT * FROM pg_temp.agg_pairs('pl_ev', 'Payment Received', 'Payment Posted')) x)
+     + (SELECT count(*) FROM (SELECT * FROM pg_temp.agg_pairs('pl_ev', 'Payment Received', 'Payment Posted')
+                              EXCEPT ALL SELECT * FROM pg_temp.window_pairs('pl_ev', 'Payment Received', 'Payment Posted')) x)
+       AS differ;
+
+-- activity_pairs on a log of the user's own with NULL times and a NULL case (the connectors'
+-- logs have neither), against the window pairing, row by row:
+--   N1 starts 01-01 and NULL, ends 01-02, NULL and 01-05: in time order, NULL last, the starts
+--      are 01-01, NULL and the ends 01-02, 01-05, NULL: (01-01, 01-02) 1 day, (NULL, 01-05) no duration
+--   N2 an end only: no pair
+--   N3 a start 01-01 and a NULL end: (01-01, NULL)
+--   no case: starts 01-01 and 01-03 and an end 01-02: a NULL case_id joins no end, so two
+--      unmatched starts, numbered 1 and 2 in time order
+CREATE SCHEMA t59log;
+CREATE TABLE t59log.events (case_id text, activity text, ts timestamptz, ord bigint, amount numeric);
+CREATE TABLE t59log.invoices (case_id text, currency text, amount numeric, invoice_date date, due_date date, terms_days integer);
+INSERT INTO t59log.events VALUES
+    ('N1', 'Dispute Registered', '2024-01-01 00:00+00', 1), ('N1', 'Dispute Registered', NULL, 2),
+    ('N1', 'Dispute Resolved', '2024-01-05 00:00+00', 3), ('N1', 'Dispute Resolved', NULL, 4),
+    ('N1', 'Dispute Resolved', '2024-01-02 00:00+00', 5),
+    ('N2', 'Dispute Resolved', '2024-01-02 00:00+00', 1),
+    ('N3', 'Dispute Registered', '2024-01-01 00:00+00', 1), ('N3', 'Dispute Resolved', NULL, 2),
+    (NULL, 'Dispute Registered', '2024-01-03 00:00+00', 1), (NULL, 'Dispute Resolved', '2024-01-02 00:00+00', 2),
+    (NULL, 'Dispute Registered', '2024-01-01 00:00+00', 3);
+SELECT case_id, pair_no, started_at, ended_at, duration_days, duration
+  FROM collmine.activity_pairs('t59log', 'Dispute Registered', 'Dispute Resolved')
+ ORDER BY case_id NULLS LAST, pair_no;
+SELECT count(*) AS pairs,
+       count(*) FILTER (WHERE w.case_id IS NOT DISTINCT FROM a.case_id AND w.ended_at IS NOT DISTINCT FROM a.ended_at)
+           AS same_as_window_pairing
+  FROM pg_temp.window_pairs('t59log.events', 'Dispute Registered', 'Dispute Resolved') w
+  FULL JOIN collmine.activity_pairs('t59log', 'Dispute Registered', 'Dispute Resolved') a
+    ON a.case_id IS NOT DISTINCT FROM w.case_id AND a.pair_no = w.pair_no
+       AND a.started_at IS NOT DISTINCT FROM w.started_at;
+DROP SCHEMA t59log CASCADE;
+
+-- the pairs in a forced parallel plan (partial states with NULL times serialized in the workers
+-- and combined in the leader), against the window pairing
+INSERT INTO t59.pl_big
+SELECT 'C' || (g % 50), CASE WHEN g % 2 = 0 THEN 'Payment Posted' ELSE 'Payment Received' END, NULL, 100000 + g
+  FROM generate_series(1, 200) g;
+ANALYZE t59.pl_big;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+SET enable_hashagg = off;
+SELECT pg_temp.has_partial_agg($q$SELECT case_id, collmine._paired_starts(ts, activity = 'Payment Received'),
+                                         collmine._paired_ends(ts, activity = 'Payment Received')
+                                    FROM t59.pl_big GROUP BY case_id$q$) AS parallel_partial;
+SELECT (SELECT count(*) FROM pg_temp.window_pairs('t59.pl_big', 'Payment Received', 'Payment Posted')) AS pairs,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.window_pairs('t59.pl_big', 'Payment Received', 'Payment Posted')
+                              EXCEPT ALL SELECT * FROM pg_temp.agg_pairs('t59.pl_big', 'Payment Received', 'Payment Posted')) x)
+     + (SELECT count(*) FROM (SELECT * FROM pg_temp.agg_pairs('t59.pl_big', 'Payment Received', 'Payment Posted')
+                              EXCEPT ALL SELECT * FROM pg_temp.window_pairs('t59.pl_big', 'Payment Received', 'Payment Posted')) x)
+       AS differ;
+RESET ALL;
+SET client_min_messages = warning;
+SET timezone = 'UTC';
 
 DROP SCHEMA t59 CASCADE;
