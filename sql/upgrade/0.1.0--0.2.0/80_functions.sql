@@ -4650,15 +4650,27 @@ DECLARE
     r record;
     null_events bigint := 0;
     skipped bigint := 0;
+    ordered boolean;
+    traces text := collmine._log_trace_sql(log_schema, NULL);
+    q text;
 BEGIN
-    FOR r IN EXECUTE format(
+    ordered := collmine._log_in_case_order(log_schema);
+    IF ordered THEN
+        traces := collmine._log_traces_in_case_order(log_schema, traces);
+    END IF;
+    q := format(
         'SELECT coalesce(i.currency::text, ''(none)'') AS currency, '
         '       collmine.dfg_agg(t.trace, i.amount::numeric) FILTER (WHERE t.case_id IS NOT NULL) AS map, '
         '       count(t.case_id) AS cases, '
         '       coalesce(sum(t.events) FILTER (WHERE t.case_id IS NULL), 0) AS null_events, '
         '       coalesce(sum(collmine.trace_skipped(t.trace)) FILTER (WHERE t.case_id IS NOT NULL), 0) AS skipped '
         '  FROM (%s) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
-        ' GROUP BY 1', collmine._log_trace_sql(log_schema, NULL), log_schema) LOOP
+        ' GROUP BY 1', traces, log_schema);
+    IF ordered THEN
+        q := format('SELECT * FROM collmine._log_tally_rows_in_case_order(%L, NULL::boolean)'
+                    ' AS m(currency text, map collmine.dfg, cases bigint, null_events numeric, skipped bigint)', q);
+    END IF;
+    FOR r IN EXECUTE q LOOP
         null_events := null_events + r.null_events;
         skipped := skipped + r.skipped;
         CONTINUE WHEN r.cases = 0;
@@ -5127,6 +5139,25 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._log_traces_in_case_order(log_schema name, traces text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
+    ordered text;
+BEGIN
+    ordered := replace(traces, format(' FROM %s GROUP BY', ev),
+                       format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
+    IF ordered = traces THEN
+        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
+            USING ERRCODE = 'internal_error';
+    END IF;
+    RETURN ordered;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text, in_case_order boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -5134,18 +5165,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     traces text := collmine._log_trace_sql(log_schema, NULL, true);
-    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
-    ordered text;
 BEGIN
     IF in_case_order THEN
-        -- the same query over the events in case order in place of the relation itself
-        ordered := replace(traces, format(' FROM %s GROUP BY', ev),
-                           format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
-        IF ordered = traces THEN
-            RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
-                USING ERRCODE = 'internal_error';
-        END IF;
-        traces := ordered;
+        traces := collmine._log_traces_in_case_order(log_schema, traces);
     END IF;
     RETURN format($q$
         WITH t AS (%3$s),
