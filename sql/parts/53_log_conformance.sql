@@ -32,17 +32,10 @@ RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
-    ordered text;
 BEGIN
-    ordered := replace(traces, format(' FROM %s GROUP BY', ev),
-                       format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
-    IF ordered = traces THEN
-        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
-            USING ERRCODE = 'internal_error';
-    END IF;
-    RETURN ordered;
+    RETURN collmine._log_trace_source(log_schema, traces,
+        format('SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord',
+               to_regclass(format('%I.events', log_schema))));
 END
 $$;
 

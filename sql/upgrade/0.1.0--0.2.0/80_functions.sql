@@ -5144,17 +5144,10 @@ RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
-    ordered text;
 BEGIN
-    ordered := replace(traces, format(' FROM %s GROUP BY', ev),
-                       format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
-    IF ordered = traces THEN
-        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
-            USING ERRCODE = 'internal_error';
-    END IF;
-    RETURN ordered;
+    RETURN collmine._log_trace_source(log_schema, traces,
+        format('SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord',
+               to_regclass(format('%I.events', log_schema))));
 END
 $$;
 
@@ -5301,28 +5294,37 @@ AS $$
       AND t.typcategory OPERATOR(pg_catalog.=) 'N'
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._role_named_traces(log_schema name, traces text, role_names boolean)
+CREATE OR REPLACE FUNCTION collmine._log_trace_source(log_schema name, traces text, source text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     rel text := format('%s', to_regclass(format('%I.events', log_schema)));
-    mapped text;
+    replaced text;
+BEGIN
+    replaced := replace(traces, format(' FROM %s GROUP BY', rel), format(' FROM (%s) e GROUP BY', source));
+    IF replaced = traces THEN
+        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
+            USING ERRCODE = 'internal_error';
+    END IF;
+    RETURN replaced;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._role_named_traces(log_schema name, traces text, role_names boolean)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
     IF NOT role_names OR NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
         RETURN traces;
     END IF;
-    -- the same query over a subquery in place of the relation that _trace_sql checked
-    mapped := replace(traces, format(' FROM %s GROUP BY', rel),
-                      format(' FROM (SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
-                             ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity) e GROUP BY',
-                             rel, log_schema));
-    IF mapped = traces THEN
-        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
-            USING ERRCODE = 'internal_error';
-    END IF;
-    RETURN mapped;
+    RETURN collmine._log_trace_source(log_schema, traces,
+        format('SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
+               ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity',
+               to_regclass(format('%I.events', log_schema)), log_schema));
 END
 $$;
 
