@@ -26,7 +26,10 @@ AS $$ SELECT ARRAY['collection_strategy_by_segment', 'overdue_invoices_aging',
 -- currencies; a case without an invoices row or currency is in '(none)'). One aggregate over
 -- the log's trace query, as _process_map builds a single map: the traces stream into dfg_agg
 -- instead of passing one by one through traces() and two result sets (at 1M invoices each
--- holds a million traces and spills to disk), with the same report of events left out.
+-- holds a million traces and spills to disk), with the same report of events left out. On a log
+-- stored in case order (_log_in_case_order) the traces are built one case at a time from the
+-- case index and merge-joined with invoices (_log_traces_in_case_order,
+-- _log_tally_rows_in_case_order) instead of a million traces being hashed for the join.
 CREATE FUNCTION collmine._process_maps_by_currency(log_schema name)
 RETURNS TABLE (currency text, map collmine.dfg)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -36,15 +39,27 @@ DECLARE
     r record;
     null_events bigint := 0;
     skipped bigint := 0;
+    ordered boolean;
+    traces text := collmine._log_trace_sql(log_schema, NULL);
+    q text;
 BEGIN
-    FOR r IN EXECUTE format(
+    ordered := collmine._log_in_case_order(log_schema);
+    IF ordered THEN
+        traces := collmine._log_traces_in_case_order(log_schema, traces);
+    END IF;
+    q := format(
         'SELECT coalesce(i.currency::text, ''(none)'') AS currency, '
         '       collmine.dfg_agg(t.trace, i.amount::numeric) FILTER (WHERE t.case_id IS NOT NULL) AS map, '
         '       count(t.case_id) AS cases, '
         '       coalesce(sum(t.events) FILTER (WHERE t.case_id IS NULL), 0) AS null_events, '
         '       coalesce(sum(collmine.trace_skipped(t.trace)) FILTER (WHERE t.case_id IS NOT NULL), 0) AS skipped '
         '  FROM (%s) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
-        ' GROUP BY 1', collmine._log_trace_sql(log_schema, NULL), log_schema) LOOP
+        ' GROUP BY 1', traces, log_schema);
+    IF ordered THEN
+        q := format('SELECT * FROM collmine._log_tally_rows_in_case_order(%L, NULL::boolean)'
+                    ' AS m(currency text, map collmine.dfg, cases bigint, null_events numeric, skipped bigint)', q);
+    END IF;
+    FOR r IN EXECUTE q LOOP
         null_events := null_events + r.null_events;
         skipped := skipped + r.skipped;
         CONTINUE WHEN r.cases = 0;

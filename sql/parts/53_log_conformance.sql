@@ -22,14 +22,29 @@ BEGIN
 END
 $$;
 
+-- The trace query traces (_log_trace_sql's over log_schema) over the events read in
+-- (case_id, ts, ord) order in place of the events table itself, for a log that
+-- _log_in_case_order accepts: the planner then builds each case's trace from the case index one
+-- case at a time (GroupAggregate) instead of hashing a million cases' traces, and the traces come
+-- out in case order for a merge join with invoices (_log_tally_rows_in_case_order).
+CREATE FUNCTION collmine._log_traces_in_case_order(log_schema name, traces text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN collmine._log_trace_source(log_schema, traces,
+        format('SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord',
+               to_regclass(format('%I.events', log_schema))));
+END
+$$;
+
 -- The one grouping of the log-schema conformance entry points: a CTE g of one tally per group
 -- (gv: grp, an expression over the invoices row i from _group_expr), tallied by the aggregate
 -- `tally`(trace, $1) over the log's traces as policy_adherence and replay_fitness read them
 -- (_log_trace_sql with role names: a model in the template's names checks a log whose
 -- vocabulary maps other names). in_case_order (_log_in_case_order): the traces are built from
--- the events read in (case_id, ts, ord) order, so that the planner streams them through the case
--- index one case at a time (GroupAggregate) instead of hashing a million cases' traces, and they
--- come out in case order for a merge join with invoices (_log_tally_rows_in_case_order).
+-- the events read in case order (_log_traces_in_case_order).
 CREATE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text, in_case_order boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -37,18 +52,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     traces text := collmine._log_trace_sql(log_schema, NULL, true);
-    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
-    ordered text;
 BEGIN
     IF in_case_order THEN
-        -- the same query over the events in case order in place of the relation itself
-        ordered := replace(traces, format(' FROM %s GROUP BY', ev),
-                           format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
-        IF ordered = traces THEN
-            RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
-                USING ERRCODE = 'internal_error';
-        END IF;
-        traces := ordered;
+        traces := collmine._log_traces_in_case_order(log_schema, traces);
     END IF;
     RETURN format($q$
         WITH t AS (%3$s),
@@ -59,8 +65,9 @@ BEGIN
 END
 $$;
 
--- The rows of query q (_log_tally_sql's, in case order, and the caller's SELECT over g) with arg
--- as $1, planned without hash joins: the traces, streamed in case order, are merge-joined with
+-- The rows of query q (_log_tally_sql's, in case order, and the caller's SELECT over g; or
+-- another query over _log_traces_in_case_order's traces, such as _process_maps_by_currency's)
+-- with arg as $1, planned without hash joins: the traces, streamed in case order, are merge-joined with
 -- invoices read through their primary key instead of a million traces being hashed (about 350 MB
 -- at 1M invoices) for a hash join. The SET clause lasts for this call only; the rows are the same.
 CREATE FUNCTION collmine._log_tally_rows_in_case_order(q text, arg anyelement)

@@ -17,6 +17,27 @@ AS $$
       AND t.typcategory OPERATOR(pg_catalog.=) 'N'
 $$;
 
+-- The trace query of a log schema's events (_trace_sql's over <schema>.events, given as traces)
+-- over source, a query of the events' case_id, activity, ts and ord, in place of the events
+-- table itself: the one rewrite of that query (role names, case order).
+CREATE FUNCTION collmine._log_trace_source(log_schema name, traces text, source text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel text := format('%s', to_regclass(format('%I.events', log_schema)));
+    replaced text;
+BEGIN
+    replaced := replace(traces, format(' FROM %s GROUP BY', rel), format(' FROM (%s) e GROUP BY', source));
+    IF replaced = traces THEN
+        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
+            USING ERRCODE = 'internal_error';
+    END IF;
+    RETURN replaced;
+END
+$$;
+
 -- The trace query of a log schema's events (_trace_sql's, given as traces) over the events with
 -- every activity that the log's vocabulary maps named by its role's template name
 -- (collmine._role_names), when on and the vocabulary has rows; else traces unchanged.
@@ -25,23 +46,14 @@ RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    rel text := format('%s', to_regclass(format('%I.events', log_schema)));
-    mapped text;
 BEGIN
     IF NOT role_names OR NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
         RETURN traces;
     END IF;
-    -- the same query over a subquery in place of the relation that _trace_sql checked
-    mapped := replace(traces, format(' FROM %s GROUP BY', rel),
-                      format(' FROM (SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
-                             ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity) e GROUP BY',
-                             rel, log_schema));
-    IF mapped = traces THEN
-        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
-            USING ERRCODE = 'internal_error';
-    END IF;
-    RETURN mapped;
+    RETURN collmine._log_trace_source(log_schema, traces,
+        format('SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
+               ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity',
+               to_regclass(format('%I.events', log_schema)), log_schema));
 END
 $$;
 

@@ -438,6 +438,32 @@ SELECT date_trunc('month', p.started_at)::date,
  GROUP BY 1
 $$;
 
+-- The per-terms figures of the terms dashboard that terms_compliance does not give (invoices,
+-- the terms' days, the largest days beyond terms, the open invoices past their terms, the
+-- snapshot's date), aggregated in one statement over the snapshot's query (_snapshot_sql: the
+-- invoice facts read from facts, or computed), so that only the groups come back instead of a
+-- million snapshot rows stored in a function's result first.
+CREATE FUNCTION collmine._dashboard_terms_groups(log_schema name, facts regclass)
+RETURNS TABLE (group_value text, terms_days integer, invoices bigint, as_of date, max_beyond integer,
+               open_beyond bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        SELECT x.group_value, min(x.terms_days), count(*), max(x.as_of_date),
+               max(x.settled_at::date - coalesce(x.invoice_date + x.terms_days, x.due_date))
+                 FILTER (WHERE x.status = 'settled'
+                           AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)),
+               count(*) FILTER (WHERE x.open_amount > 0
+                                  AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date))
+          FROM (%s) x
+         GROUP BY x.group_value
+    $q$, collmine._snapshot_sql(log_schema, NULL, 'terms', facts));
+END
+$$;
+
 -- Payment Terms Compliance and Deviations (docs/dashboards/payment-terms-compliance.md):
 -- terms_compliance over the whole log, plus the terms' days, the latest payment beyond terms
 -- and the open invoices past their terms from invoice_snapshot.
@@ -450,15 +476,7 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (
-        SELECT x.group_value, min(x.terms_days) AS terms_days, count(*) AS invoices, max(x.as_of_date) AS as_of,
-               max(x.settled_at::date - coalesce(x.invoice_date + x.terms_days, x.due_date))
-                 FILTER (WHERE x.status = 'settled'
-                           AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS max_beyond,
-               count(*) FILTER (WHERE x.open_amount > 0
-                                  AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS open_beyond
-          FROM collmine._snapshot(log_schema, NULL, 'terms', facts) x
-         GROUP BY x.group_value),
+WITH s AS MATERIALIZED (SELECT * FROM collmine._dashboard_terms_groups(log_schema, facts)),
      t AS (SELECT c.* FROM (SELECT coalesce(max(s.as_of), current_date) AS as_of FROM s) p
                   CROSS JOIN LATERAL collmine._terms_compliance(log_schema, '-infinity', p.as_of, 'terms', facts) c)
 SELECT coalesce(s.group_value, '(none)')::text,

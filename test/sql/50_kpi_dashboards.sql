@@ -113,6 +113,33 @@ BEGIN
 END $$;
 SELECT d AS dashboard, pg_temp.mv_differs(d) AS differing_rows FROM unnest(collmine.dashboard_names()) d;
 
+-- On a log stored in case order (_log_in_case_order: an index leading with case_id, the events
+-- stored in its order and analyzed, as the connectors leave them) each currency's map is built
+-- from the traces read through the index in (case_id, ts, ord) order and merge-joined with
+-- invoices (_log_traces_in_case_order, _log_tally_rows_in_case_order): the same maps as the
+-- hashed plan's above, and the same rows of both process-map dashboards.
+CREATE TEMP TABLE maps_hashed AS
+  SELECT currency, map::text AS map FROM collmine._process_maps_by_currency('kpi_dlog');
+CREATE TEMP TABLE map_rows_hashed AS
+  SELECT e::text AS r FROM collmine.dashboard_process_map_edges('kpi_dlog') e
+  UNION ALL SELECT a::text FROM collmine.dashboard_process_map_activities('kpi_dlog') a;
+SELECT collmine._log_in_case_order('kpi_dlog') AS in_case_order;
+CREATE INDEX kpi_dlog_events_case_ts ON kpi_dlog.events (case_id, ts, ord);
+CLUSTER kpi_dlog.events USING kpi_dlog_events_case_ts;
+ANALYZE kpi_dlog.events;
+SELECT collmine._log_in_case_order('kpi_dlog') AS in_case_order;
+SELECT count(*) AS maps, count(*) FILTER (WHERE h.map = o.map) AS maps_equal
+  FROM maps_hashed h FULL JOIN (SELECT currency, map::text AS map
+                                  FROM collmine._process_maps_by_currency('kpi_dlog')) o USING (currency);
+SELECT (SELECT count(*) FROM map_rows_hashed) AS map_rows,
+       (SELECT count(*) FROM ((TABLE map_rows_hashed EXCEPT ALL
+                               SELECT e::text FROM collmine.dashboard_process_map_edges('kpi_dlog') e
+                               EXCEPT ALL SELECT a::text FROM collmine.dashboard_process_map_activities('kpi_dlog') a)
+                              UNION ALL
+                              ((SELECT e::text FROM collmine.dashboard_process_map_edges('kpi_dlog') e
+                                UNION ALL SELECT a::text FROM collmine.dashboard_process_map_activities('kpi_dlog') a)
+                               EXCEPT ALL TABLE map_rows_hashed)) x) AS differing_rows;
+
 -- new events: U6 is paid in full on 2024-03-01; the views see it at once, the materialized
 -- variants after a (concurrent) refresh
 INSERT INTO kpi_dlog.events (case_id, activity, ts, ord, is_automated, amount) VALUES

@@ -4690,15 +4690,27 @@ DECLARE
     r record;
     null_events bigint := 0;
     skipped bigint := 0;
+    ordered boolean;
+    traces text := collmine._log_trace_sql(log_schema, NULL);
+    q text;
 BEGIN
-    FOR r IN EXECUTE format(
+    ordered := collmine._log_in_case_order(log_schema);
+    IF ordered THEN
+        traces := collmine._log_traces_in_case_order(log_schema, traces);
+    END IF;
+    q := format(
         'SELECT coalesce(i.currency::text, ''(none)'') AS currency, '
         '       collmine.dfg_agg(t.trace, i.amount::numeric) FILTER (WHERE t.case_id IS NOT NULL) AS map, '
         '       count(t.case_id) AS cases, '
         '       coalesce(sum(t.events) FILTER (WHERE t.case_id IS NULL), 0) AS null_events, '
         '       coalesce(sum(collmine.trace_skipped(t.trace)) FILTER (WHERE t.case_id IS NOT NULL), 0) AS skipped '
         '  FROM (%s) t LEFT JOIN %I.invoices i ON i.case_id::text = t.case_id '
-        ' GROUP BY 1', collmine._log_trace_sql(log_schema, NULL), log_schema) LOOP
+        ' GROUP BY 1', traces, log_schema);
+    IF ordered THEN
+        q := format('SELECT * FROM collmine._log_tally_rows_in_case_order(%L, NULL::boolean)'
+                    ' AS m(currency text, map collmine.dfg, cases bigint, null_events numeric, skipped bigint)', q);
+    END IF;
+    FOR r IN EXECUTE q LOOP
         null_events := null_events + r.null_events;
         skipped := skipped + r.skipped;
         CONTINUE WHEN r.cases = 0;
@@ -5167,6 +5179,18 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._log_traces_in_case_order(log_schema name, traces text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN collmine._log_trace_source(log_schema, traces,
+        format('SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord',
+               to_regclass(format('%I.events', log_schema))));
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._log_tally_sql(log_schema name, grp text, tally text, in_case_order boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
@@ -5174,18 +5198,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     traces text := collmine._log_trace_sql(log_schema, NULL, true);
-    ev text := format('%s', to_regclass(format('%I.events', log_schema)));
-    ordered text;
 BEGIN
     IF in_case_order THEN
-        -- the same query over the events in case order in place of the relation itself
-        ordered := replace(traces, format(' FROM %s GROUP BY', ev),
-                           format(' FROM (SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord) e GROUP BY', ev));
-        IF ordered = traces THEN
-            RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', ev
-                USING ERRCODE = 'internal_error';
-        END IF;
-        traces := ordered;
+        traces := collmine._log_traces_in_case_order(log_schema, traces);
     END IF;
     RETURN format($q$
         WITH t AS (%3$s),
@@ -5319,28 +5334,37 @@ AS $$
       AND t.typcategory OPERATOR(pg_catalog.=) 'N'
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._role_named_traces(log_schema name, traces text, role_names boolean)
+CREATE OR REPLACE FUNCTION collmine._log_trace_source(log_schema name, traces text, source text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     rel text := format('%s', to_regclass(format('%I.events', log_schema)));
-    mapped text;
+    replaced text;
+BEGIN
+    replaced := replace(traces, format(' FROM %s GROUP BY', rel), format(' FROM (%s) e GROUP BY', source));
+    IF replaced = traces THEN
+        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
+            USING ERRCODE = 'internal_error';
+    END IF;
+    RETURN replaced;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._role_named_traces(log_schema name, traces text, role_names boolean)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
     IF NOT role_names OR NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
         RETURN traces;
     END IF;
-    -- the same query over a subquery in place of the relation that _trace_sql checked
-    mapped := replace(traces, format(' FROM %s GROUP BY', rel),
-                      format(' FROM (SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
-                             ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity) e GROUP BY',
-                             rel, log_schema));
-    IF mapped = traces THEN
-        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
-            USING ERRCODE = 'internal_error';
-    END IF;
-    RETURN mapped;
+    RETURN collmine._log_trace_source(log_schema, traces,
+        format('SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
+               ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity',
+               to_regclass(format('%I.events', log_schema)), log_schema));
 END
 $$;
 
@@ -6264,6 +6288,27 @@ SELECT date_trunc('month', p.started_at)::date,
  GROUP BY 1
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._dashboard_terms_groups(log_schema name, facts regclass)
+RETURNS TABLE (group_value text, terms_days integer, invoices bigint, as_of date, max_beyond integer,
+               open_beyond bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 10
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        SELECT x.group_value, min(x.terms_days), count(*), max(x.as_of_date),
+               max(x.settled_at::date - coalesce(x.invoice_date + x.terms_days, x.due_date))
+                 FILTER (WHERE x.status = 'settled'
+                           AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)),
+               count(*) FILTER (WHERE x.open_amount > 0
+                                  AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date))
+          FROM (%s) x
+         GROUP BY x.group_value
+    $q$, collmine._snapshot_sql(log_schema, NULL, 'terms', facts));
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine.dashboard_payment_terms_compliance(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (terms text, terms_days integer, invoices bigint, settled_invoices bigint,
                paid_within_terms bigint, compliance_rate numeric, avg_days_beyond_terms numeric,
@@ -6273,15 +6318,7 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (
-        SELECT x.group_value, min(x.terms_days) AS terms_days, count(*) AS invoices, max(x.as_of_date) AS as_of,
-               max(x.settled_at::date - coalesce(x.invoice_date + x.terms_days, x.due_date))
-                 FILTER (WHERE x.status = 'settled'
-                           AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS max_beyond,
-               count(*) FILTER (WHERE x.open_amount > 0
-                                  AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date)) AS open_beyond
-          FROM collmine._snapshot(log_schema, NULL, 'terms', facts) x
-         GROUP BY x.group_value),
+WITH s AS MATERIALIZED (SELECT * FROM collmine._dashboard_terms_groups(log_schema, facts)),
      t AS (SELECT c.* FROM (SELECT coalesce(max(s.as_of), current_date) AS as_of FROM s) p
                   CROSS JOIN LATERAL collmine._terms_compliance(log_schema, '-infinity', p.as_of, 'terms', facts) c)
 SELECT coalesce(s.group_value, '(none)')::text,
