@@ -5952,6 +5952,7 @@ RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigin
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
+SET enable_mergejoin = off
 AS $$
 BEGIN
     RETURN QUERY EXECUTE format($q$
