@@ -177,6 +177,70 @@ SELECT group_value, triggers, paid_within, round(success_rate, 4) AS success, se
 SELECT group_value, triggers, paid_within, window_open
   FROM collmine.contact_success('kpi_hand', '2023-12-01', '2023-12-31', 400);
 
+-- ties in (ts, ord): "after the trigger" is after it in (ts, ord) order, and the window ends
+-- at trigger + N days inclusive. A small log of its own (kpi_follow):
+--   F1 reminder 01-01 10:00 ord 2; a payment at the same time but ord 1 (before it);
+--      settled 01-31 10:00 (exactly 30 days later)      -> paid (settled counts), settled
+--   F2 reminder 01-01 10:00 ord 5; a payment at the same time, ord 6 (after it);
+--      settled 01-31 10:00:01 (30 days and a second)     -> paid, not settled
+--   F3 reminders 01-01 10:00 ord 10 and 12, a payment between them (ord 11): the first
+--      reminder is ord 10 -> paid; the one at ord 12 has nothing after it -> not paid
+--   F4 reminder 06-01, the log's last event, nothing after it -> not paid, window open
+CREATE SCHEMA kpi_follow;
+CREATE TABLE kpi_follow.invoices (LIKE kpi_hand.invoices INCLUDING ALL);
+CREATE TABLE kpi_follow.events (LIKE kpi_hand.events INCLUDING ALL);
+CREATE INDEX ON kpi_follow.events (case_id, ts, ord);
+INSERT INTO kpi_follow.invoices (case_id, segment, currency, invoice_date, due_date, amount)
+SELECT c, 'S', 'EUR', '2023-12-01', '2023-12-31', 100 FROM unnest(ARRAY['F1','F2','F3','F4']) c;
+INSERT INTO kpi_follow.events (case_id, activity, ts, ord) VALUES
+ ('F1','Invoice Generated','2023-12-01 08:00',0),
+ ('F1','Payment Received','2024-01-01 10:00',1), ('F1','Overdue Reminder Sent','2024-01-01 10:00',2),
+ ('F1','Invoice Settled','2024-01-31 10:00',3),
+ ('F2','Overdue Reminder Sent','2024-01-01 10:00',5), ('F2','Payment Received','2024-01-01 10:00',6),
+ ('F2','Invoice Settled','2024-01-31 10:00:01',7),
+ ('F3','Overdue Reminder Sent','2024-01-01 10:00',12), ('F3','Payment Received','2024-01-01 10:00',11),
+ ('F3','Overdue Reminder Sent','2024-01-01 10:00',10),
+ ('F4','Overdue Reminder Sent','2024-06-01 10:00',20);
+SELECT case_id, triggered_at, paid_within, settled_within, window_open
+  FROM collmine.followup_events('kpi_follow', 'Overdue Reminder Sent', 30) ORDER BY 1, 2, 3;
+SELECT case_id, paid_within, settled_within, window_open
+  FROM collmine.followup_events('kpi_follow', 'Overdue Reminder Sent', 30, first_only => true) ORDER BY 1;
+-- a payment as the trigger is not its own follow-up: F1's (ord 1) is settled exactly 30 days
+-- later; F2's (ord 6) and F3's (ord 11) have no payment or settlement after them within 30 days
+SELECT case_id, paid_within, settled_within
+  FROM collmine.followup_events('kpi_follow', 'Payment Received', 30) ORDER BY 1;
+-- the same outcomes in plain SQL, one EXISTS per role, on both hand-made logs, every trigger
+-- activity and several windows: no row differs
+CREATE FUNCTION pg_temp.followup_plain(sch name, trig text, days integer, first_only boolean)
+RETURNS TABLE (case_id text, triggered_at timestamptz, paid_within boolean, settled_within boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        SELECT t.case_id, t.ts,
+               EXISTS (SELECT 1 FROM %1$I.events p WHERE p.case_id = t.case_id
+                          AND p.activity IN ('Payment Received', 'Invoice Settled')
+                          AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord)) AND p.ts <= t.ts + $2 * interval '1 day'),
+               EXISTS (SELECT 1 FROM %1$I.events p WHERE p.case_id = t.case_id
+                          AND p.activity = 'Invoice Settled'
+                          AND (p.ts > t.ts OR (p.ts = t.ts AND p.ord > t.ord)) AND p.ts <= t.ts + $2 * interval '1 day')
+          FROM %1$I.events t
+         WHERE t.activity = $1
+           AND NOT ($3 AND EXISTS (SELECT 1 FROM %1$I.events r WHERE r.case_id = t.case_id AND r.activity = $1
+                                      AND (r.ts < t.ts OR (r.ts = t.ts AND r.ord < t.ord))))$q$, sch)
+    USING trig, days, first_only;
+END $$;
+SELECT count(*) AS differing_rows
+  FROM (VALUES ('kpi_hand'::name), ('kpi_follow')) l(sch),
+       (SELECT DISTINCT activity FROM kpi_hand.events) a,
+       (VALUES (0), (1), (14), (30), (400)) d(days), (VALUES (false), (true)) f(first_only),
+       LATERAL ((SELECT x.case_id, x.triggered_at, x.paid_within, x.settled_within
+                   FROM collmine.followup_events(l.sch, a.activity, d.days, f.first_only) x
+                 EXCEPT ALL SELECT * FROM pg_temp.followup_plain(l.sch, a.activity, d.days, f.first_only))
+                UNION ALL
+                (SELECT * FROM pg_temp.followup_plain(l.sch, a.activity, d.days, f.first_only)
+                 EXCEPT ALL SELECT x.case_id, x.triggered_at, x.paid_within, x.settled_within
+                   FROM collmine.followup_events(l.sch, a.activity, d.days, f.first_only) x)) z;
+
 -- ==== manual activity share, January ====
 -- 24 events in January, 9 manual (A1 call + payment, A2 payment, A3 dispute, A4 write-off, U5
 -- call + payment, U6 credit request + credit memo), 1 unknown (U6 approval), 14 automated:
@@ -311,5 +375,5 @@ SELECT count(*) FROM collmine.receivables_kpis('kpi_empty', '2024-01-01', '2024-
 SELECT count(*) FROM collmine.aging('kpi_empty');
 SET client_min_messages = warning;
 DROP SCHEMA kpi_broken, kpi_empty CASCADE;
-DROP SCHEMA kpi_hand CASCADE;
+DROP SCHEMA kpi_hand, kpi_follow CASCADE;
 RESET client_min_messages;

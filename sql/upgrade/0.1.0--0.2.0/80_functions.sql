@@ -4457,26 +4457,24 @@ BEGIN
                      FROM %1$I.events e WHERE e.activity = ANY ($1)),
              mx AS (%3$s),
              -- "after the trigger in (ts, ord) order" as a row comparison, one range of the
-             -- connectors' index on events (case_id, ts, ord) per trigger. Settled within the
-             -- window implies paid within it (settled is one of the paid roles), so the
-             -- settled range is read first and the payment range only for the triggers not
-             -- settled in it (CASE evaluates its second EXISTS only then): one range instead of
-             -- two for most first reminders. outcome: 2 settled, 1 paid only, 0 neither. One
-             -- step over t, with both lookups correlated to it, so that Citus pushes the whole
-             -- step down to the shards (a correlated lookup over a materialized step is not
-             -- supported there); MATERIALIZED, so that outcome, read three times below, is
-             -- looked up once.
+             -- connectors' index on events (case_id, ts, ord) per trigger: the payment and
+             -- settled events in it give the outcome, 2 settled (settled is one of the paid
+             -- roles), 1 paid only, 0 neither (no such event), as the largest of 2 for a settled
+             -- event and 1 for a payment. One range read to its end costs less than two
+             -- lookups that stop at their first hit (a settled one, then, for the triggers not
+             -- settled within the window, four in ten first reminders, a payment one): the window
+             -- holds a few events. One step over t, with the lookup correlated to it, so that
+             -- Citus pushes the whole step down to the shards (a correlated lookup over a
+             -- materialized step is not supported there); MATERIALIZED, so that outcome, read
+             -- three times below, is looked up once.
              o AS MATERIALIZED (
                    SELECT t.case_id, t.ts,
-                          CASE WHEN EXISTS (SELECT 1 FROM %1$I.events p
-                                             WHERE p.case_id::text = t.case_id AND p.activity = ANY ($5)
-                                               AND (p.ts, p.ord) > (t.ts, t.ord)
-                                               AND p.ts <= t.ts + $3) THEN 2
-                               WHEN EXISTS (SELECT 1 FROM %1$I.events p
-                                             WHERE p.case_id::text = t.case_id AND p.activity = ANY ($4)
-                                               AND (p.ts, p.ord) > (t.ts, t.ord)
-                                               AND p.ts <= t.ts + $3) THEN 1
-                               ELSE 0 END AS outcome
+                          coalesce((SELECT max(CASE WHEN p.activity = ANY ($5) THEN 2 ELSE 1 END)
+                                      FROM %1$I.events p
+                                     WHERE p.case_id::text = t.case_id
+                                       AND (p.activity = ANY ($4) OR p.activity = ANY ($5))
+                                       AND (p.ts, p.ord) > (t.ts, t.ord)
+                                       AND p.ts <= t.ts + $3), 0) AS outcome
                      FROM t WHERE NOT $2 OR t.n = 1)
         SELECT o.case_id, (%2$s), o.ts, o.outcome >= 1, o.outcome = 2, (o.outcome <> 2 AND o.ts + $3 > mx.last_ts)
           FROM o CROSS JOIN mx LEFT JOIN %1$I.invoices i ON i.case_id::text = o.case_id
@@ -6018,6 +6016,7 @@ RETURNS TABLE (segment text, currency text, invoices bigint, open_invoices bigin
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
+SET enable_mergejoin = off
 AS $$
 BEGIN
     RETURN QUERY EXECUTE format($q$
