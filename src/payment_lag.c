@@ -373,6 +373,7 @@ lag_list_array(LagList *l, int32 len)
 	lag_list_sort(l);
 	for (i = 0; i < len; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		nulls[i] = i >= l->n;
 		elems[i] = nulls[i] ? (Datum) 0 : TimestampTzGetDatum(l->ts[i]);
 	}
