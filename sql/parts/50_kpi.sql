@@ -395,24 +395,6 @@ BEGIN
 END
 $$;
 
--- The per-invoice snapshot as of as_of as rows (_snapshot_sql), for the dashboards' SQL functions.
-CREATE FUNCTION collmine._snapshot(log_schema name, as_of date, group_by text, facts regclass)
-RETURNS TABLE (
-    case_id text, group_value text, currency text, amount numeric,
-    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
-    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
-    settled_at timestamptz, written_off_at timestamptz,
-    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
-    status text, days_past_due integer, aging_bucket text, as_of_date date)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-BEGIN
-    RETURN QUERY EXECUTE collmine._snapshot_sql(log_schema, as_of, group_by, facts);
-END
-$$;
-
 -- Aging buckets of the open balance as of a date, per group and currency.
 CREATE FUNCTION collmine.aging(log_schema name, as_of date DEFAULT NULL, group_by text DEFAULT NULL)
 RETURNS TABLE (
@@ -722,7 +704,7 @@ AS $$
     SELECT * FROM collmine._payment_behaviour(log_schema, period_start, period_end, group_by, on_time_basis, NULL)
 $$;
 
--- The formula of terms_compliance over the snapshot as of period_end (collmine._snapshot: computed,
+-- The formula of terms_compliance over the snapshot as of period_end (collmine._snapshot_sql: computed,
 -- or read from the invoice facts in the relation facts when it is not NULL).
 CREATE FUNCTION collmine._terms_compliance(log_schema name, period_start date, period_end date,
                                            group_by text, facts regclass)
@@ -1278,7 +1260,7 @@ AS $$
     $q$, src)
 $$;
 
--- The formula of write_off_rate over the snapshot as of period_end (collmine._snapshot: computed,
+-- The formula of write_off_rate over the snapshot as of period_end (collmine._snapshot_sql: computed,
 -- or read from the invoice facts in the relation facts when it is not NULL).
 CREATE FUNCTION collmine._write_off_rate(log_schema name, period_start date, period_end date,
                                          group_by text, facts regclass)

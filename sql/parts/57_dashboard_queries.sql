@@ -503,52 +503,59 @@ $$;
 -- Invoice-to-cash overview (docs/dashboards/invoice-to-cash-overview.md): one row per month
 -- with an event and currency; the receivables figures are receivables_kpis' of each month
 -- (computed for all months in one pass), cycle time and write-offs come from invoice_snapshot.
+-- The snapshot is its query (_snapshot_sql: computed, or read from the facts relation), run in
+-- this statement rather than stored in a function's result first, so that the planner sees the
+-- facts' size: the monthly settled and written-off figures are hashed, not a million rows sorted.
 CREATE FUNCTION collmine.dashboard_invoice_to_cash_overview(log_schema name, facts regclass DEFAULT NULL)
 RETURNS TABLE (month date, currency text, invoices_generated bigint, credit_sales numeric, ending_ar numeric,
                ending_past_due_ar numeric, dso numeric, dso_countback numeric, best_possible_dso numeric,
                average_days_delinquent numeric, cei numeric, settled_invoices bigint, avg_cycle_days numeric,
                written_off_invoices bigint, written_off_amount numeric)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
-                               x.written_off_at, x.written_off_amount
-                          FROM collmine._snapshot(log_schema, NULL, NULL, facts) x),
-     bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
-     -- the months in which the log has an event, plus the as_of month: as many as the data has,
-     -- however far apart its first and last dates are
-     active AS (SELECT m.m FROM collmine._dashboard_event_months(log_schema) m(m)
-                UNION SELECT date_trunc('month', b.last_day::timestamp)::date FROM bounds b),
-     months AS (SELECT a.m AS month_start,
-                       least((a.m + interval '1 month')::date - 1, b.last_day) AS month_end
-                  FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
-     k AS (SELECT r.* FROM collmine._receivables_kpis_periods(log_schema,
-                              ARRAY(SELECT mo.month_start FROM months mo ORDER BY mo.month_start),
-                              ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start), NULL, facts) r),
-     cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
-                    avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
-               FROM s WHERE s.status = 'settled' GROUP BY 1, 2),
-     wo AS (SELECT date_trunc('month', s.written_off_at)::date AS m, s.currency, count(*) AS n,
-                   sum(s.written_off_amount) AS v
-              FROM s WHERE s.status = 'written_off' GROUP BY 1, 2)
-SELECT k.period_start::date,
-       coalesce(k.currency, '(none)')::text,
-       k.invoices_generated::bigint,
-       k.credit_sales::numeric,
-       k.ending_ar::numeric,
-       k.ending_past_due_ar::numeric,
-       k.dso::numeric,
-       k.dso_countback::numeric,
-       k.best_possible_dso::numeric,
-       k.average_days_delinquent::numeric,
-       k.cei::numeric,
-       coalesce(cyc.n, 0)::bigint,
-       cyc.d::numeric,
-       coalesce(wo.n, 0)::bigint,
-       coalesce(wo.v, 0)::numeric
-  FROM k LEFT JOIN cyc ON cyc.m = k.period_start AND cyc.currency IS NOT DISTINCT FROM k.currency
-         LEFT JOIN wo ON wo.m = k.period_start AND wo.currency IS NOT DISTINCT FROM k.currency
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+    WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
+                                   x.written_off_at, x.written_off_amount
+                              FROM (%1$s) x),
+         bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
+         -- the months in which the log has an event, plus the as_of month: as many as the data has,
+         -- however far apart its first and last dates are
+         active AS (SELECT m.m FROM collmine._dashboard_event_months($1) m(m)
+                    UNION SELECT date_trunc('month', b.last_day::timestamp)::date FROM bounds b),
+         months AS (SELECT a.m AS month_start,
+                           least((a.m + interval '1 month')::date - 1, b.last_day) AS month_end
+                      FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
+         k AS (SELECT r.* FROM collmine._receivables_kpis_periods($1,
+                                  ARRAY(SELECT mo.month_start FROM months mo ORDER BY mo.month_start),
+                                  ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start), NULL, $2) r),
+         cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
+                        avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
+                   FROM s WHERE s.status = 'settled' GROUP BY 1, 2),
+         wo AS (SELECT date_trunc('month', s.written_off_at)::date AS m, s.currency, count(*) AS n,
+                       sum(s.written_off_amount) AS v
+                  FROM s WHERE s.status = 'written_off' GROUP BY 1, 2)
+    SELECT k.period_start::date,
+           coalesce(k.currency, '(none)')::text,
+           k.invoices_generated::bigint,
+           k.credit_sales::numeric,
+           k.ending_ar::numeric,
+           k.ending_past_due_ar::numeric,
+           k.dso::numeric,
+           k.dso_countback::numeric,
+           k.best_possible_dso::numeric,
+           k.average_days_delinquent::numeric,
+           k.cei::numeric,
+           coalesce(cyc.n, 0)::bigint,
+           cyc.d::numeric,
+           coalesce(wo.n, 0)::bigint,
+           coalesce(wo.v, 0)::numeric
+      FROM k LEFT JOIN cyc ON cyc.m = k.period_start AND cyc.currency IS NOT DISTINCT FROM k.currency
+             LEFT JOIN wo ON wo.m = k.period_start AND wo.currency IS NOT DISTINCT FROM k.currency
+    $q$, collmine._snapshot_sql(log_schema, NULL, NULL, facts)) USING log_schema, facts;
+END
 $$;
 
 -- Process map, edges (docs/dashboards/process-map-edges.md): each currency's map, money-weighted.

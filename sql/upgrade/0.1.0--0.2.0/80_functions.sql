@@ -3867,23 +3867,6 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._snapshot(log_schema name, as_of date, group_by text, facts regclass)
-RETURNS TABLE (
-    case_id text, group_value text, currency text, amount numeric,
-    invoice_date date, due_date date, terms_days integer, generated_at timestamptz,
-    first_dunning_at timestamptz, first_reminder_at timestamptz, disputed boolean,
-    settled_at timestamptz, written_off_at timestamptz,
-    paid_amount numeric, credited_amount numeric, written_off_amount numeric, open_amount numeric,
-    status text, days_past_due integer, aging_bucket text, as_of_date date)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-BEGIN
-    RETURN QUERY EXECUTE collmine._snapshot_sql(log_schema, as_of, group_by, facts);
-END
-$$;
-
 CREATE OR REPLACE FUNCTION collmine._receivables_kpis_periods(log_schema name, period_starts date[], period_ends date[],
                                                    group_by text DEFAULT NULL, facts regclass DEFAULT NULL)
 RETURNS TABLE (
@@ -6340,47 +6323,51 @@ RETURNS TABLE (month date, currency text, invoices_generated bigint, credit_sale
                ending_past_due_ar numeric, dso numeric, dso_countback numeric, best_possible_dso numeric,
                average_days_delinquent numeric, cei numeric, settled_invoices bigint, avg_cycle_days numeric,
                written_off_invoices bigint, written_off_amount numeric)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
-                               x.written_off_at, x.written_off_amount
-                          FROM collmine._snapshot(log_schema, NULL, NULL, facts) x),
-     bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
-     -- the months in which the log has an event, plus the as_of month: as many as the data has,
-     -- however far apart its first and last dates are
-     active AS (SELECT m.m FROM collmine._dashboard_event_months(log_schema) m(m)
-                UNION SELECT date_trunc('month', b.last_day::timestamp)::date FROM bounds b),
-     months AS (SELECT a.m AS month_start,
-                       least((a.m + interval '1 month')::date - 1, b.last_day) AS month_end
-                  FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
-     k AS (SELECT r.* FROM collmine._receivables_kpis_periods(log_schema,
-                              ARRAY(SELECT mo.month_start FROM months mo ORDER BY mo.month_start),
-                              ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start), NULL, facts) r),
-     cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
-                    avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
-               FROM s WHERE s.status = 'settled' GROUP BY 1, 2),
-     wo AS (SELECT date_trunc('month', s.written_off_at)::date AS m, s.currency, count(*) AS n,
-                   sum(s.written_off_amount) AS v
-              FROM s WHERE s.status = 'written_off' GROUP BY 1, 2)
-SELECT k.period_start::date,
-       coalesce(k.currency, '(none)')::text,
-       k.invoices_generated::bigint,
-       k.credit_sales::numeric,
-       k.ending_ar::numeric,
-       k.ending_past_due_ar::numeric,
-       k.dso::numeric,
-       k.dso_countback::numeric,
-       k.best_possible_dso::numeric,
-       k.average_days_delinquent::numeric,
-       k.cei::numeric,
-       coalesce(cyc.n, 0)::bigint,
-       cyc.d::numeric,
-       coalesce(wo.n, 0)::bigint,
-       coalesce(wo.v, 0)::numeric
-  FROM k LEFT JOIN cyc ON cyc.m = k.period_start AND cyc.currency IS NOT DISTINCT FROM k.currency
-         LEFT JOIN wo ON wo.m = k.period_start AND wo.currency IS NOT DISTINCT FROM k.currency
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+    WITH s AS MATERIALIZED (SELECT x.invoice_date, x.as_of_date, x.status, x.currency, x.settled_at, x.generated_at,
+                                   x.written_off_at, x.written_off_amount
+                              FROM (%1$s) x),
+         bounds AS (SELECT date_trunc('month', min(s.invoice_date)::timestamp)::date AS m0, max(s.as_of_date) AS last_day FROM s),
+         -- the months in which the log has an event, plus the as_of month: as many as the data has,
+         -- however far apart its first and last dates are
+         active AS (SELECT m.m FROM collmine._dashboard_event_months($1) m(m)
+                    UNION SELECT date_trunc('month', b.last_day::timestamp)::date FROM bounds b),
+         months AS (SELECT a.m AS month_start,
+                           least((a.m + interval '1 month')::date - 1, b.last_day) AS month_end
+                      FROM bounds b JOIN active a ON a.m BETWEEN b.m0 AND b.last_day),
+         k AS (SELECT r.* FROM collmine._receivables_kpis_periods($1,
+                                  ARRAY(SELECT mo.month_start FROM months mo ORDER BY mo.month_start),
+                                  ARRAY(SELECT mo.month_end FROM months mo ORDER BY mo.month_start), NULL, $2) r),
+         cyc AS (SELECT date_trunc('month', s.settled_at)::date AS m, s.currency, count(*) AS n,
+                        avg(extract(epoch FROM s.settled_at - s.generated_at)::numeric / 86400) AS d
+                   FROM s WHERE s.status = 'settled' GROUP BY 1, 2),
+         wo AS (SELECT date_trunc('month', s.written_off_at)::date AS m, s.currency, count(*) AS n,
+                       sum(s.written_off_amount) AS v
+                  FROM s WHERE s.status = 'written_off' GROUP BY 1, 2)
+    SELECT k.period_start::date,
+           coalesce(k.currency, '(none)')::text,
+           k.invoices_generated::bigint,
+           k.credit_sales::numeric,
+           k.ending_ar::numeric,
+           k.ending_past_due_ar::numeric,
+           k.dso::numeric,
+           k.dso_countback::numeric,
+           k.best_possible_dso::numeric,
+           k.average_days_delinquent::numeric,
+           k.cei::numeric,
+           coalesce(cyc.n, 0)::bigint,
+           cyc.d::numeric,
+           coalesce(wo.n, 0)::bigint,
+           coalesce(wo.v, 0)::numeric
+      FROM k LEFT JOIN cyc ON cyc.m = k.period_start AND cyc.currency IS NOT DISTINCT FROM k.currency
+             LEFT JOIN wo ON wo.m = k.period_start AND wo.currency IS NOT DISTINCT FROM k.currency
+    $q$, collmine._snapshot_sql(log_schema, NULL, NULL, facts)) USING log_schema, facts;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine.dashboard_process_map_edges(log_schema name, maps regclass DEFAULT NULL)
