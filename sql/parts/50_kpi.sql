@@ -113,6 +113,17 @@ AS $$
     SELECT coalesce(as_of, collmine._last_event_at(log_schema)::date, current_date)
 $$;
 
+-- An invoice's open amount: its amount less what was paid (the greater of received and posted)
+-- and credited, never below 0; the one rule of invoice_snapshot's open_amount and of the open
+-- amounts at each boundary of _receivables_kpis_periods. One expression, no SET clause, so that
+-- the planner inlines it (operators schema-qualified instead).
+CREATE FUNCTION collmine._open_amount(amount numeric, paid numeric, credited numeric)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT greatest(coalesce(amount, 0::numeric) OPERATOR(pg_catalog.-) paid OPERATOR(pg_catalog.-) credited, 0::numeric)
+$$;
+
 -- The query of invoice_snapshot over the log in log_schema with the group expression grp
 -- (_group_expr), for invoice_snapshot and, inlined, invoice_facts (the snapshot streams into
 -- the facts rather than being stored whole in a function's result first). Its parameters:
@@ -161,7 +172,7 @@ AS $f$
         c AS (
             SELECT b.*,
                    CASE WHEN b.settled IS NOT NULL OR b.woff IS NOT NULL THEN 0::numeric
-                        ELSE greatest(coalesce(b.amount, 0) - b.paid - b.cred, 0) END AS open_amt
+                        ELSE collmine._open_amount(b.amount, b.paid, b.cred) END AS open_amt
               FROM b
              WHERE b.invoice_date <= $2)
         SELECT c.case_id, c.group_value, c.currency, c.amount, c.invoice_date, c.due_date,
@@ -169,7 +180,7 @@ AS $f$
                c.disp AS disputed, c.settled AS settled_at, c.woff AS written_off_at,
                c.paid AS paid_amount, c.cred AS credited_amount,
                CASE WHEN c.woff IS NULL THEN 0::numeric
-                    ELSE coalesce(c.woff_amt, greatest(coalesce(c.amount, 0) - c.paid - c.cred, 0)) END AS written_off_amount,
+                    ELSE coalesce(c.woff_amt, collmine._open_amount(c.amount, c.paid, c.cred)) END AS written_off_amount,
                c.open_amt AS open_amount,
                collmine._invoice_status(c.settled, c.woff) AS status,
                CASE WHEN c.open_amt > 0 AND c.due_date IS NOT NULL THEN $2 - c.due_date END AS days_past_due,
@@ -498,23 +509,22 @@ BEGIN
                       FROM %1$I.events e JOIN rg ON rg.case_id = e.case_id::text CROSS JOIN dts
                      WHERE e.activity = ANY ($3 || $4 || $5) AND e.ts::date <= rg.hi_d),
              -- in (b, any) order per invoice: v, what its payments up to the row took off its
-             -- open amount (the rule applied to the running sums, minus the rule applied to no
-             -- sums: a0, greatest(amt, 0)), and dv, the row's own change (the rule applied to the
-             -- sums with the row minus without it). The dv of the rows at or before a position add
-             -- up to the v of the last of them, whatever the order of the rows at one position.
-             -- (v and dv sit beside the window functions, which the executor evaluates once each
-             -- however often they are named, so that the steps below read them as columns.)
-             cw AS (SELECT pc.group_value, pc.currency, pc.hi, pc.hc, pc.b, lead(pc.b) OVER w AS b_next,
-                           greatest(pc.amt - greatest(sum(pc.r) OVER w, sum(pc.p) OVER w) - sum(pc.c) OVER w, 0)
-                           - greatest(pc.amt, 0) AS v,
-                           greatest(pc.amt - greatest(sum(pc.r) OVER w, sum(pc.p) OVER w) - sum(pc.c) OVER w, 0)
-                           - greatest(pc.amt - greatest(sum(pc.r) OVER w - pc.r, sum(pc.p) OVER w - pc.p)
-                                      - (sum(pc.c) OVER w - pc.c), 0) AS dv
-                      FROM pc
-                    WINDOW w AS (PARTITION BY pc.case_id ORDER BY pc.b ROWS UNBOUNDED PRECEDING)),
-             -- the invoices' amounts before any payment (a0: greatest(amt, 0)) summed per group,
-             -- currency and positions, a few thousand rows rather than one per invoice
-             ri AS (SELECT rg.group_value, rg.currency, rg.lo, rg.hi, rg.hc, sum(greatest(rg.amt, 0)) AS a0
+             -- open amount (_open_amount of the running sums, minus _open_amount of no sums: a0),
+             -- and dv, the row's own change (_open_amount of the sums with the row minus without
+             -- it). The dv of the rows at or before a position add up to the v of the last of
+             -- them, whatever the order of the rows at one position.
+             cw AS (SELECT x.group_value, x.currency, x.hi, x.hc, x.b, x.b_next,
+                           collmine._open_amount(x.amt, greatest(x.rs, x.ps), x.cs)
+                           - collmine._open_amount(x.amt, 0, 0) AS v,
+                           collmine._open_amount(x.amt, greatest(x.rs, x.ps), x.cs)
+                           - collmine._open_amount(x.amt, greatest(x.rs - x.r, x.ps - x.p), x.cs - x.c) AS dv
+                      FROM (SELECT pc.*, lead(pc.b) OVER w AS b_next, sum(pc.r) OVER w AS rs,
+                                   sum(pc.p) OVER w AS ps, sum(pc.c) OVER w AS cs
+                              FROM pc
+                            WINDOW w AS (PARTITION BY pc.case_id ORDER BY pc.b ROWS UNBOUNDED PRECEDING)) x),
+             -- the invoices' open amounts before any payment (a0: _open_amount of no sums) summed
+             -- per group, currency and positions, a few thousand rows rather than one per invoice
+             ri AS (SELECT rg.group_value, rg.currency, rg.lo, rg.hi, rg.hc, sum(collmine._open_amount(rg.amt, 0, 0)) AS a0
                       FROM rg GROUP BY rg.group_value, rg.currency, rg.lo, rg.hi, rg.hc),
              -- the steps of the AR (ar) and the current AR (cur) at position b: the invoices' a0
              -- enters at lo (the current AR too, if lo <= hc) and leaves after hi (after hc from
