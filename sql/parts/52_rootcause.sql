@@ -92,7 +92,8 @@ DECLARE
     vals text := '';
     cols text[] := '{}';
     expr text;
-    ranked jsonb; q text;
+    ranked jsonb;
+    q text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
     IF min_cases IS NULL OR min_cases < 1 THEN

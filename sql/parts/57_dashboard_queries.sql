@@ -459,12 +459,10 @@ AS $$
 BEGIN
     RETURN QUERY EXECUTE format($q$
         SELECT x.group_value, min(x.terms_days), count(*), max(x.as_of_date),
-               max(x.settled_at::date - coalesce(x.invoice_date + x.terms_days, x.due_date))
-                 FILTER (WHERE x.status = 'settled'
-                           AND x.settled_at::date > coalesce(x.invoice_date + x.terms_days, x.due_date)),
-               count(*) FILTER (WHERE x.open_amount > 0
-                                  AND x.as_of_date > coalesce(x.invoice_date + x.terms_days, x.due_date))
-          FROM (%s) x
+               max(x.settled_at::date - x.terms_due)
+                 FILTER (WHERE x.status = 'settled' AND x.settled_at::date > x.terms_due),
+               count(*) FILTER (WHERE x.open_amount > 0 AND x.as_of_date > x.terms_due)
+          FROM (SELECT s.*, coalesce(s.invoice_date + s.terms_days, s.due_date) AS terms_due FROM (%s) s) x
          GROUP BY x.group_value
     $q$, collmine._snapshot_sql(log_schema, NULL, 'terms', facts));
 END
