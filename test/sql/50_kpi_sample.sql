@@ -106,6 +106,29 @@ SELECT sch, (SELECT coalesce(sum(completed + open_at_end), 0) FROM collmine.cred
 FROM (VALUES ('kpi_s_netsuite'::name, (SELECT count(*) FROM kpi_s_netsuite.customer_events WHERE activity = 'Credit Limit Requested')),
              ('kpi_s_d365fo', (SELECT count(*) FROM kpi_s_d365fo.customer_events WHERE activity = 'Credit Limit Requested')),
              ('kpi_s_d365bc', (SELECT count(*) FROM kpi_s_d365bc.customer_events WHERE activity = 'Credit Limit Requested'))) v(sch, requests);
+-- a customer-level pair grouped: its group value is that of the customer's first invoice (by
+-- case_id), a customer without invoices in the NULL group; plain SQL over the same tables, the
+-- pairs' rows both ways (the segment, and the first invoice's case_id itself as the group)
+SELECT g, count(*) AS pairs, count(*) FILTER (WHERE group_value IS NOT NULL) AS grouped,
+       (SELECT count(*) FROM (
+          (SELECT p.case_id, p.pair_no, p.group_value FROM collmine.activity_pairs('kpi_s_netsuite', 'Credit Limit Requested', 'Credit Limit Approved', g) p
+           EXCEPT ALL
+           SELECT c.customer_id::text, c.k, (SELECT CASE g WHEN 'segment' THEN i.segment ELSE i.case_id::text END
+                                               FROM kpi_s_netsuite.invoices i WHERE i.customer_id::text = c.customer_id::text
+                                              ORDER BY i.case_id LIMIT 1)
+             FROM (SELECT customer_id, row_number() OVER (PARTITION BY customer_id ORDER BY ts) AS k
+                     FROM kpi_s_netsuite.customer_events WHERE activity = 'Credit Limit Requested') c)
+          UNION ALL
+          (SELECT c.customer_id::text, c.k, (SELECT CASE g WHEN 'segment' THEN i.segment ELSE i.case_id::text END
+                                               FROM kpi_s_netsuite.invoices i WHERE i.customer_id::text = c.customer_id::text
+                                              ORDER BY i.case_id LIMIT 1)
+             FROM (SELECT customer_id, row_number() OVER (PARTITION BY customer_id ORDER BY ts) AS k
+                     FROM kpi_s_netsuite.customer_events WHERE activity = 'Credit Limit Requested') c
+           EXCEPT ALL
+           SELECT p.case_id, p.pair_no, p.group_value FROM collmine.activity_pairs('kpi_s_netsuite', 'Credit Limit Requested', 'Credit Limit Approved', g) p)) d) AS differences
+FROM unnest(ARRAY['segment', 'case_id']) g
+CROSS JOIN LATERAL collmine.activity_pairs('kpi_s_netsuite', 'Credit Limit Requested', 'Credit Limit Approved', g) x
+GROUP BY g ORDER BY g;
 
 -- ==== the as-of snapshot against the connector's own per-invoice columns ====
 -- open_amount, status and paid_on_time (of settled invoices; the connector marks written-off

@@ -4230,11 +4230,20 @@ BEGIN
     $q$, log_schema, grp, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END,
          CASE WHEN customer_level THEN 'customer_events' ELSE 'events' END,
          -- the invoice is looked up only for its group value: without group_by, a million
-         -- index probes at 1M invoices for nothing
-         CASE WHEN group_by IS NOT NULL THEN format(
-             'LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.%2$I::text = p.case_id '
+         -- index probes at 1M invoices for nothing; a customer's first invoice is found once
+         -- per customer of the pairs' activities, in one sorted pass (invoices.customer_id has
+         -- no index: a probe per pair read the whole table each time)
+         CASE WHEN group_by IS NULL THEN ''
+              WHEN customer_level THEN format(
+             'LEFT JOIN (SELECT DISTINCT ON (x.customer_id::text) x.* FROM %1$I.invoices x '
+             '            WHERE x.customer_id::text IN (SELECT c.customer_id::text FROM %1$I.customer_events c '
+             '                                           WHERE c.activity = ANY ($1) OR c.activity = ANY ($2)) '
+             '            ORDER BY x.customer_id::text, x.case_id) i ON i.customer_id::text = p.case_id',
+             log_schema)
+              ELSE format(
+             'LEFT JOIN LATERAL (SELECT * FROM %1$I.invoices x WHERE x.case_id::text = p.case_id '
              '                   ORDER BY x.case_id LIMIT 1) i ON true',
-             log_schema, CASE WHEN customer_level THEN 'customer_id' ELSE 'case_id' END) ELSE '' END)
+             log_schema) END)
         USING starts, ends;
 END
 $$;
