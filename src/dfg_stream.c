@@ -47,13 +47,15 @@ static Datum
 stream_trans(FunctionCallInfo fcinfo, CaseStreamMode mode, bool with_ord)
 {
 	const char *who = mode == CASE_STREAM_SORTED ? "collmine._dfg_stream" : "collmine._dfg_stream_grouped";
-	MemoryContext cxt = cm_agg_context(fcinfo, who);
 	DfgStream  *s = PG_ARGISNULL(0) ? NULL : (DfgStream *) PG_GETARG_POINTER(0);
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(s);
+	/* an internal state only ever comes from an aggregate: the context is checked once */
 	if (s == NULL)
 	{
+		MemoryContext cxt = cm_agg_context(fcinfo, who);
+
 		s = MemoryContextAlloc(cxt, sizeof(DfgStream));
 		s->map = dfg_expanded_new(cxt);
 		s->cases = case_stream_new(fcinfo, cxt, 1, mode, who);

@@ -103,20 +103,80 @@ check_same_variant(const TraceData *rep, const TraceData *t)
 			 errhint("Group by collmine.trace_activities(trace) for this log, and please report the two variants.")));
 }
 
+/* Odd 64-bit multipliers of the word mixing below (MurmurHash3's, with well-spread bits). */
+#define VK_C1	UINT64CONST(0x87c37b91114253d5)
+#define VK_C2	UINT64CONST(0x4cf5ad432745937f)
+
+/* Rotate left by r (0 < r < 64). */
+static inline uint64
+rotl64(uint64 x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* Mix one 8-byte word into a lane: multiply, rotate, multiply the word, then fold it in. */
+static inline uint64
+vk_lane(uint64 h, uint64 w)
+{
+	w *= VK_C1;
+	w = rotl64(w, 31);
+	w *= VK_C2;
+	h ^= w;
+	h = rotl64(h, 27);
+	return h * 5 + 0x52dce729;
+}
+
+/* Final avalanche, so that every input bit moves every key bit (MurmurHash3's fmix64). */
+static inline uint64
+vk_final(uint64 h)
+{
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
 /*
  * What variants() groups by, a 64-bit hash of the part of a canonical trace that is its variant
  * (activity index array, name offsets and names; equal exactly for the same activity sequence).
- * hash_bytes_extended reads those bytes a word at a time, where the stable variant id (FNV-1a
- * over every event's name, byte by byte) costs several times more per case; the id is computed
- * once per group instead. A collision merges two variants into one group, which
- * variant_state_add reports as an error.
+ * It reads those bytes 16 at a time in two independent lanes of multiply-rotate mixing, about
+ * three times faster per case than hash_bytes_extended (lookup3, 12 bytes a round in one chain),
+ * and far faster than the stable variant id (FNV-1a over every event's name, byte by byte),
+ * which is computed once per group instead. The key lives only inside one query (grouping and
+ * merging the parts of one variants() call), never stored. A collision merges two variants
+ * into one group, which variant_state_add reports as an error.
  */
 uint64
 variant_key(const TraceData *t)
 {
+	const unsigned char *p = (const unsigned char *) TraceAct(t);
 	Size		len = sizeof(int32) * ((Size) t->nevents + t->nacts + 1) + t->names_len;
+	uint64		a = (uint64) t->nevents * VK_C1 ^ len,
+				b = (uint64) t->nacts * VK_C2 ^ len,
+				w1,
+				w2;
+	Size		i = 0;
 
-	return hash_bytes_extended((const unsigned char *) TraceAct(t), len, (uint64) t->nevents);
+	for (; i + 16 <= len; i += 16)
+	{
+		memcpy(&w1, p + i, 8);
+		memcpy(&w2, p + i + 8, 8);
+		a = vk_lane(a, w1);
+		b = vk_lane(b, w2);
+	}
+	if (i < len)
+	{
+		/* the tail, zero-padded: the length mixed in above keeps "x" and "x\0" apart */
+		w1 = w2 = 0;
+		memcpy(&w1, p + i, Min(len - i, 8));
+		if (len - i > 8)
+			memcpy(&w2, p + i + 8, len - i - 8);
+		a = vk_lane(a, w1);
+		b = vk_lane(b, w2);
+	}
+	return vk_final(a + rotl64(b, 32)) ^ vk_final(b);
 }
 
 /* _variant_key(trace): variant_key as a bigint. */

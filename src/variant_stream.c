@@ -181,12 +181,12 @@ stream_new(FunctionCallInfo fcinfo, MemoryContext cxt, int grouped_arg)
 static Datum
 stream_trans(FunctionCallInfo fcinfo, bool with_ord)
 {
-	MemoryContext cxt = cm_agg_context(fcinfo, "collmine._variants_stream");
 	VariantStream *s = PG_ARGISNULL(0) ? NULL : (VariantStream *) PG_GETARG_POINTER(0);
 	int			weight_arg = with_ord ? 5 : 4;
 
+	/* an internal state only ever comes from an aggregate: the context is checked once */
 	if (s == NULL)
-		s = stream_new(fcinfo, cxt, weight_arg + 1);
+		s = stream_new(fcinfo, cm_agg_context(fcinfo, "collmine._variants_stream"), weight_arg + 1);
 	if (PG_ARGISNULL(1))
 	{
 		s->null_case_events++;
