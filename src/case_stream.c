@@ -11,8 +11,10 @@
  * held at the end. A log of cases of few events (an invoice generated, paid, posted and settled)
  * thus streams with at most a window's runs held. A longer run is its case, except that it stays
  * open while the runs after it are short: if the case comes back right after them, they were out
- * of place inside it and the case goes on. A case handed on is remembered (its 64-bit hash), and a case that comes back after
- * that is refused: it cannot be taken back from the consumer. So every row reaches its case, and
+ * of place inside it and the case goes on. A case handed on is remembered (its 64-bit hash, in
+ * an ascending list while the cases come in ascending order, else in a set: CaseSeen), and a
+ * case that comes back after that is refused: it cannot be taken back from the consumer. So
+ * every row reaches its case, and
  * a case is handed on once, with all its rows, or the input is refused. Runs joined to a run held
  * before them are few where a table was written case after case (the short rows that went back to
  * an earlier page); where the cases are interleaved (a log in time order) nearly every row is
@@ -22,6 +24,7 @@
 #include "common.h"
 #include "case_stream.h"
 
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -30,15 +33,43 @@
 #include "utils/numeric.h"
 #include "utils/typcache.h"
 
-/* The set of the hashes of the cases seen: open addressing, 0 marks a free slot. */
+/*
+ * How a case value is known to be above another one without the type's comparison, for the
+ * ascending list of the cases handed on (CaseSeen): any strict total order under which values
+ * the type finds equal are the same value will do, since the list only needs "above the last
+ * one" to mean "none of them".
+ */
+typedef enum SeenOrder
+{
+	SEEN_ORDER_NONE,			/* no such order known: every case goes to the set */
+	SEEN_ORDER_INT,				/* integers by value (int2, int4, int8, oid, date, timestamps) */
+	SEEN_ORDER_BYTES			/* text and varchar in a deterministic collation, uuid: bytewise */
+} SeenOrder;
+
+/*
+ * The cases handed on. While they are handed on in ascending order (a table written case after
+ * case in the order of its ids), each is only its hash appended to a list, and a case above the
+ * last one is known to be new without a lookup: at 100M events the set below would be hundreds
+ * of megabytes, read at random once per case. Cases handed on below the last one (short runs set
+ * aside and handed on later) go to the set. A case that starts at or below the last one is
+ * looked up: the list is moved into the set first, and the set then takes every case.
+ */
 struct CaseSeen
 {
-	uint64	   *slots;
+	uint64	   *slots;			/* the set: open addressing, 0 marks a free slot */
 	uint64		mask;			/* slots - 1, a power of two minus one */
 	uint64		used;
+	SeenOrder	order;			/* SEEN_ORDER_NONE: no list */
+	bool		listing;		/* the list is in use */
+	uint64	   *list;			/* hashes of the cases handed on in ascending order */
+	uint64		nlist;
+	uint64		caplist;
+	Datum		top;			/* the last case of the list (owned), when nlist > 0 */
 };
 
 #define SEEN_INITIAL	1024
+
+static cm_noreturn void refuse(const CaseStream *cs, const char *why);
 
 /*
  * The longest run that may be rows stored away from their case: a few consecutive short rows can
@@ -54,15 +85,17 @@ struct CaseSeen
  */
 #define HELD_WINDOW		16384
 
-/* An empty set in cxt. */
+/* An empty set in cxt, with an ascending list when order is not SEEN_ORDER_NONE. */
 static CaseSeen *
-seen_new(MemoryContext cxt)
+seen_new(MemoryContext cxt, SeenOrder order)
 {
-	CaseSeen   *s = MemoryContextAlloc(cxt, sizeof(CaseSeen));
+	CaseSeen   *s = MemoryContextAllocZero(cxt, sizeof(CaseSeen));
 
 	s->slots = MemoryContextAllocZero(cxt, SEEN_INITIAL * sizeof(uint64));
 	s->mask = SEEN_INITIAL - 1;
 	s->used = 0;
+	s->order = order;
+	s->listing = order != SEEN_ORDER_NONE;
 	return s;
 }
 
@@ -135,6 +168,128 @@ seen_add(CaseSeen *s, uint64 h)
 		return false;
 	s->used++;
 	return true;
+}
+
+/* The hash as the set stores it (0 marks a free slot, so 0 is stored as 1). */
+static inline uint64
+seen_slot_value(uint64 h)
+{
+	return h == 0 ? 1 : h;
+}
+
+/* The order of the case column's type for the ascending list (SeenOrder), in collation coll. */
+static SeenOrder
+seen_order_for(Oid typid, Oid coll, bool byval)
+{
+	switch (getBaseType(typid))
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			/* compared as the Datum's integer: not where int8 is passed by reference */
+			return byval ? SEEN_ORDER_INT : SEEN_ORDER_NONE;
+		case UUIDOID:
+			return SEEN_ORDER_BYTES;
+		case TEXTOID:
+		case VARCHAROID:
+			/* equal exactly when their bytes are (a nondeterministic collation is not) */
+			return OidIsValid(coll) && get_collation_isdeterministic(coll) ? SEEN_ORDER_BYTES : SEEN_ORDER_NONE;
+		default:
+			return SEEN_ORDER_NONE;
+	}
+}
+
+/* Is a above b in the list's order (a strict total order; equal values are the same bytes)? */
+static bool
+seen_above(const CaseStream *cs, Datum a, Datum b)
+{
+	if (cs->seen->order == SEEN_ORDER_INT)
+		return (int64) a > (int64) b;
+	if (cs->typlen > 0)
+		return memcmp(DatumGetPointer(a), DatumGetPointer(b), cs->typlen) > 0;
+	{
+		struct varlena *x = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(a));
+		struct varlena *y = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
+		Size		xl = VARSIZE_ANY_EXHDR(x),
+					yl = VARSIZE_ANY_EXHDR(y);
+		int			c = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(xl, yl));
+
+		return c > 0 || (c == 0 && xl > yl);
+	}
+}
+
+/* Move the list into the set, which from now on takes every case; two cases of one hash in the
+ * list (a collision) are refused, as the set refuses them. */
+static void
+seen_stop_listing(CaseStream *cs)
+{
+	CaseSeen   *s = cs->seen;
+
+	for (uint64 i = 0; i < s->nlist; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (!seen_add(s, s->list[i]))
+			refuse(cs, CASE_STREAM_NOT_GROUPED);
+	}
+	if (s->list != NULL)
+		pfree(s->list);
+	if (s->nlist > 0 && !cs->typbyval)
+		pfree(DatumGetPointer(s->top));
+	s->list = NULL;
+	s->nlist = s->caplist = 0;
+	s->listing = false;
+}
+
+/* Was the case v (of hash h) handed on already? */
+static bool
+seen_was_handed_on(CaseStream *cs, Datum v, uint64 h)
+{
+	CaseSeen   *s = cs->seen;
+
+	if (s->listing)
+	{
+		/* above the top: above every case of the list, and every case of the set is below it */
+		if (s->nlist == 0 || seen_above(cs, v, s->top))
+			return s->nlist == 0 && s->used > 0 ? seen_has(s, h) : false;
+		seen_stop_listing(cs);
+	}
+	return seen_has(s, h);
+}
+
+/* Remember the case of run r as handed on; false when its hash was there already. A case above
+ * the top joins the list and its value becomes the top (taken from r). */
+static bool
+seen_note(CaseStream *cs, CaseRun *r)
+{
+	CaseSeen   *s = cs->seen;
+
+	if (s->listing && (s->nlist == 0 || seen_above(cs, r->val, s->top)))
+	{
+		if (s->nlist == s->caplist)
+		{
+			s->caplist = Max(s->caplist * 2, SEEN_INITIAL);
+			if (s->caplist * sizeof(uint64) > MaxAllocHugeSize)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many cases to stream")));
+			s->list = s->list == NULL
+				? MemoryContextAllocHuge(cs->cxt, s->caplist * sizeof(uint64))
+				: repalloc_huge(s->list, s->caplist * sizeof(uint64));
+		}
+		s->list[s->nlist] = seen_slot_value(r->hash);
+		if (s->nlist > 0 && !cs->typbyval)
+			pfree(DatumGetPointer(s->top));
+		s->nlist++;
+		s->top = r->val;
+		r->val = (Datum) 0;		/* owned by the list now: release_run does not free it */
+		return true;
+	}
+	return seen_add(s, r->hash);
 }
 
 void
@@ -232,7 +387,7 @@ case_stream_new(FunctionCallInfo fcinfo, MemoryContext cxt, int case_arg, CaseSt
 			refuse(cs, CASE_STREAM_NO_HASH);
 		cs->eq = &tc->eq_opr_finfo;
 		cs->hash = &tc->hash_extended_proc_finfo;
-		cs->seen = seen_new(cxt);
+		cs->seen = seen_new(cxt, seen_order_for(typid, cs->collation, tc->typbyval));
 		cs->held = MemoryContextAllocZero(cxt, sizeof(CaseHeld));
 		memset(&ctl, 0, sizeof(ctl));
 		ctl.keysize = sizeof(uint64);
@@ -302,7 +457,7 @@ new_collector(CaseStream *cs)
 static void
 release_run(CaseStream *cs, CaseRun *r)
 {
-	if (!cs->typbyval)
+	if (!cs->typbyval && r->val != (Datum) 0)
 		pfree(DatumGetPointer(r->val));
 	if (r->has_weight)
 		pfree(DatumGetPointer(r->weight));
@@ -320,7 +475,7 @@ hand_on(CaseStream *cs, CaseRun *r, CaseStreamDone done, void *arg)
 {
 	TraceData  *t;
 
-	if (cs->mode == CASE_STREAM_GROUPED && !seen_add(cs->seen, r->hash))
+	if (cs->mode == CASE_STREAM_GROUPED && !seen_note(cs, r))
 		refuse_case(cs, CASE_STREAM_NOT_GROUPED, r->val, "handed on twice");
 	t = trace_case_trace(r->tc);
 	done(arg, t, r->weight, r->has_weight);
@@ -453,7 +608,7 @@ start_run(CaseStream *cs, Datum v)
 	HeldEntry  *e;
 	MemoryContext old;
 
-	if (seen_has(cs->seen, h))
+	if (seen_was_handed_on(cs, v, h))
 		refuse_case(cs, CASE_STREAM_NOT_GROUPED, v, "back after it was complete");
 	e = cs->held->n > 0 ? hash_search(cs->held->tab, &h, HASH_FIND, NULL) : NULL;
 	if (e != NULL)
@@ -637,7 +792,7 @@ sort_hashes(uint64 *v, uint64 n)
 bytea *
 case_stream_seen_bytea(const CaseStream *cs)
 {
-	uint64		n = cs->seen != NULL ? cs->seen->used : 0;
+	uint64		n = cs->seen != NULL ? cs->seen->used + cs->seen->nlist : 0;
 	uint64		k = 0;
 	bytea	   *out;
 	uint64	   *v;
@@ -648,16 +803,23 @@ case_stream_seen_bytea(const CaseStream *cs)
 				 errmsg("too many cases in one part of the log"),
 				 errhint("Set max_parallel_workers_per_gather higher, or to 0 for a serial read.")));
 	/* collected into an aligned array (a bytea's data is 4 bytes past an 8-byte boundary) and
-	 * sorted here, in the worker, so that the leader's check is one merge */
+	 * sorted here, in the worker, so that the leader's check is one merge: the set's hashes, then
+	 * the ascending list's */
 	v = palloc_extended(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
-	for (uint64 i = 0; n > 0 && i <= cs->seen->mask; i++)
+	for (uint64 i = 0; cs->seen != NULL && cs->seen->used > 0 && i <= cs->seen->mask; i++)
 	{
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 		if (cs->seen->slots[i] != 0)
 			v[k++] = cs->seen->slots[i];
 	}
+	if (cs->seen != NULL && cs->seen->nlist > 0)
+		memcpy(v + k, cs->seen->list, cs->seen->nlist * sizeof(uint64));
 	sort_hashes(v, n);
+	/* two cases of one hash (the list does not look its hashes up): refused, as the set does */
+	for (uint64 i = 1; i < n; i++)
+		if (v[i] == v[i - 1])
+			refuse(cs, CASE_STREAM_NOT_GROUPED);
 	out = palloc(VARHDRSZ + n * sizeof(uint64));
 	SET_VARSIZE(out, VARHDRSZ + n * sizeof(uint64));
 	memcpy(VARDATA(out), v, n * sizeof(uint64));

@@ -11,9 +11,12 @@
  *                        No memory per case.
  *   CASE_STREAM_GROUPED  case values come in any order, but a case never comes back once it
  *                        was handed on: each such case's 64-bit hash (the type's extended hash,
- *                        in the argument's collation) is remembered, 8 bytes a case, and a case
- *                        whose hash was seen is refused. A hash collision is refused as well, so
- *                        the check never lets a case be split.
+ *                        in the argument's collation) is remembered, and a case whose hash was
+ *                        seen is refused. A hash collision is refused as well, so the check never
+ *                        lets a case be split. While the cases are handed on in ascending order
+ *                        (a table written in the order of its ids, as the connectors write it),
+ *                        the hashes are a list, 8 bytes a case, and a case above the last one is
+ *                        new without a lookup; otherwise they are a set, 16 to 32 bytes a case.
  * A grouped stream tolerates rows that the table stores away from their case: neither COPY nor
  * INSERT promises to store rows in the order given, and a short row can go back to an earlier page
  * that has room for it, so a table written invoice after invoice can hold a few short runs out
@@ -80,7 +83,7 @@ typedef struct CaseStream
 	FmgrInfo   *cmp;			/* sorted: the type's btree comparison */
 	FmgrInfo   *eq;				/* grouped: the type's equality */
 	FmgrInfo   *hash;			/* grouped: the type's extended hash */
-	CaseSeen   *seen;			/* grouped: hashes of the cases handed on */
+	CaseSeen   *seen;			/* grouped: the cases handed on (case_stream.c) */
 	CaseHeld   *held;			/* grouped: short runs set aside (see case_stream.c) */
 	int64		cases;			/* cases handed on so far */
 	int64		rows;			/* rows routed so far */
