@@ -14,12 +14,11 @@
  * of place inside it and the case goes on. A case handed on is remembered (its 64-bit hash, in
  * an ascending list while the cases come in ascending order, else in a set: CaseSeen), and a
  * case that comes back after that is refused: it cannot be taken back from the consumer. So
- * every row reaches its case, and
- * a case is handed on once, with all its rows, or the input is refused. Runs joined to a run held
- * before them are few where a table was written case after case (the short rows that went back to
- * an earlier page); where the cases are interleaved (a log in time order) nearly every row is
- * one, so the input is refused when they are more than one in eight rows (once more than 1,024
- * are), which a log in time order reaches within its first rows.
+ * every row reaches its case, and a case is handed on once, with all its rows, or the input is
+ * refused. Runs joined to a run held before them are few where a table was written case after
+ * case (the short rows that went back to an earlier page); where the cases are interleaved (a log
+ * in time order) nearly every row is one, so the input is refused when they are more than one in
+ * eight rows (once more than 1,024 are), which a log in time order reaches within its first rows.
  */
 #include "common.h"
 #include "case_stream.h"
