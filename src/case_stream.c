@@ -252,9 +252,10 @@ seen_was_handed_on(CaseStream *cs, Datum v, uint64 h)
 
 	if (s->listing)
 	{
-		/* above the top: above every case of the list, and every case of the set is below it */
+		/* above the top: above every case of the list, and the set holds only cases below the
+		 * top (with an empty list the set is empty too: the first case handed on is listed) */
 		if (s->nlist == 0 || seen_above(cs, v, s->top))
-			return s->nlist == 0 && s->used > 0 ? seen_has(s, h) : false;
+			return false;
 		seen_stop_listing(cs);
 	}
 	return seen_has(s, h);
