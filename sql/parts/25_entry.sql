@@ -7,7 +7,26 @@
 -- are left out and reported in a WARNING. Events with a NULL activity or timestamp are left
 -- out of their trace and reported in a NOTICE.
 
--- The SELECT list that builds one trace per case from the named columns.
+-- The text of the trace query over source (a relation's name, or a subquery with its alias):
+-- one row per case with its trace, weight and number of events. _trace_sql gives it over a
+-- relation whose columns it checked; the log-schema functions over the events read another way
+-- (_log_trace_source).
+CREATE FUNCTION collmine._trace_query(source text, case_col name, activity_col name, ts_col name,
+                                      order_col name, weight_col name)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format(
+        'SELECT %1$I::text AS case_id, collmine.trace_agg(%2$I::text, %3$I::timestamptz%4$s) AS trace, '
+        '%5$s AS weight, count(*) AS events FROM %6$s GROUP BY %1$I',
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint', order_col) END,
+        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('max(%I)::numeric', weight_col) END,
+        source)
+$$;
+
+-- The trace query (_trace_query's) over a relation and its named columns, which it checks first.
 CREATE FUNCTION collmine._trace_sql(log regclass, case_col name, activity_col name, ts_col name,
                                     order_col name, weight_col name)
 RETURNS text
@@ -29,13 +48,7 @@ BEGIN
                       HINT = 'Its columns are: ' || collmine._column_list(log) || '.';
         END IF;
     END LOOP;
-    RETURN format(
-        'SELECT %1$I::text AS case_id, collmine.trace_agg(%2$I::text, %3$I::timestamptz%4$s) AS trace, '
-        '%5$s AS weight, count(*) AS events FROM %6$s GROUP BY %1$I',
-        case_col, activity_col, ts_col,
-        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint', order_col) END,
-        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('max(%I)::numeric', weight_col) END,
-        log);
+    RETURN collmine._trace_query(format('%s', log), case_col, activity_col, ts_col, order_col, weight_col);
 END
 $$;
 

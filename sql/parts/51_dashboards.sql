@@ -40,13 +40,13 @@ DECLARE
     null_events bigint := 0;
     skipped bigint := 0;
     ordered boolean;
-    traces text := collmine._log_trace_sql(log_schema, NULL);
+    traces text;
     q text;
 BEGIN
+    PERFORM collmine._check_log(log_schema);
     ordered := collmine._log_in_case_order(log_schema);
-    IF ordered THEN
-        traces := collmine._log_traces_in_case_order(log_schema, traces);
-    END IF;
+    traces := CASE WHEN ordered THEN collmine._log_traces_in_case_order(log_schema)
+                   ELSE collmine._log_trace_sql(log_schema, NULL) END;
     q := format(
         'SELECT coalesce(i.currency::text, ''(none)'') AS currency, '
         '       collmine.dfg_agg(t.trace, i.amount::numeric) FILTER (WHERE t.case_id IS NOT NULL) AS map, '

@@ -22,18 +22,19 @@ BEGIN
 END
 $$;
 
--- The trace query traces (_log_trace_sql's over log_schema) over the events read in
--- (case_id, ts, ord) order in place of the events table itself, for a log that
--- _log_in_case_order accepts: the planner then builds each case's trace from the case index one
--- case at a time (GroupAggregate) instead of hashing a million cases' traces, and the traces come
--- out in case order for a merge join with invoices (_log_tally_rows_in_case_order).
-CREATE FUNCTION collmine._log_traces_in_case_order(log_schema name, traces text)
+-- The trace query of a log schema's events (_log_trace_sql's without a weight) over the events
+-- read in (case_id, ts, ord) order, for a log that _log_in_case_order accepts (so without
+-- vocabulary rows, whose role names this query does not put in): the planner then builds each
+-- case's trace from the case index one case at a time (GroupAggregate) instead of hashing a
+-- million cases' traces, and the traces come out in case order for a merge join with invoices
+-- (_log_tally_rows_in_case_order).
+CREATE FUNCTION collmine._log_traces_in_case_order(log_schema name)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN collmine._log_trace_source(log_schema, traces,
+    RETURN collmine._log_trace_source(
         format('SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord',
                to_regclass(format('%I.events', log_schema))));
 END
@@ -51,11 +52,9 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    traces text := collmine._log_trace_sql(log_schema, NULL, true);
+    traces text := CASE WHEN in_case_order THEN collmine._log_traces_in_case_order(log_schema)
+                        ELSE collmine._log_trace_sql(log_schema, NULL, true) END;
 BEGIN
-    IF in_case_order THEN
-        traces := collmine._log_traces_in_case_order(log_schema, traces);
-    END IF;
     RETURN format($q$
         WITH t AS (%3$s),
              g AS (SELECT (%2$s) AS gv, %4$s(t.trace, $1) AS tally

@@ -17,43 +17,35 @@ AS $$
       AND t.typcategory OPERATOR(pg_catalog.=) 'N'
 $$;
 
--- The trace query of a log schema's events (_trace_sql's over <schema>.events, given as traces)
--- over source, a query of the events' case_id, activity, ts and ord, in place of the events
--- table itself: the one rewrite of that query (role names, case order).
-CREATE FUNCTION collmine._log_trace_source(log_schema name, traces text, source text)
+-- The trace query of a log schema's events (_trace_sql's over <schema>.events) over source, a
+-- query of the events' case_id, activity, ts and ord, in place of the events table itself (role
+-- names, case order): the same text (_trace_query) with the subquery as its FROM item.
+CREATE FUNCTION collmine._log_trace_source(source text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT collmine._trace_query(format('(%s) e', source), 'case_id', 'activity', 'ts', 'ord', NULL)
+$$;
+
+-- The trace query of a log schema's events (checked by the caller): over the events table, or,
+-- when role_names is on and the vocabulary has rows, over the events with every activity that
+-- the vocabulary maps named by its role's template name (collmine._role_names).
+CREATE FUNCTION collmine._role_named_traces(log_schema name, role_names boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    rel text := format('%s', to_regclass(format('%I.events', log_schema)));
-    replaced text;
-BEGIN
-    replaced := replace(traces, format(' FROM %s GROUP BY', rel), format(' FROM (%s) e GROUP BY', source));
-    IF replaced = traces THEN
-        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
-            USING ERRCODE = 'internal_error';
-    END IF;
-    RETURN replaced;
-END
-$$;
-
--- The trace query of a log schema's events (_trace_sql's, given as traces) over the events with
--- every activity that the log's vocabulary maps named by its role's template name
--- (collmine._role_names), when on and the vocabulary has rows; else traces unchanged.
-CREATE FUNCTION collmine._role_named_traces(log_schema name, traces text, role_names boolean)
-RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
+    ev regclass := to_regclass(format('%I.events', log_schema));
 BEGIN
     IF NOT role_names OR NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
-        RETURN traces;
+        RETURN collmine._trace_sql(ev, 'case_id', 'activity', 'ts', 'ord', NULL);
     END IF;
-    RETURN collmine._log_trace_source(log_schema, traces,
+    RETURN collmine._log_trace_source(
         format('SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
                ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity',
-               to_regclass(format('%I.events', log_schema)), log_schema));
+               ev, log_schema));
 END
 $$;
 
@@ -72,7 +64,7 @@ DECLARE
     traces text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
-    traces := collmine._role_named_traces(log_schema, collmine._trace_sql(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord', NULL), role_names);
+    traces := collmine._role_named_traces(log_schema, role_names);
     IF weight IS NULL THEN
         RETURN traces;
     END IF;

@@ -330,6 +330,46 @@ CREATE OR REPLACE FUNCTION collmine.dfg_to_mermaid(dfg collmine.dfg, label text 
 
 -- ==== from sql/parts/25_entry.sql ====
 
+CREATE OR REPLACE FUNCTION collmine._trace_query(source text, case_col name, activity_col name, ts_col name,
+                                      order_col name, weight_col name)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT format(
+        'SELECT %1$I::text AS case_id, collmine.trace_agg(%2$I::text, %3$I::timestamptz%4$s) AS trace, '
+        '%5$s AS weight, count(*) AS events FROM %6$s GROUP BY %1$I',
+        case_col, activity_col, ts_col,
+        CASE WHEN order_col IS NULL THEN '' ELSE format(', %I::bigint', order_col) END,
+        CASE WHEN weight_col IS NULL THEN 'NULL::numeric' ELSE format('max(%I)::numeric', weight_col) END,
+        source)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._trace_sql(log regclass, case_col name, activity_col name, ts_col name,
+                                    order_col name, weight_col name)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    col name;
+BEGIN
+    IF log IS NULL OR case_col IS NULL OR activity_col IS NULL OR ts_col IS NULL THEN
+        RAISE EXCEPTION 'the event log and its case, activity and timestamp columns must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Call it as collmine.variants(''my_events'', ''case_id'', ''activity'', ''ts'').';
+    END IF;
+    FOREACH col IN ARRAY ARRAY[case_col, activity_col, ts_col, order_col, weight_col] LOOP
+        IF col IS NOT NULL AND NOT collmine._has_column(log, col) THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', col, log
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'Its columns are: ' || collmine._column_list(log) || '.';
+        END IF;
+    END LOOP;
+    RETURN collmine._trace_query(format('%s', log), case_col, activity_col, ts_col, order_col, weight_col);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._traces(trace_sql text)
 RETURNS TABLE (case_id text, trace collmine.trace)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
@@ -4687,13 +4727,13 @@ DECLARE
     null_events bigint := 0;
     skipped bigint := 0;
     ordered boolean;
-    traces text := collmine._log_trace_sql(log_schema, NULL);
+    traces text;
     q text;
 BEGIN
+    PERFORM collmine._check_log(log_schema);
     ordered := collmine._log_in_case_order(log_schema);
-    IF ordered THEN
-        traces := collmine._log_traces_in_case_order(log_schema, traces);
-    END IF;
+    traces := CASE WHEN ordered THEN collmine._log_traces_in_case_order(log_schema)
+                   ELSE collmine._log_trace_sql(log_schema, NULL) END;
     q := format(
         'SELECT coalesce(i.currency::text, ''(none)'') AS currency, '
         '       collmine.dfg_agg(t.trace, i.amount::numeric) FILTER (WHERE t.case_id IS NOT NULL) AS map, '
@@ -5176,13 +5216,13 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._log_traces_in_case_order(log_schema name, traces text)
+CREATE OR REPLACE FUNCTION collmine._log_traces_in_case_order(log_schema name)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN collmine._log_trace_source(log_schema, traces,
+    RETURN collmine._log_trace_source(
         format('SELECT case_id, activity, ts, ord FROM %s ORDER BY case_id, ts, ord',
                to_regclass(format('%I.events', log_schema))));
 END
@@ -5194,11 +5234,9 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    traces text := collmine._log_trace_sql(log_schema, NULL, true);
+    traces text := CASE WHEN in_case_order THEN collmine._log_traces_in_case_order(log_schema)
+                        ELSE collmine._log_trace_sql(log_schema, NULL, true) END;
 BEGIN
-    IF in_case_order THEN
-        traces := collmine._log_traces_in_case_order(log_schema, traces);
-    END IF;
     RETURN format($q$
         WITH t AS (%3$s),
              g AS (SELECT (%2$s) AS gv, %4$s(t.trace, $1) AS tally
@@ -5331,37 +5369,29 @@ AS $$
       AND t.typcategory OPERATOR(pg_catalog.=) 'N'
 $$;
 
-CREATE OR REPLACE FUNCTION collmine._log_trace_source(log_schema name, traces text, source text)
+CREATE OR REPLACE FUNCTION collmine._log_trace_source(source text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT collmine._trace_query(format('(%s) e', source), 'case_id', 'activity', 'ts', 'ord', NULL)
+$$;
+
+CREATE OR REPLACE FUNCTION collmine._role_named_traces(log_schema name, role_names boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    rel text := format('%s', to_regclass(format('%I.events', log_schema)));
-    replaced text;
-BEGIN
-    replaced := replace(traces, format(' FROM %s GROUP BY', rel), format(' FROM (%s) e GROUP BY', source));
-    IF replaced = traces THEN
-        RAISE EXCEPTION 'internal error: the trace query of % has an unexpected form', rel
-            USING ERRCODE = 'internal_error';
-    END IF;
-    RETURN replaced;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION collmine._role_named_traces(log_schema name, traces text, role_names boolean)
-RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
+    ev regclass := to_regclass(format('%I.events', log_schema));
 BEGIN
     IF NOT role_names OR NOT EXISTS (SELECT 1 FROM collmine._role_names(log_schema)) THEN
-        RETURN traces;
+        RETURN collmine._trace_sql(ev, 'case_id', 'activity', 'ts', 'ord', NULL);
     END IF;
-    RETURN collmine._log_trace_source(log_schema, traces,
+    RETURN collmine._log_trace_source(
         format('SELECT e.case_id, coalesce(m.role_name, e.activity) AS activity, e.ts, e.ord'
                ' FROM %s e LEFT JOIN collmine._role_names(%L) m ON m.activity = e.activity',
-               to_regclass(format('%I.events', log_schema)), log_schema));
+               ev, log_schema));
 END
 $$;
 
@@ -5375,7 +5405,7 @@ DECLARE
     traces text;
 BEGIN
     PERFORM collmine._check_log(log_schema);
-    traces := collmine._role_named_traces(log_schema, collmine._trace_sql(to_regclass(format('%I.events', log_schema)), 'case_id', 'activity', 'ts', 'ord', NULL), role_names);
+    traces := collmine._role_named_traces(log_schema, role_names);
     IF weight IS NULL THEN
         RETURN traces;
     END IF;
