@@ -24,7 +24,7 @@
 #   BENCH_OUT      Markdown file to update, default docs/performance.md
 #   BENCH_ONLY     space-separated item names to run (baselines always run), default all
 #   BENCH_PARTS    hash partitions of the partitioned copy of each log, default 4; 0 makes no
-#                  partitioned copy and no copy in time order, and runs nothing in parallel (the 100M-event run: the copies
+#                  partitioned copy and no copy in time or case-id order, and runs nothing in parallel (the 100M-event run: the copies
 #                  would double the disk space and the run time)
 #   BENCH_GEN      sql (default): test/bench/gen_events.sql; netsuite: the ERP generator
 #                  (test/gen/erpgen.pl) and collmine.netsuite_build, see test/bench/gen_erp.sh
@@ -55,8 +55,8 @@ EVENTS_PER_CASE_X100=706      # the generator's mean events per invoice, times 1
 # Every item runs serially on the log as an ordinary table. Items marked PARALLEL=yes also run
 # with 2 workers on it, on a copy hash-partitioned by case_id (enable_partitionwise_aggregate
 # = on), serially and with 2 workers: there each worker aggregates whole partitions (Parallel
-# Append), no state is combined; and on a copy in time order (layout "time"), serially and with
-# 2 workers.
+# Append), no state is combined; and on copies in time order (layout "time") and in case-id
+# order (layout "case"), serially and with 2 workers.
 # :log is the event log table. Each query returns a small result (it is hashed to compare runs),
 # never one row per case, so that client transfer is not measured.
 ITEMS=(); declare -A I_GROUP I_PAR I_REQ I_DESC I_SQL
@@ -310,7 +310,7 @@ report_key() {
 # partitioned and time-ordered copies, the PARALLEL items serially and with 2 workers.
 layout_keys() {
     local layout=$1 name tbl=$log
-    case $layout in hash*) tbl=${log}_p ;; time) tbl=${log}_t ;; esac
+    case $layout in hash*) tbl=${log}_p ;; time) tbl=${log}_t ;; case) tbl=${log}_c ;; esac
     for name in "${ITEMS[@]}"; do
         selected "$name" || continue
         if [ "$layout" = heap ]; then
@@ -378,16 +378,22 @@ for size in $LOGS; do
         # case's events are adjacent, so the entry points cannot stream it (layout "time")
         echo "CREATE TABLE ${log}_t AS SELECT * FROM $log ORDER BY ts, case_id, ord;"
         echo "VACUUM (FREEZE, ANALYZE) ${log}_t;"
+        # and in case-id order, as the connectors write their events tables (layout "case"): the
+        # streams keep the cases they handed on as a list, not a set (src/case_stream.c), which
+        # the generated logs, case after case but not in case-id order, never show
+        echo "CREATE TABLE ${log}_c AS SELECT * FROM $log ORDER BY case_id, ts, ord;"
+        echo "VACUUM (FREEZE, ANALYZE) ${log}_c;"
     } | "${PSQL[@]}"
     # the keys of each layout, measured in rounds: the log as it lies (serial, and with 2
-    # workers for the items marked PARALLEL), then its partitioned and time-ordered copies
-    layouts=heap; [ "$PARTS" -gt 0 ] && layouts="heap hash$PARTS time"
+    # workers for the items marked PARALLEL), then its partitioned, time-ordered and
+    # case-ordered copies
+    layouts=heap; [ "$PARTS" -gt 0 ] && layouts="heap hash$PARTS time case"
     for layout in $layouts; do
         KEYS=(); layout_keys "$layout"
         round_robin "${KEYS[@]}"
         for key in "${KEYS[@]}"; do report_key "$key"; done
     done
-    "${PSQL[@]}" -c "DROP TABLE $log" -c "DROP TABLE IF EXISTS ${log}_p" -c "DROP TABLE IF EXISTS ${log}_t"
+    "${PSQL[@]}" -c "DROP TABLE $log" -c "DROP TABLE IF EXISTS ${log}_p" -c "DROP TABLE IF EXISTS ${log}_t" -c "DROP TABLE IF EXISTS ${log}_c"
 done
 elapsed=$(( $(date +%s) - started ))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
