@@ -26,7 +26,7 @@ SELECT count(*) AS column_mismatches
  WHERE m.attname IS DISTINCT FROM v.column_name::name
     OR replace(m.t, 'timestamp with time zone', 'timestamptz') IS DISTINCT FROM replace(v.data_type, 'timestamp with time zone', 'timestamptz');
 SELECT indexrelid::regclass AS unique_index FROM pg_index
- WHERE indisunique AND indrelid::regclass::text LIKE 'kpi\_dash.%\_mv' ORDER BY 1::text;
+ WHERE indisunique AND indrelid::regclass::text LIKE 'kpi\_dash.%\_mv' ORDER BY 1;
 -- the materialized dashboards that need the invoice facts read them from invoice_facts_mv, which
 -- holds collmine.invoice_facts of the log (same columns, same rows), and the two process-map
 -- dashboards read process_maps_mv, so that refresh_dashboards computes each once; their views
@@ -46,7 +46,7 @@ SELECT d.refobjid::regclass AS shared, c.relname AS read_by
   FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
   JOIN pg_class c ON c.oid = r.ev_class
  WHERE d.refobjid IN ('kpi_dash.invoice_facts_mv'::regclass, 'kpi_dash.process_maps_mv'::regclass) AND c.oid <> d.refobjid
- ORDER BY 1::text, array_position(collmine.dashboard_names(), left(c.relname::text, -3));
+ ORDER BY 1, array_position(collmine.dashboard_names(), left(c.relname::text, -3));
 -- facts of another date than the relation's are refused, not answered wrongly
 \set VERBOSITY terse
 SELECT * FROM collmine._payment_behaviour('kpi_dlog', '-infinity', '2024-01-31', NULL, 'payment_received', 'kpi_dash.invoice_facts_mv');
