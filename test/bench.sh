@@ -307,7 +307,8 @@ report_key() {
 
 # The keys of layout $1 of the current log ($log, $events, $cases, $label): every selected item
 # serially on the log as it lies, and with 2 workers for the items marked PARALLEL; on the
-# partitioned and time-ordered copies, the PARALLEL items serially and with 2 workers.
+# partitioned, time-ordered and case-ordered copies, the PARALLEL items serially and with 2
+# workers.
 layout_keys() {
     local layout=$1 name tbl=$log
     case $layout in hash*) tbl=${log}_p ;; time) tbl=${log}_t ;; case) tbl=${log}_c ;; esac
