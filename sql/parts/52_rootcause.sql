@@ -35,6 +35,17 @@ AS $$
                 ELSE 0.5 * collmine._erfc_pos(-z / sqrt(2::double precision)) END
 $$;
 
+-- The outcome keyword that outcome names (written_off, disputed, paid_late; case and
+-- surrounding blanks do not matter), or NULL for a custom expression: the one list of the
+-- keywords, which _outcome_expr turns into expressions and root_causes reads to know what it runs.
+CREATE FUNCTION collmine._outcome_keyword(outcome text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT v.k FROM (VALUES ('written_off'), ('disputed'), ('paid_late')) v(k) WHERE v.k = lower(btrim(outcome))
+$$;
+
 -- The boolean SQL expression (over invoices aliased i) for an outcome keyword or a custom
 -- expression. Keywords use the event log (the activities of the log's vocabulary); a custom
 -- expression is checked for statement separators and comments and otherwise runs as written,
@@ -50,7 +61,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use written_off, paid_late, disputed, or a boolean expression over invoices columns such as ''amount > 10000''.';
     END IF;
-    CASE lower(btrim(outcome))
+    CASE collmine._outcome_keyword(outcome)
     WHEN 'written_off' THEN
         RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
                       log_schema, collmine._role_activities(log_schema, 'written_off'));
@@ -92,6 +103,7 @@ DECLARE
     vals text := '';
     cols text[] := '{}';
     expr text;
+    keyword text;
     ranked jsonb;
     q text;
 BEGIN
@@ -101,6 +113,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of cases >= 1, e.g. 10.';
     END IF;
     expr := collmine._outcome_expr(log_schema, outcome);
+    keyword := collmine._outcome_keyword(outcome);
     IF attributes IS NULL THEN
         SELECT array_agg(a.attname::text ORDER BY array_position(d.names, a.attname::text))
           INTO attrs
@@ -164,13 +177,12 @@ BEGIN
                      FROM s)
         $q$, log_schema, expr, labels,
              -- the invoice facts, for the outcome paid_late
-             CASE WHEN lower(btrim(outcome)) = 'paid_late'
+             CASE WHEN keyword = 'paid_late'
                   THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END,
              array_to_string(cols, ', '), vals, array_to_string(sets, ', '));
-    -- An outcome keyword's expression is collmine's own (_outcome_expr returns a custom one as
-    -- written, in parentheses) and changes nothing in the session: its ranked rows are returned
-    -- as computed, in the order the jsonb array below keeps.
-    IF expr IS DISTINCT FROM '(' || outcome || ')' THEN
+    -- An outcome keyword's expression is collmine's own and changes nothing in the session: its
+    -- ranked rows are returned as computed, in the order the jsonb array below keeps.
+    IF keyword IS NOT NULL THEN
         RETURN QUERY EXECUTE q || $q$
         SELECT r.attribute, r.value, r.cases, r.outcome_cases, r.outcome_rate, r.baseline_rate, r.lift,
                r.support, r.outcome_share, r.excess_outcomes, r.z_score, r.p_value, r.rank_in_attribute

@@ -118,6 +118,12 @@ SELECT count(*) AS rows_compared, count(*) FILTER (WHERE k.r = c.r) AS rows_equa
                FROM collmine.root_causes('kpi_rgen', 'EXISTS (SELECT 1 FROM kpi_rgen.events e WHERE e.case_id = i.case_id AND e.activity = ''Invoice Written Off'')') x) c
     USING (n);
 
+-- The outcome keywords are one list (_outcome_keyword), which both _outcome_expr and
+-- root_causes read: case and surrounding blanks do not matter; anything else, a near miss
+-- included, is a custom expression (NULL)
+SELECT o AS outcome, collmine._outcome_keyword(o) AS keyword
+  FROM (VALUES (' Written_Off '), ('disputed'), ('PAID_LATE'), ('i.amount > 100'), ('written off')) v(o);
+
 -- _erfc_pos (one expression, so that it is inlined) is A&S 7.1.26 as written with t computed
 -- once, bit for bit, from 0 to beyond its cut-off at 26, and NULL for NULL
 SELECT count(*) AS values_compared,

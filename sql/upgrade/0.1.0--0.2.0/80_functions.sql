@@ -5039,6 +5039,14 @@ AS $$
                 OPERATOR(pg_catalog.*) pg_catalog.exp((OPERATOR(pg_catalog.-) x) OPERATOR(pg_catalog.*) x) END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._outcome_keyword(outcome text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT v.k FROM (VALUES ('written_off'), ('disputed'), ('paid_late')) v(k) WHERE v.k = lower(btrim(outcome))
+$$;
+
 CREATE OR REPLACE FUNCTION collmine._outcome_expr(log_schema name, outcome text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -5050,7 +5058,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use written_off, paid_late, disputed, or a boolean expression over invoices columns such as ''amount > 10000''.';
     END IF;
-    CASE lower(btrim(outcome))
+    CASE collmine._outcome_keyword(outcome)
     WHEN 'written_off' THEN
         RETURN format('EXISTS (SELECT 1 FROM %I.events e WHERE e.case_id::text = i.case_id::text AND e.activity = ANY (%L::text[]))',
                       log_schema, collmine._role_activities(log_schema, 'written_off'));
@@ -5091,6 +5099,7 @@ DECLARE
     vals text := '';
     cols text[] := '{}';
     expr text;
+    keyword text;
     ranked jsonb;
     q text;
 BEGIN
@@ -5100,6 +5109,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a number of cases >= 1, e.g. 10.';
     END IF;
     expr := collmine._outcome_expr(log_schema, outcome);
+    keyword := collmine._outcome_keyword(outcome);
     IF attributes IS NULL THEN
         SELECT array_agg(a.attname::text ORDER BY array_position(d.names, a.attname::text))
           INTO attrs
@@ -5163,13 +5173,12 @@ BEGIN
                      FROM s)
         $q$, log_schema, expr, labels,
              -- the invoice facts, for the outcome paid_late
-             CASE WHEN lower(btrim(outcome)) = 'paid_late'
+             CASE WHEN keyword = 'paid_late'
                   THEN format('LEFT JOIN collmine.invoice_facts(%L) f ON f.case_id = i.case_id::text', log_schema) ELSE '' END,
              array_to_string(cols, ', '), vals, array_to_string(sets, ', '));
-    -- An outcome keyword's expression is collmine's own (_outcome_expr returns a custom one as
-    -- written, in parentheses) and changes nothing in the session: its ranked rows are returned
-    -- as computed, in the order the jsonb array below keeps.
-    IF expr IS DISTINCT FROM '(' || outcome || ')' THEN
+    -- An outcome keyword's expression is collmine's own and changes nothing in the session: its
+    -- ranked rows are returned as computed, in the order the jsonb array below keeps.
+    IF keyword IS NOT NULL THEN
         RETURN QUERY EXECUTE q || $q$
         SELECT r.attribute, r.value, r.cases, r.outcome_cases, r.outcome_rate, r.baseline_rate, r.lift,
                r.support, r.outcome_share, r.excess_outcomes, r.z_score, r.p_value, r.rank_in_attribute
