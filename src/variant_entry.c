@@ -22,17 +22,29 @@
  * The plan comes from split_choose_plan (src/split_plan.c): the plain query's, the query over
  * the log split into disjoint sets of whole cases, or the serial plan, whichever of them keeps
  * each case in one process and uses the workers when that pays.
+ *
+ * The entry points variants(log, ...) and variants(log_schema, ...) are here too: they try the
+ * streamed reads of a log stored case after case, each in a subtransaction that a refusal rolls
+ * back, and else hash the cases, and all of them write their rows straight into the entry
+ * point's own result.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_func.h"
 #include "tcop/dest.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "compat.h"
@@ -42,6 +54,8 @@
 PG_FUNCTION_INFO_V1(variants_run);
 PG_FUNCTION_INFO_V1(variants_parts);
 PG_FUNCTION_INFO_V1(variants_rows);
+PG_FUNCTION_INFO_V1(variants_entry);
+PG_FUNCTION_INFO_V1(variants_log_entry);
 
 /* trace_funcs.c: the variant of a trace as text and as text[] */
 extern Datum trace_variant(PG_FUNCTION_ARGS);
@@ -269,6 +283,232 @@ variants_rows(PG_FUNCTION_ARGS)
 	/* parallel plans allowed: _variants_stream_parts_rows' leaves go to workers, when it pays */
 	plan = split_prepare(query, true);
 	run_variants(&srf, plan);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* The extension's function name(argument types); its schema is always collmine. */
+static Oid
+collmine_function(const char *name, int nargs, const Oid *argtypes)
+{
+	return LookupFuncName(list_make2(makeString(pstrdup("collmine")), makeString(pstrdup(name))),
+						  nargs, argtypes, false);
+}
+
+/*
+ * Apply the SET clauses of function fn at a new GUC nest level, as a call of fn would
+ * (fmgr_security_definer): each read runs under the settings its SQL function declares, which
+ * stay the one place they are written. Returns the level, for AtEOXact_GUC.
+ */
+static int
+push_settings_of(Oid fn)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	int			level = NewGUCNestLevel();
+	Datum		config;
+	bool		isnull;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fn);
+	config = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proconfig, &isnull);
+	if (!isnull)
+		ProcessGUCArray(DatumGetArrayTypeP(config), superuser() ? PGC_SUSET : PGC_USERSET,
+						PGC_S_SESSION, GUC_ACTION_SAVE);
+	ReleaseSysCache(tup);
+	return level;
+}
+
+/* The values (as text, in the current context) of a query's first column, read-only. */
+static List *
+spi_values(const char *query, int nargs, Oid *types, Datum *args, const char *nulls)
+{
+	List	   *values = NIL;
+	int			rc = SPI_execute_with_args(query, nargs, types, args, nulls, true, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "variants: a query failed (SPI result %d)", rc);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		values = lappend(values, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	return values;
+}
+
+/* The one non-NULL value of a query, as text. */
+static char *
+spi_value(const char *query, int nargs, Oid *types, Datum *args, const char *nulls)
+{
+	List	   *values = spi_values(query, nargs, types, args, nulls);
+
+	if (list_length(values) != 1 || linitial(values) == NULL)
+		elog(ERROR, "variants: \"%s\" gave no value", query);
+	return linitial(values);
+}
+
+/* True when an error message is a stream's refusal of a log not grouped by case. */
+static bool
+stream_refused(const char *msg)
+{
+	Oid			type = TEXTOID;
+	Datum		arg = CStringGetTextDatum(msg);
+
+	return strcmp(spi_value("SELECT collmine._stream_refused($1)", 1, &type, &arg, NULL), "t") == 0;
+}
+
+/*
+ * Read one streamed way: query, under the settings of its row function fn, in a
+ * subtransaction, its rows into srf. False when the stream refused the log: nothing was
+ * written, and the subtransaction is rolled back with its settings. Any other error is raised.
+ */
+static bool
+try_stream(CmSrf *srf, Oid fn, const char *query)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool refused = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		int			level = push_settings_of(fn);
+
+		SPI_connect();
+		/* the result's tuplestore keeps its files with the owner it was made under, not this
+		 * subtransaction's (tuplestore.c) */
+		run_variants(srf, split_prepare(query, true));
+		SPI_finish();
+		AtEOXact_GUC(true, level);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_DATA_EXCEPTION || !stream_refused(edata->message))
+			ReThrowError(edata);
+		/* a stream refuses in its transition, before its final function gives any row */
+		if (tuplestore_tuple_count(srf->store) > 0)
+			elog(ERROR, "variants: a stream was refused after its first rows");
+		FreeErrorData(edata);
+		refused = true;
+	}
+	PG_END_TRY();
+	return !refused;
+}
+
+/* The hashed read of a trace query (SPI connected): _variants under its own settings. */
+static void
+variants_hashed(CmSrf *srf, char *trace_sql)
+{
+	Oid			textarg = TEXTOID;
+	int			level = push_settings_of(collmine_function("_variants", 1, &textarg));
+	int			parts;
+
+	run_variants(srf, split_choose_plan(VARIANTS_QUERY, cstring_to_text(trace_sql), NULL, &parts));
+	AtEOXact_GUC(true, level);
+}
+
+/*
+ * The variants of a relation (SPI connected): args are variants()' log, case_col,
+ * activity_col, ts_col, order_col and weight_col, and one more slot for the way. The streamed
+ * reads _variants_stream_ways lists, in turn, each given up when its stream refuses the log (a
+ * log not grouped by case: _stream_refused); else the cases hashed.
+ */
+static void
+variants_of_relation(CmSrf *srf, Datum *args, char *nulls)
+{
+	Oid			types[7] = {REGCLASSOID, NAMEOID, NAMEOID, NAMEOID, NAMEOID, NAMEOID, TEXTOID};
+	Oid			textarg = TEXTOID;
+	char	   *trace_sql;
+	ListCell   *lc;
+
+	/* _trace_sql also checks the arguments and columns, for every way */
+	trace_sql = spi_value("SELECT collmine._trace_sql($1, $2, $3, $4, $5, $6)", 6, types, args, nulls);
+	foreach(lc, spi_values("SELECT w FROM pg_catalog.unnest(collmine._variants_stream_ways($1, $2, $6)) w",
+						   6, types, args, nulls))
+	{
+		const char *how = lfirst(lc);
+		bool		parted = strcmp(how, "partitions") == 0 || strcmp(how, "ranges") == 0;
+
+		/* the leaves of a partitioned table, or the block ranges of a table, each by its own
+		 * worker when that pays */
+		args[6] = CStringGetTextDatum(how);
+		nulls[6] = ' ';
+		if (try_stream(srf,
+					   collmine_function(parted ? "_variants_stream_parts_rows" : "_variants_stream_rows", 1, &textarg),
+					   spi_value("SELECT collmine._variants_stream_sql($1, $2, $3, $4, $5, $6, $7)",
+								 7, types, args, nulls)))
+			return;
+	}
+	variants_hashed(srf, trace_sql);
+}
+
+/*
+ * variants(log regclass, case_col, activity_col, ts_col, order_col, weight_col), the entry
+ * point (sql/parts/25_entry.sql). In C and not PL/pgSQL so that the rows are written once, into
+ * this function's result: RETURN QUERY copied each row, a variant's text and activities, into a
+ * second tuplestore, which on a log of many long variants (BPIC 2012: 4,366 variants, 8.5 MB
+ * of rows) cost a tenth of the call.
+ */
+Datum
+variants_entry(PG_FUNCTION_ARGS)
+{
+	CmSrf		srf = cm_srf_begin(fcinfo);
+	Datum		args[7] = {0};
+	char		nulls[8] = "       ";
+
+	for (int i = 0; i < 6; i++)
+	{
+		args[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
+		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
+	}
+	SPI_connect();
+	variants_of_relation(&srf, args, nulls);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * variants(log_schema name, weight text), the entry point of a log schema
+ * (sql/parts/54_log_entry.sql), in C for the same reason. Without a weight the trace query
+ * would be the relation form's over <schema>.events: it takes that form, so that an events
+ * table stored in case order (as the connectors write it) is streamed, as
+ * process_map(log_schema) is. With one, the cases are hashed over _log_trace_sql's query.
+ */
+Datum
+variants_log_entry(PG_FUNCTION_ARGS)
+{
+	CmSrf		srf = cm_srf_begin(fcinfo);
+	Oid			types[2] = {NAMEOID, TEXTOID};
+	Datum		args[7] = {0};
+	char		nulls[8] = "       ";
+
+	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
+	nulls[0] = PG_ARGISNULL(0) ? 'n' : ' ';
+	args[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
+	SPI_connect();
+	if (!PG_ARGISNULL(1))
+		variants_hashed(&srf, spi_value("SELECT collmine._log_trace_sql($1, $2)", 2, types, args, nulls));
+	else
+	{
+		(void) spi_values("SELECT collmine._check_log($1)", 1, types, args, nulls);
+		args[0] = ObjectIdGetDatum(atooid(spi_value("SELECT pg_catalog.to_regclass(pg_catalog.format('%I.events', $1))::pg_catalog.oid",
+													1, types, args, nulls)));
+		args[1] = DirectFunctionCall1(namein, CStringGetDatum("case_id"));
+		args[2] = DirectFunctionCall1(namein, CStringGetDatum("activity"));
+		args[3] = DirectFunctionCall1(namein, CStringGetDatum("ts"));
+		args[4] = DirectFunctionCall1(namein, CStringGetDatum("ord"));
+		memcpy(nulls, "     n ", 7);
+		variants_of_relation(&srf, args, nulls);
+	}
 	SPI_finish();
 	return (Datum) 0;
 }

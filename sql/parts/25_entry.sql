@@ -331,37 +331,13 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SET search_path = pg_catalog
-AS $$
-DECLARE
-    -- _trace_sql also checks the arguments and columns, for every path
-    trace_sql text := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
-    how text;
-    msg text;
-BEGIN
-    -- a log stored case after case is streamed (sql/parts/27_variants_stream.sql), each way
-    -- tried in turn until one takes the input as it comes (a table partitioned by the case leaf
-    -- by leaf, each leaf by its own worker); otherwise the cases are hashed
-    FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
-        BEGIN
-            -- the leaves of a partitioned table, or the block ranges of a table, each by its own
-            -- worker when that pays
-            RETURN QUERY EXECUTE format('SELECT * FROM collmine.%I($1)',
-                                        CASE WHEN how IN ('partitions', 'ranges') THEN '_variants_stream_parts_rows'
-                                             ELSE '_variants_stream_rows' END)
-                USING collmine._variants_stream_sql(log, case_col, activity_col, ts_col, order_col, weight_col, how);
-            RETURN;
-        EXCEPTION WHEN data_exception THEN
-            -- refused before any row or report: nothing to take back
-            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-            IF NOT collmine._stream_refused(msg) THEN
-                RAISE;
-            END IF;
-        END;
-    END LOOP;
-    RETURN QUERY SELECT * FROM collmine._variants(trace_sql);
-END
-$$;
+    -- a log stored case after case is streamed (sql/parts/27_variants_stream.sql), each of
+    -- _variants_stream_ways' reads tried in turn, in a subtransaction, until one takes the input
+    -- as it comes (the leaves of a partitioned table or the block ranges of a table each by its
+    -- own worker, under _variants_stream_parts_rows' settings; otherwise under
+    -- _variants_stream_rows'); otherwise the cases are hashed (_variants). In C
+    -- (src/variant_entry.c), so that the rows are written once, into the result.
+    AS 'MODULE_PATHNAME', 'variants_entry' LANGUAGE C STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog;
 COMMENT ON FUNCTION collmine.variants(regclass, name, name, name, name, name) IS
     'each variant with its frequency, share, cumulative share, money (weight) and throughput statistics, most frequent first';

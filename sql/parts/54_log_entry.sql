@@ -119,39 +119,16 @@ $$;
 COMMENT ON FUNCTION collmine.process_map(name, text) IS
     'the process map of a log schema, with a numeric invoices column (e.g. amount) as each invoice''s money when weight is given';
 
--- The body of variants(log_schema, weight). Without a weight the trace query would be the
--- relation form's over <schema>.events: it takes that form, so that an events table stored in
--- case order (as the connectors write it) is streamed, as process_map(log_schema) is.
-CREATE FUNCTION collmine._log_variants(log_schema name, weight_col text)
-RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
-               share double precision, cumulative_share double precision, weight numeric,
-               mean_throughput interval, median_throughput interval,
-               min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF weight_col IS NULL THEN
-        PERFORM collmine._check_log(log_schema);
-        RETURN QUERY SELECT * FROM collmine.variants(to_regclass(format('%I.events', log_schema)),
-                                                     'case_id', 'activity', 'ts', 'ord');
-        RETURN;
-    END IF;
-    RETURN QUERY SELECT * FROM collmine._variants(collmine._log_trace_sql(log_schema, weight_col));
-END
-$$;
-
+-- The variants of a log schema (src/variant_entry.c): without a weight, the relation form's over
+-- <schema>.events, so that an events table stored in case order (as the connectors write it) is
+-- streamed, as process_map(log_schema) is; with one, the cases hashed over _log_trace_sql's
+-- query. In C, so that the rows are written once, into the result.
 CREATE FUNCTION collmine.variants(log_schema name, weight text DEFAULT NULL)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
--- SQL, not PL/pgSQL: the argument weight and the result column weight share a name, which
--- PL/pgSQL cannot compile; a SQL body refers to the argument as $2.
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT * FROM collmine._log_variants($1, $2)
-$$;
+    AS 'MODULE_PATHNAME', 'variants_log_entry' LANGUAGE C STABLE PARALLEL RESTRICTED SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION collmine.variants(name, text) IS
     'the variants of a log schema''s invoices, with a numeric invoices column (e.g. amount) summed as their money when weight is given';

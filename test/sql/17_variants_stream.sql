@@ -281,6 +281,58 @@ SELECT count(*) AS variants,
           FROM collmine._variants(collmine._trace_sql('many', 'inv', 'act', 'ts', NULL, NULL)) v) AS same_rows
   FROM collmine._variants_stream_rows(collmine._variants_stream_sql('many', 'inv', 'act', 'ts', NULL, NULL, 'grouped'));
 
+-- variants() tries each streamed way in a subtransaction (src/variant_entry.c) and writes its
+-- rows straight into its result. What that must keep:
+-- 1. the rows, when the result outgrows work_mem and goes to a temporary file while the
+--    subtransaction is open: 3,000 cases of one event each, each its own activity, so 3,000
+--    variants, far over 64kB of rows; the same rows as the hashed plan with the default work_mem;
+CREATE TABLE wide (inv int, act text, ts timestamptz);
+INSERT INTO wide SELECT k, 'activity number ' || k, timestamptz '2024-01-01' FROM generate_series(1, 3000) k;
+ANALYZE wide;
+SELECT collmine._variants_stream_ways('wide', 'inv', NULL) AS ways;
+SELECT pg_stat_force_next_flush();
+SELECT temp_files AS temp_files_before FROM pg_stat_database WHERE datname = current_database() \gset
+SET work_mem = '64kB';
+CREATE TABLE wide_rows AS SELECT * FROM collmine.variants('wide', 'inv', 'act', 'ts');
+RESET work_mem;
+SELECT pg_stat_force_next_flush();
+SELECT temp_files > :temp_files_before AS spilled FROM pg_stat_database WHERE datname = current_database();
+SELECT count(*) AS variants,
+       (SELECT string_agg(v::text, '|' ORDER BY v.rank) FROM wide_rows v)
+     = (SELECT string_agg(v::text, '|' ORDER BY v.rank)
+          FROM collmine._variants(collmine._trace_sql('wide', 'inv', 'act', 'ts', NULL, NULL)) v) AS same_rows
+  FROM wide_rows;
+-- 2. any error in a stream that is not its refusal, raised as it is: a division by zero (22012,
+--    in the data_exception class as the refusal is) in a view's activity column, at case 3;
+CREATE VIEW broken AS SELECT inv, CASE WHEN inv = 3 THEN (1 / (inv - 3))::text ELSE act END AS act, ts FROM many;
+DO $$
+BEGIN
+    PERFORM * FROM collmine.variants('broken', 'inv', 'act', 'ts');
+EXCEPTION WHEN division_by_zero THEN RAISE NOTICE 'division_by_zero raised: %', SQLERRM;
+END $$;
+-- 3. a cancel (here a statement timeout) in a stream, raised, and the session usable after it;
+CREATE VIEW slow AS SELECT inv, act || (SELECT '' FROM pg_sleep(0.2)) AS act, ts FROM many;
+SET statement_timeout = '100ms';
+DO $$
+BEGIN
+    PERFORM * FROM collmine.variants('slow', 'inv', 'act', 'ts');
+EXCEPTION WHEN query_canceled THEN RAISE NOTICE 'query_canceled raised: %', SQLERRM;
+END $$;
+RESET statement_timeout;
+-- 4. the caller's settings, after a streamed read (many) and after a refused one that hashes the
+--    cases (shuffled_log): each way's settings (those of _variants_stream_rows, or of
+--    _variants_stream_parts_rows) and the hashed read's (those of _variants) end with it.
+CREATE FUNCTION settings_now() RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings
+     WHERE name IN ('enable_sort', 'jit', 'max_parallel_workers_per_gather', 'parallel_leader_participation',
+                    'search_path', 'synchronize_seqscans')
+$$;
+SELECT settings_now() AS settings_before \gset
+SELECT count(*) AS variants FROM collmine.variants('many', 'inv', 'act', 'ts');
+SELECT settings_now() = :'settings_before' AS same_after_stream;
+SELECT count(*) AS variants FROM collmine.variants('shuffled_log', 'case_id', 'activity', 'ts', 'ord');
+SELECT settings_now() = :'settings_before' AS same_after_refusal;
+
 SET client_min_messages = warning;
 DROP SCHEMA t17s CASCADE;
 DROP SCHEMA t17slog CASCADE;

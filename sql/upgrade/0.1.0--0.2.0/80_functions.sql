@@ -555,38 +555,14 @@ RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], 
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SET search_path = pg_catalog
-AS $$
-DECLARE
-    -- _trace_sql also checks the arguments and columns, for every path
-    trace_sql text := collmine._trace_sql(log, case_col, activity_col, ts_col, order_col, weight_col);
-    how text;
-    msg text;
-BEGIN
-    -- a log stored case after case is streamed (sql/parts/27_variants_stream.sql), each way
-    -- tried in turn until one takes the input as it comes (a table partitioned by the case leaf
-    -- by leaf, each leaf by its own worker); otherwise the cases are hashed
-    FOREACH how IN ARRAY collmine._variants_stream_ways(log, case_col, weight_col) LOOP
-        BEGIN
-            -- the leaves of a partitioned table, or the block ranges of a table, each by its own
-            -- worker when that pays
-            RETURN QUERY EXECUTE format('SELECT * FROM collmine.%I($1)',
-                                        CASE WHEN how IN ('partitions', 'ranges') THEN '_variants_stream_parts_rows'
-                                             ELSE '_variants_stream_rows' END)
-                USING collmine._variants_stream_sql(log, case_col, activity_col, ts_col, order_col, weight_col, how);
-            RETURN;
-        EXCEPTION WHEN data_exception THEN
-            -- refused before any row or report: nothing to take back
-            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-            IF NOT collmine._stream_refused(msg) THEN
-                RAISE;
-            END IF;
-        END;
-    END LOOP;
-    RETURN QUERY SELECT * FROM collmine._variants(trace_sql);
-END
-$$;
+    -- a log stored case after case is streamed (sql/parts/27_variants_stream.sql), each of
+    -- _variants_stream_ways' reads tried in turn, in a subtransaction, until one takes the input
+    -- as it comes (the leaves of a partitioned table or the block ranges of a table each by its
+    -- own worker, under _variants_stream_parts_rows' settings; otherwise under
+    -- _variants_stream_rows'); otherwise the cases are hashed (_variants). In C
+    -- (src/variant_entry.c), so that the rows are written once, into the result.
+    AS 'MODULE_PATHNAME', 'variants_entry' LANGUAGE C STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog;
 
 -- ==== from sql/parts/26_process_map.sql ====
 
@@ -5471,37 +5447,13 @@ $$;
 COMMENT ON FUNCTION collmine.process_map(name, text) IS
     'the process map of a log schema, with a numeric invoices column (e.g. amount) as each invoice''s money when weight is given';
 
-CREATE OR REPLACE FUNCTION collmine._log_variants(log_schema name, weight_col text)
-RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
-               share double precision, cumulative_share double precision, weight numeric,
-               mean_throughput interval, median_throughput interval,
-               min_throughput interval, max_throughput interval)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF weight_col IS NULL THEN
-        PERFORM collmine._check_log(log_schema);
-        RETURN QUERY SELECT * FROM collmine.variants(to_regclass(format('%I.events', log_schema)),
-                                                     'case_id', 'activity', 'ts', 'ord');
-        RETURN;
-    END IF;
-    RETURN QUERY SELECT * FROM collmine._variants(collmine._log_trace_sql(log_schema, weight_col));
-END
-$$;
-
 CREATE OR REPLACE FUNCTION collmine.variants(log_schema name, weight text DEFAULT NULL)
 RETURNS TABLE (rank bigint, variant_id bigint, variant text, activities text[], cases bigint,
                share double precision, cumulative_share double precision, weight numeric,
                mean_throughput interval, median_throughput interval,
                min_throughput interval, max_throughput interval)
--- SQL, not PL/pgSQL: the argument weight and the result column weight share a name, which
--- PL/pgSQL cannot compile; a SQL body refers to the argument as $2.
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT * FROM collmine._log_variants($1, $2)
-$$;
+    AS 'MODULE_PATHNAME', 'variants_log_entry' LANGUAGE C STABLE PARALLEL RESTRICTED SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION collmine.variants(name, text) IS
     'the variants of a log schema''s invoices, with a numeric invoices column (e.g. amount) summed as their money when weight is given';
