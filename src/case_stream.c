@@ -22,8 +22,10 @@
  */
 #include "common.h"
 #include "case_stream.h"
+#include "stream_parts.h"
 
 #include "catalog/pg_type.h"
+#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -64,6 +66,9 @@ struct CaseSeen
 	uint64		nlist;
 	uint64		caplist;
 	Datum		top;			/* the last case of the list (owned), when nlist > 0 */
+	Datum		bottom;			/* the lowest case handed on while listing (owned), when
+								 * nlist > 0: with top, the interval a block range's part
+								 * reports (case_stream_seen_bytea) */
 };
 
 #define SEEN_INITIAL	1024
@@ -238,7 +243,10 @@ seen_stop_listing(CaseStream *cs)
 	if (s->list != NULL)
 		pfree(s->list);
 	if (s->nlist > 0 && !cs->typbyval)
+	{
 		pfree(DatumGetPointer(s->top));
+		pfree(DatumGetPointer(s->bottom));
+	}
 	s->list = NULL;
 	s->nlist = s->caplist = 0;
 	s->listing = false;
@@ -259,6 +267,17 @@ seen_was_handed_on(CaseStream *cs, Datum v, uint64 h)
 		seen_stop_listing(cs);
 	}
 	return seen_has(s, h);
+}
+
+/* A copy of case value v in the stream's context, where the list's values live. */
+static Datum
+seen_copy(const CaseStream *cs, Datum v)
+{
+	MemoryContext old = MemoryContextSwitchTo(cs->cxt);
+	Datum		copy = datumCopy(v, cs->typbyval, cs->typlen);
+
+	MemoryContextSwitchTo(old);
+	return copy;
 }
 
 /* Remember the case of run r as handed on; false when its hash was there already. A case above
@@ -282,12 +301,21 @@ seen_note(CaseStream *cs, CaseRun *r)
 				: repalloc_huge(s->list, s->caplist * sizeof(uint64));
 		}
 		s->list[s->nlist] = seen_slot_value(r->hash);
-		if (s->nlist > 0 && !cs->typbyval)
+		if (s->nlist == 0)
+			s->bottom = seen_copy(cs, r->val);
+		else if (!cs->typbyval)
 			pfree(DatumGetPointer(s->top));
 		s->nlist++;
 		s->top = r->val;
 		r->val = (Datum) 0;		/* owned by the list now: release_run does not free it */
 		return true;
+	}
+	/* while listing, a case handed on below the top (a run set aside) may be the lowest */
+	if (s->listing && seen_above(cs, s->bottom, r->val))
+	{
+		if (!cs->typbyval)
+			pfree(DatumGetPointer(s->bottom));
+		s->bottom = seen_copy(cs, r->val);
 	}
 	return seen_add(s, r->hash);
 }
@@ -759,122 +787,106 @@ case_stream_finish(CaseStream *cs, CaseStreamDone done, void *arg)
 	}
 }
 
-/* Sort n hashes ascending: LSD radix sort on 16-bit digits, through a buffer of n. */
+
+/*
+ * Append case value v's key, in an order where bytes compared (memcmp, then the shorter first)
+ * order values as seen_above does: an integer as 8 big-endian bytes with the sign bit flipped,
+ * other values as their bytes. A uint32 length first.
+ */
 static void
-sort_hashes(uint64 *v, uint64 n)
+seen_append_key(const CaseStream *cs, Datum v, StringInfo buf)
 {
-	uint64	   *tmp = palloc_extended(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
-	uint64	   *count = palloc(65536 * sizeof(uint64));
-
-	for (int shift = 0; shift < 64; shift += 16)
+	if (cs->seen->order == SEEN_ORDER_INT)
 	{
-		uint64		sum = 0;
+		uint64		u = (uint64) (int64) v ^ (UINT64CONST(1) << 63);
+		char		b[8];
 
-		CHECK_FOR_INTERRUPTS();
-		memset(count, 0, 65536 * sizeof(uint64));
-		for (uint64 i = 0; i < n; i++)
-			count[(v[i] >> shift) & 0xFFFF]++;
-		for (int d = 0; d < 65536; d++)
-		{
-			uint64		c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
-		for (uint64 i = 0; i < n; i++)
-			tmp[count[(v[i] >> shift) & 0xFFFF]++] = v[i];
-		memcpy(v, tmp, n * sizeof(uint64));
+		for (int i = 0; i < 8; i++)
+			b[i] = (char) (u >> (56 - 8 * i));
+		pq_sendint32(buf, 8);
+		pq_sendbytes(buf, b, 8);
 	}
-	pfree(tmp);
-	pfree(count);
+	else if (cs->typlen > 0)
+	{
+		pq_sendint32(buf, cs->typlen);
+		pq_sendbytes(buf, DatumGetPointer(v), cs->typlen);
+	}
+	else
+	{
+		struct varlena *x = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(v));
+
+		pq_sendint32(buf, VARSIZE_ANY_EXHDR(x));
+		pq_sendbytes(buf, VARDATA_ANY(x), VARSIZE_ANY_EXHDR(x));
+	}
+}
+
+/* The hashes of the cases handed on (the set's, then the list's), unordered, appended. */
+static void
+seen_append_hashes(const CaseSeen *s, StringInfo buf)
+{
+	for (uint64 i = 0; s->used > 0 && i <= s->mask; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (s->slots[i] != 0)
+			pq_sendbytes(buf, (char *) &s->slots[i], sizeof(uint64));
+	}
+	if (s->nlist > 0)
+		pq_sendbytes(buf, (char *) s->list, s->nlist * sizeof(uint64));
+}
+
+/* A buffer for n hashes and a header of hdr bytes, or the error when a part is that large. */
+static void
+seen_buffer(StringInfo buf, uint64 n, Size hdr)
+{
+	if ((Size) n * sizeof(uint64) + hdr + VARHDRSZ > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many cases in one part of the log"),
+				 errhint("Set max_parallel_workers_per_gather higher, or to 0 for a serial read.")));
+	initStringInfo(buf);
+	enlargeStringInfo(buf, VARHDRSZ + hdr + n * sizeof(uint64));
+	appendStringInfoSpaces(buf, VARHDRSZ);
 }
 
 bytea *
 case_stream_seen_bytea(const CaseStream *cs)
 {
-	uint64		n = cs->seen != NULL ? cs->seen->used + cs->seen->nlist : 0;
-	uint64		k = 0;
-	bytea	   *out;
+	CaseSeen   *s = cs->seen;
+	uint64		n = s != NULL ? s->used + s->nlist : 0;
+	StringInfoData buf;
 	uint64	   *v;
 
-	if ((Size) n * sizeof(uint64) + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many cases in one part of the log"),
-				 errhint("Set max_parallel_workers_per_gather higher, or to 0 for a serial read.")));
-	/* collected into an aligned array (a bytea's data is 4 bytes past an 8-byte boundary) and
-	 * sorted here, in the worker, so that the leader's check is one merge: the set's hashes, then
-	 * the ascending list's */
-	v = palloc_extended(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
-	for (uint64 i = 0; cs->seen != NULL && cs->seen->used > 0 && i <= cs->seen->mask; i++)
+	if (s != NULL && s->listing && s->nlist > 0)
 	{
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (cs->seen->slots[i] != 0)
-			v[k++] = cs->seen->slots[i];
+		/* every case handed on lies between the lowest and the list's top: the interval, and the
+		 * hashes as they are, sorted by the leader only if the intervals do not settle it */
+		StringInfoData keys;
+
+		initStringInfo(&keys);
+		pq_sendbyte(&keys, SEEN_PART_INTERVAL);
+		seen_append_key(cs, s->bottom, &keys);
+		seen_append_key(cs, s->top, &keys);
+		seen_buffer(&buf, n, keys.len);
+		appendBinaryStringInfo(&buf, keys.data, keys.len);
+		seen_append_hashes(s, &buf);
 	}
-	if (cs->seen != NULL && cs->seen->nlist > 0)
-		memcpy(v + k, cs->seen->list, cs->seen->nlist * sizeof(uint64));
-	sort_hashes(v, n);
-	/* two cases of one hash (the list does not look its hashes up): refused, as the set does */
-	for (uint64 i = 1; i < n; i++)
-		if (v[i] == v[i - 1])
-			refuse(cs, CASE_STREAM_NOT_GROUPED);
-	out = palloc(VARHDRSZ + n * sizeof(uint64));
-	SET_VARSIZE(out, VARHDRSZ + n * sizeof(uint64));
-	memcpy(VARDATA(out), v, n * sizeof(uint64));
-	pfree(v);
-	return out;
-}
-
-/* The i-th hash of a part (its bytes may be unaligned in an array element). */
-static inline uint64
-part_hash(const bytea *part, uint64 i)
-{
-	uint64		h;
-
-	memcpy(&h, VARDATA_ANY(part) + i * sizeof(uint64), sizeof(uint64));
-	return h;
-}
-
-bool
-case_seen_disjoint(bytea **parts, int n)
-{
-	uint64	   *pos = palloc0(Max(n, 1) * sizeof(uint64));
-	uint64	   *len = palloc(Max(n, 1) * sizeof(uint64));
-	uint64		taken = 0;
-	uint64		last = 0;
-	bool		have_last = false;
-
-	for (int p = 0; p < n; p++)
-		len[p] = VARSIZE_ANY_EXHDR(parts[p]) / sizeof(uint64);
-	/* merge the sorted parts: a hash equal to the one taken before it is in two parts */
-	for (;;)
+	else
 	{
-		int			best = -1;
-		uint64		h = 0;
-
-		if ((++taken & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		for (int p = 0; p < n; p++)
-		{
-			if (pos[p] < len[p] && (best < 0 || part_hash(parts[p], pos[p]) < h))
-			{
-				best = p;
-				h = part_hash(parts[p], pos[p]);
-			}
-		}
-		if (best < 0)
-			return true;
-		if (have_last && h == last)
-			return false;
-		last = h;
-		have_last = true;
-		pos[best]++;
-		if (pos[best] < len[best] && part_hash(parts[best], pos[best]) <= h)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the case hashes of part %d are not in ascending order", best + 1),
-					 errhint("Pass the seen sets that collmine._dfg_stream_part returns.")));
+		/* sorted here, in the worker, so that the leader's check is one merge; the kind is
+		 * padded to 4 bytes, which puts the hashes on an 8-byte boundary to be sorted in place */
+		seen_buffer(&buf, n, SEEN_HASHES_AT);
+		pq_sendint32(&buf, (uint32) SEEN_PART_HASHES << 24);
+		if (s != NULL)
+			seen_append_hashes(s, &buf);
+		v = (uint64 *) (buf.data + VARHDRSZ + SEEN_HASHES_AT);
+		parts_sort_hashes(v, n);
+		/* two cases of one hash (the list does not look its hashes up): refused, as the set does */
+		for (uint64 i = 1; i < n; i++)
+			if (v[i] == v[i - 1])
+				refuse(cs, CASE_STREAM_NOT_GROUPED);
 	}
+	SET_VARSIZE(buf.data, buf.len);
+	return (bytea *) buf.data;
 }
+

@@ -109,14 +109,10 @@ extern void case_stream_add(CaseStream *cs, FunctionCallInfo fcinfo, int case_ar
 extern void case_stream_finish(CaseStream *cs, CaseStreamDone done, void *arg);
 
 /*
- * A grouped stream over one part of a table split by block ranges (stream_parts.c): the hashes of
- * the cases it handed on, as a bytea of uint64 values in ascending order, so that the parts can
- * be checked to share no case (case_seen_disjoint) in one merge.
+ * A grouped stream over one part of a table split by block ranges: what the parts are checked by
+ * to share no case (stream_parts.h: the interval its cases lie in, when its stream kept their
+ * ascending list to the end, and their hashes; otherwise their hashes in ascending order).
  */
 extern bytea *case_stream_seen_bytea(const CaseStream *cs);
-
-/* Do the seen sets (case_stream_seen_bytea) of n parts share no hash? Each must be ascending
- * (an error otherwise). */
-extern bool case_seen_disjoint(bytea **parts, int n);
 
 #endif

@@ -136,8 +136,9 @@ CREATE AGGREGATE collmine._dfg_stream_grouped(anyelement, text, timestamptz, big
 );
 
 -- One block range of a table streamed in parts (_process_map_streamed_ranges, src/stream_parts.c):
--- _dfg_stream_grouped over the range, ending in the map of the range's cases (m) and the hashes
--- of those cases (seen: uint64 values), which must be disjoint across the ranges.
+-- _dfg_stream_grouped over the range, ending in the map of the range's cases (m) and what the
+-- ranges are checked by to share no case (seen: the interval the cases lie in when they came in
+-- ascending order, and their 64-bit hashes; src/case_stream.c).
 CREATE TYPE collmine._dfg_part AS (
     m collmine.dfg,
     seen bytea
@@ -159,8 +160,8 @@ CREATE AGGREGATE collmine._dfg_stream_part(anyelement, text, timestamptz, bigint
     PARALLEL = SAFE
 );
 
--- Do the parts' case hashes (_dfg_part.seen, each in ascending order) share none? Then no case was
--- split between two block ranges (src/stream_parts.c).
+-- Do the parts (_dfg_part.seen) share no case: intervals apart, or no hash in two of them? Then
+-- no case was split between two block ranges (src/stream_parts.c).
 CREATE FUNCTION collmine._stream_parts_disjoint(seen bytea[]) RETURNS boolean
     AS 'MODULE_PATHNAME', 'stream_parts_disjoint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 -- The same as a check: true, or the refusal of a stream named who (22000, "events are not

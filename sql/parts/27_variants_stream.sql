@@ -74,8 +74,8 @@ CREATE AGGREGATE collmine._variants_stream_part(anyelement, text, timestamptz, b
 -- The variants of one block range of an ordinary table stored case after case, for
 -- _variants_stream_sql's 'ranges' way: the transition of _variants_stream (grouped), and as the
 -- result a collmine._variants_part, the range's part as _variants_stream_part gives it (p) and
--- the hashes of its cases (seen, ascending), which must be disjoint across the ranges
--- (_stream_parts_check, src/stream_parts.c).
+-- what the ranges are checked by to share no case (seen, as _dfg_part's; _stream_parts_check,
+-- src/stream_parts.c).
 CREATE TYPE collmine._variants_part AS (
     p bytea,
     seen bytea

@@ -23,7 +23,7 @@ libdir=$("$PG_CONFIG" --pkglibdir); [ -f "$libdir/libpgcommon.a" ] || libdir=$("
 flags=(-g -O1 -fwrapv -fno-strict-aliasing -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -Wno-ignored-attributes -I"$inc" -I"$top/src" -I"$top/test/fuzz")
 # the parser files, compiled unchanged (with -fwrapv, as the server builds everything), and the shim
-sources=(src/textio.c src/trace.c src/nametab.c src/dfg_io.c src/dfg.c src/sketch.c src/pattern.c src/name_watch.c src/petri.c src/fingerprint.c
+sources=(src/textio.c src/trace.c src/nametab.c src/dfg_io.c src/dfg.c src/sketch.c src/pattern.c src/name_watch.c src/petri.c src/fingerprint.c src/stream_parts.c
          test/fuzz/shim.c test/fuzz/stubs.c)
 objs=()
 for s in "${sources[@]}"; do
@@ -33,7 +33,7 @@ for s in "${sources[@]}"; do
     fi
     objs+=("$o")
 done
-for target in ${FUZZ_TARGETS:-trace_text trace_binary dfg_text dfg_binary pattern petri}; do
+for target in ${FUZZ_TARGETS:-trace_text trace_binary dfg_text dfg_binary pattern petri parts}; do
     "$CLANG" "${flags[@]}" -DFUZZ_TARGET_"$target" -c "$top/test/fuzz/harness.c" -o "$obj/harness_$target.o"
     "$CLANG" -fsanitize=fuzzer,address,undefined "$obj/harness_$target.o" "${objs[@]}" \
         "$libdir/libpgcommon.a" "$libdir/libpgport.a" -lm -o "$out/$target"

@@ -14,7 +14,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-trace_text trace_binary dfg_text dfg_binary pattern petri}
+targets=${FUZZ_TARGETS:-trace_text trace_binary dfg_text dfg_binary pattern petri parts}
 rc=0
 
 build() { FUZZ_TARGETS="$targets" bash "$top/test/fuzz/build.sh" 2> "$top/build/fuzz-build.log"; }

@@ -1,6 +1,7 @@
 /*
  * stubs.c: backend functions that the parser files reference but the fuzzed paths never call
- * (numeric weights, expanded dfg objects, set-returning functions). Each aborts with its name,
+ * (numeric weights, expanded dfg objects, set-returning functions, the SQL wrappers of the parts'
+ * check). Each aborts with its name,
  * so reaching one is reported as a crash instead of passing silently. When a source change makes
  * the fuzz build fail with "undefined reference", add the symbol here (or to shim.c when the
  * fuzzed path really needs it).
@@ -37,3 +38,6 @@ TRAP(cm_srf_begin)
 TRAP(MemoryContextGetParent)
 TRAP(EOH_init_header)
 TRAP(DatumGetEOHP)
+TRAP(case_stream_refuse)
+TRAP(deconstruct_array)
+TRAP(text_to_cstring)

@@ -148,6 +148,72 @@ SELECT collmine.dfg_send(collmine._process_map_streamed_ranges(l, 'case_id', 'ac
                                                                  FROM hand_log GROUP BY case_id) s)) AS same_as_hashed
   FROM unnest(ARRAY['hand_log', 'near_log', 'stray_log']::regclass[]) l;
 
+-- How a range reports its cases (src/case_stream.c): a range whose cases each started above the
+-- ones before it (its stream kept the list of its cases to the end; rows set aside may still be
+-- handed on lower) reports the interval all its cases lie in (first byte 'I', then the lowest and
+-- the highest case's keys, each a 4-byte length and the bytes, then its hashes unsorted); any
+-- other range its hashes sorted (first byte 'H'). Parts whose intervals do not overlap share no case,
+-- with no hash looked at; otherwise their hashes are merged as before. An integer's key is its
+-- 8 bytes big-endian with the sign bit flipped, so that bytes compare as the numbers do.
+CREATE FUNCTION pg_temp.part_keys(seen bytea, OUT kind text, OUT lo text, OUT hi text) LANGUAGE sql AS $$
+  SELECT chr(get_byte(seen, 0)),
+         CASE WHEN get_byte(seen, 0) = 73 THEN encode(substring(seen FROM 6 FOR get_byte(seen, 4)), 'hex') END,
+         CASE WHEN get_byte(seen, 0) = 73
+              THEN encode(substring(seen FROM 10 + get_byte(seen, 4) FOR get_byte(seen, 8 + get_byte(seen, 4))), 'hex') END
+$$;
+-- the two ranges' parts of a table split before row bound, as _process_map_streamed_ranges reads them
+CREATE FUNCTION pg_temp.range_seen(l regclass, bound tid) RETURNS TABLE (r int, seen bytea) LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format('SELECT 1, (collmine._dfg_stream_part(case_id, activity, ts)).seen FROM ONLY %1$s WHERE ctid < $1 '
+                                'UNION ALL SELECT 2, (collmine._dfg_stream_part(case_id, activity, ts)).seen FROM ONLY %1$s WHERE ctid >= $1', l)
+      USING bound;
+END
+$$;
+-- hand_log: cases 1 to 4, then 5 to 8, each range in ascending order: 1 is 0x8000000000000001,
+-- 4 is ...04, and so on; [1, 4] and [5, 8] are apart (disjoint t above). stray_log: the first
+-- range (pages 0 to 3) hands on cases 1 to 4 (4 without its row e, on page 4) and, at its end,
+-- the row e of case 8 set aside: [1, 8]; the second, cases 5 to 8 and, at its end, the row e of
+-- case 4 set aside (below the top, so it lowers the bottom): [4, 8]. They overlap, and the
+-- hashes find cases 4 and 8 in both (disjoint f above).
+SELECT l AS log, p.r AS range, k.*
+  FROM (VALUES ('hand_log'::regclass, '(4,1)'::tid), ('stray_log', '(4,0)')) b(l, bound),
+       LATERAL pg_temp.range_seen(b.l, b.bound) p, LATERAL pg_temp.part_keys(p.seen) k
+ ORDER BY 1, 2;
+-- Negative ids: cases -4 to -1 (pages 0 to 3), then 1 to 4. The keys of -4 and -1 are
+-- 0x7ffffffffffffffc and 0x7fffffffffffffff, below 1's 0x8000000000000001: apart.
+CREATE TABLE neg_log (LIKE hand_log);
+ALTER TABLE neg_log ALTER pad SET STORAGE PLAIN;
+INSERT INTO neg_log
+  SELECT CASE WHEN case_id <= 4 THEN case_id - 5 ELSE case_id - 4 END, activity, ts, pad FROM hand_log ORDER BY case_id, activity;
+SELECT p.r AS range, k.* FROM pg_temp.range_seen('neg_log', '(4,1)') p, LATERAL pg_temp.part_keys(p.seen) k ORDER BY 1;
+SELECT collmine._stream_parts_disjoint(array_agg(seen)) AS disjoint FROM pg_temp.range_seen('neg_log', '(4,1)');
+-- Interleaved: odd cases 1, 3, 5, 7 on pages 0 to 3, even ones on pages 4 to 7. Each range
+-- ascends, but [1, 7] and [2, 8] overlap: the hashes decide, and no case is in both ranges.
+-- Mixed: cases 1 to 4, then 8, 7, 6, 5 (descending: that range reports hashes); the hashes decide.
+CREATE TABLE odd_log (LIKE hand_log);
+ALTER TABLE odd_log ALTER pad SET STORAGE PLAIN;
+INSERT INTO odd_log SELECT * FROM hand_log ORDER BY case_id % 2 = 0, case_id, activity;
+CREATE TABLE mixed_log (LIKE hand_log);
+ALTER TABLE mixed_log ALTER pad SET STORAGE PLAIN;
+INSERT INTO mixed_log SELECT * FROM hand_log ORDER BY case_id > 4, CASE WHEN case_id > 4 THEN -case_id ELSE case_id END, activity;
+SELECT l AS log, string_agg(k.kind || coalesce(' [' || k.lo || ', ' || k.hi || ']', ''), '; ' ORDER BY p.r) AS parts,
+       collmine._stream_parts_disjoint(array_agg(p.seen)) AS disjoint
+  FROM unnest(ARRAY['odd_log', 'mixed_log']::regclass[]) l,
+       LATERAL pg_temp.range_seen(l, '(4,1)') p, LATERAL pg_temp.part_keys(p.seen) k
+ GROUP BY 1 ORDER BY 1;
+-- Written by hand, that the intervals alone decide when they are apart: two parts holding the
+-- same hash (42) but with keys [1, 2] and [3, 4] share no case (two cases of one hash); with
+-- [1, 2] and [2, 4] they may, and the hash says they do. Bytes that are no part's are an error.
+SELECT collmine._stream_parts_disjoint(ARRAY[
+         '\x49000000010100000001022a00000000000000'::bytea,
+         '\x49000000010300000001042a00000000000000'::bytea]) AS apart_same_hash,
+       collmine._stream_parts_disjoint(ARRAY[
+         '\x49000000010100000001022a00000000000000'::bytea,
+         '\x49000000010200000001042a00000000000000'::bytea]) AS overlapping_same_hash;
+\set VERBOSITY terse
+SELECT collmine._stream_parts_disjoint(ARRAY['\x4900000009'::bytea]);
+\set VERBOSITY default
+
 -- variants() reads the same ranges ('ranges', before 'grouped'), merges the ranges' variants by
 -- key and ranks them: every row and column as the serial stream gives them, on the real log
 -- (2 to 4 ranges) and the hand-made tables. Where a case is in two ranges (stray_log) the ranged
