@@ -787,7 +787,6 @@ case_stream_finish(CaseStream *cs, CaseStreamDone done, void *arg)
 	}
 }
 
-
 /*
  * Append case value v's key, in an order where bytes compared (memcmp, then the shorter first)
  * order values as seen_above does: an integer as 8 big-endian bytes with the sign bit flipped,
@@ -824,15 +823,27 @@ seen_append_key(const CaseStream *cs, Datum v, StringInfo buf)
 static void
 seen_append_hashes(const CaseSeen *s, StringInfo buf)
 {
+	char	   *dst;
+
+	enlargeStringInfo(buf, (s->used + s->nlist) * sizeof(uint64));
+	dst = buf->data + buf->len;
 	for (uint64 i = 0; s->used > 0 && i <= s->mask; i++)
 	{
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 		if (s->slots[i] != 0)
-			pq_sendbytes(buf, (char *) &s->slots[i], sizeof(uint64));
+		{
+			memcpy(dst, &s->slots[i], sizeof(uint64));
+			dst += sizeof(uint64);
+		}
 	}
 	if (s->nlist > 0)
-		pq_sendbytes(buf, (char *) s->list, s->nlist * sizeof(uint64));
+	{
+		memcpy(dst, s->list, s->nlist * sizeof(uint64));
+		dst += s->nlist * sizeof(uint64);
+	}
+	buf->len = dst - buf->data;
+	buf->data[buf->len] = '\0';
 }
 
 /* A buffer for n hashes and a header of hdr bytes, or the error when a part is that large. */
