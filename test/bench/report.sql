@@ -97,7 +97,7 @@ SELECT format(E'## Latest run\n\n'
     'Load average (1, 5, 15 min) before the run: %s; after: %s. %s' || E'\n\n'
     '| machine | |\n|---|---|\n'
     '| CPU | %s, %s cores (nproc) |\n| memory | %s |\n| PostgreSQL | %s |\n'
-    '| settings | shared_buffers = %s, work_mem = %s, hash_mem_multiplier = %s, jit = %s, logs fully cached in shared_buffers |\n',
+    '| settings | shared_buffers = %s, work_mem = %s, hash_mem_multiplier = %s, jit = %s; each log read into shared_buffers before its runs, except a table over a quarter of shared_buffers (the opt-in 100M log), which a sequential scan reads through a ring from the OS page cache |\n',
     :'when', :'commit', :'runs', :'runs_large', round(:'elapsed'::numeric / 60, 1), :'load_before', :'load_after', :'real_note',
     :'cpu', :'nproc', :'mem', :'pgv',
     current_setting('shared_buffers'), current_setting('work_mem'), current_setting('hash_mem_multiplier'),
