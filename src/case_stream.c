@@ -825,17 +825,16 @@ seen_append_hashes(const CaseSeen *s, StringInfo buf)
 {
 	char	   *dst;
 
-	enlargeStringInfo(buf, (s->used + s->nlist) * sizeof(uint64));
+	/* one hash more than there are: every slot is written, free ones (0) overwritten by the next */
+	enlargeStringInfo(buf, (s->used + s->nlist + 1) * sizeof(uint64));
 	dst = buf->data + buf->len;
 	for (uint64 i = 0; s->used > 0 && i <= s->mask; i++)
 	{
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (s->slots[i] != 0)
-		{
-			memcpy(dst, &s->slots[i], sizeof(uint64));
-			dst += sizeof(uint64);
-		}
+		/* without a branch: half the slots are free, in no pattern a branch could predict */
+		memcpy(dst, &s->slots[i], sizeof(uint64));
+		dst += (s->slots[i] != 0) * sizeof(uint64);
 	}
 	if (s->nlist > 0)
 	{

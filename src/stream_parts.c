@@ -163,14 +163,35 @@ part_hash(const char *hashes, uint64 i)
 	return h;
 }
 
+/*
+ * Do two ascending arrays of hashes share one? A merge that steps past the lower of the two
+ * without a branch on which one it is: the hashes are random, so such a branch is a coin toss.
+ */
+static bool
+hashes_meet(const char *a, uint64 na, const char *b, uint64 nb)
+{
+	uint64		i = 0,
+				j = 0;
+
+	while (i < na && j < nb)
+	{
+		uint64		x = part_hash(a, i);
+		uint64		y = part_hash(b, j);
+
+		if (((i + j) & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (x == y)
+			return true;
+		i += x < y;
+		j += y < x;
+	}
+	return false;
+}
+
 bool
 parts_share_no_case(bytea **bytes, int n)
 {
 	SeenPart   *parts = palloc(Max(n, 1) * sizeof(SeenPart));
-	uint64	   *pos = palloc0(Max(n, 1) * sizeof(uint64));
-	uint64		taken = 0;
-	uint64		last = 0;
-	bool		have_last = false;
 
 	for (int p = 0; p < n; p++)
 		parts[p] = seen_read_part(bytes[p], p);
@@ -191,35 +212,28 @@ parts_share_no_case(bytea **bytes, int n)
 				return false;
 		parts[p].hashes = (const char *) v;
 	}
-	/* merge the sorted parts: a hash equal to the one taken before it is in two parts */
-	for (;;)
+	/* a hashes part's as sent: ascending, each once */
+	for (int p = 0; p < n; p++)
 	{
-		int			best = -1;
-		uint64		h = 0;
-
-		if ((++taken & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		for (int p = 0; p < n; p++)
+		if (parts[p].interval)
+			continue;
+		for (uint64 i = 1; i < parts[p].n; i++)
 		{
-			if (pos[p] < parts[p].n && (best < 0 || part_hash(parts[p].hashes, pos[p]) < h))
-			{
-				best = p;
-				h = part_hash(parts[p].hashes, pos[p]);
-			}
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (part_hash(parts[p].hashes, i) <= part_hash(parts[p].hashes, i - 1))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the case hashes of part %d are not in ascending order", p + 1),
+						 errhint("Pass the seen sets that collmine._dfg_stream_part returns.")));
 		}
-		if (best < 0)
-			return true;
-		if (have_last && h == last)
-			return false;
-		last = h;
-		have_last = true;
-		pos[best]++;
-		if (pos[best] < parts[best].n && part_hash(parts[best].hashes, pos[best]) <= h)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the case hashes of part %d are not in ascending order", best + 1),
-					 errhint("Pass the seen sets that collmine._dfg_stream_part returns.")));
 	}
+	/* then no hash in two parts, pair by pair (a part per worker: a few) */
+	for (int p = 0; p < n; p++)
+		for (int q = p + 1; q < n; q++)
+			if (hashes_meet(parts[p].hashes, parts[p].n, parts[q].hashes, parts[q].n))
+				return false;
+	return true;
 }
 
 /* Do the parts (an array of case_stream_seen_bytea's, NULL elements empty) share no case? */

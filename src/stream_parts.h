@@ -25,9 +25,9 @@ extern void parts_sort_hashes(uint64 *v, uint64 n);
 
 /*
  * Do the n parts share no case? Yes when all are intervals that do not overlap, as in a table in
- * case-id order, without a hash looked at; otherwise their hashes are merged, and one in two
- * parts (or twice in one interval part) counts as shared. Bytes that are not a part's check data,
- * or a part's hashes out of order, are an error (22023).
+ * case-id order, without a hash looked at; otherwise their hashes are compared, part with part,
+ * and one in two parts (or twice in one interval part) counts as shared. Bytes that are not a
+ * part's check data, or a part's hashes out of order, are an error (22023).
  */
 extern bool parts_share_no_case(bytea **parts, int n);
 
