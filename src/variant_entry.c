@@ -267,6 +267,19 @@ variants_run(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Run a query that gives its rows itself (_variants_stream_sql's) in its own SPI connection, its
+ * rows into srf: the body of _variants_stream_rows, and of each streamed way variants() tries.
+ * Parallel plans are allowed: _variants_stream_parts_rows' leaves go to workers, when it pays.
+ */
+static void
+run_rows_query(CmSrf *srf, const char *query)
+{
+	SPI_connect();
+	run_variants(srf, split_prepare(query, true));
+	SPI_finish();
+}
+
+/*
  * _variants_stream_rows(query text) and _variants_stream_parts_rows(query text): _variants over
  * a query that already gives its rows (left_out, total, st, wt in rank order), as
  * _variants_stream_sql writes it around the streamed aggregates; planned as it is, in parallel
@@ -277,13 +290,8 @@ variants_rows(PG_FUNCTION_ARGS)
 {
 	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	CmSrf		srf = cm_srf_begin(fcinfo);
-	SPIPlanPtr	plan;
 
-	SPI_connect();
-	/* parallel plans allowed: _variants_stream_parts_rows' leaves go to workers, when it pays */
-	plan = split_prepare(query, true);
-	run_variants(&srf, plan);
-	SPI_finish();
+	run_rows_query(&srf, query);
 	return (Datum) 0;
 }
 
@@ -371,11 +379,9 @@ try_stream(CmSrf *srf, Oid fn, const char *query)
 	{
 		int			level = push_settings_of(fn);
 
-		SPI_connect();
 		/* the result's tuplestore keeps its files with the owner it was made under, not this
 		 * subtransaction's (tuplestore.c) */
-		run_variants(srf, split_prepare(query, true));
-		SPI_finish();
+		run_rows_query(srf, query);
 		AtEOXact_GUC(true, level);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
@@ -450,6 +456,17 @@ variants_of_relation(CmSrf *srf, Datum *args, char *nulls)
 	variants_hashed(srf, trace_sql);
 }
 
+/* An entry point's first n arguments as SPI arguments: their values, and 'n' for a NULL. */
+static void
+entry_args(FunctionCallInfo fcinfo, int n, Datum *args, char *nulls)
+{
+	for (int i = 0; i < n; i++)
+	{
+		args[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
+		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
+	}
+}
+
 /*
  * variants(log regclass, case_col, activity_col, ts_col, order_col, weight_col), the entry
  * point (sql/parts/25_entry.sql). In C and not PL/pgSQL so that the rows are written once, into
@@ -464,11 +481,7 @@ variants_entry(PG_FUNCTION_ARGS)
 	Datum		args[7] = {0};
 	char		nulls[8] = "       ";
 
-	for (int i = 0; i < 6; i++)
-	{
-		args[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
-		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
-	}
+	entry_args(fcinfo, 6, args, nulls);
 	SPI_connect();
 	variants_of_relation(&srf, args, nulls);
 	SPI_finish();
@@ -490,10 +503,7 @@ variants_log_entry(PG_FUNCTION_ARGS)
 	Datum		args[7] = {0};
 	char		nulls[8] = "       ";
 
-	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
-	nulls[0] = PG_ARGISNULL(0) ? 'n' : ' ';
-	args[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
-	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
+	entry_args(fcinfo, 2, args, nulls);
 	SPI_connect();
 	if (!PG_ARGISNULL(1))
 		variants_hashed(&srf, spi_value("SELECT collmine._log_trace_sql($1, $2)", 2, types, args, nulls));
