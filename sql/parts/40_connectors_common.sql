@@ -545,8 +545,8 @@ AS $$ SELECT coalesce(array_agg(x), '{}') FROM jsonb_array_elements_text(coalesc
 -- ---------------------------------------------------------------------------------------------
 
 -- The parse context of a build, computed once from its settings: on_error, the formats, the
--- time zone, the plausible window [min_date, max_date] (max_years_ahead after today or as_of)
--- and the patterns of values that parse inline, in the window (_cm_fast_pattern).
+-- time zone and the plausible window [min_date, max_date] (max_years_ahead after today or
+-- as_of).
 CREATE FUNCTION collmine._cm_parse_context(s jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -560,9 +560,7 @@ BEGIN
     RETURN jsonb_build_object(
         'on_error', s->>'on_error', 'date_format', s->>'date_format',
         'timestamp_format', s->>'timestamp_format',   -- null: ISO 8601
-        'timezone', s->>'timezone', 'min_date', min_date, 'max_date', max_date,
-        'date_fast', collmine._cm_fast_pattern(s->>'date_format', true, min_date, max_date),
-        'ts_fast', collmine._cm_fast_pattern(s->>'timestamp_format', false, min_date, max_date));
+        'timezone', s->>'timezone', 'min_date', min_date, 'max_date', max_date);
 END
 $$;
 
@@ -589,9 +587,27 @@ BEGIN
 END
 $$;
 
--- Parse a date export value with the load's date_format. Values that match the format's
--- strict pattern (pc.date_fast, built by _cm_fast_pattern: cannot fail to parse) are cast
--- inline, in the query; every other value goes to _cm_date_parse, which reports it.
+-- The inline parse of the connectors' values (src/fast_parse.c): a date, a local time or an
+-- amount that is sure to parse (and, for dates and times, to lie inside the plausible window)
+-- is read in C; every other value gives NULL and takes the checked path (_cm_date_parse,
+-- _cm_ts_parse, _cm_num_parse), which reads it the same way or reports it.
+CREATE FUNCTION collmine._cm_fast_date(v text, date_format text, min_date text, max_date text)
+RETURNS date
+AS 'MODULE_PATHNAME', 'cm_fast_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION collmine._cm_fast_ts(v text, timestamp_format text, tz text, min_date text, max_date text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'cm_fast_ts'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION collmine._cm_fast_num(v text)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'cm_fast_num'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Parse a date export value with the load's date_format: inline (_cm_fast_date) when it is
+-- sure to parse, else through _cm_date_parse, which reports it.
 -- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS date
@@ -599,87 +615,10 @@ LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN v IS NULL THEN NULL
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) (pc OPERATOR(pg_catalog.->>) 'date_fast')
-            THEN collmine._cm_date_cast(v, pc OPERATOR(pg_catalog.->>) 'date_format')
-        ELSE collmine._cm_date_parse(v, p_table, p_col, p_row, pc) END
-$$;
-
--- The cast of a value that matched the fast date pattern of format fmt.
-CREATE FUNCTION collmine._cm_date_cast(v text, fmt text)
-RETURNS date
-LANGUAGE sql STABLE
-AS $$
-    SELECT CASE WHEN fmt OPERATOR(pg_catalog.=) 'YYYY-MM-DD'
-                THEN pg_catalog.left(pg_catalog.btrim(v), 10)::pg_catalog.date
-                ELSE pg_catalog.to_date(pg_catalog.btrim(v), fmt) END
-$$;
-
--- A strict regular expression for values of a to_date / to_timestamp format that are sure to
--- parse and to lie in the plausible window (day 1 to 28, a year strictly inside the window,
--- hours and minutes in range), or one that matches nothing when the format has other fields:
--- values that do not match take the slow, checked path. It is matched once per value of every
--- date and time column, so it is kept cheap for the regex engine: non-capturing groups, ASCII
--- digit classes, and the years as a few ranges (_cm_year_pattern), not one branch per year.
-CREATE FUNCTION collmine._cm_fast_pattern(p_format text, p_iso_date boolean, p_min date, p_max date)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog
-AS $$
-DECLARE
-    tok text;
-    re text := '';
-    yyyy text := collmine._cm_year_pattern(extract(year FROM p_min)::integer + 1, extract(year FROM p_max)::integer - 1);
-    never constant text := '^(?!)';   -- matches no value
-BEGIN
-    IF yyyy IS NULL THEN
-        RETURN never;
-    END IF;
-    IF p_format IS NULL THEN
-        -- ISO 8601 local time, as _cm_ts reads it without timestamp_format
-        RETURN '^' || yyyy || '-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?$';
-    END IF;
-    IF p_iso_date AND p_format = 'YYYY-MM-DD' THEN
-        RETURN '^' || yyyy || '-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])(?:[ T].*)?$';
-    END IF;
-    FOR tok IN SELECT m[1] FROM regexp_matches(p_format, '(YYYY|HH24|HH12|HH|MM|MI|DD|SS|AM|PM|am|pm|[A-Za-z]+|.)', 'g') m LOOP
-        re := re || CASE
-            WHEN tok = 'YYYY' THEN yyyy
-            WHEN tok = 'MM' THEN '(?:0?[1-9]|1[0-2])'
-            WHEN tok = 'DD' THEN '(?:0?[1-9]|1[0-9]|2[0-8])'
-            WHEN tok = 'HH24' THEN '(?:[01]?[0-9]|2[0-3])'
-            WHEN tok IN ('HH12', 'HH') THEN '(?:0?[1-9]|1[0-2])'
-            WHEN tok IN ('MI', 'SS') THEN '[0-5][0-9]'
-            WHEN tok IN ('AM', 'PM', 'am', 'pm') THEN '[aApP][mM]'
-            WHEN tok ~ '^[A-Za-z]' THEN NULL
-            ELSE regexp_replace(tok, '([^A-Za-z0-9 ])', '\\\1', 'g') END;
-        IF re IS NULL THEN
-            RETURN never;
-        END IF;
-    END LOOP;
-    RETURN '^' || re || '$';
-END
-$$;
-
--- The four-digit years p_lo to p_hi as a regular expression of a few ranges (1901 to 2030:
--- 190[1-9], 19[1-9][0-9], 20[0-2][0-9], 2030); NULL when no such year lies between them.
-CREATE FUNCTION collmine._cm_year_pattern(p_lo integer, p_hi integer)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    -- per decade the range of its last digit; runs of consecutive whole decades of a century share one branch
-    SELECT '(?:' || string_agg(b, '|' ORDER BY k) || ')'
-    FROM (SELECT min(dec) AS k,
-                 CASE WHEN count(*) = 1 AND min(lo) = max(hi) THEN min(dec)::text || min(lo)
-                      WHEN count(*) = 1 AND NOT bool_and(whole) THEN min(dec)::text || format('[%s-%s]', min(lo), max(hi))
-                      ELSE (min(dec) / 10)::text || format('[%s-%s]', min(dec) % 10, max(dec) % 10) || '[0-9]' END AS b
-          FROM (SELECT dec, lo, hi, whole,
-                       dec / 10 * 1000 + dec - row_number() OVER (PARTITION BY dec / 10, whole ORDER BY dec)
-                       + CASE WHEN whole THEN 0 ELSE 100000 * dec END AS grp
-                FROM (SELECT y / 10 AS dec, min(y % 10) AS lo, max(y % 10) AS hi, count(*) = 10 AS whole
-                      FROM generate_series(greatest(p_lo, 1000), least(p_hi, 9999)) y
-                      GROUP BY y / 10) d) g
-          GROUP BY grp) x
+        ELSE COALESCE(
+            collmine._cm_fast_date(v, pc OPERATOR(pg_catalog.->>) 'date_format', pc OPERATOR(pg_catalog.->>) 'min_date',
+                                   pc OPERATOR(pg_catalog.->>) 'max_date'),
+            collmine._cm_date_parse(v, p_table, p_col, p_row, pc)) END
 $$;
 
 -- The checked parse of a date value: errors and findings name table, column and row.
@@ -718,8 +657,8 @@ END
 $$;
 
 -- Parse a timestamp export value: timestamp_format if set, else ISO 8601; values without a
--- UTC offset are local times in the load's timezone setting. Values that match the strict
--- pattern pc.ts_fast are cast inline; the others go to _cm_ts_parse.
+-- UTC offset are local times in the load's timezone setting. Inline (_cm_fast_ts) when it is
+-- sure to parse, else through _cm_ts_parse, which reports it.
 -- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_ts(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS timestamptz
@@ -727,21 +666,10 @@ LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN v IS NULL THEN NULL
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) (pc OPERATOR(pg_catalog.->>) 'ts_fast')
-            THEN collmine._cm_ts_cast(v, pc OPERATOR(pg_catalog.->>) 'timestamp_format', pc OPERATOR(pg_catalog.->>) 'timezone')
-        ELSE collmine._cm_ts_parse(v, p_table, p_col, p_row, pc) END
-$$;
-
--- The cast of a value that matched the fast timestamp pattern of format fmt (NULL: ISO 8601),
--- a local time in time zone tz.
-CREATE FUNCTION collmine._cm_ts_cast(v text, fmt text, tz text)
-RETURNS timestamptz
-LANGUAGE sql STABLE
-AS $$
-    SELECT (CASE WHEN fmt IS NULL
-                 THEN pg_catalog.btrim(v)::pg_catalog.timestamp
-                 ELSE pg_catalog.to_timestamp(pg_catalog.btrim(v), fmt)::pg_catalog.timestamp END)
-           AT TIME ZONE tz
+        ELSE COALESCE(
+            collmine._cm_fast_ts(v, pc OPERATOR(pg_catalog.->>) 'timestamp_format', pc OPERATOR(pg_catalog.->>) 'timezone',
+                                 pc OPERATOR(pg_catalog.->>) 'min_date', pc OPERATOR(pg_catalog.->>) 'max_date'),
+            collmine._cm_ts_parse(v, p_table, p_col, p_row, pc)) END
 $$;
 
 -- The checked parse of a timestamp value: errors and findings name table, column and row.
@@ -816,16 +744,16 @@ BEGIN
 END
 $$;
 
--- Parse an amount: digits with an optional sign and decimal point (no thousands separators).
+-- Parse an amount: digits with an optional sign and decimal point (no thousands separators),
+-- inline (_cm_fast_num) when it is a plain number, else through _cm_num_parse.
 -- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
 CREATE FUNCTION collmine._cm_num(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS numeric
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$'
-            THEN pg_catalog.btrim(v)::pg_catalog.numeric
-        ELSE collmine._cm_num_parse(v, p_table, p_col, p_row, pc) END
+        WHEN v IS NULL THEN NULL
+        ELSE COALESCE(collmine._cm_fast_num(v), collmine._cm_num_parse(v, p_table, p_col, p_row, pc)) END
 $$;
 
 -- The checked parse of an amount: errors and findings name table, column and row.
@@ -881,17 +809,12 @@ AS $$
 $$;
 
 -- Numeric sort key of a source id ('17' sorts before '100'); NULL for non-numeric ids (up to
--- 30 digits). The length is checked apart: a bounded repetition such as [0-9]{1,30} costs the
--- regex engine three times as much, once for every row of every source.
--- (no SET clause, so that the planner inlines it; everything is schema-qualified instead)
+-- 30 digits, an optional minus, spaces around dropped). In C (src/fast_parse.c): it is read
+-- for every row of every source, where a regular expression cost more than the rest of it.
 CREATE FUNCTION collmine._cm_key(v text)
 RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT CASE WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^-?[0-9]+$'
-                     AND pg_catalog.length(pg_catalog.ltrim(pg_catalog.btrim(v), '-')) OPERATOR(pg_catalog.<=) 30
-                THEN pg_catalog.btrim(v)::pg_catalog.numeric END
-$$;
+AS 'MODULE_PATHNAME', 'cm_source_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- ---------------------------------------------------------------------------------------------
 -- Build workspace: temporary tables that a source part fills and _cm_finish consumes.

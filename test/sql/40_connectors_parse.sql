@@ -1,50 +1,89 @@
--- The inline (fast) parse guard of the connector builds: the regular expression that lets a
--- date or time value skip the checked parse must accept only values that are sure to parse and
--- to lie inside the plausible window. 41_netsuite_rules compares the inline and checked paths
--- value by value; this file checks the pieces of the guard.
+-- The inline (fast) parse of the connector builds (src/fast_parse.c): a value that is sure to
+-- parse, and for dates and times to lie inside the plausible window, is read in C; any other
+-- value gives NULL there and takes the checked path. 41_netsuite_rules compares the inline and
+-- checked paths value by value over 130 years; this file checks the edges by hand.
 
--- _cm_year_pattern spells the four-digit years lo..hi as a few ranges, not one branch per
--- year: 1901..2030 is 190[1-9] | 19[1-9][0-9] | 20[0-2][0-9] | 2030; an empty range is NULL
-SELECT collmine._cm_year_pattern(1901, 2030) AS usual_window,
-       collmine._cm_year_pattern(1995, 2003) AS across_a_century,
-       collmine._cm_year_pattern(2024, 2024) AS one_year,
-       collmine._cm_year_pattern(2025, 2024) IS NULL AS empty_is_null;
+-- dates in the NetSuite display format MM/DD/YYYY, window 1900-01-01 .. 2030-06-30, so years
+-- 1901 to 2029 are read inline:
+--   '1/13/2024', '01/13/2024', '  1/13/2024 '  -> 2024-01-13 (one or two digits; spaces trimmed)
+--   '2/29/2024' -> 2024-02-29 (a leap day); '2/29/2023' -> NULL (no such day: the checked path
+--   reports it); '1/31/2024' -> 2024-01-31; '4/31/2024' -> NULL
+--   '13/1/2024', '0/1/2024', '1/0/2024', '1/123/2024' -> NULL (no such month or day field)
+--   '1/1/1900', '1/1/2030' -> NULL (the window's edge years go to the checked path);
+--   '1/1/1901' -> 1901-01-01; '12/31/2029' -> 2029-12-31
+--   '1/13/24', '1-13-2024', '1/13/2024 8:00 am', '' -> NULL (not the format)
+SELECT v, collmine._cm_fast_date(v, 'MM/DD/YYYY', '1900-01-01', '2030-06-30') AS inline
+FROM unnest(ARRAY['1/13/2024', '01/13/2024', '  1/13/2024 ', '2/29/2024', '2/29/2023', '1/31/2024',
+                  '4/31/2024', '13/1/2024', '0/1/2024', '1/0/2024', '1/123/2024', '1/1/1900', '1/1/2030',
+                  '1/1/1901', '12/31/2029', '1/13/24', '1-13-2024', '1/13/2024 8:00 am', '']) WITH ORDINALITY u(v, o)
+ORDER BY o;
 
--- it matches exactly the years of its range: 40 windows around the usual ones, every year
--- from 1800 to 2400 (expected: 0 mismatches)
-SELECT count(*) AS mismatches
-FROM (SELECT lo, hi, '^' || coalesce(collmine._cm_year_pattern(lo, hi), '(?!)') || '$' AS re
-      FROM generate_series(1890, 2040, 37) lo, generate_series(1890, 2300, 53) hi) w
-CROSS JOIN LATERAL generate_series(1800, 2400) y
-WHERE (y::text ~ w.re) IS DISTINCT FROM (y BETWEEN w.lo AND w.hi);
+-- ISO dates (YYYY-MM-DD): four, two and two digits, then nothing or a space or T and anything
+-- (the checked path reads the first ten characters): '2024-09-14' and '2024-09-14T10:00:00Z'
+-- -> 2024-09-14; '2024-9-14' -> NULL (one digit); a format with a month name reads nothing
+SELECT collmine._cm_fast_date('2024-09-14', 'YYYY-MM-DD', '1900-01-01', '2030-06-30') AS iso,
+       collmine._cm_fast_date('2024-09-14T10:00:00Z', 'YYYY-MM-DD', '1900-01-01', '2030-06-30') AS iso_with_time,
+       collmine._cm_fast_date('2024-9-14', 'YYYY-MM-DD', '1900-01-01', '2030-06-30') AS one_digit,
+       collmine._cm_fast_date('14 Sep 2024', 'DD Mon YYYY', '1900-01-01', '2030-06-30') AS month_name;
 
--- the guard of the NetSuite display format: non-capturing groups, days 1 to 28, years
--- strictly inside the window 1900-01-01 .. 2030-06-30
-SELECT collmine._cm_fast_pattern('MM/DD/YYYY HH12:MI am', false, '1900-01-01', '2030-06-30') AS display_guard;
-SELECT v, v ~ collmine._cm_fast_pattern('MM/DD/YYYY HH12:MI am', false, '1900-01-01', '2030-06-30') AS inline
-FROM unnest(ARRAY['1/13/2024 8:00 am', '01/13/2024 08:00 PM', '1/29/2024 8:00 am', '13/1/2024 8:00 am',
-                  '1/1/1900 8:00 am', '1/1/1901 8:00 am', '1/1/2029 8:00 am', '1/1/2030 8:00 am',
-                  '1/1/2024 13:00 am', '1/1/2024 8:00']) v;
+-- times in the display format MM/DD/YYYY HH12:MI am, as local times in Europe/Berlin (UTC+1 in
+-- January, UTC+2 in July), the session in UTC:
+--   '1/13/2024 8:00 am' -> 07:00 UTC; '1/13/2024 8:00 PM' -> 19:00 UTC (any case of am/pm)
+--   '1/13/2024 12:05 am' -> 00:05 local -> 2024-01-12 23:05 UTC; '1/13/2024 12:05 pm' -> 11:05 UTC
+--   '7/1/2024 9:30 Am' -> 07:30 UTC (summer time)
+--   '1/13/2024 13:00 am', '1/13/2024 0:00 am', '1/13/2024 8:0 am', '1/13/2024 8:00' -> NULL
+SET TimeZone = 'UTC';
+SELECT v, collmine._cm_fast_ts(v, 'MM/DD/YYYY HH12:MI am', 'Europe/Berlin', '1900-01-01', '2030-06-30') AS inline
+FROM unnest(ARRAY['1/13/2024 8:00 am', '1/13/2024 8:00 PM', '1/13/2024 12:05 am', '1/13/2024 12:05 pm',
+                  '7/1/2024 9:30 Am', '1/13/2024 13:00 am', '1/13/2024 0:00 am', '1/13/2024 8:0 am',
+                  '1/13/2024 8:00']) WITH ORDINALITY u(v, o)
+ORDER BY o;
 
--- a format with a field the guard cannot spell (a month name) sends every value to the checked
--- path: the pattern matches nothing, not even the empty string
-SELECT collmine._cm_fast_pattern('DD Mon YYYY', true, '1900-01-01', '2030-06-30') AS month_name_guard,
-       '' ~ collmine._cm_fast_pattern('DD Mon YYYY', true, '1900-01-01', '2030-06-30') AS empty_matches,
-       '14 Sep 2024' ~ collmine._cm_fast_pattern('DD Mon YYYY', true, '1900-01-01', '2030-06-30') AS value_matches;
--- ... where a value that does not read is a finding naming table, column and row (on_error =
--- report), and a good one still reads
+-- no format: ISO 8601 local time, T or space, seconds and up to six fraction digits optional:
+--   '2024-09-14 13:05' -> 11:05 UTC; '2024-09-14T13:05:09.5' -> 11:05:09.5 UTC;
+--   '2024-09-14 13:05:09.1234567' (seven digits, rounded by the checked path), '2024-09-14',
+--   '2024-09-14 13:05+02' (an offset) -> NULL
+SELECT v, collmine._cm_fast_ts(v, NULL, 'Europe/Berlin', '1900-01-01', '2030-06-30') AS inline
+FROM unnest(ARRAY['2024-09-14 13:05', '2024-09-14T13:05:09.5', '2024-09-14 13:05:09.1234567',
+                  '2024-09-14', '2024-09-14 13:05+02']) WITH ORDINALITY u(v, o)
+ORDER BY o;
+
+-- a display time in a daylight-saving gap of the session's time zone moves as to_timestamp
+-- moves it: 3/10/2024 2:30 am does not exist in New York, to_timestamp reads it as 3:30 EDT,
+-- whose local time 03:30 is then read in UTC -> 2024-03-10 03:30 UTC, inline and checked alike
+BEGIN;
+SET LOCAL TimeZone = 'America/New_York';
+SELECT collmine._cm_fast_ts('3/10/2024 2:30 am', 'MM/DD/YYYY HH12:MI am', 'UTC', '1900-01-01', '2030-06-30') AT TIME ZONE 'UTC' AS inline,
+       (to_timestamp('3/10/2024 2:30 am', 'MM/DD/YYYY HH12:MI am')::timestamp AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS to_timestamp;
+ROLLBACK;
+
+-- a field followed by another without a separator is read as two digits, as to_date reads it:
+-- 'YYYYMMDD' reads '20240105' -> 2024-01-05, and '2024015' as 2024, 01 and 5 -> 2024-01-05
+SELECT collmine._cm_fast_date('20240105', 'YYYYMMDD', '1900-01-01', '2030-06-30') AS packed,
+       collmine._cm_fast_date('2024015', 'YYYYMMDD', '1900-01-01', '2030-06-30') AS packed_short,
+       to_date('2024015', 'YYYYMMDD') AS to_date_short;
+
+-- amounts: a sign, digits, a decimal point, an exponent of one to three digits; anything else
+-- (thousands separators, a currency sign, a lone point or sign, four exponent digits) -> NULL
+SELECT v, collmine._cm_fast_num(v) AS inline
+FROM unnest(ARRAY['1234.56', ' -10 ', '+.5', '7.', '1e3', '1.5E-2', '1e1000', '1,234.56', '$10', '.', '-',
+                  '1e', '']) WITH ORDINALITY u(v, o)
+ORDER BY o;
+
+-- a value that does not read inline takes the checked path: a finding naming table, column and
+-- row (on_error = report), and a good value still reads
 BEGIN;
 CREATE TEMP TABLE _cm_issue (check_name text, severity text, source_table text, source_ref text, case_id text, detail text);
 -- the parse context of a build with these settings (what the parsers read of the settings)
 CREATE TEMP TABLE ctx AS
 SELECT collmine._cm_parse_context(collmine._cm_settings('netsuite', '{"on_error": "report", "date_format": "DD Mon YYYY"}')) AS pc;
-SELECT pc->>'on_error' AS on_error, pc->>'date_format' AS date_format, pc->>'min_date' AS min_date,
-       pc->>'date_fast' = collmine._cm_fast_pattern('DD Mon YYYY', true, '1900-01-01', '2030-06-30') AS date_fast
+SELECT pc->>'on_error' AS on_error, pc->>'date_format' AS date_format, pc->>'min_date' AS min_date
 FROM ctx;
 SELECT collmine._cm_date('14 Sep 2024', 'transaction', 'trandate', 'id=1', pc) AS good,
-       collmine._cm_date('14 Sepp 2024', 'transaction', 'trandate', 'id=2', pc) AS bad
+       collmine._cm_date('14 Sepp 2024', 'transaction', 'trandate', 'id=2', pc) AS bad,
+       collmine._cm_num('1,5', 'transaction', 'foreigntotal', 'id=3', pc) AS bad_amount
 FROM ctx;
-SELECT check_name, source_table, source_ref, detail FROM _cm_issue;
+SELECT check_name, source_table, source_ref, detail FROM _cm_issue ORDER BY source_ref;
 ROLLBACK;
 
 -- _cm_key: numeric ids up to 30 digits (optionally negative) as numbers, anything else NULL

@@ -179,33 +179,46 @@ SELECT activity, events FROM collmine.netsuite_build('r9b') WHERE events > 0;
 SELECT check_name, severity, problems, examples, description FROM collmine.data_quality('r9b')
 WHERE severity IN ('error', 'warning') ORDER BY check_name;
 
--- ---- the inline parse path equals the checked one (values every 5 days and 7 hours from
--- 1899 to 2032, around both ends of the window 1900-01-01 .. 2030-06-30), in the display
--- formats and in ISO 8601 (expected: no rows) ----
+-- ---- the inline parse path (src/fast_parse.c) equals the checked one (values every 5 days and
+-- 7 hours from 1899 to 2032, around both ends of the window 1900-01-01 .. 2030-06-30, and every
+-- half hour around the 2024 daylight-saving changes of New York), in the display formats and in
+-- ISO 8601, with the session in UTC and in New York, whose gaps to_timestamp moves times out of
+-- (expected: no rows) ----
 BEGIN;
 CREATE TEMP TABLE IF NOT EXISTS _cm_issue (check_name text, severity text, source_table text, source_ref text, case_id text, detail text);
-CREATE TEMP TABLE parsed (date_format text, dv text, tv text, d_inline date, d_checked date, t_inline timestamptz, t_checked timestamptz);
+CREATE TEMP TABLE parsed (session_zone text, date_format text, dv text, tv text, d_inline date, d_checked date,
+                          t_inline timestamptz, t_checked timestamptz, d_fast boolean, t_fast boolean);
 DO $$
 DECLARE
     f record;
+    z text;
     pc jsonb;   -- the parse context (_cm_parse_context), with the window fixed
 BEGIN
-    FOR f IN SELECT * FROM (VALUES ('MM/DD/YYYY', 'MM/DD/YYYY HH12:MI am'), ('YYYY-MM-DD', NULL), ('DD.MM.YYYY', 'DD.MM.YYYY HH24:MI')) v(df, tf) LOOP
-        pc := jsonb_build_object('on_error', 'report', 'timezone', 'Europe/Berlin', 'min_date', '1900-01-01',
-                                 'max_date', '2030-06-30', 'date_format', f.df, 'timestamp_format', f.tf,
-                                 'date_fast', collmine._cm_fast_pattern(f.df, true, '1900-01-01', '2030-06-30'),
-                                 'ts_fast', collmine._cm_fast_pattern(f.tf, false, '1900-01-01', '2030-06-30'));
-        INSERT INTO parsed
-        SELECT f.df, x.dv, x.tv,
-               collmine._cm_date(x.dv, 't', 'c', 'r', pc), collmine._cm_date_parse(x.dv, 't', 'c', 'r', pc),
-               collmine._cm_ts(x.tv, 't', 'c', 'r', pc), collmine._cm_ts_parse(x.tv, 't', 'c', 'r', pc)
-        FROM (SELECT to_char(g, f.df) AS dv, to_char(g, coalesce(f.tf, 'YYYY-MM-DD HH24:MI')) AS tv
-              FROM generate_series(timestamp '1899-12-01', timestamp '2032-02-01', interval '5 days 7 hours') g) x;
+    FOREACH z IN ARRAY ARRAY['UTC', 'America/New_York'] LOOP
+        PERFORM set_config('TimeZone', z, true);
+        FOR f IN SELECT * FROM (VALUES ('MM/DD/YYYY', 'MM/DD/YYYY HH12:MI am'), ('YYYY-MM-DD', NULL), ('DD.MM.YYYY', 'DD.MM.YYYY HH24:MI')) v(df, tf) LOOP
+            pc := jsonb_build_object('on_error', 'report', 'timezone', 'Europe/Berlin', 'min_date', '1900-01-01',
+                                     'max_date', '2030-06-30', 'date_format', f.df, 'timestamp_format', f.tf);
+            INSERT INTO parsed
+            SELECT z, f.df, x.dv, x.tv,
+                   collmine._cm_date(x.dv, 't', 'c', 'r', pc), collmine._cm_date_parse(x.dv, 't', 'c', 'r', pc),
+                   collmine._cm_ts(x.tv, 't', 'c', 'r', pc), collmine._cm_ts_parse(x.tv, 't', 'c', 'r', pc),
+                   collmine._cm_fast_date(x.dv, f.df, '1900-01-01', '2030-06-30') IS NOT NULL,
+                   collmine._cm_fast_ts(x.tv, f.tf, 'Europe/Berlin', '1900-01-01', '2030-06-30') IS NOT NULL
+            FROM (SELECT to_char(g, f.df) AS dv, to_char(g, coalesce(f.tf, 'YYYY-MM-DD HH24:MI')) AS tv
+                  FROM (SELECT generate_series(timestamp '1899-12-01', timestamp '2032-02-01', interval '5 days 7 hours')
+                        UNION ALL SELECT generate_series(timestamp '2024-03-09', timestamp '2024-03-11', interval '30 minutes')
+                        UNION ALL SELECT generate_series(timestamp '2024-11-02', timestamp '2024-11-04', interval '30 minutes')) s(g)) x;
+        END LOOP;
     END LOOP;
 END $$;
-SELECT date_format, count(*) AS values_compared, count(*) FILTER (WHERE d_checked IS NULL) AS dates_outside_window,
-       count(*) FILTER (WHERE t_checked IS NULL) AS times_outside_window
-FROM parsed GROUP BY date_format ORDER BY date_format;
+-- every value of the years 1901 to 2029 is read inline (8,904 of the grid's 9,123 values, and
+-- the 194 around the changes, per format and zone), those of 1899, 1900, 2030 and later are not
+SELECT session_zone, date_format, count(*) AS values_compared, count(*) FILTER (WHERE d_checked IS NULL) AS dates_outside_window,
+       count(*) FILTER (WHERE t_checked IS NULL) AS times_outside_window,
+       count(*) FILTER (WHERE d_fast) AS dates_inline, count(*) FILTER (WHERE t_fast) AS times_inline,
+       count(*) FILTER (WHERE d_fast <> (extract(year FROM d_checked) BETWEEN 1901 AND 2029)) AS dates_inline_wrongly
+FROM parsed GROUP BY session_zone, date_format ORDER BY session_zone, date_format;
 SELECT * FROM parsed WHERE d_inline IS DISTINCT FROM d_checked OR t_inline IS DISTINCT FROM t_checked LIMIT 5;
 ROLLBACK;
 

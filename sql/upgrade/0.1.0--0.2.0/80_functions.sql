@@ -1742,9 +1742,7 @@ BEGIN
     RETURN jsonb_build_object(
         'on_error', s->>'on_error', 'date_format', s->>'date_format',
         'timestamp_format', s->>'timestamp_format',   -- null: ISO 8601
-        'timezone', s->>'timezone', 'min_date', min_date, 'max_date', max_date,
-        'date_fast', collmine._cm_fast_pattern(s->>'date_format', true, min_date, max_date),
-        'ts_fast', collmine._cm_fast_pattern(s->>'timestamp_format', false, min_date, max_date));
+        'timezone', s->>'timezone', 'min_date', min_date, 'max_date', max_date);
 END
 $$;
 
@@ -1770,84 +1768,31 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION collmine._cm_fast_date(v text, date_format text, min_date text, max_date text)
+RETURNS date
+AS 'MODULE_PATHNAME', 'cm_fast_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._cm_fast_ts(v text, timestamp_format text, tz text, min_date text, max_date text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'cm_fast_ts'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION collmine._cm_fast_num(v text)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'cm_fast_num'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 CREATE OR REPLACE FUNCTION collmine._cm_date(v text, p_table text, p_col text, p_row text, pc jsonb)
 RETURNS date
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN v IS NULL THEN NULL
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) (pc OPERATOR(pg_catalog.->>) 'date_fast')
-            THEN collmine._cm_date_cast(v, pc OPERATOR(pg_catalog.->>) 'date_format')
-        ELSE collmine._cm_date_parse(v, p_table, p_col, p_row, pc) END
-$$;
-
-CREATE OR REPLACE FUNCTION collmine._cm_date_cast(v text, fmt text)
-RETURNS date
-LANGUAGE sql STABLE
-AS $$
-    SELECT CASE WHEN fmt OPERATOR(pg_catalog.=) 'YYYY-MM-DD'
-                THEN pg_catalog.left(pg_catalog.btrim(v), 10)::pg_catalog.date
-                ELSE pg_catalog.to_date(pg_catalog.btrim(v), fmt) END
-$$;
-
-CREATE OR REPLACE FUNCTION collmine._cm_fast_pattern(p_format text, p_iso_date boolean, p_min date, p_max date)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog
-AS $$
-DECLARE
-    tok text;
-    re text := '';
-    yyyy text := collmine._cm_year_pattern(extract(year FROM p_min)::integer + 1, extract(year FROM p_max)::integer - 1);
-    never constant text := '^(?!)';   -- matches no value
-BEGIN
-    IF yyyy IS NULL THEN
-        RETURN never;
-    END IF;
-    IF p_format IS NULL THEN
-        -- ISO 8601 local time, as _cm_ts reads it without timestamp_format
-        RETURN '^' || yyyy || '-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?$';
-    END IF;
-    IF p_iso_date AND p_format = 'YYYY-MM-DD' THEN
-        RETURN '^' || yyyy || '-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])(?:[ T].*)?$';
-    END IF;
-    FOR tok IN SELECT m[1] FROM regexp_matches(p_format, '(YYYY|HH24|HH12|HH|MM|MI|DD|SS|AM|PM|am|pm|[A-Za-z]+|.)', 'g') m LOOP
-        re := re || CASE
-            WHEN tok = 'YYYY' THEN yyyy
-            WHEN tok = 'MM' THEN '(?:0?[1-9]|1[0-2])'
-            WHEN tok = 'DD' THEN '(?:0?[1-9]|1[0-9]|2[0-8])'
-            WHEN tok = 'HH24' THEN '(?:[01]?[0-9]|2[0-3])'
-            WHEN tok IN ('HH12', 'HH') THEN '(?:0?[1-9]|1[0-2])'
-            WHEN tok IN ('MI', 'SS') THEN '[0-5][0-9]'
-            WHEN tok IN ('AM', 'PM', 'am', 'pm') THEN '[aApP][mM]'
-            WHEN tok ~ '^[A-Za-z]' THEN NULL
-            ELSE regexp_replace(tok, '([^A-Za-z0-9 ])', '\\\1', 'g') END;
-        IF re IS NULL THEN
-            RETURN never;
-        END IF;
-    END LOOP;
-    RETURN '^' || re || '$';
-END
-$$;
-
-CREATE OR REPLACE FUNCTION collmine._cm_year_pattern(p_lo integer, p_hi integer)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-    -- per decade the range of its last digit; runs of consecutive whole decades of a century share one branch
-    SELECT '(?:' || string_agg(b, '|' ORDER BY k) || ')'
-    FROM (SELECT min(dec) AS k,
-                 CASE WHEN count(*) = 1 AND min(lo) = max(hi) THEN min(dec)::text || min(lo)
-                      WHEN count(*) = 1 AND NOT bool_and(whole) THEN min(dec)::text || format('[%s-%s]', min(lo), max(hi))
-                      ELSE (min(dec) / 10)::text || format('[%s-%s]', min(dec) % 10, max(dec) % 10) || '[0-9]' END AS b
-          FROM (SELECT dec, lo, hi, whole,
-                       dec / 10 * 1000 + dec - row_number() OVER (PARTITION BY dec / 10, whole ORDER BY dec)
-                       + CASE WHEN whole THEN 0 ELSE 100000 * dec END AS grp
-                FROM (SELECT y / 10 AS dec, min(y % 10) AS lo, max(y % 10) AS hi, count(*) = 10 AS whole
-                      FROM generate_series(greatest(p_lo, 1000), least(p_hi, 9999)) y
-                      GROUP BY y / 10) d) g
-          GROUP BY grp) x
+        ELSE COALESCE(
+            collmine._cm_fast_date(v, pc OPERATOR(pg_catalog.->>) 'date_format', pc OPERATOR(pg_catalog.->>) 'min_date',
+                                   pc OPERATOR(pg_catalog.->>) 'max_date'),
+            collmine._cm_date_parse(v, p_table, p_col, p_row, pc)) END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._cm_date_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
@@ -1890,19 +1835,10 @@ LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
         WHEN v IS NULL THEN NULL
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) (pc OPERATOR(pg_catalog.->>) 'ts_fast')
-            THEN collmine._cm_ts_cast(v, pc OPERATOR(pg_catalog.->>) 'timestamp_format', pc OPERATOR(pg_catalog.->>) 'timezone')
-        ELSE collmine._cm_ts_parse(v, p_table, p_col, p_row, pc) END
-$$;
-
-CREATE OR REPLACE FUNCTION collmine._cm_ts_cast(v text, fmt text, tz text)
-RETURNS timestamptz
-LANGUAGE sql STABLE
-AS $$
-    SELECT (CASE WHEN fmt IS NULL
-                 THEN pg_catalog.btrim(v)::pg_catalog.timestamp
-                 ELSE pg_catalog.to_timestamp(pg_catalog.btrim(v), fmt)::pg_catalog.timestamp END)
-           AT TIME ZONE tz
+        ELSE COALESCE(
+            collmine._cm_fast_ts(v, pc OPERATOR(pg_catalog.->>) 'timestamp_format', pc OPERATOR(pg_catalog.->>) 'timezone',
+                                 pc OPERATOR(pg_catalog.->>) 'min_date', pc OPERATOR(pg_catalog.->>) 'max_date'),
+            collmine._cm_ts_parse(v, p_table, p_col, p_row, pc)) END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._cm_ts_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
@@ -1978,9 +1914,8 @@ RETURNS numeric
 LANGUAGE sql VOLATILE
 AS $$
     SELECT CASE
-        WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$'
-            THEN pg_catalog.btrim(v)::pg_catalog.numeric
-        ELSE collmine._cm_num_parse(v, p_table, p_col, p_row, pc) END
+        WHEN v IS NULL THEN NULL
+        ELSE COALESCE(collmine._cm_fast_num(v), collmine._cm_num_parse(v, p_table, p_col, p_row, pc)) END
 $$;
 
 CREATE OR REPLACE FUNCTION collmine._cm_num_parse(v text, p_table text, p_col text, p_row text, pc jsonb)
@@ -2004,12 +1939,8 @@ $$;
 
 CREATE OR REPLACE FUNCTION collmine._cm_key(v text)
 RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT CASE WHEN pg_catalog.btrim(v) OPERATOR(pg_catalog.~) '^-?[0-9]+$'
-                     AND pg_catalog.length(pg_catalog.ltrim(pg_catalog.btrim(v), '-')) OPERATOR(pg_catalog.<=) 30
-                THEN pg_catalog.btrim(v)::pg_catalog.numeric END
-$$;
+AS 'MODULE_PATHNAME', 'cm_source_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OR REPLACE FUNCTION collmine._cm_begin(p_source text, p_schema name)
 RETURNS void
