@@ -70,6 +70,40 @@ FROM unnest(ARRAY['1234.56', ' -10 ', '+.5', '7.', '1e3', '1.5E-2', '1e1000', '1
                   '1e', '']) WITH ORDINALITY u(v, o)
 ORDER BY o;
 
+-- random strings of the characters these formats use, and mangled real values, read inline
+-- and checked: wherever the inline read gives a value, the checked path gives the same
+-- (expected: no differences, and some of each kind read inline)
+BEGIN;
+CREATE TEMP TABLE _cm_issue (check_name text, severity text, source_table text, source_ref text, case_id text, detail text);
+SELECT setseed(0.25);
+CREATE TEMP TABLE noise AS
+SELECT string_agg(substr('0123456789/ :-.+eapmAPMT', 1 + floor(random() * 24)::int, 1), '') AS v
+FROM generate_series(1, 6000) g, LATERAL generate_series(1, 5 + g % 16) k GROUP BY g
+UNION ALL
+SELECT overlay(x.v PLACING substr('0123456789/ :-.', 1 + floor(random() * 15)::int, 1)
+               FROM 1 + floor(random() * length(x.v))::int FOR (random() < 0.5)::int)
+FROM (SELECT to_char(timestamp '1899-06-01' + random() * interval '135 years', f) AS v
+      FROM generate_series(1, 1500), unnest(ARRAY['MM/DD/YYYY HH12:MI am', 'FMMM/FMDD/YYYY FMHH12:MI am',
+                                                    'YYYY-MM-DD HH24:MI', 'YYYY-MM-DD"T"HH24:MI:SS.US',
+                                                    'MM/DD/YYYY', 'DD.MM.YYYY', 'DD.MM.YYYY HH24:MI', 'FM9999990.00']) f) x;
+SET LOCAL TimeZone = 'America/New_York';
+WITH f(df, tf) AS (VALUES ('MM/DD/YYYY', 'MM/DD/YYYY HH12:MI am'), ('YYYY-MM-DD', NULL), ('DD.MM.YYYY', 'DD.MM.YYYY HH24:MI')),
+c AS (SELECT f.df, n.v,
+             collmine._cm_fast_date(n.v, f.df, '1900-01-01', '2030-06-30') AS fd,
+             collmine._cm_fast_ts(n.v, f.tf, 'Europe/Berlin', '1900-01-01', '2030-06-30') AS ft,
+             jsonb_build_object('on_error', 'report', 'timezone', 'Europe/Berlin', 'min_date', '1900-01-01',
+                                'max_date', '2030-06-30', 'date_format', f.df, 'timestamp_format', f.tf) AS pc
+      FROM noise n, f)
+SELECT df, count(fd) > 0 AS some_dates_inline, count(ft) > 0 AS some_times_inline,
+       count(*) FILTER (WHERE fd IS NOT NULL AND fd IS DISTINCT FROM collmine._cm_date_parse(v, 't', 'c', 'r', pc)) AS date_differences,
+       count(*) FILTER (WHERE ft IS NOT NULL AND ft IS DISTINCT FROM collmine._cm_ts_parse(v, 't', 'c', 'r', pc)) AS time_differences
+FROM c GROUP BY df ORDER BY df;
+SELECT count(collmine._cm_fast_num(v)) > 0 AS some_amounts_inline,
+       count(*) FILTER (WHERE collmine._cm_fast_num(v) IS DISTINCT FROM collmine._cm_num_parse(v, 't', 'c', 'r', '{"on_error": "report"}')
+                          AND collmine._cm_fast_num(v) IS NOT NULL) AS amount_differences
+FROM noise;
+ROLLBACK;
+
 -- a value that does not read inline takes the checked path: a finding naming table, column and
 -- row (on_error = report), and a good value still reads
 BEGIN;
