@@ -2384,7 +2384,9 @@ BEGIN
     EXECUTE format('DELETE FROM %I.invoices WHERE source_system = %L', p_schema, p_source);
     EXECUTE format('DELETE FROM %I.quality_issues WHERE source_system = %L', p_schema, p_source);
     -- ord: ROWS, not the default RANGE frame, so that the window does not compare the seven
-    -- sort keys of every row with the next one's to find peers (row_number does not use them).
+    -- sort keys of every row with the next one's to find peers (row_number does not use them);
+    -- its text keys in "C", so that the same export numbers its events alike in a database of
+    -- any collation (they only break ties of time and activity) and no locale is consulted.
     -- rows go in in the order of the index events_case_ts (case_id, ts, ord), not of ord: each
     -- index entry then lands next to the previous one instead of at a random leaf, which halves
     -- the cost of the insert (the index is kept: dropping it around the insert would lock out
@@ -2392,15 +2394,15 @@ BEGIN
     EXECUTE format($q$INSERT INTO %I.events (case_id, activity, ts, ord, user_id, is_automated, amount, currency, source_system, source_ref)
         SELECT o.case_id, o.activity, o.ts, o.ord, o.user_id, o.is_automated, o.amount, o.currency, %L, o.source_ref
         FROM (SELECT v.case_id, v.activity, v.ts,
-                     row_number() OVER (ORDER BY v.ts, t.rank, v.case_id, v.sort_key, v.source_ref, v.user_id, v.amount
-                                        ROWS UNBOUNDED PRECEDING) AS ord,
+                     row_number() OVER (ORDER BY v.ts, t.rank, v.case_id COLLATE "C", v.sort_key, v.source_ref COLLATE "C",
+                                                 v.user_id COLLATE "C", v.amount ROWS UNBOUNDED PRECEDING) AS ord,
                      v.user_id, v.is_automated, v.amount, v.currency, v.source_ref
               FROM pg_temp._cm_ev v JOIN collmine.template_activities() t ON t.activity = v.activity) o
         ORDER BY o.case_id, o.ts, o.ord$q$, p_schema, p_source);
     EXECUTE format($q$INSERT INTO %I.customer_events (customer_id, activity, ts, ord, user_id, is_automated, detail, source_system, source_ref)
         SELECT v.customer_id, v.activity, v.ts,
-               row_number() OVER (ORDER BY v.ts, t.rank, v.customer_id, v.sort_key, v.source_ref, v.user_id
-                                  ROWS UNBOUNDED PRECEDING),
+               row_number() OVER (ORDER BY v.ts, t.rank, v.customer_id COLLATE "C", v.sort_key, v.source_ref COLLATE "C",
+                                           v.user_id COLLATE "C" ROWS UNBOUNDED PRECEDING),
                v.user_id, v.is_automated, v.detail, %L, v.source_ref
         FROM pg_temp._cm_cev v JOIN collmine.template_activities() t ON t.activity = v.activity$q$, p_schema, p_source);
     EXECUTE format($q$INSERT INTO %I.applications (case_id, kind, document, amount, currency, document_at, posted_at,
