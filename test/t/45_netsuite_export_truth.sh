@@ -263,6 +263,52 @@ check_export() {
 check_export nsx "$EXPORT_DIR" "netsuite-export"
 check_export nshm "$HANDMADE_DIR" "netsuite-handmade"
 
+# The same export in a database whose collation is linguistic (ICU en-US, as many users' are)
+# must build the same log: events with their ord, customer events, invoices. Compared as text
+# in an order that no collation decides (ord, then the ids as bytes). Twice: the export as it is,
+# and a copy (schema nsx2) whose even-numbered invoices have lower-case numbers, so that ICU and
+# byte order disagree on the case ids of events at the same time (ord breaks such ties by case
+# id). Skipped on a server built without ICU (make test's 17 and 18).
+ICU_DB=${DB}_icu
+log_digest() {   # DB SCHEMA
+    "${PSQL[@]}" -d "$1" -At -c "
+        SELECT md5(string_agg(e::text, E'\n' ORDER BY e.ord)) FROM $2.events e
+        UNION ALL SELECT md5(string_agg(c::text, E'\n' ORDER BY c.ord)) FROM $2.customer_events c
+        UNION ALL SELECT md5(string_agg(i::text, E'\n' ORDER BY i.case_id COLLATE \"C\")) FROM $2.invoices i" | tr '\n' ' '
+}
+mixed_case_copy() {   # DB: nsx's staging tables into nsx2, even invoices' numbers in lower case, built
+    "${PSQL[@]}" -d "$1" -q -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS nsx2 CASCADE" -c "CREATE SCHEMA nsx2" \
+        -c "SELECT count(*) FROM collmine.create_staging('netsuite', 'nsx2')" >/dev/null
+    "${PSQL[@]}" -d "$1" -At -c "SELECT table_name FROM information_schema.tables WHERE table_schema = 'nsx2' AND table_type = 'BASE TABLE'
+                                 AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = 'nsx')" |
+    while read -r t; do
+        "${PSQL[@]}" -d "$1" -q -c "INSERT INTO nsx2.$t OVERRIDING SYSTEM VALUE SELECT * FROM nsx.$t"
+    done
+    "${PSQL[@]}" -d "$1" -q -c "UPDATE nsx2.transaction SET tranid = lower(tranid) WHERE collmine._cm_key(id) % 2 = 0" \
+        -c "SELECT count(*) FROM collmine.netsuite_build('nsx2', '$SETTINGS')" >/dev/null
+}
+if PGOPTIONS="-c client_min_messages=warning" "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $ICU_DB" \
+       -c "CREATE DATABASE $ICU_DB TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.utf8'" >/dev/null 2>&1; then
+    "${PSQL[@]}" -d "$ICU_DB" -c "CREATE EXTENSION collmine" >/dev/null
+    if PGDATABASE=$ICU_DB PGHOST=$CM_RUN PGPORT=${PGPORT:-5441} PGUSER=postgres "$CM_BIN/collmine-load" netsuite "$EXPORT_DIR" nsx >/dev/null 2>&1 \
+       && "${PSQL[@]}" -d "$ICU_DB" -c "SELECT count(*) FROM collmine.netsuite_build('nsx', '$SETTINGS')" >/dev/null 2>&1; then
+        for schema in nsx nsx2; do
+            if [ "$schema" = nsx2 ]; then mixed_case_copy "$DB"; mixed_case_copy "$ICU_DB"; fi
+            c_digest=$(log_digest "$DB" "$schema"); icu_digest=$(log_digest "$ICU_DB" "$schema")
+            if [ "$c_digest" = "$icu_digest" ]; then
+                ok "netsuite-export ($schema): an ICU en-US database builds the same events (ord included), customer events and invoices"
+            else
+                notok "netsuite-export ($schema): an ICU en-US database builds another log (digests $icu_digest against $c_digest)"
+            fi
+        done
+    else
+        notok "netsuite-export: load or build in an ICU en-US database failed"
+    fi
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $ICU_DB" >/dev/null 2>&1 || true
+else
+    echo "# skip: this server has no ICU (an ICU en-US database cannot be created)"
+fi
+
 if [ "$failures" -ne 0 ]; then
     echo "# $failures check(s) failed: the build does not follow shared/reference/netsuite-data-template.txt on these exports"
     exit 1
