@@ -124,11 +124,44 @@ bound_year(const char *s, int fallback)
 	return y;
 }
 
-/* Does the format at p start with token tok (exactly as written)? */
-static bool
-starts(const char *p, const char *tok)
+/*
+ * The fields this file reads, longest first where one begins another, as to_timestamp matches
+ * them; kind -1 marks a field that begins like one of them but means something else (SSSS:
+ * seconds past midnight).
+ */
+static const struct
 {
-	return strncmp(p, tok, strlen(tok)) == 0;
+	const char *tok;
+	int			kind;
+}			fp_tokens[] = {
+	{"SSSSS", -1}, {"SSSS", -1}, {"YYYY", FP_YEAR}, {"HH24", FP_HOUR24}, {"HH12", FP_HOUR12},
+	{"HH", FP_HOUR12}, {"MM", FP_MONTH}, {"MI", FP_MINUTE}, {"DD", FP_DAY}, {"SS", FP_SECOND},
+	{"AM", FP_AMPM}, {"PM", FP_AMPM}, {"am", FP_AMPM}, {"pm", FP_AMPM},
+};
+
+/*
+ * The field the format at p starts with: its length, and its kind in *kind; 0 for a character
+ * that stands for itself; -1 for anything this file does not read (another field, which starts
+ * with a letter, a quoted text or an escape).
+ */
+static int
+format_token(const char *p, FpKind *kind)
+{
+	for (int k = 0; k < lengthof(fp_tokens); k++)
+	{
+		size_t		len = strlen(fp_tokens[k].tok);
+
+		if (strncmp(p, fp_tokens[k].tok, len) == 0)
+		{
+			if (fp_tokens[k].kind < 0)
+				return -1;
+			*kind = (FpKind) fp_tokens[k].kind;
+			return (int) len;
+		}
+	}
+	if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '"' || *p == '\\')
+		return -1;
+	return 0;
 }
 
 /* The fields of a to_date / to_timestamp format; usable is false for anything else. */
@@ -145,7 +178,7 @@ read_format(FpFormat *f)
 	while (*p != '\0' && f->usable)
 	{
 		FpField    *fl = &f->fields[f->nfields];
-		int			len = 1;
+		int			len;
 
 		if (f->nfields == FP_MAX_FIELDS)
 		{
@@ -153,28 +186,18 @@ read_format(FpFormat *f)
 			break;
 		}
 		fl->two_digits = false;
-		if (starts(p, "YYYY"))
-			fl->kind = FP_YEAR, len = 4;
-		else if (starts(p, "HH24"))
-			fl->kind = FP_HOUR24, len = 4;
-		else if (starts(p, "HH12"))
-			fl->kind = FP_HOUR12, len = 4;
-		else if (starts(p, "HH"))
-			fl->kind = FP_HOUR12, len = 2;
-		else if (starts(p, "MM"))
-			fl->kind = FP_MONTH, len = 2;
-		else if (starts(p, "MI"))
-			fl->kind = FP_MINUTE, len = 2;
-		else if (starts(p, "DD"))
-			fl->kind = FP_DAY, len = 2;
-		else if (starts(p, "SS"))
-			fl->kind = FP_SECOND, len = 2;
-		else if (starts(p, "AM") || starts(p, "PM") || starts(p, "am") || starts(p, "pm"))
-			fl->kind = FP_AMPM, len = 2;
-		else if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '"' || *p == '\\')
+		len = format_token(p, &fl->kind);
+		if (len < 0)
+		{
 			f->usable = false;	/* another field, a quoted text or an escape */
-		else
-			fl->kind = FP_LITERAL, fl->ch = *p;
+			break;
+		}
+		if (len == 0)
+		{
+			fl->kind = FP_LITERAL;
+			fl->ch = *p;
+			len = 1;
+		}
 		p += len;
 		f->nfields++;
 	}

@@ -57,6 +57,12 @@ SELECT collmine._cm_fast_ts('3/10/2024 2:30 am', 'MM/DD/YYYY HH12:MI am', 'UTC',
        (to_timestamp('3/10/2024 2:30 am', 'MM/DD/YYYY HH12:MI am')::timestamp AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS to_timestamp;
 ROLLBACK;
 
+-- seconds, and the fields that begin like those read here but mean something else: 'SSSS' is
+-- seconds past midnight (to_timestamp reads '3600' as 01:00), so a format with it reads nothing
+-- inline -> 2024-01-13 08:05:09 UTC, then NULL
+SELECT collmine._cm_fast_ts('2024-01-13 08:05:09', 'YYYY-MM-DD HH24:MI:SS', 'UTC', '1900-01-01', '2030-06-30') AS with_seconds,
+       collmine._cm_fast_ts('2024-01-13 3600', 'YYYY-MM-DD SSSS', 'UTC', '1900-01-01', '2030-06-30') AS seconds_past_midnight;
+
 -- a field followed by another without a separator is read as two digits, as to_date reads it:
 -- 'YYYYMMDD' reads '20240105' -> 2024-01-05, and '2024015' as 2024, 01 and 5 -> 2024-01-05
 SELECT collmine._cm_fast_date('20240105', 'YYYYMMDD', '1900-01-01', '2030-06-30') AS packed,
