@@ -201,6 +201,19 @@ read_format(FpFormat *f)
 		p += len;
 		f->nfields++;
 	}
+	/* a field twice, or AM/PM beside a 24-hour field or without a 12-hour one: to_timestamp
+	 * refuses or reads such formats its own way, so they are left to it */
+	{
+		int			seen[FP_AMPM + 1] = {0};
+
+		for (int k = 0; k < f->nfields; k++)
+			if (f->fields[k].kind != FP_LITERAL && seen[f->fields[k].kind]++ > 0)
+				f->usable = false;
+		if (seen[FP_AMPM] && (seen[FP_HOUR24] || !seen[FP_HOUR12]))
+			f->usable = false;
+		if (seen[FP_HOUR12] && seen[FP_HOUR24])
+			f->usable = false;
+	}
 	/* a variable-width field right before another digit field is read as exactly two digits */
 	for (int k = 0; k + 1 < f->nfields; k++)
 	{

@@ -62,6 +62,11 @@ ROLLBACK;
 -- inline -> 2024-01-13 08:05:09 UTC, then NULL
 SELECT collmine._cm_fast_ts('2024-01-13 08:05:09', 'YYYY-MM-DD HH24:MI:SS', 'UTC', '1900-01-01', '2030-06-30') AS with_seconds,
        collmine._cm_fast_ts('2024-01-13 3600', 'YYYY-MM-DD SSSS', 'UTC', '1900-01-01', '2030-06-30') AS seconds_past_midnight;
+-- formats to_timestamp refuses or reads its own way are left to it (NULL inline): a field twice,
+-- AM/PM beside HH24 ('1/13/2024 13:00 pm' is an error there), AM/PM without an hour field
+SELECT collmine._cm_fast_date('2024 1/13/2024', 'YYYY MM/DD/YYYY', '1900-01-01', '2030-06-30') AS year_twice,
+       collmine._cm_fast_ts('1/13/2024 13:00 pm', 'MM/DD/YYYY HH24:MI am', 'UTC', '1900-01-01', '2030-06-30') AS am_with_hh24,
+       collmine._cm_fast_date('1/13/2024 pm', 'MM/DD/YYYY am', '1900-01-01', '2030-06-30') AS am_without_hour;
 
 -- a field followed by another without a separator is read as two digits, as to_date reads it:
 -- 'YYYYMMDD' reads '20240105' -> 2024-01-05, and '2024015' as 2024, 01 and 5 -> 2024-01-05
