@@ -12,8 +12,9 @@
  * What "sure" means is narrow on purpose, so that a value read here gives exactly what the
  * checked path gives:
  *   - a date or time format of the fields YYYY, MM, DD, HH24, HH12/HH, MI, SS and AM/PM (any
- *     case), and other characters standing for themselves (a format with another field, such
- *     as a month name, reads nothing here);
+ *     case), each at most once, AM/PM only with HH12, and other characters standing for
+ *     themselves (a format with another field, such as a month name or SSSS, reads nothing
+ *     here);
  *   - MM, DD, HH24, HH12: one or two ASCII digits (two when the next field follows without a
  *     separator); YYYY four, MI and SS two; AM/PM one of a, A, p, P then m or M;
  *   - a real calendar day, and a year strictly inside the plausible window (after the year of
