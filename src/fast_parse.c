@@ -358,14 +358,21 @@ read_by_format(const FpFormat *f, const char *p, const char *end, FpValue *out)
 	return p == end;
 }
 
+/* An ISO 8601 day, YYYY-MM-DD with four, two and two digits, at *p (moved past it). */
+static bool
+read_iso_day(const char **p, const char *end, FpValue *out)
+{
+	memset(out, 0, sizeof(*out));
+	return read_digits(p, end, 4, 4, &out->year) && *p < end && *(*p)++ == '-' &&
+		read_digits(p, end, 2, 2, &out->month) && *p < end && *(*p)++ == '-' &&
+		read_digits(p, end, 2, 2, &out->day);
+}
+
 /* ISO 8601 local time: YYYY-MM-DD, T or space, HH:MI, then :SS and up to 6 fraction digits. */
 static bool
 read_iso(const char *p, const char *end, FpValue *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (!(read_digits(&p, end, 4, 4, &out->year) && p < end && *p++ == '-' &&
-		  read_digits(&p, end, 2, 2, &out->month) && p < end && *p++ == '-' &&
-		  read_digits(&p, end, 2, 2, &out->day) && p < end && (*p == ' ' || *p == 'T') && ++p &&
+	if (!(read_iso_day(&p, end, out) && p < end && (*p == ' ' || *p == 'T') && ++p &&
 		  read_digits(&p, end, 2, 2, &out->hour) && p < end && *p++ == ':' &&
 		  read_digits(&p, end, 2, 2, &out->minute)))
 		return false;
@@ -390,8 +397,7 @@ read_iso(const char *p, const char *end, FpValue *out)
 				out->usec *= 10;
 		}
 	}
-	return out->month >= 1 && out->month <= 12 && out->day >= 1 && out->hour <= 23 &&
-		out->minute <= 59 && out->second <= 59;
+	return out->hour <= 23 && out->minute <= 59 && out->second <= 59;	/* the day: in_calendar */
 }
 
 /* Is the day real and the year strictly inside the window? */
@@ -423,35 +429,41 @@ value_tm(const FpValue *v, struct pg_tm *tm)
 }
 
 /*
+ * Argument 0 read by the format of argument 1 (NULL: ISO 8601, for a time) into *v, with the
+ * window of arguments lo_arg and hi_arg: the format, or NULL when the value is not sure to
+ * parse or to lie in the window (see the header). date: a date, whose format YYYY-MM-DD lets
+ * anything follow the day after a space or T.
+ */
+static FpFormat *
+read_value(FunctionCallInfo fcinfo, int lo_arg, int hi_arg, bool date, FpValue *v)
+{
+	FpFormat   *f = format_of(fcinfo, 1, lo_arg, hi_arg);
+	const char *p,
+			   *end;
+	bool		ok;
+
+	if (!f->usable)
+		return NULL;
+	trimmed(PG_GETARG_TEXT_PP(0), &p, &end);
+	if (f->fmt == NULL)
+		ok = !date && read_iso(p, end, v);
+	else if (date && f->iso_date)
+		ok = read_iso_day(&p, end, v) && (p == end || *p == ' ' || *p == 'T');
+	else
+		ok = read_by_format(f, p, end, v);
+	return ok && in_calendar(f, v) ? f : NULL;
+}
+
+/*
  * _cm_fast_date(v, date_format, min_date, max_date): v as a date when it is sure to parse in
  * the format and to lie in the window (see the header), else NULL.
  */
 Datum
 cm_fast_date(PG_FUNCTION_ARGS)
 {
-	FpFormat   *f;
 	FpValue		v;
-	const char *p,
-			   *end;
-	bool		ok;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	f = format_of(fcinfo, 1, 2, 3);
-	if (!f->usable)
-		PG_RETURN_NULL();
-	trimmed(PG_GETARG_TEXT_PP(0), &p, &end);
-	if (f->iso_date)
-	{
-		/* four, two and two digits, then nothing, or a space or T and anything */
-		memset(&v, 0, sizeof(v));
-		ok = read_digits(&p, end, 4, 4, &v.year) && p < end && *p++ == '-' &&
-			read_digits(&p, end, 2, 2, &v.month) && p < end && *p++ == '-' &&
-			read_digits(&p, end, 2, 2, &v.day) && (p == end || *p == ' ' || *p == 'T');
-	}
-	else
-		ok = read_by_format(f, p, end, &v);
-	if (!ok || !in_calendar(f, &v))
+	if (PG_ARGISNULL(0) || read_value(fcinfo, 2, 3, true, &v) == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_DATEADT(date2j(v.year, v.month, v.day) - POSTGRES_EPOCH_JDATE);
 }
@@ -465,19 +477,10 @@ cm_fast_ts(PG_FUNCTION_ARGS)
 {
 	FpFormat   *f;
 	FpValue		v;
-	const char *p,
-			   *end;
 	struct pg_tm tm;
 	Timestamp	local;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
-		PG_RETURN_NULL();
-	f = format_of(fcinfo, 1, 3, 4);
-	if (!f->usable)
-		PG_RETURN_NULL();
-	trimmed(PG_GETARG_TEXT_PP(0), &p, &end);
-	if (!(f->fmt == NULL ? read_iso(p, end, &v) : read_by_format(f, p, end, &v)) || v.year < 0 ||
-		!in_calendar(f, &v))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || (f = read_value(fcinfo, 3, 4, false, &v)) == NULL)
 		PG_RETURN_NULL();
 	value_tm(&v, &tm);
 	if (f->fmt == NULL)
